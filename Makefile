@@ -1,0 +1,36 @@
+# make demo   set-up, build, then run the seed's split-name migration on a throwaway PostgreSQL
+# make test   set-up, build, then every test (CTest)
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all setup build test demo format format-check asan clean
+
+all: build
+
+setup:
+	@bash scripts/setup-debian.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	bash scripts/demo.sh $(BUILD)/zeroshift
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+format-check:
+	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+
+asan:
+	$(MAKE) test BUILD=build-asan CMAKE_FLAGS="-DZS_ASAN=ON"
+
+clean:
+	rm -rf $(BUILD) build-asan

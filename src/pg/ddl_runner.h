@@ -1,0 +1,62 @@
+// Runs lock-taking statements the safe way: each attempt under a short
+// lock_timeout and a statement_timeout, retried on lock_not_available (55P03)
+// with jittered exponential backoff, a bounded number of times.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "core/status.h"
+#include "pg/connection.h"
+
+namespace zs::pg {
+
+struct RetryPolicy {
+  std::chrono::milliseconds lock_timeout{500};
+  std::chrono::milliseconds statement_timeout{5000};
+  int max_attempts = 10;
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{5000};
+};
+
+// The delay before retry number `attempt` (1-based): initial * 2^(attempt-1),
+// capped at max_backoff, then a uniformly random point in [delay/2, delay].
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt);
+
+struct DdlOptions {
+  // CREATE INDEX CONCURRENTLY and friends: cannot run in a transaction block
+  // and are exempt from statement_timeout.
+  bool concurrently = false;
+  // Statements to run in the same transaction after `sql` succeeds (state
+  // bookkeeping), so the DDL and its record commit together.
+  std::string same_transaction_sql;
+};
+
+class DdlRunner {
+ public:
+  DdlRunner(Connection& conn, RetryPolicy policy) : conn_(conn), policy_(std::move(policy)) {}
+
+  // Runs `sql` (one or several statements, atomically unless concurrently)
+  // under the policy. Returns kLockTimeout after max_attempts lock timeouts;
+  // any other error is returned at once.
+  Status Run(const std::string& sql, const DdlOptions& options = {});
+
+  // Called before each retry with the attempt number, the delay and the error;
+  // for progress output and tests.
+  void OnRetry(std::function<void(int, std::chrono::milliseconds, const Status&)> callback) {
+    on_retry_ = std::move(callback);
+  }
+  int attempts_of_last_run() const { return attempts_; }
+  const RetryPolicy& policy() const { return policy_; }
+
+ private:
+  Status RunOnce(const std::string& sql, const DdlOptions& options);
+
+  Connection& conn_;
+  RetryPolicy policy_;
+  std::function<void(int, std::chrono::milliseconds, const Status&)> on_retry_;
+  int attempts_ = 0;
+};
+
+}  // namespace zs::pg
