@@ -52,6 +52,9 @@ class DdlRunner {
 
  private:
   Status RunOnce(const std::string& sql, const DdlOptions& options);
+  // Calls `attempt_once` until it succeeds, fails with anything but 55P03, or
+  // max_attempts is reached; `*attempts` counts the calls.
+  Status RetryOnLockTimeout(const std::function<Status()>& attempt_once, int* attempts);
 
   Connection& conn_;
   RetryPolicy policy_;

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 
@@ -42,6 +43,10 @@ class TempCluster {
 
   // Stops the server immediately (simulates a crash) and starts it again.
   Status Restart();
+
+  // `argv` as the server's user runs it: prefixed with `runuser -u postgres --`
+  // when this process is root, unchanged otherwise.
+  std::vector<std::string> ServerCommand(std::vector<std::string> argv) const;
 
  private:
   TempCluster() = default;

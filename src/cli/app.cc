@@ -1,0 +1,65 @@
+#include "cli/app.h"
+
+#include <iostream>
+
+#include "pg/connection.h"
+
+namespace zs::cli {
+
+void AddGlobalOptions(CLI::App& app, GlobalOptions& o) {
+  app.add_option("--postgres-url", o.postgres_url,
+                 "PostgreSQL URL (else ZEROSHIFT_POSTGRES_URL, DATABASE_URL, then libpq's PG* "
+                 "variables)");
+  app.add_option("--schema", o.schema, "schema to migrate")->capture_default_str();
+  app.add_option("--lock-timeout", o.lock_timeout_ms,
+                 "lock_timeout of each DDL statement, in milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600000));
+  app.add_option("--lock-retries", o.lock_retries,
+                 "attempts per DDL statement when the lock is not available")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--retry-initial-delay", o.retry_initial_ms,
+                 "first backoff between lock attempts, in milliseconds (doubles each time)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
+  app.add_option("--retry-max-delay", o.retry_max_ms, "largest backoff, in milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
+  app.add_option("--statement-timeout", o.statement_timeout_ms,
+                 "statement_timeout of DDL statements (CREATE INDEX CONCURRENTLY exempt), ms")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400000));
+  app.add_flag("-q,--quiet", o.quiet, "print only errors and requested output");
+}
+
+Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Options& backfill) {
+  engine::Options options;
+  options.schema = o.schema;
+  options.retry.lock_timeout = std::chrono::milliseconds(o.lock_timeout_ms);
+  options.retry.statement_timeout = std::chrono::milliseconds(o.statement_timeout_ms);
+  options.retry.max_attempts = o.lock_retries;
+  options.retry.initial_backoff = std::chrono::milliseconds(o.retry_initial_ms);
+  options.retry.max_backoff = std::chrono::milliseconds(o.retry_max_ms);
+  options.backfill = backfill;
+  options.backfill.lock_timeout = options.retry.lock_timeout;
+  options.backfill.max_attempts = o.lock_retries;
+  if (!o.quiet) {
+    options.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  }
+  return engine::Engine::Connect(pg::ResolveConnectionString(o.postgres_url), std::move(options));
+}
+
+void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
+  app.require_subcommand(1);
+  AddGlobalOptions(app, options);
+  RegisterInit(app, options, run);
+  RegisterPlan(app, options, run);
+  RegisterStart(app, options, run);
+  RegisterComplete(app, options, run);
+  RegisterRollback(app, options, run);
+  RegisterStatus(app, options, run);
+  RegisterLatest(app, options, run);
+}
+
+}  // namespace zs::cli

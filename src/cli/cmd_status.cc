@@ -1,0 +1,22 @@
+#include <iostream>
+
+#include "cli/app.h"
+
+namespace zs::cli {
+
+void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "status", "print JSON: active migration, its step, backfill progress, latest version");
+  cmd->callback([&options, &run] {
+    run = [&options]() -> Status {
+      GlobalOptions quiet = options;
+      quiet.quiet = true;
+      ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
+      ZS_ASSIGN_OR_RETURN(nlohmann::json status, engine.StatusJson());
+      std::cout << status.dump(2) << "\n";
+      return Status::Ok();
+    };
+  });
+}
+
+}  // namespace zs::cli

@@ -1,0 +1,23 @@
+// zeroshift: zero-downtime schema changes for PostgreSQL (expand-contract).
+#include <iostream>
+
+#include "cli/app.h"
+#include "pg/connection.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"zeroshift: change a busy PostgreSQL schema without downtime (expand-contract)"};
+  zs::cli::GlobalOptions options;
+  zs::cli::Runner run;
+  zs::cli::BuildApp(app, options, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  zs::Status status = run ? run() : zs::Internal("no command chosen");
+  if (!status.ok()) {
+    std::cerr << "zeroshift: " << zs::pg::RedactPassword(status.ToString()) << "\n";
+    return status.code() == zs::Code::kConflict ? 3 : 1;
+  }
+  return 0;
+}

@@ -1,0 +1,324 @@
+#include "engine/engine.h"
+
+#include <fmt/format.h>
+
+#include "migration/parser.h"
+#include "pg/quote.h"
+#include "versions/version_schema.h"
+
+namespace zs::engine {
+
+namespace {
+
+// Pseudo-types that CREATE TABLE accepts but to_regtype does not know.
+bool IsSerialPseudoType(const std::string& type) {
+  return type == "serial" || type == "bigserial" || type == "smallserial" || type == "serial4" ||
+         type == "serial8" || type == "serial2";
+}
+
+nlohmann::json SnapshotsToJson(const std::vector<schema::Schema>& snapshots) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& snapshot : snapshots) array.push_back(schema::ToJson(snapshot));
+  return array;
+}
+
+Result<std::vector<schema::Schema>> SnapshotsFromJson(const std::string& text) {
+  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded() || !json.is_array()) {
+    return Internal("the state row's schema snapshots are not valid JSON; run `zeroshift doctor`");
+  }
+  std::vector<schema::Schema> snapshots;
+  for (const auto& item : json) {
+    ZS_ASSIGN_OR_RETURN(schema::Schema snapshot, schema::SchemaFromJson(item));
+    snapshots.push_back(std::move(snapshot));
+  }
+  return snapshots;
+}
+
+}  // namespace
+
+Engine::Engine(std::unique_ptr<pg::Connection> conn, Options options)
+    : conn_(std::move(conn)),
+      options_(std::move(options)),
+      state_(std::make_unique<state::StateStore>(*conn_)),
+      runner_(std::make_unique<pg::DdlRunner>(*conn_, options_.retry)) {
+  runner_->OnRetry([this](int attempt, std::chrono::milliseconds delay, const Status& error) {
+    Log(fmt::format("    lock not available (attempt {}/{}): {}; retrying in {} ms", attempt,
+                    options_.retry.max_attempts, error.message(), delay.count()));
+  });
+}
+
+Result<Engine> Engine::Connect(const std::string& conninfo, Options options) {
+  pg::SessionSettings settings{.lock_timeout = options.retry.lock_timeout,
+                               .statement_timeout = options.retry.statement_timeout};
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(conninfo, settings));
+  return Engine(std::make_unique<pg::Connection>(std::move(conn)), std::move(options));
+}
+
+void Engine::Log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+Status Engine::Init() {
+  ZS_RETURN_IF_ERROR(state_->Init());
+  Log("initialised schema \"zeroshift\"");
+  return Status::Ok();
+}
+
+Status Engine::Lock() {
+  ZS_RETURN_IF_ERROR(state_->RequireInitialized());
+  return state_->AcquireSchemaLock(options_.schema);
+}
+
+Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
+  PlanInput input{.migration = &migration,
+                  .version_schema = versions::VersionSchemaName(options_.schema, migration.name,
+                                                                migration.version_schema),
+                  .server_version_num = conn_->ServerVersion()};
+  ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
+  if (!initialized) return input;
+  ZS_ASSIGN_OR_RETURN(auto previous, state_->LatestDone(options_.schema));
+  if (previous && previous->name != migration.name) {
+    input.previous_version_schema = previous->version_schema;
+  }
+  return input;
+}
+
+Status Engine::CheckTypesExist(const Operations& operations) {
+  for (const auto& op : operations) {
+    for (const auto& type : op->TypesUsed()) {
+      if (IsSerialPseudoType(type)) continue;
+      auto rows = conn_->ExecParams("SELECT to_regtype($1) IS NOT NULL", {type});
+      if (!rows.ok() || !rows->GetBool(0, 0)) {
+        return InvalidInput(fmt::format(
+            "type \"{}\" does not exist in this database; check the spelling or create the type "
+            "first",
+            type));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
+  ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
+  ZS_RETURN_IF_ERROR(CheckTypesExist(operations));
+  ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
+  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
+  return BuildPlan(input, operations, std::move(base));
+}
+
+Status Engine::RunAction(const ops::Action& action, const std::string& same_transaction_sql) {
+  Log("  " + action.id);
+  Status status = runner_->Run(action.sql, {.concurrently = !action.transactional,
+                                            .same_transaction_sql = same_transaction_sql});
+  return status.WithContext(action.id);
+}
+
+Status Engine::RunActions(const std::vector<ops::Action>& actions,
+                          const std::string& last_extra_sql) {
+  for (size_t i = 0; i < actions.size(); ++i) {
+    bool last = i + 1 == actions.size();
+    ZS_RETURN_IF_ERROR(RunAction(actions[i], last ? last_extra_sql : ""));
+  }
+  if (actions.empty() && !last_extra_sql.empty()) return conn_->Run(last_extra_sql);
+  return Status::Ok();
+}
+
+Status Engine::Start(const migration::Migration& migration) {
+  ZS_RETURN_IF_ERROR(Lock());
+  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  if (active) {
+    if (active->name == migration.name && active->step == state::kStepBackfilling) {
+      Log(fmt::format("resuming the backfill of \"{}\"", migration.name));
+      ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(*active));
+      ZS_ASSIGN_OR_RETURN(Plan plan, BuildPlan(loaded->input, loaded->operations,
+                                               loaded->snapshots.front()));
+      plan.snapshots = loaded->snapshots;
+      return RunBackfill(*active, plan);
+    }
+    return Conflict(fmt::format(
+        "migration \"{}\" is active in schema \"{}\" (step {}); run `zeroshift complete` or "
+        "`zeroshift rollback` before starting \"{}\"",
+        active->name, options_.schema, active->step, migration.name));
+  }
+  ZS_ASSIGN_OR_RETURN(auto history, state_->History(options_.schema));
+  for (const auto& record : history) {
+    if (record.name == migration.name) {
+      return Conflict(fmt::format("migration \"{}\" was already applied to schema \"{}\" on {}",
+                                  migration.name, options_.schema, record.created_at));
+    }
+  }
+
+  // Everything is validated before the database is touched.
+  ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
+  ZS_RETURN_IF_ERROR(CheckTypesExist(operations));
+  ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
+  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
+  ZS_ASSIGN_OR_RETURN(Plan dry, BuildPlan(input, operations, base));
+
+  state::MigrationRecord record{.schema = options_.schema,
+                                .name = migration.name,
+                                .migration_json = migration::ToJson(migration),
+                                .version_schema = input.version_schema,
+                                .step = state::kStepStarting,
+                                .snapshots_json = SnapshotsToJson(dry.snapshots).dump()};
+  if (!history.empty()) record.parent = history.back().name;
+  ZS_RETURN_IF_ERROR(state_->Insert(record));
+  Log(fmt::format("starting \"{}\" on schema \"{}\"", migration.name, options_.schema));
+
+  // Expand, operation by operation; raw SQL changes what the next ones see.
+  RunStart run = [&](const ops::Operation& op,
+                     const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
+    ZS_RETURN_IF_ERROR(RunActions(actions, ""));
+    if (!op.ChangesSchemaOpaquely()) return std::optional<schema::Schema>();
+    ZS_ASSIGN_OR_RETURN(schema::Schema reread, schema::ReadSchema(*conn_, options_.schema));
+    return std::optional<schema::Schema>(std::move(reread));
+  };
+  auto plan = BuildPlan(input, operations, base, run);
+  if (!plan.ok()) {
+    return plan.status().WithContext(fmt::format(
+        "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));
+  }
+  ZS_RETURN_IF_ERROR(
+      state_->SetSnapshots(options_.schema, migration.name, SnapshotsToJson(plan->snapshots).dump()));
+  // Triggers and the version's views come after the expand actions, which
+  // already ran above.
+  std::vector<ops::Action> rest;
+  for (const auto& action : plan->start) {
+    if (action.id.rfind("trigger:", 0) == 0 || action.id.rfind("version:", 0) == 0) {
+      rest.push_back(action);
+    }
+  }
+  Status status = RunActions(rest, state_->SetStepSql(options_.schema, migration.name,
+                                                      state::kStepBackfilling));
+  if (!status.ok()) {
+    return status.WithContext(fmt::format(
+        "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));
+  }
+  record.step = state::kStepBackfilling;
+  return RunBackfill(record, *plan);
+}
+
+Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& plan) {
+  backfill::Backfiller backfiller(*conn_, *state_, options_.schema, record.name,
+                                  options_.backfill);
+  const schema::Schema& base = plan.snapshots.front();
+  for (const auto& task : plan.backfill) {
+    const schema::Table* table = base.FindPhysicalTable(task.table);
+    if (table == nullptr) continue;  // created by this migration: nothing to backfill
+    Log(fmt::format("  backfill: {}", task.reason));
+    Status status = backfiller.Run(*table, task);
+    if (!status.ok()) {
+      return status.WithContext(
+          "backfill interrupted; re-run the same `zeroshift start` to resume it, or `zeroshift "
+          "rollback`");
+    }
+  }
+  ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepActive));
+  Log(fmt::format("\"{}\" is active: new clients use search_path {} (or SET zeroshift.version = "
+                  "'{}'); run `zeroshift complete` once old clients are gone",
+                  record.name, record.version_schema, record.version_schema));
+  return Status::Ok();
+}
+
+Result<state::MigrationRecord> Engine::RequireActive() {
+  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  if (!active) {
+    return NotFound(fmt::format("no migration is active in schema \"{}\"; start one first",
+                                options_.schema));
+  }
+  return *active;
+}
+
+Result<std::unique_ptr<Engine::Loaded>> Engine::LoadActive(const state::MigrationRecord& record) {
+  // On the heap: loaded.input points into loaded.migration.
+  auto owned = std::make_unique<Loaded>();
+  Loaded& loaded = *owned;
+  ZS_ASSIGN_OR_RETURN(loaded.migration,
+                      migration::ParseMigration(record.migration_json, record.name + ".json"));
+  loaded.migration.name = record.name;
+  ZS_ASSIGN_OR_RETURN(loaded.operations, MakeOperations(loaded.migration));
+  ZS_ASSIGN_OR_RETURN(loaded.snapshots, SnapshotsFromJson(record.snapshots_json));
+  ZS_ASSIGN_OR_RETURN(loaded.input, MakePlanInput(loaded.migration));
+  loaded.input.migration = &loaded.migration;
+  loaded.input.version_schema = record.version_schema;
+  return owned;
+}
+
+Status Engine::Complete() {
+  ZS_RETURN_IF_ERROR(Lock());
+  ZS_ASSIGN_OR_RETURN(state::MigrationRecord record, RequireActive());
+  if (record.step != state::kStepActive && record.step != state::kStepCompleting) {
+    return Conflict(fmt::format(
+        "migration \"{}\" is at step {}, not active; finish its start (re-run `zeroshift start`) "
+        "or roll it back",
+        record.name, record.step));
+  }
+  ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
+  ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepCompleting));
+  Log(fmt::format("completing \"{}\"", record.name));
+  auto actions = CompleteActions(loaded->input, loaded->operations, loaded->snapshots);
+  std::string done = state_->MarkDoneSql(record.schema, record.name,
+                                         schema::ToJson(loaded->snapshots.back()).dump());
+  ZS_RETURN_IF_ERROR(RunActions(actions, done));
+  Log(fmt::format("\"{}\" is complete", record.name));
+  return Status::Ok();
+}
+
+Status Engine::Rollback() {
+  ZS_RETURN_IF_ERROR(Lock());
+  ZS_ASSIGN_OR_RETURN(state::MigrationRecord record, RequireActive());
+  if (record.step == state::kStepCompleting) {
+    return Conflict(fmt::format(
+        "migration \"{}\" is part-way through complete; re-run `zeroshift complete` to finish it",
+        record.name));
+  }
+  ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
+  ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepRollingBack));
+  Log(fmt::format("rolling back \"{}\"", record.name));
+  auto actions = RollbackActions(loaded->input, loaded->operations, loaded->snapshots);
+  ZS_RETURN_IF_ERROR(RunActions(actions, state_->DeleteSql(record.schema, record.name)));
+  Log(fmt::format("\"{}\" is rolled back", record.name));
+  return Status::Ok();
+}
+
+Result<std::string> Engine::LatestVersionSchema() {
+  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  if (active) return active->version_schema;
+  ZS_ASSIGN_OR_RETURN(auto done, state_->LatestDone(options_.schema));
+  return done ? done->version_schema : std::string();
+}
+
+Result<nlohmann::json> Engine::StatusJson() {
+  nlohmann::json out{{"schema", options_.schema}};
+  ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
+  out["initialized"] = initialized;
+  if (!initialized) return out;
+  ZS_ASSIGN_OR_RETURN(auto history, state_->History(options_.schema));
+  out["migrations"] = history.size();
+  ZS_ASSIGN_OR_RETURN(std::string latest, LatestVersionSchema());
+  out["latest_version_schema"] = latest.empty() ? nlohmann::json() : nlohmann::json(latest);
+  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  if (!active) {
+    out["active"] = nullptr;
+    out["status"] = history.empty() ? "no migrations" : "complete";
+    return out;
+  }
+  nlohmann::json backfill = nlohmann::json::array();
+  ZS_ASSIGN_OR_RETURN(auto cursors, state_->Cursors(options_.schema, active->name));
+  for (const auto& cursor : cursors) {
+    backfill.push_back({{"target", cursor.table},
+                        {"rows_done", cursor.rows_done},
+                        {"finished", cursor.finished}});
+  }
+  out["status"] = "in progress";
+  out["active"] = {{"name", active->name},
+                   {"step", active->step},
+                   {"version_schema", active->version_schema},
+                   {"started_at", active->created_at},
+                   {"backfill", backfill}};
+  return out;
+}
+
+}  // namespace zs::engine

@@ -1,0 +1,193 @@
+#include "engine/planner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include <map>
+
+#include "versions/version_schema.h"
+
+namespace zs::engine {
+
+namespace {
+
+ops::OpContext Context(const PlanInput& input, const std::vector<schema::Schema>& snapshots,
+                       int index) {
+  const auto& op = input.migration->operations[index];
+  return {.index = index,
+          .version_schema = input.version_schema,
+          .before = &snapshots[index],
+          .after = &snapshots[index + 1],
+          .where = fmt::format("{} {}", op.location.ToString(), op.kind)};
+}
+
+ops::Action TriggerAction(const triggers::TriggerSpec& spec) {
+  return {.id = "trigger:" + spec.name + ":create",
+          .sql = triggers::CreateTriggerSql(spec),
+          .lock = ops::Lock::kShareRowExclusive,
+          .table = spec.table};
+}
+
+// Tables in order of first appearance among `actions` and `specs`.
+std::vector<std::string> TablesInOrder(const std::vector<ops::Action>& actions,
+                                       const std::vector<triggers::TriggerSpec>& specs) {
+  std::vector<std::string> tables;
+  auto add = [&](const std::string& t) {
+    if (!t.empty() && std::find(tables.begin(), tables.end(), t) == tables.end()) {
+      tables.push_back(t);
+    }
+  };
+  for (const auto& spec : specs) add(spec.table);
+  for (const auto& action : actions) add(action.table);
+  return tables;
+}
+
+// One action per table: the removal of the table's triggers followed by
+// `finalize` actions on it, so they commit together.
+std::vector<ops::Action> GroupByTable(const std::string& id_prefix,
+                                      const std::vector<ops::Action>& finalize,
+                                      const std::vector<triggers::TriggerSpec>& specs) {
+  std::vector<ops::Action> grouped;
+  for (const auto& table : TablesInOrder(finalize, specs)) {
+    ops::Action group{.id = id_prefix + ":" + table, .lock = ops::Lock::kNone, .table = table};
+    for (const auto& spec : specs) {
+      if (spec.table != table) continue;
+      group.sql += (group.sql.empty() ? "" : "\n") + triggers::DropTriggerSql(spec);
+      group.lock = ops::Lock::kAccessExclusive;  // DROP TRIGGER
+    }
+    for (const auto& action : finalize) {
+      if (action.table != table) continue;
+      group.sql += (group.sql.empty() ? "" : "\n") + action.sql;
+      group.lock = std::max(group.lock, action.lock);
+      group.id += "," + action.id.substr(0, action.id.find(':'));
+    }
+    grouped.push_back(std::move(group));
+  }
+  for (const auto& action : finalize) {
+    if (action.table.empty()) grouped.push_back(action);
+  }
+  return grouped;
+}
+
+}  // namespace
+
+Result<Operations> MakeOperations(const migration::Migration& migration) {
+  Operations operations;
+  for (const auto& op : migration.operations) {
+    ZS_ASSIGN_OR_RETURN(auto made, ops::MakeOperation(op));
+    operations.push_back(std::move(made));
+  }
+  return operations;
+}
+
+Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, schema::Schema base,
+                       const RunStart& run) {
+  Plan plan;
+  plan.version_schema = input.version_schema;
+  plan.snapshots.reserve(operations.size() + 1);
+  plan.snapshots.push_back(std::move(base));
+  bool validated_so_far = true;
+  for (size_t i = 0; i < operations.size(); ++i) {
+    const ops::Operation& op = *operations[i];
+    schema::Schema after = plan.snapshots[i];
+    plan.snapshots.push_back(after);  // placeholder so Context can point at it
+    ops::OpContext ctx = Context(input, plan.snapshots, static_cast<int>(i));
+    if (validated_so_far) ZS_RETURN_IF_ERROR(op.Validate(ctx));
+    std::vector<ops::Action> actions = op.Start(ctx);
+    std::optional<schema::Schema> reread;
+    if (run) {
+      ZS_ASSIGN_OR_RETURN(reread, run(op, actions));
+    } else if (op.ChangesSchemaOpaquely()) {
+      validated_so_far = false;
+    }
+    if (reread) {
+      after = std::move(*reread);
+    } else if (validated_so_far || !op.ChangesSchemaOpaquely()) {
+      op.Apply(after);
+    }
+    plan.snapshots[i + 1] = std::move(after);
+    if (validated_so_far) ZS_RETURN_IF_ERROR(op.Triggers(ctx).status());
+    plan.start.insert(plan.start.end(), actions.begin(), actions.end());
+  }
+  for (const auto& spec : TriggerSpecs(input, operations, plan.snapshots)) {
+    plan.start.push_back(TriggerAction(spec));
+  }
+  auto views = versions::CreateVersionActions(plan.snapshots.back(), input.version_schema,
+                                              input.server_version_num);
+  plan.start.insert(plan.start.end(), views.begin(), views.end());
+  // One pass per table: every batch UPDATE fires all of the table's triggers.
+  for (size_t i = 0; i < operations.size(); ++i) {
+    for (auto& task : operations[i]->Backfill(Context(input, plan.snapshots, static_cast<int>(i)))) {
+      auto same_table = std::find_if(plan.backfill.begin(), plan.backfill.end(),
+                                     [&](const ops::BackfillTask& t) { return t.table == task.table; });
+      if (same_table == plan.backfill.end()) {
+        plan.backfill.push_back(std::move(task));
+      } else {
+        same_table->reason += ", " + task.reason;
+      }
+    }
+  }
+  plan.complete = CompleteActions(input, operations, plan.snapshots);
+  plan.rollback = RollbackActions(input, operations, plan.snapshots);
+  return plan;
+}
+
+std::vector<triggers::TriggerSpec> TriggerSpecs(const PlanInput& input,
+                                                const Operations& operations,
+                                                const std::vector<schema::Schema>& snapshots) {
+  std::vector<triggers::TriggerSpec> specs;
+  for (size_t i = 0; i < operations.size() && i + 1 < snapshots.size(); ++i) {
+    auto op_specs = operations[i]->Triggers(Context(input, snapshots, static_cast<int>(i)));
+    if (!op_specs.ok()) continue;  // BuildPlan reported it before anything ran
+    specs.insert(specs.end(), op_specs->begin(), op_specs->end());
+  }
+  return specs;
+}
+
+std::vector<ops::Action> CompleteActions(const PlanInput& input, const Operations& operations,
+                                         const std::vector<schema::Schema>& snapshots) {
+  std::map<ops::CompletePhase, std::vector<ops::Action>> by_phase;
+  for (size_t i = 0; i < operations.size() && i + 1 < snapshots.size(); ++i) {
+    for (auto& action : operations[i]->Complete(Context(input, snapshots, static_cast<int>(i)))) {
+      by_phase[action.phase].push_back(std::move(action));
+    }
+  }
+  std::vector<ops::Action> actions = by_phase[ops::CompletePhase::kPrepare];
+  if (!input.previous_version_schema.empty()) {
+    actions.push_back(versions::DropVersionAction(input.previous_version_schema));
+  }
+  auto grouped = GroupByTable("finalize", by_phase[ops::CompletePhase::kFinalize],
+                              TriggerSpecs(input, operations, snapshots));
+  actions.insert(actions.end(), grouped.begin(), grouped.end());
+  const auto& renames = by_phase[ops::CompletePhase::kRename];
+  actions.insert(actions.end(), renames.begin(), renames.end());
+  return actions;
+}
+
+std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operations& operations,
+                                         const std::vector<schema::Schema>& snapshots) {
+  std::vector<ops::Action> actions{versions::DropVersionAction(input.version_schema)};
+  auto triggers = GroupByTable("drop_triggers", {}, TriggerSpecs(input, operations, snapshots));
+  actions.insert(actions.end(), triggers.begin(), triggers.end());
+  for (size_t i = std::min(operations.size(), snapshots.size() - 1); i-- > 0;) {
+    auto undo = operations[i]->Rollback(Context(input, snapshots, static_cast<int>(i)));
+    actions.insert(actions.end(), undo.begin(), undo.end());
+  }
+  return actions;
+}
+
+std::string FormatPlan(const Plan& plan) {
+  std::string out = "-- version schema: " + plan.version_schema + "\n\n-- == start ==\n";
+  out += ops::FormatActions(plan.start);
+  out += "\n-- == backfill ==\n";
+  for (const auto& task : plan.backfill) {
+    out += fmt::format("-- {}: every row of {} in keyset batches (touching {})\n", task.reason,
+                       task.table, task.touch_column);
+  }
+  out += "\n-- == complete ==\n" + ops::FormatActions(plan.complete);
+  out += "\n-- == rollback ==\n" + ops::FormatActions(plan.rollback);
+  return out;
+}
+
+}  // namespace zs::engine

@@ -1,0 +1,66 @@
+// Turns a migration and the schema it starts from into the ordered Actions of
+// start, complete and rollback. Pure: reads nothing, runs nothing, so plans
+// print and golden-test as text.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "migration/migration.h"
+#include "ops/operation.h"
+#include "schema/schema.h"
+
+namespace zs::engine {
+
+struct PlanInput {
+  const migration::Migration* migration = nullptr;
+  std::string version_schema;           // schema this migration's version lives in
+  std::string previous_version_schema;  // dropped at complete; "" when there is none
+  int server_version_num = 150000;
+};
+
+struct Plan {
+  std::string version_schema;
+  // snapshots[i] is the virtual schema before operation i; the last one is
+  // the shape of the new version.
+  std::vector<schema::Schema> snapshots;
+  std::vector<ops::Action> start;  // expand actions, then triggers, then the version's views
+  std::vector<ops::BackfillTask> backfill;
+  std::vector<ops::Action> complete;  // in execution order, one transaction each
+  std::vector<ops::Action> rollback;  // in execution order, one transaction each
+};
+
+using Operations = std::vector<std::unique_ptr<ops::Operation>>;
+
+Result<Operations> MakeOperations(const migration::Migration& migration);
+
+// Called with each operation's start actions as soon as they are known, when
+// a caller executes them (Engine::Start). Returns the schema re-read from the
+// catalog for operations that change it opaquely, else std::nullopt.
+using RunStart = std::function<Result<std::optional<schema::Schema>>(
+    const ops::Operation&, const std::vector<ops::Action>&)>;
+
+// Validates every operation against the schema the previous ones left and
+// builds the plan. With `run`, start actions are executed as they are built.
+// Without it, validation stops after the first operation that changes the
+// schema opaquely (raw SQL), since what follows may depend on it.
+Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, schema::Schema base,
+                       const RunStart& run = nullptr);
+
+// The complete and rollback actions from stored snapshots (after a start).
+std::vector<ops::Action> CompleteActions(const PlanInput& input, const Operations& operations,
+                                         const std::vector<schema::Schema>& snapshots);
+std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operations& operations,
+                                         const std::vector<schema::Schema>& snapshots);
+std::vector<triggers::TriggerSpec> TriggerSpecs(const PlanInput& input,
+                                                const Operations& operations,
+                                                const std::vector<schema::Schema>& snapshots);
+
+// The plan as `zeroshift plan` prints it.
+std::string FormatPlan(const Plan& plan);
+
+}  // namespace zs::engine

@@ -1,0 +1,62 @@
+// What an operation asks the engine to run. Operations never run SQL
+// themselves, so a plan is printable and testable as text.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace zs::ops {
+
+// Table lock levels, weakest first (PostgreSQL's explicit-locking table).
+enum class Lock {
+  kNone,
+  kAccessShare,
+  kRowShare,
+  kRowExclusive,
+  kShareUpdateExclusive,
+  kShare,
+  kShareRowExclusive,
+  kExclusive,
+  kAccessExclusive,
+};
+
+std::string_view LockName(Lock lock);  // "ACCESS EXCLUSIVE", ...
+
+// When during `complete` an action runs (start and rollback actions run in the
+// order returned).
+enum class CompletePhase {
+  // Long work that must not hold ACCESS EXCLUSIVE: VALIDATE CONSTRAINT.
+  // Runs before the previous version schema is dropped.
+  kPrepare,
+  // Brief ACCESS EXCLUSIVE changes to a table. All of one table's finalize
+  // actions run in ONE transaction together with the removal of that
+  // table's dual-write triggers, so no write slips between the two.
+  kFinalize,
+  // Renames of tables and columns to their new names, last, so every earlier
+  // action can use the names the table had at start.
+  kRename,
+};
+
+struct Action {
+  std::string id;     // stable, e.g. "add_column:users.first_name:add"
+  std::string sql;    // one statement, or several that must commit together
+  Lock lock = Lock::kAccessExclusive;
+  std::string table;  // physical table the lock is taken on; "" when none
+  bool transactional = true;  // false: CONCURRENTLY, runs outside a transaction block
+  CompletePhase phase = CompletePhase::kFinalize;  // meaningful for complete actions only
+};
+
+// Rows to touch after the triggers exist, so that `up` fills the new columns
+// of every row written before the migration started.
+struct BackfillTask {
+  std::string table;         // physical table name
+  std::string touch_column;  // physical column the batch UPDATE sets to itself (fires the trigger)
+  std::string reason;        // "add_column users.first_name", for progress output
+};
+
+// Renders actions as the plan text printed by `zeroshift plan` and compared by
+// golden tests:  "-- <id>  [lock <LOCK> on <table>]" then the SQL.
+std::string FormatActions(const std::vector<Action>& actions);
+
+}  // namespace zs::ops

@@ -1,0 +1,118 @@
+#include "ops/operation.h"
+
+#include <fmt/format.h>
+
+#include "ops/op_add_column.h"
+#include "ops/op_alter_column.h"
+#include "ops/op_create_table.h"
+#include "ops/op_drop_column.h"
+#include "ops/op_drop_table.h"
+#include "ops/op_raw_sql.h"
+#include "ops/op_rename_column.h"
+#include "ops/op_rename_table.h"
+#include "sqlcheck/expression.h"
+
+namespace zs::ops {
+
+namespace {
+
+template <typename Body, typename Op>
+std::unique_ptr<Operation> Make(const migration::Operation& op) {
+  return std::make_unique<Op>(std::get<Body>(op.body));
+}
+
+std::string ColumnList(const schema::Table& table) {
+  std::string out;
+  for (const auto& column : table.columns) out += (out.empty() ? "" : ", ") + column.name;
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op) {
+  using namespace migration;
+  return std::visit(
+      [&](const auto& body) -> Result<std::unique_ptr<Operation>> {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, OpCreateTable>) {
+          return Make<T, CreateTable>(op);
+        } else if constexpr (std::is_same_v<T, OpAddColumn>) {
+          return Make<T, AddColumn>(op);
+        } else if constexpr (std::is_same_v<T, OpDropColumn>) {
+          return Make<T, DropColumn>(op);
+        } else if constexpr (std::is_same_v<T, OpRenameColumn>) {
+          return Make<T, RenameColumn>(op);
+        } else if constexpr (std::is_same_v<T, OpAlterColumn>) {
+          return Make<T, AlterColumn>(op);
+        } else if constexpr (std::is_same_v<T, OpDropTable>) {
+          return Make<T, DropTable>(op);
+        } else if constexpr (std::is_same_v<T, OpRenameTable>) {
+          return Make<T, RenameTable>(op);
+        } else if constexpr (std::is_same_v<T, OpRawSql>) {
+          return Make<T, RawSql>(op);
+        } else {
+          return InvalidInput(fmt::format(
+              "{}: operation {} is not supported by this version of zeroshift yet; "
+              "run it as an `sql` operation meanwhile",
+              op.location.ToString(), op.kind));
+        }
+      },
+      op.body);
+}
+
+std::string TemporaryColumnName(const std::string& column) { return "_zs_new_" + column; }
+
+Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table) {
+  const schema::Table* found = ctx.before->FindTable(table);
+  if (found == nullptr) {
+    return NotFound(fmt::format("{}: table \"{}\" does not exist in schema \"{}\"; check the name",
+                                ctx.where, table, ctx.before->name));
+  }
+  return found;
+}
+
+Result<const schema::Column*> RequireColumn(const OpContext& ctx, const schema::Table& table,
+                                            const std::string& column) {
+  const schema::Column* found = table.FindColumn(column);
+  if (found == nullptr) {
+    return NotFound(fmt::format("{}: column \"{}\" does not exist in table \"{}\" (columns: {})",
+                                ctx.where, column, table.name, ColumnList(table)));
+  }
+  return found;
+}
+
+Status RequireNewIdentifier(const OpContext& ctx, const std::string& name, const char* what) {
+  return sqlcheck::ValidateIdentifier(name, fmt::format("{}: {}", ctx.where, what));
+}
+
+Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Table& visible,
+                                          const std::string& target_physical_column,
+                                          const std::string& name_column,
+                                          const std::string& expression,
+                                          triggers::Direction direction) {
+  const char* side = direction == triggers::Direction::kUp ? "up" : "down";
+  std::string what = fmt::format("{} {}.{} {}", ctx.where, visible.name, name_column, side);
+  ZS_ASSIGN_OR_RETURN(std::string embedded, sqlcheck::ValidateExpression(expression, what));
+  ZS_ASSIGN_OR_RETURN(std::vector<std::string> names, sqlcheck::ReferencedColumns(expression));
+  triggers::TriggerSpec spec;
+  for (const auto& name : names) {
+    const schema::Column* column = visible.FindColumn(name);
+    if (column == nullptr) {
+      return InvalidInput(fmt::format(
+          "{}: `{}` refers to column \"{}\", which table \"{}\" does not have in the version it "
+          "reads (columns: {})",
+          what, expression, name, visible.name, ColumnList(visible)));
+    }
+    spec.variables.emplace_back(column->name, column->physical_name);
+  }
+  spec.name = triggers::TriggerName(visible.physical_name, ctx.index, name_column, direction);
+  spec.schema = ctx.before->name;
+  spec.table = visible.physical_name;
+  spec.direction = direction;
+  spec.version_schema = ctx.version_schema;
+  spec.target_column = target_physical_column;
+  spec.expression = embedded;
+  return spec;
+}
+
+}  // namespace zs::ops

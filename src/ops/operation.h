@@ -1,0 +1,92 @@
+// One class per operation of the migration format. An operation validates
+// itself against the schema the previous operations left, describes its effect
+// on that (virtual) schema, and returns the Actions of each phase. It never
+// runs SQL: the engine does.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "migration/migration.h"
+#include "ops/action.h"
+#include "schema/schema.h"
+#include "triggers/dual_write.h"
+
+namespace zs::ops {
+
+struct OpContext {
+  int index = 0;               // position of the operation in the migration
+  std::string version_schema;  // the schema of the version this migration creates
+  const schema::Schema* before = nullptr;  // virtual schema before this operation
+  const schema::Schema* after = nullptr;   // virtual schema after it (Apply of before)
+  std::string where;  // "file:line:col <kind>" for messages
+};
+
+class Operation {
+ public:
+  virtual ~Operation() = default;
+
+  // Checks names, expressions and the objects referred to against ctx.before.
+  // Error messages start with ctx.where and name the table/column.
+  virtual Status Validate(const OpContext& ctx) const = 0;
+
+  // The operation's effect on the virtual schema (what the new version sees).
+  // REQUIRES: Validate succeeded on `schema`.
+  virtual void Apply(schema::Schema& schema) const = 0;
+
+  // Expand: new tables, columns, constraints NOT VALID. Runs in order.
+  virtual std::vector<Action> Start(const OpContext& ctx) const = 0;
+
+  // Dual-write triggers to install after Start's actions and to remove at
+  // complete (with the table's finalize actions) or rollback. Errors here are
+  // about `up`/`down` (checked against ctx.before and ctx.after).
+  // REQUIRES: *ctx.after is Apply(*ctx.before).
+  virtual Result<std::vector<triggers::TriggerSpec>> Triggers(const OpContext&) const {
+    return std::vector<triggers::TriggerSpec>{};
+  }
+
+  // Rows to rewrite through the triggers once they exist.
+  virtual std::vector<BackfillTask> Backfill(const OpContext&) const { return {}; }
+
+  // Contract. The engine orders these by CompletePhase, then operation order.
+  virtual std::vector<Action> Complete(const OpContext& ctx) const = 0;
+
+  // Undo Start (run in reverse operation order, after triggers and the new
+  // version schema are gone).
+  virtual std::vector<Action> Rollback(const OpContext& ctx) const = 0;
+
+  // True when the operation changes the schema in ways only the catalog
+  // knows (raw SQL): the engine re-reads the schema after its Start.
+  virtual bool ChangesSchemaOpaquely() const { return false; }
+
+  // Type names the operation uses, checked against the server before anything runs.
+  virtual std::vector<std::string> TypesUsed() const { return {}; }
+};
+
+// Builds the class for a parsed operation; kInvalidInput for operations this
+// build cannot execute yet (the message names the operation and its location).
+Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op);
+
+// Name of the temporary column that holds the new shape of `column` while an
+// alter_column is in progress.
+std::string TemporaryColumnName(const std::string& column);
+
+// Shared checks used by several operations. Each returns a message that
+// starts with ctx.where.
+Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table);
+Result<const schema::Column*> RequireColumn(const OpContext& ctx, const schema::Table& table,
+                                           const std::string& column);
+Status RequireNewIdentifier(const OpContext& ctx, const std::string& name, const char* what);
+
+// A trigger that assigns `expression` to `target_column` of `table`, binding
+// the names the expression refers to among `visible` columns (virtual name ->
+// physical column).
+Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Table& visible,
+                                          const std::string& target_physical_column,
+                                          const std::string& name_column,
+                                          const std::string& expression,
+                                          triggers::Direction direction);
+
+}  // namespace zs::ops

@@ -1,0 +1,236 @@
+#include "pg/connection.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <string_view>
+
+#include "pg/quote.h"
+
+namespace zs::pg {
+
+namespace {
+
+std::string TrimRight(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ' || text.back() == '\r')) {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::string Field(const PGresult* result, int field) {
+  const char* value = PQresultErrorField(result, field);
+  return value == nullptr ? "" : TrimRight(value);
+}
+
+// "primary; DETAIL: ...; HINT: ..." on one line. Falls back to the full
+// libpq text when the server sent no structured fields (e.g. a lost connection).
+std::string ErrorMessage(const PGresult* result, PGconn* conn) {
+  std::string primary = result ? Field(result, PG_DIAG_MESSAGE_PRIMARY) : "";
+  if (primary.empty()) {
+    primary = result ? TrimRight(PQresultErrorMessage(result)) : "";
+    if (primary.empty() && conn != nullptr) primary = TrimRight(PQerrorMessage(conn));
+    if (primary.empty()) primary = "unknown libpq error";
+    return primary;
+  }
+  std::string message = primary;
+  if (std::string detail = Field(result, PG_DIAG_MESSAGE_DETAIL); !detail.empty()) {
+    message += "; DETAIL: " + detail;
+  }
+  if (std::string hint = Field(result, PG_DIAG_MESSAGE_HINT); !hint.empty()) {
+    message += "; HINT: " + hint;
+  }
+  return message;
+}
+
+bool IsSuccess(ExecStatusType status) {
+  return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY ||
+         status == PGRES_SINGLE_TUPLE;
+}
+
+std::string Millis(std::chrono::milliseconds value) {
+  return QuoteLiteral(std::to_string(value.count()) + "ms");
+}
+
+const char* NonEmptyEnv(const char* name) {
+  const char* value = std::getenv(name);
+  return (value != nullptr && *value != '\0') ? value : nullptr;
+}
+
+// Replaces the value of every `password=` parameter. `separators` end an
+// unquoted value: whitespace in key=value strings, '&' in URL query strings.
+std::string RedactPasswordParams(std::string text, std::string_view separators) {
+  static constexpr std::string_view kKey = "password";
+  size_t pos = 0;
+  while ((pos = text.find(kKey, pos)) != std::string::npos) {
+    bool at_boundary = pos == 0 || text[pos - 1] == ' ' || text[pos - 1] == '\t' ||
+                       text[pos - 1] == '?' || text[pos - 1] == '&';
+    size_t eq = text.find_first_not_of(" \t", pos + kKey.size());
+    if (!at_boundary || eq == std::string::npos || text[eq] != '=') {
+      pos += kKey.size();
+      continue;
+    }
+    size_t begin = text.find_first_not_of(" \t", eq + 1);
+    if (begin == std::string::npos) break;
+    size_t end;
+    if (text[begin] == '\'') {  // quoted value: backslash escapes ' and '\'
+      end = begin + 1;
+      while (end < text.size() && text[end] != '\'') end += (text[end] == '\\') ? 2 : 1;
+      end = std::min(end + 1, text.size());
+    } else {
+      end = text.find_first_of(separators, begin);
+      if (end == std::string::npos) end = text.size();
+    }
+    text.replace(begin, end - begin, "***");
+    pos = begin + 3;
+  }
+  return text;
+}
+
+// postgres://user:secret@host/db -> postgres://user:***@host/db
+std::string RedactUrlUserInfo(std::string url, size_t authority_begin) {
+  size_t query = url.find('?', authority_begin);
+  size_t at = url.rfind('@', query == std::string::npos ? std::string::npos : query);
+  if (at == std::string::npos || at < authority_begin) return url;
+  size_t colon = url.find(':', authority_begin);
+  if (colon == std::string::npos || colon > at) return url;
+  url.replace(colon + 1, at - colon - 1, "***");
+  return url;
+}
+
+}  // namespace
+
+// ---- Rows -------------------------------------------------------------------
+
+int Rows::size() const { return result_ ? PQntuples(result_.get()) : 0; }
+int Rows::columns() const { return result_ ? PQnfields(result_.get()) : 0; }
+
+bool Rows::IsNull(int row, int col) const {
+  return !result_ || PQgetisnull(result_.get(), row, col) == 1;
+}
+
+std::string Rows::Get(int row, int col) const {
+  if (IsNull(row, col)) return "";
+  return std::string(PQgetvalue(result_.get(), row, col),
+                     static_cast<size_t>(PQgetlength(result_.get(), row, col)));
+}
+
+std::optional<std::string> Rows::GetOptional(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
+  return Get(row, col);
+}
+
+int Rows::ColumnIndex(const std::string& name) const {
+  if (!result_) return -1;
+  for (int col = 0; col < columns(); ++col) {
+    if (name == PQfname(result_.get(), col)) return col;  // exact, unlike PQfnumber's folding
+  }
+  return -1;
+}
+
+std::string Rows::Get(int row, const std::string& column) const {
+  int col = ColumnIndex(column);
+  return col < 0 ? "" : Get(row, col);
+}
+
+long long Rows::GetInt(int row, int col) const {
+  return IsNull(row, col) ? 0 : std::strtoll(PQgetvalue(result_.get(), row, col), nullptr, 10);
+}
+
+bool Rows::GetBool(int row, int col) const {
+  return !IsNull(row, col) && PQgetvalue(result_.get(), row, col)[0] == 't';
+}
+
+long long Rows::AffectedRows() const {
+  if (!result_) return 0;
+  const char* text = PQcmdTuples(result_.get());
+  return (text == nullptr || *text == '\0') ? 0 : std::strtoll(text, nullptr, 10);
+}
+
+// ---- Connection -------------------------------------------------------------
+
+Result<Connection> Connection::Open(const std::string& conninfo, const SessionSettings& settings) {
+  Connection conn(PQconnectdb(conninfo.c_str()));
+  if (!conn.conn_) return Status(Code::kDatabase, "out of memory allocating a libpq connection");
+  if (PQstatus(conn.raw()) != CONNECTION_OK) {
+    std::string target = conninfo.empty() ? "(PG* environment)" : RedactPassword(conninfo);
+    // libpq's message may echo parts of the conninfo, so it is redacted too.
+    return Status(Code::kDatabase, "cannot connect to " + target + ": " +
+                                       RedactPassword(TrimRight(PQerrorMessage(conn.raw()))));
+  }
+  std::string pin = "SET application_name = " + QuoteLiteral(settings.application_name) +
+                    "; SET lock_timeout = " + Millis(settings.lock_timeout) +
+                    "; SET statement_timeout = " + Millis(settings.statement_timeout) +
+                    "; SET standard_conforming_strings = on"
+                    "; SET client_min_messages = warning";
+  ZS_RETURN_IF_ERROR(conn.Run(pin).WithContext("pinning session settings"));
+  return conn;
+}
+
+Result<Rows> Connection::Check(PGresult* result, const std::string& sql) {
+  Rows rows(result);  // owns `result` from here on, whatever happens
+  if (result != nullptr && IsSuccess(PQresultStatus(result))) return rows;
+  std::string sqlstate = result ? Field(result, PG_DIAG_SQLSTATE) : "";
+  (void)sql;  // callers add context; SQL text can be long and hold user data
+  return Status(Code::kDatabase, ErrorMessage(result, conn_.get()), sqlstate);
+}
+
+Result<Rows> Connection::Exec(const std::string& sql) {
+  if (!conn_) return Internal("Exec on a moved-from Connection");
+  return Check(PQexec(conn_.get(), sql.c_str()), sql);
+}
+
+Result<Rows> Connection::ExecParams(const std::string& sql,
+                                    const std::vector<std::optional<std::string>>& params) {
+  if (!conn_) return Internal("ExecParams on a moved-from Connection");
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& param : params) values.push_back(param ? param->c_str() : nullptr);
+  PGresult* result = PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(values.size()),
+                                  /*paramTypes=*/nullptr, values.data(), /*paramLengths=*/nullptr,
+                                  /*paramFormats=*/nullptr, /*resultFormat=*/0);
+  return Check(result, sql);
+}
+
+Status Connection::Run(const std::string& sql) { return Exec(sql).status(); }
+
+Status Connection::RunParams(const std::string& sql,
+                             const std::vector<std::optional<std::string>>& params) {
+  return ExecParams(sql, params).status();
+}
+
+Status Connection::SetLockTimeout(std::chrono::milliseconds timeout) {
+  return Run("SET lock_timeout = " + Millis(timeout));
+}
+
+Status Connection::SetStatementTimeout(std::chrono::milliseconds timeout) {
+  return Run("SET statement_timeout = " + Millis(timeout));
+}
+
+int Connection::BackendPid() const { return conn_ ? PQbackendPID(conn_.get()) : 0; }
+int Connection::ServerVersion() const { return conn_ ? PQserverVersion(conn_.get()) : 0; }
+
+bool Connection::InTransaction() const {
+  if (!conn_) return false;
+  PGTransactionStatusType status = PQtransactionStatus(conn_.get());
+  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
+// ---- Connection strings -----------------------------------------------------
+
+std::string ResolveConnectionString(const std::string& explicit_url) {
+  if (!explicit_url.empty()) return explicit_url;
+  if (const char* url = NonEmptyEnv("ZEROSHIFT_POSTGRES_URL")) return url;
+  if (const char* url = NonEmptyEnv("DATABASE_URL")) return url;
+  return "";
+}
+
+std::string RedactPassword(const std::string& conninfo) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (conninfo.rfind(scheme, 0) == 0) {
+      return RedactPasswordParams(RedactUrlUserInfo(conninfo, scheme.size()), "&#");
+    }
+  }
+  return RedactPasswordParams(conninfo, " \t\n");
+}
+
+}  // namespace zs::pg

@@ -1,0 +1,121 @@
+#include "pg/ddl_runner.h"
+
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include "pg/quote.h"
+
+namespace zs::pg {
+
+namespace {
+
+constexpr char kLockNotAvailable[] = "55P03";
+
+std::mt19937& Rng() {
+  thread_local std::mt19937 rng{std::random_device{}()};
+  return rng;
+}
+
+std::string Millis(std::chrono::milliseconds value) {
+  return QuoteLiteral(std::to_string(value.count()) + "ms");
+}
+
+// The value of a setting as SHOW prints it ("0", "5s"), so it can be SET back.
+Result<std::string> Show(Connection& conn, const std::string& setting) {
+  ZS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("SHOW " + setting));
+  if (rows.empty()) return Internal("SHOW " + setting + " returned no row");
+  return rows.Get(0, 0);
+}
+
+// REQUIRES: the connection is idle (not in a transaction).
+// Runs `sql` and `then_sql` in one transaction with SET LOCAL timeouts, so the
+// timeouts end with it. Statements are newline-separated so that a trailing
+// "-- comment" in `sql` cannot swallow the COMMIT.
+Status RunInTransaction(Connection& conn, const RetryPolicy& policy, const std::string& sql,
+                        const std::string& then_sql) {
+  std::string script = "BEGIN;\nSET LOCAL lock_timeout = " + Millis(policy.lock_timeout) +
+                       ";\nSET LOCAL statement_timeout = " + Millis(policy.statement_timeout) +
+                       ";\n" + sql + "\n;\n" + then_sql + "\n;\nCOMMIT";
+  Status status = conn.Run(script);
+  // An error inside the script leaves the transaction open and aborted.
+  if (!status.ok() && conn.InTransaction()) (void)conn.Run("ROLLBACK");
+  return status;
+}
+
+// REQUIRES: the connection is idle.
+// Statements such as CREATE INDEX CONCURRENTLY cannot run in a transaction
+// block, so the timeouts are set for the session and put back afterwards.
+// statement_timeout is lifted: such statements scan whole tables by design.
+Status RunConcurrently(Connection& conn, const RetryPolicy& policy, const std::string& sql) {
+  ZS_ASSIGN_OR_RETURN(std::string old_lock_timeout, Show(conn, "lock_timeout"));
+  ZS_ASSIGN_OR_RETURN(std::string old_statement_timeout, Show(conn, "statement_timeout"));
+  Status status = conn.SetLockTimeout(policy.lock_timeout);
+  if (status.ok()) status = conn.SetStatementTimeout(std::chrono::milliseconds(0));
+  if (status.ok()) status = conn.Run(sql);
+  Status restore = conn.Run("SET lock_timeout = " + QuoteLiteral(old_lock_timeout) +
+                            "; SET statement_timeout = " + QuoteLiteral(old_statement_timeout));
+  if (!status.ok()) return status;
+  return restore.WithContext("restoring session timeouts");
+}
+
+Status GaveUp(const RetryPolicy& policy, int attempts, const Status& last) {
+  return Status(Code::kLockTimeout,
+                "gave up after " + std::to_string(attempts) +
+                    " attempts waiting for a lock (lock_timeout " +
+                    std::to_string(policy.lock_timeout.count()) + "ms): " + last.message() +
+                    "; another session holds a conflicting lock — retry later or raise "
+                    "--lock-timeout / --lock-retries",
+                kLockNotAvailable);
+}
+
+}  // namespace
+
+std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt) {
+  long long delay = std::max<long long>(policy.initial_backoff.count(), 0);
+  const long long cap = std::max<long long>(policy.max_backoff.count(), 0);
+  // Doubling with an early stop at the cap cannot overflow, whatever `attempt` is.
+  for (int i = 1; i < attempt && delay < cap; ++i) delay *= 2;
+  delay = std::min(delay, cap);
+  std::uniform_int_distribution<long long> jitter(delay / 2, delay);
+  return std::chrono::milliseconds(jitter(Rng()));
+}
+
+Status DdlRunner::RunOnce(const std::string& sql, const DdlOptions& options) {
+  if (options.concurrently) return RunConcurrently(conn_, policy_, sql);
+  return RunInTransaction(conn_, policy_, sql, options.same_transaction_sql);
+}
+
+Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
+  attempts_ = 0;
+  if (conn_.InTransaction()) {
+    return Internal(
+        "DdlRunner::Run needs an idle connection, but it is inside a transaction; commit or roll "
+        "back first (the retry loop owns the transaction)");
+  }
+  ZS_RETURN_IF_ERROR(RetryOnLockTimeout([&] { return RunOnce(sql, options); }, &attempts_));
+  if (!options.concurrently || options.same_transaction_sql.empty()) return Status::Ok();
+  // A concurrent statement cannot share a transaction, so its bookkeeping
+  // commits right after it (and must be idempotent, should this step fail).
+  int bookkeeping_attempts = 0;
+  return RetryOnLockTimeout(
+      [&] { return RunInTransaction(conn_, policy_, options.same_transaction_sql, ""); },
+      &bookkeeping_attempts);
+}
+
+Status DdlRunner::RetryOnLockTimeout(const std::function<Status()>& attempt_once, int* attempts) {
+  const int max_attempts = std::max(policy_.max_attempts, 1);
+  Status last;
+  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+    *attempts = attempt;
+    last = attempt_once();
+    if (last.ok() || last.sqlstate() != kLockNotAvailable) return last;
+    if (attempt == max_attempts) break;
+    std::chrono::milliseconds delay = BackoffDelay(policy_, attempt);
+    if (on_retry_) on_retry_(attempt, delay, last);
+    std::this_thread::sleep_for(delay);
+  }
+  return GaveUp(policy_, max_attempts, last);
+}
+
+}  // namespace zs::pg

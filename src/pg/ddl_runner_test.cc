@@ -1,0 +1,237 @@
+#include "pg/ddl_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "testing/temp_cluster.h"
+
+namespace zs::pg {
+namespace {
+
+using std::chrono::milliseconds;
+
+TEST(BackoffDelayTest, StaysWithinHalfAndFullOfTheCappedExponential) {
+  RetryPolicy policy;
+  policy.initial_backoff = milliseconds(100);
+  policy.max_backoff = milliseconds(1000);
+  const long long expected[] = {100, 200, 400, 800, 1000, 1000};
+  for (int attempt = 1; attempt <= 6; ++attempt) {
+    for (int sample = 0; sample < 200; ++sample) {
+      long long delay = BackoffDelay(policy, attempt).count();
+      EXPECT_GE(delay, expected[attempt - 1] / 2) << "attempt " << attempt;
+      EXPECT_LE(delay, expected[attempt - 1]) << "attempt " << attempt;
+    }
+  }
+}
+
+TEST(BackoffDelayTest, IsJitteredAndNeverOverflows) {
+  RetryPolicy policy;
+  policy.initial_backoff = milliseconds(100);
+  policy.max_backoff = milliseconds(5000);
+  std::set<long long> seen;
+  for (int i = 0; i < 100; ++i) seen.insert(BackoffDelay(policy, 3).count());
+  EXPECT_GT(seen.size(), 10u);
+  for (int attempt : {64, 1000, 1 << 30}) {
+    long long delay = BackoffDelay(policy, attempt).count();
+    EXPECT_GE(delay, 2500);
+    EXPECT_LE(delay, 5000);
+  }
+  policy.initial_backoff = milliseconds(0);
+  EXPECT_EQ(BackoffDelay(policy, 5).count(), 0);
+}
+
+Connection Open(const std::string& url) {
+  Result<Connection> conn = Connection::Open(url);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  if (!conn.ok()) std::abort();
+  return std::move(conn).value();
+}
+
+bool ColumnExists(Connection& conn, const std::string& table, const std::string& column) {
+  Result<Rows> rows = conn.ExecParams(
+      "SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND column_name = $2",
+      {table, column});
+  return rows.ok() && rows->size() == 1;
+}
+
+class DdlRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    url_ = zs::testing::FreshDatabaseUrl();
+    conn_ = std::make_unique<Connection>(Open(url_));
+    ASSERT_TRUE(conn_
+                    ->Run("CREATE TABLE users (id int PRIMARY KEY, name text);"
+                          "CREATE TABLE history (step text)")
+                    .ok());
+  }
+
+  // A second session that holds ACCESS EXCLUSIVE on users until it commits.
+  Connection HoldExclusiveLock() {
+    Connection blocker = Open(url_);
+    EXPECT_TRUE(blocker.Run("BEGIN; LOCK TABLE users IN ACCESS EXCLUSIVE MODE").ok());
+    return blocker;
+  }
+
+  static RetryPolicy FastPolicy(int max_attempts) {
+    RetryPolicy policy;
+    policy.lock_timeout = milliseconds(50);
+    policy.statement_timeout = milliseconds(5000);
+    policy.max_attempts = max_attempts;
+    policy.initial_backoff = milliseconds(20);
+    policy.max_backoff = milliseconds(100);
+    return policy;
+  }
+
+  std::string url_;
+  std::unique_ptr<Connection> conn_;
+};
+
+TEST_F(DdlRunnerTest, RunsDdlAndBookkeepingInOneTransaction) {
+  DdlRunner runner(*conn_, FastPolicy(3));
+  DdlOptions options;
+  options.same_transaction_sql = "INSERT INTO history VALUES ('added email')";
+  ASSERT_TRUE(runner.Run("ALTER TABLE users ADD COLUMN email text", options).ok());
+  EXPECT_EQ(runner.attempts_of_last_run(), 1);
+  EXPECT_TRUE(ColumnExists(*conn_, "users", "email"));
+  Result<Rows> history = conn_->Exec("SELECT step FROM history");
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->Get(0, 0), "added email");
+  EXPECT_FALSE(conn_->InTransaction());
+}
+
+TEST_F(DdlRunnerTest, FailedBookkeepingRollsBackTheDdl) {
+  DdlRunner runner(*conn_, FastPolicy(3));
+  DdlOptions options;
+  options.same_transaction_sql = "INSERT INTO no_such_table VALUES (1)";
+  Status status = runner.Run("ALTER TABLE users ADD COLUMN email text", options);
+  EXPECT_EQ(status.sqlstate(), "42P01");
+  EXPECT_EQ(runner.attempts_of_last_run(), 1);
+  EXPECT_FALSE(ColumnExists(*conn_, "users", "email"));
+  EXPECT_FALSE(conn_->InTransaction());
+}
+
+TEST_F(DdlRunnerTest, TimeoutsAreLocalToTheTransaction) {
+  ASSERT_TRUE(conn_->SetLockTimeout(milliseconds(777)).ok());
+  DdlRunner runner(*conn_, FastPolicy(3));
+  ASSERT_TRUE(runner.Run("SELECT current_setting('lock_timeout')").ok());
+  Result<Rows> rows = conn_->Exec("SHOW lock_timeout");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Get(0, 0), "777ms");
+}
+
+TEST_F(DdlRunnerTest, TrailingCommentDoesNotSwallowCommit) {
+  DdlRunner runner(*conn_, FastPolicy(1));
+  ASSERT_TRUE(runner.Run("ALTER TABLE users ADD COLUMN email text -- why").ok());
+  EXPECT_FALSE(conn_->InTransaction());
+  Connection other = Open(url_);  // committed: visible to another session
+  EXPECT_TRUE(ColumnExists(other, "users", "email"));
+}
+
+TEST_F(DdlRunnerTest, GivesUpAfterMaxAttemptsWhileLockIsHeld) {
+  Connection blocker = HoldExclusiveLock();
+  DdlRunner runner(*conn_, FastPolicy(3));
+  std::vector<int> retries;
+  runner.OnRetry([&](int attempt, milliseconds delay, const Status& error) {
+    retries.push_back(attempt);
+    EXPECT_LE(delay, milliseconds(100));
+    EXPECT_EQ(error.sqlstate(), "55P03");
+  });
+  Status status = runner.Run("ALTER TABLE users ADD COLUMN email text");
+  EXPECT_EQ(status.code(), Code::kLockTimeout);
+  EXPECT_EQ(status.sqlstate(), "55P03");
+  EXPECT_EQ(runner.attempts_of_last_run(), 3);
+  EXPECT_EQ(retries, (std::vector<int>{1, 2}));
+  EXPECT_NE(
+      status.message().find("gave up after 3 attempts waiting for a lock (lock_timeout 50ms)"),
+      std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("--lock-timeout / --lock-retries"), std::string::npos);
+  EXPECT_FALSE(conn_->InTransaction());
+  ASSERT_TRUE(blocker.Run("ROLLBACK").ok());
+  EXPECT_FALSE(ColumnExists(*conn_, "users", "email"));
+}
+
+TEST_F(DdlRunnerTest, SucceedsOnceTheBlockerCommits) {
+  Connection blocker = HoldExclusiveLock();
+  std::thread release([&blocker] {
+    std::this_thread::sleep_for(milliseconds(300));
+    EXPECT_TRUE(blocker.Run("COMMIT").ok());
+  });
+  DdlRunner runner(*conn_, FastPolicy(50));
+  DdlOptions options;
+  options.same_transaction_sql = "INSERT INTO history VALUES ('email')";
+  Status status = runner.Run("ALTER TABLE users ADD COLUMN email text", options);
+  release.join();
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_GT(runner.attempts_of_last_run(), 1);
+  EXPECT_LT(runner.attempts_of_last_run(), 50);
+  EXPECT_TRUE(ColumnExists(*conn_, "users", "email"));
+}
+
+TEST_F(DdlRunnerTest, OtherErrorsReturnAtOnce) {
+  DdlRunner runner(*conn_, FastPolicy(5));
+  Status status = runner.Run("ALTER TABLE missing ADD COLUMN x int");
+  EXPECT_EQ(status.code(), Code::kDatabase);
+  EXPECT_EQ(status.sqlstate(), "42P01");
+  EXPECT_EQ(runner.attempts_of_last_run(), 1);
+  EXPECT_FALSE(conn_->InTransaction());
+}
+
+TEST_F(DdlRunnerTest, StatementTimeoutIsNotRetried) {
+  RetryPolicy policy = FastPolicy(5);
+  policy.statement_timeout = milliseconds(100);
+  DdlRunner runner(*conn_, policy);
+  Status status = runner.Run("SELECT pg_sleep(2)");
+  EXPECT_EQ(status.sqlstate(), "57014");
+  EXPECT_EQ(runner.attempts_of_last_run(), 1);
+}
+
+TEST_F(DdlRunnerTest, RefusesToRunInsideATransaction) {
+  ASSERT_TRUE(conn_->Run("BEGIN").ok());
+  DdlRunner runner(*conn_, FastPolicy(3));
+  Status status = runner.Run("ALTER TABLE users ADD COLUMN email text");
+  EXPECT_EQ(status.code(), Code::kInternal);
+  EXPECT_TRUE(conn_->InTransaction());  // the caller's transaction is left alone
+  ASSERT_TRUE(conn_->Run("ROLLBACK").ok());
+}
+
+TEST_F(DdlRunnerTest, ConcurrentStatementRestoresSessionTimeouts) {
+  ASSERT_TRUE(conn_->SetLockTimeout(milliseconds(777)).ok());
+  ASSERT_TRUE(conn_->SetStatementTimeout(milliseconds(9000)).ok());
+  DdlRunner runner(*conn_, FastPolicy(3));
+  DdlOptions options;
+  options.concurrently = true;
+  options.same_transaction_sql = "INSERT INTO history VALUES ('index')";
+  Status status = runner.Run("CREATE INDEX CONCURRENTLY users_name ON users (name)", options);
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  Result<Rows> rows = conn_->Exec(
+      "SELECT current_setting('lock_timeout'), current_setting('statement_timeout'),"
+      " (SELECT count(*) FROM history), (SELECT indisvalid FROM pg_index"
+      "  WHERE indexrelid = 'users_name'::regclass)");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Get(0, 0), "777ms");
+  EXPECT_EQ(rows->Get(0, 1), "9s");
+  EXPECT_EQ(rows->GetInt(0, 2), 1);
+  EXPECT_TRUE(rows->GetBool(0, 3));
+}
+
+TEST_F(DdlRunnerTest, ConcurrentStatementRetriesLockTimeouts) {
+  // DROP INDEX CONCURRENTLY leaves nothing behind when it times out.
+  ASSERT_TRUE(conn_->Run("CREATE INDEX users_name ON users (name)").ok());
+  Connection blocker = HoldExclusiveLock();
+  DdlRunner runner(*conn_, FastPolicy(2));
+  DdlOptions options;
+  options.concurrently = true;
+  Status status = runner.Run("DROP INDEX CONCURRENTLY users_name", options);
+  EXPECT_EQ(status.code(), Code::kLockTimeout) << status.ToString();
+  EXPECT_EQ(runner.attempts_of_last_run(), 2);
+  Result<Rows> rows = conn_->Exec("SHOW lock_timeout");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->Get(0, 0), "0");
+  ASSERT_TRUE(blocker.Run("COMMIT").ok());
+}
+
+}  // namespace
+}  // namespace zs::pg

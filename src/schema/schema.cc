@@ -1,0 +1,372 @@
+#include "schema/schema.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "pg/connection.h"
+
+namespace zs::schema {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------
+// Finders
+
+const Column* Table::FindColumn(const std::string& name) const {
+  auto it =
+      std::find_if(columns.begin(), columns.end(), [&](const Column& c) { return c.name == name; });
+  return it == columns.end() ? nullptr : &*it;
+}
+
+Column* Table::FindColumn(const std::string& name) {
+  return const_cast<Column*>(std::as_const(*this).FindColumn(name));
+}
+
+const Column* Table::FindPhysicalColumn(const std::string& physical_name) const {
+  auto it = std::find_if(columns.begin(), columns.end(),
+                         [&](const Column& c) { return c.physical_name == physical_name; });
+  return it == columns.end() ? nullptr : &*it;
+}
+
+bool Table::HasConstraint(const std::string& name) const {
+  return std::any_of(constraints.begin(), constraints.end(),
+                     [&](const Constraint& c) { return c.name == name; });
+}
+
+const Table* Schema::FindTable(const std::string& name) const {
+  auto it =
+      std::find_if(tables.begin(), tables.end(), [&](const Table& t) { return t.name == name; });
+  return it == tables.end() ? nullptr : &*it;
+}
+
+Table* Schema::FindTable(const std::string& name) {
+  return const_cast<Table*>(std::as_const(*this).FindTable(name));
+}
+
+const Table* Schema::FindPhysicalTable(const std::string& physical_name) const {
+  auto it = std::find_if(tables.begin(), tables.end(),
+                         [&](const Table& t) { return t.physical_name == physical_name; });
+  return it == tables.end() ? nullptr : &*it;
+}
+
+void Schema::RemoveTable(const std::string& name) {
+  std::erase_if(tables, [&](const Table& t) { return t.name == name; });
+}
+
+const Index* Schema::FindIndex(const std::string& name) const {
+  for (const Table& table : tables) {
+    for (const Index& index : table.indexes) {
+      if (index.name == name) return &index;
+    }
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// ReadSchema: four queries for the whole schema, assembled by table oid.
+
+namespace {
+
+// Every query selects the table's oid first and filters on $1 = schema name.
+constexpr char kTablesQuery[] = R"sql(
+SELECT c.oid, c.relname, c.relkind = 'p', obj_description(c.oid, 'pg_class')
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+ORDER BY c.relname COLLATE "C")sql";
+
+// For a generated column, pg_attrdef holds the generation expression, which
+// is then reported as default_expr (with generated = true).
+constexpr char kColumnsQuery[] = R"sql(
+SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid), a.attgenerated <> '', a.attidentity::text,
+       col_description(a.attrelid, a.attnum)
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum)sql";
+
+// Column lists come back as JSON arrays so that names needing quotes survive.
+// NOT NULL constraints (contype 'n', PostgreSQL 18+) are skipped: a column's
+// nullable flag already says it.
+constexpr char kConstraintsQuery[] = R"sql(
+SELECT con.conrelid, con.conname, con.contype::text, pg_get_constraintdef(con.oid),
+       con.convalidated,
+       to_json(ARRAY(SELECT a.attname FROM unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
+                     JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+                     ORDER BY k.ord))::text
+FROM pg_constraint con
+JOIN pg_class c ON c.oid = con.conrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND con.contype <> 'n'
+ORDER BY con.conrelid, con.conname COLLATE "C")sql";
+
+// Key columns only (not INCLUDE columns); an expression key (attnum 0) makes
+// the column list empty.
+constexpr char kIndexesQuery[] = R"sql(
+SELECT i.indrelid, ic.relname, i.indisunique, i.indisprimary, i.indisvalid,
+       pg_get_indexdef(i.indexrelid),
+       CASE WHEN 0 = ANY (i.indkey::int2[]) THEN '[]' ELSE
+       to_json(ARRAY(SELECT a.attname FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                     WHERE k.ord <= i.indnkeyatts ORDER BY k.ord))::text END
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class c ON c.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
+ORDER BY i.indrelid, ic.relname COLLATE "C")sql";
+
+using TablesByOid = std::unordered_map<std::string, Table*>;
+
+Result<std::vector<std::string>> ParseNameArray(const std::string& text) {
+  json names = json::parse(text, nullptr, false);
+  if (names.is_discarded() || !names.is_array()) {
+    return Internal("unexpected column list from the catalogs: " + text);
+  }
+  std::vector<std::string> result;
+  for (const json& name : names) {
+    if (!name.is_string()) return Internal("unexpected column list from the catalogs: " + text);
+    result.push_back(name.get<std::string>());
+  }
+  return result;
+}
+
+// Finds the table a catalog row belongs to. A miss means the table appeared
+// between two queries (no snapshot across them); such rows are ignored.
+Table* Owner(const TablesByOid& tables, const pg::Rows& rows, int row) {
+  auto it = tables.find(rows.Get(row, 0));
+  return it == tables.end() ? nullptr : it->second;
+}
+
+// Fills schema.tables and returns them by oid.
+// REQUIRES: schema.tables is not resized afterwards (the map points into it).
+Result<TablesByOid> ReadTables(pg::Connection& conn, const std::string& schema_name,
+                               Schema& schema) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kTablesQuery, {schema_name}));
+  for (int row = 0; row < rows.size(); ++row) {
+    Table table;
+    table.name = table.physical_name = rows.Get(row, 1);
+    table.partitioned = rows.GetBool(row, 2);
+    table.comment = rows.GetOptional(row, 3);
+    schema.tables.push_back(std::move(table));
+  }
+  TablesByOid by_oid;
+  for (int row = 0; row < rows.size(); ++row) by_oid.emplace(rows.Get(row, 0), &schema.tables[row]);
+  return by_oid;
+}
+
+Status ReadColumns(pg::Connection& conn, const std::string& schema_name,
+                   const TablesByOid& tables) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kColumnsQuery, {schema_name}));
+  for (int row = 0; row < rows.size(); ++row) {
+    Table* table = Owner(tables, rows, row);
+    if (table == nullptr) continue;
+    Column column;
+    column.name = column.physical_name = rows.Get(row, 1);
+    column.type = rows.Get(row, 2);
+    column.nullable = rows.GetBool(row, 3);
+    column.default_expr = rows.GetOptional(row, 4);
+    column.generated = rows.GetBool(row, 5);
+    column.identity = rows.Get(row, 6);
+    column.comment = rows.GetOptional(row, 7);
+    table->columns.push_back(std::move(column));
+  }
+  return Status::Ok();
+}
+
+Status ReadConstraints(pg::Connection& conn, const std::string& schema_name,
+                       const TablesByOid& tables) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kConstraintsQuery, {schema_name}));
+  for (int row = 0; row < rows.size(); ++row) {
+    Table* table = Owner(tables, rows, row);
+    if (table == nullptr) continue;
+    Constraint constraint;
+    constraint.name = rows.Get(row, 1);
+    std::string type = rows.Get(row, 2);
+    constraint.type = type.empty() ? '?' : type[0];
+    constraint.definition = rows.Get(row, 3);
+    constraint.validated = rows.GetBool(row, 4);
+    ZS_ASSIGN_OR_RETURN(constraint.columns, ParseNameArray(rows.Get(row, 5)));
+    if (constraint.type == 'p') table->primary_key = constraint.columns;
+    table->constraints.push_back(std::move(constraint));
+  }
+  return Status::Ok();
+}
+
+Status ReadIndexes(pg::Connection& conn, const std::string& schema_name,
+                   const TablesByOid& tables) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kIndexesQuery, {schema_name}));
+  for (int row = 0; row < rows.size(); ++row) {
+    Table* table = Owner(tables, rows, row);
+    if (table == nullptr) continue;
+    Index index;
+    index.name = rows.Get(row, 1);
+    index.unique = rows.GetBool(row, 2);
+    index.primary = rows.GetBool(row, 3);
+    index.valid = rows.GetBool(row, 4);
+    index.definition = rows.Get(row, 5);
+    ZS_ASSIGN_OR_RETURN(index.columns, ParseNameArray(rows.Get(row, 6)));
+    table->indexes.push_back(std::move(index));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Schema> ReadSchema(pg::Connection& conn, const std::string& schema_name) {
+  Schema schema;
+  schema.name = schema_name;
+  ZS_ASSIGN_OR_RETURN(TablesByOid tables, ReadTables(conn, schema_name, schema));
+  ZS_RETURN_IF_ERROR(ReadColumns(conn, schema_name, tables));
+  ZS_RETURN_IF_ERROR(ReadConstraints(conn, schema_name, tables));
+  ZS_RETURN_IF_ERROR(ReadIndexes(conn, schema_name, tables));
+  return schema;
+}
+
+// ---------------------------------------------------------------------------
+// JSON: every field, so that SchemaFromJson(ToJson(s)) == s.
+
+namespace {
+
+json OptionalToJson(const std::optional<std::string>& value) {
+  return value ? json(*value) : json(nullptr);
+}
+
+std::optional<std::string> OptionalFromJson(const json& object, const char* key) {
+  const json& value = object.at(key);
+  if (value.is_null()) return std::nullopt;
+  return value.get<std::string>();
+}
+
+json ColumnToJson(const Column& column) {
+  return {{"name", column.name},
+          {"physical_name", column.physical_name},
+          {"type", column.type},
+          {"nullable", column.nullable},
+          {"default", OptionalToJson(column.default_expr)},
+          {"generated", column.generated},
+          {"identity", column.identity},
+          {"comment", OptionalToJson(column.comment)}};
+}
+
+json ConstraintToJson(const Constraint& constraint) {
+  return {{"name", constraint.name},
+          {"type", std::string(1, constraint.type)},
+          {"columns", constraint.columns},
+          {"definition", constraint.definition},
+          {"validated", constraint.validated}};
+}
+
+json IndexToJson(const Index& index) {
+  return {{"name", index.name},       {"columns", index.columns}, {"unique", index.unique},
+          {"primary", index.primary}, {"valid", index.valid},     {"definition", index.definition}};
+}
+
+json TableToJson(const Table& table) {
+  json columns = json::array(), constraints = json::array(), indexes = json::array();
+  for (const Column& column : table.columns) columns.push_back(ColumnToJson(column));
+  for (const Constraint& constraint : table.constraints) {
+    constraints.push_back(ConstraintToJson(constraint));
+  }
+  for (const Index& index : table.indexes) indexes.push_back(IndexToJson(index));
+  return {{"name", table.name},
+          {"physical_name", table.physical_name},
+          {"columns", std::move(columns)},
+          {"primary_key", table.primary_key},
+          {"constraints", std::move(constraints)},
+          {"indexes", std::move(indexes)},
+          {"comment", OptionalToJson(table.comment)},
+          {"partitioned", table.partitioned}};
+}
+
+// The *FromJson helpers throw nlohmann::json::exception on a missing key or
+// a wrong type; SchemaFromJson turns that into a Status.
+const json& ArrayAt(const json& object, const char* key) {
+  const json& value = object.at(key);
+  if (!value.is_array()) {
+    throw json::type_error::create(302, std::string("\"") + key + "\" must be an array", &value);
+  }
+  return value;
+}
+
+Column ColumnFromJson(const json& object) {
+  Column column;
+  column.name = object.at("name").get<std::string>();
+  column.physical_name = object.at("physical_name").get<std::string>();
+  column.type = object.at("type").get<std::string>();
+  column.nullable = object.at("nullable").get<bool>();
+  column.default_expr = OptionalFromJson(object, "default");
+  column.generated = object.at("generated").get<bool>();
+  column.identity = object.at("identity").get<std::string>();
+  column.comment = OptionalFromJson(object, "comment");
+  return column;
+}
+
+Constraint ConstraintFromJson(const json& object) {
+  Constraint constraint;
+  constraint.name = object.at("name").get<std::string>();
+  std::string type = object.at("type").get<std::string>();
+  if (type.size() != 1) {
+    throw json::type_error::create(302, "constraint \"type\" must be one character", &object);
+  }
+  constraint.type = type[0];
+  constraint.columns = object.at("columns").get<std::vector<std::string>>();
+  constraint.definition = object.at("definition").get<std::string>();
+  constraint.validated = object.at("validated").get<bool>();
+  return constraint;
+}
+
+Index IndexFromJson(const json& object) {
+  Index index;
+  index.name = object.at("name").get<std::string>();
+  index.columns = object.at("columns").get<std::vector<std::string>>();
+  index.unique = object.at("unique").get<bool>();
+  index.primary = object.at("primary").get<bool>();
+  index.valid = object.at("valid").get<bool>();
+  index.definition = object.at("definition").get<std::string>();
+  return index;
+}
+
+Table TableFromJson(const json& object) {
+  Table table;
+  table.name = object.at("name").get<std::string>();
+  table.physical_name = object.at("physical_name").get<std::string>();
+  for (const json& column : ArrayAt(object, "columns"))
+    table.columns.push_back(ColumnFromJson(column));
+  table.primary_key = object.at("primary_key").get<std::vector<std::string>>();
+  for (const json& constraint : ArrayAt(object, "constraints")) {
+    table.constraints.push_back(ConstraintFromJson(constraint));
+  }
+  for (const json& index : ArrayAt(object, "indexes"))
+    table.indexes.push_back(IndexFromJson(index));
+  table.comment = OptionalFromJson(object, "comment");
+  table.partitioned = object.at("partitioned").get<bool>();
+  return table;
+}
+
+}  // namespace
+
+json ToJson(const Schema& schema) {
+  json tables = json::array();
+  for (const Table& table : schema.tables) tables.push_back(TableToJson(table));
+  return {{"name", schema.name}, {"tables", std::move(tables)}};
+}
+
+Result<Schema> SchemaFromJson(const json& object) {
+  try {
+    Schema schema;
+    schema.name = object.at("name").get<std::string>();
+    for (const json& table : ArrayAt(object, "tables"))
+      schema.tables.push_back(TableFromJson(table));
+    return schema;
+  } catch (const json::exception& e) {
+    return InvalidInput(std::string("stored schema JSON is malformed: ") + e.what());
+  }
+}
+
+}  // namespace zs::schema

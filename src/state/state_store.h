@@ -1,0 +1,84 @@
+// The zeroshift schema in the target database: migration history (linear, at
+// most one active migration per schema), the active step, backfill cursors,
+// and the advisory lock that keeps two zeroshift processes apart.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "pg/connection.h"
+
+namespace zs::state {
+
+// Steps of a migration, in order. A migration is "active" until done.
+inline constexpr const char* kStepStarting = "starting";        // expand actions running
+inline constexpr const char* kStepBackfilling = "backfilling";  // triggers and views exist
+inline constexpr const char* kStepActive = "active";            // both versions live
+inline constexpr const char* kStepCompleting = "completing";
+inline constexpr const char* kStepRollingBack = "rolling_back";
+inline constexpr const char* kStepDone = "done";
+
+struct MigrationRecord {
+  std::string schema;
+  std::string name;
+  std::string migration_json;  // the migration file as JSON
+  std::optional<std::string> parent;
+  bool done = false;
+  std::string version_schema;
+  std::string step;
+  std::string snapshots_json;  // schema snapshots: before each operation, then after the last
+  std::string resulting_schema_json;
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct BackfillCursor {
+  std::string table;
+  std::optional<std::string> last_key_json;  // JSON array of the last key's values as text
+  long long rows_done = 0;
+  bool finished = false;
+};
+
+class StateStore {
+ public:
+  explicit StateStore(pg::Connection& conn) : conn_(conn) {}
+
+  // Creates the zeroshift schema and its tables if missing (idempotent).
+  Status Init();
+  Result<bool> IsInitialized();
+  // Fails with a message that says to run `zeroshift init` when not initialised.
+  Status RequireInitialized();
+
+  // Session-level advisory lock on `schema`, held until the connection
+  // closes. kConflict when another session holds it.
+  Status AcquireSchemaLock(const std::string& schema);
+
+  Result<std::optional<MigrationRecord>> Active(const std::string& schema);
+  Result<std::optional<MigrationRecord>> LatestDone(const std::string& schema);
+  Result<std::vector<MigrationRecord>> History(const std::string& schema);
+
+  Status Insert(const MigrationRecord& record);
+  // SQL that sets the step; run alone or in the same transaction as DDL.
+  std::string SetStepSql(const std::string& schema, const std::string& name,
+                         const std::string& step) const;
+  Status SetStep(const std::string& schema, const std::string& name, const std::string& step);
+  Status SetSnapshots(const std::string& schema, const std::string& name,
+                      const std::string& snapshots_json);
+  std::string MarkDoneSql(const std::string& schema, const std::string& name,
+                          const std::string& resulting_schema_json) const;
+  std::string DeleteSql(const std::string& schema, const std::string& name) const;
+
+  Result<std::vector<BackfillCursor>> Cursors(const std::string& schema, const std::string& name);
+  // Upsert of a cursor; meant to run inside the batch's transaction.
+  Status SaveCursor(const std::string& schema, const std::string& name,
+                    const BackfillCursor& cursor);
+
+ private:
+  Result<std::optional<MigrationRecord>> QueryOne(const std::string& where_sql,
+                                                  const std::string& schema);
+  pg::Connection& conn_;
+};
+
+}  // namespace zs::state

@@ -1,0 +1,550 @@
+#include "testing/temp_cluster.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <spawn.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "pg/connection.h"
+#include "pg/quote.h"
+
+extern char** environ;
+
+namespace zs::testing {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kStartAttempts = 5;
+constexpr int kLogLinesOnFailure = 60;
+
+std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
+
+// Closes a file descriptor on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class SpawnActions {
+ public:
+  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
+  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
+  SpawnActions(const SpawnActions&) = delete;
+  SpawnActions& operator=(const SpawnActions&) = delete;
+  posix_spawn_file_actions_t* get() { return &actions_; }
+
+ private:
+  posix_spawn_file_actions_t actions_;
+};
+
+struct CommandOutput {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+std::string Join(const std::vector<std::string>& argv) {
+  std::string text;
+  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
+  return text;
+}
+
+// Runs argv[0] (looked up in PATH) with stdin from /dev/null, in "/" (the
+// server user may not be allowed into the caller's working directory), and
+// captures stdout+stderr. No shell is involved.
+Result<CommandOutput> RunCommand(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return IoError(Errno("pipe"));
+  Fd read_end(fds[0]);
+  pid_t pid = -1;
+  {
+    Fd write_end(fds[1]);
+    SpawnActions actions;
+    posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), 1);
+    posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), 2);
+    posix_spawn_file_actions_addchdir_np(actions.get(), "/");
+    std::vector<char*> args;
+    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    int rc = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), environ);
+    if (rc != 0) return IoError("cannot run " + argv[0] + ": " + std::strerror(rc));
+  }
+  CommandOutput result;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(read_end.get(), buffer, sizeof buffer)) != 0) {
+    if (n > 0) result.output.append(buffer, static_cast<size_t>(n));
+    if (n < 0 && errno != EINTR) break;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return IoError(Errno("waitpid " + argv[0]));
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+// Runs a command that must exit 0; the error names it and carries its output.
+Result<std::string> RunChecked(const std::vector<std::string>& argv) {
+  ZS_ASSIGN_OR_RETURN(CommandOutput out, RunCommand(argv));
+  if (out.exit_code != 0) {
+    return IoError(Join(argv) + " exited with " + std::to_string(out.exit_code) + ": " +
+                   out.output);
+  }
+  return out.output;
+}
+
+bool HasInitdb(const fs::path& dir) {
+  std::error_code ec;
+  return !dir.empty() && fs::exists(dir / "initdb", ec) && fs::exists(dir / "pg_ctl", ec);
+}
+
+// pg_config --bindir when it has the server tools (Debian's pg_config may come
+// from libpq-dev alone), else the highest /usr/lib/postgresql/<major>/bin.
+Result<std::string> FindBinDir() {
+  if (Result<CommandOutput> out = RunCommand({"pg_config", "--bindir"});
+      out.ok() && out->exit_code == 0) {
+    std::string dir = out->output.substr(0, out->output.find('\n'));
+    if (HasInitdb(dir)) return dir;
+  }
+  int best_major = -1;
+  std::string best;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
+    int major = std::atoi(entry.path().filename().c_str());
+    if (major > best_major && HasInitdb(entry.path() / "bin")) {
+      best_major = major;
+      best = (entry.path() / "bin").string();
+    }
+  }
+  if (best.empty()) {
+    return IoError(
+        "no PostgreSQL server binaries found (pg_config --bindir, /usr/lib/postgresql/*/bin); "
+        "install the postgresql package");
+  }
+  return best;
+}
+
+// "15.4" from "initdb (PostgreSQL) 15.4 (Debian 15.4-1)", filtered to a safe
+// file-name fragment.
+Result<std::string> ServerVersion(const std::string& bin_dir) {
+  ZS_ASSIGN_OR_RETURN(std::string text, RunChecked({bin_dir + "/initdb", "--version"}));
+  std::istringstream words(text);
+  std::string word, version;
+  while (words >> word) {
+    if (word == "(PostgreSQL)") words >> version;
+  }
+  std::string safe;
+  for (char c : version) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '.') safe.push_back(c);
+  }
+  if (safe.empty()) return IoError("cannot read the PostgreSQL version from: " + text);
+  return safe;
+}
+
+// Who runs the server: ourselves, or `postgres` when we are root.
+struct ServerUser {
+  bool via_runuser = false;
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+Result<ServerUser> FindServerUser() {
+  ServerUser user{false, geteuid(), getegid()};
+  if (user.uid != 0) return user;
+  const passwd* pw = getpwnam("postgres");
+  if (pw == nullptr) {
+    return IoError(
+        "running as root, but there is no `postgres` system user to run the server as "
+        "(PostgreSQL refuses to run as root)");
+  }
+  return ServerUser{true, pw->pw_uid, pw->pw_gid};
+}
+
+std::vector<std::string> AsServerUser(const ServerUser& user, std::vector<std::string> argv) {
+  if (!user.via_runuser) return argv;
+  std::vector<std::string> wrapped = {"runuser", "-u", "postgres", "--"};
+  wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+  return wrapped;
+}
+
+Status ChownTree(const ServerUser& user, const fs::path& root) {
+  if (!user.via_runuser) return Status::Ok();
+  if (lchown(root.c_str(), user.uid, user.gid) != 0)
+    return IoError(Errno("chown " + root.string()));
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (lchown(it->path().c_str(), user.uid, user.gid) != 0) {
+      return IoError(Errno("chown " + it->path().string()));
+    }
+  }
+  if (ec) return IoError("walking " + root.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+Result<std::string> MakeTempDir(const std::string& parent, const std::string& prefix) {
+  std::string pattern = parent + "/" + prefix + "XXXXXX";
+  std::vector<char> buffer(pattern.begin(), pattern.end());
+  buffer.push_back('\0');
+  if (mkdtemp(buffer.data()) == nullptr) return IoError(Errno("mkdtemp " + pattern));
+  return std::string(buffer.data());
+}
+
+Status InitDb(const ServerUser& user, const std::string& bin_dir, const std::string& data_dir) {
+  return RunChecked(AsServerUser(user, {bin_dir + "/initdb", "-D", data_dir, "-A", "trust", "-U",
+                                        "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}))
+      .status()
+      .WithContext("initdb");
+}
+
+// An initdb'd data directory shared by every cluster of this server user and
+// version: initdb takes ~1 s, a copy a few ms. Built once under an flock, into
+// a temporary directory renamed into place, so readers never see half of it.
+Result<std::string> CachedTemplate(const ServerUser& user, const std::string& bin_dir) {
+  ZS_ASSIGN_OR_RETURN(std::string version, ServerVersion(bin_dir));
+  const std::string cache =
+      "/tmp/zeroshift-initdb-cache-" + std::to_string(user.uid) + "-" + version;
+  Fd lock(open((cache + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (lock.get() < 0) return IoError(Errno("open " + cache + ".lock"));
+  while (flock(lock.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) return IoError(Errno("flock " + cache + ".lock"));
+  }
+  struct stat info {};
+  if (stat(cache.c_str(), &info) == 0) {
+    // /tmp is shared: only trust a template owned by the server user.
+    if (info.st_uid != user.uid) return IoError(cache + " is owned by another user");
+    return cache;
+  }
+  ZS_ASSIGN_OR_RETURN(std::string building, MakeTempDir("/tmp", "zeroshift-initdb-build-"));
+  Status status = ChownTree(user, building);
+  if (status.ok()) status = InitDb(user, bin_dir, building);
+  if (status.ok() && rename(building.c_str(), cache.c_str()) != 0)
+    status = IoError(Errno("rename"));
+  if (!status.ok()) {
+    std::error_code ec;
+    fs::remove_all(building, ec);
+    return status;
+  }
+  return cache;
+}
+
+// A data directory at `data_dir`: a copy of the cached template, or a fresh
+// initdb when the cache is unusable.
+Status CreateDataDir(const ServerUser& user, const std::string& bin_dir,
+                     const std::string& data_dir) {
+  if (Result<std::string> cache = CachedTemplate(user, bin_dir); cache.ok()) {
+    // cp -a keeps the template's owner (postgres) and its 0700 mode.
+    if (RunChecked({"cp", "-a", *cache, data_dir}).ok()) return Status::Ok();
+  }
+  return InitDb(user, bin_dir, data_dir);
+}
+
+Status AppendConfig(const std::string& data_dir, const std::vector<std::string>& lines) {
+  if (lines.empty()) return Status::Ok();
+  std::ofstream conf(data_dir + "/postgresql.conf", std::ios::app);
+  conf << "\n# ClusterOptions::config_lines\n";
+  for (const auto& line : lines) conf << line << "\n";
+  conf.close();
+  if (!conf) return IoError("cannot append to " + data_dir + "/postgresql.conf");
+  return Status::Ok();
+}
+
+// A port free right now on 127.0.0.1. Another process may take it before the
+// server binds it; StartServer retries for that case.
+Result<int> FreePort() {
+  Fd sock(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (sock.get() < 0) return IoError(Errno("socket"));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    return IoError(Errno("bind 127.0.0.1:0"));
+  }
+  socklen_t len = sizeof addr;
+  if (getsockname(sock.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return IoError(Errno("getsockname"));
+  }
+  return static_cast<int>(ntohs(addr.sin_port));
+}
+
+std::string ReadFrom(const std::string& path, std::streamoff offset) {
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(offset);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::streamoff FileSize(const std::string& path) {
+  std::error_code ec;
+  auto size = fs::file_size(path, ec);
+  return ec ? 0 : static_cast<std::streamoff>(size);
+}
+
+std::string LastLines(const std::string& text, int count) {
+  std::deque<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(line);
+    if (static_cast<int>(lines.size()) > count) lines.pop_front();
+  }
+  std::string out;
+  for (const auto& line : lines) out += line + "\n";
+  return out;
+}
+
+bool PortInUse(const std::string& log) {
+  return log.find("already in use") != std::string::npos ||
+         log.find("could not bind") != std::string::npos ||
+         log.find("could not create any TCP/IP sockets") != std::string::npos;
+}
+
+// "%xx"-escapes everything but RFC 3986 unreserved characters.
+std::string PercentEncode(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// ---- TempCluster ------------------------------------------------------------
+
+Result<std::unique_ptr<TempCluster>> TempCluster::Start(const ClusterOptions& options) {
+  ZS_ASSIGN_OR_RETURN(ServerUser user, FindServerUser());
+  // The constructor is private, so make_unique cannot be used; ownership is
+  // taken on the spot and the destructor cleans up whatever a failure leaves.
+  std::unique_ptr<TempCluster> cluster(new TempCluster());
+  cluster->options_ = options;
+  cluster->run_as_postgres_ = user.via_runuser;
+  ZS_ASSIGN_OR_RETURN(cluster->bin_dir_, FindBinDir());
+  const char* tmpdir = std::getenv("TMPDIR");
+  ZS_ASSIGN_OR_RETURN(cluster->root_dir_,
+                      MakeTempDir(tmpdir && *tmpdir ? tmpdir : "/tmp", "zeroshift-cluster-"));
+  cluster->data_dir_ = cluster->root_dir_ + "/data";
+  cluster->socket_dir_ = cluster->root_dir_ + "/socket";
+  cluster->log_file_ = cluster->root_dir_ + "/server.log";
+  if (mkdir(cluster->socket_dir_.c_str(), 0700) != 0) return IoError(Errno("mkdir socket dir"));
+  ZS_RETURN_IF_ERROR(CreateDataDir(user, cluster->bin_dir_, cluster->data_dir_));
+  ZS_RETURN_IF_ERROR(AppendConfig(cluster->data_dir_, options.config_lines));
+  ZS_RETURN_IF_ERROR(ChownTree(user, cluster->root_dir_));
+  ZS_RETURN_IF_ERROR(cluster->StartServer());
+  return cluster;
+}
+
+TempCluster::~TempCluster() {
+  if (running_ && !StopServer(/*immediate=*/false).ok()) (void)StopServer(/*immediate=*/true);
+  if (options_.keep_log && !log_file_.empty()) {
+    std::fprintf(stderr, "---- PostgreSQL log %s ----\n%s", log_file_.c_str(),
+                 ReadFrom(log_file_, 0).c_str());
+  }
+  if (!root_dir_.empty()) {
+    std::error_code ec;
+    fs::remove_all(root_dir_, ec);
+  }
+}
+
+std::vector<std::string> TempCluster::ServerCommand(std::vector<std::string> argv) const {
+  return AsServerUser(ServerUser{run_as_postgres_, 0, 0}, std::move(argv));
+}
+
+Status TempCluster::StartServer() {
+  std::string last_log;
+  for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
+    // A restart keeps its port (clients hold URLs); only a clash picks another.
+    if (port_ == 0 || attempt > 1) {
+      ZS_ASSIGN_OR_RETURN(port_, FreePort());
+    }
+    // pg_ctl hands -o to a shell, hence the quotes around the socket path.
+    // synchronous_commit stays on: with fsync=off a commit costs one write(),
+    // and Restart() (a crash) must not lose commits still in WAL buffers.
+    std::string server_options = "-p " + std::to_string(port_) + " -k '" + socket_dir_ +
+                                 "' -c listen_addresses=127.0.0.1 -c fsync=off"
+                                 " -c full_page_writes=off"
+                                 " -c max_connections=200 -c shared_buffers=128MB";
+    std::streamoff log_start = FileSize(log_file_);
+    ZS_ASSIGN_OR_RETURN(
+        CommandOutput out,
+        RunCommand(ServerCommand({bin_dir_ + "/pg_ctl", "-D", data_dir_, "-l", log_file_, "-w",
+                                  "-t", "60", "-o", server_options, "start"})));
+    if (out.exit_code == 0) {
+      running_ = true;
+      return Status::Ok();
+    }
+    last_log = ReadFrom(log_file_, log_start);
+    if (!PortInUse(last_log)) {
+      last_log = out.output + last_log;
+      break;
+    }
+  }
+  std::fprintf(stderr, "---- PostgreSQL failed to start; last lines of %s ----\n%s----\n",
+               log_file_.c_str(), LastLines(last_log, kLogLinesOnFailure).c_str());
+  return IoError("pg_ctl start failed for " + data_dir_ + " (server log: " + log_file_ + ")");
+}
+
+Status TempCluster::StopServer(bool immediate) {
+  Status status = RunChecked(ServerCommand({bin_dir_ + "/pg_ctl", "-D", data_dir_, "-w", "-t", "60",
+                                            "-m", immediate ? "immediate" : "fast", "stop"}))
+                      .status();
+  if (status.ok()) running_ = false;
+  return status;
+}
+
+std::string TempCluster::Url(const std::string& database) const {
+  return "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/" + PercentEncode(database);
+}
+
+Result<std::string> TempCluster::CreateDatabase(const std::string& name) {
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(Url("postgres")));
+  // PostgreSQL 15 defaults to STRATEGY WAL_LOG, which writes the whole template
+  // to WAL; FILE_COPY is twice as fast for a tiny template with fsync off.
+  std::string strategy = conn.ServerVersion() >= 150000 ? " STRATEGY FILE_COPY" : "";
+  ZS_RETURN_IF_ERROR(
+      conn.Run("CREATE DATABASE " + pg::QuoteIdent(name) + " TEMPLATE template0" + strategy)
+          .WithContext("creating database " + name));
+  return Url(name);
+}
+
+Status TempCluster::Restart() {
+  if (running_) ZS_RETURN_IF_ERROR(StopServer(/*immediate=*/true));
+  return StartServer();
+}
+
+// ---- The shared cluster -----------------------------------------------------
+
+namespace {
+
+// Commands for the signal handler, prepared in advance: a handler may only
+// call async-signal-safe functions (fork, execv, waitpid), not allocate.
+struct EmergencyStop {
+  std::vector<std::string> stop_args;
+  std::vector<std::string> remove_args;
+  std::vector<char*> stop_argv;
+  std::vector<char*> remove_argv;
+};
+EmergencyStop* g_emergency = nullptr;  // not owning; points into SharedHolder
+
+void RunFromSignalHandler(char* const* argv) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    execvp(argv[0], argv);
+    _exit(127);
+  }
+  if (pid > 0) {
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+}
+
+void StopOnSignal(int sig) {
+  if (EmergencyStop* stop = g_emergency) {
+    g_emergency = nullptr;
+    RunFromSignalHandler(stop->stop_argv.data());
+    RunFromSignalHandler(stop->remove_argv.data());
+  }
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+std::vector<char*> CArgv(std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  return argv;
+}
+
+// Owns the shared cluster. Its static destructor stops the server at normal
+// exit, but only in the process that started it (not in a forked child).
+struct SharedHolder {
+  std::unique_ptr<TempCluster> cluster;
+  pid_t owner = getpid();
+  EmergencyStop emergency;
+
+  ~SharedHolder() {
+    g_emergency = nullptr;
+    if (getpid() != owner) (void)cluster.release();  // the parent still owns the server
+  }
+};
+
+void InstallSignalHandlers(SharedHolder& holder, const std::vector<std::string>& stop_command) {
+  holder.emergency.stop_args = stop_command;
+  holder.emergency.remove_args = {"rm", "-rf", fs::path(holder.cluster->data_dir()).parent_path()};
+  holder.emergency.stop_argv = CArgv(holder.emergency.stop_args);
+  holder.emergency.remove_argv = CArgv(holder.emergency.remove_args);
+  g_emergency = &holder.emergency;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, StopOnSignal);
+}
+
+}  // namespace
+
+TempCluster& SharedCluster() {
+  static SharedHolder holder;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Result<std::unique_ptr<TempCluster>> started = TempCluster::Start();
+    if (!started.ok()) {
+      std::fprintf(stderr, "FATAL: cannot start the shared test PostgreSQL cluster: %s\n",
+                   started.status().ToString().c_str());
+      std::abort();
+    }
+    holder.cluster = std::move(started).value();
+    const TempCluster& c = *holder.cluster;
+    InstallSignalHandlers(holder, c.ServerCommand({c.bin_dir() + "/pg_ctl", "-D", c.data_dir(),
+                                                   "-m", "immediate", "stop"}));
+  });
+  return *holder.cluster;
+}
+
+std::string FreshDatabaseUrl() {
+  static std::atomic<int> counter{0};
+  std::string name = "t_" + std::to_string(getpid()) + "_" + std::to_string(++counter);
+  Result<std::string> url = SharedCluster().CreateDatabase(name);
+  if (!url.ok()) {
+    std::fprintf(stderr, "FATAL: cannot create test database %s: %s\n", name.c_str(),
+                 url.status().ToString().c_str());
+    std::abort();
+  }
+  return *url;
+}
+
+}  // namespace zs::testing

@@ -1,0 +1,120 @@
+#include "testing/temp_cluster.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "pg/connection.h"
+
+namespace zs::testing {
+namespace {
+
+Result<std::string> QueryOne(const std::string& url, const std::string& sql) {
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url));
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec(sql));
+  if (rows.empty()) return NotFound("no row for: " + sql);
+  return rows.Get(0, 0);
+}
+
+TEST(TempClusterTest, StartsRunsAndCleansUp) {
+  ClusterOptions options;
+  options.config_lines = {"work_mem = '7MB'", "application_name = 'from_conf'"};
+  Result<std::unique_ptr<TempCluster>> cluster = TempCluster::Start(options);
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  TempCluster& c = **cluster;
+  EXPECT_GT(c.port(), 0);
+  EXPECT_EQ(c.Url(), "postgresql://postgres@127.0.0.1:" + std::to_string(c.port()) + "/postgres");
+  EXPECT_TRUE(std::filesystem::exists(c.data_dir() + "/PG_VERSION"));
+  EXPECT_TRUE(std::filesystem::exists(c.bin_dir() + "/initdb"));
+
+  Result<std::string> work_mem = QueryOne(c.Url(), "SHOW work_mem");
+  ASSERT_TRUE(work_mem.ok()) << work_mem.status().ToString();
+  EXPECT_EQ(*work_mem, "7MB");
+  Result<std::string> fsync = QueryOne(c.Url(), "SHOW fsync");
+  EXPECT_EQ(fsync.ok() ? *fsync : "", "off");
+  Result<std::string> max_conn = QueryOne(c.Url(), "SHOW max_connections");
+  EXPECT_EQ(max_conn.ok() ? *max_conn : "", "200");
+  Result<std::string> superuser = QueryOne(c.Url(), "SELECT current_user");
+  EXPECT_EQ(superuser.ok() ? *superuser : "", "postgres");
+
+  if (geteuid() == 0) {  // PostgreSQL refuses root: the server must run as postgres
+    struct stat info {};
+    ASSERT_EQ(stat(c.data_dir().c_str(), &info), 0);
+    EXPECT_NE(info.st_uid, 0u);
+    Result<std::string> owner = QueryOne(c.Url(), "SELECT pg_read_file('PG_VERSION') IS NOT NULL");
+    EXPECT_EQ(owner.ok() ? *owner : "", "t");
+  }
+
+  std::string root = std::filesystem::path(c.data_dir()).parent_path();
+  std::string url = c.Url();
+  cluster->reset();
+  EXPECT_FALSE(std::filesystem::exists(root));
+  EXPECT_FALSE(pg::Connection::Open(url + "?connect_timeout=2").ok());
+}
+
+TEST(TempClusterTest, TwoClustersRunSideBySide) {
+  Result<std::unique_ptr<TempCluster>> a = TempCluster::Start();
+  Result<std::unique_ptr<TempCluster>> b = TempCluster::Start();
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_NE((*a)->port(), (*b)->port());
+  EXPECT_NE((*a)->data_dir(), (*b)->data_dir());
+  EXPECT_TRUE(QueryOne((*a)->Url(), "SELECT 1").ok());
+  EXPECT_TRUE(QueryOne((*b)->Url(), "SELECT 1").ok());
+}
+
+TEST(TempClusterTest, RestartKeepsCommittedData) {
+  Result<std::unique_ptr<TempCluster>> cluster = TempCluster::Start();
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  TempCluster& c = **cluster;
+  Result<std::string> url = c.CreateDatabase("restart me");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  {
+    Result<pg::Connection> conn = pg::Connection::Open(*url);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE(conn->Run("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before')").ok());
+  }
+  Status restarted = c.Restart();
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  Result<std::string> value = QueryOne(*url, "SELECT v FROM kept");
+  ASSERT_TRUE(value.ok()) << value.status().ToString();
+  EXPECT_EQ(*value, "before");
+}
+
+TEST(TempClusterTest, RestartBreaksOpenConnections) {
+  Result<std::unique_ptr<TempCluster>> cluster = TempCluster::Start();
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  Result<pg::Connection> conn = pg::Connection::Open((*cluster)->Url());
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*cluster)->Restart().ok());
+  EXPECT_FALSE(conn->Run("SELECT 1").ok());
+}
+
+TEST(SharedClusterTest, IsStartedOnceAndHandsOutFreshDatabases) {
+  TempCluster& first = SharedCluster();
+  TempCluster& second = SharedCluster();
+  EXPECT_EQ(&first, &second);
+  std::string a = FreshDatabaseUrl();
+  std::string b = FreshDatabaseUrl();
+  EXPECT_NE(a, b);
+  std::string prefix = first.Url("t_" + std::to_string(getpid()) + "_");
+  EXPECT_EQ(a.rfind(prefix, 0), 0u) << a;
+  Result<std::string> name = QueryOne(a, "SELECT current_database()");
+  ASSERT_TRUE(name.ok()) << name.status().ToString();
+  EXPECT_EQ(first.Url(*name), a);
+}
+
+TEST(SharedClusterTest, CreateDatabaseQuotesTheName) {
+  Result<std::string> url = SharedCluster().CreateDatabase("We\"ird ñame");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  Result<std::string> name = QueryOne(*url, "SELECT current_database()");
+  ASSERT_TRUE(name.ok()) << name.status().ToString();
+  EXPECT_EQ(*name, "We\"ird ñame");
+  Result<std::string> again = SharedCluster().CreateDatabase("We\"ird ñame");
+  EXPECT_EQ(again.status().sqlstate(), "42P04");
+}
+
+}  // namespace
+}  // namespace zs::testing

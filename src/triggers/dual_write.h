@@ -1,0 +1,52 @@
+// Dual-write triggers: BEFORE INSERT OR UPDATE row triggers that keep the old
+// and the new shape of a table in step while both versions are in use.
+//
+// A trigger only assigns to NEW and never issues another statement, so
+// triggers cannot loop. Whether a write comes from the new version is decided
+// by the writer's selector: the session setting zeroshift.version equal to the
+// new version schema, or that schema anywhere in the effective search_path.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace zs::triggers {
+
+// The schema that holds zeroshift's own objects (state tables, trigger functions).
+inline constexpr const char* kStateSchema = "zeroshift";
+
+enum class Direction {
+  kUp,    // fires for writes from older versions: fills the new shape with `up`
+  kDown,  // fires for writes from the new version: fills the old shape with `down`
+};
+
+struct TriggerSpec {
+  std::string name;            // trigger and function name (<= 63 bytes, see TriggerName)
+  std::string schema;          // schema of the table
+  std::string table;           // physical table name
+  Direction direction = Direction::kUp;
+  std::string version_schema;  // the new version's schema
+  // Names the expression may use, each bound to a physical column of NEW.
+  std::vector<std::pair<std::string, std::string>> variables;
+  std::string target_column;  // physical column assigned from the expression
+  std::string expression;     // validated and parenthesised (sqlcheck::ValidateExpression)
+};
+
+// "_zs_<table>_<NN>_<column>_<up|down>", shortened with a hash when longer than
+// 63 bytes. Triggers fire in name order, so NN (the operation's index) makes
+// them fire in the order of the migration's operations.
+std::string TriggerName(const std::string& table, int op_index, const std::string& column,
+                        Direction direction);
+
+// CREATE OR REPLACE FUNCTION + CREATE TRIGGER, as one script.
+std::string CreateTriggerSql(const TriggerSpec& spec);
+
+// DROP TRIGGER IF EXISTS + DROP FUNCTION IF EXISTS, as one script.
+std::string DropTriggerSql(const TriggerSpec& spec);
+
+// The SQL boolean expression that is true when the current session writes
+// through `version_schema`.
+std::string IsVersionCondition(const std::string& version_schema);
+
+}  // namespace zs::triggers
