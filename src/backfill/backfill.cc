@@ -62,7 +62,9 @@ std::string BatchSql(const std::string& schema, const schema::Table& table,
   std::string join;
   for (const auto* column : key) {
     std::string name = pg::QuoteIdent(column->physical_name);
-    descending += (descending.empty() ? "" : ", ") + name + " DESC";
+    // Qualified: the bare name would bind to the ::text output column and
+    // order the keys as strings.
+    descending += std::string(descending.empty() ? "" : ", ") + "batch." + name + " DESC";
     last_key_text += ", " + name + "::text";
     join += (join.empty() ? "" : " AND ") + fmt::format("t.{0} = batch.{0}", name);
   }

@@ -52,6 +52,7 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
 
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   app.require_subcommand(1);
+  app.fallthrough();  // global flags may follow the command, as in pgroll
   AddGlobalOptions(app, options);
   RegisterInit(app, options, run);
   RegisterPlan(app, options, run);

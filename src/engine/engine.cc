@@ -84,16 +84,18 @@ Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
   return input;
 }
 
-Status Engine::CheckTypesExist(const Operations& operations) {
-  for (const auto& op : operations) {
-    for (const auto& type : op->TypesUsed()) {
+Status Engine::CheckTypesExist(const migration::Migration& migration,
+                               const Operations& operations) {
+  for (size_t i = 0; i < operations.size(); ++i) {
+    for (const auto& type : operations[i]->TypesUsed()) {
       if (IsSerialPseudoType(type)) continue;
       auto rows = conn_->ExecParams("SELECT to_regtype($1) IS NOT NULL", {type});
       if (!rows.ok() || !rows->GetBool(0, 0)) {
+        const auto& op = migration.operations[i];
         return InvalidInput(fmt::format(
-            "type \"{}\" does not exist in this database; check the spelling or create the type "
-            "first",
-            type));
+            "{} {}: type \"{}\" does not exist in this database; check the spelling or create "
+            "the type first",
+            op.location.ToString(), op.kind, type));
       }
     }
   }
@@ -102,7 +104,7 @@ Status Engine::CheckTypesExist(const Operations& operations) {
 
 Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
-  ZS_RETURN_IF_ERROR(CheckTypesExist(operations));
+  ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
   return BuildPlan(input, operations, std::move(base));
@@ -152,7 +154,7 @@ Status Engine::Start(const migration::Migration& migration) {
 
   // Everything is validated before the database is touched.
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
-  ZS_RETURN_IF_ERROR(CheckTypesExist(operations));
+  ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan dry, BuildPlan(input, operations, base));

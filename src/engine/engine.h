@@ -59,7 +59,7 @@ class Engine {
 
   Status Lock();
   Result<PlanInput> MakePlanInput(const migration::Migration& migration);
-  Status CheckTypesExist(const Operations& operations);
+  Status CheckTypesExist(const migration::Migration& migration, const Operations& operations);
   Status RunActions(const std::vector<ops::Action>& actions, const std::string& last_extra_sql);
   Status RunAction(const ops::Action& action, const std::string& same_transaction_sql = "");
   Status RunBackfill(const state::MigrationRecord& record, const Plan& plan);
