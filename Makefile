@@ -21,12 +21,12 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	bash scripts/demo.sh $(BUILD)/zeroshift
+	$(BUILD)/zeroshift demo
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
 
-format-check:
+format-check: setup
 	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
 
 asan:

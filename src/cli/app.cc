@@ -61,6 +61,7 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   RegisterRollback(app, options, run);
   RegisterStatus(app, options, run);
   RegisterLatest(app, options, run);
+  RegisterDemo(app, options, run);
 }
 
 }  // namespace zs::cli

@@ -40,6 +40,7 @@ void RegisterComplete(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterRollback(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterLatest(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterDemo(CLI::App& app, GlobalOptions& options, Runner& run);
 
 // Builds the whole application.
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run);
