@@ -98,7 +98,7 @@ WITH ns AS (
 SELECT x FROM (
   SELECT 'schema ' || nspname FROM ns
   UNION ALL
-  SELECT 'relation ' || ns.nspname || '.' || c.relname || ' kind=' || c.relkind
+  SELECT 'relation ' || ns.nspname || '.' || c.relname || ' kind=' || c.relkind::text
   FROM pg_class c JOIN ns ON ns.oid = c.relnamespace
   UNION ALL
   SELECT 'column ' || ns.nspname || '.' || c.relname || '.' || a.attname || ' '
@@ -112,7 +112,7 @@ SELECT x FROM (
          || pg_get_constraintdef(oid)
   FROM pg_constraint WHERE connamespace IN (SELECT oid FROM ns)
   UNION ALL
-  SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' enabled=' || tgenabled
+  SELECT 'trigger ' || tgrelid::regclass::text || ' ' || tgname || ' enabled=' || tgenabled::text
   FROM pg_trigger WHERE NOT tgisinternal
   UNION ALL
   SELECT 'function ' || p.oid::regprocedure::text || ' ' || md5(p.prosrc)
@@ -456,7 +456,9 @@ TEST(EngineBadInputTest, EveryRejectedMigrationLeavesTheCatalogIdentical) {
     SCOPED_TRACE(c.label);
     Result<migration::Migration> m = migration::ParseMigration(c.yaml, "03_bad.yaml");
     std::string message;
+    const char* stage = "start";
     if (!m.ok()) {
+      stage = "parser";
       message = m.status().message();  // rejected by the parser already
     } else {
       Status status = engine.Start(*m);
@@ -464,7 +466,7 @@ TEST(EngineBadInputTest, EveryRejectedMigrationLeavesTheCatalogIdentical) {
       EXPECT_NE(status.code(), Code::kDatabase) << status.ToString();
       message = status.message();
     }
-    std::printf("%-55s -> %s\n", c.label.c_str(), message.c_str());
+    std::printf("%-52s [%s] -> %s\n", c.label.c_str(), stage, message.c_str());
     EXPECT_NE(message.find(c.culprit), std::string::npos) << message;
     EXPECT_EQ(CatalogSnapshot(admin), before);
   }
@@ -600,7 +602,7 @@ TEST(EngineStateTest, RerunningStartResumesAnInterruptedBackfill) {
 // ---------------------------------------------------------------------------
 // 6. The real binary.
 
-struct Run {
+struct ProcessRun {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -619,7 +621,7 @@ std::string ShellQuote(const std::string& s) {
   return out + "'";
 }
 
-Run RunBinary(const std::vector<std::string>& args) {
+ProcessRun RunBinary(const std::vector<std::string>& args) {
   static int counter = 0;
   fs::path dir = fs::temp_directory_path() /
                  fmt::format("zs_engine_cli_{}_{}", static_cast<long>(getpid()), counter++);
@@ -627,7 +629,7 @@ Run RunBinary(const std::vector<std::string>& args) {
   std::string command = ShellQuote(ZS_BINARY);
   for (const auto& arg : args) command += " " + ShellQuote(arg);
   command += " >" + ShellQuote((dir / "out").string()) + " 2>" + ShellQuote((dir / "err").string());
-  Run run;
+  ProcessRun run;
   int status = std::system(command.c_str());
   run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   run.out = ReadFile(dir / "out");
@@ -637,11 +639,11 @@ Run RunBinary(const std::vector<std::string>& args) {
 }
 
 TEST(EngineCliTest, HelpAndMissingFile) {
-  Run help = RunBinary({"--help"});
+  ProcessRun help = RunBinary({"--help"});
   EXPECT_EQ(help.exit_code, 0) << help.err;
   EXPECT_NE(help.out.find("start"), std::string::npos) << help.out;
 
-  Run missing = RunBinary({"start", "missing.yaml"});
+  ProcessRun missing = RunBinary({"start", "missing.yaml"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.err.find("missing.yaml"), std::string::npos) << missing.err;
   ASSERT_FALSE(missing.err.empty());
@@ -658,11 +660,11 @@ TEST(EngineCliTest, InitStartStatusComplete) {
   fs::create_directories(file.parent_path());
   std::ofstream(file) << kSplitName;
 
-  Run init = RunBinary({"init", "--postgres-url", url});
+  ProcessRun init = RunBinary({"init", "--postgres-url", url});
   EXPECT_EQ(init.exit_code, 0) << init.err;
-  Run start = RunBinary({"start", file.string(), "--postgres-url", url});
+  ProcessRun start = RunBinary({"start", file.string(), "--postgres-url", url});
   EXPECT_EQ(start.exit_code, 0) << start.err;
-  Run status = RunBinary({"status", "--postgres-url", url});
+  ProcessRun status = RunBinary({"status", "--postgres-url", url});
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("\"step\": \"active\""), std::string::npos) << status.out;
   nlohmann::json json = nlohmann::json::parse(status.out, nullptr, false);
@@ -670,9 +672,9 @@ TEST(EngineCliTest, InitStartStatusComplete) {
   EXPECT_EQ(json["active"]["name"], "02_split_name");
   EXPECT_EQ(json["active"]["version_schema"], kVersionSchema);
 
-  Run complete = RunBinary({"complete", "--postgres-url", url});
+  ProcessRun complete = RunBinary({"complete", "--postgres-url", url});
   EXPECT_EQ(complete.exit_code, 0) << complete.err;
-  Run done = RunBinary({"status", "--postgres-url", url});
+  ProcessRun done = RunBinary({"status", "--postgres-url", url});
   EXPECT_EQ(done.exit_code, 0) << done.err;
   nlohmann::json after = nlohmann::json::parse(done.out, nullptr, false);
   ASSERT_FALSE(after.is_discarded()) << done.out;
