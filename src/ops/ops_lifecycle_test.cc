@@ -323,8 +323,8 @@ TEST_F(OpsLifecycle, AddColumnWithDefaultStartAndComplete) {
   Complete();
   EXPECT_EQ(Columns("users"), (std::vector<std::string>{"id integer NOT NULL", "name text NOT NULL",
                                                         "status text NOT NULL"}));
-  EXPECT_EQ(Value("SELECT column_default FROM information_schema.columns WHERE table_name = "
-                  "'users' AND column_name = 'status'"),
+  EXPECT_EQ(Value("SELECT column_default FROM information_schema.columns WHERE table_schema = "
+                  "'public' AND table_name = 'users' AND column_name = 'status'"),
             "'active'::text");
   Exec(*new_, "INSERT INTO users (id, name) VALUES (6, 'Niklaus')");
   EXPECT_EQ(Value(*new_, "SELECT status FROM users WHERE id = 6"), "active");
@@ -533,6 +533,53 @@ TEST_F(OpsLifecycle, AlterColumnNotNullRollback) {
   EXPECT_EQ(Query(*old_, "SELECT * FROM contacts ORDER BY id"),
             (Rows{{"1", "a@x"}, {"2", "b@x"}, {"3", "c@x"}, {"4", "NULL"}}));
   ExpectRollbackClean();
+}
+
+constexpr const char* kCounterToBigint = R"yaml(operations:
+  - alter_column:
+      table: counters
+      column: n
+      type: bigint
+)yaml";
+
+// Without up/down the value is carried over as is; the column stays NOT NULL.
+TEST_F(OpsLifecycle, AlterColumnIntToBigintStartCompleteAndRollback) {
+  for (bool complete : {true, false}) {
+    SCOPED_TRACE(complete ? "complete" : "rollback");
+    url_ = zs::testing::FreshDatabaseUrl();
+    old_ = Connect("public");
+    Exec(
+        "CREATE TABLE counters (id integer PRIMARY KEY, n integer NOT NULL DEFAULT 0);"
+        "INSERT INTO counters VALUES (1, 10), (2, 20);");
+    Start("counter_to_bigint", kCounterToBigint);
+    EXPECT_EQ(Value(*new_, "SELECT pg_typeof(n)::text FROM counters WHERE id = 1"), "bigint");
+    Exec(*new_, "INSERT INTO counters (id) VALUES (3)");  // the default carries over
+    Exec(*new_, "UPDATE counters SET n = 2147483647 WHERE id = 1");
+    Exec(*old_, "INSERT INTO counters VALUES (4, 40)");
+    EXPECT_TRUE(Fails(*new_, "INSERT INTO counters VALUES (5, NULL)"));
+    EXPECT_EQ(Query(*old_, "SELECT id, n FROM counters ORDER BY id"),
+              (Rows{{"1", "2147483647"}, {"2", "20"}, {"3", "0"}, {"4", "40"}}));
+    EXPECT_EQ(Query(*new_, "SELECT id, n FROM counters ORDER BY id"),
+              (Rows{{"1", "2147483647"}, {"2", "20"}, {"3", "0"}, {"4", "40"}}));
+    if (complete) {
+      Complete();
+      EXPECT_EQ(Columns("counters"),
+                (std::vector<std::string>{"id integer NOT NULL", "n bigint NOT NULL"}));
+      Exec(*new_, "INSERT INTO counters VALUES (6, 9000000000)");
+      EXPECT_EQ(Value(*new_, "SELECT n FROM counters WHERE id = 6"), "9000000000");
+      ExpectCompleteClean();
+    } else {
+      Rollback();
+      EXPECT_EQ(Columns("counters"),
+                (std::vector<std::string>{"id integer NOT NULL", "n integer NOT NULL"}));
+      EXPECT_EQ(Value("SELECT column_default FROM information_schema.columns WHERE "
+                      "table_schema = 'public' AND table_name = 'counters' AND column_name = 'n'"),
+                "0");
+      EXPECT_EQ(Query(*old_, "SELECT * FROM counters ORDER BY id"),
+                (Rows{{"1", "2147483647"}, {"2", "20"}, {"3", "0"}, {"4", "40"}}));
+      ExpectRollbackClean();
+    }
+  }
 }
 
 // ------------------------------------------------------------------ drop_table
