@@ -56,6 +56,17 @@ Status AlterColumn::Validate(const OpContext& ctx) const {
         "supported: add a new column and switch the key with create_constraint",
         ctx.where, op_.column, op_.table));
   }
+  // The old column is dropped at complete: whatever hangs on it would go too.
+  for (const auto& index : table->indexes) {
+    if (std::find(index.columns.begin(), index.columns.end(), column->physical_name) !=
+        index.columns.end()) {
+      return InvalidInput(fmt::format(
+          "{}: column \"{}\" of \"{}\" is used by index \"{}\", which this version of zeroshift "
+          "would not carry over to the new column; drop the index first, or change the column "
+          "with an `sql` operation",
+          ctx.where, op_.column, op_.table, index.name));
+    }
+  }
   if (op_.type) {
     ZS_RETURN_IF_ERROR(sqlcheck::ValidateTypeName(*op_.type, ctx.where + " type"));
   }

@@ -91,6 +91,15 @@ std::string ColumnSql(const std::string& schema, const migration::Column& column
   return sql;
 }
 
+// pg_constraint.contype of a create_table constraint type.
+char ConstraintType(const std::string& type) {
+  if (type == "check") return 'c';
+  if (type == "primary_key") return 'p';
+  if (type == "foreign_key") return 'f';
+  if (type == "exclude") return 'x';
+  return 'u';
+}
+
 }  // namespace
 
 Status CreateTable::Validate(const OpContext& ctx) const {
@@ -137,8 +146,7 @@ void CreateTable::Apply(schema::Schema& schema) const {
   table.primary_key = PrimaryKeyColumns(op_);
   for (const auto& c : op_.constraints) {
     if (c.type == "primary_key") table.primary_key = c.columns;
-    table.constraints.push_back({.name = c.name, .type = c.type == "check" ? 'c' : 'u',
-                                 .columns = c.columns});
+    table.constraints.push_back({.name = c.name, .type = ConstraintType(c.type), .columns = c.columns});
   }
   schema.tables.push_back(std::move(table));
 }
