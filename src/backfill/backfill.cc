@@ -46,8 +46,8 @@ std::vector<const schema::Column*> KeyColumns(const schema::Table& table) {
 }
 
 std::string BatchSql(const std::string& schema, const schema::Table& table,
-                     const std::vector<const schema::Column*>& key,
-                     const std::string& touch_column, int batch_size, bool first) {
+                     const std::vector<const schema::Column*>& key, const std::string& touch_column,
+                     int batch_size, bool first) {
   std::string where = "true";
   if (!first) {
     std::string params;
@@ -73,9 +73,10 @@ std::string BatchSql(const std::string& schema, const schema::Table& table,
       "WITH batch AS (SELECT {key} FROM {table} WHERE {where} ORDER BY {key} LIMIT {limit}),\n"
       "touched AS (UPDATE {table} t SET {touch} = t.{touch} FROM batch WHERE {join} RETURNING 1)\n"
       "SELECT (SELECT count(*) FROM touched){last} FROM batch ORDER BY {desc} LIMIT 1",
-      fmt::arg("key", KeyList(key, "")), fmt::arg("table", pg::QualifiedName(schema, table.physical_name)),
-      fmt::arg("where", where), fmt::arg("limit", batch_size), fmt::arg("touch", touch),
-      fmt::arg("join", join), fmt::arg("last", last_key_text), fmt::arg("desc", descending));
+      fmt::arg("key", KeyList(key, "")),
+      fmt::arg("table", pg::QualifiedName(schema, table.physical_name)), fmt::arg("where", where),
+      fmt::arg("limit", batch_size), fmt::arg("touch", touch), fmt::arg("join", join),
+      fmt::arg("last", last_key_text), fmt::arg("desc", descending));
 }
 
 Result<long long> Backfiller::EstimateRows(const schema::Table& table) {
@@ -98,9 +99,9 @@ Result<long long> Backfiller::RunBatch(const std::string& sql, state::BackfillCu
   pg::RetryPolicy policy{.lock_timeout = options_.lock_timeout,
                          .max_attempts = options_.max_attempts};
   for (int attempt = 1;; ++attempt) {
-    ZS_RETURN_IF_ERROR(conn_.Run(fmt::format(
-        "BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';",
-        options_.lock_timeout.count(), options_.statement_timeout.count())));
+    ZS_RETURN_IF_ERROR(conn_.Run(
+        fmt::format("BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';",
+                    options_.lock_timeout.count(), options_.statement_timeout.count())));
     auto rows = conn_.ExecParams(sql, params);
     state::BackfillCursor next = cursor;
     Status status = rows.status();
@@ -149,20 +150,23 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
     if (saved.table == cursor_name) cursor = saved;
   }
   ZS_ASSIGN_OR_RETURN(long long estimate, EstimateRows(table));
-  std::string first_sql = BatchSql(schema_, table, key, task.touch_column, options_.batch_size, true);
-  std::string next_sql = BatchSql(schema_, table, key, task.touch_column, options_.batch_size, false);
+  std::string first_sql =
+      BatchSql(schema_, table, key, task.touch_column, options_.batch_size, true);
+  std::string next_sql =
+      BatchSql(schema_, table, key, task.touch_column, options_.batch_size, false);
   auto started = std::chrono::steady_clock::now();
   auto report = [&] {
     if (!options_.on_progress) return;
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-    options_.on_progress({.table = table.name, .rows_done = cursor.rows_done,
-                          .rows_estimate = estimate, .elapsed_seconds = elapsed.count(),
+    options_.on_progress({.table = table.name,
+                          .rows_done = cursor.rows_done,
+                          .rows_estimate = estimate,
+                          .elapsed_seconds = elapsed.count(),
                           .finished = cursor.finished});
   };
   while (!cursor.finished) {
-    ZS_ASSIGN_OR_RETURN(long long touched,
-                        RunBatch(cursor.last_key_json ? next_sql : first_sql, cursor,
-                                 static_cast<int>(key.size())));
+    ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(cursor.last_key_json ? next_sql : first_sql,
+                                                    cursor, static_cast<int>(key.size())));
     report();
     if (touched > 0 && options_.batch_delay.count() > 0) {
       std::this_thread::sleep_for(options_.batch_delay);

@@ -42,8 +42,8 @@ std::vector<const schema::Column*> KeyColumns(const schema::Table& table);
 // to the key's types); with `first` there is no lower bound. Returns one row:
 // the number of rows updated, then the last key's values as text.
 std::string BatchSql(const std::string& schema, const schema::Table& table,
-                     const std::vector<const schema::Column*>& key,
-                     const std::string& touch_column, int batch_size, bool first);
+                     const std::vector<const schema::Column*>& key, const std::string& touch_column,
+                     int batch_size, bool first);
 
 class Backfiller {
  public:

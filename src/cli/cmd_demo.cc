@@ -66,7 +66,8 @@ Status RunDemo(const GlobalOptions& options, int rows, const std::string& file) 
   ZS_RETURN_IF_ERROR(v2.Run("SET search_path TO " + version));
   ZS_RETURN_IF_ERROR(PrintQuery(v2, "v2 clients (search_path " + version + ") read the new shape:",
                                 "SELECT id, first_name, last_name FROM users ORDER BY id LIMIT 2"));
-  ZS_RETURN_IF_ERROR(v2.Run("INSERT INTO users (first_name, last_name) VALUES ('Grace', 'Hopper')"));
+  ZS_RETURN_IF_ERROR(
+      v2.Run("INSERT INTO users (first_name, last_name) VALUES ('Grace', 'Hopper')"));
   ZS_RETURN_IF_ERROR(app.Run("INSERT INTO users (name) VALUES ('Alan Turing')"));
   ZS_RETURN_IF_ERROR(PrintQuery(
       app, "a v2 write and a v1 write, each visible in both shapes (triggers, both directions):",
@@ -92,7 +93,9 @@ void RegisterDemo(CLI::App& app, GlobalOptions& options, Runner& run) {
       "demo", "run the seed's split-name migration on a throwaway PostgreSQL and show each step");
   auto rows = std::make_shared<int>(200000);
   auto file = std::make_shared<std::string>("examples/02_split_name.yaml");
-  cmd->add_option("--rows", *rows, "rows in users")->capture_default_str()->check(CLI::Range(1, 100000000));
+  cmd->add_option("--rows", *rows, "rows in users")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000000));
   cmd->add_option("--file", *file, "the migration to run")->capture_default_str();
   cmd->callback([&options, &run, rows, file] {
     run = [&options, rows, file] { return RunDemo(options, *rows, *file); };

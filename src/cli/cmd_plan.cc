@@ -7,8 +7,9 @@ namespace zs::cli {
 
 void RegisterPlan(CLI::App& app, GlobalOptions& options, Runner& run) {
   auto* cmd = app.add_subcommand(
-      "plan", "print the SQL that start, complete and rollback would run, with the lock each "
-              "statement takes; changes nothing");
+      "plan",
+      "print the SQL that start, complete and rollback would run, with the lock each "
+      "statement takes; changes nothing");
   auto file = std::make_shared<std::string>();
   cmd->add_option("file", *file, "migration file (YAML or JSON)")->required();
   cmd->callback([&options, &run, file] {

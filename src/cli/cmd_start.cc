@@ -39,8 +39,9 @@ void PrintProgress(const backfill::Progress& p) {
 void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
   auto flags = std::make_shared<StartFlags>();
   auto* cmd = app.add_subcommand(
-      "start", "expand: new columns and tables, dual-write triggers, backfill, new version "
-               "schema; re-run to resume an interrupted backfill");
+      "start",
+      "expand: new columns and tables, dual-write triggers, backfill, new version "
+      "schema; re-run to resume an interrupted backfill");
   cmd->add_option("file", flags->file, "migration file (YAML or JSON)")->required();
   cmd->add_flag("--complete", flags->complete, "complete the migration right after starting it");
   cmd->add_option("--backfill-batch-size", flags->batch_size, "rows per backfill batch")

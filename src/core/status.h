@@ -11,12 +11,12 @@ namespace zs {
 
 enum class Code {
   kOk,
-  kInvalidInput,   // the migration file or a flag is wrong; nothing was changed
-  kNotFound,       // a table, column, migration... does not exist
-  kConflict,       // state forbids it: a migration already active, lock held by another process
-  kDatabase,       // PostgreSQL reported an error (sqlstate() tells which)
-  kLockTimeout,    // lock_timeout retries were exhausted
-  kIo,             // files, processes
+  kInvalidInput,  // the migration file or a flag is wrong; nothing was changed
+  kNotFound,      // a table, column, migration... does not exist
+  kConflict,      // state forbids it: a migration already active, lock held by another process
+  kDatabase,      // PostgreSQL reported an error (sqlstate() tells which)
+  kLockTimeout,   // lock_timeout retries were exhausted
+  kIo,            // files, processes
   kInternal,
 };
 
@@ -55,7 +55,7 @@ Status IoError(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -81,9 +81,9 @@ class [[nodiscard]] Result {
 #define ZS_CONCAT_INNER(a, b) a##b
 #define ZS_CONCAT(a, b) ZS_CONCAT_INNER(a, b)
 
-#define ZS_RETURN_IF_ERROR(expr)           \
-  do {                                     \
-    ::zs::Status zs_status_ = (expr);      \
+#define ZS_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::zs::Status zs_status_ = (expr);        \
     if (!zs_status_.ok()) return zs_status_; \
   } while (0)
 

@@ -134,8 +134,8 @@ Status Engine::Start(const migration::Migration& migration) {
     if (active->name == migration.name && active->step == state::kStepBackfilling) {
       Log(fmt::format("resuming the backfill of \"{}\"", migration.name));
       ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(*active));
-      ZS_ASSIGN_OR_RETURN(Plan plan, BuildPlan(loaded->input, loaded->operations,
-                                               loaded->snapshots.front()));
+      ZS_ASSIGN_OR_RETURN(Plan plan,
+                          BuildPlan(loaded->input, loaded->operations, loaded->snapshots.front()));
       plan.snapshots = loaded->snapshots;
       return RunBackfill(*active, plan);
     }
@@ -170,8 +170,9 @@ Status Engine::Start(const migration::Migration& migration) {
   Log(fmt::format("starting \"{}\" on schema \"{}\"", migration.name, options_.schema));
 
   // Expand, operation by operation; raw SQL changes what the next ones see.
-  RunStart run = [&](const ops::Operation& op,
-                     const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
+  RunStart run =
+      [&](const ops::Operation& op,
+          const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
     ZS_RETURN_IF_ERROR(RunActions(actions, ""));
     if (!op.ChangesSchemaOpaquely()) return std::optional<schema::Schema>();
     ZS_ASSIGN_OR_RETURN(schema::Schema reread, schema::ReadSchema(*conn_, options_.schema));
@@ -182,8 +183,8 @@ Status Engine::Start(const migration::Migration& migration) {
     return plan.status().WithContext(fmt::format(
         "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));
   }
-  ZS_RETURN_IF_ERROR(
-      state_->SetSnapshots(options_.schema, migration.name, SnapshotsToJson(plan->snapshots).dump()));
+  ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name,
+                                          SnapshotsToJson(plan->snapshots).dump()));
   // Triggers and the version's views come after the expand actions, which
   // already ran above.
   std::vector<ops::Action> rest;
@@ -192,8 +193,8 @@ Status Engine::Start(const migration::Migration& migration) {
       rest.push_back(action);
     }
   }
-  Status status = RunActions(rest, state_->SetStepSql(options_.schema, migration.name,
-                                                      state::kStepBackfilling));
+  Status status = RunActions(
+      rest, state_->SetStepSql(options_.schema, migration.name, state::kStepBackfilling));
   if (!status.ok()) {
     return status.WithContext(fmt::format(
         "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));
@@ -203,8 +204,7 @@ Status Engine::Start(const migration::Migration& migration) {
 }
 
 Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& plan) {
-  backfill::Backfiller backfiller(*conn_, *state_, options_.schema, record.name,
-                                  options_.backfill);
+  backfill::Backfiller backfiller(*conn_, *state_, options_.schema, record.name, options_.backfill);
   const schema::Schema& base = plan.snapshots.front();
   for (const auto& task : plan.backfill) {
     const schema::Table* table = base.FindPhysicalTable(task.table);
@@ -218,7 +218,8 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
     }
   }
   ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepActive));
-  Log(fmt::format("\"{}\" is active: new clients use search_path {} (or SET zeroshift.version = "
+  Log(
+      fmt::format("\"{}\" is active: new clients use search_path {} (or SET zeroshift.version = "
                   "'{}'); run `zeroshift complete` once old clients are gone",
                   record.name, record.version_schema, record.version_schema));
   return Status::Ok();
@@ -227,8 +228,8 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
 Result<state::MigrationRecord> Engine::RequireActive() {
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (!active) {
-    return NotFound(fmt::format("no migration is active in schema \"{}\"; start one first",
-                                options_.schema));
+    return NotFound(
+        fmt::format("no migration is active in schema \"{}\"; start one first", options_.schema));
   }
   return *active;
 }
@@ -310,9 +311,8 @@ Result<nlohmann::json> Engine::StatusJson() {
   nlohmann::json backfill = nlohmann::json::array();
   ZS_ASSIGN_OR_RETURN(auto cursors, state_->Cursors(options_.schema, active->name));
   for (const auto& cursor : cursors) {
-    backfill.push_back({{"target", cursor.table},
-                        {"rows_done", cursor.rows_done},
-                        {"finished", cursor.finished}});
+    backfill.push_back(
+        {{"target", cursor.table}, {"rows_done", cursor.rows_done}, {"finished", cursor.finished}});
   }
   out["status"] = "in progress";
   out["active"] = {{"name", active->name},

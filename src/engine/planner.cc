@@ -118,9 +118,11 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
   plan.start.insert(plan.start.end(), views.begin(), views.end());
   // One pass per table: every batch UPDATE fires all of the table's triggers.
   for (size_t i = 0; i < operations.size(); ++i) {
-    for (auto& task : operations[i]->Backfill(Context(input, plan.snapshots, static_cast<int>(i)))) {
-      auto same_table = std::find_if(plan.backfill.begin(), plan.backfill.end(),
-                                     [&](const ops::BackfillTask& t) { return t.table == task.table; });
+    for (auto& task :
+         operations[i]->Backfill(Context(input, plan.snapshots, static_cast<int>(i)))) {
+      auto same_table =
+          std::find_if(plan.backfill.begin(), plan.backfill.end(),
+                       [&](const ops::BackfillTask& t) { return t.table == task.table; });
       if (same_table == plan.backfill.end()) {
         plan.backfill.push_back(std::move(task));
       } else {

@@ -39,10 +39,10 @@ enum class CompletePhase {
 };
 
 struct Action {
-  std::string id;     // stable, e.g. "add_column:users.first_name:add"
-  std::string sql;    // one statement, or several that must commit together
+  std::string id;   // stable, e.g. "add_column:users.first_name:add"
+  std::string sql;  // one statement, or several that must commit together
   Lock lock = Lock::kAccessExclusive;
-  std::string table;  // physical table the lock is taken on; "" when none
+  std::string table;          // physical table the lock is taken on; "" when none
   bool transactional = true;  // false: CONCURRENTLY, runs outside a transaction block
   CompletePhase phase = CompletePhase::kFinalize;  // meaningful for complete actions only
 };

@@ -55,11 +55,14 @@ std::vector<Action> AddColumn::Start(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   std::string qualified = pg::QualifiedName(ctx.before->name, table.physical_name);
   std::string column = pg::QuoteIdent(op_.column.name);
-  std::string sql = "ALTER TABLE " + qualified + " ADD COLUMN " + ColumnTypeAndDefaultSql(op_.column);
+  std::string sql =
+      "ALTER TABLE " + qualified + " ADD COLUMN " + ColumnTypeAndDefaultSql(op_.column);
   if (!op_.column.nullable && op_.column.default_value) sql += " NOT NULL";
   sql += ";";
   std::vector<Action> actions;
-  actions.push_back({.id = Id(op_, "add"), .sql = sql, .lock = Lock::kAccessExclusive,
+  actions.push_back({.id = Id(op_, "add"),
+                     .sql = sql,
+                     .lock = Lock::kAccessExclusive,
                      .table = table.physical_name});
   if (NeedsDeferredNotNull(op_.column)) {
     actions.push_back(
@@ -108,16 +111,17 @@ std::vector<Action> AddColumn::Start(const OpContext& ctx) const {
 
 Result<std::vector<triggers::TriggerSpec>> AddColumn::Triggers(const OpContext& ctx) const {
   if (op_.up.empty()) return std::vector<triggers::TriggerSpec>{};
-  ZS_ASSIGN_OR_RETURN(auto spec, MakeTrigger(ctx, *ctx.before->FindTable(op_.table),
-                                             op_.column.name, op_.column.name, op_.up,
-                                             triggers::Direction::kUp));
+  ZS_ASSIGN_OR_RETURN(auto spec,
+                      MakeTrigger(ctx, *ctx.before->FindTable(op_.table), op_.column.name,
+                                  op_.column.name, op_.up, triggers::Direction::kUp));
   return std::vector<triggers::TriggerSpec>{std::move(spec)};
 }
 
 std::vector<BackfillTask> AddColumn::Backfill(const OpContext& ctx) const {
   if (op_.up.empty()) return {};
   const schema::Table& table = *ctx.before->FindTable(op_.table);
-  return {{.table = table.physical_name, .touch_column = op_.column.name,
+  return {{.table = table.physical_name,
+           .touch_column = op_.column.name,
            .reason = "add_column " + op_.table + "." + op_.column.name}};
 }
 
@@ -136,17 +140,17 @@ std::vector<Action> AddColumn::Complete(const OpContext& ctx) const {
   if (NeedsDeferredNotNull(op_.column)) {
     std::string check = NotNullCheckName(op_.column.name);
     validate(check, "validate_not_null", Lock::kShareUpdateExclusive);
-    actions.push_back(
-        {.id = Id(op_, "set_not_null"),
-         .sql = fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\n"
-                            "ALTER TABLE {} DROP CONSTRAINT {};",
-                            qualified, pg::QuoteIdent(op_.column.name), qualified,
-                            pg::QuoteIdent(check)),
-         .lock = Lock::kAccessExclusive,
-         .table = table.physical_name,
-         .phase = CompletePhase::kFinalize});
+    actions.push_back({.id = Id(op_, "set_not_null"),
+                       .sql = fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\n"
+                                          "ALTER TABLE {} DROP CONSTRAINT {};",
+                                          qualified, pg::QuoteIdent(op_.column.name), qualified,
+                                          pg::QuoteIdent(check)),
+                       .lock = Lock::kAccessExclusive,
+                       .table = table.physical_name,
+                       .phase = CompletePhase::kFinalize});
   }
-  if (op_.column.check) validate(op_.column.check->name, "validate_check", Lock::kShareUpdateExclusive);
+  if (op_.column.check)
+    validate(op_.column.check->name, "validate_check", Lock::kShareUpdateExclusive);
   if (op_.column.references) {
     validate(op_.column.references->name, "validate_foreign_key", Lock::kShareUpdateExclusive);
   }

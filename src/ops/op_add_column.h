@@ -19,6 +19,7 @@ class AddColumn final : public Operation {
   Result<std::vector<triggers::TriggerSpec>> Triggers(const OpContext& ctx) const override;
   std::vector<BackfillTask> Backfill(const OpContext& ctx) const override;
   std::vector<std::string> TypesUsed() const override;
+
  private:
   migration::OpAddColumn op_;
 };

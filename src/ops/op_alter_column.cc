@@ -24,8 +24,8 @@ schema::Column NewShape(const migration::OpAlterColumn& op, const schema::Column
   if (op.type) column.type = *op.type;
   if (op.nullable) column.nullable = *op.nullable;
   if (op.default_value) {
-    column.default_expr = op.default_value->is_null ? std::nullopt
-                                                    : std::optional(op.default_value->value);
+    column.default_expr =
+        op.default_value->is_null ? std::nullopt : std::optional(op.default_value->value);
   }
   if (op.comment) {
     column.comment = op.comment->is_null ? std::nullopt : std::optional(op.comment->value);
@@ -45,9 +45,10 @@ Status AlterColumn::Validate(const OpContext& ctx) const {
         ctx.where));
   }
   if (!op_.type && !op_.nullable && !op_.default_value && !op_.comment) {
-    return InvalidInput(fmt::format(
-        "{}: alter_column on \"{}\".\"{}\" changes nothing: give type, nullable, default or comment",
-        ctx.where, op_.table, op_.column));
+    return InvalidInput(
+        fmt::format("{}: alter_column on \"{}\".\"{}\" changes nothing: give type, nullable, "
+                    "default or comment",
+                    ctx.where, op_.table, op_.column));
   }
   const auto& pk = table->primary_key;
   if (std::find(pk.begin(), pk.end(), column->physical_name) != pk.end()) {
@@ -92,7 +93,9 @@ std::vector<Action> AlterColumn::Start(const OpContext& ctx) const {
   if (shape.default_expr) sql += " DEFAULT " + *shape.default_expr;
   sql += ";";
   std::vector<Action> actions;
-  actions.push_back({.id = Id(op_, "add_temporary"), .sql = sql, .lock = Lock::kAccessExclusive,
+  actions.push_back({.id = Id(op_, "add_temporary"),
+                     .sql = sql,
+                     .lock = Lock::kAccessExclusive,
                      .table = table.physical_name});
   if (!shape.nullable) {
     actions.push_back(
@@ -116,10 +119,10 @@ Result<std::vector<triggers::TriggerSpec>> AlterColumn::Triggers(const OpContext
   const schema::Table& before = *ctx.before->FindTable(op_.table);
   const schema::Column& old = *before.FindColumn(op_.column);
   // Without `up`/`down` the value is carried over as is (cast on assignment).
-  ZS_ASSIGN_OR_RETURN(auto up, MakeTrigger(ctx, before, TemporaryColumnName(old.physical_name),
-                                           op_.column,
-                                           op_.up.empty() ? pg::QuoteIdent(op_.column) : op_.up,
-                                           triggers::Direction::kUp));
+  ZS_ASSIGN_OR_RETURN(
+      auto up,
+      MakeTrigger(ctx, before, TemporaryColumnName(old.physical_name), op_.column,
+                  op_.up.empty() ? pg::QuoteIdent(op_.column) : op_.up, triggers::Direction::kUp));
   ZS_ASSIGN_OR_RETURN(
       auto down, MakeTrigger(ctx, *ctx.after->FindTable(op_.table), old.physical_name, op_.column,
                              op_.down.empty() ? pg::QuoteIdent(op_.column) : op_.down,
@@ -150,16 +153,20 @@ std::vector<Action> AlterColumn::Complete(const OpContext& ctx) const {
                        .table = table.physical_name,
                        .phase = CompletePhase::kPrepare});
   }
-  std::string sql = fmt::format("ALTER TABLE {} DROP COLUMN {};\nALTER TABLE {} RENAME COLUMN {} TO {};",
-                                qualified, pg::QuoteIdent(old.physical_name), qualified,
-                                pg::QuoteIdent(shape.physical_name),
-                                pg::QuoteIdent(old.physical_name));
+  std::string sql =
+      fmt::format("ALTER TABLE {} DROP COLUMN {};\nALTER TABLE {} RENAME COLUMN {} TO {};",
+                  qualified, pg::QuoteIdent(old.physical_name), qualified,
+                  pg::QuoteIdent(shape.physical_name), pg::QuoteIdent(old.physical_name));
   if (!shape.nullable) {
-    sql += fmt::format("\nALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\nALTER TABLE {} DROP CONSTRAINT {};",
-                       qualified, pg::QuoteIdent(old.physical_name), qualified, pg::QuoteIdent(check));
+    sql += fmt::format(
+        "\nALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\nALTER TABLE {} DROP CONSTRAINT {};",
+        qualified, pg::QuoteIdent(old.physical_name), qualified, pg::QuoteIdent(check));
   }
-  actions.push_back({.id = Id(op_, "replace"), .sql = sql, .lock = Lock::kAccessExclusive,
-                     .table = table.physical_name, .phase = CompletePhase::kFinalize});
+  actions.push_back({.id = Id(op_, "replace"),
+                     .sql = sql,
+                     .lock = Lock::kAccessExclusive,
+                     .table = table.physical_name,
+                     .phase = CompletePhase::kFinalize});
   return actions;
 }
 

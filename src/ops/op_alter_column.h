@@ -19,6 +19,7 @@ class AlterColumn final : public Operation {
   Result<std::vector<triggers::TriggerSpec>> Triggers(const OpContext& ctx) const override;
   std::vector<BackfillTask> Backfill(const OpContext& ctx) const override;
   std::vector<std::string> TypesUsed() const override;
+
  private:
   migration::OpAlterColumn op_;
 };

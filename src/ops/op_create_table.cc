@@ -73,8 +73,7 @@ std::string TableConstraintSql(const std::string& schema, const migration::Const
   return sql + DeferrableSql(c);
 }
 
-std::string ColumnSql(const std::string& schema, const migration::Column& column,
-                      bool single_pk) {
+std::string ColumnSql(const std::string& schema, const migration::Column& column, bool single_pk) {
   std::string sql = ColumnTypeAndDefaultSql(column);
   if (!column.nullable && !column.pk) sql += " NOT NULL";
   if (column.pk && single_pk) sql += " PRIMARY KEY";
@@ -105,8 +104,9 @@ char ConstraintType(const std::string& type) {
 Status CreateTable::Validate(const OpContext& ctx) const {
   ZS_RETURN_IF_ERROR(RequireNewIdentifier(ctx, op_.name, "table name"));
   if (ctx.before->FindTable(op_.name) != nullptr) {
-    return Conflict(fmt::format("{}: table \"{}\" already exists; choose another name or drop it first",
-                                ctx.where, op_.name));
+    return Conflict(
+        fmt::format("{}: table \"{}\" already exists; choose another name or drop it first",
+                    ctx.where, op_.name));
   }
   if (op_.columns.empty()) {
     return InvalidInput(fmt::format("{}: table \"{}\" has no columns", ctx.where, op_.name));
@@ -121,8 +121,8 @@ Status CreateTable::Validate(const OpContext& ctx) const {
     seen.push_back(column.name);
   }
   for (const auto& constraint : op_.constraints) {
-    std::string what = fmt::format("{} table \"{}\" constraint \"{}\"", ctx.where, op_.name,
-                                   constraint.name);
+    std::string what =
+        fmt::format("{} table \"{}\" constraint \"{}\"", ctx.where, op_.name, constraint.name);
     ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(constraint.name, what));
     if (constraint.type == "check") {
       ZS_RETURN_IF_ERROR(sqlcheck::ValidateExpression(constraint.check, what).status());
@@ -146,7 +146,8 @@ void CreateTable::Apply(schema::Schema& schema) const {
   table.primary_key = PrimaryKeyColumns(op_);
   for (const auto& c : op_.constraints) {
     if (c.type == "primary_key") table.primary_key = c.columns;
-    table.constraints.push_back({.name = c.name, .type = ConstraintType(c.type), .columns = c.columns});
+    table.constraints.push_back(
+        {.name = c.name, .type = ConstraintType(c.type), .columns = c.columns});
   }
   schema.tables.push_back(std::move(table));
 }
@@ -161,15 +162,19 @@ std::vector<Action> CreateTable::Start(const OpContext& ctx) const {
 
   std::string table = pg::QualifiedName(schema, op_.name);
   std::string sql = "CREATE TABLE " + table + " (\n";
-  for (size_t i = 0; i < parts.size(); ++i) sql += "  " + parts[i] + (i + 1 < parts.size() ? ",\n" : "\n");
+  for (size_t i = 0; i < parts.size(); ++i)
+    sql += "  " + parts[i] + (i + 1 < parts.size() ? ",\n" : "\n");
   sql += ");";
-  if (op_.comment) sql += "\nCOMMENT ON TABLE " + table + " IS " + pg::QuoteLiteral(*op_.comment) + ";";
+  if (op_.comment)
+    sql += "\nCOMMENT ON TABLE " + table + " IS " + pg::QuoteLiteral(*op_.comment) + ";";
   for (const auto& column : op_.columns) {
     if (!column.comment) continue;
     sql += fmt::format("\nCOMMENT ON COLUMN {}.{} IS {};", table, pg::QuoteIdent(column.name),
                        pg::QuoteLiteral(*column.comment));
   }
-  return {{.id = "create_table:" + op_.name, .sql = sql, .lock = Lock::kAccessExclusive,
+  return {{.id = "create_table:" + op_.name,
+           .sql = sql,
+           .lock = Lock::kAccessExclusive,
            .table = op_.name}};
 }
 

@@ -15,6 +15,7 @@ class CreateTable final : public Operation {
   std::vector<Action> Complete(const OpContext& ctx) const override;
   std::vector<Action> Rollback(const OpContext& ctx) const override;
   std::vector<std::string> TypesUsed() const override;
+
  private:
   migration::OpCreateTable op_;
 };

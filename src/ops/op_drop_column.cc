@@ -32,9 +32,9 @@ Result<std::vector<triggers::TriggerSpec>> DropColumn::Triggers(const OpContext&
   if (op_.down.empty()) return std::vector<triggers::TriggerSpec>{};
   const schema::Column* column = ctx.before->FindTable(op_.table)->FindColumn(op_.column);
   // `down` reads the table as the new version sees it: without the column.
-  ZS_ASSIGN_OR_RETURN(auto spec, MakeTrigger(ctx, *ctx.after->FindTable(op_.table),
-                                             column->physical_name, op_.column, op_.down,
-                                             triggers::Direction::kDown));
+  ZS_ASSIGN_OR_RETURN(auto spec,
+                      MakeTrigger(ctx, *ctx.after->FindTable(op_.table), column->physical_name,
+                                  op_.column, op_.down, triggers::Direction::kDown));
   return std::vector<triggers::TriggerSpec>{std::move(spec)};
 }
 

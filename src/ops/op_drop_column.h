@@ -15,6 +15,7 @@ class DropColumn final : public Operation {
   std::vector<Action> Complete(const OpContext& ctx) const override;
   std::vector<Action> Rollback(const OpContext& ctx) const override;
   Result<std::vector<triggers::TriggerSpec>> Triggers(const OpContext& ctx) const override;
+
  private:
   migration::OpDropColumn op_;
 };

@@ -18,7 +18,8 @@ void RawSql::Apply(schema::Schema&) const {}
 
 std::vector<Action> RawSql::Start(const OpContext& ctx) const {
   if (op_.on_complete) return {};
-  return {{.id = fmt::format("sql:{}:up", ctx.index), .sql = op_.up, .lock = Lock::kAccessExclusive}};
+  return {
+      {.id = fmt::format("sql:{}:up", ctx.index), .sql = op_.up, .lock = Lock::kAccessExclusive}};
 }
 
 std::vector<Action> RawSql::Complete(const OpContext& ctx) const {
@@ -31,7 +32,9 @@ std::vector<Action> RawSql::Complete(const OpContext& ctx) const {
 
 std::vector<Action> RawSql::Rollback(const OpContext& ctx) const {
   if (op_.down.empty() || op_.on_complete) return {};
-  return {{.id = fmt::format("sql:{}:down", ctx.index), .sql = op_.down, .lock = Lock::kAccessExclusive}};
+  return {{.id = fmt::format("sql:{}:down", ctx.index),
+           .sql = op_.down,
+           .lock = Lock::kAccessExclusive}};
 }
 
 }  // namespace zs::ops

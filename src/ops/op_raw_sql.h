@@ -16,6 +16,7 @@ class RawSql final : public Operation {
   std::vector<Action> Complete(const OpContext& ctx) const override;
   std::vector<Action> Rollback(const OpContext& ctx) const override;
   bool ChangesSchemaOpaquely() const override { return true; }
+
  private:
   migration::OpRawSql op_;
 };

@@ -11,8 +11,8 @@ Status RenameColumn::Validate(const OpContext& ctx) const {
   ZS_RETURN_IF_ERROR(RequireColumn(ctx, *table, op_.from).status());
   ZS_RETURN_IF_ERROR(RequireNewIdentifier(ctx, op_.to, "new column name"));
   if (table->FindColumn(op_.to) != nullptr) {
-    return Conflict(fmt::format("{}: table \"{}\" already has a column \"{}\"", ctx.where,
-                                op_.table, op_.to));
+    return Conflict(
+        fmt::format("{}: table \"{}\" already has a column \"{}\"", ctx.where, op_.table, op_.to));
   }
   return Status::Ok();
 }

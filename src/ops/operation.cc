@@ -51,10 +51,10 @@ Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op)
         } else if constexpr (std::is_same_v<T, OpRawSql>) {
           return Make<T, RawSql>(op);
         } else {
-          return InvalidInput(fmt::format(
-              "{}: operation {} is not supported by this version of zeroshift yet; "
-              "run it as an `sql` operation meanwhile",
-              op.location.ToString(), op.kind));
+          return InvalidInput(
+              fmt::format("{}: operation {} is not supported by this version of zeroshift yet; "
+                          "run it as an `sql` operation meanwhile",
+                          op.location.ToString(), op.kind));
         }
       },
       op.body);

@@ -17,11 +17,11 @@
 namespace zs::ops {
 
 struct OpContext {
-  int index = 0;               // position of the operation in the migration
-  std::string version_schema;  // the schema of the version this migration creates
+  int index = 0;                           // position of the operation in the migration
+  std::string version_schema;              // the schema of the version this migration creates
   const schema::Schema* before = nullptr;  // virtual schema before this operation
   const schema::Schema* after = nullptr;   // virtual schema after it (Apply of before)
-  std::string where;  // "file:line:col <kind>" for messages
+  std::string where;                       // "file:line:col <kind>" for messages
 };
 
 class Operation {
@@ -77,7 +77,7 @@ std::string TemporaryColumnName(const std::string& column);
 // starts with ctx.where.
 Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table);
 Result<const schema::Column*> RequireColumn(const OpContext& ctx, const schema::Table& table,
-                                           const std::string& column);
+                                            const std::string& column);
 Status RequireNewIdentifier(const OpContext& ctx, const std::string& name, const char* what);
 
 // A trigger that assigns `expression` to `target_column` of `table`, binding

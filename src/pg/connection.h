@@ -58,8 +58,7 @@ class Connection {
  public:
   // Opens a connection with a libpq connection string or URL ("" means the
   // PG* environment variables), then pins `settings`.
-  static Result<Connection> Open(const std::string& conninfo,
-                                 const SessionSettings& settings = {});
+  static Result<Connection> Open(const std::string& conninfo, const SessionSettings& settings = {});
 
   Connection(Connection&&) = default;
   Connection& operator=(Connection&&) = default;

@@ -9,7 +9,8 @@
 
 namespace zs::sqlcheck {
 
-// `what` names the culprit in messages, e.g. "02_split_name.yaml:5:7 add_column users.first_name up".
+// `what` names the culprit in messages, e.g. "02_split_name.yaml:5:7 add_column users.first_name
+// up".
 
 // Checks that `expression` is exactly one SQL value expression (so
 // "x; DROP TABLE t" and "1) ; (2" are rejected). Also accepted, as pgroll

@@ -22,9 +22,9 @@ enum class Direction {
 };
 
 struct TriggerSpec {
-  std::string name;            // trigger and function name (<= 63 bytes, see TriggerName)
-  std::string schema;          // schema of the table
-  std::string table;           // physical table name
+  std::string name;    // trigger and function name (<= 63 bytes, see TriggerName)
+  std::string schema;  // schema of the table
+  std::string table;   // physical table name
   Direction direction = Direction::kUp;
   std::string version_schema;  // the new version's schema
   // Names the expression may use, each bound to a physical column of NEW.

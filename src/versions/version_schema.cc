@@ -35,7 +35,8 @@ std::string ViewSql(const schema::Table& table, const std::string& base_schema,
 
 std::string VersionSchemaName(const std::string& schema, const std::string& migration_name,
                               const std::string& version_schema_override) {
-  return schema + "_" + (version_schema_override.empty() ? migration_name : version_schema_override);
+  return schema + "_" +
+         (version_schema_override.empty() ? migration_name : version_schema_override);
 }
 
 std::vector<ops::Action> CreateVersionActions(const schema::Schema& shape,
