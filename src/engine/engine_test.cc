@@ -529,6 +529,32 @@ TEST(EngineRollbackTest, WritesThroughBothVersionsSurviveRollback) {
   EXPECT_TRUE((*status)["active"].is_null()) << status->dump();
 }
 
+// The session setting selects the version even when search_path does not
+// (poolers, apps that set their own search_path): only then does `down` run.
+TEST(EngineSelectorTest, ZeroshiftVersionSettingSelectsTheNewVersion) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 100);
+  Engine engine = Connect(url, 100);
+  ASSERT_TRUE(engine.Start(Parse(kSplitName)).ok());
+  std::string view = fmt::format("{}.users", kVersionSchema);
+
+  pg::Connection unselected = Open(url);
+  Status refused = unselected.Run(
+      fmt::format("INSERT INTO {} (first_name, last_name) VALUES ('Ada', 'Lovelace')", view));
+  EXPECT_FALSE(refused.ok()) << "without a selector the write counts as the old version's, so "
+                                "`down` must not fill name";
+  EXPECT_EQ(refused.sqlstate(), "23502");
+
+  pg::Connection selected = Open(url);
+  MustRun(selected, fmt::format("SET zeroshift.version = '{}'", kVersionSchema));
+  MustRun(selected,
+          fmt::format("INSERT INTO {} (first_name, last_name) VALUES ('Ada', 'Lovelace')", view));
+  Result<pg::Rows> rows = admin.Exec("SELECT count(*) FROM users WHERE name = 'Ada Lovelace'");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->GetInt(0, 0), 1);
+}
+
 // ---------------------------------------------------------------------------
 // 5. State conflicts and resume.
 
