@@ -3,6 +3,7 @@
 // complete), the advisory lock, bad input leaving the catalog untouched,
 // rollback keeping every write, state conflicts, resume, and the CLI binary.
 #include "engine/engine.h"
+#include "testing/seed_migration.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -30,21 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-constexpr const char* kSplitName = R"yaml(
-operations:
-  - add_column:
-      table: users
-      up: split_part(name, ' ', 1)
-      column: {name: first_name, type: text, nullable: true}
-  - add_column:
-      table: users
-      up: split_part(name, ' ', 2)
-      column: {name: last_name, type: text, nullable: true}
-  - drop_column:
-      table: users
-      column: name
-      down: first_name || ' ' || last_name
-)yaml";
+constexpr const char* kSplitName = zs::testing::kSplitNameYaml;
 
 constexpr const char* kVersionSchema = "public_02_split_name";
 

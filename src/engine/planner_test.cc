@@ -2,6 +2,7 @@
 // ZS_UPDATE_GOLDEN=1 to rewrite the golden file from the current output (then
 // read the diff before keeping it).
 #include "engine/planner.h"
+#include "testing/seed_migration.h"
 
 #include <gtest/gtest.h>
 
@@ -15,20 +16,7 @@
 namespace zs::engine {
 namespace {
 
-constexpr const char* kSplitNameYaml = R"yaml(operations:
-  - add_column:
-      table: users
-      up: split_part(name, ' ', 1)
-      column: {name: first_name, type: text, nullable: true}
-  - add_column:
-      table: users
-      up: split_part(name, ' ', 2)
-      column: {name: last_name, type: text, nullable: true}
-  - drop_column:
-      table: users
-      column: name
-      down: first_name || ' ' || last_name
-)yaml";
+constexpr const char* kSplitNameYaml = zs::testing::kSplitNameYaml;
 
 // users(id bigint primary key, name text not null), as ReadSchema reads it.
 schema::Schema UsersSchema() {

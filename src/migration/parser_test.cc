@@ -1,4 +1,5 @@
 #include "migration/parser.h"
+#include "testing/seed_migration.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -15,21 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The seed's change (ARCHITECTURE.md), as a user writes it.
-constexpr const char* kSplitNameYaml = R"yaml(operations:
-  - add_column:
-      table: users
-      up: split_part(name, ' ', 1)
-      column: {name: first_name, type: text, nullable: true}
-  - add_column:
-      table: users
-      up: split_part(name, ' ', 2)
-      column: {name: last_name, type: text, nullable: true}
-  - drop_column:
-      table: users
-      column: name
-      down: first_name || ' ' || last_name
-)yaml";
+constexpr const char* kSplitNameYaml = zs::testing::kSplitNameYaml;
 
 constexpr const char* kSplitNameJson = R"json({
   "operations": [

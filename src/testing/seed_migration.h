@@ -1,0 +1,22 @@
+// The seed's change (ARCHITECTURE.md, examples/02_split_name.yaml) as a user
+// writes it, shared by the tests that exercise it.
+#pragma once
+
+namespace zs::testing {
+
+inline constexpr const char* kSplitNameYaml = R"yaml(operations:
+  - add_column:
+      table: users
+      up: split_part(name, ' ', 1)
+      column: {name: first_name, type: text, nullable: true}
+  - add_column:
+      table: users
+      up: split_part(name, ' ', 2)
+      column: {name: last_name, type: text, nullable: true}
+  - drop_column:
+      table: users
+      column: name
+      down: first_name || ' ' || last_name
+)yaml";
+
+}  // namespace zs::testing
