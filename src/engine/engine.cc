@@ -185,16 +185,9 @@ Status Engine::Start(const migration::Migration& migration) {
   }
   ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name,
                                           SnapshotsToJson(plan->snapshots).dump()));
-  // Triggers and the version's views come after the expand actions, which
-  // already ran above.
-  std::vector<ops::Action> rest;
-  for (const auto& action : plan->start) {
-    if (action.id.rfind("trigger:", 0) == 0 || action.id.rfind("version:", 0) == 0) {
-      rest.push_back(action);
-    }
-  }
+  // The expand actions ran inside BuildPlan; triggers and views follow.
   Status status = RunActions(
-      rest, state_->SetStepSql(options_.schema, migration.name, state::kStepBackfilling));
+      plan->install, state_->SetStepSql(options_.schema, migration.name, state::kStepBackfilling));
   if (!status.ok()) {
     return status.WithContext(fmt::format(
         "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));

@@ -108,14 +108,14 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     }
     plan.snapshots[i + 1] = std::move(after);
     if (validated_so_far) ZS_RETURN_IF_ERROR(op.Triggers(ctx).status());
-    plan.start.insert(plan.start.end(), actions.begin(), actions.end());
+    plan.expand.insert(plan.expand.end(), actions.begin(), actions.end());
   }
   for (const auto& spec : TriggerSpecs(input, operations, plan.snapshots)) {
-    plan.start.push_back(TriggerAction(spec));
+    plan.install.push_back(TriggerAction(spec));
   }
   auto views = versions::CreateVersionActions(plan.snapshots.back(), input.version_schema,
                                               input.server_version_num);
-  plan.start.insert(plan.start.end(), views.begin(), views.end());
+  plan.install.insert(plan.install.end(), views.begin(), views.end());
   // One pass per table: every batch UPDATE fires all of the table's triggers.
   for (size_t i = 0; i < operations.size(); ++i) {
     for (auto& task :
@@ -181,7 +181,7 @@ std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operation
 
 std::string FormatPlan(const Plan& plan) {
   std::string out = "-- version schema: " + plan.version_schema + "\n\n-- == start ==\n";
-  out += ops::FormatActions(plan.start);
+  out += ops::FormatActions(plan.expand) + ops::FormatActions(plan.install);
   out += "\n-- == backfill ==\n";
   for (const auto& task : plan.backfill) {
     out += fmt::format("-- {}: every row of {} in keyset batches (touching {})\n", task.reason,

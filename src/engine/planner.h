@@ -28,7 +28,8 @@ struct Plan {
   // snapshots[i] is the virtual schema before operation i; the last one is
   // the shape of the new version.
   std::vector<schema::Schema> snapshots;
-  std::vector<ops::Action> start;  // expand actions, then triggers, then the version's views
+  std::vector<ops::Action> expand;   // start, part 1: each operation's actions, in order
+  std::vector<ops::Action> install;  // start, part 2: dual-write triggers, then the version's views
   std::vector<ops::BackfillTask> backfill;
   std::vector<ops::Action> complete;  // in execution order, one transaction each
   std::vector<ops::Action> rollback;  // in execution order, one transaction each

@@ -15,8 +15,6 @@ bool NeedsDeferredNotNull(const migration::Column& column) {
   return !column.nullable && !column.default_value;
 }
 
-std::string NotNullCheckName(const std::string& column) { return "_zs_" + column + "_not_null"; }
-
 std::string Id(const migration::OpAddColumn& op, const char* step) {
   return fmt::format("add_column:{}.{}:{}", op.table, op.column.name, step);
 }

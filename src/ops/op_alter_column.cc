@@ -15,8 +15,6 @@ std::string Id(const migration::OpAlterColumn& op, const char* step) {
   return fmt::format("alter_column:{}.{}:{}", op.table, op.column, step);
 }
 
-std::string NotNullCheckName(const std::string& column) { return "_zs_" + column + "_not_null"; }
-
 // The new column's definition: the old one with this operation's changes.
 schema::Column NewShape(const migration::OpAlterColumn& op, const schema::Column& old) {
   schema::Column column = old;

@@ -62,6 +62,8 @@ Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op)
 
 std::string TemporaryColumnName(const std::string& column) { return "_zs_new_" + column; }
 
+std::string NotNullCheckName(const std::string& column) { return "_zs_" + column + "_not_null"; }
+
 Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table) {
   const schema::Table* found = ctx.before->FindTable(table);
   if (found == nullptr) {

@@ -73,6 +73,10 @@ Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op)
 // alter_column is in progress.
 std::string TemporaryColumnName(const std::string& column);
 
+// Name of the CHECK (column IS NOT NULL) NOT VALID constraint that enforces
+// NOT NULL for new writes until complete validates it and sets NOT NULL.
+std::string NotNullCheckName(const std::string& column);
+
 // Shared checks used by several operations. Each returns a message that
 // starts with ctx.where.
 Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table);
