@@ -59,6 +59,10 @@ void Engine::Log(const std::string& line) const {
   if (options_.log) options_.log(line);
 }
 
+void Engine::EnterPhase(std::string_view phase) const {
+  if (options_.on_phase) options_.on_phase(phase);
+}
+
 Status Engine::Init() {
   ZS_RETURN_IF_ERROR(state_->Init());
   Log("initialised schema \"zeroshift\"");
@@ -170,6 +174,7 @@ Status Engine::Start(const migration::Migration& migration) {
   Log(fmt::format("starting \"{}\" on schema \"{}\"", migration.name, options_.schema));
 
   // Expand, operation by operation; raw SQL changes what the next ones see.
+  EnterPhase("expand");
   RunStart run =
       [&](const ops::Operation& op,
           const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
@@ -186,6 +191,7 @@ Status Engine::Start(const migration::Migration& migration) {
   ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name,
                                           SnapshotsToJson(plan->snapshots).dump()));
   // The expand actions ran inside BuildPlan; triggers and views follow.
+  EnterPhase("dual_write");
   Status status = RunActions(
       plan->install, state_->SetStepSql(options_.schema, migration.name, state::kStepBackfilling));
   if (!status.ok()) {
@@ -197,6 +203,7 @@ Status Engine::Start(const migration::Migration& migration) {
 }
 
 Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& plan) {
+  EnterPhase("backfill");
   backfill::Backfiller backfiller(*conn_, *state_, options_.schema, record.name, options_.backfill);
   const schema::Schema& base = plan.snapshots.front();
   for (const auto& task : plan.backfill) {
@@ -252,6 +259,7 @@ Status Engine::Complete() {
         record.name, record.step));
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
+  EnterPhase("contract");
   ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepCompleting));
   Log(fmt::format("completing \"{}\"", record.name));
   auto actions = CompleteActions(loaded->input, loaded->operations, loaded->snapshots);
@@ -271,6 +279,7 @@ Status Engine::Rollback() {
         record.name));
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
+  EnterPhase("rollback");
   ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepRollingBack));
   Log(fmt::format("rolling back \"{}\"", record.name));
   auto actions = RollbackActions(loaded->input, loaded->operations, loaded->snapshots);

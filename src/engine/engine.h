@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,10 @@ struct Options {
   backfill::Options backfill;
   // Receives one line per step for the user ("  add_column:users.first_name:add").
   std::function<void(const std::string&)> log;
+  // Called as each phase begins: "expand", "dual_write" (triggers and the new
+  // version schema), "backfill", "contract" and "rollback". It may block: the
+  // lab holds the engine between steps until the user asks for the next one.
+  std::function<void(std::string_view phase)> on_phase;
 };
 
 class Engine {
@@ -72,6 +77,7 @@ class Engine {
   Result<std::unique_ptr<Loaded>> LoadActive(const state::MigrationRecord& record);
   Result<state::MigrationRecord> RequireActive();
   void Log(const std::string& line) const;
+  void EnterPhase(std::string_view phase) const;
 
   // Heap-allocated so the references held by state_ and runner_ survive moves.
   std::unique_ptr<pg::Connection> conn_;

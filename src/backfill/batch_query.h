@@ -1,0 +1,42 @@
+// How a backfill walks one table: the SQL of one batch for the table's key
+// shape (single or composite keyset, uuid, identity, unique NOT NULL index,
+// ctid page ranges when there is no key, partitioned tables). The batch loop
+// (backfill.cc) only sees this interface, so adding a shape never touches it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "pg/connection.h"
+#include "schema/schema.h"
+
+namespace zs::backfill {
+
+class BatchQuery {
+ public:
+  virtual ~BatchQuery() = default;
+
+  // For progress lines and `zeroshift status`: "keyset on (tenant_id, id)",
+  // "ctid page ranges".
+  virtual std::string Describe() const = 0;
+
+  // Number of text values in the cursor that one batch hands to the next.
+  virtual int cursor_width() const = 0;
+
+  // The SQL of one batch of about `batch_rows` rows. Parameters $1..$n are
+  // the cursor returned by the previous batch (none when `first`). It returns
+  // exactly one row: rows_touched bigint, done boolean, then cursor_width()
+  // text columns (the cursor for the next batch; NULLs when done).
+  virtual std::string Sql(long long batch_rows, bool first) const = 0;
+};
+
+// Picks the walk for `table` (read from the catalogs; `conn` may be queried
+// for page counts). `touch_column` is the physical column each batch sets to
+// itself so the dual-write triggers fire.
+Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const std::string& schema,
+                                                   const schema::Table& table,
+                                                   const std::string& touch_column);
+
+}  // namespace zs::backfill
