@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test demo format format-check asan clean
+.PHONY: all setup build test demo format format-check asan clean bench
 
 all: build
 
@@ -21,7 +21,12 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	$(BUILD)/zeroshift demo
+	$(BUILD)/zeroshift lab --headless --rows 1000000 --report $(BUILD)/lab/report.json
+
+# The five benchmark figures of issue 4 into bench/results/ (~10 min on 2 cores);
+# BENCH_QUICK=1 for a few-minute smoke run into $(BUILD)/bench-results-quick/.
+bench: build
+	$(BUILD)/zeroshift_bench $(if $(filter-out 0,$(BENCH_QUICK)),--quick)
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -8,13 +8,16 @@ packages=(
   libpq-dev libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libcpp-httplib-dev libgtest-dev libbenchmark-dev
   postgresql postgresql-contrib
+  chromium  # Debian's browser, driven headless by the dashboard's test (tests/e2e)
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# node and npm may come from nodesource, whose nodejs conflicts with Debian's npm.
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
 
 echo "setup: installing ${missing[*]}"
 sudo_cmd=()
@@ -22,4 +25,13 @@ sudo_cmd=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 # Debian's postgresql package starts a system cluster; zeroshift never uses it.
+
+# playwright-core for tests/e2e, exactly as locked; it never downloads a browser.
+e2e_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"
+if [ ! -f "$e2e_dir/node_modules/.package-lock.json" ] ||
+  [ "$e2e_dir/package-lock.json" -nt "$e2e_dir/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tests/e2e"
+  (cd "$e2e_dir" && npm ci --no-audit --no-fund --loglevel=error)
+fi

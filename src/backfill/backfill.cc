@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "backfill/batch_query.h"
 #include "pg/ddl_runner.h"
 #include "pg/quote.h"
 
@@ -12,72 +14,65 @@ namespace zs::backfill {
 
 namespace {
 
-std::string KeyList(const std::vector<const schema::Column*>& key, const std::string& prefix) {
-  std::string out;
-  for (const auto* column : key) {
-    if (!out.empty()) out += ", ";
-    out += prefix + pg::QuoteIdent(column->physical_name);
-  }
-  return out;
-}
-
 bool IsRetryable(const Status& status) {
   return status.sqlstate() == "55P03" || status.sqlstate() == "40P01" ||
          status.sqlstate() == "40001";
 }
 
+using Clock = std::chrono::steady_clock;
+
+void SleepFor(std::chrono::milliseconds total) {
+  if (total.count() > 0) std::this_thread::sleep_for(total);
+}
+
 }  // namespace
 
-std::vector<const schema::Column*> KeyColumns(const schema::Table& table) {
-  std::vector<const schema::Column*> key;
-  for (const auto& name : table.primary_key) key.push_back(table.FindPhysicalColumn(name));
-  if (!key.empty()) return key;
-  for (const auto& index : table.indexes) {
-    if (!index.unique || !index.valid || index.columns.empty()) continue;
-    key.clear();
-    for (const auto& name : index.columns) {
-      const schema::Column* column = table.FindPhysicalColumn(name);
-      if (column == nullptr || column->nullable) break;
-      key.push_back(column);
-    }
-    if (key.size() == index.columns.size()) return key;
-  }
-  return {};
+double Progress::RowsPerSecond() const {
+  return elapsed_seconds > 0 ? static_cast<double>(run_rows) / elapsed_seconds : 0;
 }
 
-std::string BatchSql(const std::string& schema, const schema::Table& table,
-                     const std::vector<const schema::Column*>& key, const std::string& touch_column,
-                     int batch_size, bool first) {
-  std::string where = "true";
-  if (!first) {
-    std::string params;
-    for (size_t i = 0; i < key.size(); ++i) {
-      if (i > 0) params += ", ";
-      params += fmt::format("${}::{}", i + 1, key[i]->type);
-    }
-    where = fmt::format("({}) > ({})", KeyList(key, ""), params);
-  }
-  std::string descending;
-  std::string last_key_text;
-  std::string join;
-  for (const auto* column : key) {
-    std::string name = pg::QuoteIdent(column->physical_name);
-    // Qualified: the bare name would bind to the ::text output column and
-    // order the keys as strings.
-    descending += std::string(descending.empty() ? "" : ", ") + "batch." + name + " DESC";
-    last_key_text += ", " + name + "::text";
-    join += (join.empty() ? "" : " AND ") + fmt::format("t.{0} = batch.{0}", name);
-  }
-  std::string touch = pg::QuoteIdent(touch_column);
-  return fmt::format(
-      "WITH batch AS (SELECT {key} FROM {table} WHERE {where} ORDER BY {key} LIMIT {limit}),\n"
-      "touched AS (UPDATE {table} t SET {touch} = t.{touch} FROM batch WHERE {join} RETURNING 1)\n"
-      "SELECT (SELECT count(*) FROM touched){last} FROM batch ORDER BY {desc} LIMIT 1",
-      fmt::arg("key", KeyList(key, "")),
-      fmt::arg("table", pg::QualifiedName(schema, table.physical_name)), fmt::arg("where", where),
-      fmt::arg("limit", batch_size), fmt::arg("touch", touch), fmt::arg("join", join),
-      fmt::arg("last", last_key_text), fmt::arg("desc", descending));
+double Progress::EtaSeconds() const {
+  double rate = RowsPerSecond();
+  if (finished) return 0;
+  if (rate <= 0 || rows_estimate <= 0) return -1;
+  return std::max(0.0, static_cast<double>(rows_estimate - rows_done) / rate);
 }
+
+std::string_view EventName(EventKind kind) {
+  switch (kind) {
+    case EventKind::kStart:
+      return "start";
+    case EventKind::kProgress:
+      return "progress";
+    case EventKind::kThrottle:
+      return "throttle";
+    case EventKind::kPause:
+      return "pause";
+    case EventKind::kResume:
+      return "resume";
+    case EventKind::kDone:
+      return "done";
+  }
+  return "progress";
+}
+
+// Everything one Run() keeps between batches.
+struct Backfiller::RunState {
+  std::string table_name;
+  std::string qualified;
+  state::BackfillCursor cursor;
+  BatchSizeController controller;
+  Clock::time_point started = Clock::now();
+  bool adaptive = false;
+  long long fixed_rows = 0;
+  std::chrono::milliseconds delay{0};
+  long long batches = 0;
+  bool paused = false;
+  Clock::time_point paused_at{};
+  Clock::duration paused_total{};  // excluded from the rate: a pause is not slowness
+  bool under_pressure = false;     // inside a pressure episode: logged once
+  bool new_run = true;             // the first save of this run resets run_started_at
+};
 
 Result<long long> Backfiller::EstimateRows(const schema::Table& table) {
   ZS_ASSIGN_OR_RETURN(pg::Rows rows,
@@ -88,14 +83,38 @@ Result<long long> Backfiller::EstimateRows(const schema::Table& table) {
   return rows.GetInt(0, 0);
 }
 
-Result<long long> Backfiller::RunBatch(const std::string& sql, state::BackfillCursor& cursor,
-                                       int key_size) {
+void Backfiller::Emit(EventKind kind, RunState& run) const {
+  Clock::duration pausing = run.paused ? Clock::now() - run.paused_at : Clock::duration{};
+  std::chrono::duration<double> elapsed = Clock::now() - run.started - run.paused_total - pausing;
+  Progress p{.table = run.table_name,
+             .rows_done = run.cursor.rows_done,
+             .rows_estimate = run.cursor.rows_estimate,
+             .elapsed_seconds = elapsed.count(),
+             .finished = run.cursor.finished,
+             .run_rows = run.cursor.rows_done - run.cursor.run_rows_start,
+             .batch_rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows,
+             .batches = run.batches,
+             .throttled_batches = run.cursor.throttled_batches,
+             .paused = run.paused,
+             .throttle_reason = run.cursor.throttle_reason};
+  if (kind == EventKind::kProgress && options_.on_progress) options_.on_progress(p);
+  if (options_.on_event) options_.on_event({.kind = kind, .progress = std::move(p)});
+}
+
+Result<long long> Backfiller::RunBatch(const BatchQuery& query, long long batch_rows,
+                                       RunState& run) {
+  state::BackfillCursor& cursor = run.cursor;
   std::vector<std::optional<std::string>> params;
   if (cursor.last_key_json) {
     for (const auto& value : nlohmann::json::parse(*cursor.last_key_json)) {
-      params.push_back(value.get<std::string>());
+      if (value.is_null()) {
+        params.push_back(std::nullopt);
+      } else {
+        params.push_back(value.get<std::string>());
+      }
     }
   }
+  std::string sql = query.Sql(batch_rows, !cursor.last_key_json.has_value());
   pg::RetryPolicy policy{.lock_timeout = options_.lock_timeout,
                          .max_attempts = options_.max_attempts};
   for (int attempt = 1;; ++attempt) {
@@ -106,21 +125,27 @@ Result<long long> Backfiller::RunBatch(const std::string& sql, state::BackfillCu
     state::BackfillCursor next = cursor;
     Status status = rows.status();
     if (status.ok()) {
+      // No row: the batch was empty, the walk is over.
       long long touched = rows->empty() ? 0 : rows->GetInt(0, 0);
       next.rows_done += touched;
-      if (touched == 0) {
+      next.batch_rows = batch_rows;
+      if (rows->empty() || rows->GetBool(0, 1)) {
         next.finished = true;
       } else {
         nlohmann::json key = nlohmann::json::array();
-        for (int i = 0; i < key_size; ++i) key.push_back(rows->Get(0, i + 1));
+        for (int i = 0; i < query.cursor_width(); ++i) {
+          auto value = rows->GetOptional(0, i + 2);
+          key.push_back(value ? nlohmann::json(*value) : nlohmann::json());
+        }
         next.last_key_json = key.dump();
       }
-      status = state_.SaveCursor(schema_, migration_, next);
+      status = state_.SaveCursor(schema_, migration_, next, run.new_run);
     }
     if (status.ok()) status = conn_.Run("COMMIT");
     if (status.ok()) {
       long long touched = next.rows_done - cursor.rows_done;
       cursor = next;
+      run.new_run = false;
       return touched;
     }
     (void)conn_.Run("ROLLBACK");
@@ -132,46 +157,91 @@ Result<long long> Backfiller::RunBatch(const std::string& sql, state::BackfillCu
   }
 }
 
-Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task) {
-  std::vector<const schema::Column*> key = KeyColumns(table);
-  if (key.empty()) {
-    return InvalidInput(fmt::format(
-        "table \"{}\" has no primary key and no unique index on NOT NULL columns, so it cannot "
-        "be backfilled in batches; add a primary key first",
-        table.name));
+Status Backfiller::ApplyControl(RunState& run) {
+  for (;;) {
+    ZS_ASSIGN_OR_RETURN(state::BackfillControl control, state_.Control(schema_, migration_));
+    if (control.batch_size) {
+      run.adaptive = false;
+      run.fixed_rows = std::max(1LL, *control.batch_size);
+    } else if (control.target_ms) {
+      run.adaptive = true;
+      run.controller.SetTarget(std::chrono::milliseconds(std::max(1LL, *control.target_ms)));
+    }
+    run.delay =
+        control.delay_ms ? std::chrono::milliseconds(*control.delay_ms) : options_.batch_delay;
+    if (control.paused != run.paused) {
+      run.paused = control.paused;
+      if (run.paused) {
+        run.paused_at = Clock::now();
+      } else {
+        run.paused_total += Clock::now() - run.paused_at;
+      }
+      Emit(run.paused ? EventKind::kPause : EventKind::kResume, run);
+    }
+    // Paused: no transaction is open here, only this poll.
+    if (!run.paused) return Status::Ok();
+    std::this_thread::sleep_for(options_.pause_poll);
   }
+}
+
+Status Backfiller::Throttle(RunState& run) {
+  ZS_ASSIGN_OR_RETURN(PressureSample sample,
+                      ProbePressure(conn_, run.qualified, options_.pressure));
+  std::string reason = PressureReason(sample, options_.pressure);
+  if (reason.empty()) {
+    if (run.under_pressure) run.controller.OnCalm();
+    run.under_pressure = false;
+    return Status::Ok();
+  }
+  std::chrono::milliseconds sleep = run.controller.OnPressure();
+  ++run.cursor.throttled_batches;
+  run.cursor.throttle_reason = reason;
+  if (!run.under_pressure) Emit(EventKind::kThrottle, run);
+  run.under_pressure = true;
+  // One (smaller) batch still follows each sleep: a transaction that stays
+  // open for hours slows the backfill down but cannot stall it forever.
+  SleepFor(sleep);
+  return Status::Ok();
+}
+
+Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task) {
+  ZS_ASSIGN_OR_RETURN(std::unique_ptr<BatchQuery> query,
+                      MakeBatchQuery(conn_, schema_, table, task.touch_column));
   ZS_ASSIGN_OR_RETURN(std::vector<state::BackfillCursor> cursors,
                       state_.Cursors(schema_, migration_));
+  RunState run{.table_name = table.name,
+               .qualified = pg::QualifiedName(schema_, table.physical_name),
+               .cursor = {},
+               .controller = BatchSizeController({.initial_rows = options_.batch_size,
+                                                  .min_rows = options_.min_batch_rows,
+                                                  .max_rows = options_.max_batch_rows,
+                                                  .target = options_.target_batch,
+                                                  .initial_backoff = options_.initial_backoff,
+                                                  .max_backoff = options_.max_backoff}),
+               .adaptive = options_.adaptive,
+               .fixed_rows = std::max(1, options_.batch_size),
+               .delay = options_.batch_delay};
   // One cursor per (table, touched column): several tasks on one table each run.
-  std::string cursor_name = task.table + "." + task.touch_column;
-  state::BackfillCursor cursor;
-  cursor.table = cursor_name;
+  run.cursor.table = task.table + "." + task.touch_column;
   for (const auto& saved : cursors) {
-    if (saved.table == cursor_name) cursor = saved;
+    if (saved.table == run.cursor.table) run.cursor = saved;
   }
-  ZS_ASSIGN_OR_RETURN(long long estimate, EstimateRows(table));
-  std::string first_sql =
-      BatchSql(schema_, table, key, task.touch_column, options_.batch_size, true);
-  std::string next_sql =
-      BatchSql(schema_, table, key, task.touch_column, options_.batch_size, false);
-  auto started = std::chrono::steady_clock::now();
-  auto report = [&] {
-    if (!options_.on_progress) return;
-    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-    options_.on_progress({.table = table.name,
-                          .rows_done = cursor.rows_done,
-                          .rows_estimate = estimate,
-                          .elapsed_seconds = elapsed.count(),
-                          .finished = cursor.finished});
-  };
-  while (!cursor.finished) {
-    ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(cursor.last_key_json ? next_sql : first_sql,
-                                                    cursor, static_cast<int>(key.size())));
-    report();
-    if (touched > 0 && options_.batch_delay.count() > 0) {
-      std::this_thread::sleep_for(options_.batch_delay);
-    }
+  if (run.cursor.finished) return Status::Ok();
+  ZS_ASSIGN_OR_RETURN(run.cursor.rows_estimate, EstimateRows(table));
+  run.cursor.run_rows_start = run.cursor.rows_done;
+  Emit(EventKind::kStart, run);
+  while (!run.cursor.finished) {
+    ZS_RETURN_IF_ERROR(ApplyControl(run));
+    if (run.adaptive) ZS_RETURN_IF_ERROR(Throttle(run));
+    long long rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows;
+    Clock::time_point batch_start = Clock::now();
+    ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(*query, rows, run));
+    if (run.adaptive) run.controller.Observe(touched, Clock::now() - batch_start);
+    ++run.batches;
+    Emit(EventKind::kProgress, run);
+    if (touched > 0 && !run.cursor.finished) SleepFor(run.delay);
   }
+  Emit(EventKind::kDone, run);
   return Status::Ok();
 }
 

@@ -1,7 +1,12 @@
-// Backfill: rewrites every existing row of a table in small keyset batches so
-// that the dual-write triggers fill the new columns with `up`. Never OFFSET,
-// never one big UPDATE; each batch is its own short transaction that also
-// saves the cursor, so an interrupted backfill resumes where it stopped.
+// Backfill: rewrites every existing row of a table in small batches (the
+// walks of batch_query.h: keyset or ctid ranges) so that the dual-write
+// triggers fill the new columns with `up`. Never OFFSET, never one big UPDATE; each batch is its
+// own short transaction that also saves the cursor, so an interrupted backfill resumes where it
+// stopped.
+//
+// Between batches the loop reads the control row (pause, retune from another
+// shell) and, in adaptive mode, probes for pressure and sizes the next batch
+// so that it takes about the target duration.
 #pragma once
 
 #include <chrono>
@@ -9,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "backfill/throttle.h"
 #include "core/status.h"
 #include "ops/action.h"
 #include "pg/connection.h"
@@ -21,29 +27,55 @@ struct Progress {
   std::string table;
   long long rows_done = 0;
   long long rows_estimate = -1;  // pg_class.reltuples; -1 when unknown
-  double elapsed_seconds = 0;
+  double elapsed_seconds = 0;    // of this run, not counting pauses
   bool finished = false;
+  long long run_rows = 0;    // rows touched by this run (rows_done minus the resumed cursor)
+  long long batch_rows = 0;  // size of the next batch
+  long long batches = 0;     // batches committed by this run
+  long long throttled_batches = 0;
+  bool paused = false;
+  std::string throttle_reason;  // set on throttle events
+
+  // Rows per second of this run; 0 before the first batch.
+  double RowsPerSecond() const;
+  // Seconds left at this run's rate; -1 when unknown.
+  double EtaSeconds() const;
+};
+
+// What the loop reports. kProgress comes after every batch; renderers decide
+// how often to print.
+enum class EventKind { kStart, kProgress, kThrottle, kPause, kResume, kDone };
+std::string_view EventName(EventKind kind);
+
+struct Event {
+  EventKind kind = EventKind::kProgress;
+  Progress progress;
 };
 
 struct Options {
+  // Fixed mode (adaptive = false): exactly batch_size rows per batch and
+  // batch_delay between batches, no probes. Adaptive: batch_size is the
+  // first batch's size.
   int batch_size = 500;
   std::chrono::milliseconds batch_delay{0};
   std::chrono::milliseconds lock_timeout{500};
   std::chrono::milliseconds statement_timeout{30000};
   int max_attempts = 10;  // per batch, on lock timeouts and deadlocks
   std::function<void(const Progress&)> on_progress;
+
+  bool adaptive = false;
+  std::chrono::milliseconds target_batch{100};
+  long long min_batch_rows = 100;
+  long long max_batch_rows = 100000;
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{5000};
+  PressureThresholds pressure;
+  // How often a paused backfill re-reads the control row.
+  std::chrono::milliseconds pause_poll{250};
+  std::function<void(const Event&)> on_event;
 };
 
-// The columns a backfill orders by: the primary key, else the columns of a
-// unique index whose columns are all NOT NULL. Empty when there is neither.
-std::vector<const schema::Column*> KeyColumns(const schema::Table& table);
-
-// The SQL of one batch. $1..$k are the previous batch's last key (text, cast
-// to the key's types); with `first` there is no lower bound. Returns one row:
-// the number of rows updated, then the last key's values as text.
-std::string BatchSql(const std::string& schema, const schema::Table& table,
-                     const std::vector<const schema::Column*>& key, const std::string& touch_column,
-                     int batch_size, bool first);
+class BatchQuery;
 
 class Backfiller {
  public:
@@ -59,10 +91,16 @@ class Backfiller {
   Status Run(const schema::Table& table, const ops::BackfillTask& task);
 
  private:
+  struct RunState;
   Result<long long> EstimateRows(const schema::Table& table);
-  // Runs one batch and saves the cursor in the same transaction, retrying
-  // lock timeouts and deadlocks. Returns rows updated (0 = done).
-  Result<long long> RunBatch(const std::string& sql, state::BackfillCursor& cursor, int key_size);
+  // Runs one batch of `rows` rows and saves the cursor in the same
+  // transaction, retrying lock timeouts and deadlocks. Returns rows updated.
+  Result<long long> RunBatch(const BatchQuery& query, long long rows, RunState& run);
+  // Applies the control row; blocks (without a transaction) while paused.
+  Status ApplyControl(RunState& run);
+  // Adaptive mode: sleeps and shrinks when the database is under pressure.
+  Status Throttle(RunState& run);
+  void Emit(EventKind kind, RunState& run) const;
 
   pg::Connection& conn_;
   state::StateStore& state_;

@@ -62,6 +62,9 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   RegisterStatus(app, options, run);
   RegisterLatest(app, options, run);
   RegisterDemo(app, options, run);
+  RegisterLab(app, options, run);
+  RegisterBackfill(app, options, run);
+  RegisterVerify(app, options, run);
 }
 
 }  // namespace zs::cli

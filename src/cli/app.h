@@ -32,6 +32,30 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& options);
 Result<engine::Engine> ConnectEngine(const GlobalOptions& options,
                                      const backfill::Options& backfill = {});
 
+// The backfill's flags, shared by `start` and `backfill run` (cmd_backfill.cc).
+struct BackfillFlags {
+  int batch_size = 1000;  // fixed mode; adaptive mode's first batch
+  int batch_delay_ms = 0;
+  // 1 M-row split-name backfill on the 2-core dev machine: 50/100/200/500 ms
+  // gave 41-87k/48-49k/40-63k/55-57k rows/s over two runs (noisy, shared);
+  // 100 ms is as fast within the noise and keeps each transaction short.
+  int target_ms = 100;
+  int min_rows = 100;
+  int max_rows = 100000;
+  int max_backoff_ms = 5000;
+  int max_lag_mb = 64;
+  int max_replay_lag_ms = 10000;
+  int max_xact_age_ms = 60000;
+  bool json = false;
+  // Set when --backfill-batch-size or --backfill-batch-delay is given: fixed mode.
+  CLI::Option* batch_size_option = nullptr;
+  CLI::Option* batch_delay_option = nullptr;
+};
+void AddBackfillFlags(CLI::App& cmd, BackfillFlags& flags);
+// The backfill options for `flags`, with progress printed as the flags and
+// --quiet say (bar on a terminal, lines otherwise, JSON lines on stdout).
+backfill::Options MakeBackfillOptions(const BackfillFlags& flags, const GlobalOptions& options);
+
 // Each registers one subcommand; `run` is set to its work when it is chosen.
 void RegisterInit(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterPlan(CLI::App& app, GlobalOptions& options, Runner& run);
@@ -41,6 +65,9 @@ void RegisterRollback(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterLatest(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterDemo(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterLab(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterVerify(CLI::App& app, GlobalOptions& options, Runner& run);
 
 // Builds the whole application.
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run);

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "migration/parser.h"
 #include "pg/quote.h"
 #include "versions/version_schema.h"
@@ -71,7 +74,8 @@ Status Engine::Init() {
 
 Status Engine::Lock() {
   ZS_RETURN_IF_ERROR(state_->RequireInitialized());
-  return state_->AcquireSchemaLock(options_.schema);
+  ZS_RETURN_IF_ERROR(state_->AcquireSchemaLock(options_.schema));
+  return state_->Upgrade();
 }
 
 Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
@@ -225,6 +229,34 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
   return Status::Ok();
 }
 
+Status Engine::Backfill() {
+  ZS_RETURN_IF_ERROR(Lock());
+  ZS_ASSIGN_OR_RETURN(state::MigrationRecord active, RequireActive());
+  if (active.step != state::kStepBackfilling) {
+    return Conflict(fmt::format(
+        "migration \"{}\" is at step {}, so it has no backfill to resume; `zeroshift status` "
+        "shows where it is",
+        active.name, active.step));
+  }
+  Log(fmt::format("resuming the backfill of \"{}\"", active.name));
+  ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(active));
+  ZS_ASSIGN_OR_RETURN(Plan plan,
+                      BuildPlan(loaded->input, loaded->operations, loaded->snapshots.front()));
+  plan.snapshots = loaded->snapshots;
+  return RunBackfill(active, plan);
+}
+
+Result<state::BackfillControl> Engine::ControlBackfill(
+    const std::function<void(state::BackfillControl&)>& change) {
+  ZS_RETURN_IF_ERROR(state_->RequireInitialized());
+  ZS_RETURN_IF_ERROR(state_->Upgrade());
+  ZS_ASSIGN_OR_RETURN(state::MigrationRecord active, RequireActive());
+  ZS_ASSIGN_OR_RETURN(state::BackfillControl control, state_->Control(active.schema, active.name));
+  change(control);
+  ZS_RETURN_IF_ERROR(state_->SetControl(active.schema, active.name, control));
+  return control;
+}
+
 Result<state::MigrationRecord> Engine::RequireActive() {
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (!active) {
@@ -310,18 +342,59 @@ Result<nlohmann::json> Engine::StatusJson() {
     out["status"] = history.empty() ? "no migrations" : "complete";
     return out;
   }
-  nlohmann::json backfill = nlohmann::json::array();
-  ZS_ASSIGN_OR_RETURN(auto cursors, state_->Cursors(options_.schema, active->name));
-  for (const auto& cursor : cursors) {
-    backfill.push_back(
-        {{"target", cursor.table}, {"rows_done", cursor.rows_done}, {"finished", cursor.finished}});
-  }
+  ZS_ASSIGN_OR_RETURN(nlohmann::json backfill, BackfillJson(*active));
+  ZS_ASSIGN_OR_RETURN(state::BackfillControl control,
+                      state_->Control(active->schema, active->name));
+  auto optional = [](const std::optional<long long>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  };
   out["status"] = "in progress";
   out["active"] = {{"name", active->name},
                    {"step", active->step},
                    {"version_schema", active->version_schema},
                    {"started_at", active->created_at},
-                   {"backfill", backfill}};
+                   {"backfill", backfill},
+                   {"backfill_control",
+                    {{"paused", control.paused},
+                     {"batch_size", optional(control.batch_size)},
+                     {"target_ms", optional(control.target_ms)},
+                     {"delay_ms", optional(control.delay_ms)}}}};
+  return out;
+}
+
+Result<nlohmann::json> Engine::BackfillJson(const state::MigrationRecord& active) {
+  ZS_RETURN_IF_ERROR(state_->Upgrade());
+  ZS_ASSIGN_OR_RETURN(auto cursors, state_->Cursors(active.schema, active.name));
+  ZS_ASSIGN_OR_RETURN(state::BackfillControl control, state_->Control(active.schema, active.name));
+  ZS_ASSIGN_OR_RETURN(bool running, state_->SchemaLockHeldElsewhere(active.schema));
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : cursors) {
+    std::string state = c.finished                               ? "finished"
+                        : control.paused                         ? "paused"
+                        : running                                ? "running"
+                        : active.step == state::kStepBackfilling ? "interrupted"
+                                                                 : "stopped";
+    long long run_rows = c.rows_done - c.run_rows_start;
+    double rate = c.run_seconds > 0 ? run_rows / c.run_seconds : 0;
+    nlohmann::json entry{{"target", c.table},
+                         {"state", state},
+                         {"rows_done", c.rows_done},
+                         {"rows_estimate", c.rows_estimate},
+                         {"rows_per_s", std::round(rate)},
+                         {"batch_rows", c.batch_rows},
+                         {"throttled_batches", c.throttled_batches},
+                         {"started_at", c.started_at},
+                         {"updated_at", c.updated_at},
+                         {"finished", c.finished}};
+    entry["percent"] =
+        c.finished ? nlohmann::json(100)
+        : c.rows_estimate > 0
+            ? nlohmann::json(
+                  std::round(std::min(99.9, 100.0 * c.rows_done / c.rows_estimate) * 10) / 10)
+            : nlohmann::json();
+    if (!c.throttle_reason.empty()) entry["last_throttle_reason"] = c.throttle_reason;
+    out.push_back(std::move(entry));
+  }
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backfill/backfill.h"
+#include "backfill/verify.h"
 #include "core/status.h"
 #include "engine/planner.h"
 #include "migration/migration.h"
@@ -49,8 +50,22 @@ class Engine {
   // Expand, dual write, backfill, new version. Re-running start for the active
   // migration resumes an interrupted backfill.
   Status Start(const migration::Migration& migration);
+  // Resumes the active migration's interrupted backfill (step backfilling),
+  // without the migration file: `zeroshift backfill`.
+  Status Backfill();
+  // Changes the active migration's backfill control row (pause, resume,
+  // retune); a running backfill applies it before its next batch. Takes no
+  // lock: the running backfill holds it. Returns the row as stored.
+  Result<state::BackfillControl> ControlBackfill(
+      const std::function<void(state::BackfillControl&)>& change);
   Status Complete();
   Status Rollback();
+
+  // Checks, read-only and in batches, that every row of the active migration's
+  // tables agrees with its `up` (and `down`) expressions (engine_verify.cc).
+  // `migration` "" means the active one; another name must be the active one.
+  Result<backfill::VerifyReport> Verify(const std::string& migration,
+                                        const backfill::VerifyOptions& options);
 
   // Schema, active migration and its step, backfill progress, latest version.
   Result<nlohmann::json> StatusJson();
@@ -76,6 +91,7 @@ class Engine {
   };
   Result<std::unique_ptr<Loaded>> LoadActive(const state::MigrationRecord& record);
   Result<state::MigrationRecord> RequireActive();
+  Result<nlohmann::json> BackfillJson(const state::MigrationRecord& active);
   void Log(const std::string& line) const;
   void EnterPhase(std::string_view phase) const;
 

@@ -36,7 +36,36 @@ CREATE TABLE IF NOT EXISTS zeroshift.backfill_cursors (
   PRIMARY KEY (schema, migration, table_name),
   FOREIGN KEY (schema, migration) REFERENCES zeroshift.migrations ON DELETE CASCADE
 );
+ALTER TABLE zeroshift.backfill_cursors
+  ADD COLUMN IF NOT EXISTS started_at timestamptz NOT NULL DEFAULT now(),
+  ADD COLUMN IF NOT EXISTS run_started_at timestamptz NOT NULL DEFAULT now(),
+  ADD COLUMN IF NOT EXISTS run_rows_start bigint NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS rows_estimate bigint NOT NULL DEFAULT -1,
+  ADD COLUMN IF NOT EXISTS batch_rows bigint NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS throttled_batches bigint NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS throttle_reason text NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS zeroshift.backfill_control (
+  schema text NOT NULL,
+  migration text NOT NULL,
+  paused boolean NOT NULL DEFAULT false,
+  batch_size bigint,
+  target_ms bigint,
+  delay_ms bigint,
+  updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (schema, migration),
+  FOREIGN KEY (schema, migration) REFERENCES zeroshift.migrations ON DELETE CASCADE
+);
 )sql";
+
+std::optional<std::string> OptionalNumber(const std::optional<long long>& value) {
+  if (!value) return std::nullopt;
+  return std::to_string(*value);
+}
+
+std::optional<long long> OptionalInt(const pg::Rows& rows, int row, int col) {
+  if (rows.IsNull(row, col)) return std::nullopt;
+  return rows.GetInt(row, col);
+}
 
 constexpr const char* kSelectColumns =
     "schema, name, migration::text, parent, done, version_schema, step, "
@@ -77,6 +106,28 @@ Status StateStore::RequireInitialized() {
                   "init` first");
   }
   return Status::Ok();
+}
+
+Status StateStore::Upgrade() {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows,
+                      conn_.Exec("SELECT to_regclass('zeroshift.backfill_control') IS NOT NULL"));
+  if (rows.GetBool(0, 0)) return Status::Ok();
+  return Init();
+}
+
+Result<bool> StateStore::SchemaLockHeldElsewhere(const std::string& schema) {
+  // A one-key advisory lock shows its bigint key split into classid (high
+  // half) and objid (low half).
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn_.ExecParams("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
+                       "AND granted AND objsubid = 1 AND pid <> pg_backend_pid() "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = "
+                       "current_database()) "
+                       "AND ((classid::bigint << 32) | objid::bigint) = "
+                       "hashtext('zeroshift:' || $1)::bigint)",
+                       {schema}));
+  return rows.GetBool(0, 0);
 }
 
 Status StateStore::AcquireSchemaLock(const std::string& schema) {
@@ -155,11 +206,11 @@ Status StateStore::SetSnapshots(const std::string& schema, const std::string& na
 std::string StateStore::MarkDoneSql(const std::string& schema, const std::string& name,
                                     const std::string& resulting_schema_json) const {
   return fmt::format(
-      "UPDATE zeroshift.migrations SET done = true, step = 'done', resulting_schema = {}::jsonb, "
-      "updated_at = now() WHERE schema = {} AND name = {};\n"
-      "DELETE FROM zeroshift.backfill_cursors WHERE schema = {} AND migration = {};",
-      pg::QuoteLiteral(resulting_schema_json), pg::QuoteLiteral(schema), pg::QuoteLiteral(name),
-      pg::QuoteLiteral(schema), pg::QuoteLiteral(name));
+      "UPDATE zeroshift.migrations SET done = true, step = 'done', resulting_schema = {0}::jsonb, "
+      "updated_at = now() WHERE schema = {1} AND name = {2};\n"
+      "DELETE FROM zeroshift.backfill_cursors WHERE schema = {1} AND migration = {2};\n"
+      "DELETE FROM zeroshift.backfill_control WHERE schema = {1} AND migration = {2};",
+      pg::QuoteLiteral(resulting_schema_json), pg::QuoteLiteral(schema), pg::QuoteLiteral(name));
 }
 
 std::string StateStore::DeleteSql(const std::string& schema, const std::string& name) const {
@@ -171,29 +222,75 @@ Result<std::vector<BackfillCursor>> StateStore::Cursors(const std::string& schem
                                                         const std::string& name) {
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn_.ExecParams("SELECT table_name, last_key::text, rows_done, finished FROM "
-                       "zeroshift.backfill_cursors WHERE schema = $1 AND migration = $2 "
-                       "ORDER BY table_name",
-                       {schema, name}));
+      conn_.ExecParams(
+          "SELECT table_name, last_key::text, rows_done, finished, rows_estimate, batch_rows, "
+          "run_rows_start, throttled_batches, throttle_reason, started_at::text, "
+          "run_started_at::text, updated_at::text, "
+          "extract(epoch FROM updated_at - run_started_at)::float8 FROM "
+          "zeroshift.backfill_cursors WHERE schema = $1 AND migration = $2 ORDER BY table_name",
+          {schema, name}));
   std::vector<BackfillCursor> out;
   for (int i = 0; i < rows.size(); ++i) {
     out.push_back({.table = rows.Get(i, 0),
                    .last_key_json = rows.GetOptional(i, 1),
                    .rows_done = rows.GetInt(i, 2),
-                   .finished = rows.GetBool(i, 3)});
+                   .finished = rows.GetBool(i, 3),
+                   .rows_estimate = rows.GetInt(i, 4),
+                   .batch_rows = rows.GetInt(i, 5),
+                   .run_rows_start = rows.GetInt(i, 6),
+                   .throttled_batches = rows.GetInt(i, 7),
+                   .throttle_reason = rows.Get(i, 8),
+                   .started_at = rows.Get(i, 9),
+                   .run_started_at = rows.Get(i, 10),
+                   .updated_at = rows.Get(i, 11),
+                   .run_seconds = std::stod(rows.Get(i, 12))});
   }
   return out;
 }
 
 Status StateStore::SaveCursor(const std::string& schema, const std::string& name,
-                              const BackfillCursor& c) {
+                              const BackfillCursor& c, bool new_run) {
   return conn_.RunParams(
       "INSERT INTO zeroshift.backfill_cursors (schema, migration, table_name, last_key, "
-      "rows_done, finished) VALUES ($1, $2, $3, $4::jsonb, $5, $6) "
+      "rows_done, finished, rows_estimate, batch_rows, run_rows_start, throttled_batches, "
+      "throttle_reason) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11) "
       "ON CONFLICT (schema, migration, table_name) DO UPDATE SET last_key = EXCLUDED.last_key, "
-      "rows_done = EXCLUDED.rows_done, finished = EXCLUDED.finished, updated_at = now()",
+      "rows_done = EXCLUDED.rows_done, finished = EXCLUDED.finished, "
+      "rows_estimate = EXCLUDED.rows_estimate, batch_rows = EXCLUDED.batch_rows, "
+      "run_rows_start = EXCLUDED.run_rows_start, throttled_batches = EXCLUDED.throttled_batches, "
+      "throttle_reason = EXCLUDED.throttle_reason, updated_at = clock_timestamp(), "
+      "run_started_at = CASE WHEN $12 THEN now() "
+      "ELSE zeroshift.backfill_cursors.run_started_at END",
       {schema, name, c.table, c.last_key_json, std::to_string(c.rows_done),
-       c.finished ? "true" : "false"});
+       c.finished ? "true" : "false", std::to_string(c.rows_estimate), std::to_string(c.batch_rows),
+       std::to_string(c.run_rows_start), std::to_string(c.throttled_batches), c.throttle_reason,
+       new_run ? "true" : "false"});
+}
+
+Result<BackfillControl> StateStore::Control(const std::string& schema, const std::string& name) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows,
+                      conn_.ExecParams("SELECT paused, batch_size, target_ms, delay_ms FROM "
+                                       "zeroshift.backfill_control WHERE schema = $1 AND "
+                                       "migration = $2",
+                                       {schema, name}));
+  BackfillControl control;
+  if (rows.empty()) return control;
+  control.paused = rows.GetBool(0, 0);
+  control.batch_size = OptionalInt(rows, 0, 1);
+  control.target_ms = OptionalInt(rows, 0, 2);
+  control.delay_ms = OptionalInt(rows, 0, 3);
+  return control;
+}
+
+Status StateStore::SetControl(const std::string& schema, const std::string& name,
+                              const BackfillControl& c) {
+  return conn_.RunParams(
+      "INSERT INTO zeroshift.backfill_control (schema, migration, paused, batch_size, target_ms, "
+      "delay_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (schema, migration) DO UPDATE SET "
+      "paused = EXCLUDED.paused, batch_size = EXCLUDED.batch_size, "
+      "target_ms = EXCLUDED.target_ms, delay_ms = EXCLUDED.delay_ms, updated_at = now()",
+      {schema, name, c.paused ? "true" : "false", OptionalNumber(c.batch_size),
+       OptionalNumber(c.target_ms), OptionalNumber(c.delay_ms)});
 }
 
 }  // namespace zs::state

@@ -39,6 +39,26 @@ struct BackfillCursor {
   std::optional<std::string> last_key_json;  // JSON array of the last key's values as text
   long long rows_done = 0;
   bool finished = false;
+  // For `zeroshift status` from another shell; written with each batch.
+  long long rows_estimate = -1;  // pg_class.reltuples when the run began; -1 unknown
+  long long batch_rows = 0;      // size of the latest batch
+  long long run_rows_start = 0;  // rows_done when the current run began
+  long long throttled_batches = 0;
+  std::string throttle_reason;  // latest pressure episode; "" when none
+  // Read back only (the server's clock): first batch, current run, last batch.
+  std::string started_at;
+  std::string run_started_at;
+  std::string updated_at;
+  double run_seconds = 0;  // updated_at - run_started_at
+};
+
+// Live control of a running backfill, set from another shell and read by the
+// batch loop before every batch. Unset values leave the command line's.
+struct BackfillControl {
+  bool paused = false;
+  std::optional<long long> batch_size;  // fixed batches of this many rows
+  std::optional<long long> target_ms;   // adaptive batches aiming at this duration
+  std::optional<long long> delay_ms;    // sleep between batches
 };
 
 class StateStore {
@@ -51,9 +71,15 @@ class StateStore {
   // Fails with a message that says to run `zeroshift init` when not initialised.
   Status RequireInitialized();
 
+  // Adds what a newer zeroshift keeps (backfill control, cursor columns) to
+  // a state schema created by an older one; nothing when it is up to date.
+  Status Upgrade();
+
   // Session-level advisory lock on `schema`, held until the connection
   // closes. kConflict when another session holds it.
   Status AcquireSchemaLock(const std::string& schema);
+  // Whether another session holds that lock (a zeroshift command is running).
+  Result<bool> SchemaLockHeldElsewhere(const std::string& schema);
 
   Result<std::optional<MigrationRecord>> Active(const std::string& schema);
   Result<std::optional<MigrationRecord>> LatestDone(const std::string& schema);
@@ -72,8 +98,15 @@ class StateStore {
 
   Result<std::vector<BackfillCursor>> Cursors(const std::string& schema, const std::string& name);
   // Upsert of a cursor; meant to run inside the batch's transaction.
+  // `new_run` also resets run_started_at to now().
   Status SaveCursor(const std::string& schema, const std::string& name,
-                    const BackfillCursor& cursor);
+                    const BackfillCursor& cursor, bool new_run = false);
+
+  // The control row of a migration's backfill; defaults when there is none.
+  Result<BackfillControl> Control(const std::string& schema, const std::string& name);
+  // Replaces the control row (upsert).
+  Status SetControl(const std::string& schema, const std::string& name,
+                    const BackfillControl& control);
 
  private:
   Result<std::optional<MigrationRecord>> QueryOne(const std::string& where_sql,

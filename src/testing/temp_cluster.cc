@@ -449,6 +449,31 @@ Status TempCluster::Restart() {
   return StartServer();
 }
 
+Result<std::unique_ptr<TempCluster>> TempCluster::StartStandby() const {
+  ZS_ASSIGN_OR_RETURN(ServerUser user, FindServerUser());
+  std::unique_ptr<TempCluster> standby(new TempCluster());
+  standby->run_as_postgres_ = run_as_postgres_;
+  standby->bin_dir_ = bin_dir_;
+  const char* tmpdir = std::getenv("TMPDIR");
+  ZS_ASSIGN_OR_RETURN(standby->root_dir_,
+                      MakeTempDir(tmpdir && *tmpdir ? tmpdir : "/tmp", "zeroshift-standby-"));
+  standby->data_dir_ = standby->root_dir_ + "/data";
+  standby->socket_dir_ = standby->root_dir_ + "/socket";
+  standby->log_file_ = standby->root_dir_ + "/server.log";
+  if (mkdir(standby->socket_dir_.c_str(), 0700) != 0) return IoError(Errno("mkdir socket dir"));
+  ZS_RETURN_IF_ERROR(ChownTree(user, standby->root_dir_));
+  // -R writes standby.signal and primary_conninfo; -X stream copies the WAL
+  // needed to reach a consistent state; -c fast checkpoints at once.
+  ZS_RETURN_IF_ERROR(
+      RunChecked(ServerCommand({bin_dir_ + "/pg_basebackup", "-h", "127.0.0.1", "-p",
+                                std::to_string(port_), "-U", "postgres", "-D", standby->data_dir_,
+                                "-R", "-X", "stream", "-c", "fast", "--no-sync"}))
+          .status()
+          .WithContext("pg_basebackup of the primary on port " + std::to_string(port_)));
+  ZS_RETURN_IF_ERROR(standby->StartServer());
+  return standby;
+}
+
 // ---- The shared cluster -----------------------------------------------------
 
 namespace {

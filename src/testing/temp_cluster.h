@@ -44,6 +44,12 @@ class TempCluster {
   // Stops the server immediately (simulates a crash) and starts it again.
   Status Restart();
 
+  // A streaming standby of this cluster, in its own temporary directory and
+  // on its own port: pg_basebackup -R over 127.0.0.1, then started. Relies on
+  // the defaults initdb gives this cluster: wal_level replica, max_wal_senders
+  // 10 and "host replication all 127.0.0.1/32 trust" in pg_hba.conf.
+  Result<std::unique_ptr<TempCluster>> StartStandby() const;
+
   // `argv` as the server's user runs it: prefixed with `runuser -u postgres --`
   // when this process is root, unchanged otherwise.
   std::vector<std::string> ServerCommand(std::vector<std::string> argv) const;

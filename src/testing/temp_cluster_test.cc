@@ -18,6 +18,9 @@ Result<std::string> QueryOne(const std::string& url, const std::string& sql) {
   return rows.Get(0, 0);
 }
 
+// The value, or "" for an error (tests that poll).
+std::string TextOr(const Result<std::string>& result) { return result.ok() ? *result : ""; }
+
 TEST(TempClusterTest, StartsRunsAndCleansUp) {
   ClusterOptions options;
   options.config_lines = {"work_mem = '7MB'", "application_name = 'from_conf'"};
@@ -90,6 +93,39 @@ TEST(TempClusterTest, RestartBreaksOpenConnections) {
   ASSERT_TRUE(conn.ok());
   ASSERT_TRUE((*cluster)->Restart().ok());
   EXPECT_FALSE(conn->Run("SELECT 1").ok());
+}
+
+TEST(TempClusterTest, StandbyStreamsFromItsPrimaryAndCanPauseReplay) {
+  Result<std::unique_ptr<TempCluster>> primary = TempCluster::Start();
+  ASSERT_TRUE(primary.ok()) << primary.status().ToString();
+  Result<std::string> url = (*primary)->CreateDatabase("replicated");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  Result<std::unique_ptr<TempCluster>> standby = (*primary)->StartStandby();
+  ASSERT_TRUE(standby.ok()) << standby.status().ToString();
+  EXPECT_NE((*standby)->port(), (*primary)->port());
+  EXPECT_NE((*standby)->data_dir(), (*primary)->data_dir());
+  std::string replica = (*standby)->Url("replicated");
+  EXPECT_EQ(TextOr(QueryOne(replica, "SELECT pg_is_in_recovery()::text")), "true");
+
+  Result<pg::Connection> conn = pg::Connection::Open(*url);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto replicated = [&](const std::string& expected) {
+    for (int i = 0; i < 500; ++i) {
+      if (TextOr(QueryOne(replica, "SELECT max(v) FROM t")) == expected) return true;
+      usleep(10000);
+    }
+    return false;
+  };
+  ASSERT_TRUE(conn->Run("CREATE TABLE t (v int); INSERT INTO t VALUES (1)").ok());
+  EXPECT_TRUE(replicated("1"));
+  EXPECT_EQ(TextOr(QueryOne(*url, "SELECT count(*) FROM pg_stat_replication")), "1");
+
+  ASSERT_TRUE(QueryOne(replica, "SELECT pg_wal_replay_pause()::text").ok());
+  ASSERT_TRUE(conn->Run("INSERT INTO t VALUES (2)").ok());
+  usleep(300000);
+  EXPECT_EQ(TextOr(QueryOne(replica, "SELECT max(v) FROM t")), "1") << "replay not paused";
+  ASSERT_TRUE(QueryOne(replica, "SELECT pg_wal_replay_resume()::text").ok());
+  EXPECT_TRUE(replicated("2"));
 }
 
 TEST(SharedClusterTest, IsStartedOnceAndHandsOutFreshDatabases) {

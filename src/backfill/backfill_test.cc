@@ -1,0 +1,339 @@
+// The batch loop against a real PostgreSQL, driven through the engine with
+// the seed's split-name migration: fixed mode keeps the exact schedule,
+// adaptive mode grows its batches and backs off from a long transaction,
+// pause and resume through the control row from another connection, backing
+// off while a real streaming standby does not replay, and resuming after a
+// server crash.
+#include "backfill/backfill.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/engine.h"
+#include "migration/parser.h"
+#include "pg/connection.h"
+#include "testing/seed_migration.h"
+#include "testing/temp_cluster.h"
+
+namespace zs::backfill {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+pg::Connection Open(const std::string& url) {
+  Result<pg::Connection> conn = pg::Connection::Open(url);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  if (!conn.ok()) std::abort();
+  return std::move(conn).value();
+}
+
+void MustRun(pg::Connection& conn, const std::string& sql) {
+  Status status = conn.Run(sql);
+  ASSERT_TRUE(status.ok()) << sql << ": " << status.ToString();
+}
+
+long long QueryInt(pg::Connection& conn, const std::string& sql) {
+  Result<pg::Rows> rows = conn.Exec(sql);
+  EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
+  if (!rows.ok() || rows->empty() || rows->IsNull(0, 0)) return -1;
+  return rows->GetInt(0, 0);
+}
+
+migration::Migration SplitName() {
+  Result<migration::Migration> m =
+      migration::ParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml");
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  if (!m.ok()) std::abort();
+  return std::move(m).value();
+}
+
+void CreateUsers(pg::Connection& conn, int rows) {
+  MustRun(conn, "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL)");
+  MustRun(conn, fmt::format("INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM "
+                            "generate_series(1, {}) AS i; ANALYZE users",
+                            rows));
+}
+
+// Rows whose new columns are not the split of `name`: 0 once backfilled.
+long long WrongRows(pg::Connection& conn) {
+  return QueryInt(
+      conn,
+      "SELECT count(*) FROM users WHERE first_name IS DISTINCT FROM "
+      "split_part(name, ' ', 1) OR last_name IS DISTINCT FROM split_part(name, ' ', 2)");
+}
+
+long long RowsDone(pg::Connection& conn) {
+  return QueryInt(conn, "SELECT coalesce(min(rows_done), 0) FROM zeroshift.backfill_cursors");
+}
+
+// Every event of a run, safe to read from the test's thread.
+class Events {
+ public:
+  std::function<void(const Event&)> Sink() {
+    return [this](const Event& e) {
+      std::lock_guard<std::mutex> lock(mu_);
+      events_.push_back(e);
+    };
+  }
+  std::vector<Event> All() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+  long long Count(EventKind kind) {
+    long long n = 0;
+    for (const auto& e : All()) n += e.kind == kind;
+    return n;
+  }
+  Progress Last() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_.empty() ? Progress{} : events_.back().progress;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Event> events_;
+};
+
+engine::Engine Connect(const std::string& url, Options backfill) {
+  engine::Options options;
+  options.backfill = std::move(backfill);
+  Result<engine::Engine> engine = engine::Engine::Connect(url, std::move(options));
+  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+  if (!engine.ok()) std::abort();
+  EXPECT_TRUE(engine->Init().ok());
+  return std::move(engine).value();
+}
+
+// Waits up to `limit` for `done`; false on timeout.
+bool WaitFor(const std::function<bool()>& done, milliseconds limit = milliseconds(30000)) {
+  auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return done();
+}
+
+TEST(BackfillTest, FixedModeKeepsTheScheduleAndIgnoresPressure) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 1000);
+  // A long transaction that adaptive mode would back off from (it holds an
+  // xid, but no lock on users: start's DDL must not wait for it).
+  pg::Connection reader = Open(url);
+  MustRun(reader, "BEGIN; SELECT txid_current()");
+  Events events;
+  Options options{.batch_size = 300, .batch_delay = milliseconds(40)};
+  options.pressure.max_xact_age = milliseconds(1);
+  options.on_event = events.Sink();
+  engine::Engine engine = Connect(url, options);
+  auto started = Clock::now();
+  Status status = engine.Start(SplitName());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  auto elapsed = Clock::now() - started;
+  MustRun(reader, "COMMIT");
+
+  std::vector<long long> sizes;
+  for (const auto& e : events.All()) {
+    if (e.kind == EventKind::kProgress) sizes.push_back(e.progress.batch_rows);
+  }
+  EXPECT_EQ(sizes, (std::vector<long long>{300, 300, 300, 300}));
+  EXPECT_EQ(events.Count(EventKind::kThrottle), 0);
+  EXPECT_EQ(events.Last().rows_done, 1000);
+  EXPECT_TRUE(events.Last().finished);
+  EXPECT_GE(elapsed, milliseconds(3 * 40)) << "the delay follows each of the first 3 batches";
+  EXPECT_EQ(WrongRows(admin), 0);
+}
+
+TEST(BackfillTest, AdaptiveModeGrowsBatchesAndBacksOffFromALongTransaction) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 60000);
+  pg::Connection reader = Open(url);
+  MustRun(reader, "BEGIN; SELECT txid_current()");
+  std::this_thread::sleep_for(milliseconds(300));
+  Events events;
+  Options options{.batch_size = 100, .adaptive = true, .target_batch = milliseconds(50)};
+  options.min_batch_rows = 100;
+  options.max_backoff = milliseconds(100);
+  options.pressure.max_xact_age = milliseconds(200);
+  options.on_event = events.Sink();
+  engine::Engine engine = Connect(url, options);
+  std::thread commit_later([&] {
+    // Long enough for a few throttled batches, then the pressure is gone.
+    std::this_thread::sleep_for(milliseconds(600));
+    MustRun(reader, "COMMIT");
+  });
+  Status status = engine.Start(SplitName());
+  commit_later.join();
+  ASSERT_TRUE(status.ok()) << status.ToString();
+
+  long long largest = 0;
+  std::string reason;
+  for (const auto& e : events.All()) {
+    largest = std::max(largest, e.progress.batch_rows);
+    if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
+  }
+  EXPECT_GT(largest, 100) << "batches never grew";
+  EXPECT_EQ(events.Count(EventKind::kThrottle), 1) << "one log line per pressure episode";
+  EXPECT_NE(reason.find("open longer than 200 ms"), std::string::npos) << reason;
+  EXPECT_GT(events.Last().throttled_batches, 0);
+  EXPECT_EQ(events.Last().rows_done, 60000);
+  EXPECT_EQ(WrongRows(admin), 0);
+}
+
+TEST(BackfillTest, PauseAndResumeFromAnotherConnection) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 100000);
+  Events events;
+  Options options{.batch_size = 200, .adaptive = true, .target_batch = milliseconds(20)};
+  options.max_batch_rows = 500;
+  options.pause_poll = milliseconds(50);
+  options.on_event = events.Sink();
+  engine::Engine engine = Connect(url, options);
+  Status result;
+  std::thread runner([&] { result = engine.Start(SplitName()); });
+
+  ASSERT_TRUE(WaitFor([&] { return RowsDone(admin) > 0; }));
+  engine::Engine other = Connect(url, {});
+  Result<state::BackfillControl> paused =
+      other.ControlBackfill([](state::BackfillControl& c) { c.paused = true; });
+  ASSERT_TRUE(paused.ok()) << paused.status().ToString();
+  ASSERT_TRUE(WaitFor([&] { return events.Count(EventKind::kPause) == 1; }));
+  long long at_pause = RowsDone(admin);
+  std::this_thread::sleep_for(milliseconds(400));
+  EXPECT_EQ(RowsDone(admin), at_pause) << "a paused backfill kept writing";
+  EXPECT_LT(at_pause, 100000);
+  // Paused means no transaction held open by the backfill.
+  EXPECT_EQ(QueryInt(admin,
+                     "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'zeroshift' "
+                     "AND datname = current_database() AND xact_start IS NOT NULL AND pid <> "
+                     "pg_backend_pid()"),
+            0);
+  Result<nlohmann::json> status = other.StatusJson();
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_EQ((*status)["active"]["backfill"][0]["state"], "paused") << status->dump();
+  EXPECT_EQ((*status)["active"]["backfill_control"]["paused"], true);
+
+  ASSERT_TRUE(other.ControlBackfill([](state::BackfillControl& c) { c.paused = false; }).ok());
+  runner.join();
+  ASSERT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(events.Count(EventKind::kResume), 1);
+  EXPECT_EQ(RowsDone(admin), 100000);
+  EXPECT_EQ(WrongRows(admin), 0);
+}
+
+TEST(BackfillTest, RetuneSwitchesARunningBackfillToFixedBatches) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 100000);
+  Events events;
+  Options options{.batch_size = 200, .adaptive = true, .target_batch = milliseconds(20)};
+  options.max_batch_rows = 500;
+  options.on_event = events.Sink();
+  engine::Engine engine = Connect(url, options);
+  Status result;
+  std::thread runner([&] { result = engine.Start(SplitName()); });
+  ASSERT_TRUE(WaitFor([&] { return RowsDone(admin) > 0; }));
+  engine::Engine other = Connect(url, {});
+  ASSERT_TRUE(other.ControlBackfill([](state::BackfillControl& c) { c.batch_size = 777; }).ok());
+  runner.join();
+  ASSERT_TRUE(result.ok()) << result.ToString();
+
+  std::vector<long long> sizes;
+  for (const auto& e : events.All()) {
+    if (e.kind == EventKind::kProgress) sizes.push_back(e.progress.batch_rows);
+  }
+  ASSERT_GE(sizes.size(), 3u);
+  EXPECT_LE(sizes.front(), 500) << "adaptive batches before the retune";
+  EXPECT_EQ(sizes.back(), 777);
+  EXPECT_EQ(sizes[sizes.size() - 2], 777);
+  EXPECT_EQ(RowsDone(admin), 100000);
+  EXPECT_EQ(WrongRows(admin), 0);
+}
+
+TEST(BackfillTest, BacksOffWhileAStandbyDoesNotReplay) {
+  Result<std::unique_ptr<zs::testing::TempCluster>> primary = zs::testing::TempCluster::Start();
+  ASSERT_TRUE(primary.ok()) << primary.status().ToString();
+  Result<std::string> url = (*primary)->CreateDatabase("lag");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  pg::Connection admin = Open(*url);
+  CreateUsers(admin, 100000);
+  Result<std::unique_ptr<zs::testing::TempCluster>> standby = (*primary)->StartStandby();
+  ASSERT_TRUE(standby.ok()) << standby.status().ToString();
+  pg::Connection replica = Open((*standby)->Url("lag"));
+  ASSERT_TRUE(WaitFor([&] {
+    return QueryInt(admin, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'") ==
+           1;
+  }));
+  MustRun(replica, "SELECT pg_wal_replay_pause()");
+
+  Events events;
+  Options options{.batch_size = 1000, .adaptive = true, .target_batch = milliseconds(50)};
+  options.max_backoff = milliseconds(200);
+  options.pressure.max_lag_bytes = 512 << 10;
+  options.on_event = events.Sink();
+  engine::Engine engine = Connect(*url, options);
+  Status result;
+  std::thread runner([&] { result = engine.Start(SplitName()); });
+  ASSERT_TRUE(WaitFor([&] { return events.Count(EventKind::kThrottle) > 0; }));
+  std::this_thread::sleep_for(milliseconds(1000));
+  Progress throttled = events.Last();
+  EXPECT_FALSE(throttled.finished) << "finished although the standby replayed nothing";
+  EXPECT_GE(throttled.throttled_batches, 3);
+  MustRun(replica, "SELECT pg_wal_replay_resume()");
+  runner.join();
+  ASSERT_TRUE(result.ok()) << result.ToString();
+  std::string reason;
+  for (const auto& e : events.All()) {
+    if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
+  }
+  EXPECT_NE(reason.find("standby replay lag"), std::string::npos) << reason;
+  EXPECT_EQ(events.Last().rows_done, 100000);
+  EXPECT_EQ(WrongRows(admin), 0);
+  // The standby caught up and has every row backfilled too.
+  ASSERT_TRUE(WaitFor([&] { return WrongRows(replica) == 0; }));
+}
+
+TEST(BackfillTest, ResumesAfterTheServerCrashesMidBackfill) {
+  Result<std::unique_ptr<zs::testing::TempCluster>> cluster = zs::testing::TempCluster::Start();
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  Result<std::string> url = (*cluster)->CreateDatabase("crash");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  {
+    pg::Connection admin = Open(*url);
+    CreateUsers(admin, 100000);
+  }
+  Options options{.batch_size = 500, .batch_delay = milliseconds(2)};
+  Status interrupted;
+  {
+    engine::Engine engine = Connect(*url, options);
+    std::thread runner([&] { interrupted = engine.Start(SplitName()); });
+    pg::Connection watcher = Open(*url);
+    EXPECT_TRUE(WaitFor([&] { return RowsDone(watcher) >= 5000; }));
+    ASSERT_TRUE((*cluster)->Restart().ok());
+    runner.join();
+  }
+  EXPECT_FALSE(interrupted.ok()) << "the backfill did not notice the crash";
+  pg::Connection admin = Open(*url);
+  long long saved = RowsDone(admin);
+  EXPECT_GT(saved, 0);
+  EXPECT_LT(saved, 100000);
+  engine::Engine again = Connect(*url, options);
+  Status resumed = again.Start(SplitName());
+  ASSERT_TRUE(resumed.ok()) << resumed.ToString();
+  EXPECT_EQ(RowsDone(admin), 100000) << "a batch was counted twice or skipped";
+  EXPECT_EQ(WrongRows(admin), 0);
+  EXPECT_EQ(QueryInt(admin, "SELECT count(*) FROM zeroshift.migrations WHERE step = 'active'"), 1);
+}
+
+}  // namespace
+}  // namespace zs::backfill

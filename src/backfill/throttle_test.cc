@@ -1,0 +1,167 @@
+// The batch-size controller as pure logic, and the pressure probes against a
+// real PostgreSQL (a long transaction, a session waiting for a lock).
+#include "backfill/throttle.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "pg/connection.h"
+#include "testing/temp_cluster.h"
+
+namespace zs::backfill {
+namespace {
+
+using std::chrono::milliseconds;
+
+ControllerLimits Limits() {
+  return {.initial_rows = 1000,
+          .min_rows = 100,
+          .max_rows = 50000,
+          .target = milliseconds(100),
+          .initial_backoff = milliseconds(100),
+          .max_backoff = milliseconds(1000)};
+}
+
+// A table where each row costs `per_row_us` microseconds.
+std::chrono::duration<double> Cost(long long rows, double per_row_us) {
+  return std::chrono::duration<double>(rows * per_row_us / 1e6);
+}
+
+TEST(BatchSizeControllerTest, ConvergesOnTheTargetDuration) {
+  BatchSizeController c(Limits());
+  // 20 us per row: the target of 100 ms is 5000 rows.
+  for (int i = 0; i < 30; ++i) c.Observe(c.batch_rows(), Cost(c.batch_rows(), 20));
+  EXPECT_NEAR(c.batch_rows(), 5000, 50);
+}
+
+TEST(BatchSizeControllerTest, GrowsAtMostDoublePerBatchAndShrinksAtOnce) {
+  BatchSizeController c(Limits());
+  c.Observe(1000, Cost(1000, 1));  // 100x faster than target: capped growth
+  EXPECT_EQ(c.batch_rows(), 2000);
+  c.Observe(2000, Cost(2000, 100));  // 2x over target: halves in one step
+  EXPECT_EQ(c.batch_rows(), 1000);
+  c.Observe(1000, Cost(1000, 10000));  // 100x over target: at most /4
+  EXPECT_EQ(c.batch_rows(), 250);
+}
+
+TEST(BatchSizeControllerTest, StaysWithinBounds) {
+  BatchSizeController c(Limits());
+  for (int i = 0; i < 40; ++i) c.Observe(c.batch_rows(), Cost(c.batch_rows(), 0.01));
+  EXPECT_EQ(c.batch_rows(), 50000);
+  for (int i = 0; i < 40; ++i) c.Observe(c.batch_rows(), Cost(c.batch_rows(), 100000));
+  EXPECT_EQ(c.batch_rows(), 100);
+  ControllerLimits odd = Limits();
+  odd.initial_rows = 10;
+  EXPECT_EQ(BatchSizeController(odd).batch_rows(), 100);
+}
+
+TEST(BatchSizeControllerTest, EmptyBatchesTeachNothing) {
+  BatchSizeController c(Limits());
+  c.Observe(0, std::chrono::duration<double>(5));
+  EXPECT_EQ(c.batch_rows(), 1000);
+}
+
+TEST(BatchSizeControllerTest, RetargetingMovesTheSize) {
+  BatchSizeController c(Limits());
+  for (int i = 0; i < 30; ++i) c.Observe(c.batch_rows(), Cost(c.batch_rows(), 20));
+  c.SetTarget(milliseconds(20));
+  for (int i = 0; i < 30; ++i) c.Observe(c.batch_rows(), Cost(c.batch_rows(), 20));
+  EXPECT_NEAR(c.batch_rows(), 1000, 20);
+}
+
+TEST(BatchSizeControllerTest, PressureHalvesAndBacksOffExponentiallyWithACap) {
+  BatchSizeController c(Limits());
+  EXPECT_EQ(c.OnPressure(), milliseconds(100));
+  EXPECT_EQ(c.batch_rows(), 500);
+  EXPECT_EQ(c.OnPressure(), milliseconds(200));
+  EXPECT_EQ(c.OnPressure(), milliseconds(400));
+  EXPECT_EQ(c.OnPressure(), milliseconds(800));
+  EXPECT_EQ(c.OnPressure(), milliseconds(1000));
+  EXPECT_EQ(c.OnPressure(), milliseconds(1000));
+  EXPECT_EQ(c.batch_rows(), 100);
+  c.OnCalm();
+  EXPECT_EQ(c.OnPressure(), milliseconds(100));
+}
+
+TEST(PressureReasonTest, NamesTheFirstProbeOverItsThreshold) {
+  PressureThresholds t{.lock_waits = true,
+                       .max_xact_age = milliseconds(1000),
+                       .max_lag_bytes = 1 << 20,
+                       .max_replay_lag = milliseconds(5000)};
+  EXPECT_EQ(PressureReason({}, t), "");
+  EXPECT_EQ(PressureReason({.standbys = 1, .max_lag_bytes = 1 << 20}, t), "");
+  EXPECT_EQ(PressureReason({.standbys = 1, .max_lag_bytes = 3 << 20}, t),
+            "standby replay lag 3072 kB > 1024 kB");
+  EXPECT_EQ(PressureReason({.lock_waiters = 2}, t), "2 session(s) waiting for a lock on the table");
+  EXPECT_EQ(PressureReason({.long_transactions = 1}, t),
+            "1 transaction(s) open longer than 1000 ms");
+  EXPECT_EQ(PressureReason({.standbys = 1, .max_replay_lag_ms = 6000}, t),
+            "standby replay lag 6000 ms > 5000 ms");
+  t.lock_waits = false;
+  t.max_xact_age = milliseconds(0);
+  EXPECT_EQ(PressureReason({.lock_waiters = 2, .long_transactions = 1}, t), "");
+}
+
+pg::Connection Open(const std::string& url) {
+  Result<pg::Connection> conn = pg::Connection::Open(url);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  if (!conn.ok()) std::abort();
+  return std::move(conn).value();
+}
+
+TEST(ProbePressureTest, SeesALongTransactionButNotAnIdleSession) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection probe = Open(url);
+  pg::Connection idle = Open(url);
+  pg::Connection open_xact = Open(url);
+  ASSERT_TRUE(probe.Run("CREATE TABLE t (id int PRIMARY KEY)").ok());
+  PressureThresholds t{.max_xact_age = milliseconds(300)};
+  Result<PressureSample> calm = ProbePressure(probe, "public.t", t);
+  ASSERT_TRUE(calm.ok()) << calm.status().ToString();
+  EXPECT_EQ(calm->long_transactions, 0);
+  EXPECT_EQ(calm->lock_waiters, 0);
+  EXPECT_EQ(calm->standbys, 0);
+
+  ASSERT_TRUE(open_xact.Run("BEGIN; SELECT count(*) FROM t").ok());
+  std::this_thread::sleep_for(milliseconds(500));
+  Result<PressureSample> busy = ProbePressure(probe, "public.t", t);
+  ASSERT_TRUE(busy.ok()) << busy.status().ToString();
+  EXPECT_EQ(busy->long_transactions, 1);
+  EXPECT_NE(PressureReason(*busy, t), "");
+  ASSERT_TRUE(open_xact.Run("COMMIT").ok());
+  Result<PressureSample> after = ProbePressure(probe, "public.t", t);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->long_transactions, 0);
+}
+
+TEST(ProbePressureTest, SeesASessionWaitingForALockOnTheTable) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection probe = Open(url);
+  pg::Connection holder = Open(url);
+  ASSERT_TRUE(probe.Run("CREATE TABLE t (id int PRIMARY KEY); CREATE TABLE other (id int)").ok());
+  ASSERT_TRUE(holder.Run("BEGIN; LOCK TABLE t IN ACCESS SHARE MODE").ok());
+  // A DDL statement queues behind the reader (it waits up to 3 s).
+  std::thread waiter([&url] {
+    pg::Connection ddl = Open(url);
+    (void)ddl.Run("SET lock_timeout = '3s'; ALTER TABLE t ADD COLUMN v int");
+  });
+  PressureThresholds t{.max_xact_age = milliseconds(0)};
+  long long waiters = 0;
+  for (int i = 0; i < 100 && waiters == 0; ++i) {
+    Result<PressureSample> sample = ProbePressure(probe, "public.t", t);
+    ASSERT_TRUE(sample.ok()) << sample.status().ToString();
+    waiters = sample->lock_waiters;
+    if (waiters == 0) std::this_thread::sleep_for(milliseconds(20));
+  }
+  EXPECT_EQ(waiters, 1);
+  Result<PressureSample> elsewhere = ProbePressure(probe, "public.other", t);
+  ASSERT_TRUE(elsewhere.ok());
+  EXPECT_EQ(elsewhere->lock_waiters, 0) << "a wait on another table is not our pressure";
+  ASSERT_TRUE(holder.Run("COMMIT").ok());
+  waiter.join();
+}
+
+}  // namespace
+}  // namespace zs::backfill

@@ -1,0 +1,343 @@
+#include "backfill/verify.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+
+#include "backfill/table_walk.h"
+#include "pg/quote.h"
+
+namespace zs::backfill {
+
+namespace {
+
+const char* DirectionName(triggers::Direction direction) {
+  return direction == triggers::Direction::kUp ? "up" : "down";
+}
+
+std::string BadColumn(size_t i) { return fmt::format("zs_bad_{}", i); }
+
+// The specs of one table, in the order they were given.
+struct TableChecks {
+  std::string schema;
+  std::string table;
+  std::vector<const triggers::TriggerSpec*> specs;
+};
+
+std::vector<TableChecks> GroupByTable(const std::vector<triggers::TriggerSpec>& specs,
+                                      bool check_down) {
+  std::vector<TableChecks> groups;
+  for (const auto& spec : specs) {
+    if (spec.direction == triggers::Direction::kDown && !check_down) continue;
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const TableChecks& g) {
+      return g.schema == spec.schema && g.table == spec.table;
+    });
+    if (same == groups.end()) {
+      groups.push_back({spec.schema, spec.table, {}});
+      same = groups.end() - 1;
+    }
+    same->specs.push_back(&spec);
+  }
+  return groups;
+}
+
+// The column's type, and whether it has an `=` operator of its own (json,
+// xml, point have none; a domain counts its base type's; arrays count as
+// comparable). Without one, values are compared as text.
+constexpr char kColumnTypeQuery[] = R"sql(
+SELECT format_type(a.atttypid, a.atttypmod),
+       t.typcategory = 'A' OR EXISTS (
+         SELECT 1 FROM pg_operator o
+         WHERE o.oprname = '=' AND o.oprleft = o.oprright
+           AND o.oprleft = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END)
+FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+WHERE a.attrelid = $1::regclass AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped)sql";
+
+struct TargetType {
+  std::string name;
+  bool has_equality = true;
+};
+
+Result<TargetType> ColumnType(pg::Connection& conn, const std::string& relation,
+                              const std::string& column) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kColumnTypeQuery, {relation, column}));
+  if (rows.empty()) {
+    return NotFound(fmt::format(
+        "column \"{}\" of {} does not exist, but the active migration's trigger writes it; run "
+        "`zeroshift status` and roll the migration back if its objects were dropped by hand",
+        column, relation));
+  }
+  return TargetType{rows.Get(0, 0), rows.GetBool(0, 1)};
+}
+
+// The per-check columns of the final SELECT: a count and the first keys as JSON.
+std::string CheckColumns(size_t checks, const std::string& key_json, const std::string& order,
+                         int max_keys) {
+  std::string out;
+  for (size_t i = 0; i < checks; ++i) {
+    out += fmt::format(
+        ",\n (SELECT count(*) FROM batch WHERE batch.{0})::bigint,"
+        " (SELECT coalesce(json_agg(s.k), '[]')::text FROM (SELECT {1} AS k FROM batch WHERE "
+        "batch.{0} ORDER BY {2} LIMIT {3}) s)",
+        BadColumn(i), key_json, order, max_keys);
+  }
+  return out;
+}
+
+class TableVerifier {
+ public:
+  TableVerifier(pg::Connection& conn, const VerifyOptions& options, TableWalk walk,
+                std::vector<std::string> conditions)
+      : conn_(conn),
+        options_(options),
+        walk_(std::move(walk)),
+        conditions_(std::move(conditions)) {}
+
+  // REQUIRES: result.checks has one entry per condition.
+  Status Run(TableResult& result) {
+    int width = walk_.keyset() ? static_cast<int>(walk_.key.size()) : 3;
+    std::vector<std::optional<std::string>> cursor;
+    for (bool first = true;; first = false) {
+      std::string sql = Sql(first);
+      ZS_ASSIGN_OR_RETURN(pg::Rows rows, ReadOnly(sql, cursor));
+      result.rows_checked += rows.GetInt(0, 0);
+      for (size_t i = 0; i < result.checks.size(); ++i) {
+        Collect(rows, 2 + width + 2 * static_cast<int>(i), result.checks[i]);
+      }
+      bool done = rows.GetBool(0, 1);
+      Report(result, done);
+      if (done) return Status::Ok();
+      cursor.clear();
+      for (int i = 0; i < width; ++i) cursor.push_back(rows.GetOptional(0, 2 + i));
+    }
+  }
+
+ private:
+  std::string Extras() const {
+    std::string out;
+    for (size_t i = 0; i < conditions_.size(); ++i) {
+      out += fmt::format(", ({}) AS {}", conditions_[i], BadColumn(i));
+    }
+    return out;
+  }
+
+  std::string Sql(bool first) const {
+    long long n = options_.batch_rows;
+    if (walk_.keyset()) {
+      return fmt::format("WITH {}\nSELECT (SELECT count(*) FROM batch)::bigint, {}{}",
+                         KeysetBatchCte(walk_, Extras(), n, first), KeysetResultColumns(walk_, n),
+                         CheckColumns(conditions_.size(), KeysetJson(walk_), KeysetOrder(walk_),
+                                      options_.max_mismatches));
+    }
+    long long pages = CtidPages(walk_, n);
+    std::string members;
+    for (size_t i = 0; i < walk_.heaps.size(); ++i) {
+      members += fmt::format(
+          "{}SELECT {}::text AS zs_heap, {}.ctid AS zs_ctid{} FROM {} {} WHERE {}",
+          i == 0 ? "" : "\n  UNION ALL ", pg::QuoteLiteral(walk_.heaps[i]), kRowAlias, Extras(),
+          walk_.heaps[i], kRowAlias,
+          CtidRangeCondition(kRowAlias, static_cast<int>(i), pages, /*skip_new=*/false));
+    }
+    return fmt::format(
+        "WITH {},\nbatch AS ({}),\n{}\nSELECT (SELECT count(*) FROM batch)::bigint, {}{} FROM fin",
+        CtidPositionCtes(walk_, first, /*skip_new=*/false), members, CtidFinCte(pages),
+        CtidResultColumns(/*skip_new=*/false),
+        CheckColumns(conditions_.size(), "json_build_array(batch.zs_heap, batch.zs_ctid::text)",
+                     "batch.zs_heap, batch.zs_ctid", options_.max_mismatches));
+  }
+
+  Result<pg::Rows> ReadOnly(const std::string& sql,
+                            const std::vector<std::optional<std::string>>& cursor) {
+    ZS_RETURN_IF_ERROR(conn_.Run("BEGIN READ ONLY"));
+    Result<pg::Rows> rows = conn_.ExecParams(sql, cursor);
+    Status end = conn_.Run(rows.ok() ? "COMMIT" : "ROLLBACK");
+    if (!rows.ok()) return rows.status();
+    ZS_RETURN_IF_ERROR(end);
+    return rows;
+  }
+
+  void Collect(const pg::Rows& rows, int column, CheckResult& check) const {
+    check.mismatches += rows.GetInt(0, column);
+    for (const auto& key : nlohmann::json::parse(rows.Get(0, column + 1))) {
+      if (static_cast<int>(check.keys.size()) >= options_.max_mismatches) break;
+      std::vector<std::string> values;
+      for (const auto& value : key) {
+        values.push_back(value.is_null() ? "NULL" : value.get<std::string>());
+      }
+      check.keys.push_back(std::move(values));
+    }
+  }
+
+  void Report(const TableResult& result, bool done) const {
+    if (!options_.on_progress) return;
+    long long mismatches = 0;
+    for (const auto& check : result.checks) mismatches += check.mismatches;
+    options_.on_progress({.table = result.table,
+                          .rows_checked = result.rows_checked,
+                          .mismatches = mismatches,
+                          .finished = done});
+  }
+
+  pg::Connection& conn_;
+  const VerifyOptions& options_;
+  TableWalk walk_;
+  std::vector<std::string> conditions_;
+};
+
+std::string TriggerNames(const TableResult& result) {
+  std::string names;
+  for (const auto& check : result.checks) {
+    if (!names.empty()) names += ", ";
+    names += check.trigger;
+  }
+  return names;
+}
+
+Result<TableResult> VerifyTable(pg::Connection& conn, const TableChecks& group,
+                                const VerifyOptions& options) {
+  ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(conn, group.schema, group.table));
+  TableResult result{.schema = group.schema, .table = group.table, .walk = walk.Describe()};
+  if (walk.keyset()) {
+    for (const auto& column : walk.key) result.key_columns.push_back(column.name);
+  } else {
+    result.key_columns = {"relation", "ctid"};
+  }
+  std::vector<std::string> conditions;
+  for (const auto* spec : group.specs) {
+    ZS_ASSIGN_OR_RETURN(TargetType type, ColumnType(conn, walk.relation, spec->target_column));
+    conditions.push_back(MismatchCondition(*spec, type.name, type.has_equality, kRowAlias));
+    result.checks.push_back({.trigger = spec->name,
+                             .column = spec->target_column,
+                             .direction = spec->direction,
+                             .expression = spec->expression});
+  }
+  if (!walk.keyset() && walk.heaps.empty()) return result;  // a partitioned table with no partition
+  TableVerifier verifier(conn, options, std::move(walk), std::move(conditions));
+  Status status = verifier.Run(result);
+  if (!status.ok()) {
+    return status.WithContext(fmt::format(
+        "verify of {} (an expression of triggers {} failed on a row; fix the data or the "
+        "migration)",
+        pg::QualifiedName(group.schema, group.table), TriggerNames(result)));
+  }
+  return result;
+}
+
+// The expression on one line: whitespace runs (a YAML block's newlines) become one space.
+std::string OneLine(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (space && (out.empty() || out.back() == ' ')) continue;
+    out += space ? ' ' : c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+std::string FormatKey(const std::vector<std::string>& columns,
+                      const std::vector<std::string>& values) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ", ";
+    out += (i < columns.size() ? columns[i] : "?") + "=" + values[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string MismatchCondition(const triggers::TriggerSpec& spec, const std::string& target_type,
+                              bool has_equality, const std::string& row_alias) {
+  std::string bindings;
+  for (const auto& [variable, column] : spec.variables) {
+    if (!bindings.empty()) bindings += ", ";
+    bindings +=
+        fmt::format("{}.{} AS {}", row_alias, pg::QuoteIdent(column), pg::QuoteIdent(variable));
+  }
+  // The derived table's columns shadow the row's: the expression sees its
+  // variables by name, as the trigger's DECLAREd variables.
+  std::string stored = fmt::format("{}.{}", row_alias, pg::QuoteIdent(spec.target_column));
+  std::string expected = fmt::format("CAST((SELECT {} FROM (SELECT {}) AS zs_vars) AS {})",
+                                     spec.expression, bindings, target_type);
+  if (!has_equality) {
+    stored += "::text";
+    expected += "::text";
+  }
+  return fmt::format("{} IS DISTINCT FROM {}", stored, expected);
+}
+
+long long VerifyReport::mismatches() const {
+  long long total = 0;
+  for (const auto& table : tables) {
+    for (const auto& check : table.checks) total += check.mismatches;
+  }
+  return total;
+}
+
+nlohmann::json VerifyReport::ToJson() const {
+  nlohmann::json out{{"migration", migration},
+                     {"step", step},
+                     {"mismatches", mismatches()},
+                     {"clean", mismatches() == 0}};
+  nlohmann::json tables_json = nlohmann::json::array();
+  for (const auto& table : tables) {
+    nlohmann::json checks = nlohmann::json::array();
+    for (const auto& check : table.checks) {
+      checks.push_back({{"trigger", check.trigger},
+                        {"column", check.column},
+                        {"direction", DirectionName(check.direction)},
+                        {"expression", check.expression},
+                        {"mismatches", check.mismatches},
+                        {"keys", check.keys}});
+    }
+    tables_json.push_back({{"schema", table.schema},
+                           {"table", table.table},
+                           {"walk", table.walk},
+                           {"key_columns", table.key_columns},
+                           {"rows_checked", table.rows_checked},
+                           {"checks", checks}});
+  }
+  out["tables"] = tables_json;
+  return out;
+}
+
+std::string VerifyReport::ToText() const {
+  std::string out = fmt::format("verify \"{}\" (step {})\n", migration, step);
+  if (step != "active") {
+    out += "  note: the backfill has not finished, so rows it has not reached yet differ\n";
+  }
+  for (const auto& table : tables) {
+    out += fmt::format("  {}.{} ({}): {} rows checked\n", table.schema, table.table, table.walk,
+                       table.rows_checked);
+    for (const auto& check : table.checks) {
+      out += fmt::format(
+          "    {:<4} {} = {}: {}\n", DirectionName(check.direction), check.column,
+          OneLine(check.expression),
+          check.mismatches == 0 ? "ok" : fmt::format("{} mismatches", check.mismatches));
+      for (const auto& key : check.keys) out += "      " + FormatKey(table.key_columns, key) + "\n";
+      if (check.mismatches > static_cast<long long>(check.keys.size())) {
+        out += fmt::format("      ... and {} more\n",
+                           check.mismatches - static_cast<long long>(check.keys.size()));
+      }
+    }
+  }
+  long long total = mismatches();
+  out += total == 0 ? "clean: every row agrees with the migration's expressions\n"
+                    : fmt::format("{} mismatching values\n", total);
+  return out;
+}
+
+Result<std::vector<TableResult>> VerifyTriggers(pg::Connection& conn,
+                                                const std::vector<triggers::TriggerSpec>& specs,
+                                                const VerifyOptions& options) {
+  std::vector<TableResult> results;
+  for (const auto& group : GroupByTable(specs, options.check_down)) {
+    ZS_ASSIGN_OR_RETURN(TableResult result, VerifyTable(conn, group, options));
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+}  // namespace zs::backfill

@@ -1,0 +1,193 @@
+// `zeroshift backfill [run|pause|resume|status|tune]`: resume an interrupted
+// backfill, or steer a running one from another shell through the control
+// row it reads before every batch.
+#include <unistd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "backfill/progress.h"
+#include "cli/app.h"
+
+namespace zs::cli {
+
+namespace {
+
+struct TuneFlags {
+  int batch_size = 0;
+  int target_ms = 0;
+  int delay_ms = -1;
+  bool reset = false;
+};
+
+nlohmann::json ControlJson(const state::BackfillControl& c) {
+  auto optional = [](const std::optional<long long>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  };
+  return {{"paused", c.paused},
+          {"batch_size", optional(c.batch_size)},
+          {"target_ms", optional(c.target_ms)},
+          {"delay_ms", optional(c.delay_ms)}};
+}
+
+Status ChangeControl(const GlobalOptions& options,
+                     const std::function<void(state::BackfillControl&)>& change) {
+  GlobalOptions quiet = options;
+  quiet.quiet = true;
+  ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
+  ZS_ASSIGN_OR_RETURN(state::BackfillControl control, engine.ControlBackfill(change));
+  std::cout << ControlJson(control).dump() << "\n";
+  return Status::Ok();
+}
+
+void RegisterTune(CLI::App& parent, GlobalOptions& options, Runner& run) {
+  auto flags = std::make_shared<TuneFlags>();
+  auto* cmd = parent.add_subcommand(
+      "tune", "retune the running backfill; it applies the change before its next batch");
+  cmd->add_option("--batch-size", flags->batch_size, "switch to fixed batches of this many rows")
+      ->check(CLI::Range(1, 10000000));
+  cmd->add_option("--target-ms", flags->target_ms,
+                  "switch to adaptive batches aiming at this duration (ms)")
+      ->check(CLI::Range(1, 600000));
+  cmd->add_option("--delay", flags->delay_ms, "pause between batches, in milliseconds")
+      ->check(CLI::Range(0, 3600000));
+  cmd->add_flag("--reset", flags->reset, "drop every override: back to the command line's flags");
+  cmd->callback([&options, &run, flags] {
+    run = [&options, flags]() -> Status {
+      if (flags->batch_size == 0 && flags->target_ms == 0 && flags->delay_ms < 0 && !flags->reset) {
+        return InvalidInput("backfill tune needs --batch-size, --target-ms, --delay or --reset");
+      }
+      return ChangeControl(options, [&](state::BackfillControl& c) {
+        if (flags->reset) c = {.paused = c.paused};
+        if (flags->batch_size > 0) {
+          c.batch_size = flags->batch_size;
+          c.target_ms.reset();
+        }
+        if (flags->target_ms > 0) {
+          c.target_ms = flags->target_ms;
+          c.batch_size.reset();
+        }
+        if (flags->delay_ms >= 0) c.delay_ms = flags->delay_ms;
+      });
+    };
+  });
+}
+
+}  // namespace
+
+void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
+  f.batch_size_option =
+      cmd.add_option("--backfill-batch-size", f.batch_size,
+                     "fixed mode: rows per batch (with --backfill-batch-delay: the schedule, "
+                     "no adaptation); adaptive mode starts at this size")
+          ->capture_default_str()
+          ->check(CLI::Range(1, 10000000));
+  f.batch_delay_option = cmd.add_option("--backfill-batch-delay", f.batch_delay_ms,
+                                        "fixed mode: pause between batches, in milliseconds")
+                             ->capture_default_str()
+                             ->check(CLI::Range(0, 3600000));
+  cmd.add_option("--backfill-target-ms", f.target_ms,
+                 "adaptive mode: wanted duration of each batch transaction, in milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 600000));
+  cmd.add_option("--backfill-min-rows", f.min_rows, "adaptive mode: smallest batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  cmd.add_option("--backfill-max-rows", f.max_rows, "adaptive mode: largest batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  cmd.add_option("--backfill-max-backoff", f.max_backoff_ms,
+                 "longest sleep when the database is under pressure, in milliseconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600000));
+  cmd.add_option("--backfill-max-lag-mb", f.max_lag_mb,
+                 "back off while a standby has more than this much WAL to replay (0: ignore)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  cmd.add_option("--backfill-max-replay-lag", f.max_replay_lag_ms,
+                 "back off while a standby's replay_lag exceeds this, in ms (0: ignore)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400000));
+  cmd.add_option("--backfill-max-xact-age", f.max_xact_age_ms,
+                 "back off while another transaction has been open longer than this, in ms "
+                 "(0: ignore)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400000));
+  cmd.add_flag("--json", f.json, "backfill progress as one JSON event per line on stdout");
+}
+
+backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOptions& options) {
+  // Either fixed-mode flag asks for the seed's schedule: no adaptation.
+  bool fixed = f.batch_size_option->count() > 0 || f.batch_delay_option->count() > 0;
+  backfill::Options o{.batch_size = f.batch_size,
+                      .batch_delay = std::chrono::milliseconds(f.batch_delay_ms)};
+  o.adaptive = !fixed;
+  o.target_batch = std::chrono::milliseconds(f.target_ms);
+  o.min_batch_rows = f.min_rows;
+  o.max_batch_rows = std::max(f.min_rows, f.max_rows);
+  o.max_backoff = std::chrono::milliseconds(f.max_backoff_ms);
+  o.pressure.max_lag_bytes = static_cast<long long>(f.max_lag_mb) << 20;
+  o.pressure.max_replay_lag = std::chrono::milliseconds(f.max_replay_lag_ms);
+  o.pressure.max_xact_age = std::chrono::milliseconds(f.max_xact_age_ms);
+  if (f.json) {
+    auto printer = std::make_shared<backfill::ProgressPrinter>(backfill::ProgressStyle::kJson,
+                                                               std::cout, std::chrono::seconds(1));
+    o.on_event = [printer](const backfill::Event& e) { printer->Print(e); };
+  } else if (!options.quiet) {
+    auto printer = std::make_shared<backfill::ProgressPrinter>(
+        backfill::ChooseProgressStyle(false, STDERR_FILENO), std::cerr);
+    o.on_event = [printer](const backfill::Event& e) { printer->Print(e); };
+  }
+  return o;
+}
+
+void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run) {
+  auto flags = std::make_shared<BackfillFlags>();
+  auto* cmd = app.add_subcommand(
+      "backfill",
+      "resume the active migration's interrupted backfill (no action, or `run`), or steer a "
+      "running one: pause, resume, status, tune");
+  cmd->fallthrough();
+  cmd->require_subcommand(0, 1);
+  AddBackfillFlags(*cmd, *flags);
+  auto resume_run = [&options, flags]() -> Status {
+    ZS_ASSIGN_OR_RETURN(engine::Engine engine,
+                        ConnectEngine(options, MakeBackfillOptions(*flags, options)));
+    return engine.Backfill();
+  };
+  cmd->add_subcommand("run", "resume the interrupted backfill (same as no action)")
+      ->callback([&run, resume_run] { run = resume_run; });
+  cmd->add_subcommand("pause", "pause the running backfill before its next batch")
+      ->callback([&options, &run] {
+        run = [&options] {
+          return ChangeControl(options, [](state::BackfillControl& c) { c.paused = true; });
+        };
+      });
+  cmd->add_subcommand("resume", "let a paused backfill continue")->callback([&options, &run] {
+    run = [&options] {
+      return ChangeControl(options, [](state::BackfillControl& c) { c.paused = false; });
+    };
+  });
+  cmd->add_subcommand("status", "print JSON: progress of each table, state, control settings")
+      ->callback([&options, &run] {
+        run = [&options]() -> Status {
+          GlobalOptions quiet = options;
+          quiet.quiet = true;
+          ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
+          ZS_ASSIGN_OR_RETURN(nlohmann::json status, engine.StatusJson());
+          if (status["active"].is_null()) {
+            return NotFound(fmt::format("no migration is active in schema \"{}\"", options.schema));
+          }
+          std::cout << status["active"].dump(2) << "\n";
+          return Status::Ok();
+        };
+      });
+  RegisterTune(*cmd, options, run);
+  cmd->callback([cmd, &run, resume_run] {
+    if (cmd->get_subcommands().empty()) run = resume_run;
+  });
+}
+
+}  // namespace zs::cli

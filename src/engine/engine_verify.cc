@@ -1,0 +1,33 @@
+// Engine::Verify: `zeroshift verify` for the active migration.
+#include <fmt/format.h>
+
+#include "engine/engine.h"
+
+namespace zs::engine {
+
+Result<backfill::VerifyReport> Engine::Verify(const std::string& migration,
+                                              const backfill::VerifyOptions& options) {
+  // No advisory lock: verify only reads, and may run beside a running backfill.
+  ZS_RETURN_IF_ERROR(state_->RequireInitialized());
+  ZS_ASSIGN_OR_RETURN(state::MigrationRecord record, RequireActive());
+  if (!migration.empty() && migration != record.name) {
+    return NotFound(fmt::format(
+        "migration \"{}\" is not active in schema \"{}\" (\"{}\" is); verify checks only the "
+        "active migration, whose dual-write triggers still exist",
+        migration, options_.schema, record.name));
+  }
+  if (record.step != state::kStepBackfilling && record.step != state::kStepActive) {
+    return Conflict(fmt::format(
+        "migration \"{}\" is at step {}; verify needs its triggers in place (steps {} or {}): "
+        "finish `zeroshift start` first",
+        record.name, record.step, state::kStepBackfilling, state::kStepActive));
+  }
+  ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
+  std::vector<triggers::TriggerSpec> specs =
+      TriggerSpecs(loaded->input, loaded->operations, loaded->snapshots);
+  backfill::VerifyReport report{.migration = record.name, .step = record.step};
+  ZS_ASSIGN_OR_RETURN(report.tables, backfill::VerifyTriggers(*conn_, specs, options));
+  return report;
+}
+
+}  // namespace zs::engine

@@ -1,0 +1,426 @@
+#include "lab/scenario.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "engine/engine.h"
+#include "lab/users_table.h"
+#include "lab/workload.h"
+#include "migration/parser.h"
+
+namespace zs::lab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::milliseconds kLockSampleInterval{20};
+constexpr double kShiftDeadlineS = 10;
+
+const char* kLockWaitMethod =
+    "pg_stat_activity sampled every 20 ms: workload connections with wait_event_type = 'Lock' "
+    "(lock_wait_ms = client time waiting summed over clients; waits shorter than a sample can "
+    "be missed)";
+
+struct LockSample {
+  double t = 0;
+  double interval_s = 0;
+  int waiting = 0;
+  double longest_ms = 0;
+};
+
+// Polls pg_stat_activity on its own connection until destroyed.
+class LockSampler {
+ public:
+  LockSampler(pg::Connection conn, const Workload& workload)
+      : conn_(std::move(conn)), workload_(workload), thread_([this] { Run(); }) {}
+  ~LockSampler() {
+    stop_ = true;
+    thread_.join();
+  }
+  std::vector<LockSample> Samples() const {
+    std::lock_guard lock(mu_);
+    return samples_;
+  }
+
+ private:
+  void Run() {
+    double previous = workload_.Now();
+    while (!stop_) {
+      std::this_thread::sleep_for(kLockSampleInterval);
+      Result<pg::Rows> rows = conn_.ExecParams(
+          "SELECT count(*), coalesce(max(extract(epoch FROM clock_timestamp() - query_start)) * "
+          "1000, 0) FROM pg_stat_activity WHERE application_name = $1 "
+          "AND wait_event_type = 'Lock'",
+          {kClientApplicationName});
+      double now = workload_.Now();
+      if (rows.ok()) {
+        std::lock_guard lock(mu_);
+        samples_.push_back({.t = now,
+                            .interval_s = now - previous,
+                            .waiting = static_cast<int>(rows->GetInt(0, 0)),
+                            .longest_ms = std::stod(rows->Get(0, 1))});
+      }
+      previous = now;
+    }
+  }
+
+  pg::Connection conn_;
+  const Workload& workload_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::vector<LockSample> samples_;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+// Drops the scenario's database however the scenario ends.
+class DatabaseGuard {
+ public:
+  DatabaseGuard(std::string admin, std::string database)
+      : admin_(std::move(admin)), database_(std::move(database)) {}
+  ~DatabaseGuard() { (void)DropDatabase(admin_, database_); }
+
+ private:
+  std::string admin_;
+  std::string database_;
+};
+
+void Progress(const ScenarioOptions& options, const std::string& line) {
+  if (options.progress) options.progress(line);
+}
+
+void SleepSeconds(double seconds) {
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+}
+
+// Fills each step's lock waits from the samples and its slowest request from
+// the records.
+void MeasureSteps(std::vector<StepResult>& steps, const std::vector<LockSample>& samples,
+                  const std::vector<RequestRecord>& records) {
+  for (StepResult& step : steps) {
+    double begin = step.start_s;
+    double end = step.start_s + step.duration_ms / 1000.0;
+    for (const LockSample& s : samples) {
+      // A sample stands for (t - interval, t]; a step gets the share it overlaps.
+      double overlap = std::min(s.t, end) - std::max(s.t - s.interval_s, begin);
+      if (overlap <= 0) continue;
+      step.lock_wait_ms += s.waiting * overlap * 1000.0;
+      if (s.waiting > 0) step.max_lock_wait_ms = std::max(step.max_lock_wait_ms, s.longest_ms);
+    }
+    for (const RequestRecord& r : records) {
+      if (r.start_s <= end && r.end_s() >= begin) {
+        step.max_request_ms = std::max(step.max_request_ms, r.latency_ms);
+      }
+    }
+  }
+}
+
+// The common frame of both scenarios: a fresh database, the load, the
+// workload and the lock sampler around `change`, then the figures.
+struct Run {
+  std::string url;
+  Workload* workload = nullptr;
+};
+
+Result<ScenarioResult> RunScenario(
+    const ScenarioOptions& options, const std::string& name, const std::string& database,
+    const std::function<Status(Run&, std::vector<StepResult>&)>& change) {
+  ScenarioResult result;
+  result.name = name;
+  Progress(options,
+           fmt::format("{}: loading {} rows into a fresh users table", name, options.rows));
+  ZS_ASSIGN_OR_RETURN(std::string url, RecreateDatabase(options.admin_conninfo, database));
+  DatabaseGuard drop_at_end(options.admin_conninfo, database);
+  auto load_start = Clock::now();
+  {
+    ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url));
+    ZS_RETURN_IF_ERROR(LoadUsers(conn, options.rows));
+  }
+  result.load_s = std::chrono::duration<double>(Clock::now() - load_start).count();
+  ZS_ASSIGN_OR_RETURN(pg::Connection sampler_conn, pg::Connection::Open(url));
+
+  Workload workload({.conninfo = url,
+                     .clients = options.clients,
+                     .rate = options.rate,
+                     .id_range = options.rows,
+                     .timeout = options.client_timeout});
+  Progress(options, fmt::format("{}: {} v1 clients running, {} s before the change", name,
+                                options.clients, options.before_s));
+  workload.Start();
+  double end_s = 0;
+  std::vector<LockSample> samples;
+  {
+    LockSampler sampler(std::move(sampler_conn), workload);
+    SleepSeconds(options.before_s);
+    Run run{.url = url, .workload = &workload};
+    Status status = change(run, result.steps);
+    if (!status.ok()) return status.WithContext(fmt::format("scenario {}", name));
+    Progress(options,
+             fmt::format("{}: change done, workload runs {} s more", name, options.after_s));
+    SleepSeconds(options.after_s);
+    workload.Stop();
+    end_s = workload.Now();
+    samples = sampler.Samples();
+  }
+  std::vector<RequestRecord> records = workload.Records();
+  result.summary = Summarize(records, 0, end_s);
+  result.errors_by_message = workload.ErrorCounts();
+  MeasureSteps(result.steps, samples, records);
+  return result;
+}
+
+// Times a step of the engine's start from the on_phase hook.
+class PhaseClock {
+ public:
+  explicit PhaseClock(const Workload& workload) : workload_(workload) {}
+  void Enter(std::string_view phase) {
+    std::lock_guard lock(mu_);
+    double now = workload_.Now();
+    if (!steps_.empty() && steps_.back().duration_ms < 0) Close(now);
+    steps_.push_back({.name = std::string(phase), .start_s = now, .duration_ms = -1});
+  }
+  void CloseLast() {
+    std::lock_guard lock(mu_);
+    if (!steps_.empty() && steps_.back().duration_ms < 0) Close(workload_.Now());
+  }
+  std::vector<StepResult> Take() {
+    std::lock_guard lock(mu_);
+    return std::exchange(steps_, {});
+  }
+
+ private:
+  void Close(double now) { steps_.back().duration_ms = (now - steps_.back().start_s) * 1000.0; }
+  const Workload& workload_;
+  std::mutex mu_;
+  std::vector<StepResult> steps_;
+};
+
+double Rounded(double value, int decimals = 2) {
+  double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+
+}  // namespace
+
+const std::vector<NaiveStatement>& NaiveScript() {
+  static const std::vector<NaiveStatement> script = {
+      {"ADD COLUMN first_name", "ALTER TABLE users ADD COLUMN first_name VARCHAR(100);"},
+      {"ADD COLUMN last_name", "ALTER TABLE users ADD COLUMN last_name VARCHAR(100);"},
+      {"UPDATE first_name", "UPDATE users SET first_name = split_part(name, ' ', 1);"},
+      {"UPDATE last_name", "UPDATE users SET last_name = split_part(name, ' ', 2);"},
+      {"DROP COLUMN name", "ALTER TABLE users DROP COLUMN name;"},
+      {"COMMIT", "COMMIT;"},
+  };
+  return script;
+}
+
+Status RunNaiveScript(pg::Connection& conn, const std::function<double()>& now,
+                      const std::function<void(const StepResult&, bool)>& on_step,
+                      std::vector<StepResult>& steps) {
+  ZS_RETURN_IF_ERROR(conn.Run("SET search_path TO public"));
+  ZS_RETURN_IF_ERROR(conn.Run("BEGIN"));
+  for (const NaiveStatement& statement : NaiveScript()) {
+    StepResult step{.name = statement.name, .sql = statement.sql, .start_s = now()};
+    if (on_step) on_step(step, false);
+    Status status = conn.Run(statement.sql);
+    step.duration_ms = (now() - step.start_s) * 1000.0;
+    if (!status.ok()) {
+      (void)conn.Run("ROLLBACK");
+      return status.WithContext(fmt::format("the naive script's \"{}\"", statement.sql));
+    }
+    steps.push_back(step);
+    if (on_step) on_step(step, true);
+  }
+  return Status::Ok();
+}
+
+Result<ScenarioResult> RunNaiveScenario(const ScenarioOptions& options) {
+  return RunScenario(options, "naive", options.database_prefix + "_naive",
+                     [&](Run& run, std::vector<StepResult>& steps) -> Status {
+                       Progress(options, "naive: running the seed's script in one transaction");
+                       ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(run.url));
+                       return RunNaiveScript(
+                           conn, [&] { return run.workload->Now(); }, nullptr, steps);
+                     });
+}
+
+Result<ScenarioResult> RunExpandContractScenario(const ScenarioOptions& options) {
+  ZS_ASSIGN_OR_RETURN(migration::Migration migration,
+                      migration::LoadMigrationFile(options.migration_file));
+  return RunScenario(
+      options, "expand-contract", options.database_prefix + "_expand_contract",
+      [&](Run& run, std::vector<StepResult>& steps) -> Status {
+        const Workload* workload = run.workload;
+        PhaseClock phases(*workload);
+        engine::Options engine_options;
+        engine_options.backfill.batch_size = options.backfill_batch_size;
+        engine_options.on_phase = [&phases](std::string_view phase) { phases.Enter(phase); };
+        ZS_ASSIGN_OR_RETURN(engine::Engine engine,
+                            engine::Engine::Connect(run.url, std::move(engine_options)));
+        ZS_RETURN_IF_ERROR(engine.Init());
+
+        Progress(options, "expand-contract: zeroshift start (expand, dual write, backfill)");
+        ZS_RETURN_IF_ERROR(engine.Start(migration));
+        phases.CloseLast();
+        for (auto& step : phases.Take()) steps.push_back(step);
+
+        ZS_ASSIGN_OR_RETURN(std::string version, engine.LatestVersionSchema());
+        Progress(options, "expand-contract: shifting the clients to v2 (" + version + ")");
+        StepResult shift{.name = "shift_reads", .start_s = workload->Now()};
+        run.workload->ShiftTo(ClientVersion::kV2, version);
+        while (!run.workload->AllShifted()) {
+          if (workload->Now() - shift.start_s > kShiftDeadlineS) {
+            return Internal(fmt::format(
+                "the workload's clients did not all shift to {} within {} s; they are stuck",
+                version, kShiftDeadlineS));
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        shift.duration_ms = (workload->Now() - shift.start_s) * 1000.0;
+        steps.push_back(shift);
+        SleepSeconds(options.settle_s);
+
+        Progress(options, "expand-contract: zeroshift complete (contract)");
+        ZS_RETURN_IF_ERROR(engine.Complete());
+        phases.CloseLast();
+        for (auto& step : phases.Take()) steps.push_back(step);
+        return Status::Ok();
+      });
+}
+
+Result<Comparison> RunComparison(const ScenarioOptions& options) {
+  Comparison comparison;
+  ZS_ASSIGN_OR_RETURN(pg::Connection admin, pg::Connection::Open(options.admin_conninfo));
+  ZS_ASSIGN_OR_RETURN(std::string version, ServerVersion(admin));
+  comparison.setup = {
+      {"rows", options.rows},
+      {"clients", options.clients},
+      {"rate", options.rate},
+      {"rate_note", options.rate > 0 ? "total requests per second over all clients"
+                                     : "unthrottled: each client sends as fast as it is answered"},
+      {"mix", "80% reads by id, 15% updates of one row, 5% inserts"},
+      {"client_timeout_ms", options.client_timeout.count()},
+      {"postgres_version", version},
+      {"machine_cores", std::thread::hardware_concurrency()},
+      {"backfill_batch_size", options.backfill_batch_size},
+      {"before_s", options.before_s},
+      {"settle_s", options.settle_s},
+      {"after_s", options.after_s},
+      {"lock_wait_method", kLockWaitMethod},
+      {"uptime_definition",
+       "share of one-second windows in which every request that ended succeeded within the "
+       "client timeout; a window in which nothing was answered while requests waited is down"},
+      {"stall_definition",
+       "longest time during which requests waited and none was answered (timeouts are not "
+       "answers)"},
+  };
+  ZS_ASSIGN_OR_RETURN(ScenarioResult naive, RunNaiveScenario(options));
+  comparison.scenarios.push_back(std::move(naive));
+  ZS_ASSIGN_OR_RETURN(ScenarioResult expand_contract, RunExpandContractScenario(options));
+  comparison.scenarios.push_back(std::move(expand_contract));
+  return comparison;
+}
+
+nlohmann::json ReportJson(const Comparison& comparison) {
+  nlohmann::json scenarios = nlohmann::json::array();
+  for (const ScenarioResult& r : comparison.scenarios) {
+    const Summary& s = r.summary;
+    nlohmann::json steps = nlohmann::json::array();
+    for (const StepResult& step : r.steps) {
+      nlohmann::json j = {{"name", step.name},
+                          {"start_s", Rounded(step.start_s, 3)},
+                          {"duration_ms", Rounded(step.duration_ms)},
+                          {"lock_wait_ms", Rounded(step.lock_wait_ms)},
+                          {"max_lock_wait_ms", Rounded(step.max_lock_wait_ms)},
+                          {"max_request_ms", Rounded(step.max_request_ms)}};
+      if (!step.sql.empty()) j["sql"] = step.sql;
+      steps.push_back(std::move(j));
+    }
+    nlohmann::json series = nlohmann::json::array();
+    for (const SecondStats& second : s.seconds) {
+      series.push_back({{"t", second.t},
+                        {"requests", second.requests},
+                        {"errors", second.errors},
+                        {"p99_ms", Rounded(second.p99_ms)},
+                        {"max_ms", Rounded(second.max_ms)},
+                        {"up", second.up}});
+    }
+    scenarios.push_back({{"name", r.name},
+                         {"requests", s.requests},
+                         {"errors", s.errors},
+                         {"timeouts", s.timeouts},
+                         {"uptime_percent", Rounded(s.uptime_percent)},
+                         {"windows", s.windows},
+                         {"windows_down", s.windows_down},
+                         {"p50_ms", Rounded(s.p50_ms, 3)},
+                         {"p99_ms", Rounded(s.p99_ms, 3)},
+                         {"max_ms", Rounded(s.max_ms)},
+                         {"longest_stall_ms", Rounded(s.longest_stall_ms)},
+                         {"duration_s", Rounded(s.duration_s)},
+                         {"load_s", Rounded(r.load_s)},
+                         {"steps", std::move(steps)},
+                         {"errors_by_message", r.errors_by_message},
+                         {"series", std::move(series)}});
+  }
+  return {{"setup", comparison.setup}, {"scenarios", std::move(scenarios)}};
+}
+
+std::string ReportTable(const Comparison& comparison) {
+  const auto& list = comparison.scenarios;
+  std::string out = fmt::format("{:<22}", "");
+  for (const auto& r : list) out += fmt::format("{:>18}", r.name);
+  out += "\n";
+  auto row = [&](const char* label, const std::function<std::string(const ScenarioResult&)>& f) {
+    out += fmt::format("{:<22}", label);
+    for (const auto& r : list) out += fmt::format("{:>18}", f(r));
+    out += "\n";
+  };
+  row("requests", [](const auto& r) { return std::to_string(r.summary.requests); });
+  row("errors", [](const auto& r) { return std::to_string(r.summary.errors); });
+  row("  of which timeouts", [](const auto& r) { return std::to_string(r.summary.timeouts); });
+  row("uptime", [](const auto& r) {
+    return fmt::format("{:.1f} % ({}/{} s)", r.summary.uptime_percent,
+                       r.summary.windows - r.summary.windows_down, r.summary.windows);
+  });
+  row("p50 latency", [](const auto& r) { return fmt::format("{:.2f} ms", r.summary.p50_ms); });
+  row("p99 latency", [](const auto& r) { return fmt::format("{:.2f} ms", r.summary.p99_ms); });
+  row("max latency", [](const auto& r) { return fmt::format("{:.1f} ms", r.summary.max_ms); });
+  row("longest stall",
+      [](const auto& r) { return fmt::format("{:.0f} ms", r.summary.longest_stall_ms); });
+  row("duration", [](const auto& r) { return fmt::format("{:.1f} s", r.summary.duration_s); });
+  for (const auto& r : list) {
+    out += fmt::format("\n{} steps{:>27}{:>12}{:>20}{:>17}\n", r.name, "start", "took",
+                       "clients lock-waited", "slowest request");
+    for (const auto& step : r.steps) {
+      out += fmt::format("  {:<30}{:>8.2f} s{:>9.1f} ms{:>17.0f} ms{:>14.1f} ms\n", step.name,
+                         step.start_s, step.duration_ms, step.lock_wait_ms, step.max_request_ms);
+    }
+    for (const auto& [message, count] : r.errors_by_message) {
+      out += fmt::format("  {:>6} x {}\n", count, message);
+    }
+  }
+  return out;
+}
+
+std::vector<ChartPanel> ReportChart(const Comparison& comparison) {
+  std::vector<ChartPanel> panels;
+  for (const ScenarioResult& r : comparison.scenarios) {
+    ChartPanel panel{.title = fmt::format("{}: {} errors, uptime {:.1f} %, longest stall {:.0f} ms",
+                                          r.name, r.summary.errors, r.summary.uptime_percent,
+                                          r.summary.longest_stall_ms),
+                     .duration_s = r.summary.duration_s,
+                     .seconds = r.summary.seconds};
+    for (const StepResult& step : r.steps) {
+      panel.steps.push_back(
+          {.name = step.name, .start_s = step.start_s, .duration_s = step.duration_ms / 1000.0});
+    }
+    panels.push_back(std::move(panel));
+  }
+  return panels;
+}
+
+}  // namespace zs::lab
