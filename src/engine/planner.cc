@@ -22,11 +22,27 @@ ops::OpContext Context(const PlanInput& input, const std::vector<schema::Schema>
           .where = fmt::format("{} {}", op.location.ToString(), op.kind)};
 }
 
-ops::Action TriggerAction(const triggers::TriggerSpec& spec) {
-  return {.id = "trigger:" + spec.name + ":create",
-          .sql = triggers::CreateTriggerSql(spec),
-          .lock = ops::Lock::kShareRowExclusive,
-          .table = spec.table};
+// One trigger per table holding the table's specs in operation order.
+std::vector<ops::Action> TriggerActions(const std::vector<triggers::TriggerSpec>& specs) {
+  std::vector<ops::Action> actions;
+  std::vector<std::string> tables;
+  for (const auto& spec : specs) {
+    if (std::find(tables.begin(), tables.end(), spec.table) == tables.end()) {
+      tables.push_back(spec.table);
+    }
+  }
+  for (const auto& table : tables) {
+    std::vector<triggers::TriggerSpec> of_table;
+    for (const auto& spec : specs) {
+      if (spec.table == table) of_table.push_back(spec);
+    }
+    actions.push_back(
+        {.id = "trigger:" + triggers::TableTriggerName(of_table.front().schema, table) + ":create",
+         .sql = triggers::CreateTableTriggerSql(of_table),
+         .lock = ops::Lock::kShareRowExclusive,
+         .table = table});
+  }
+  return actions;
 }
 
 // Tables in order of first appearance among `actions` and `specs`.
@@ -51,9 +67,10 @@ std::vector<ops::Action> GroupByTable(const std::string& id_prefix,
   std::vector<ops::Action> grouped;
   for (const auto& table : TablesInOrder(finalize, specs)) {
     ops::Action group{.id = id_prefix + ":" + table, .lock = ops::Lock::kNone, .table = table};
-    for (const auto& spec : specs) {
-      if (spec.table != table) continue;
-      group.sql += (group.sql.empty() ? "" : "\n") + triggers::DropTriggerSql(spec);
+    auto spec = std::find_if(specs.begin(), specs.end(),
+                             [&](const triggers::TriggerSpec& s) { return s.table == table; });
+    if (spec != specs.end()) {
+      group.sql = triggers::DropTableTriggerSql(spec->schema, table);
       group.lock = ops::Lock::kAccessExclusive;  // DROP TRIGGER
     }
     for (const auto& action : finalize) {
@@ -110,9 +127,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     if (validated_so_far) ZS_RETURN_IF_ERROR(op.Triggers(ctx).status());
     plan.expand.insert(plan.expand.end(), actions.begin(), actions.end());
   }
-  for (const auto& spec : TriggerSpecs(input, operations, plan.snapshots)) {
-    plan.install.push_back(TriggerAction(spec));
-  }
+  plan.install = TriggerActions(TriggerSpecs(input, operations, plan.snapshots));
   auto views = versions::CreateVersionActions(plan.snapshots.back(), input.version_schema,
                                               input.server_version_num);
   plan.install.insert(plan.install.end(), views.begin(), views.end());

@@ -23,10 +23,6 @@ std::string DollarTag(const std::string& body) {
   return tag;
 }
 
-std::string FunctionName(const TriggerSpec& spec) {
-  return pg::QualifiedName(kStateSchema, spec.name);
-}
-
 }  // namespace
 
 std::string TriggerName(const std::string& table, int op_index, const std::string& column,
@@ -49,29 +45,55 @@ std::string IsVersionCondition(const std::string& version_schema) {
       literal);
 }
 
-std::string CreateTriggerSql(const TriggerSpec& spec) {
-  std::string table = pg::QualifiedName(spec.schema, spec.table);
+std::string TableTriggerName(const std::string& schema, const std::string& table) {
+  std::string name = fmt::format("_zs_{}_{}_dual_write", schema, table);
+  if (name.size() <= kMaxIdentifierBytes) return name;
+  std::string hash = ShortHash(schema + "." + table);
+  return fmt::format("_zs_{}_{}", table.substr(0, kMaxIdentifierBytes - 5 - hash.size()), hash);
+}
+
+namespace {
+
+// One expression as a nested block: its variables are read from NEW when the
+// block runs, so it sees what the blocks before it assigned, exactly as the
+// next trigger in a chain of triggers would.
+std::string ExpressionBlock(const TriggerSpec& spec, const std::string& table) {
   std::string declarations;
   for (const auto& [variable, column] : spec.variables) {
-    declarations += fmt::format("  {} {}.{}%TYPE := NEW.{};\n", pg::QuoteIdent(variable), table,
+    declarations += fmt::format("      {} {}.{}%TYPE := NEW.{};\n", pg::QuoteIdent(variable), table,
                                 pg::QuoteIdent(column), pg::QuoteIdent(column));
   }
-  std::string condition = IsVersionCondition(spec.version_schema);
-  if (spec.direction == Direction::kUp) condition = "NOT " + condition;
-  std::string body = fmt::format(
-      "\nDECLARE\n{}BEGIN\n  IF {} THEN\n    NEW.{} := {};\n  END IF;\n  RETURN NEW;\nEND\n",
-      declarations, condition, pg::QuoteIdent(spec.target_column), spec.expression);
+  return fmt::format(
+      "  IF {}is_new_version THEN\n    DECLARE\n{}    BEGIN\n      NEW.{} := {};\n"
+      "    END;\n  END IF;\n",
+      spec.direction == Direction::kUp ? "NOT " : "", declarations,
+      pg::QuoteIdent(spec.target_column), spec.expression);
+}
+
+}  // namespace
+
+std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
+  if (specs.empty()) return "";
+  const TriggerSpec& first = specs.front();
+  std::string table = pg::QualifiedName(first.schema, first.table);
+  std::string name = TableTriggerName(first.schema, first.table);
+  std::string blocks;
+  for (const auto& spec : specs) blocks += ExpressionBlock(spec, table);
+  std::string body =
+      fmt::format("\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}  RETURN NEW;\nEND\n",
+                  IsVersionCondition(first.version_schema), blocks);
   std::string tag = DollarTag(body);
   return fmt::format(
       "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS {1}{2}{1};\n"
       "CREATE TRIGGER {3} BEFORE INSERT OR UPDATE ON {4} FOR EACH ROW EXECUTE FUNCTION {0}();",
-      FunctionName(spec), tag, body, pg::QuoteIdent(spec.name), table);
+      pg::QualifiedName(kStateSchema, name), tag, body, pg::QuoteIdent(name), table);
 }
 
-std::string DropTriggerSql(const TriggerSpec& spec) {
+std::string DropTableTriggerSql(const std::string& schema, const std::string& table) {
+  std::string name = TableTriggerName(schema, table);
   return fmt::format("DROP TRIGGER IF EXISTS {} ON {};\nDROP FUNCTION IF EXISTS {}();",
-                     pg::QuoteIdent(spec.name), pg::QualifiedName(spec.schema, spec.table),
-                     FunctionName(spec));
+                     pg::QuoteIdent(name), pg::QualifiedName(schema, table),
+                     pg::QualifiedName(kStateSchema, name));
 }
 
 }  // namespace zs::triggers

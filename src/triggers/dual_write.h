@@ -22,7 +22,7 @@ enum class Direction {
 };
 
 struct TriggerSpec {
-  std::string name;    // trigger and function name (<= 63 bytes, see TriggerName)
+  std::string name;    // names the expression in plans and verify output (see TriggerName)
   std::string schema;  // schema of the table
   std::string table;   // physical table name
   Direction direction = Direction::kUp;
@@ -34,16 +34,21 @@ struct TriggerSpec {
 };
 
 // "_zs_<table>_<NN>_<column>_<up|down>", shortened with a hash when longer than
-// 63 bytes. Triggers fire in name order, so NN (the operation's index) makes
-// them fire in the order of the migration's operations.
+// 63 bytes; NN is the operation's index.
 std::string TriggerName(const std::string& table, int op_index, const std::string& column,
                         Direction direction);
 
-// CREATE OR REPLACE FUNCTION + CREATE TRIGGER, as one script.
-std::string CreateTriggerSql(const TriggerSpec& spec);
+// All of a migration's expressions on one table run in ONE trigger function,
+// "_zs_<schema>_<table>_dual_write" in schema zeroshift (shortened with a hash
+// past 63 bytes): one PL/pgSQL call per written row instead of one per
+// expression, and the version test evaluated once. `specs` are the table's
+// specs in operation order; each becomes a block that reads its variables from
+// NEW as it runs, so later expressions see what earlier ones assigned.
+std::string TableTriggerName(const std::string& schema, const std::string& table);
+std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs);
 
-// DROP TRIGGER IF EXISTS + DROP FUNCTION IF EXISTS, as one script.
-std::string DropTriggerSql(const TriggerSpec& spec);
+// DROP TRIGGER IF EXISTS + DROP FUNCTION IF EXISTS of the table's trigger.
+std::string DropTableTriggerSql(const std::string& schema, const std::string& table);
 
 // The SQL boolean expression that is true when the current session writes
 // through `version_schema`.
