@@ -1,5 +1,7 @@
-# make demo   set-up, build, then run the seed's split-name migration on a throwaway PostgreSQL
+# make demo   set-up, build, then the lab: the seed's naive script vs the zeroshift migration
+#             under live client traffic on a throwaway PostgreSQL, side by side (~1.5 min)
 # make test   set-up, build, then every test (CTest)
+# make bench  set-up, build, then the five benchmark figures into bench/results/
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang-format
   libpq-dev libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  libcpp-httplib-dev libgtest-dev libbenchmark-dev
+  libcpp-httplib-dev libgtest-dev
   postgresql postgresql-contrib
   chromium  # Debian's browser, driven headless by the dashboard's test (tests/e2e)
 )

@@ -5,6 +5,7 @@
 // off while a real streaming standby does not replay, and resuming after a
 // server crash.
 #include "backfill/backfill.h"
+#include "testing/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -24,20 +25,11 @@
 namespace zs::backfill {
 namespace {
 
+using zs::testing::MustRun;
+using zs::testing::Open;
+
 using std::chrono::milliseconds;
 using Clock = std::chrono::steady_clock;
-
-pg::Connection Open(const std::string& url) {
-  Result<pg::Connection> conn = pg::Connection::Open(url);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  if (!conn.ok()) std::abort();
-  return std::move(conn).value();
-}
-
-void MustRun(pg::Connection& conn, const std::string& sql) {
-  Status status = conn.Run(sql);
-  ASSERT_TRUE(status.ok()) << sql << ": " << status.ToString();
-}
 
 long long QueryInt(pg::Connection& conn, const std::string& sql) {
   Result<pg::Rows> rows = conn.Exec(sql);

@@ -1,6 +1,7 @@
 // The batch-size controller as pure logic, and the pressure probes against a
 // real PostgreSQL (a long transaction, a session waiting for a lock).
 #include "backfill/throttle.h"
+#include "testing/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,8 @@
 
 namespace zs::backfill {
 namespace {
+
+using zs::testing::Open;
 
 using std::chrono::milliseconds;
 
@@ -102,13 +105,6 @@ TEST(PressureReasonTest, NamesTheFirstProbeOverItsThreshold) {
   t.lock_waits = false;
   t.max_xact_age = milliseconds(0);
   EXPECT_EQ(PressureReason({.lock_waiters = 2, .long_transactions = 1}, t), "");
-}
-
-pg::Connection Open(const std::string& url) {
-  Result<pg::Connection> conn = pg::Connection::Open(url);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  if (!conn.ok()) std::abort();
-  return std::move(conn).value();
 }
 
 TEST(ProbePressureTest, SeesALongTransactionButNotAnIdleSession) {

@@ -3,6 +3,7 @@
 // the triggers' back (up and down direction), on keyset and ctid walks, and
 // the CLI's exit codes and JSON.
 #include "backfill/verify.h"
+#include "testing/test_support.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -23,6 +24,9 @@
 
 namespace zs::backfill {
 namespace {
+
+using zs::testing::ProcessRun;
+using zs::testing::RunBinary;
 
 namespace fs = std::filesystem;
 
@@ -266,40 +270,6 @@ TEST_F(VerifyTest, ReadOnlyEvenWhenTheExpressionWouldWrite) {
 }
 
 // ---- the CLI binary
-
-struct ProcessRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ShellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-ProcessRun RunBinary(const std::vector<std::string>& args) {
-  fs::path dir = fs::temp_directory_path() / fmt::format("zs_verify_cli_{}", getpid());
-  fs::create_directories(dir);
-  std::string command = ShellQuote(ZS_BINARY);
-  for (const auto& arg : args) command += " " + ShellQuote(arg);
-  command += " >" + ShellQuote((dir / "out").string()) + " 2>" + ShellQuote((dir / "err").string());
-  ProcessRun run;
-  int status = std::system(command.c_str());
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = ReadFile(dir / "out");
-  run.err = ReadFile(dir / "err");
-  fs::remove_all(dir);
-  return run;
-}
 
 TEST_F(VerifyTest, CliExitsZeroWhenCleanAndOneWithTheKeysWhenNot) {
   StartSplitName();

@@ -4,6 +4,7 @@
 // rollback keeping every write, state conflicts, resume, and the CLI binary.
 #include "engine/engine.h"
 #include "testing/seed_migration.h"
+#include "testing/test_support.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -34,24 +35,17 @@
 namespace zs::engine {
 namespace {
 
+using zs::testing::MustRun;
+using zs::testing::Open;
+using zs::testing::ProcessRun;
+using zs::testing::RunBinary;
+
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr const char* kSplitName = zs::testing::kSplitNameYaml;
 
 constexpr const char* kVersionSchema = "public_02_split_name";
-
-pg::Connection Open(const std::string& url) {
-  Result<pg::Connection> conn = pg::Connection::Open(url);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  if (!conn.ok()) std::abort();
-  return std::move(conn).value();
-}
-
-void MustRun(pg::Connection& conn, const std::string& sql) {
-  Status status = conn.Run(sql);
-  ASSERT_TRUE(status.ok()) << sql << ": " << status.ToString();
-}
 
 migration::Migration Parse(const std::string& yaml,
                            const std::string& file = "02_split_name.yaml") {
@@ -620,42 +614,6 @@ TEST(EngineStateTest, RerunningStartResumesAnInterruptedBackfill) {
 
 // ---------------------------------------------------------------------------
 // 6. The real binary.
-
-struct ProcessRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-ProcessRun RunBinary(const std::vector<std::string>& args) {
-  static int counter = 0;
-  fs::path dir = fs::temp_directory_path() /
-                 fmt::format("zs_engine_cli_{}_{}", static_cast<long>(getpid()), counter++);
-  fs::create_directories(dir);
-  std::string command = ShellQuote(ZS_BINARY);
-  for (const auto& arg : args) command += " " + ShellQuote(arg);
-  command += " >" + ShellQuote((dir / "out").string()) + " 2>" + ShellQuote((dir / "err").string());
-  ProcessRun run;
-  int status = std::system(command.c_str());
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.out = ReadFile(dir / "out");
-  run.err = ReadFile(dir / "err");
-  fs::remove_all(dir);
-  return run;
-}
 
 TEST(EngineCliTest, HelpAndMissingFile) {
   ProcessRun help = RunBinary({"--help"});

@@ -2,6 +2,7 @@
 // version schema, timeouts while a lock is held, and clients that survive
 // having their connections terminated.
 #include "lab/workload.h"
+#include "testing/test_support.h"
 
 #include <gtest/gtest.h>
 
@@ -17,14 +18,9 @@
 namespace zs::lab {
 namespace {
 
-using std::chrono::milliseconds;
+using zs::testing::Open;
 
-pg::Connection Open(const std::string& url) {
-  auto conn = pg::Connection::Open(url);
-  if (!conn.ok()) ADD_FAILURE() << conn.status().ToString();
-  if (!conn.ok()) std::abort();
-  return std::move(conn).value();
-}
+using std::chrono::milliseconds;
 
 std::string LoadedDatabase(long long rows) {
   std::string url = testing::FreshDatabaseUrl();

@@ -1,0 +1,76 @@
+// Helpers for GoogleTest tests only (header-only: it uses gtest macros and the
+// test target's ZS_BINARY, so the core library never includes it).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pg/connection.h"
+
+namespace zs::testing {
+
+// Opens a connection or fails the test and aborts: every test needs it.
+inline pg::Connection Open(const std::string& url) {
+  Result<pg::Connection> conn = pg::Connection::Open(url);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  if (!conn.ok()) std::abort();
+  return std::move(conn).value();
+}
+
+inline void MustRun(pg::Connection& conn, const std::string& sql) {
+  Status status = conn.Run(sql);
+  ASSERT_TRUE(status.ok()) << sql << ": " << status.ToString();
+}
+
+struct ProcessRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string ShellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+inline std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+#ifdef ZS_BINARY
+// Runs the zeroshift binary with `args` and captures its exit code and output.
+inline ProcessRun RunBinary(const std::vector<std::string>& args) {
+  namespace fs = std::filesystem;
+  static std::atomic<int> counter{0};
+  fs::path dir = fs::temp_directory_path() /
+                 fmt::format("zs_cli_{}_{}", static_cast<long>(getpid()), counter++);
+  fs::create_directories(dir);
+  std::string command = ShellQuote(ZS_BINARY);
+  for (const auto& arg : args) command += " " + ShellQuote(arg);
+  command += " >" + ShellQuote((dir / "out").string()) + " 2>" + ShellQuote((dir / "err").string());
+  ProcessRun run;
+  int status = std::system(command.c_str());
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.out = ReadFile(dir / "out");
+  run.err = ReadFile(dir / "err");
+  fs::remove_all(dir);
+  return run;
+}
+#endif
+
+}  // namespace zs::testing
