@@ -45,9 +45,13 @@ Engine::Engine(std::unique_ptr<pg::Connection> conn, Options options)
       options_(std::move(options)),
       state_(std::make_unique<state::StateStore>(*conn_)),
       runner_(std::make_unique<pg::DdlRunner>(*conn_, options_.retry)) {
-  runner_->OnRetry([this](int attempt, std::chrono::milliseconds delay, const Status& error) {
-    Log(fmt::format("    lock not available (attempt {}/{}): {}; retrying in {} ms", attempt,
-                    options_.retry.max_attempts, error.message(), delay.count()));
+  // Captures copies, never `this`: Engine is returned by value and moved, so
+  // a captured `this` would dangle by the time a lock wait is retried.
+  runner_->OnRetry([log = options_.log, max_attempts = options_.retry.max_attempts](
+                       int attempt, std::chrono::milliseconds delay, const Status& error) {
+    if (!log) return;
+    log(fmt::format("    lock not available (attempt {}/{}): {}; retrying in {} ms", attempt,
+                    max_attempts, error.message(), delay.count()));
   });
 }
 

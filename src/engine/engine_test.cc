@@ -14,6 +14,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -22,6 +23,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -371,6 +373,39 @@ TEST(EngineLockTest, StartFailsWhileAnotherProcessHoldsTheLock) {
   MustRun(holder, "SELECT pg_advisory_unlock(hashtext('zeroshift:public'))");
   Status retried = engine.Start(Parse(kSplitName));
   EXPECT_TRUE(retried.ok()) << retried.ToString();
+}
+
+// A lock wait that is retried logs through the engine's callback. The engine
+// was returned by value (moved), which once left the retry callback with a
+// dangling `this` (a crash the lab hit at contract on 4 M rows).
+TEST(EngineLockTest, RetriedLockWaitIsLoggedByAMovedEngine) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 100);
+  auto lines = std::make_shared<std::vector<std::string>>();
+  Options options;
+  options.retry.lock_timeout = std::chrono::milliseconds(50);
+  options.retry.initial_backoff = std::chrono::milliseconds(50);
+  options.log = [lines](const std::string& line) { lines->push_back(line); };
+  Result<Engine> connected = Engine::Connect(url, std::move(options));
+  ASSERT_TRUE(connected.ok()) << connected.status().ToString();
+  std::optional<Engine> engine;
+  engine.emplace(std::move(connected).value());
+  ASSERT_TRUE(engine->Init().ok());
+
+  pg::Connection holder = Open(url);
+  MustRun(holder, "BEGIN; LOCK TABLE users IN ACCESS SHARE MODE");
+  std::thread release([&holder] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    (void)holder.Run("COMMIT");
+  });
+  Status status = engine->Start(Parse(kSplitName));
+  release.join();
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  bool logged = std::any_of(lines->begin(), lines->end(), [](const std::string& line) {
+    return line.find("lock not available (attempt 1/") != std::string::npos;
+  });
+  EXPECT_TRUE(logged) << "no retry was logged";
 }
 
 // ---------------------------------------------------------------------------
