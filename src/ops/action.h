@@ -44,6 +44,11 @@ struct Action {
   Lock lock = Lock::kAccessExclusive;
   std::string table;          // physical table the lock is taken on; "" when none
   bool transactional = true;  // false: CONCURRENTLY, runs outside a transaction block
+  // For non-transactional actions: run (outside a transaction) before each
+  // retry, to clear what a failed attempt left behind, e.g. DROP INDEX
+  // CONCURRENTLY IF EXISTS of the INVALID index a failed CREATE INDEX
+  // CONCURRENTLY leaves.
+  std::string before_retry_sql;
   CompletePhase phase = CompletePhase::kFinalize;  // meaningful for complete actions only
 };
 
