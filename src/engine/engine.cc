@@ -125,7 +125,8 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
 Status Engine::RunAction(const ops::Action& action, const std::string& same_transaction_sql) {
   Log("  " + action.id);
   Status status = runner_->Run(action.sql, {.concurrently = !action.transactional,
-                                            .same_transaction_sql = same_transaction_sql});
+                                            .same_transaction_sql = same_transaction_sql,
+                                            .before_retry_sql = action.before_retry_sql});
   return status.WithContext(action.id);
 }
 

@@ -31,6 +31,9 @@ struct DdlOptions {
   // Statements to run in the same transaction after `sql` succeeds (state
   // bookkeeping), so the DDL and its record commit together.
   std::string same_transaction_sql;
+  // With `concurrently`: run before each retry, outside a transaction, to clear
+  // what the failed attempt left (an INVALID index).
+  std::string before_retry_sql;
 };
 
 class DdlRunner {
