@@ -1,0 +1,1 @@
+CREATE TABLE lines (q int, p int, total int GENERATED ALWAYS AS (q * p) STORED);

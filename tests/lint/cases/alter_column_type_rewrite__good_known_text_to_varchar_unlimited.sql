@@ -1,0 +1,5 @@
+CREATE TABLE accounts (bio text);
+-- zs-case: next-file
+SET lock_timeout = '500ms';
+SET statement_timeout = '5s';
+ALTER TABLE accounts ALTER COLUMN bio TYPE varchar;

@@ -1,0 +1,5 @@
+CREATE TABLE accounts (at timestamptz(3));
+-- zs-case: next-file
+SET lock_timeout = '500ms';
+SET statement_timeout = '5s';
+ALTER TABLE accounts ALTER COLUMN at TYPE timestamptz(6);

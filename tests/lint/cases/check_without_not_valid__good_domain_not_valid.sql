@@ -1,0 +1,4 @@
+SET lock_timeout = '500ms';
+SET statement_timeout = '5s';
+ALTER DOMAIN positive_int ADD CONSTRAINT positive CHECK (VALUE > 0) NOT VALID;
+ALTER DOMAIN positive_int VALIDATE CONSTRAINT positive;

@@ -1,0 +1,2 @@
+CREATE TABLE t (a int PRIMARY KEY);
+CLUSTER t USING t_pkey;

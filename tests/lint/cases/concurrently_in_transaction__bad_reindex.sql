@@ -1,0 +1,4 @@
+START TRANSACTION;
+SET LOCAL lock_timeout = '1s';
+REINDEX INDEX CONCURRENTLY users_email_idx;
+COMMIT;

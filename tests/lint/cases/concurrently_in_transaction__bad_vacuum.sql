@@ -1,0 +1,3 @@
+BEGIN;
+VACUUM users;
+COMMIT;

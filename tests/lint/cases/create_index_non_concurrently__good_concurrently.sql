@@ -1,0 +1,2 @@
+SET lock_timeout = '500ms';
+CREATE INDEX CONCURRENTLY users_email_idx ON users (email);

@@ -1,0 +1,2 @@
+CREATE TABLE tmp_import (a int);
+DROP TABLE tmp_import;

@@ -1,0 +1,2 @@
+SET lock_timeout = '500ms';
+SET statement_timeout = '5s';

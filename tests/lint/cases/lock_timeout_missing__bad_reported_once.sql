@@ -1,0 +1,3 @@
+ALTER TABLE users ADD COLUMN a text;
+ALTER TABLE users ADD COLUMN b text;
+ALTER TABLE orders ADD COLUMN c text;

@@ -1,0 +1,3 @@
+SET LOCAL lock_timeout = '1s';
+SET statement_timeout = '5s';
+ALTER TABLE users ADD COLUMN nickname text;

@@ -1,0 +1,3 @@
+SET lock_timeout = '500ms';
+REINDEX INDEX CONCURRENTLY users_email_idx;
+REINDEX TABLE CONCURRENTLY users;

@@ -1,0 +1,2 @@
+CREATE TABLE staging (a int);
+ALTER TABLE staging RENAME TO final;

@@ -1,0 +1,3 @@
+-- lint-options: --pg-version 14
+SET lock_timeout = '500ms';
+ALTER TABLE measurements DETACH PARTITION measurements_2020 CONCURRENTLY;

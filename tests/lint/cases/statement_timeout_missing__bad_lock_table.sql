@@ -1,0 +1,2 @@
+SET lock_timeout = '500ms';
+LOCK TABLE users IN SHARE MODE;

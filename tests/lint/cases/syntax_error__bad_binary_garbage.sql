@@ -1,0 +1,4 @@
+SET lock_timeout = '500ms';
+SET statement_timeout = '5s';
+ garbage ;
+CREATE INDEX CONCURRENTLY a_idx ON users (a);

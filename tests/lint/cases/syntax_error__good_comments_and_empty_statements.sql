@@ -1,0 +1,4 @@
+-- nothing but comments
+/* and a /* nested */ block */
+;;
+SELECT 1;

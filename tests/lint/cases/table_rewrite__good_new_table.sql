@@ -1,0 +1,2 @@
+CREATE UNLOGGED TABLE staging (a int);
+ALTER TABLE staging SET LOGGED;

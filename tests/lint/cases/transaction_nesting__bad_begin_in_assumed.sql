@@ -1,0 +1,4 @@
+-- lint-options: --assume-in-transaction
+BEGIN;
+SELECT 1;
+COMMIT;

@@ -1,0 +1,3 @@
+BEGIN;
+BEGIN;
+COMMIT;

@@ -1,0 +1,3 @@
+CREATE TABLE t (a int);
+INSERT INTO t VALUES (1);
+UPDATE t SET a = 2;

@@ -1,0 +1,2 @@
+-- zeroshift-lint-ignore
+UPDATE users SET email = lower(email);

@@ -1,0 +1,3 @@
+CREATE TABLE t (a int, b int);
+ALTER TABLE t ADD CONSTRAINT t_a_key UNIQUE (a);
+ALTER TABLE t ADD PRIMARY KEY (b);

@@ -1,0 +1,3 @@
+SET lock_timeout = '500ms';
+SET statement_timeout = '5s';
+VACUUM (FULL, ANALYZE) users, orders;

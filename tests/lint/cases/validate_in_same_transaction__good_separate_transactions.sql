@@ -1,0 +1,8 @@
+SET lock_timeout = '500ms';
+SET statement_timeout = '5s';
+BEGIN;
+ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+COMMIT;
+BEGIN;
+ALTER TABLE orders VALIDATE CONSTRAINT orders_user_fk;
+COMMIT;
