@@ -41,3 +41,24 @@ asan:
 
 clean:
 	rm -rf $(BUILD) build-asan
+
+# Fuzzes `zeroshift lint` (fuzz/lint_fuzz.cc) with libFuzzer, ASan and UBSan for
+# FUZZ_SECONDS (60 by default) and prints how many inputs ran; a crash is saved
+# as $(FUZZ_BUILD)/crash-* with the input that caused it. Needs clang.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= build-fuzz
+.PHONY: fuzz-lint lint-vs-squawk
+fuzz-lint:
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DZS_FUZZ=ON -DZS_ASAN=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target lint_fuzz
+	mkdir -p $(FUZZ_BUILD)/corpus
+	cd $(FUZZ_BUILD) && ./lint_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	  -timeout=10 -rss_limit_mb=4096 corpus $(CURDIR)/fuzz/corpus > fuzz.log 2>&1; status=$$?; \
+	  grep -E "^stat::|^==[0-9]+==ERROR|^SUMMARY" fuzz.log; \
+	  echo "fuzz log: $(FUZZ_BUILD)/fuzz.log"; exit $$status
+
+# zeroshift lint vs squawk (npm squawk-cli) on the same files and a 10 000-statement
+# file; results in bench/results/lint_vs_squawk.md.
+lint-vs-squawk: build
+	bash bench/lint_vs_squawk.sh $(BUILD)/zeroshift

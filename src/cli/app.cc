@@ -65,6 +65,14 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   RegisterLab(app, options, run);
   RegisterBackfill(app, options, run);
   RegisterVerify(app, options, run);
+  RegisterMigrate(app, options, run);
+  RegisterValidate(app, options, run);
+  RegisterPull(app, options, run);
+  RegisterBaseline(app, options, run);
+  RegisterDrift(app, options, run);
+  RegisterLint(app, options, run);
+  RegisterConvert(app, options, run);
+  RegisterDoctor(app, options, run);
 }
 
 }  // namespace zs::cli

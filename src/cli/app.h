@@ -68,6 +68,16 @@ void RegisterDemo(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterLab(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterVerify(CLI::App& app, GlobalOptions& options, Runner& run);
+// SQL migration files: the linter (src/lint/) and the converter to a migration (src/convert/).
+void RegisterLint(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterConvert(CLI::App& app, GlobalOptions& options, Runner& run);
+// The directory workflow (pgroll's migrate, validate, pull, baseline) and drift.
+void RegisterMigrate(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterValidate(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterPull(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterBaseline(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterDrift(CLI::App& app, GlobalOptions& options, Runner& run);
+void RegisterDoctor(CLI::App& app, GlobalOptions& options, Runner& run);
 
 // Builds the whole application.
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run);

@@ -1,24 +1,80 @@
+// `zeroshift latest [schema|migration] [--local DIR]`: the version schema new
+// clients should use, or the latest migration's name, from the database or
+// from a directory of migration files (pgroll's latest).
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include "cli/app.h"
+#include "history/history.h"
+#include "history/migration_dir.h"
+#include "versions/version_schema.h"
 
 namespace zs::cli {
 
-void RegisterLatest(CLI::App& app, GlobalOptions& options, Runner& run) {
-  auto* cmd =
-      app.add_subcommand("latest", "print the latest version schema, for clients' search_path");
-  cmd->callback([&options, &run] {
-    run = [&options]() -> Status {
-      GlobalOptions quiet = options;
-      quiet.quiet = true;
-      ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
-      ZS_ASSIGN_OR_RETURN(std::string latest, engine.LatestVersionSchema());
-      if (latest.empty())
-        return NotFound("no migration has been started in schema " + options.schema);
+namespace {
+
+enum class What { kSchema, kMigration };
+
+// The last migration of `dir` (.ledger order, else file names).
+Result<migration::Migration> LatestLocal(const std::string& dir) {
+  ZS_ASSIGN_OR_RETURN(auto local, history::LoadMigrationDir(dir));
+  if (local.empty()) return NotFound(fmt::format("{} holds no migration files", dir));
+  return std::move(local.back());
+}
+
+Result<std::string> Latest(const GlobalOptions& options, What what, const std::string& local) {
+  if (!local.empty()) {
+    ZS_ASSIGN_OR_RETURN(migration::Migration m, LatestLocal(local));
+    if (what == What::kMigration) return m.name;
+    return versions::VersionSchemaName(options.schema, m.name, m.version_schema);
+  }
+  GlobalOptions quiet = options;
+  quiet.quiet = true;
+  ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
+  ZS_RETURN_IF_ERROR(engine.RequireInitialized());
+  if (what == What::kSchema) {
+    ZS_ASSIGN_OR_RETURN(std::string latest, engine.LatestVersionSchema());
+    if (latest.empty()) return NotFound("no migration has been started in schema " + options.schema);
+    return latest;
+  }
+  ZS_ASSIGN_OR_RETURN(auto records, engine.History());
+  auto entries = history::Entries(records);
+  if (entries.empty()) return NotFound("no migration has been applied to schema " + options.schema);
+  return entries.back().name;
+}
+
+void AddLatest(CLI::App& cmd, GlobalOptions& options, Runner& run, What what,
+               const std::function<bool()>& chosen_elsewhere) {
+  auto local = std::make_shared<std::string>();
+  cmd.add_option("-l,--local", *local,
+                 "read the latest migration from this directory instead of the database");
+  cmd.callback([&options, &run, what, local, chosen_elsewhere] {
+    if (chosen_elsewhere()) return;
+    run = [&options, what, local]() -> Status {
+      ZS_ASSIGN_OR_RETURN(std::string latest, Latest(options, what, *local));
       std::cout << latest << "\n";
       return Status::Ok();
     };
   });
+}
+
+}  // namespace
+
+void RegisterLatest(CLI::App& app, GlobalOptions& options, Runner& run) {
+  auto* cmd = app.add_subcommand(
+      "latest",
+      "print the latest version schema, for clients' search_path (`latest migration`: the "
+      "latest migration's name)");
+  auto* schema = cmd->add_subcommand(
+      "schema", "print the latest version schema (as `latest` alone does)");
+  auto* migration = cmd->add_subcommand("migration", "print the latest migration's name");
+  auto never = [] { return false; };
+  AddLatest(*schema, options, run, What::kSchema, never);
+  AddLatest(*migration, options, run, What::kMigration, never);
+  // `latest` alone: its callback also runs after a subcommand's, which wins.
+  AddLatest(*cmd, options, run, What::kSchema,
+            [schema, migration] { return schema->parsed() || migration->parsed(); });
 }
 
 }  // namespace zs::cli

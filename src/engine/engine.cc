@@ -38,6 +38,31 @@ Result<std::vector<schema::Schema>> SnapshotsFromJson(const std::string& text) {
   return snapshots;
 }
 
+// The part of `m` a dry run (nothing executed) can plan: up to and including
+// its first operation that changes the schema opaquely (raw SQL). The
+// operations after it may refer to objects only that SQL creates, and an
+// operation's Start needs its Validate to have passed; Start plans them once
+// the SQL has run. nullopt when the whole migration can be planned.
+std::optional<migration::Migration> DryRunPart(const migration::Migration& m,
+                                               const Operations& operations) {
+  for (size_t i = 0; i + 1 < operations.size(); ++i) {
+    if (!operations[i]->ChangesSchemaOpaquely()) continue;
+    migration::Migration head = m;
+    head.operations.resize(i + 1);
+    return head;
+  }
+  return std::nullopt;
+}
+
+Result<Plan> DryRun(const PlanInput& input, const Operations& operations, schema::Schema base) {
+  std::optional<migration::Migration> head = DryRunPart(*input.migration, operations);
+  if (!head) return BuildPlan(input, operations, std::move(base));
+  ZS_ASSIGN_OR_RETURN(Operations head_operations, MakeOperations(*head));
+  PlanInput head_input = input;
+  head_input.migration = &*head;
+  return BuildPlan(head_input, head_operations, std::move(base));
+}
+
 }  // namespace
 
 Engine::Engine(std::unique_ptr<pg::Connection> conn, Options options)
@@ -119,7 +144,7 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
   ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
-  return BuildPlan(input, operations, std::move(base));
+  return DryRun(input, operations, std::move(base));
 }
 
 Status Engine::RunAction(const ops::Action& action, const std::string& same_transaction_sql) {
@@ -140,7 +165,44 @@ Status Engine::RunActions(const std::vector<ops::Action>& actions,
   return Status::Ok();
 }
 
+Result<Plan> Engine::ValidateMigration(const migration::Migration& migration) {
+  ZS_RETURN_IF_ERROR(conn_->Run("BEGIN TRANSACTION READ ONLY"));
+  Result<Plan> plan = PlanMigration(migration);
+  Status end = conn_->Run("ROLLBACK");
+  if (!plan.ok()) return plan;
+  ZS_RETURN_IF_ERROR(end);
+  return plan;
+}
+
 Status Engine::Start(const migration::Migration& migration) {
+  return StartRecorded(migration, {});
+}
+
+Status Engine::StartSingleVersion(const std::vector<migration::Migration>& migrations) {
+  if (migrations.empty()) return InvalidInput("no migrations to start");
+  if (migrations.size() == 1) return Start(migrations.front());
+  // Operations keep their own file:line, so messages name the right file.
+  migration::Migration combined;
+  combined.name = migrations.back().name;
+  combined.version_schema = migrations.back().version_schema;
+  combined.source_file = migrations.back().source_file;
+  std::vector<state::MigrationPart> parts;
+  for (const auto& m : migrations) {
+    combined.operations.insert(combined.operations.end(), m.operations.begin(),
+                               m.operations.end());
+    parts.push_back({.name = m.name, .migration_json = migration::ToJson(m)});
+  }
+  combined.raw_json = migration::ToJson(combined);
+  return StartRecorded(combined, std::move(parts));
+}
+
+Status Engine::RecordLiveSchema(const std::string& name) {
+  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*conn_, options_.schema));
+  return state_->SetLiveSchema(options_.schema, name, schema::ToJson(live).dump());
+}
+
+Status Engine::StartRecorded(const migration::Migration& migration,
+                             std::vector<state::MigrationPart> parts) {
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (active) {
@@ -158,10 +220,15 @@ Status Engine::Start(const migration::Migration& migration) {
         active->name, options_.schema, active->step, migration.name));
   }
   ZS_ASSIGN_OR_RETURN(auto history, state_->History(options_.schema));
+  std::vector<std::string> names{migration.name};
+  for (const auto& part : parts) names.push_back(part.name);
   for (const auto& record : history) {
-    if (record.name == migration.name) {
+    std::vector<std::string> applied{record.name};
+    for (const auto& part : record.parts) applied.push_back(part.name);
+    for (const auto& name : names) {
+      if (std::find(applied.begin(), applied.end(), name) == applied.end()) continue;
       return Conflict(fmt::format("migration \"{}\" was already applied to schema \"{}\" on {}",
-                                  migration.name, options_.schema, record.created_at));
+                                  name, options_.schema, record.created_at));
     }
   }
 
@@ -170,26 +237,40 @@ Status Engine::Start(const migration::Migration& migration) {
   ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
-  ZS_ASSIGN_OR_RETURN(Plan dry, BuildPlan(input, operations, base));
+  ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
 
   state::MigrationRecord record{.schema = options_.schema,
                                 .name = migration.name,
                                 .migration_json = migration::ToJson(migration),
                                 .version_schema = input.version_schema,
                                 .step = state::kStepStarting,
-                                .snapshots_json = SnapshotsToJson(dry.snapshots).dump()};
+                                .snapshots_json = SnapshotsToJson(dry.snapshots).dump(),
+                                .parts = std::move(parts)};
   if (!history.empty()) record.parent = history.back().name;
   ZS_RETURN_IF_ERROR(state_->Insert(record));
   Log(fmt::format("starting \"{}\" on schema \"{}\"", migration.name, options_.schema));
 
   // Expand, operation by operation; raw SQL changes what the next ones see.
   EnterPhase("expand");
+  // The snapshots of the operations started so far, as BuildPlan computes
+  // them. Those past the dry run's (which stops after raw SQL) are stored
+  // before each operation runs, so a rollback after a failure part-way
+  // undoes every operation that ran.
+  std::vector<schema::Schema> ran{base};
   RunStart run =
       [&](const ops::Operation& op,
           const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
+    schema::Schema after = ran.back();
+    op.Apply(after);
+    ran.push_back(std::move(after));
+    if (ran.size() > dry.snapshots.size()) {
+      ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name,
+                                              SnapshotsToJson(ran).dump()));
+    }
     ZS_RETURN_IF_ERROR(RunActions(actions, ""));
     if (!op.ChangesSchemaOpaquely()) return std::optional<schema::Schema>();
     ZS_ASSIGN_OR_RETURN(schema::Schema reread, schema::ReadSchema(*conn_, options_.schema));
+    ran.back() = reread;
     return std::optional<schema::Schema>(std::move(reread));
   };
   auto plan = BuildPlan(input, operations, base, run);
@@ -199,6 +280,7 @@ Status Engine::Start(const migration::Migration& migration) {
   }
   ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name,
                                           SnapshotsToJson(plan->snapshots).dump()));
+  for (const auto& warning : plan->warnings) Log("warning: " + warning);
   // The expand actions ran inside BuildPlan; triggers and views follow.
   EnterPhase("dual_write");
   Status status = RunActions(
@@ -208,6 +290,8 @@ Status Engine::Start(const migration::Migration& migration) {
         "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));
   }
   record.step = state::kStepBackfilling;
+  // The backfill changes rows only: the catalog is now what this start leaves.
+  ZS_RETURN_IF_ERROR(RecordLiveSchema(migration.name));
   return RunBackfill(record, *plan);
 }
 
@@ -303,6 +387,9 @@ Status Engine::Complete() {
   std::string done = state_->MarkDoneSql(record.schema, record.name,
                                          schema::ToJson(loaded->snapshots.back()).dump());
   ZS_RETURN_IF_ERROR(RunActions(actions, done));
+  // After the row says done: a failure here loses only drift's reference
+  // (it then falls back to resulting_schema), never the completion.
+  ZS_RETURN_IF_ERROR(RecordLiveSchema(record.name));
   Log(fmt::format("\"{}\" is complete", record.name));
   return Status::Ok();
 }
@@ -329,7 +416,56 @@ Result<std::string> Engine::LatestVersionSchema() {
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (active) return active->version_schema;
   ZS_ASSIGN_OR_RETURN(auto done, state_->LatestDone(options_.schema));
-  return done ? done->version_schema : std::string();
+  if (!done) return std::string();
+  // A baseline has no version schema: clients use the schema itself.
+  return done->baseline ? options_.schema : done->version_schema;
+}
+
+Status Engine::RequireInitialized() { return state_->RequireInitialized(); }
+
+Result<std::vector<state::MigrationRecord>> Engine::History() {
+  ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
+  if (!initialized) return std::vector<state::MigrationRecord>();
+  return state_->History(options_.schema);
+}
+
+Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
+  ZS_RETURN_IF_ERROR(Lock());
+  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  if (active) {
+    return Conflict(fmt::format(
+        "migration \"{}\" is active in schema \"{}\" (step {}); run `zeroshift complete` or "
+        "`zeroshift rollback` before recording a baseline",
+        active->name, options_.schema, active->step));
+  }
+  ZS_ASSIGN_OR_RETURN(auto history, state_->History(options_.schema));
+  for (const auto& record : history) {
+    bool same = record.name == name;
+    for (const auto& part : record.parts) same = same || part.name == name;
+    if (same) {
+      return Conflict(fmt::format(
+          "schema \"{}\" already has a migration named \"{}\" (recorded {}); choose another "
+          "name for the baseline",
+          options_.schema, name, record.created_at));
+    }
+  }
+  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*conn_, options_.schema));
+  std::string live_json = schema::ToJson(live).dump();
+  migration::Migration empty{.name = name};
+  state::MigrationRecord record{.schema = options_.schema,
+                                .name = name,
+                                .migration_json = migration::ToJson(empty),
+                                .done = true,
+                                .step = state::kStepDone,
+                                .snapshots_json = nlohmann::json::array({schema::ToJson(live)}).dump(),
+                                .resulting_schema_json = live_json,
+                                .live_schema_json = live_json,
+                                .baseline = true};
+  if (!history.empty()) record.parent = history.back().name;
+  ZS_RETURN_IF_ERROR(state_->Insert(record));
+  Log(fmt::format("recorded baseline \"{}\" of schema \"{}\" ({} tables)", name,
+                  options_.schema, live.tables.size()));
+  return record;
 }
 
 Result<nlohmann::json> Engine::StatusJson() {

@@ -47,9 +47,22 @@ class Engine {
   // The plan of `migration` against the live schema, read-only.
   Result<Plan> PlanMigration(const migration::Migration& migration);
 
+  // The plan of `migration`, built inside a READ ONLY transaction so that
+  // nothing can change (`zeroshift validate`).
+  Result<Plan> ValidateMigration(const migration::Migration& migration);
+
   // Expand, dual write, backfill, new version. Re-running start for the active
   // migration resumes an interrupted backfill.
   Status Start(const migration::Migration& migration);
+  // Starts `migrations` (in order) as ONE version, for a release that carries
+  // several of them: their operations run as one migration would (each sees
+  // the virtual schema the previous ones left), one backfill, one version
+  // schema named after the LAST migration (its name or version_schema), one
+  // complete or rollback. The state row is named after the last migration and
+  // holds the combined operations; its `parts` keep each migration's name and
+  // content, so the history still lists every file (`pull` writes them back
+  // one by one, `migrate` sees each as applied). One migration: Start.
+  Status StartSingleVersion(const std::vector<migration::Migration>& migrations);
   // Resumes the active migration's interrupted backfill (step backfilling),
   // without the migration file: `zeroshift backfill`.
   Status Backfill();
@@ -67,17 +80,32 @@ class Engine {
   Result<backfill::VerifyReport> Verify(const std::string& migration,
                                         const backfill::VerifyOptions& options);
 
+  // Records the live schema as the completed baseline migration `name`: no
+  // operations, no version schema; the history before it no longer counts
+  // and later migrations build on it. Refused while a migration is active.
+  Result<state::MigrationRecord> Baseline(const std::string& name);
+
+  // Fails with a message that says to run `zeroshift init` when not initialised.
+  Status RequireInitialized();
+  // Every state row of the schema, oldest first (none when not initialised).
+  Result<std::vector<state::MigrationRecord>> History();
+
   // Schema, active migration and its step, backfill progress, latest version.
   Result<nlohmann::json> StatusJson();
   // The version schema new clients should use ("" when none).
   Result<std::string> LatestVersionSchema();
 
   pg::Connection& connection() { return *conn_; }
+  const std::string& schema() const { return options_.schema; }
 
  private:
   Engine(std::unique_ptr<pg::Connection> conn, Options options);
 
   Status Lock();
+  Status StartRecorded(const migration::Migration& migration,
+                       std::vector<state::MigrationPart> parts);
+  // Stores the catalog as it is now with the migration's state row.
+  Status RecordLiveSchema(const std::string& name);
   Result<PlanInput> MakePlanInput(const migration::Migration& migration);
   Status CheckTypesExist(const migration::Migration& migration, const Operations& operations);
   Status RunActions(const std::vector<ops::Action>& actions, const std::string& last_extra_sql);

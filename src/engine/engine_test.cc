@@ -577,6 +577,68 @@ TEST(EngineSelectorTest, ZeroshiftVersionSettingSelectsTheNewVersion) {
   EXPECT_EQ(rows->GetInt(0, 0), 1);
 }
 
+// pgroll's example 35 has `down: event_name`, a column its version lacks.
+// pgroll runs it, so must we: start succeeds with a warning that names the
+// expression, old-version writes keep working, and only a write through the
+// new version fails. A like mistake in `up` (run by the backfill) is refused
+// before anything runs.
+TEST(EngineWarningTest, DownNamingAMissingColumnWarnsAndFailsOnlyNewVersionWrites) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 10);
+  std::vector<std::string> log;
+  Options options;
+  options.log = [&](const std::string& line) { log.push_back(line); };
+  Result<Engine> engine = Engine::Connect(url, std::move(options));
+  ASSERT_TRUE(engine.ok()) << engine.status().ToString();
+  ASSERT_TRUE(engine->Init().ok());
+
+  const char* bad_up = R"yaml(operations:
+  - alter_column:
+      table: users
+      column: name
+      type: varchar(200)
+      up: nickname
+      down: name
+)yaml";
+  Status refused = engine->Start(Parse(bad_up, "03_bad_up.yaml"));
+  EXPECT_EQ(refused.code(), Code::kInvalidInput) << refused.ToString();
+  EXPECT_NE(refused.message().find("refers to column \"nickname\""), std::string::npos)
+      << refused.ToString();
+  Result<pg::Rows> migrations = admin.Exec("SELECT count(*) FROM zeroshift.migrations");
+  ASSERT_TRUE(migrations.ok());
+  EXPECT_EQ(migrations->GetInt(0, 0), 0) << "a refused `up` records nothing";
+
+  const char* bad_down = R"yaml(operations:
+  - alter_column:
+      table: users
+      column: name
+      type: varchar(200)
+      up: name
+      down: event_name
+)yaml";
+  Result<Plan> plan = engine->PlanMigration(Parse(bad_down, "03_bad_down.yaml"));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->warnings.size(), 1u);
+  EXPECT_NE(FormatPlan(*plan).find("-- warning: 03_bad_down.yaml"), std::string::npos);
+
+  Status started = engine->Start(Parse(bad_down, "03_bad_down.yaml"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  bool warned = std::any_of(log.begin(), log.end(), [](const std::string& line) {
+    return line.rfind("warning: ", 0) == 0 && line.find("event_name") != std::string::npos &&
+           line.find("public_03_bad_down") != std::string::npos;
+  });
+  EXPECT_TRUE(warned) << "start must say which writes will fail";
+
+  MustRun(admin, "INSERT INTO public.users (name) VALUES ('old version write')");
+  pg::Connection new_client = Open(url);
+  MustRun(new_client, "SET search_path TO public_03_bad_down");
+  Status new_write = new_client.Run("INSERT INTO users (name) VALUES ('new version write')");
+  EXPECT_FALSE(new_write.ok());
+  EXPECT_EQ(new_write.sqlstate(), "42703") << new_write.ToString();
+  ASSERT_TRUE(engine->Rollback().ok());
+}
+
 // ---------------------------------------------------------------------------
 // 5. State conflicts and resume.
 

@@ -19,6 +19,7 @@ ops::OpContext Context(const PlanInput& input, const std::vector<schema::Schema>
           .version_schema = input.version_schema,
           .before = &snapshots[index],
           .after = &snapshots[index + 1],
+          .base = &snapshots[0],
           .where = fmt::format("{} {}", op.location.ToString(), op.kind)};
 }
 
@@ -100,6 +101,16 @@ Result<Operations> MakeOperations(const migration::Migration& migration) {
 
 Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, schema::Schema base,
                        const RunStart& run) {
+  // PostgreSQL would silently cut a longer schema name, so two migrations
+  // whose names start alike would share (and fight over) one version schema.
+  if (input.version_schema.size() > 63) {
+    return InvalidInput(fmt::format(
+        "{}: the version schema \"{}\" would be {} bytes long; PostgreSQL identifiers are at most "
+        "63 bytes: give the migration a shorter `name`, or set a shorter `version_schema`",
+        input.migration->source_file.empty() ? "migration \"" + input.migration->name + "\""
+                                             : input.migration->source_file,
+        input.version_schema, input.version_schema.size()));
+  }
   Plan plan;
   plan.version_schema = input.version_schema;
   plan.snapshots.reserve(operations.size() + 1);
@@ -127,7 +138,11 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     if (validated_so_far) ZS_RETURN_IF_ERROR(op.Triggers(ctx).status());
     plan.expand.insert(plan.expand.end(), actions.begin(), actions.end());
   }
-  plan.install = TriggerActions(TriggerSpecs(input, operations, plan.snapshots));
+  std::vector<triggers::TriggerSpec> specs = TriggerSpecs(input, operations, plan.snapshots);
+  for (const auto& spec : specs) {
+    plan.warnings.insert(plan.warnings.end(), spec.warnings.begin(), spec.warnings.end());
+  }
+  plan.install = TriggerActions(specs);
   auto views = versions::CreateVersionActions(plan.snapshots.back(), input.version_schema,
                                               input.server_version_num);
   plan.install.insert(plan.install.end(), views.begin(), views.end());
@@ -195,7 +210,9 @@ std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operation
 }
 
 std::string FormatPlan(const Plan& plan) {
-  std::string out = "-- version schema: " + plan.version_schema + "\n\n-- == start ==\n";
+  std::string out = "-- version schema: " + plan.version_schema + "\n";
+  for (const auto& warning : plan.warnings) out += "-- warning: " + warning + "\n";
+  out += "\n-- == start ==\n";
   out += ops::FormatActions(plan.expand) + ops::FormatActions(plan.install);
   out += "\n-- == backfill ==\n";
   for (const auto& task : plan.backfill) {

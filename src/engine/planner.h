@@ -33,6 +33,8 @@ struct Plan {
   std::vector<ops::BackfillTask> backfill;
   std::vector<ops::Action> complete;  // in execution order, one transaction each
   std::vector<ops::Action> rollback;  // in execution order, one transaction each
+  // Accepted but risky input (see TriggerSpec::warnings); said before start runs.
+  std::vector<std::string> warnings;
 };
 
 using Operations = std::vector<std::unique_ptr<ops::Operation>>;

@@ -1,6 +1,7 @@
 #include "migration/parser.h"
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -84,7 +85,42 @@ std::string Suggestion(std::string_view word, const Range& candidates) {
 // The document being read; every error names its file.
 struct Source {
   std::string file;
+  // Elements (mapping entries, sequence items) read so far, and the most the
+  // file may expand to: at most one per byte of text without YAML aliases,
+  // while aliases can make a 100 KB file repeat a subtree a billion times.
+  mutable size_t elements_read = 0;
+  size_t element_budget = 0;
 };
+
+// Counts one element read at `node`; an error once the budget is spent.
+Status CountElement(const Source& src, const YAML::Node& node);
+
+// The byte offset of the first NUL byte or invalid UTF-8 sequence in `text`
+// (overlong forms, surrogates and code points past U+10FFFF included), or npos.
+size_t FirstInvalidByte(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0) return i;
+    size_t length = c < 0x80           ? 1
+                    : (c >> 5) == 0x6  ? 2
+                    : (c >> 4) == 0xe  ? 3
+                    : (c >> 3) == 0x1e ? 4
+                                       : 0;
+    if (length == 0 || i + length > text.size()) return i;
+    uint32_t code = length == 1 ? c : c & (0x7f >> length);
+    for (size_t k = 1; k < length; ++k) {
+      unsigned char next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xc0) != 0x80) return i;
+      code = (code << 6) | (next & 0x3f);
+    }
+    static constexpr uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code < kSmallest[length] || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) {
+      return i;
+    }
+    i += length;
+  }
+  return std::string::npos;
+}
 
 SourceLocation LocationOf(const Source& src, const YAML::Node& node) {
   YAML::Mark mark = node.Mark();
@@ -117,8 +153,30 @@ Status ReadString(const Source& src, const YAML::Node& node, const std::string& 
   if (!node.IsScalar()) {
     return ErrorAt(src, node, fmt::format("{} must be a string, got {}", path, TypeName(node)));
   }
+  // A NUL would cut the text short for the SQL parser and for libpq, and
+  // PostgreSQL rejects invalid UTF-8 only once something has already run.
+  size_t bad = FirstInvalidByte(node.Scalar());
+  if (bad != std::string::npos) {
+    unsigned char byte = static_cast<unsigned char>(node.Scalar()[bad]);
+    return ErrorAt(src, node,
+                   fmt::format("{} has {} at byte {}; write the file as UTF-8 text without NUL "
+                               "bytes",
+                               path,
+                               byte == 0 ? std::string("a NUL byte")
+                                         : fmt::format("invalid UTF-8 (byte 0x{:02x})", byte),
+                               bad + 1));
+  }
   *out = node.Scalar();
   return Status::Ok();
+}
+
+Status CountElement(const Source& src, const YAML::Node& node) {
+  if (++src.elements_read <= src.element_budget) return Status::Ok();
+  return ErrorAt(src, node,
+                 fmt::format("the migration expands to more than {} elements, more than a file "
+                             "of its size can hold: YAML aliases (*name) repeat parts of it "
+                             "over and over; write the migration out without them",
+                             src.element_budget));
 }
 
 // Only plain (unquoted) true/false: a quoted "true" is a string in JSON Schema.
@@ -186,6 +244,7 @@ class StrictMap {
     ZS_RETURN_IF_ERROR(ExpectSequence(key, *value));
     out->clear();
     for (size_t i = 0; i < value->size(); ++i) {
+      ZS_RETURN_IF_ERROR(CountElement(*src_, (*value)[i]));
       ZS_RETURN_IF_ERROR(ReadString(*src_, (*value)[i], fmt::format("{}[{}]", Path(key), i),
                                     &out->emplace_back()));
     }
@@ -240,6 +299,7 @@ class StrictMap {
     ZS_RETURN_IF_ERROR(ExpectSequence(key, *value));
     out->clear();
     for (size_t i = 0; i < value->size(); ++i) {
+      ZS_RETURN_IF_ERROR(CountElement(*src_, (*value)[i]));
       ZS_ASSIGN_OR_RETURN(T item, parse(*src_, (*value)[i], fmt::format("{}[{}]", Path(key), i)));
       out->push_back(std::move(item));
     }
@@ -287,10 +347,12 @@ Result<StrictMap> StrictMap::Open(const Source& src, const YAML::Node& node, std
 Status StrictMap::CheckKeys(Keys allowed, Keys required) {
   for (const auto& entry : node_) {
     const YAML::Node& key_node = entry.first;
+    ZS_RETURN_IF_ERROR(CountElement(*src_, key_node));
     if (!key_node.IsScalar()) {
       return ErrorAt(*src_, key_node, fmt::format("keys of {} must be strings", what_));
     }
-    const std::string& key = key_node.Scalar();
+    std::string key;
+    ZS_RETURN_IF_ERROR(ReadString(*src_, key_node, "a key of " + what_, &key));
     if (allowed.size() > 0 && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       return ErrorAt(*src_, key_node,
                      fmt::format("unknown key \"{}\" in {} (expected one of: {}){}", key, what_,
@@ -1041,9 +1103,13 @@ Json ToJsonValue(const Operation& op) {
 }  // namespace
 
 Result<Migration> ParseMigration(const std::string& text, const std::string& file_name) {
-  Source src{file_name};
+  Source src{.file = file_name, .element_budget = text.size() + 10000};
   try {
     return ParseText(src, text);
+  } catch (const YAML::DeepRecursion& e) {
+    return InvalidInput(fmt::format(
+        "{}:{}:{}: invalid YAML: nested more than {} levels deep; a migration needs a handful",
+        file_name, e.mark.line + 1, e.mark.column + 1, e.depth()));
   } catch (const YAML::Exception& e) {
     SourceLocation loc{file_name, 0, 0};
     if (e.mark.line >= 0) loc = {file_name, e.mark.line + 1, e.mark.column + 1};

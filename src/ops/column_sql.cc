@@ -7,6 +7,62 @@
 
 namespace zs::ops {
 
+namespace {
+
+Status ValidateGenerated(const migration::Column& column, const std::string& where) {
+  const migration::GeneratedColumn& generated = *column.generated;
+  if (generated.identity && !generated.expression.empty()) {
+    return InvalidInput(where +
+                        ": generated has both `expression` and `identity`; a column is either "
+                        "a stored generated column or an identity column, keep one");
+  }
+  if (!generated.identity && generated.expression.empty()) {
+    return InvalidInput(where +
+                        ": generated needs `expression` (a stored generated column) or "
+                        "`identity` (an identity column)");
+  }
+  if (column.default_value) {
+    return InvalidInput(where + ": a generated column cannot have a `default`; remove it");
+  }
+  if (generated.identity) {
+    const auto& identity = *generated.identity;
+    if (identity.user_specified_values != "ALWAYS" &&
+        identity.user_specified_values != "BY DEFAULT") {
+      return InvalidInput(
+          fmt::format("{}: identity user_specified_values \"{}\" is not ALWAYS or BY DEFAULT",
+                      where, identity.user_specified_values));
+    }
+    if (identity.sequence_options.empty()) return Status::Ok();
+    return sqlcheck::ValidateSequenceOptions(identity.sequence_options,
+                                             where + " identity sequence_options");
+  }
+  return sqlcheck::ValidateExpression(generated.expression, where + " generated").status();
+}
+
+Status ValidateReferenceNames(const migration::ForeignKeyReference& ref, const std::string& where) {
+  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.name, where + " references name"));
+  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.table, where + " references table"));
+  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.column, where + " references column"));
+  if (ref.match_type == "PARTIAL") {
+    return InvalidInput(where +
+                        ": MATCH PARTIAL is not implemented by PostgreSQL; use SIMPLE or "
+                        "FULL");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string EmbedExpression(const std::string& expression) {
+  std::string embedded = sqlcheck::ValidateExpression(expression, "").value();
+  // ValidateExpression's form is "(...\n)"; the newline only matters after a line comment.
+  if (expression.find("--") == std::string::npos && embedded.size() >= 2 &&
+      embedded.compare(embedded.size() - 2, 2, "\n)") == 0) {
+    embedded.erase(embedded.size() - 2, 1);
+  }
+  return embedded;
+}
+
 std::string ColumnTypeAndDefaultSql(const migration::Column& column) {
   std::string sql = pg::QuoteIdent(column.name) + " " + column.type;
   if (column.generated) {
@@ -15,11 +71,16 @@ std::string ColumnTypeAndDefaultSql(const migration::Column& column) {
       sql += fmt::format(" GENERATED {} AS IDENTITY", identity.user_specified_values);
       if (!identity.sequence_options.empty()) sql += " (" + identity.sequence_options + ")";
     } else if (!column.generated->expression.empty()) {
-      sql += " GENERATED ALWAYS AS (" + column.generated->expression + ") STORED";
+      sql += " GENERATED ALWAYS AS " + EmbedExpression(column.generated->expression) + " STORED";
     }
   }
-  if (column.default_value) sql += " DEFAULT " + *column.default_value;
+  if (column.default_value) sql += " DEFAULT " + EmbedExpression(*column.default_value);
   return sql;
+}
+
+std::string CheckSql(const migration::CheckConstraint& check) {
+  return fmt::format("CONSTRAINT {} CHECK {}{}", pg::QuoteIdent(check.name),
+                     EmbedExpression(check.constraint), check.no_inherit ? " NO INHERIT" : "");
 }
 
 std::string ReferencesSql(const std::string& schema, const migration::ForeignKeyReference& ref) {
@@ -45,14 +106,8 @@ Status ValidateColumnDefinition(const migration::Column& column, const std::stri
     ZS_RETURN_IF_ERROR(
         sqlcheck::ValidateExpression(column.check->constraint, where + " check").status());
   }
-  if (column.generated && !column.generated->expression.empty()) {
-    ZS_RETURN_IF_ERROR(
-        sqlcheck::ValidateExpression(column.generated->expression, where + " generated").status());
-  }
-  if (column.references) {
-    ZS_RETURN_IF_ERROR(
-        sqlcheck::ValidateIdentifier(column.references->name, where + " references name"));
-  }
+  if (column.generated) ZS_RETURN_IF_ERROR(ValidateGenerated(column, where));
+  if (column.references) ZS_RETURN_IF_ERROR(ValidateReferenceNames(*column.references, where));
   return Status::Ok();
 }
 
@@ -61,11 +116,14 @@ schema::Column ToSchemaColumn(const migration::Column& column) {
   out.name = column.name;
   out.physical_name = column.name;
   out.type = column.type;
-  out.nullable = column.nullable && !column.pk;
-  out.default_expr = column.default_value;
+  out.nullable = column.nullable && !column.pk && !(column.generated && column.generated->identity);
+  // Embedded form: the version views copy it into SQL of their own.
+  if (column.default_value) out.default_expr = EmbedExpression(*column.default_value);
   out.comment = column.comment;
   if (column.generated) {
     out.generated = !column.generated->expression.empty() && !column.generated->identity;
+    // As ReadSchema reports it: the generation expression is the "default".
+    if (out.generated) out.default_expr = EmbedExpression(column.generated->expression);
     if (column.generated->identity) {
       bool always = column.generated->identity->user_specified_values == "ALWAYS";
       out.identity = std::string(1, always ? 'a' : 'd');

@@ -9,14 +9,25 @@
 
 namespace zs::ops {
 
-// `"name" type [GENERATED ...] [DEFAULT ...]`: no constraints.
+// "(<expression>)" to embed into DDL; the ")" goes on a line of its own when
+// the expression has a line comment that would swallow it.
+// REQUIRES: sqlcheck::ValidateExpression(expression) succeeded.
+std::string EmbedExpression(const std::string& expression);
+
+// `"name" type [GENERATED ...] [DEFAULT (...)]`: no constraints.
+// REQUIRES: ValidateColumnDefinition(column) succeeded.
 std::string ColumnTypeAndDefaultSql(const migration::Column& column);
 
-// `REFERENCES "schema"."table" ("column") [MATCH ...] ON DELETE ... ON UPDATE ...`
+// `CONSTRAINT "name" CHECK (...) [NO INHERIT]`
+std::string CheckSql(const migration::CheckConstraint& check);
+
+// `REFERENCES "schema"."table" ("column") [MATCH ...] ON DELETE ... ON UPDATE ...
+// [DEFERRABLE] [INITIALLY DEFERRED]`; `ref.table` is the physical table name.
 std::string ReferencesSql(const std::string& schema, const migration::ForeignKeyReference& ref);
 
 // Validates the user SQL and names of a column definition: identifier, type
-// syntax, default/check/generated expressions. `what` prefixes messages.
+// syntax, default/check/generated expressions, identity sequence options,
+// reference names. `what` prefixes messages.
 Status ValidateColumnDefinition(const migration::Column& column, const std::string& what);
 
 // The virtual-schema column a definition produces.

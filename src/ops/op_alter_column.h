@@ -1,16 +1,19 @@
 #pragma once
 
+#include "ops/column_swap.h"
 #include "ops/operation.h"
 
 namespace zs::ops {
 
-// alter_column (type, nullable, default, comment): a temporary column with the new
-// definition is added at start and kept in step with the old one by `up`
-// (older versions' writes) and `down` (the new version's writes); at complete
-// the old column is dropped and the temporary one takes its name.
+// alter_column: type, nullable, default, comment, check, unique and references,
+// in any combination. The column is duplicated (ColumnSwap): the temporary
+// column has the new definition, the new constraints (UNIQUE as an index built
+// CONCURRENTLY, CHECK and FOREIGN KEY NOT VALID) and copies of every index and
+// constraint of the old one; `up` and `down` keep both in step. At complete the
+// old column is dropped and the temporary one takes its name.
 class AlterColumn final : public Operation {
  public:
-  explicit AlterColumn(migration::OpAlterColumn op) : op_(std::move(op)) {}
+  explicit AlterColumn(migration::OpAlterColumn op);
   Status Validate(const OpContext& ctx) const override;
   void Apply(schema::Schema& schema) const override;
   std::vector<Action> Start(const OpContext& ctx) const override;
@@ -22,6 +25,7 @@ class AlterColumn final : public Operation {
 
  private:
   migration::OpAlterColumn op_;
+  ColumnSwap swap_;
 };
 
 }  // namespace zs::ops

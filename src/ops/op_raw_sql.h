@@ -5,8 +5,11 @@
 namespace zs::ops {
 
 // sql: `up` runs at start (or at complete with onComplete), `down` on rollback.
-// The statements are parsed before anything runs; the engine re-reads the
-// schema afterwards because only the catalog knows what they changed.
+// The statements are parsed before anything runs. Statements PostgreSQL runs
+// only outside a transaction block (CREATE INDEX CONCURRENTLY, ...) become
+// actions of their own that run outside one; the statements between them run
+// together, each group in one transaction. The engine re-reads the schema
+// after Start because only the catalog knows what the statements changed.
 class RawSql final : public Operation {
  public:
   explicit RawSql(migration::OpRawSql op) : op_(std::move(op)) {}
@@ -15,7 +18,8 @@ class RawSql final : public Operation {
   std::vector<Action> Start(const OpContext& ctx) const override;
   std::vector<Action> Complete(const OpContext& ctx) const override;
   std::vector<Action> Rollback(const OpContext& ctx) const override;
-  bool ChangesSchemaOpaquely() const override { return true; }
+  // With onComplete nothing runs at start, so the schema stays known.
+  bool ChangesSchemaOpaquely() const override { return !op_.on_complete; }
 
  private:
   migration::OpRawSql op_;

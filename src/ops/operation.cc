@@ -4,12 +4,19 @@
 
 #include "ops/op_add_column.h"
 #include "ops/op_alter_column.h"
+#include "ops/op_create_constraint.h"
+#include "ops/op_create_index.h"
 #include "ops/op_create_table.h"
 #include "ops/op_drop_column.h"
+#include "ops/op_drop_constraint.h"
+#include "ops/op_drop_index.h"
+#include "ops/op_drop_multicolumn_constraint.h"
 #include "ops/op_drop_table.h"
 #include "ops/op_raw_sql.h"
 #include "ops/op_rename_column.h"
+#include "ops/op_rename_constraint.h"
 #include "ops/op_rename_table.h"
+#include "ops/op_set_replica_identity.h"
 #include "sqlcheck/expression.h"
 
 namespace zs::ops {
@@ -50,6 +57,20 @@ Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op)
           return Make<T, RenameTable>(op);
         } else if constexpr (std::is_same_v<T, OpRawSql>) {
           return Make<T, RawSql>(op);
+        } else if constexpr (std::is_same_v<T, OpCreateConstraint>) {
+          return Make<T, CreateConstraint>(op);
+        } else if constexpr (std::is_same_v<T, OpDropConstraint>) {
+          return Make<T, DropConstraint>(op);
+        } else if constexpr (std::is_same_v<T, OpDropMultiColumnConstraint>) {
+          return Make<T, DropMultiColumnConstraint>(op);
+        } else if constexpr (std::is_same_v<T, OpCreateIndex>) {
+          return Make<T, CreateIndex>(op);
+        } else if constexpr (std::is_same_v<T, OpDropIndex>) {
+          return Make<T, DropIndex>(op);
+        } else if constexpr (std::is_same_v<T, OpSetReplicaIdentity>) {
+          return Make<T, SetReplicaIdentity>(op);
+        } else if constexpr (std::is_same_v<T, OpRenameConstraint>) {
+          return Make<T, RenameConstraint>(op);
         } else {
           return InvalidInput(
               fmt::format("{}: operation {} is not supported by this version of zeroshift yet; "
@@ -95,17 +116,28 @@ Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Ta
   const char* side = direction == triggers::Direction::kUp ? "up" : "down";
   std::string what = fmt::format("{} {}.{} {}", ctx.where, visible.name, name_column, side);
   ZS_ASSIGN_OR_RETURN(std::string embedded, sqlcheck::ValidateExpression(expression, what));
-  ZS_ASSIGN_OR_RETURN(std::vector<std::string> names, sqlcheck::ReferencedColumns(expression));
+  ZS_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                      sqlcheck::ReferencedColumns(expression, visible.name));
   triggers::TriggerSpec spec;
   for (const auto& name : names) {
     const schema::Column* column = visible.FindColumn(name);
-    if (column == nullptr) {
-      return InvalidInput(fmt::format(
-          "{}: `{}` refers to column \"{}\", which table \"{}\" does not have in the version it "
-          "reads (columns: {})",
-          what, expression, name, visible.name, ColumnList(visible)));
+    if (column != nullptr) {
+      spec.variables.emplace_back(column->name, column->physical_name);
+      continue;
     }
-    spec.variables.emplace_back(column->name, column->physical_name);
+    std::string problem = fmt::format(
+        "{}: `{}` refers to column \"{}\", which table \"{}\" does not have in the version it "
+        "reads (columns: {})",
+        what, expression, name, visible.name, ColumnList(visible));
+    // `up` runs on every row during the backfill, so start would fail
+    // part-way: refuse it now. `down` runs only on writes through the new
+    // version; pgroll accepts it (its example 35 does this), so we run it
+    // and say which writes will fail.
+    if (direction == triggers::Direction::kUp) return InvalidInput(problem);
+    spec.warnings.push_back(fmt::format(
+        "{}; writes through version \"{}\" will fail with \"column does not exist\" until a "
+        "migration fixes `down`",
+        problem, ctx.version_schema));
   }
   spec.name = triggers::TriggerName(visible.physical_name, ctx.index, name_column, direction);
   spec.schema = ctx.before->name;

@@ -21,7 +21,11 @@ struct OpContext {
   std::string version_schema;              // the schema of the version this migration creates
   const schema::Schema* before = nullptr;  // virtual schema before this operation
   const schema::Schema* after = nullptr;   // virtual schema after it (Apply of before)
-  std::string where;                       // "file:line:col <kind>" for messages
+  // The schema before the migration's first operation (the old version's
+  // tables); nullptr when unknown. A table of `before` missing here was created
+  // by an earlier operation of this migration, so no old version reads it.
+  const schema::Schema* base = nullptr;
+  std::string where;  // "file:line:col <kind>" for messages
 };
 
 class Operation {

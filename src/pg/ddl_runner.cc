@@ -11,6 +11,13 @@ namespace zs::pg {
 namespace {
 
 constexpr char kLockNotAvailable[] = "55P03";
+constexpr char kDeadlockDetected[] = "40P01";
+constexpr char kDuplicateTable[] = "42P07";
+
+// Failures where nothing but the lock wait went wrong: trying again later may succeed.
+bool IsLockFailure(const Status& status) {
+  return status.sqlstate() == kLockNotAvailable || status.sqlstate() == kDeadlockDetected;
+}
 
 std::mt19937& Rng() {
   thread_local std::mt19937 rng{std::random_device{}()};
@@ -66,7 +73,18 @@ Status GaveUp(const RetryPolicy& policy, int attempts, const Status& last) {
                     std::to_string(policy.lock_timeout.count()) + "ms): " + last.message() +
                     "; another session holds a conflicting lock — retry later or raise "
                     "--lock-timeout / --lock-retries",
-                kLockNotAvailable);
+                last.sqlstate());
+}
+
+// `failure` with what the clean-up after it did.
+Status WithCleanup(const Status& failure, const Status& cleanup, const std::string& cleanup_sql) {
+  std::string message =
+      cleanup.ok()
+          ? failure.message() + "; what the failed statement left was cleared with `" +
+                cleanup_sql + "`"
+          : failure.message() + "; clearing what it left failed too (" + cleanup.message() +
+                "): run `" + cleanup_sql + "` once the session holding the lock has ended";
+  return Status(failure.code(), std::move(message), failure.sqlstate());
 }
 
 }  // namespace
@@ -93,7 +111,11 @@ Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
         "DdlRunner::Run needs an idle connection, but it is inside a transaction; commit or roll "
         "back first (the retry loop owns the transaction)");
   }
-  ZS_RETURN_IF_ERROR(RetryOnLockTimeout([&] { return RunOnce(sql, options); }, &attempts_));
+  if (options.concurrently && !options.before_retry_sql.empty()) {
+    ZS_RETURN_IF_ERROR(RunConcurrentlyWithCleanup(sql, options));
+  } else {
+    ZS_RETURN_IF_ERROR(RetryOnLockTimeout([&] { return RunOnce(sql, options); }, &attempts_));
+  }
   if (!options.concurrently || options.same_transaction_sql.empty()) return Status::Ok();
   // A concurrent statement cannot share a transaction, so its bookkeeping
   // commits right after it (and must be idempotent, should this step fail).
@@ -103,13 +125,31 @@ Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
       &bookkeeping_attempts);
 }
 
+Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOptions& options) {
+  const std::string& clear_sql = options.before_retry_sql;
+  bool first = true;
+  Status status = RetryOnLockTimeout(
+      [&]() -> Status {
+        if (!first) {
+          // A lock timeout here counts as a failed attempt: the next one clears again.
+          Status cleared = RunConcurrently(conn_, policy_, clear_sql);
+          if (!cleared.ok()) return cleared.WithContext("before retrying, `" + clear_sql + "`");
+        }
+        first = false;
+        return RunConcurrently(conn_, policy_, sql);
+      },
+      &attempts_);
+  if (status.ok() || status.sqlstate() == kDuplicateTable) return status;
+  return WithCleanup(status, RunConcurrently(conn_, policy_, clear_sql), clear_sql);
+}
+
 Status DdlRunner::RetryOnLockTimeout(const std::function<Status()>& attempt_once, int* attempts) {
   const int max_attempts = std::max(policy_.max_attempts, 1);
   Status last;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     *attempts = attempt;
     last = attempt_once();
-    if (last.ok() || last.sqlstate() != kLockNotAvailable) return last;
+    if (last.ok() || !IsLockFailure(last)) return last;
     if (attempt == max_attempts) break;
     std::chrono::milliseconds delay = BackoffDelay(policy_, attempt);
     if (on_retry_) on_retry_(attempt, delay, last);

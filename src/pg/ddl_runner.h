@@ -1,6 +1,7 @@
 // Runs lock-taking statements the safe way: each attempt under a short
 // lock_timeout and a statement_timeout, retried on lock_not_available (55P03)
-// with jittered exponential backoff, a bounded number of times.
+// and deadlock_detected (40P01) with jittered exponential backoff, a bounded
+// number of times.
 #pragma once
 
 #include <chrono>
@@ -31,8 +32,11 @@ struct DdlOptions {
   // Statements to run in the same transaction after `sql` succeeds (state
   // bookkeeping), so the DDL and its record commit together.
   std::string same_transaction_sql;
-  // With `concurrently`: run before each retry, outside a transaction, to clear
-  // what the failed attempt left (an INVALID index).
+  // With `concurrently`: run outside a transaction before each retry, and
+  // once more after the last failed attempt, to clear what a failed attempt
+  // left (the INVALID index of a CREATE INDEX CONCURRENTLY). Never after a
+  // 42P07 failure: the name then belongs to an object that is not ours.
+  // REQUIRES: idempotent (DROP INDEX CONCURRENTLY IF EXISTS ...).
   std::string before_retry_sql;
 };
 
@@ -41,8 +45,10 @@ class DdlRunner {
   DdlRunner(Connection& conn, RetryPolicy policy) : conn_(conn), policy_(std::move(policy)) {}
 
   // Runs `sql` (one or several statements, atomically unless concurrently)
-  // under the policy. Returns kLockTimeout after max_attempts lock timeouts;
-  // any other error is returned at once.
+  // under the policy. Returns kLockTimeout after max_attempts lock timeouts
+  // or deadlocks; any other error is returned at once. With concurrently and
+  // before_retry_sql, the message of a failure says whether what the failed
+  // statement left was cleared or which statement clears it.
   Status Run(const std::string& sql, const DdlOptions& options = {});
 
   // Called before each retry with the attempt number, the delay and the error;
@@ -55,8 +61,11 @@ class DdlRunner {
 
  private:
   Status RunOnce(const std::string& sql, const DdlOptions& options);
-  // Calls `attempt_once` until it succeeds, fails with anything but 55P03, or
-  // max_attempts is reached; `*attempts` counts the calls.
+  // The concurrently path with before_retry_sql: clears before each retry,
+  // and after the final failure.
+  Status RunConcurrentlyWithCleanup(const std::string& sql, const DdlOptions& options);
+  // Calls `attempt_once` until it succeeds, fails with anything but 55P03 or
+  // 40P01, or max_attempts is reached; `*attempts` counts the calls.
   Status RetryOnLockTimeout(const std::function<Status()>& attempt_once, int* attempts);
 
   Connection& conn_;

@@ -233,5 +233,194 @@ TEST_F(DdlRunnerTest, ConcurrentStatementRetriesLockTimeouts) {
   ASSERT_TRUE(blocker.Run("COMMIT").ok());
 }
 
+TEST_F(DdlRunnerTest, RetriesADeadlock) {
+  ASSERT_TRUE(conn_->Run("CREATE TABLE other (id int)").ok());
+  // This session runs the deadlock check first, so it is the one aborted.
+  ASSERT_TRUE(conn_->Run("SET deadlock_timeout = '200ms'").ok());
+  Connection blocker = Open(url_);
+  ASSERT_TRUE(blocker.Run("BEGIN; LOCK TABLE other IN ACCESS EXCLUSIVE MODE").ok());
+  RetryPolicy policy = FastPolicy(3);
+  policy.lock_timeout = milliseconds(5000);
+  policy.statement_timeout = milliseconds(10000);
+  DdlRunner runner(*conn_, policy);
+  std::vector<std::string> errors;
+  runner.OnRetry(
+      [&](int, milliseconds, const Status& error) { errors.push_back(error.sqlstate()); });
+  Connection observer = Open(url_);
+  const std::string waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " +
+                              std::to_string(conn_->BackendPid());
+  std::thread closing_the_cycle([&] {
+    // Once the runner holds users and waits for `other`, close the cycle.
+    for (int i = 0; i < 500; ++i) {
+      Result<Rows> rows = observer.Exec(waiting);
+      if (rows.ok() && rows->GetInt(0, 0) > 0) break;
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    EXPECT_TRUE(blocker.Run("LOCK TABLE users IN ACCESS EXCLUSIVE MODE").ok());
+    EXPECT_TRUE(blocker.Run("COMMIT").ok());
+  });
+  Status status = runner.Run(
+      "LOCK TABLE users IN ACCESS EXCLUSIVE MODE; LOCK TABLE other IN ACCESS EXCLUSIVE MODE");
+  closing_the_cycle.join();
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(errors, (std::vector<std::string>{"40P01"}));
+  EXPECT_EQ(runner.attempts_of_last_run(), 2);
+}
+
+// ------------------------------------------------ CREATE INDEX CONCURRENTLY
+// A build that times out part-way leaves an INVALID index behind; the runner
+// clears it with before_retry_sql before each retry and after giving up.
+
+constexpr char kBuildIndex[] = "CREATE INDEX CONCURRENTLY users_name ON users (name)";
+constexpr char kClearIndex[] = "DROP INDEX CONCURRENTLY IF EXISTS users_name";
+
+class ConcurrentIndexTest : public DdlRunnerTest {
+ protected:
+  void SetUp() override {
+    DdlRunnerTest::SetUp();
+    observer_ = std::make_unique<Connection>(Open(url_));
+  }
+
+  // "valid", "INVALID" or "absent": the state of index users_name.
+  std::string IndexState() {
+    Result<Rows> rows = observer_->Exec(
+        "SELECT CASE WHEN indisvalid THEN 'valid' ELSE 'INVALID' END FROM pg_index "
+        "WHERE indexrelid = to_regclass('users_name')");
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() && rows->size() == 1 ? rows->Get(0, 0) : "absent";
+  }
+
+  // A session that keeps an uncommitted write on users: CREATE INDEX
+  // CONCURRENTLY registers its index, then waits for this transaction's
+  // virtualxid (under lock_timeout), and DROP INDEX CONCURRENTLY waits too.
+  Connection HoldOpenWrite() {
+    Connection writer = Open(url_);
+    EXPECT_TRUE(writer.Run("BEGIN; INSERT INTO users VALUES (99, 'writer')").ok());
+    return writer;
+  }
+
+  static DdlOptions IndexOptions() {
+    DdlOptions options;
+    options.concurrently = true;
+    options.before_retry_sql = kClearIndex;
+    return options;
+  }
+
+  std::unique_ptr<Connection> observer_;
+};
+
+TEST_F(ConcurrentIndexTest, SucceedsOnceAnExclusiveLockIsReleasedAfterTwoRetries) {
+  Connection blocker = HoldExclusiveLock();
+  DdlRunner runner(*conn_, FastPolicy(10));
+  runner.OnRetry([&](int attempt, milliseconds, const Status& error) {
+    EXPECT_EQ(error.sqlstate(), "55P03") << error.ToString();
+    EXPECT_EQ(IndexState(), "absent");  // it never got the SHARE UPDATE EXCLUSIVE lock
+    if (attempt == 2) {
+      EXPECT_TRUE(blocker.Run("COMMIT").ok());
+    }
+  });
+  Status status = runner.Run(kBuildIndex, IndexOptions());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(runner.attempts_of_last_run(), 3);
+  EXPECT_EQ(IndexState(), "valid");
+}
+
+TEST_F(ConcurrentIndexTest, ClearsTheInvalidIndexAndSucceedsOnceAWriterEndsAfterTwoRetries) {
+  Connection writer = HoldOpenWrite();
+  DdlRunner runner(*conn_, FastPolicy(10));
+  std::vector<std::string> states;
+  runner.OnRetry([&](int attempt, milliseconds, const Status& error) {
+    EXPECT_EQ(error.sqlstate(), "55P03") << error.ToString();
+    states.push_back(IndexState());
+    if (attempt == 2) {
+      EXPECT_TRUE(writer.Run("COMMIT").ok());
+    }
+  });
+  Status status = runner.Run(kBuildIndex, IndexOptions());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  // Attempt 1 left an INVALID index; attempt 2 could not drop it while the
+  // writer was open; attempt 3 dropped it and built the index.
+  EXPECT_EQ(states, (std::vector<std::string>{"INVALID", "INVALID"}));
+  EXPECT_EQ(runner.attempts_of_last_run(), 3);
+  EXPECT_EQ(IndexState(), "valid");
+  Result<Rows> invalid = observer_->Exec("SELECT count(*) FROM pg_index WHERE NOT indisvalid");
+  ASSERT_TRUE(invalid.ok());
+  EXPECT_EQ(invalid->GetInt(0, 0), 0);
+}
+
+TEST_F(ConcurrentIndexTest, GivesUpBehindAnOldSnapshotAndLeavesNoInvalidIndex) {
+  // No lock on users at all: the build's last phase waits for every
+  // transaction whose snapshot predates it.
+  Connection reader = Open(url_);
+  ASSERT_TRUE(
+      reader.Run("BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT count(*) FROM history").ok());
+  DdlRunner runner(*conn_, FastPolicy(2));
+  std::vector<std::string> states;
+  runner.OnRetry([&](int, milliseconds, const Status&) { states.push_back(IndexState()); });
+  Status status = runner.Run(kBuildIndex, IndexOptions());
+  EXPECT_EQ(status.code(), Code::kLockTimeout) << status.ToString();
+  EXPECT_EQ(status.sqlstate(), "55P03");
+  EXPECT_EQ(runner.attempts_of_last_run(), 2);
+  EXPECT_EQ(states, (std::vector<std::string>{"INVALID"}));
+  EXPECT_NE(status.message().find(std::string("cleared with `") + kClearIndex + "`"),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(IndexState(), "absent");
+  EXPECT_FALSE(conn_->InTransaction());
+  ASSERT_TRUE(reader.Run("ROLLBACK").ok());
+}
+
+TEST_F(ConcurrentIndexTest, GivesUpBehindAnExclusiveLockThatNeverEnds) {
+  Connection blocker = HoldExclusiveLock();
+  DdlRunner runner(*conn_, FastPolicy(3));
+  Status status = runner.Run(kBuildIndex, IndexOptions());
+  EXPECT_EQ(status.code(), Code::kLockTimeout) << status.ToString();
+  EXPECT_EQ(runner.attempts_of_last_run(), 3);
+  EXPECT_NE(status.message().find("gave up after 3 attempts"), std::string::npos);
+  EXPECT_EQ(IndexState(), "absent");
+  ASSERT_TRUE(blocker.Run("ROLLBACK").ok());
+}
+
+TEST_F(ConcurrentIndexTest, BehindAWriterThatNeverEndsSaysHowToDropTheInvalidIndex) {
+  // PostgreSQL cannot drop the INVALID index while the writer's transaction
+  // is open (DROP INDEX CONCURRENTLY waits for it too): the error says so
+  // and names the statement that drops it.
+  Connection writer = HoldOpenWrite();
+  DdlRunner runner(*conn_, FastPolicy(2));
+  Status status = runner.Run(kBuildIndex, IndexOptions());
+  EXPECT_EQ(status.code(), Code::kLockTimeout) << status.ToString();
+  EXPECT_NE(status.message().find(std::string("clearing what it left failed too")),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find(std::string("run `") + kClearIndex +
+                                  "` once the session holding the lock has ended"),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(IndexState(), "INVALID");
+  ASSERT_TRUE(writer.Run("ROLLBACK").ok());
+  ASSERT_TRUE(conn_->Run(kClearIndex).ok());
+  EXPECT_EQ(IndexState(), "absent");
+}
+
+TEST_F(ConcurrentIndexTest, FailedUniqueBuildIsClearedAndReportedAtOnce) {
+  ASSERT_TRUE(conn_->Run("INSERT INTO users VALUES (1, 'same'), (2, 'same')").ok());
+  DdlRunner runner(*conn_, FastPolicy(5));
+  Status status =
+      runner.Run("CREATE UNIQUE INDEX CONCURRENTLY users_name ON users (name)", IndexOptions());
+  EXPECT_EQ(status.sqlstate(), "23505") << status.ToString();
+  EXPECT_EQ(runner.attempts_of_last_run(), 1);
+  EXPECT_NE(status.message().find("cleared with"), std::string::npos) << status.message();
+  EXPECT_EQ(IndexState(), "absent");
+}
+
+TEST_F(ConcurrentIndexTest, NeverClearsANameThatWasAlreadyTaken) {
+  // 42P07: the index of that name is not the statement's, so it stays.
+  ASSERT_TRUE(conn_->Run("CREATE INDEX users_name ON users (id)").ok());
+  DdlRunner runner(*conn_, FastPolicy(5));
+  Status status = runner.Run(kBuildIndex, IndexOptions());
+  EXPECT_EQ(status.sqlstate(), "42P07") << status.ToString();
+  EXPECT_EQ(IndexState(), "valid");
+}
+
 }  // namespace
 }  // namespace zs::pg

@@ -72,7 +72,9 @@ namespace {
 
 // Every query selects the table's oid first and filters on $1 = schema name.
 constexpr char kTablesQuery[] = R"sql(
-SELECT c.oid, c.relname, c.relkind = 'p', obj_description(c.oid, 'pg_class')
+SELECT c.oid, c.relname, c.relkind = 'p', obj_description(c.oid, 'pg_class'),
+       c.relreplident::text, (SELECT ic.relname FROM pg_index i JOIN pg_class ic
+                              ON ic.oid = i.indexrelid WHERE i.indrelid = c.oid AND i.indisreplident)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')
 ORDER BY c.relname COLLATE "C")sql";
@@ -153,6 +155,8 @@ Result<TablesByOid> ReadTables(pg::Connection& conn, const std::string& schema_n
     table.name = table.physical_name = rows.Get(row, 1);
     table.partitioned = rows.GetBool(row, 2);
     table.comment = rows.GetOptional(row, 3);
+    table.replica_identity = rows.Get(row, 4);
+    table.replica_identity_index = rows.Get(row, 5);
     schema.tables.push_back(std::move(table));
   }
   TablesByOid by_oid;
@@ -281,7 +285,9 @@ json TableToJson(const Table& table) {
           {"constraints", std::move(constraints)},
           {"indexes", std::move(indexes)},
           {"comment", OptionalToJson(table.comment)},
-          {"partitioned", table.partitioned}};
+          {"partitioned", table.partitioned},
+          {"replica_identity", table.replica_identity},
+          {"replica_identity_index", table.replica_identity_index}};
 }
 
 // The *FromJson helpers throw nlohmann::json::exception on a missing key or
@@ -346,6 +352,9 @@ Table TableFromJson(const json& object) {
     table.indexes.push_back(IndexFromJson(index));
   table.comment = OptionalFromJson(object, "comment");
   table.partitioned = object.at("partitioned").get<bool>();
+  // Absent from snapshots stored before the field existed.
+  table.replica_identity = object.value("replica_identity", std::string("d"));
+  table.replica_identity_index = object.value("replica_identity_index", std::string());
   return table;
 }
 

@@ -54,6 +54,10 @@ struct Table {
   std::vector<Index> indexes;
   std::optional<std::string> comment;
   bool partitioned = false;
+  // pg_class.relreplident: "d" default, "f" full, "n" nothing, "i" the index
+  // named in replica_identity_index.
+  std::string replica_identity = "d";
+  std::string replica_identity_index;
 
   const Column* FindColumn(const std::string& name) const;
   Column* FindColumn(const std::string& name);

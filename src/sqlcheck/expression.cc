@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <initializer_list>
+#include <iterator>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -180,6 +183,51 @@ void CollectColumnRefs(const json& node, std::vector<std::pair<int, std::string>
   }
 }
 
+// The sval of a String node, or nullopt for anything else (A_Star).
+std::optional<std::string> StringValue(const json& node) {
+  auto string = node.find("String");
+  if (string == node.end() || !string->is_object()) return std::nullopt;
+  auto sval = string->find("sval");
+  if (sval == string->end() || !sval->is_string()) return std::nullopt;
+  return sval->get<std::string>();
+}
+
+// Like CollectColumnRefs, but only the references that belong to `table`:
+// unqualified ones and those whose qualifier (the field before the column
+// name) is `table`.
+void CollectColumnRefsOf(const json& node, const std::string& table,
+                         std::vector<std::pair<int, std::string>>& found) {
+  if (node.is_array()) {
+    for (const json& child : node) CollectColumnRefsOf(child, table, found);
+    return;
+  }
+  if (!node.is_object()) return;
+  for (const auto& [key, value] : node.items()) {
+    if (key != "ColumnRef" || !value.is_object()) {
+      CollectColumnRefsOf(value, table, found);
+      continue;
+    }
+    auto fields = value.find("fields");
+    if (fields == value.end() || !fields->is_array() || fields->empty()) continue;
+    std::optional<std::string> name = StringValue(fields->back());
+    if (!name) continue;  // "*" or "t.*"
+    if (fields->size() >= 2 && StringValue((*fields)[fields->size() - 2]) != table) continue;
+    found.emplace_back(IntField(value, "location", 0), *name);
+  }
+}
+
+// Names in text order, each once.
+std::vector<std::string> InTextOrder(std::vector<std::pair<int, std::string>> found) {
+  std::stable_sort(found.begin(), found.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<std::string> columns;
+  std::set<std::string> seen;
+  for (auto& [location, name] : found) {
+    if (seen.insert(name).second) columns.push_back(std::move(name));
+  }
+  return columns;
+}
+
 std::string Describe(unsigned char c) {
   if (c == '"') return "a double quote (\")";
   if (c == ';') return "a semicolon (;)";
@@ -243,6 +291,27 @@ Result<std::vector<std::string>> ReferencedColumns(const std::string& expression
   return columns;
 }
 
+Result<std::vector<std::string>> ReferencedColumns(const std::string& expression,
+                                                   const std::string& table) {
+  Parsed parsed = Parse(Wrap(expression));
+  if (!EmbeddingIsSingleExpression(parsed)) {
+    return InvalidInput("`" + expression + "` is not a single SQL expression" +
+                        (parsed.ok() ? "" : ": " + parsed.error));
+  }
+  std::vector<std::pair<int, std::string>> found;
+  CollectColumnRefsOf(parsed.tree, table, found);
+  return InTextOrder(std::move(found));
+}
+
+Result<json> ParseToJson(const std::string& sql) {
+  Parsed parsed = Parse(sql);
+  if (!parsed.ok()) {
+    std::string where = parsed.cursor > 0 ? " at position " + std::to_string(parsed.cursor) : "";
+    return InvalidInput("the SQL does not parse: " + parsed.error + where);
+  }
+  return std::move(parsed.tree);
+}
+
 Result<int> ValidateStatements(const std::string& sql, const std::string& what) {
   Parsed parsed = Parse(sql);
   if (!parsed.ok()) {
@@ -300,6 +369,211 @@ Status ValidateIdentifier(const std::string& name, const std::string& what) {
                         "semicolons or control characters");
   }
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Fragments embedded into generated DDL, and statement splitting.
+
+namespace {
+
+// The node of the only statement of `tree` when it is a `kind`, else nullptr.
+const json* OnlyStatementOfKind(const json& tree, const char* kind) {
+  const json& stmts = Statements(tree);
+  if (stmts.size() != 1 || !stmts[0].is_object()) return nullptr;
+  auto stmt = stmts[0].find("stmt");
+  if (stmt == stmts[0].end() || !stmt->is_object()) return nullptr;
+  auto node = stmt->find(kind);
+  return node != stmt->end() && node->is_object() ? &*node : nullptr;
+}
+
+bool HasOnlyKeys(const json& node, std::initializer_list<std::string_view> allowed) {
+  for (const auto& item : node.items()) {
+    if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) return false;
+  }
+  return true;
+}
+
+bool IsNonEmptyArray(const json& node, const char* key) {
+  auto it = node.find(key);
+  return it != node.end() && it->is_array() && !it->empty();
+}
+
+// Parses prefix + fragment + suffix and asks `shape_ok` whether the tree is
+// exactly the statement the fragment is meant to complete.
+Status CheckFragment(const std::string& fragment, const std::string& what, const std::string& noun,
+                     const std::string& example, const std::string& prefix,
+                     const std::string& suffix, bool (*shape_ok)(const json& tree)) {
+  auto reject = [&](const std::string& reason) {
+    return InvalidInput(what + ": `" + fragment + "` is not " + noun + ": " + reason + "; write " +
+                        example);
+  };
+  if (IsBlank(fragment)) return reject("it is empty");
+  // Embedded raw into DDL: a comment could hide what follows it.
+  for (const char* token : {"--", "/*"}) {
+    if (fragment.find(token) != std::string::npos) {
+      return reject(std::string("it contains a comment (`") + token + "`)");
+    }
+  }
+  Parsed parsed = Parse(prefix + fragment + suffix);
+  if (!parsed.ok()) return reject(ParserReason(parsed, prefix.size(), fragment.size()));
+  if (!shape_ok(parsed.tree)) return reject("it has text beyond the list");
+  return Status::Ok();
+}
+
+bool IsIndexOptionList(const json& tree) {
+  const json* index = OnlyStatementOfKind(tree, "IndexStmt");
+  return index != nullptr &&
+         HasOnlyKeys(*index, {"idxname", "relation", "accessMethod", "indexParams", "options"}) &&
+         IsNonEmptyArray(*index, "options");
+}
+
+bool IsSequenceOptionList(const json& tree) {
+  const json* sequence = OnlyStatementOfKind(tree, "CreateSeqStmt");
+  return sequence != nullptr && HasOnlyKeys(*sequence, {"sequence", "options"}) &&
+         IsNonEmptyArray(*sequence, "options");
+}
+
+bool IsLoneExcludeConstraint(const json& tree) {
+  const json* create = OnlyStatementOfKind(tree, "CreateStmt");
+  if (create == nullptr || !HasOnlyKeys(*create, {"relation", "tableElts", "oncommit"})) {
+    return false;
+  }
+  const json& elements = create->value("tableElts", json::array());
+  if (!elements.is_array() || elements.size() != 1 || !elements[0].is_object()) return false;
+  auto constraint = elements[0].find("Constraint");
+  return constraint != elements[0].end() && constraint->is_object() &&
+         HasOnlyKeys(*constraint, {"contype", "location", "exclusions", "access_method"}) &&
+         constraint->value("contype", "") == "CONSTR_EXCLUSION";
+}
+
+// A DefElem of a statement's option list is on when it has no argument or a
+// true one ("REINDEX (CONCURRENTLY)", "(CONCURRENTLY true)").
+bool OptionIsOn(const json& options, std::string_view name) {
+  if (!options.is_array()) return false;
+  for (const json& item : options) {
+    auto def = item.find("DefElem");
+    if (def == item.end() || !def->is_object() || def->value("defname", "") != name) continue;
+    auto arg = def->find("arg");
+    if (arg == def->end() || !arg->is_object()) return true;
+    if (arg->contains("Integer")) return (*arg)["Integer"].value("ival", 0) != 0;
+    std::string value = arg->contains("String") ? (*arg)["String"].value("sval", "") : "";
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return value != "false" && value != "off" && value != "no" && value != "0";
+  }
+  return false;
+}
+
+bool DetachesConcurrently(const json& alter) {
+  for (const json& cmd : alter.value("cmds", json::array())) {
+    auto at = cmd.find("AlterTableCmd");
+    if (at == cmd.end() || !at->is_object()) continue;
+    if (at->value("subtype", "") != "AT_DetachPartition") continue;
+    auto def = at->find("def");
+    if (def != at->end() && def->is_object() && def->contains("PartitionCmd") &&
+        (*def)["PartitionCmd"].value("concurrent", false)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Statements PostgreSQL runs only outside a transaction block whatever their options.
+bool AlwaysOutsideTransaction(std::string_view kind) {
+  static constexpr std::string_view kKinds[] = {"CreatedbStmt",        "DropdbStmt",
+                                                "AlterSystemStmt",     "CreateTableSpaceStmt",
+                                                "DropTableSpaceStmt",  "CreateSubscriptionStmt",
+                                                "DropSubscriptionStmt"};
+  return std::find(std::begin(kKinds), std::end(kKinds), kind) != std::end(kKinds);
+}
+
+void Classify(const json& stmt, Statement& out) {
+  if (!stmt.is_object() || stmt.empty() || !stmt.begin().value().is_object()) return;
+  const std::string kind = stmt.begin().key();
+  const json& node = stmt.begin().value();
+  bool concurrent = false;
+  if (kind == "IndexStmt" || kind == "DropStmt") {
+    concurrent = node.value("concurrent", false);
+  } else if (kind == "ReindexStmt") {
+    concurrent = OptionIsOn(node.value("params", json::array()), "concurrently");
+    std::string object = node.value("kind", "");
+    out.outside_transaction = object == "REINDEX_OBJECT_SCHEMA" ||
+                              object == "REINDEX_OBJECT_SYSTEM" ||
+                              object == "REINDEX_OBJECT_DATABASE";
+  } else if (kind == "VacuumStmt") {
+    // VACUUM and ANALYZE both take SHARE UPDATE EXCLUSIVE; only VACUUM refuses a transaction.
+    out.share_update_exclusive = true;
+    out.outside_transaction = node.value("is_vacuumcmd", false);
+  } else if (kind == "AlterTableStmt") {
+    concurrent = DetachesConcurrently(node);
+  } else if (kind == "ClusterStmt") {
+    out.outside_transaction = !node.contains("relation");
+  } else if (kind == "TransactionStmt") {
+    out.transaction_control = true;
+  }
+  out.outside_transaction = out.outside_transaction || concurrent || AlwaysOutsideTransaction(kind);
+  out.share_update_exclusive = out.share_update_exclusive || concurrent;
+  if (kind == "IndexStmt" && concurrent && !node.value("if_not_exists", false)) {
+    out.index_name = node.value("idxname", "");
+    out.index_schema = node.value("relation", json::object()).value("schemaname", "");
+  }
+}
+
+// `text` without surrounding whitespace and leading comments (a comment
+// after the previous statement's `;` belongs to that line, not to this statement).
+std::string TrimStatement(const std::string& text) {
+  size_t begin = 0, end = text.size();
+  while (begin < end) {
+    if (std::isspace(static_cast<unsigned char>(text[begin])) != 0) {
+      ++begin;
+    } else if (text.compare(begin, 2, "--") == 0) {
+      size_t newline = text.find('\n', begin);
+      begin = newline == std::string::npos ? end : newline + 1;
+    } else if (text.compare(begin, 2, "/*") == 0) {
+      size_t close = text.find("*/", begin + 2);
+      begin = close == std::string::npos ? end : close + 2;
+    } else {
+      break;
+    }
+  }
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1])) != 0) --end;
+  return text.substr(begin, end - begin);
+}
+
+}  // namespace
+
+Status ValidateOptionList(const std::string& options, const std::string& what) {
+  return CheckFragment(options, what, "a list of parameters",
+                       "`name = value` pairs separated by commas, e.g. `fillfactor = 70`",
+                       "CREATE INDEX i ON t (c) WITH (", "\n)", IsIndexOptionList);
+}
+
+Status ValidateSequenceOptions(const std::string& options, const std::string& what) {
+  return CheckFragment(options, what, "a list of sequence options",
+                       "sequence options such as `START WITH 10 INCREMENT BY 5`",
+                       "CREATE SEQUENCE s ", "\n", IsSequenceOptionList);
+}
+
+Status ValidateExcludeElements(const std::string& elements, const std::string& what) {
+  return CheckFragment(elements, what, "a list of exclusion elements",
+                       "elements such as `room WITH =, during WITH &&`",
+                       "CREATE TABLE t (EXCLUDE (", "\n))", IsLoneExcludeConstraint);
+}
+
+Result<std::vector<Statement>> SplitStatements(const std::string& sql, const std::string& what) {
+  ZS_RETURN_IF_ERROR(ValidateStatements(sql, what).status());
+  Parsed parsed = Parse(sql);
+  std::vector<Statement> statements;
+  for (const json& raw : Statements(parsed.tree)) {
+    size_t begin = static_cast<size_t>(std::max(IntField(raw, "stmt_location", 0), 0));
+    size_t length = static_cast<size_t>(std::max(IntField(raw, "stmt_len", 0), 0));
+    if (begin > sql.size()) return Internal(what + ": libpg_query reported a bad statement offset");
+    Statement statement;
+    statement.text = TrimStatement(length == 0 ? sql.substr(begin) : sql.substr(begin, length));
+    Classify(raw.value("stmt", json::object()), statement);
+    statements.push_back(std::move(statement));
+  }
+  return statements;
 }
 
 }  // namespace zs::sqlcheck

@@ -24,6 +24,11 @@ const std::vector<GoodExpression> kGoodExpressions = {
     {"SELECT CASE WHEN name IS NULL THEN 'x' ELSE name END",
      "(SELECT CASE WHEN name IS NULL THEN 'x' ELSE name END\n)"},
     {"SELECT upper(name);", "(SELECT upper(name)\n)"},
+    // pgroll's example 21: a SELECT whose value reads another table.
+    {"SELECT CASE WHEN EXISTS (SELECT 1 FROM users WHERE users.id = user_id) THEN user_id ELSE "
+     "NULL END",
+     "(SELECT CASE WHEN EXISTS (SELECT 1 FROM users WHERE users.id = user_id) THEN user_id ELSE "
+     "NULL END\n)"},
     {"(SELECT max(id) FROM other)", "((SELECT max(id) FROM other)\n)"},
     {"EXISTS (SELECT 1 FROM t WHERE t.id = id)", "(EXISTS (SELECT 1 FROM t WHERE t.id = id)\n)"},
     {"price::numeric(10, 2)", "(price::numeric(10, 2)\n)"},
@@ -138,6 +143,23 @@ INSTANTIATE_TEST_SUITE_P(Table, ReferencedColumnsTest, ::testing::ValuesIn(kColu
 
 TEST(ReferencedColumnsTest, RejectsInvalidExpression) {
   EXPECT_FALSE(ReferencedColumns("x; DROP TABLE t").ok());
+}
+
+// Example 21 of pgroll: `users.id` is a column of the subquery's table, not of posts.
+TEST(ReferencedColumnsOfTableTest, SkipsNamesQualifiedByAnotherRelation) {
+  auto result = ReferencedColumns(
+      "SELECT CASE WHEN EXISTS (SELECT 1 FROM users WHERE users.id = user_id) THEN user_id ELSE "
+      "NULL END",
+      "posts");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(*result, (std::vector<std::string>{"user_id"}));
+}
+
+TEST(ReferencedColumnsOfTableTest, BindsUnqualifiedAndOwnTableNames) {
+  auto result = ReferencedColumns("posts.title || u.name || body || public.posts.id", "posts");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(*result, (std::vector<std::string>{"title", "body", "id"}));
+  EXPECT_FALSE(ReferencedColumns("x; DROP TABLE t", "t").ok());
 }
 
 TEST(ValidateStatementsTest, CountsStatements) {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "pg/quote.h"
 
 namespace zs::state {
@@ -24,6 +26,10 @@ CREATE TABLE IF NOT EXISTS zeroshift.migrations (
   snapshots jsonb,
   PRIMARY KEY (schema, name)
 );
+ALTER TABLE zeroshift.migrations
+  ADD COLUMN IF NOT EXISTS live_schema jsonb,
+  ADD COLUMN IF NOT EXISTS baseline boolean NOT NULL DEFAULT false,
+  ADD COLUMN IF NOT EXISTS parts jsonb;
 CREATE UNIQUE INDEX IF NOT EXISTS migrations_one_active ON zeroshift.migrations (schema) WHERE NOT done;
 CREATE TABLE IF NOT EXISTS zeroshift.backfill_cursors (
   schema text NOT NULL,
@@ -67,10 +73,43 @@ std::optional<long long> OptionalInt(const pg::Rows& rows, int row, int col) {
   return rows.GetInt(row, col);
 }
 
+// Columns added after the first release are read through to_jsonb(m), which
+// yields NULL for a column a not-yet-upgraded state table lacks: read-only
+// commands (validate, status, latest) never need to run Upgrade().
 constexpr const char* kSelectColumns =
     "schema, name, migration::text, parent, done, version_schema, step, "
     "coalesce(snapshots::text, ''), coalesce(resulting_schema::text, ''), created_at::text, "
-    "updated_at::text";
+    "updated_at::text, coalesce(nullif(to_jsonb(m) -> 'live_schema', 'null')::text, ''), "
+    "coalesce((to_jsonb(m) ->> 'baseline')::boolean, false), "
+    "coalesce(nullif(to_jsonb(m) -> 'parts', 'null')::text, '')";
+
+std::vector<MigrationPart> PartsFromJson(const std::string& text) {
+  std::vector<MigrationPart> parts;
+  if (text.empty()) return parts;
+  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_array()) return parts;
+  for (const auto& item : json) {
+    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) continue;
+    parts.push_back({.name = item["name"].get<std::string>(),
+                     .migration_json = item.value("migration", nlohmann::json::object()).dump()});
+  }
+  return parts;
+}
+
+std::optional<std::string> PartsToJson(const std::vector<MigrationPart>& parts) {
+  if (parts.empty()) return std::nullopt;
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& part : parts) {
+    array.push_back({{"name", part.name},
+                     {"migration", nlohmann::json::parse(part.migration_json, nullptr, false)}});
+  }
+  return array.dump();
+}
+
+std::optional<std::string> NullIfEmpty(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  return text;
+}
 
 MigrationRecord RecordFromRow(const pg::Rows& rows, int row) {
   MigrationRecord r;
@@ -85,6 +124,9 @@ MigrationRecord RecordFromRow(const pg::Rows& rows, int row) {
   r.resulting_schema_json = rows.Get(row, 8);
   r.created_at = rows.Get(row, 9);
   r.updated_at = rows.Get(row, 10);
+  r.live_schema_json = rows.Get(row, 11);
+  r.baseline = rows.GetBool(row, 12);
+  r.parts = PartsFromJson(rows.Get(row, 13));
   return r;
 }
 
@@ -109,8 +151,13 @@ Status StateStore::RequireInitialized() {
 }
 
 Status StateStore::Upgrade() {
-  ZS_ASSIGN_OR_RETURN(pg::Rows rows,
-                      conn_.Exec("SELECT to_regclass('zeroshift.backfill_control') IS NOT NULL"));
+  // `parts` is the newest column (migrate --single-version).
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn_.Exec("SELECT to_regclass('zeroshift.backfill_control') IS NOT NULL AND EXISTS "
+                 "(SELECT 1 FROM pg_attribute WHERE attrelid = "
+                 "to_regclass('zeroshift.migrations') AND attname = 'parts' AND NOT "
+                 "attisdropped)"));
   if (rows.GetBool(0, 0)) return Status::Ok();
   return Init();
 }
@@ -146,8 +193,8 @@ Status StateStore::AcquireSchemaLock(const std::string& schema) {
 Result<std::optional<MigrationRecord>> StateStore::QueryOne(const std::string& where_sql,
                                                             const std::string& schema) {
   ZS_ASSIGN_OR_RETURN(pg::Rows rows,
-                      conn_.ExecParams(fmt::format("SELECT {} FROM zeroshift.migrations WHERE "
-                                                   "schema = $1 AND {} LIMIT 1",
+                      conn_.ExecParams(fmt::format("SELECT {} FROM zeroshift.migrations m "
+                                                   "WHERE schema = $1 AND {} LIMIT 1",
                                                    kSelectColumns, where_sql),
                                        {schema}));
   if (rows.empty()) return std::optional<MigrationRecord>();
@@ -165,7 +212,7 @@ Result<std::optional<MigrationRecord>> StateStore::LatestDone(const std::string&
 Result<std::vector<MigrationRecord>> StateStore::History(const std::string& schema) {
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn_.ExecParams(fmt::format("SELECT {} FROM zeroshift.migrations WHERE schema = $1 "
+      conn_.ExecParams(fmt::format("SELECT {} FROM zeroshift.migrations m WHERE schema = $1 "
                                    "ORDER BY created_at, name",
                                    kSelectColumns),
                        {schema}));
@@ -177,9 +224,20 @@ Result<std::vector<MigrationRecord>> StateStore::History(const std::string& sche
 Status StateStore::Insert(const MigrationRecord& r) {
   return conn_.RunParams(
       "INSERT INTO zeroshift.migrations (schema, name, migration, parent, version_schema, step, "
-      "snapshots) VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb)",
+      "snapshots, done, resulting_schema, live_schema, baseline, parts) VALUES ($1, $2, "
+      "$3::jsonb, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $12::jsonb)",
       {r.schema, r.name, r.migration_json, r.parent, r.version_schema, r.step,
-       r.snapshots_json.empty() ? std::nullopt : std::optional(r.snapshots_json)});
+       NullIfEmpty(r.snapshots_json), r.done ? "true" : "false",
+       NullIfEmpty(r.resulting_schema_json), NullIfEmpty(r.live_schema_json),
+       r.baseline ? "true" : "false", PartsToJson(r.parts)});
+}
+
+Status StateStore::SetLiveSchema(const std::string& schema, const std::string& name,
+                                 const std::string& live_schema_json) {
+  return conn_.RunParams(
+      "UPDATE zeroshift.migrations SET live_schema = $3::jsonb, updated_at = now() "
+      "WHERE schema = $1 AND name = $2",
+      {schema, name, live_schema_json});
 }
 
 std::string StateStore::SetStepSql(const std::string& schema, const std::string& name,

@@ -20,6 +20,13 @@ inline constexpr const char* kStepCompleting = "completing";
 inline constexpr const char* kStepRollingBack = "rolling_back";
 inline constexpr const char* kStepDone = "done";
 
+// One migration file of a record that started several migrations as one
+// version (`zeroshift migrate --single-version`): its name and content.
+struct MigrationPart {
+  std::string name;
+  std::string migration_json;
+};
+
 struct MigrationRecord {
   std::string schema;
   std::string name;
@@ -30,6 +37,17 @@ struct MigrationRecord {
   std::string step;
   std::string snapshots_json;  // schema snapshots: before each operation, then after the last
   std::string resulting_schema_json;
+  // The catalog (schema::ReadSchema) as zeroshift left it after this
+  // migration's latest step (start, complete, or baseline): what `zeroshift
+  // drift` compares the live schema with. "" when not recorded.
+  std::string live_schema_json;
+  // A baseline records the schema as it was; it has no operations and no
+  // version schema, and the history before it no longer counts.
+  bool baseline = false;
+  // Several migrations started as one version: the row carries their
+  // combined operations under the last one's name; `parts` keeps each file.
+  // Empty for a row that is one migration.
+  std::vector<MigrationPart> parts;
   std::string created_at;
   std::string updated_at;
 };
@@ -85,7 +103,10 @@ class StateStore {
   Result<std::optional<MigrationRecord>> LatestDone(const std::string& schema);
   Result<std::vector<MigrationRecord>> History(const std::string& schema);
 
+  // Inserts every field of `record` except the timestamps.
   Status Insert(const MigrationRecord& record);
+  Status SetLiveSchema(const std::string& schema, const std::string& name,
+                       const std::string& live_schema_json);
   // SQL that sets the step; run alone or in the same transaction as DDL.
   std::string SetStepSql(const std::string& schema, const std::string& name,
                          const std::string& step) const;

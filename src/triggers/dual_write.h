@@ -31,6 +31,9 @@ struct TriggerSpec {
   std::vector<std::pair<std::string, std::string>> variables;
   std::string target_column;  // physical column assigned from the expression
   std::string expression;     // validated and parenthesised (sqlcheck::ValidateExpression)
+  // Said before start runs: a `down` naming a column its version lacks is
+  // accepted, as pgroll does, and fails only the writes through that version.
+  std::vector<std::string> warnings;
 };
 
 // "_zs_<table>_<NN>_<column>_<up|down>", shortened with a hash when longer than
