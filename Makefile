@@ -42,21 +42,23 @@ asan:
 clean:
 	rm -rf $(BUILD) build-asan
 
-# Fuzzes `zeroshift lint` (fuzz/lint_fuzz.cc) with libFuzzer, ASan and UBSan for
-# FUZZ_SECONDS (60 by default) and prints how many inputs ran; a crash is saved
-# as $(FUZZ_BUILD)/crash-* with the input that caused it. Needs clang.
+# The libFuzzer targets of fuzz/ (lint_fuzz: `zeroshift lint` and convert;
+# migration_fuzz: the migration file reader; expression_fuzz: the checks of
+# user SQL), built with clang, ASan and UBSan in $(FUZZ_BUILD) and run for
+# FUZZ_SECONDS each (60 by default) by scripts/fuzz.sh, which prints one
+# "fuzz: <target> <N> runs, <M> s, no crash" line per target and fails if any
+# crashed; a crash is saved as $(FUZZ_BUILD)/<target>-crash-* with the input
+# that caused it. `make fuzz-lint` runs the linter's alone.
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD ?= build-fuzz
-.PHONY: fuzz-lint lint-vs-squawk
-fuzz-lint:
-	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DZS_FUZZ=ON -DZS_ASAN=ON \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target lint_fuzz
-	mkdir -p $(FUZZ_BUILD)/corpus
-	cd $(FUZZ_BUILD) && ./lint_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	  -timeout=10 -rss_limit_mb=4096 corpus $(CURDIR)/fuzz/corpus > fuzz.log 2>&1; status=$$?; \
-	  grep -E "^stat::|^==[0-9]+==ERROR|^SUMMARY" fuzz.log; \
-	  echo "fuzz log: $(FUZZ_BUILD)/fuzz.log"; exit $$status
+FUZZ_TARGETS = lint_fuzz migration_fuzz expression_fuzz
+FUZZ_RUN = FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) bash scripts/fuzz.sh
+.PHONY: fuzz fuzz-lint lint-vs-squawk
+fuzz: setup
+	$(FUZZ_RUN) $(FUZZ_TARGETS)
+
+fuzz-lint: setup
+	$(FUZZ_RUN) lint_fuzz
 
 # zeroshift lint vs squawk (npm squawk-cli) on the same files and a 10 000-statement
 # file; results in bench/results/lint_vs_squawk.md.

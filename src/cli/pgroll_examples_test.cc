@@ -8,16 +8,16 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iostream>
 #include <filesystem>
+#include <iostream>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 
-#include "cli/catalog_dump_test_util.h"
 #include "history/migration_dir.h"
 #include "migration/parser.h"
+#include "testing/catalog_dump.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"
 
@@ -72,10 +72,11 @@ std::string DumpDiff(const std::string& before, const std::string& after) {
 bool RollbackCannotUndo(const std::string& file) {
   auto m = migration::LoadMigrationFile(file);
   if (!m.ok()) return false;
-  return std::any_of(m->operations.begin(), m->operations.end(), [](const migration::Operation& op) {
-    const auto* sql = std::get_if<migration::OpRawSql>(&op.body);
-    return sql != nullptr && sql->down.empty() && !sql->on_complete;
-  });
+  return std::any_of(m->operations.begin(), m->operations.end(),
+                     [](const migration::Operation& op) {
+                       const auto* sql = std::get_if<migration::OpRawSql>(&op.body);
+                       return sql != nullptr && sql->down.empty() && !sql->on_complete;
+                     });
 }
 
 class PgrollExamples : public ::testing::Test {
@@ -185,7 +186,8 @@ TEST_F(PgrollExamples, FirstExamplesAsOneVersion) {
   fs::path dir = fs::temp_directory_path() / fmt::format("zs_examples_{}", getpid());
   fs::remove_all(dir);
   fs::create_directories(dir);
-  for (size_t i = 0; i < 34; ++i) fs::copy_file((*files)[i], dir / fs::path((*files)[i]).filename());
+  for (size_t i = 0; i < 34; ++i)
+    fs::copy_file((*files)[i], dir / fs::path((*files)[i]).filename());
   std::string last = fs::path((*files)[33]).stem().string();
 
   std::string before = Dump();

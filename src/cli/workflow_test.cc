@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/catalog_dump_test_util.h"
 #include "migration/parser.h"
+#include "testing/catalog_dump.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"
 
@@ -191,8 +191,7 @@ TEST_F(WorkflowCli, MigrateBadInputNamesTheFileAndTouchesNothing) {
   Write(".ledger", "01_products.yaml\n02_gone.yaml\n");
   ProcessRun ledger = Zs({"migrate", dir_.string()});
   EXPECT_EQ(ledger.exit_code, 1);
-  EXPECT_NE(ledger.err.find((dir_ / ".ledger").string() + ":2:"), std::string::npos)
-      << ledger.err;
+  EXPECT_NE(ledger.err.find((dir_ / ".ledger").string() + ":2:"), std::string::npos) << ledger.err;
   EXPECT_NE(ledger.err.find("02_gone.yaml"), std::string::npos) << ledger.err;
 
   ProcessRun nodir = Zs({"migrate", (root_ / "nope").string()});
@@ -201,8 +200,9 @@ TEST_F(WorkflowCli, MigrateBadInputNamesTheFileAndTouchesNothing) {
 
   // A migration that fails validation against the schema: nothing of it runs.
   fs::remove(dir_ / ".ledger");
-  Write("02_price.yaml", "operations:\n  - add_column:\n      table: nosuch\n      column: {name: "
-                        "x, type: text, nullable: true}\n");
+  Write("02_price.yaml",
+        "operations:\n  - add_column:\n      table: nosuch\n      column: {name: "
+        "x, type: text, nullable: true}\n");
   fs::remove(dir_ / "01_products.yaml");
   ProcessRun invalid = Zs({"migrate", dir_.string()});
   EXPECT_EQ(invalid.exit_code, 1);
@@ -302,10 +302,10 @@ TEST_F(WorkflowCli, ValidateChangesNothing) {
 
   ProcessRun ok = Zs({"validate", (dir_ / "03_ok.yaml").string()});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
-  EXPECT_EQ(ok.out.rfind("ok: " + (dir_ / "03_ok.yaml").string() +
-                             ": migration \"03_ok\", 2 operations\n",
-                         0),
-            0u)
+  EXPECT_EQ(
+      ok.out.rfind(
+          "ok: " + (dir_ / "03_ok.yaml").string() + ": migration \"03_ok\", 2 operations\n", 0),
+      0u)
       << ok.out;
   EXPECT_NE(ok.out.find("version schema: public_03_ok"), std::string::npos) << ok.out;
   EXPECT_NE(ok.out.find("backfill: products"), std::string::npos) << ok.out;
@@ -315,27 +315,31 @@ TEST_F(WorkflowCli, ValidateChangesNothing) {
   EXPECT_NE(missing_column.err.find("02_price.yaml:2:"), std::string::npos) << missing_column.err;
   EXPECT_NE(missing_column.err.find("title"), std::string::npos) << missing_column.err;
 
-  Write("04_type.yaml", "operations:\n  - add_column:\n      table: products\n      column: "
-                        "{name: x, type: no_such_type, nullable: true}\n");
+  Write("04_type.yaml",
+        "operations:\n  - add_column:\n      table: products\n      column: "
+        "{name: x, type: no_such_type, nullable: true}\n");
   ProcessRun bad_type = Zs({"validate", (dir_ / "04_type.yaml").string()});
   EXPECT_EQ(bad_type.exit_code, 1);
   EXPECT_NE(bad_type.err.find("no_such_type"), std::string::npos) << bad_type.err;
 
-  Write("05_exists.yaml", "operations:\n  - add_column:\n      table: products\n      column: "
-                          "{name: name, type: text, nullable: true}\n");
+  Write("05_exists.yaml",
+        "operations:\n  - add_column:\n      table: products\n      column: "
+        "{name: name, type: text, nullable: true}\n");
   ProcessRun exists = Zs({"validate", (dir_ / "05_exists.yaml").string()});
   EXPECT_EQ(exists.exit_code, 1) << "an invalid migration exits 1, not 3";
   EXPECT_NE(exists.err.find("already exists"), std::string::npos) << exists.err;
 
-  Write("06_expr.yaml", "operations:\n  - add_column:\n      table: products\n      up: "
-                        "nosuchcol + 1\n      column: {name: y, type: integer, nullable: true}\n");
+  Write("06_expr.yaml",
+        "operations:\n  - add_column:\n      table: products\n      up: "
+        "nosuchcol + 1\n      column: {name: y, type: integer, nullable: true}\n");
   ProcessRun expr = Zs({"validate", (dir_ / "06_expr.yaml").string()});
   EXPECT_EQ(expr.exit_code, 1);
   EXPECT_NE(expr.err.find("nosuchcol"), std::string::npos) << expr.err;
 
-  Write("07_syntax.yaml", "operations:\n  - add_column:\n      table: products\n      up: "
-                          "\"1; DROP TABLE products\"\n      column: {name: z, type: integer, "
-                          "nullable: true}\n");
+  Write("07_syntax.yaml",
+        "operations:\n  - add_column:\n      table: products\n      up: "
+        "\"1; DROP TABLE products\"\n      column: {name: z, type: integer, "
+        "nullable: true}\n");
   ProcessRun injection = Zs({"validate", (dir_ / "07_syntax.yaml").string()});
   EXPECT_EQ(injection.exit_code, 1);
 
@@ -409,8 +413,7 @@ TEST_F(WorkflowCli, LatestFromTheDatabaseAndFromADirectory) {
   EXPECT_EQ(Zs({"latest", "schema", "--local", dir_.string()}).out, "public_v2\n");
   EXPECT_EQ(Zs({"latest", "--local", dir_.string()}).out, "public_v2\n");
   EXPECT_EQ(Zs({"latest", "migration", "--local", dir_.string()}).out, "02_price\n");
-  EXPECT_EQ(Zs({"--schema", "app", "latest", "schema", "--local", dir_.string()}).out,
-            "app_v2\n");
+  EXPECT_EQ(Zs({"--schema", "app", "latest", "schema", "--local", dir_.string()}).out, "app_v2\n");
   ASSERT_EQ(Zs({"migrate", dir_.string()}).exit_code, 0);
   EXPECT_EQ(Zs({"latest", "schema"}).out, "public_v2\n");
   EXPECT_EQ(Zs({"latest", "migration"}).out, "02_price\n");
@@ -564,8 +567,9 @@ TEST_F(WorkflowCli, DriftReportsExactlyTheOutOfBandChange) {
   EXPECT_EQ(parsed["differences"][0]["field"], "default");
   EXPECT_EQ(parsed["differences"][1]["change"], "added");
 
-  MustRun(conn, "ALTER TABLE products DROP COLUMN note; CREATE INDEX products_price ON products "
-                "(price); ALTER TABLE products ALTER COLUMN price DROP DEFAULT");
+  MustRun(conn,
+          "ALTER TABLE products DROP COLUMN note; CREATE INDEX products_price ON products "
+          "(price); ALTER TABLE products ALTER COLUMN price DROP DEFAULT");
   ProcessRun index = Zs({"drift"});
   EXPECT_EQ(index.exit_code, 1);
   EXPECT_NE(index.out.find("1 difference\n  index products.products_price: added outside the "

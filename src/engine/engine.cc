@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/fault_injection.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
 #include "versions/version_schema.h"
@@ -152,6 +153,7 @@ Status Engine::RunAction(const ops::Action& action, const std::string& same_tran
   Status status = runner_->Run(action.sql, {.concurrently = !action.transactional,
                                             .same_transaction_sql = same_transaction_sql,
                                             .before_retry_sql = action.before_retry_sql});
+  if (status.ok()) FaultPoint(command_);
   return status.WithContext(action.id);
 }
 
@@ -165,6 +167,23 @@ Status Engine::RunActions(const std::vector<ops::Action>& actions,
   return Status::Ok();
 }
 
+Status Engine::RunRecordedActions(const state::MigrationRecord& record,
+                                  const std::vector<ops::Action>& actions,
+                                  const std::string& last_extra_sql) {
+  // Each action commits with the count of actions done, so a re-run after a
+  // crash starts at the first action that had not committed.
+  for (size_t i = static_cast<size_t>(record.actions_done); i < actions.size(); ++i) {
+    std::string bookkeeping =
+        state_->ActionsDoneSql(record.schema, record.name, static_cast<int>(i + 1));
+    if (i + 1 == actions.size()) bookkeeping += "\n" + last_extra_sql;
+    ZS_RETURN_IF_ERROR(RunAction(actions[i], bookkeeping));
+  }
+  if (static_cast<size_t>(record.actions_done) >= actions.size() && !last_extra_sql.empty()) {
+    return conn_->Run(last_extra_sql);
+  }
+  return Status::Ok();
+}
+
 Result<Plan> Engine::ValidateMigration(const migration::Migration& migration) {
   ZS_RETURN_IF_ERROR(conn_->Run("BEGIN TRANSACTION READ ONLY"));
   Result<Plan> plan = PlanMigration(migration);
@@ -174,9 +193,7 @@ Result<Plan> Engine::ValidateMigration(const migration::Migration& migration) {
   return plan;
 }
 
-Status Engine::Start(const migration::Migration& migration) {
-  return StartRecorded(migration, {});
-}
+Status Engine::Start(const migration::Migration& migration) { return StartRecorded(migration, {}); }
 
 Status Engine::StartSingleVersion(const std::vector<migration::Migration>& migrations) {
   if (migrations.empty()) return InvalidInput("no migrations to start");
@@ -188,8 +205,7 @@ Status Engine::StartSingleVersion(const std::vector<migration::Migration>& migra
   combined.source_file = migrations.back().source_file;
   std::vector<state::MigrationPart> parts;
   for (const auto& m : migrations) {
-    combined.operations.insert(combined.operations.end(), m.operations.begin(),
-                               m.operations.end());
+    combined.operations.insert(combined.operations.end(), m.operations.begin(), m.operations.end());
     parts.push_back({.name = m.name, .migration_json = migration::ToJson(m)});
   }
   combined.raw_json = migration::ToJson(combined);
@@ -203,6 +219,7 @@ Status Engine::RecordLiveSchema(const std::string& name) {
 
 Status Engine::StartRecorded(const migration::Migration& migration,
                              std::vector<state::MigrationPart> parts) {
+  command_ = "start";
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (active) {
@@ -213,6 +230,15 @@ Status Engine::StartRecorded(const migration::Migration& migration,
                           BuildPlan(loaded->input, loaded->operations, loaded->snapshots.front()));
       plan.snapshots = loaded->snapshots;
       return RunBackfill(*active, plan);
+    }
+    if (active->name == migration.name && active->step == state::kStepStarting) {
+      // Expand stopped part-way (a crash, a lost connection): its state row
+      // knows what ran, so undo that and start from the beginning.
+      Log(fmt::format("start of \"{}\" stopped part-way before; undoing it to start again",
+                      migration.name));
+      ZS_RETURN_IF_ERROR(Rollback());
+      command_ = "start";
+      return StartRecorded(migration, std::move(parts));
     }
     return Conflict(fmt::format(
         "migration \"{}\" is active in schema \"{}\" (step {}); run `zeroshift complete` or "
@@ -264,8 +290,8 @@ Status Engine::StartRecorded(const migration::Migration& migration,
     op.Apply(after);
     ran.push_back(std::move(after));
     if (ran.size() > dry.snapshots.size()) {
-      ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name,
-                                              SnapshotsToJson(ran).dump()));
+      ZS_RETURN_IF_ERROR(
+          state_->SetSnapshots(options_.schema, migration.name, SnapshotsToJson(ran).dump()));
     }
     ZS_RETURN_IF_ERROR(RunActions(actions, ""));
     if (!op.ChangesSchemaOpaquely()) return std::optional<schema::Schema>();
@@ -297,7 +323,14 @@ Status Engine::StartRecorded(const migration::Migration& migration,
 
 Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& plan) {
   EnterPhase("backfill");
-  backfill::Backfiller backfiller(*conn_, *state_, options_.schema, record.name, options_.backfill);
+  backfill::Options backfill_options = options_.backfill;
+  // A progress event follows each committed batch: a crash point.
+  backfill_options.on_event = [this,
+                               forward = options_.backfill.on_event](const backfill::Event& event) {
+    if (forward) forward(event);
+    if (event.kind == backfill::EventKind::kProgress) FaultPoint(command_);
+  };
+  backfill::Backfiller backfiller(*conn_, *state_, options_.schema, record.name, backfill_options);
   const schema::Schema& base = plan.snapshots.front();
   for (const auto& task : plan.backfill) {
     const schema::Table* table = base.FindPhysicalTable(task.table);
@@ -319,6 +352,7 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
 }
 
 Status Engine::Backfill() {
+  command_ = "backfill";
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(state::MigrationRecord active, RequireActive());
   if (active.step != state::kStepBackfilling) {
@@ -371,6 +405,7 @@ Result<std::unique_ptr<Engine::Loaded>> Engine::LoadActive(const state::Migratio
 }
 
 Status Engine::Complete() {
+  command_ = "complete";
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(state::MigrationRecord record, RequireActive());
   if (record.step != state::kStepActive && record.step != state::kStepCompleting) {
@@ -381,12 +416,18 @@ Status Engine::Complete() {
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
   EnterPhase("contract");
-  ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepCompleting));
-  Log(fmt::format("completing \"{}\"", record.name));
+  if (record.step == state::kStepCompleting) {
+    Log(fmt::format("resuming complete of \"{}\" after {} committed steps", record.name,
+                    record.actions_done));
+  } else {
+    ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepCompleting));
+    record.actions_done = 0;
+    Log(fmt::format("completing \"{}\"", record.name));
+  }
   auto actions = CompleteActions(loaded->input, loaded->operations, loaded->snapshots);
   std::string done = state_->MarkDoneSql(record.schema, record.name,
                                          schema::ToJson(loaded->snapshots.back()).dump());
-  ZS_RETURN_IF_ERROR(RunActions(actions, done));
+  ZS_RETURN_IF_ERROR(RunRecordedActions(record, actions, done));
   // After the row says done: a failure here loses only drift's reference
   // (it then falls back to resulting_schema), never the completion.
   ZS_RETURN_IF_ERROR(RecordLiveSchema(record.name));
@@ -395,6 +436,7 @@ Status Engine::Complete() {
 }
 
 Status Engine::Rollback() {
+  command_ = "rollback";
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(state::MigrationRecord record, RequireActive());
   if (record.step == state::kStepCompleting) {
@@ -404,10 +446,17 @@ Status Engine::Rollback() {
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
   EnterPhase("rollback");
-  ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepRollingBack));
-  Log(fmt::format("rolling back \"{}\"", record.name));
+  if (record.step == state::kStepRollingBack) {
+    Log(fmt::format("resuming rollback of \"{}\" after {} committed steps", record.name,
+                    record.actions_done));
+  } else {
+    ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepRollingBack));
+    record.actions_done = 0;
+    Log(fmt::format("rolling back \"{}\"", record.name));
+  }
   auto actions = RollbackActions(loaded->input, loaded->operations, loaded->snapshots);
-  ZS_RETURN_IF_ERROR(RunActions(actions, state_->DeleteSql(record.schema, record.name)));
+  ZS_RETURN_IF_ERROR(
+      RunRecordedActions(record, actions, state_->DeleteSql(record.schema, record.name)));
   Log(fmt::format("\"{}\" is rolled back", record.name));
   return Status::Ok();
 }
@@ -452,19 +501,20 @@ Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
   ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*conn_, options_.schema));
   std::string live_json = schema::ToJson(live).dump();
   migration::Migration empty{.name = name};
-  state::MigrationRecord record{.schema = options_.schema,
-                                .name = name,
-                                .migration_json = migration::ToJson(empty),
-                                .done = true,
-                                .step = state::kStepDone,
-                                .snapshots_json = nlohmann::json::array({schema::ToJson(live)}).dump(),
-                                .resulting_schema_json = live_json,
-                                .live_schema_json = live_json,
-                                .baseline = true};
+  state::MigrationRecord record{
+      .schema = options_.schema,
+      .name = name,
+      .migration_json = migration::ToJson(empty),
+      .done = true,
+      .step = state::kStepDone,
+      .snapshots_json = nlohmann::json::array({schema::ToJson(live)}).dump(),
+      .resulting_schema_json = live_json,
+      .live_schema_json = live_json,
+      .baseline = true};
   if (!history.empty()) record.parent = history.back().name;
   ZS_RETURN_IF_ERROR(state_->Insert(record));
-  Log(fmt::format("recorded baseline \"{}\" of schema \"{}\" ({} tables)", name,
-                  options_.schema, live.tables.size()));
+  Log(fmt::format("recorded baseline \"{}\" of schema \"{}\" ({} tables)", name, options_.schema,
+                  live.tables.size()));
   return record;
 }
 

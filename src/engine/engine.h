@@ -110,6 +110,11 @@ class Engine {
   Status CheckTypesExist(const migration::Migration& migration, const Operations& operations);
   Status RunActions(const std::vector<ops::Action>& actions, const std::string& last_extra_sql);
   Status RunAction(const ops::Action& action, const std::string& same_transaction_sql = "");
+  // Runs the actions of record's current step from record.actions_done on,
+  // recording each; `last_extra_sql` commits with the last.
+  Status RunRecordedActions(const state::MigrationRecord& record,
+                            const std::vector<ops::Action>& actions,
+                            const std::string& last_extra_sql);
   Status RunBackfill(const state::MigrationRecord& record, const Plan& plan);
   struct Loaded {
     migration::Migration migration;
@@ -128,6 +133,9 @@ class Engine {
   Options options_;
   std::unique_ptr<state::StateStore> state_;
   std::unique_ptr<pg::DdlRunner> runner_;
+  // The command being run ("start", "complete", "rollback", "backfill"):
+  // names the crash points of engine/fault_injection.h.
+  std::string_view command_;
 };
 
 }  // namespace zs::engine

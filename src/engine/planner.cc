@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
+#include <set>
 
 #include <map>
 
@@ -116,13 +118,17 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
   plan.snapshots.reserve(operations.size() + 1);
   plan.snapshots.push_back(std::move(base));
   bool validated_so_far = true;
+  std::vector<ops::Action> after_triggers;  // start actions that wait for the triggers
   for (size_t i = 0; i < operations.size(); ++i) {
     const ops::Operation& op = *operations[i];
     schema::Schema after = plan.snapshots[i];
     plan.snapshots.push_back(after);  // placeholder so Context can point at it
     ops::OpContext ctx = Context(input, plan.snapshots, static_cast<int>(i));
     if (validated_so_far) ZS_RETURN_IF_ERROR(op.Validate(ctx));
-    std::vector<ops::Action> actions = op.Start(ctx);
+    std::vector<ops::Action> actions;
+    for (auto& action : op.Start(ctx)) {
+      (action.after_triggers ? after_triggers : actions).push_back(std::move(action));
+    }
     std::optional<schema::Schema> reread;
     if (run) {
       ZS_ASSIGN_OR_RETURN(reread, run(op, actions));
@@ -143,6 +149,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     plan.warnings.insert(plan.warnings.end(), spec.warnings.begin(), spec.warnings.end());
   }
   plan.install = TriggerActions(specs);
+  plan.install.insert(plan.install.end(), after_triggers.begin(), after_triggers.end());
   auto views = versions::CreateVersionActions(plan.snapshots.back(), input.version_schema,
                                               input.server_version_num);
   plan.install.insert(plan.install.end(), views.begin(), views.end());
@@ -199,12 +206,49 @@ std::vector<ops::Action> CompleteActions(const PlanInput& input, const Operation
 
 std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operations& operations,
                                          const std::vector<schema::Schema>& snapshots) {
-  std::vector<ops::Action> actions{versions::DropVersionAction(input.version_schema)};
-  auto triggers = GroupByTable("drop_triggers", {}, TriggerSpecs(input, operations, snapshots));
-  actions.insert(actions.end(), triggers.begin(), triggers.end());
+  std::vector<ops::Action> undo;
   for (size_t i = std::min(operations.size(), snapshots.size() - 1); i-- > 0;) {
-    auto undo = operations[i]->Rollback(Context(input, snapshots, static_cast<int>(i)));
-    actions.insert(actions.end(), undo.begin(), undo.end());
+    auto op_undo = operations[i]->Rollback(Context(input, snapshots, static_cast<int>(i)));
+    undo.insert(undo.end(), op_undo.begin(), op_undo.end());
+  }
+  std::vector<triggers::TriggerSpec> specs = TriggerSpecs(input, operations, snapshots);
+  auto has_trigger = [&](const std::string& table) {
+    return std::any_of(specs.begin(), specs.end(),
+                       [&](const triggers::TriggerSpec& s) { return s.table == table; });
+  };
+  // A table's trigger is dropped in the same transaction as the undo of what
+  // it fed (temporary columns, NOT NULL checks on them): apart, old clients'
+  // writes in between would hit a constraint no trigger satisfies any more.
+  auto merges = [&](const ops::Action& action) {
+    return action.transactional && has_trigger(action.table);
+  };
+  std::vector<ops::Action> same_table;
+  for (const auto& action : undo) {
+    if (merges(action)) same_table.push_back(action);
+  }
+  std::vector<ops::Action> actions{versions::DropVersionAction(input.version_schema)};
+  std::set<std::string> grouped;
+  for (const auto& spec : specs) {  // tables with nothing to undo but their trigger
+    if (std::none_of(same_table.begin(), same_table.end(),
+                     [&](const ops::Action& a) { return a.table == spec.table; }) &&
+        grouped.insert(spec.table).second) {
+      auto group = GroupByTable("drop_triggers", {}, {spec});
+      actions.insert(actions.end(), group.begin(), group.end());
+    }
+  }
+  for (const auto& action : undo) {
+    if (!merges(action)) {
+      actions.push_back(action);
+    } else if (grouped.insert(action.table).second) {
+      std::vector<ops::Action> table_undo;
+      std::copy_if(same_table.begin(), same_table.end(), std::back_inserter(table_undo),
+                   [&](const ops::Action& a) { return a.table == action.table; });
+      std::vector<triggers::TriggerSpec> table_specs;
+      std::copy_if(specs.begin(), specs.end(), std::back_inserter(table_specs),
+                   [&](const triggers::TriggerSpec& s) { return s.table == action.table; });
+      auto group = GroupByTable("undo", table_undo, table_specs);
+      actions.insert(actions.end(), group.begin(), group.end());
+    }
   }
   return actions;
 }

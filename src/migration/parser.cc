@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -835,7 +836,53 @@ Result<Migration> ParseDocument(const Source& src, const YAML::Node& doc) {
   return migration;
 }
 
+// Where the latest two documents of a YAML stream started; the rest of the
+// events is not needed.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  YAML::Mark previous = YAML::Mark::null_mark();
+  YAML::Mark last = YAML::Mark::null_mark();
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    previous = last;
+    last = mark;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 (Debian 12's) reports a token that cannot start a node, such
+// as a "," where a document begins, as an empty document without consuming
+// it, so YAML::LoadAll collects empty documents until memory runs out: a
+// one-byte file took 4 GB (jbeder/yaml-cpp#1040, fixed upstream after 0.8.0).
+// A document that starts where the previous one did is that case; otherwise
+// every document moves the parser on.
+Status CheckDocumentsAdvance(const Source& src, const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.previous.is_null() || starts.previous.pos != starts.last.pos) continue;
+    const YAML::Mark& mark = starts.last;
+    size_t pos = static_cast<size_t>(mark.pos);
+    bool printable = pos < text.size() && text[pos] > ' ' && text[pos] < 0x7f;
+    return InvalidInput(fmt::format("{}:{}:{}: invalid YAML: unexpected {} where a value starts",
+                                    src.file, mark.line + 1, mark.column + 1,
+                                    printable ? fmt::format("\"{}\"", text[pos]) : "text"));
+  }
+  return Status::Ok();
+}
+
 Result<Migration> ParseText(const Source& src, const std::string& text) {
+  ZS_RETURN_IF_ERROR(CheckDocumentsAdvance(src, text));
   std::vector<YAML::Node> docs = YAML::LoadAll(text);
   if (docs.empty() || docs[0].IsNull()) {
     return InvalidInput(src.file +

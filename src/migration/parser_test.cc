@@ -454,6 +454,31 @@ TEST(ParserTest, ErrorCases) {
   }
 }
 
+// Found by fuzz/migration_fuzz.cc: yaml-cpp 0.7's LoadAll never consumes a
+// "," where a document starts and collected empty documents until it ran out
+// of memory (about 4 GB for the one-byte file, tens of seconds).
+TEST(ParserTest, CommaWhereADocumentStartsIsAnErrorNotAnEndlessLoop) {
+  struct Case {
+    std::string text;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {",", "02_split_name.yaml:1:1: invalid YAML: unexpected \",\""},
+           {"  ,\n", "02_split_name.yaml:1:3: invalid YAML: unexpected \",\""},
+           {"operations: []\n---\n,", "02_split_name.yaml:3:1: invalid YAML: unexpected \",\""},
+           {", name TEXT)\n      down: D\x86\x86operations:\n  - (set_replica_identER PRIMARY KEY, "
+            "name TEXT)\n      down: D\x86\x86\x86\x86_pkey\n",
+            "02_split_name.yaml:1:1: invalid YAML"},
+       }) {
+    SCOPED_TRACE(c.text);
+    Result<Migration> m = ParseMigration(c.text, "02_split_name.yaml");
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.status().code(), Code::kInvalidInput);
+    EXPECT_NE(m.status().message().find(c.error), std::string::npos)
+        << "got: " << m.status().message() << "\nwant substring: " << c.error;
+  }
+}
+
 class LoadMigrationFileTest : public ::testing::Test {
  protected:
   void SetUp() override {

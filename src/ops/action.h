@@ -50,6 +50,10 @@ struct Action {
   // CONCURRENTLY leaves.
   std::string before_retry_sql;
   CompletePhase phase = CompletePhase::kFinalize;  // meaningful for complete actions only
+  // Start actions only: run once the dual-write triggers exist. A NOT NULL
+  // check on a column the trigger fills would, before it, refuse every write
+  // of the old clients.
+  bool after_triggers = false;
 };
 
 // Rows to touch after the triggers exist, so that `up` fills the new columns

@@ -612,11 +612,6 @@ std::string AddColumnSql(const Layout& layout, const TempColumn& column) {
     sql += "\n" + AlterTable(layout, fmt::format("ALTER COLUMN {} SET DEFAULT {}", temp,
                                                  *column.shape.default_expr));
   }
-  if (!column.not_null_check.empty()) {
-    sql +=
-        "\n" + AlterTable(layout, fmt::format("ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
-                                              pg::QuoteIdent(column.not_null_check), temp));
-  }
   if (column.shape.comment) {
     sql += fmt::format("\nCOMMENT ON COLUMN {}.{} IS {};", layout.qualified, temp,
                        pg::QuoteLiteral(*column.shape.comment));
@@ -642,6 +637,17 @@ std::vector<Action> SwapStart(const OpContext& ctx, const SwapSpec& spec, const 
                                .sql = expand,
                                .lock = Lock::kAccessExclusive,
                                .table = table}};
+  for (const TempColumn& column : layout.columns) {
+    if (column.not_null_check.empty()) continue;
+    actions.push_back(
+        {.id = spec.id + ":not_null_check:" + column.temp,
+         .sql = AlterTable(layout, fmt::format("ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID",
+                                               pg::QuoteIdent(column.not_null_check),
+                                               pg::QuoteIdent(column.temp))),
+         .lock = Lock::kAccessExclusive,
+         .table = table,
+         .after_triggers = true});
+  }
   for (const ConstraintBuild& build : layout.constraints) {
     if (build.type != 'f') continue;
     actions.push_back({.id = spec.id + ":foreign_key:" + build.build_name,

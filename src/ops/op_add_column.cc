@@ -68,7 +68,8 @@ std::vector<Action> AddColumn::Start(const OpContext& ctx) const {
          .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID;",
                             qualified, pg::QuoteIdent(NotNullCheckName(op_.column.name)), column),
          .lock = Lock::kAccessExclusive,
-         .table = table.physical_name});
+         .table = table.physical_name,
+         .after_triggers = true});
   }
   if (op_.column.check) {
     actions.push_back(

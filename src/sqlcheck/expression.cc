@@ -40,9 +40,18 @@ struct Parsed {
 };
 
 Parsed Parse(const std::string& sql) {
+  Parsed parsed;
+  // libpg_query reads a C string, so it would check only the text before a
+  // NUL, while callers embed the whole of it: "1)\0..." passed as "SELECT (1)"
+  // and its returned text, "(1)\0...\n)", no longer parsed. Reject it here,
+  // for every checker.
+  if (size_t nul = sql.find('\0'); nul != std::string::npos) {
+    parsed.error = "unexpected NUL byte";
+    parsed.cursor = static_cast<int>(nul) + 1;
+    return parsed;
+  }
   PgQueryParseResult raw = pg_query_parse(sql.c_str());
   ParseResultPtr owner(&raw);
-  Parsed parsed;
   if (raw.error != nullptr) {
     parsed.error = raw.error->message != nullptr ? raw.error->message : "syntax error";
     parsed.cursor = raw.error->cursorpos;

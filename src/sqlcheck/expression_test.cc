@@ -85,6 +85,8 @@ const std::vector<BadExpression> kBadExpressions = {
     {"'unterminated", "unterminated quoted string"},
     {"-- only a comment", "syntax error"},
     {"1 +", "at end of expression"},
+    // libpg_query would have stopped at the NUL and seen only "SELECT (1)".
+    {std::string("1)\0; DROP TABLE users; --", 25), "unexpected NUL byte at position 3"},
 };
 
 void PrintTo(const BadExpression& c, std::ostream* os) { *os << c.input; }
@@ -110,6 +112,26 @@ TEST(ValidateExpressionTest, MessageQuotesTheExpressionAndSaysWhatToDo) {
                 ": `x; DROP TABLE t` is not a single SQL expression: syntax error at or near "
                 "\";\" at position 2; write one value expression such as `split_part(name, ' ', "
                 "1)`, or a single `SELECT <expression>`, with no `;` and no further statements");
+}
+
+// Found by fuzz/expression_fuzz.cc: the parser saw the text up to the NUL,
+// "SELECT (SELECT t.name) -0/ t", so the expression passed, and the text it
+// returned for embedding, which has one "(" more before the NUL, then failed.
+TEST(ValidateExpressionTest, NulByteIsRejectedByEveryChecker) {
+  const std::string found("SELECT t.name) -0/ t\0\0\0\0\0\0\0H\0Hing", 33);
+  Result<std::string> result = ValidateExpression(found, kWhat);
+  ASSERT_FALSE(result.ok()) << "accepted: " << *result;
+  EXPECT_NE(result.status().message().find("unexpected NUL byte at position 21"), std::string::npos)
+      << result.status().message();
+  const std::string statements("SELECT 1;\0DROP TABLE t", 22);
+  EXPECT_FALSE(ValidateStatements(statements, kWhat).ok());
+  EXPECT_FALSE(SplitStatements(statements, kWhat).ok());
+  EXPECT_FALSE(ReferencedColumns(std::string("a\0b", 3)).ok());
+  EXPECT_FALSE(ReferencedColumns(std::string("a\0b", 3), "t").ok());
+  EXPECT_FALSE(ValidateTypeName(std::string("int\0[]", 6), kWhat).ok());
+  EXPECT_FALSE(ValidateOptionList(std::string("fillfactor = 70\0)", 17), kWhat).ok());
+  EXPECT_FALSE(ValidateSequenceOptions(std::string("START 1\0", 8), kWhat).ok());
+  EXPECT_FALSE(ValidateExcludeElements(std::string("room WITH =\0", 12), kWhat).ok());
 }
 
 struct ColumnsCase {

@@ -1,5 +1,8 @@
 #include "state/state_store.h"
 
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -29,7 +32,8 @@ CREATE TABLE IF NOT EXISTS zeroshift.migrations (
 ALTER TABLE zeroshift.migrations
   ADD COLUMN IF NOT EXISTS live_schema jsonb,
   ADD COLUMN IF NOT EXISTS baseline boolean NOT NULL DEFAULT false,
-  ADD COLUMN IF NOT EXISTS parts jsonb;
+  ADD COLUMN IF NOT EXISTS parts jsonb,
+  ADD COLUMN IF NOT EXISTS actions_done integer NOT NULL DEFAULT 0;
 CREATE UNIQUE INDEX IF NOT EXISTS migrations_one_active ON zeroshift.migrations (schema) WHERE NOT done;
 CREATE TABLE IF NOT EXISTS zeroshift.backfill_cursors (
   schema text NOT NULL,
@@ -81,7 +85,8 @@ constexpr const char* kSelectColumns =
     "coalesce(snapshots::text, ''), coalesce(resulting_schema::text, ''), created_at::text, "
     "updated_at::text, coalesce(nullif(to_jsonb(m) -> 'live_schema', 'null')::text, ''), "
     "coalesce((to_jsonb(m) ->> 'baseline')::boolean, false), "
-    "coalesce(nullif(to_jsonb(m) -> 'parts', 'null')::text, '')";
+    "coalesce(nullif(to_jsonb(m) -> 'parts', 'null')::text, ''), "
+    "coalesce((to_jsonb(m) ->> 'actions_done')::integer, 0)";
 
 std::vector<MigrationPart> PartsFromJson(const std::string& text) {
   std::vector<MigrationPart> parts;
@@ -127,6 +132,7 @@ MigrationRecord RecordFromRow(const pg::Rows& rows, int row) {
   r.live_schema_json = rows.Get(row, 11);
   r.baseline = rows.GetBool(row, 12);
   r.parts = PartsFromJson(rows.Get(row, 13));
+  r.actions_done = rows.GetInt(row, 14);
   return r;
 }
 
@@ -151,12 +157,12 @@ Status StateStore::RequireInitialized() {
 }
 
 Status StateStore::Upgrade() {
-  // `parts` is the newest column (migrate --single-version).
+  // `actions_done` is the newest column (crash-safe complete and rollback).
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn_.Exec("SELECT to_regclass('zeroshift.backfill_control') IS NOT NULL AND EXISTS "
                  "(SELECT 1 FROM pg_attribute WHERE attrelid = "
-                 "to_regclass('zeroshift.migrations') AND attname = 'parts' AND NOT "
+                 "to_regclass('zeroshift.migrations') AND attname = 'actions_done' AND NOT "
                  "attisdropped)"));
   if (rows.GetBool(0, 0)) return Status::Ok();
   return Init();
@@ -178,10 +184,20 @@ Result<bool> StateStore::SchemaLockHeldElsewhere(const std::string& schema) {
 }
 
 Status StateStore::AcquireSchemaLock(const std::string& schema) {
-  ZS_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn_.ExecParams("SELECT pg_try_advisory_lock(hashtext('zeroshift:' || $1))", {schema}));
-  if (!rows.GetBool(0, 0)) {
+  // A zeroshift process that has just exited still holds the lock until its
+  // backend has finished exiting, which PQfinish does not wait for: so the
+  // next command, run right after it, tries for a moment before refusing.
+  constexpr int kAttempts = 10;
+  constexpr std::chrono::milliseconds kPause{50};
+  bool acquired = false;
+  for (int attempt = 0; attempt < kAttempts && !acquired; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(kPause);
+    ZS_ASSIGN_OR_RETURN(
+        pg::Rows rows,
+        conn_.ExecParams("SELECT pg_try_advisory_lock(hashtext('zeroshift:' || $1))", {schema}));
+    acquired = rows.GetBool(0, 0);
+  }
+  if (!acquired) {
     return Conflict(fmt::format(
         "another zeroshift process is working on schema \"{}\" (it holds the advisory lock); "
         "wait for it to finish, or find it in pg_stat_activity (application_name zeroshift)",
@@ -243,9 +259,17 @@ Status StateStore::SetLiveSchema(const std::string& schema, const std::string& n
 std::string StateStore::SetStepSql(const std::string& schema, const std::string& name,
                                    const std::string& step) const {
   return fmt::format(
-      "UPDATE zeroshift.migrations SET step = {}, updated_at = now() WHERE schema = {} AND name "
-      "= {};",
+      "UPDATE zeroshift.migrations SET step = {}, actions_done = 0, updated_at = now() WHERE "
+      "schema = {} AND name = {};",
       pg::QuoteLiteral(step), pg::QuoteLiteral(schema), pg::QuoteLiteral(name));
+}
+
+std::string StateStore::ActionsDoneSql(const std::string& schema, const std::string& name,
+                                       int actions_done) const {
+  return fmt::format(
+      "UPDATE zeroshift.migrations SET actions_done = {}, updated_at = now() WHERE schema = {} "
+      "AND name = {};",
+      actions_done, pg::QuoteLiteral(schema), pg::QuoteLiteral(name));
 }
 
 Status StateStore::SetStep(const std::string& schema, const std::string& name,

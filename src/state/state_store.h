@@ -48,6 +48,9 @@ struct MigrationRecord {
   // combined operations under the last one's name; `parts` keeps each file.
   // Empty for a row that is one migration.
   std::vector<MigrationPart> parts;
+  // How many actions of `step` (completing, rolling_back) have committed: a
+  // re-run after a crash skips them instead of repeating their DDL.
+  int actions_done = 0;
   std::string created_at;
   std::string updated_at;
 };
@@ -111,6 +114,10 @@ class StateStore {
   std::string SetStepSql(const std::string& schema, const std::string& name,
                          const std::string& step) const;
   Status SetStep(const std::string& schema, const std::string& name, const std::string& step);
+  // SQL that records how many of the current step's actions have committed;
+  // run in the same transaction as the last of them (SetStepSql resets it).
+  std::string ActionsDoneSql(const std::string& schema, const std::string& name,
+                             int actions_done) const;
   Status SetSnapshots(const std::string& schema, const std::string& name,
                       const std::string& snapshots_json);
   std::string MarkDoneSql(const std::string& schema, const std::string& name,

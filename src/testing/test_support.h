@@ -53,14 +53,17 @@ inline std::string ReadFile(const std::filesystem::path& path) {
 }
 
 #ifdef ZS_BINARY
-// Runs the zeroshift binary with `args` and captures its exit code and output.
+// Runs the zeroshift binary with `args` and captures its exit code (-1 when a
+// signal ended it) and output.
 inline ProcessRun RunBinary(const std::vector<std::string>& args) {
   namespace fs = std::filesystem;
   static std::atomic<int> counter{0};
   fs::path dir = fs::temp_directory_path() /
                  fmt::format("zs_cli_{}_{}", static_cast<long>(getpid()), counter++);
   fs::create_directories(dir);
-  std::string command = ShellQuote(ZS_BINARY);
+  // exec: the shell becomes the binary, so a signal that kills it shows as
+  // such (exit_code -1) instead of the shell's exit status 128 + signal.
+  std::string command = "exec " + ShellQuote(ZS_BINARY);
   for (const auto& arg : args) command += " " + ShellQuote(arg);
   command += " >" + ShellQuote((dir / "out").string()) + " 2>" + ShellQuote((dir / "err").string());
   ProcessRun run;

@@ -1,0 +1,1 @@
+price::numeric(10, 2) + users.bonus

@@ -1,0 +1,1 @@
+$tag$it's; DROP TABLE t$tag$

@@ -1,0 +1,1 @@
+x; DROP TABLE users

@@ -1,0 +1,1 @@
+SELECT upper(t.name) -- trailing

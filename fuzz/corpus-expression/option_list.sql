@@ -1,0 +1,1 @@
+fillfactor = 70, deduplicate_items = off

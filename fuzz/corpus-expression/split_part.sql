@@ -1,0 +1,1 @@
+split_part(name, ' ', 1)

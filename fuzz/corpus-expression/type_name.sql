@@ -1,0 +1,1 @@
+timestamp with time zone[]
