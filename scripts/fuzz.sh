@@ -19,6 +19,17 @@ fi
 cd "$(dirname "$0")/.." || exit 1
 root=$(pwd)
 
+# clang and libFuzzer are needed only here, so they are installed here, like
+# the rest by scripts/setup-debian.sh (`make fuzz` runs that first).
+if [ -z "${FUZZ_CXX:-}" ] && ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null |
+  grep -q "install ok installed"; then
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  echo "fuzz: installing clang-14 libclang-rt-14-dev"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends clang-14 libclang-rt-14-dev
+fi
+
 # Debian's clang-14 package installs only clang++-14; the clang package adds clang++.
 cxx=${FUZZ_CXX:-}
 if [ -z "$cxx" ]; then
