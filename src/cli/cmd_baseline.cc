@@ -48,8 +48,8 @@ Status Baseline(const GlobalOptions& options, const BaselineFlags& flags) {
   }
   // The file first, so that a failure to write it leaves the database as it was;
   // it is removed again when the database refuses the baseline.
-  std::string content = fmt::format(R"({{"name": {}, "operations": []}})",
-                                    nlohmann::json(flags.name).dump());
+  std::string content =
+      fmt::format(R"({{"name": {}, "operations": []}})", nlohmann::json(flags.name).dump());
   ZS_ASSIGN_OR_RETURN(std::string path, history::WriteMigrationFile(flags.dir, flags.name, content,
                                                                     flags.json, kBaselineComment));
   Result<state::MigrationRecord> record = engine.Baseline(flags.name);
@@ -58,8 +58,8 @@ Status Baseline(const GlobalOptions& options, const BaselineFlags& flags) {
     std::filesystem::remove(path, ec);
     return record.status();
   }
-  ZS_RETURN_IF_ERROR(history::AppendToLedgerIfPresent(
-      flags.dir, std::filesystem::path(path).filename().string()));
+  ZS_RETURN_IF_ERROR(
+      history::AppendToLedgerIfPresent(flags.dir, std::filesystem::path(path).filename().string()));
   if (!options.quiet) {
     std::cout << fmt::format("recorded baseline {} of schema \"{}\"; wrote {}\n", flags.name,
                              engine.schema(), path);

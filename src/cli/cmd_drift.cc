@@ -18,7 +18,8 @@ Status Drift(const GlobalOptions& options, bool json) {
   ZS_RETURN_IF_ERROR(engine.RequireInitialized());
   ZS_ASSIGN_OR_RETURN(auto records, engine.History());
   ZS_ASSIGN_OR_RETURN(history::Reference reference, history::ReferenceSchema(records));
-  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(engine.connection(), engine.schema()));
+  ZS_ASSIGN_OR_RETURN(schema::Schema live,
+                      schema::ReadSchema(engine.connection(), engine.schema()));
   std::vector<history::Difference> differences = history::Diff(reference.schema, live);
   if (json) {
     nlohmann::json list = nlohmann::json::array();
@@ -38,12 +39,12 @@ Status Drift(const GlobalOptions& options, bool json) {
     for (const auto& d : differences) std::cout << "  " << history::ToString(d) << "\n";
   }
   if (differences.empty()) return Status::Ok();
-  return Status(Code::kInvalidInput,
-                fmt::format("schema \"{}\" has drifted from its migration history ({} "
-                            "difference{}); put the change in a migration, or record the "
-                            "current schema with `zeroshift baseline`",
-                            engine.schema(), differences.size(),
-                            differences.size() == 1 ? "" : "s"));
+  return Status(
+      Code::kInvalidInput,
+      fmt::format("schema \"{}\" has drifted from its migration history ({} "
+                  "difference{}); put the change in a migration, or record the "
+                  "current schema with `zeroshift baseline`",
+                  engine.schema(), differences.size(), differences.size() == 1 ? "" : "s"));
 }
 
 }  // namespace

@@ -35,7 +35,8 @@ Result<std::string> Latest(const GlobalOptions& options, What what, const std::s
   ZS_RETURN_IF_ERROR(engine.RequireInitialized());
   if (what == What::kSchema) {
     ZS_ASSIGN_OR_RETURN(std::string latest, engine.LatestVersionSchema());
-    if (latest.empty()) return NotFound("no migration has been started in schema " + options.schema);
+    if (latest.empty())
+      return NotFound("no migration has been started in schema " + options.schema);
     return latest;
   }
   ZS_ASSIGN_OR_RETURN(auto records, engine.History());
@@ -66,8 +67,8 @@ void RegisterLatest(CLI::App& app, GlobalOptions& options, Runner& run) {
       "latest",
       "print the latest version schema, for clients' search_path (`latest migration`: the "
       "latest migration's name)");
-  auto* schema = cmd->add_subcommand(
-      "schema", "print the latest version schema (as `latest` alone does)");
+  auto* schema =
+      cmd->add_subcommand("schema", "print the latest version schema (as `latest` alone does)");
   auto* migration = cmd->add_subcommand("migration", "print the latest migration's name");
   auto never = [] { return false; };
   AddLatest(*schema, options, run, What::kSchema, never);

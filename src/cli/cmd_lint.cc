@@ -164,7 +164,7 @@ LintRun Resolve(const LintFlags& flags) {
   run.color = run.format == "text" && UseColor(flags.color);
   run.stdin_name = flags.stdin_name;
   run.list_rules = flags.list_rules;
-  run.options.pg_version = flags.pg_version != 0 ? flags.pg_version
+  run.options.pg_version = flags.pg_version != 0          ? flags.pg_version
                            : config && config->pg_version ? *config->pg_version
                                                           : 15;
   run.options.assume_in_transaction =
@@ -178,7 +178,7 @@ LintRun Resolve(const LintFlags& flags) {
     run.options.excluded_rules.insert(rule);
   }
   if (config) run.options.severities = config->severity;
-  std::string fail_on = !flags.fail_on.empty()         ? flags.fail_on
+  std::string fail_on = !flags.fail_on.empty()      ? flags.fail_on
                         : config && config->fail_on ? *config->fail_on
                                                     : "warning";
   run.fail_on = lint::ParseSeverity(fail_on);
@@ -224,8 +224,8 @@ std::string ListRules(const std::string& format) {
   }
   std::string out;
   for (const lint::RuleInfo& rule : lint::AllRules()) {
-    out += fmt::format("{:<38} {:<8} {}\n", rule.id, lint::SeverityName(rule.severity),
-                       rule.summary);
+    out +=
+        fmt::format("{:<38} {:<8} {}\n", rule.id, lint::SeverityName(rule.severity), rule.summary);
   }
   return out;
 }
@@ -239,8 +239,7 @@ Status RunLint(const LintRun& run) {
   std::vector<lint::Finding> findings;
   for (const std::string& file : run.files) {
     ZS_ASSIGN_OR_RETURN(std::string text, ReadInput(file));
-    std::vector<lint::Finding> found =
-        linter.LintText(text, file == "-" ? run.stdin_name : file);
+    std::vector<lint::Finding> found = linter.LintText(text, file == "-" ? run.stdin_name : file);
     findings.insert(findings.end(), std::make_move_iterator(found.begin()),
                     std::make_move_iterator(found.end()));
   }
@@ -276,9 +275,10 @@ void RegisterLint(CLI::App& app, GlobalOptions& /*options*/, Runner& run) {
   cmd->set_help_flag();
   cmd->callback([cmd, &run] {
     std::vector<std::string> args = cmd->remaining();
-    CLI::App parser{"zeroshift lint: check SQL migration files for dangerous locks, table "
-                    "rewrites and changes that break running clients",
-                    "zeroshift lint"};
+    CLI::App parser{
+        "zeroshift lint: check SQL migration files for dangerous locks, table "
+        "rewrites and changes that break running clients",
+        "zeroshift lint"};
     auto flags = std::make_shared<LintFlags>();
     AddLintFlags(parser, *flags);
     try {

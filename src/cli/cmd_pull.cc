@@ -46,11 +46,12 @@ Status Pull(const GlobalOptions& options, const PullFlags& flags) {
     // The prefix is the position in the history, so that file names sort in
     // the order the migrations were applied; the stored content keeps the
     // name, so the prefixed file still defines the same migration.
-    std::string stem = flags.with_prefixes ? fmt::format("{:04}_{}", i + 1, entry.name) : entry.name;
-    ZS_ASSIGN_OR_RETURN(std::string path, history::WriteMigrationFile(
-                                              flags.dir, stem,
-                                              history::CanonicalMigrationJson(entry.migration_json),
-                                              flags.json));
+    std::string stem =
+        flags.with_prefixes ? fmt::format("{:04}_{}", i + 1, entry.name) : entry.name;
+    ZS_ASSIGN_OR_RETURN(
+        std::string path,
+        history::WriteMigrationFile(
+            flags.dir, stem, history::CanonicalMigrationJson(entry.migration_json), flags.json));
     ZS_RETURN_IF_ERROR(history::AppendToLedgerIfPresent(
         flags.dir, std::filesystem::path(path).filename().string()));
     if (!options.quiet) std::cout << "wrote " << path << "\n";

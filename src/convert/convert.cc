@@ -69,7 +69,7 @@ std::string MatchType(std::string_view code) {
 
 // How an UPDATE filled an added column, for the `down` of a later DROP COLUMN.
 struct Fill {
-  std::string source;  // the column the value was computed from
+  std::string source;         // the column the value was computed from
   std::string separator_sql;  // split_part(source, <sep>, k): the <sep> literal
   int64_t part = 0;           // k; 0 when the value is not a split_part
   bool copy = false;          // the value is the source column itself, maybe cast
@@ -200,8 +200,9 @@ Status Converter::Run() {
   });
   ZS_RETURN_IF_ERROR(status);
   if (result_.migration.operations.empty()) {
-    return InvalidInput(file_ + ": nothing to convert (no statement besides transaction "
-                                "control and settings)");
+    return InvalidInput(file_ +
+                        ": nothing to convert (no statement besides transaction "
+                        "control and settings)");
   }
   return Status::Ok();
 }
@@ -210,18 +211,19 @@ void Converter::Convert(const Statement& stmt) {
   std::string_view type = stmt.type;
   if (type == "TransactionStmt") {
     if (!noted_transaction_) {
-      Warn(stmt.begin, "BEGIN/COMMIT left out: zeroshift runs each step in a short transaction "
-                       "of its own");
+      Warn(stmt.begin,
+           "BEGIN/COMMIT left out: zeroshift runs each step in a short transaction "
+           "of its own");
     }
     noted_transaction_ = true;
     return;
   }
-  if (type == "VariableSetStmt" ||
-      (type == "SelectStmt" && !lint::TimeoutChanges(stmt).empty())) {
+  if (type == "VariableSetStmt" || (type == "SelectStmt" && !lint::TimeoutChanges(stmt).empty())) {
     if (!noted_settings_) {
-      Warn(stmt.begin, "session settings (SET ...) left out: zeroshift sets lock_timeout and "
-                       "statement_timeout on every statement (--lock-timeout, "
-                       "--statement-timeout)");
+      Warn(stmt.begin,
+           "session settings (SET ...) left out: zeroshift sets lock_timeout and "
+           "statement_timeout on every statement (--lock-timeout, "
+           "--statement-timeout)");
     }
     noted_settings_ = true;
     return;
@@ -240,8 +242,9 @@ void Converter::Convert(const Statement& stmt) {
   } else if (type == "UpdateStmt") {
     mapped = ConvertUpdate(stmt);
     if (!mapped) {
-      Raw(stmt, "an UPDATE that does not fill a column this file adds runs as one statement, "
-                "unbatched");
+      Raw(stmt,
+          "an UPDATE that does not fill a column this file adds runs as one statement, "
+          "unbatched");
       return;
     }
   }
@@ -301,8 +304,10 @@ std::optional<migration::Column> Converter::ColumnFrom(const Statement& stmt,
   return column;
 }
 
-std::optional<migration::OpCreateConstraint> Converter::CreateConstraint(
-    const Statement& stmt, const std::string& table, JsonValue c, bool existing_table) {
+std::optional<migration::OpCreateConstraint> Converter::CreateConstraint(const Statement& stmt,
+                                                                         const std::string& table,
+                                                                         JsonValue c,
+                                                                         bool existing_table) {
   std::string_view type = c["contype"].str();
   migration::OpCreateConstraint op;
   op.table = table;
@@ -332,8 +337,7 @@ std::optional<migration::OpCreateConstraint> Converter::CreateConstraint(
       for (const std::string& column : op.columns) joined += "_" + column;
       op.name = Truncate(table + joined + "_fkey");
     }
-  } else if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") &&
-             !c["indexname"].exists()) {
+  } else if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && !c["indexname"].exists()) {
     bool pk = type == "CONSTR_PRIMARY";
     op.type = pk ? "primary_key" : "unique";
     op.columns = Strings(c["keys"]);
@@ -538,9 +542,9 @@ bool Converter::ConvertUpdate(const Statement& stmt) {
     fills.emplace_back(column, DescribeFill(stmt, target["val"]));
   }
   if (ups.empty()) return false;
-  if (!where_null_column.empty() &&
-      std::none_of(fills.begin(), fills.end(),
-                   [&](const auto& fill) { return fill.first == where_null_column; })) {
+  if (!where_null_column.empty() && std::none_of(fills.begin(), fills.end(), [&](const auto& fill) {
+        return fill.first == where_null_column;
+      })) {
     return false;
   }
   for (auto& [index, value] : ups) {
@@ -712,9 +716,10 @@ Result<Conversion> ConvertSql(std::string_view text, const std::string& file_nam
   Result<migration::Migration> reread =
       migration::ParseMigration(ToYaml(conversion.migration), file_name + ".yaml");
   if (!reread.ok()) {
-    return Internal(fmt::format("{}: the converted migration does not read back ({}); please "
-                                "report this with the SQL file",
-                                file_name, reread.status().message()));
+    return Internal(
+        fmt::format("{}: the converted migration does not read back ({}); please "
+                    "report this with the SQL file",
+                    file_name, reread.status().message()));
   }
   return conversion;
 }

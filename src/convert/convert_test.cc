@@ -78,8 +78,8 @@ TEST(Convert, SeedScriptBecomesTheSplitNameMigration) {
 }
 
 TEST(Convert, TransactionAndTimeoutsAreLeftOutWithANote) {
-  Conversion conversion = Convert(std::string("BEGIN;\nSET lock_timeout = '1s';\n") +
-                                  kSeedScript + "COMMIT;\n");
+  Conversion conversion =
+      Convert(std::string("BEGIN;\nSET lock_timeout = '1s';\n") + kSeedScript + "COMMIT;\n");
   EXPECT_EQ(ToYaml(conversion.migration), kSeedYaml);
   ASSERT_EQ(conversion.warnings.size(), 2u);
   EXPECT_NE(conversion.warnings[0].find("in.sql:1:1: BEGIN/COMMIT left out"), std::string::npos);
@@ -233,8 +233,9 @@ TEST_F(ConvertLifecycle, ConvertedSeedScriptStartsAndCompletes) {
   CreateUsers();  // users(id integer pk, name text not null): Ada Lovelace, Alan Turing
   Conversion conversion = Convert(kSeedScript);
   Start("split_name", ToYaml(conversion.migration));
-  EXPECT_EQ(ops::OpsLifecycle::Query(*new_, "SELECT id, first_name, last_name FROM users ORDER BY id"),
-            (ops::Rows{{"1", "Ada", "Lovelace"}, {"2", "Alan", "Turing"}}));
+  EXPECT_EQ(
+      ops::OpsLifecycle::Query(*new_, "SELECT id, first_name, last_name FROM users ORDER BY id"),
+      (ops::Rows{{"1", "Ada", "Lovelace"}, {"2", "Alan", "Turing"}}));
   Exec(*old_, "INSERT INTO users (id, name) VALUES (3, 'Grace Hopper')");
   Exec(*new_, "INSERT INTO users (id, first_name, last_name) VALUES (4, 'Edsger', NULL)");
   EXPECT_EQ(ops::OpsLifecycle::Query(*new_, "SELECT first_name, last_name FROM users WHERE id = 3"),
@@ -246,8 +247,8 @@ TEST_F(ConvertLifecycle, ConvertedSeedScriptStartsAndCompletes) {
             (std::vector<std::string>{"id integer NOT NULL", "first_name character varying NULL",
                                       "last_name character varying NULL"}));
   EXPECT_EQ(ops::OpsLifecycle::Query(*new_, "SELECT first_name, last_name FROM users ORDER BY id"),
-            (ops::Rows{{"Ada", "Lovelace"}, {"Alan", "Turing"}, {"Grace", "Hopper"},
-                       {"Edsger", "NULL"}}));
+            (ops::Rows{
+                {"Ada", "Lovelace"}, {"Alan", "Turing"}, {"Grace", "Hopper"}, {"Edsger", "NULL"}}));
   ExpectCompleteClean();
 }
 

@@ -14,13 +14,36 @@ namespace {
 using Json = nlohmann::json;
 
 // The order pgroll's documentation writes keys in; others follow, sorted.
-constexpr std::array<std::string_view, 30> kKeyOrder = {
-    "name",       "operations", "table",       "from",     "to",      "column",
-    "columns",    "type",       "nullable",    "pk",       "unique",  "default",
-    "check",      "constraint", "references",  "generated", "identity", "comment",
-    "predicate",  "method",     "storage_parameters", "index_parameters", "constraints",
-    "match_type", "on_delete",  "on_update",   "up",       "down",    "onComplete",
-    "no_inherit"};
+constexpr std::array<std::string_view, 30> kKeyOrder = {"name",
+                                                        "operations",
+                                                        "table",
+                                                        "from",
+                                                        "to",
+                                                        "column",
+                                                        "columns",
+                                                        "type",
+                                                        "nullable",
+                                                        "pk",
+                                                        "unique",
+                                                        "default",
+                                                        "check",
+                                                        "constraint",
+                                                        "references",
+                                                        "generated",
+                                                        "identity",
+                                                        "comment",
+                                                        "predicate",
+                                                        "method",
+                                                        "storage_parameters",
+                                                        "index_parameters",
+                                                        "constraints",
+                                                        "match_type",
+                                                        "on_delete",
+                                                        "on_update",
+                                                        "up",
+                                                        "down",
+                                                        "onComplete",
+                                                        "no_inherit"};
 
 size_t KeyRank(const std::string& key) {
   auto it = std::find(kKeyOrder.begin(), kKeyOrder.end(), key);
@@ -44,9 +67,9 @@ bool LooksLikeNumber(std::string_view s) {
 // Whether `s` can be written as a YAML plain scalar and read back as the same string.
 bool PlainSafe(std::string_view s) {
   if (s.empty() || s.front() == ' ' || s.back() == ' ') return false;
-  static constexpr std::string_view kReserved[] = {"true", "false", "null", "yes", "no", "on",
-                                                   "off",  "y",     "n",    "~",   "True",
-                                                   "False", "TRUE", "FALSE", "Null", "NULL"};
+  static constexpr std::string_view kReserved[] = {"true", "false", "null", "yes", "no",   "on",
+                                                   "off",  "y",     "n",    "~",   "True", "False",
+                                                   "TRUE", "FALSE", "Null", "NULL"};
   for (std::string_view word : kReserved) {
     if (s == word) return false;
   }

@@ -15,7 +15,8 @@ namespace {
 // Collects the differences of one table, in a fixed order.
 class TableDiff {
  public:
-  TableDiff(std::string table, std::vector<Difference>& out) : table_(std::move(table)), out_(out) {}
+  TableDiff(std::string table, std::vector<Difference>& out)
+      : table_(std::move(table)), out_(out) {}
 
   void Changed(const std::string& kind, const std::string& name, const std::string& field,
                const std::string& expected, const std::string& actual) {
@@ -160,8 +161,7 @@ std::string ToString(const Difference& d) {
   if (d.change == "added") {
     return fmt::format("{}: added outside the migrations (live: {})", object, d.actual);
   }
-  return fmt::format("{}: {} changed: recorded {}, live {}", object, d.field, d.expected,
-                     d.actual);
+  return fmt::format("{}: {} changed: recorded {}, live {}", object, d.field, d.expected, d.actual);
 }
 
 nlohmann::json ToJson(const Difference& d) {

@@ -15,9 +15,9 @@
 namespace zs::history {
 
 struct Difference {
-  std::string kind;   // "table" | "column" | "constraint" | "index"
-  std::string table;  // physical table name
-  std::string name;   // column, constraint or index name; "" for a table
+  std::string kind;    // "table" | "column" | "constraint" | "index"
+  std::string table;   // physical table name
+  std::string name;    // column, constraint or index name; "" for a table
   std::string change;  // "missing" (recorded, not live) | "added" (live, not recorded) | "changed"
   std::string field;   // what changed ("type", "nullable", "default", ...); "" otherwise
   std::string expected;  // the recorded value (or the object's description when missing)

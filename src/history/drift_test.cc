@@ -18,19 +18,18 @@ schema::Schema Shop() {
   users.columns[0].identity = "a";
   users.columns[2].default_expr = "''::text";
   users.primary_key = {"id"};
-  users.constraints = {{.name = "users_pkey",
-                        .type = 'p',
-                        .columns = {"id"},
-                        .definition = "PRIMARY KEY (id)"},
-                       {.name = "users_name_check",
-                        .type = 'c',
-                        .columns = {"name"},
-                        .definition = "CHECK ((length(name) > 0))"}};
-  users.indexes = {{.name = "users_pkey",
-                    .columns = {"id"},
-                    .unique = true,
-                    .primary = true,
-                    .definition = "CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)"}};
+  users.constraints = {
+      {.name = "users_pkey", .type = 'p', .columns = {"id"}, .definition = "PRIMARY KEY (id)"},
+      {.name = "users_name_check",
+       .type = 'c',
+       .columns = {"name"},
+       .definition = "CHECK ((length(name) > 0))"}};
+  users.indexes = {
+      {.name = "users_pkey",
+       .columns = {"id"},
+       .unique = true,
+       .primary = true,
+       .definition = "CREATE UNIQUE INDEX users_pkey ON public.users USING btree (id)"}};
   schema::Table orders{.name = "orders", .physical_name = "orders"};
   orders.columns = {Col("id", "integer", false), Col("total", "numeric(10,2)")};
   orders.comment = "every order";
@@ -43,9 +42,7 @@ std::vector<std::string> Lines(const std::vector<Difference>& differences) {
   return lines;
 }
 
-TEST(HistoryDrift, IdenticalSchemasHaveNoDrift) {
-  EXPECT_TRUE(Diff(Shop(), Shop()).empty());
-}
+TEST(HistoryDrift, IdenticalSchemasHaveNoDrift) { EXPECT_TRUE(Diff(Shop(), Shop()).empty()); }
 
 TEST(HistoryDrift, EveryColumnAttribute) {
   schema::Schema live = Shop();
@@ -88,7 +85,8 @@ TEST(HistoryDrift, AddedAndMissingObjects) {
                            .definition = "CREATE INDEX users_name_idx ON public.users USING btree "
                                          "(name)"});
   live.RemoveTable("orders");
-  live.tables.push_back({.name = "audit", .physical_name = "audit", .columns = {Col("at", "date")}});
+  live.tables.push_back(
+      {.name = "audit", .physical_name = "audit", .columns = {Col("at", "date")}});
   EXPECT_EQ(Lines(Diff(Shop(), live)),
             (std::vector<std::string>{
                 "table orders: missing from the live schema (recorded: 2 columns)",

@@ -67,10 +67,10 @@ Result<size_t> FirstPending(const std::vector<Entry>& history,
     std::string there = position < local.size()
                             ? fmt::format(" ({} has \"{}\" in its place)", dir, local[position])
                             : "";
-    return InvalidInput(fmt::format(
-        "the history has migration \"{}\" (applied {}), which {} does not have{}; "
-        "`zeroshift pull {}` writes the applied migrations back",
-        applied, history[i].created_at, dir, there, dir));
+    return InvalidInput(
+        fmt::format("the history has migration \"{}\" (applied {}), which {} does not have{}; "
+                    "`zeroshift pull {}` writes the applied migrations back",
+                    applied, history[i].created_at, dir, there, dir));
   }
   return offset + history.size();
 }

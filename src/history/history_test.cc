@@ -98,9 +98,8 @@ TEST(HistoryFirstPending, OrderDiffersNamesBoth) {
 }
 
 TEST(HistoryFirstPending, FilesBeforeTheBaselineArePartOfIt) {
-  auto first =
-      FirstPending(History({"03_base", "04_d"}, true), {"01_a", "02_b", "03_base", "04_d", "05_e"},
-                   "m/");
+  auto first = FirstPending(History({"03_base", "04_d"}, true),
+                            {"01_a", "02_b", "03_base", "04_d", "05_e"}, "m/");
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(*first, 4u);
 }

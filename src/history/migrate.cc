@@ -92,7 +92,8 @@ Status Migrate(engine::Engine& engine, const std::string& dir,
     const Entry& active = history.back();
     ZS_RETURN_IF_ERROR(SettleActive(engine, active, local, say));
     if (pending.empty() && !options.complete) {
-      say(fmt::format("{} is active and nothing else is pending; `zeroshift complete` completes "
+      say(
+          fmt::format("{} is active and nothing else is pending; `zeroshift complete` completes "
                       "it once old clients are gone",
                       active.row));
       return Status::Ok();

@@ -27,9 +27,10 @@ Status RequireDirectory(const std::string& dir) {
     return IoError(fmt::format("migrations directory {} does not exist; check the path", dir));
   }
   if (!fs::is_directory(dir, ec)) {
-    return IoError(fmt::format("{} is not a directory; give the directory that holds the "
-                               "migration files",
-                               dir));
+    return IoError(
+        fmt::format("{} is not a directory; give the directory that holds the "
+                    "migration files",
+                    dir));
   }
   return Status::Ok();
 }
@@ -106,9 +107,9 @@ Result<std::vector<migration::Migration>> LoadMigrationDir(const std::string& di
     ZS_ASSIGN_OR_RETURN(migration::Migration m, migration::LoadMigrationFile(file));
     auto [it, inserted] = file_of_name.emplace(m.name, file);
     if (!inserted) {
-      return InvalidInput(fmt::format(
-          "{} and {} both define migration \"{}\"; each migration needs its own name", it->second,
-          file, m.name));
+      return InvalidInput(
+          fmt::format("{} and {} both define migration \"{}\"; each migration needs its own name",
+                      it->second, file, m.name));
     }
     migrations.push_back(std::move(m));
   }

@@ -71,8 +71,7 @@ TEST_F(MigrationDirTest, LedgerNamingAMissingFileNamesTheLine) {
   Write(".ledger", "a.yaml\nmissing.yaml\n");
   auto result = LoadMigrationDir(dir_.string());
   ASSERT_FALSE(result.ok());
-  EXPECT_NE(result.status().message().find((dir_ / ".ledger").string() + ":2:"),
-            std::string::npos)
+  EXPECT_NE(result.status().message().find((dir_ / ".ledger").string() + ":2:"), std::string::npos)
       << result.status().message();
   EXPECT_NE(result.status().message().find("missing.yaml"), std::string::npos);
 }
@@ -116,11 +115,11 @@ TEST_F(MigrationDirTest, AppendToLedger) {
 }
 
 TEST_F(MigrationDirTest, WrittenFileRefusesToOverwrite) {
-  auto first = WriteMigrationFile(dir_.string(), "01_a", R"({"name":"01_a","operations":[]})",
-                                  false);
+  auto first =
+      WriteMigrationFile(dir_.string(), "01_a", R"({"name":"01_a","operations":[]})", false);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  auto again = WriteMigrationFile(dir_.string(), "01_a", R"({"name":"01_a","operations":[]})",
-                                  false);
+  auto again =
+      WriteMigrationFile(dir_.string(), "01_a", R"({"name":"01_a","operations":[]})", false);
   EXPECT_EQ(again.status().code(), Code::kConflict);
   auto nested = WriteMigrationFile((dir_ / "new" / "dir").string(), "x",
                                    R"({"name":"x","operations":[]})", true);

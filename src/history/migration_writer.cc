@@ -44,8 +44,8 @@ void Emit(YAML::Emitter& out, const Json& value) {
     out << YAML::EndSeq;
   } else if (value.is_string()) {
     const std::string& text = value.get_ref<const std::string&>();
-    if (text.find('\n') != std::string::npos) out << (ReadsBackAsLiteral(text) ? YAML::Literal
-                                                                              : YAML::DoubleQuoted);
+    if (text.find('\n') != std::string::npos)
+      out << (ReadsBackAsLiteral(text) ? YAML::Literal : YAML::DoubleQuoted);
     out << text;
   } else if (value.is_boolean()) {
     out << value.get<bool>();

@@ -53,9 +53,8 @@ std::optional<VolatileCall> FindVolatileCall(const Statement& stmt, JsonValue ex
     if (own != state.schema->functions.end() && schema != "pg_catalog") {
       candidate.volatility = own->second;
       candidate.origin = "this migration";
-    } else if (auto info = catalog.Function(name, nargs); info && (schema.empty() ||
-                                                                  schema == "pg_catalog" ||
-                                                                  info->origin != "pg_catalog")) {
+    } else if (auto info = catalog.Function(name, nargs);
+               info && (schema.empty() || schema == "pg_catalog" || info->origin != "pg_catalog")) {
       candidate.volatility = info->volatility;
       candidate.origin = std::string(info->origin);
     } else {
@@ -71,8 +70,10 @@ std::optional<VolatileCall> FindVolatileCall(const Statement& stmt, JsonValue ex
 std::optional<std::string> AddColumnRewriteReason(const Statement& stmt,
                                                   const ColumnDefFacts& column,
                                                   const LintState& state, const Catalog& catalog) {
-  if (column.generated.exists()) return std::string("a stored generated column is computed for every row");
-  if (column.identity.exists()) return std::string("an identity column draws a value for every row");
+  if (column.generated.exists())
+    return std::string("a stored generated column is computed for every row");
+  if (column.identity.exists())
+    return std::string("an identity column draws a value for every row");
   if (column.type.serial) return std::string("a serial column draws nextval() for every row");
   if (column.default_expr.exists()) {
     if (auto call = FindVolatileCall(stmt, column.default_expr, state, catalog)) {

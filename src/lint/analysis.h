@@ -35,7 +35,7 @@ ColumnDefFacts ReadColumnDef(JsonValue column_def);
 struct VolatileCall {
   std::string name;
   Volatility volatility = Volatility::kVolatile;
-  std::string origin;            // "pg_catalog", an extension, "this migration", or ""
+  std::string origin;             // "pg_catalog", an extension, "this migration", or ""
   bool unknown_function = false;  // neither built in nor created in the linted files
   uint32_t offset = 0;
 };
@@ -63,8 +63,8 @@ std::string NotNullCheckColumn(JsonValue expr);
 struct TimeoutChange {
   std::string name;  // "lock_timeout", "statement_timeout", or "*" for RESET ALL
   bool local = false;
-  bool reset = false;             // back to the server default (none)
-  std::optional<int64_t> ms;      // the new value; nullopt when not a constant we can read
+  bool reset = false;         // back to the server default (none)
+  std::optional<int64_t> ms;  // the new value; nullopt when not a constant we can read
   uint32_t offset = 0;
 };
 std::vector<TimeoutChange> TimeoutChanges(const Statement& stmt);

@@ -193,8 +193,7 @@ void LearnSchema(const Statement& stmt, LintState& state) {
   } else if (type == "CreateFunctionStmt") {
     std::vector<std::string_view> names = StringList(stmt.body["funcname"]);
     if (!names.empty()) {
-      state.schema->functions[std::string(names.back())] =
-          DeclaredVolatility(stmt.body["options"]);
+      state.schema->functions[std::string(names.back())] = DeclaredVolatility(stmt.body["options"]);
     }
   }
 }

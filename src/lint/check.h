@@ -34,7 +34,11 @@ class Context {
  public:
   Context(const Statement& stmt, const Effect& effect, const LintState& state,
           const Options& options, const Catalog& catalog, const class LineIndex& lines)
-      : stmt(stmt), effect(effect), state(state), options(options), catalog(catalog),
+      : stmt(stmt),
+        effect(effect),
+        state(state),
+        options(options),
+        catalog(catalog),
         lines_(lines) {}
 
   const Statement& stmt;
@@ -46,8 +50,8 @@ class Context {
   // REQUIRES: `rule` names a registered rule (rules.h).
   void Report(std::string_view rule, uint32_t offset, std::string message, std::string help = {},
               std::string rewrite = {}, std::optional<Severity> severity = std::nullopt) {
-    findings_.push_back({rule, severity, offset, std::move(message), std::move(help),
-                         std::move(rewrite)});
+    findings_.push_back(
+        {rule, severity, offset, std::move(message), std::move(help), std::move(rewrite)});
   }
   int LineOf(uint32_t offset) const { return lines_.At(offset).line; }
   bool InTransaction() const { return state.file.txn.open; }

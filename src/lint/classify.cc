@@ -175,8 +175,8 @@ void ClassifyReindex(const Statement& stmt, const LintState& state, Effect& effe
 void ClassifyVacuum(const Statement& stmt, Effect& effect) {
   bool vacuum = stmt.body["is_vacuumcmd"].is_true();
   JsonValue full = FindDefElem(stmt.body["options"], "full");
-  bool is_full = full.exists() && StringNode(full["arg"]) != "false" &&
-                 IntConst(full["arg"]).value_or(1) != 0;
+  bool is_full =
+      full.exists() && StringNode(full["arg"]) != "false" && IntConst(full["arg"]).value_or(1) != 0;
   if (vacuum) effect.non_transactional = true;
   Raise(effect, is_full ? Cost::kRewrite : Cost::kScan);
   for (JsonValue rel : stmt.body["rels"]) {
@@ -265,7 +265,8 @@ Effect Classify(const Statement& stmt, const LintState& state, const Catalog& ca
   } else if (type == "LockStmt") {
     Raise(effect, Cost::kInstant);
     int64_t mode = body["mode"].int_or(8);
-    LockMode lock = mode >= 1 && mode <= 8 ? static_cast<LockMode>(mode) : LockMode::kAccessExclusive;
+    LockMode lock =
+        mode >= 1 && mode <= 8 ? static_cast<LockMode>(mode) : LockMode::kAccessExclusive;
     for (JsonValue rel : body["relations"]) AddLock(effect, Relation(rel.inner()), lock);
   } else if (type == "TruncateStmt") {
     Raise(effect, Cost::kInstant);

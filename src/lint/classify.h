@@ -29,12 +29,12 @@ struct TableLock {
 };
 
 struct Effect {
-  std::vector<TableLock> locks;    // strongest mode per table
+  std::vector<TableLock> locks;  // strongest mode per table
   Cost cost = Cost::kNone;
   bool non_transactional = false;  // cannot run inside a transaction block
   bool transaction_control = false;
-  bool session_setting = false;    // SET, RESET, SHOW, set_config()
-  bool dml = false;                // INSERT, UPDATE, DELETE, MERGE, COPY FROM
+  bool session_setting = false;  // SET, RESET, SHOW, set_config()
+  bool dml = false;              // INSERT, UPDATE, DELETE, MERGE, COPY FROM
 };
 
 Effect Classify(const Statement& stmt, const LintState& state, const Catalog& catalog);

@@ -13,8 +13,8 @@ namespace zs::lint {
 namespace {
 
 constexpr std::array<std::string_view, 7> kKeys = {
-    "pg_version", "assume_in_transaction", "fail_on", "exclude", "severity", "paths",
-    "exclude_paths"};
+    "pg_version", "assume_in_transaction", "fail_on", "exclude", "severity",
+    "paths",      "exclude_paths"};
 
 std::string Where(const std::string& path, const YAML::Node& node) {
   const YAML::Mark& mark = node.Mark();
@@ -119,8 +119,8 @@ Result<LintConfig> ParseLintConfig(const std::string& text, const std::string& p
       ZS_RETURN_IF_ERROR(ReadKey(path, key, entry.second, config));
     }
   } catch (const YAML::Exception& e) {
-    return InvalidInput(fmt::format("{}:{}:{}: invalid YAML: {}", path, e.mark.line + 1,
-                                    e.mark.column + 1, e.msg));
+    return InvalidInput(
+        fmt::format("{}:{}:{}: invalid YAML: {}", path, e.mark.line + 1, e.mark.column + 1, e.msg));
   }
   return config;
 }

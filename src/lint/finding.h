@@ -17,13 +17,13 @@ struct Finding {
   std::string rule;  // a rule id of the registry (rules.h)
   Severity severity = Severity::kWarning;
   std::string file;
-  int line = 0;    // 1-based
-  int column = 0;  // 1-based, in characters (Unicode code points)
+  int line = 0;      // 1-based
+  int column = 0;    // 1-based, in characters (Unicode code points)
   int end_line = 0;  // end of the statement the finding is about
   int end_column = 0;
-  std::string message;  // what goes wrong, naming the table and column
-  std::string help;     // the safe way
-  std::string rewrite;  // SQL that does the same safely, when there is one ("" otherwise)
+  std::string message;      // what goes wrong, naming the table and column
+  std::string help;         // the safe way
+  std::string rewrite;      // SQL that does the same safely, when there is one ("" otherwise)
   std::string source_line;  // the text of `line`, for the caret display
 
   bool operator==(const Finding&) const = default;

@@ -203,14 +203,30 @@ bool JsonDoc::ParseString(std::string_view json, size_t& pos, std::string_view& 
     char e = json[pos + 1];
     pos += 2;
     switch (e) {
-      case '"': decoded += '"'; break;
-      case '\\': decoded += '\\'; break;
-      case '/': decoded += '/'; break;
-      case 'b': decoded += '\b'; break;
-      case 'f': decoded += '\f'; break;
-      case 'n': decoded += '\n'; break;
-      case 'r': decoded += '\r'; break;
-      case 't': decoded += '\t'; break;
+      case '"':
+        decoded += '"';
+        break;
+      case '\\':
+        decoded += '\\';
+        break;
+      case '/':
+        decoded += '/';
+        break;
+      case 'b':
+        decoded += '\b';
+        break;
+      case 'f':
+        decoded += '\f';
+        break;
+      case 'n':
+        decoded += '\n';
+        break;
+      case 'r':
+        decoded += '\r';
+        break;
+      case 't':
+        decoded += '\t';
+        break;
       case 'u': {
         uint32_t cp = 0;
         if (!Hex4(json, pos, cp)) return false;
@@ -233,9 +249,9 @@ bool JsonDoc::ParseString(std::string_view json, size_t& pos, std::string_view& 
 
 bool JsonDoc::ParseNumber(std::string_view json, size_t& pos, Slot& slot) {
   size_t start = pos;
-  while (pos < json.size() && (json[pos] == '-' || json[pos] == '+' || json[pos] == '.' ||
-                               json[pos] == 'e' || json[pos] == 'E' ||
-                               (json[pos] >= '0' && json[pos] <= '9'))) {
+  while (pos < json.size() &&
+         (json[pos] == '-' || json[pos] == '+' || json[pos] == '.' || json[pos] == 'e' ||
+          json[pos] == 'E' || (json[pos] >= '0' && json[pos] <= '9'))) {
     ++pos;
   }
   if (pos == start) return false;

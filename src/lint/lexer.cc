@@ -14,8 +14,23 @@ bool IsIdentChar(char c) { return IsIdentStart(c) || (c >= '0' && c <= '9') || c
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsOperatorChar(char c) {
   switch (c) {
-    case '+': case '-': case '*': case '/': case '<': case '>': case '=': case '~':
-    case '!': case '@': case '#': case '%': case '^': case '&': case '|': case '`': case '?':
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '<':
+    case '>':
+    case '=':
+    case '~':
+    case '!':
+    case '@':
+    case '#':
+    case '%':
+    case '^':
+    case '&':
+    case '|':
+    case '`':
+    case '?':
       return true;
     default:
       return false;
@@ -123,10 +138,10 @@ bool Lexer::Next(Token& token) {
     ScanOperator(token);
     return true;
   }
-  token.kind = (c == '(' || c == ')' || c == '[' || c == ']' || c == ',' || c == ';' ||
-                c == ':' || c == '.')
-                   ? TokenKind::kPunct
-                   : TokenKind::kOther;
+  token.kind =
+      (c == '(' || c == ')' || c == '[' || c == ']' || c == ',' || c == ';' || c == ':' || c == '.')
+          ? TokenKind::kPunct
+          : TokenKind::kOther;
   ++pos_;
   token.end = pos_;
   return true;

@@ -60,7 +60,8 @@ TEST(Split, SemicolonsOutsideQuotesCommentsAndAtomicBodies) {
 }
 
 TEST(Split, FindsDirectiveComments) {
-  SplitResult split = SplitStatements("-- zeroshift-lint-ignore a\nx; /* zeroshift-lint x */ -- no");
+  SplitResult split =
+      SplitStatements("-- zeroshift-lint-ignore a\nx; /* zeroshift-lint x */ -- no");
   ASSERT_EQ(split.directives.size(), 2u);
   EXPECT_EQ(split.directives[0].begin, 0u);
 }

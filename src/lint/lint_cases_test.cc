@@ -46,7 +46,8 @@ std::vector<std::string> CaseNames() {
 LintOptions OptionsOf(const std::string& sql) {
   LintOptions options;
   if (!sql.starts_with(kOptionsPrefix)) return options;
-  std::istringstream words(sql.substr(kOptionsPrefix.size(), sql.find('\n') - kOptionsPrefix.size()));
+  std::istringstream words(
+      sql.substr(kOptionsPrefix.size(), sql.find('\n') - kOptionsPrefix.size()));
   std::string word;
   while (words >> word) {
     if (word == "--assume-in-transaction") options.assume_in_transaction = true;

@@ -60,8 +60,7 @@ TEST_F(LintCli, CleanFileExitsZero) {
 TEST_F(LintCli, FindingsExitOne) {
   ProcessRun run = Lint({Write("error.sql", kError)});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
-  EXPECT_NE(run.out.find("error.sql:3:1: error[create-index-non-concurrently]"),
-            std::string::npos)
+  EXPECT_NE(run.out.find("error.sql:3:1: error[create-index-non-concurrently]"), std::string::npos)
       << run.out;
   EXPECT_NE(run.err.find("1 finding at or above warning"), std::string::npos) << run.err;
 }

@@ -58,11 +58,30 @@ TEST(LintHostile, EverySuffixOfAMigration) {
 }
 
 TEST(LintHostile, UnterminatedConstructs) {
-  for (const char* text : {"SELECT 'abc", "SELECT \"abc", "SELECT $tag$ body", "SELECT $$",
-                           "/* never closed", "/* a /* b */", "SELECT E'\\", "SELECT U&'x",
+  for (const char* text : {"SELECT 'abc",
+                           "SELECT \"abc",
+                           "SELECT $tag$ body",
+                           "SELECT $$",
+                           "/* never closed",
+                           "/* a /* b */",
+                           "SELECT E'\\",
+                           "SELECT U&'x",
                            "CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT 1;",
-                           "ALTER TABLE t ADD CONSTRAINT c CHECK (", "$1", "$", "'", "\"", ";",
-                           ";;;;", "--", "-", "/*/", "E'", "U&\"", "::", "(((", ")))"}) {
+                           "ALTER TABLE t ADD CONSTRAINT c CHECK (",
+                           "$1",
+                           "$",
+                           "'",
+                           "\"",
+                           ";",
+                           ";;;;",
+                           "--",
+                           "-",
+                           "/*/",
+                           "E'",
+                           "U&\"",
+                           "::",
+                           "(((",
+                           ")))"}) {
     LintsSafely(text, text);
   }
 }
@@ -83,10 +102,12 @@ TEST(LintHostile, BinaryBytesAndNuls) {
 
 TEST(LintHostile, RandomSpliceOfSqlTokens) {
   const std::vector<std::string> tokens = {
-      "ALTER", "TABLE", "users", "ADD", "COLUMN", "DROP", "CREATE", "INDEX", "CONCURRENTLY",
-      "ON", "(", ")", ",", ";", "'x'", "$$", "$a$", "--c\n", "/*", "*/", "BEGIN", "COMMIT",
-      "ATOMIC", "END", "CASE", "UPDATE", "SET", "=", "WHERE", "NOT", "VALID", "CHECK",
-      "DEFAULT", "random()", "TYPE", "bigint", "USING", "1", "::", "\n", " "};
+      "ALTER",  "TABLE",        "users", "ADD",   "COLUMN",  "DROP",     "CREATE",
+      "INDEX",  "CONCURRENTLY", "ON",    "(",     ")",       ",",        ";",
+      "'x'",    "$$",           "$a$",   "--c\n", "/*",      "*/",       "BEGIN",
+      "COMMIT", "ATOMIC",       "END",   "CASE",  "UPDATE",  "SET",      "=",
+      "WHERE",  "NOT",          "VALID", "CHECK", "DEFAULT", "random()", "TYPE",
+      "bigint", "USING",        "1",     "::",    "\n",      " "};
   std::mt19937 random(7);
   for (int round = 0; round < 500; ++round) {
     std::string text;
@@ -124,13 +145,12 @@ TEST(LintHostile, DeepExpressionsWithinAndBeyondTheLimit) {
 TEST(LintHostile, ManyStatementsStayFast) {
   std::string text;
   for (int i = 0; i < 10000; ++i) {
-    text += "ALTER TABLE t" + std::to_string(i % 50) + " ADD COLUMN c" + std::to_string(i) +
-            " text;\n";
+    text +=
+        "ALTER TABLE t" + std::to_string(i % 50) + " ADD COLUMN c" + std::to_string(i) + " text;\n";
   }
   auto start = std::chrono::steady_clock::now();
   LintsSafely(text, "10 000 statements");
-  auto seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(seconds, 20.0);  // ~0.1 s on a quiet machine; generous for loaded CI
 }
 

@@ -17,7 +17,7 @@ constexpr std::string_view kIgnoreFileDirective = "zeroshift-lint-ignore-file";
 
 using CheckFn = void (*)(Context&);
 constexpr CheckFn kChecks[] = {
-    CheckTransactionRules, CheckIndexRules, CheckConstraintRules, CheckColumnRules,
+    CheckTransactionRules, CheckIndexRules, CheckConstraintRules,  CheckColumnRules,
     CheckBreakingRules,    CheckDataRules,  CheckMaintenanceRules, CheckVersionRules,
 };
 

@@ -8,11 +8,15 @@ std::string FormatJson(const std::vector<Finding>& findings) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const Finding& f : findings) {
     nlohmann::ordered_json j = {
-        {"file", f.file},         {"line", f.line},
-        {"column", f.column},     {"end_line", f.end_line},
-        {"end_column", f.end_column}, {"rule", f.rule},
+        {"file", f.file},
+        {"line", f.line},
+        {"column", f.column},
+        {"end_line", f.end_line},
+        {"end_column", f.end_column},
+        {"rule", f.rule},
         {"severity", std::string(SeverityName(f.severity))},
-        {"message", f.message},   {"help", f.help},
+        {"message", f.message},
+        {"help", f.help},
     };
     if (!f.rewrite.empty()) j["rewrite"] = f.rewrite;
     out.push_back(std::move(j));

@@ -59,14 +59,15 @@ std::string FormatSarif(const std::vector<Finding>& findings, std::string_view t
         {"level", Level(f.severity)},
         {"message", {{"text", text}}},
         {"locations",
-         Json::array({{{"physicalLocation",
-                        {{"artifactLocation", {{"uri", f.file}}},
-                         {"region",
-                          {{"startLine", f.line},
-                           {"startColumn", f.column},
-                           {"endLine", std::max(f.end_line, f.line)},
-                           {"endColumn", f.end_line > f.line ? f.end_column
-                                                             : std::max(f.end_column, f.column)}}}}}}})},
+         Json::array(
+             {{{"physicalLocation",
+                {{"artifactLocation", {{"uri", f.file}}},
+                 {"region",
+                  {{"startLine", f.line},
+                   {"startColumn", f.column},
+                   {"endLine", std::max(f.end_line, f.line)},
+                   {"endColumn",
+                    f.end_line > f.line ? f.end_column : std::max(f.end_column, f.column)}}}}}}})},
     };
     results.push_back(std::move(result));
   }

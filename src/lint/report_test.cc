@@ -38,8 +38,8 @@ TEST(LintReport, JsonReadsBackWithEveryField) {
   ASSERT_EQ(parsed.size(), findings.size());
   for (size_t i = 0; i < findings.size(); ++i) {
     const json& j = parsed[i];
-    for (const char* key : {"file", "line", "column", "end_line", "end_column", "rule",
-                            "severity", "message", "help"}) {
+    for (const char* key : {"file", "line", "column", "end_line", "end_column", "rule", "severity",
+                            "message", "help"}) {
       EXPECT_TRUE(j.contains(key)) << key;
     }
     EXPECT_EQ(j["file"], "migrations/002_split.sql");
@@ -56,7 +56,9 @@ TEST(LintReport, JsonReadsBackWithEveryField) {
   EXPECT_EQ(drop["column"], 19);
 }
 
-TEST(LintReport, JsonOfNothingIsAnEmptyArray) { EXPECT_EQ(json::parse(FormatJson({})), json::array()); }
+TEST(LintReport, JsonOfNothingIsAnEmptyArray) {
+  EXPECT_EQ(json::parse(FormatJson({})), json::array());
+}
 
 TEST(LintReport, JsonSurvivesInvalidUtf8) {
   std::vector<Finding> findings = LintSql("ALTER TABLE \"\xff\xfe\" DROP COLUMN a;", "bad.sql");
@@ -134,9 +136,10 @@ TEST(LintReport, GithubEscapesPropertiesAndData) {
 }
 
 TEST(LintReport, TextPutsTheCaretUnderTheColumn) {
-  std::vector<Finding> findings = LintSql("SET lock_timeout = '1s'; SET statement_timeout = '5s';\n"
-                                          "\tALTER TABLE users DROP COLUMN name;\n",
-                                          "x.sql");
+  std::vector<Finding> findings = LintSql(
+      "SET lock_timeout = '1s'; SET statement_timeout = '5s';\n"
+      "\tALTER TABLE users DROP COLUMN name;\n",
+      "x.sql");
   ASSERT_EQ(findings.size(), 1u);
   std::string text = FormatText(findings, 1, false);
   EXPECT_NE(text.find("x.sql:2:20: warning[drop-column]: DROP COLUMN name of users"),

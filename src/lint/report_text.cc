@@ -9,8 +9,8 @@ struct Palette {
   std::string_view reset, bold, dim, error, warning, info, help;
 };
 constexpr Palette kPlain{"", "", "", "", "", "", ""};
-constexpr Palette kColor{"\033[0m", "\033[1m", "\033[2m", "\033[1;31m", "\033[1;33m", "\033[1;36m",
-                         "\033[32m"};
+constexpr Palette kColor{"\033[0m",    "\033[1m",    "\033[2m", "\033[1;31m",
+                         "\033[1;33m", "\033[1;36m", "\033[32m"};
 
 std::string_view SeverityColor(const Palette& p, Severity severity) {
   switch (severity) {
@@ -66,9 +66,9 @@ std::string FormatText(const std::vector<Finding>& findings, int files_checked, 
                        f.message);
     out += fmt::format("{} {}|{}\n", gutter, p.dim, p.reset);
     out += fmt::format("{}{} |{} {}\n", p.dim, f.line, p.reset, f.source_line);
-    out += fmt::format("{} {}|{} {}{}^{}\n", gutter, p.dim, p.reset,
-                       CaretPadding(f.source_line, f.column), SeverityColor(p, f.severity),
-                       p.reset);
+    out +=
+        fmt::format("{} {}|{} {}{}^{}\n", gutter, p.dim, p.reset,
+                    CaretPadding(f.source_line, f.column), SeverityColor(p, f.severity), p.reset);
     if (!f.help.empty()) out += fmt::format("{} {}={} help: {}\n", gutter, p.dim, p.reset, f.help);
     if (!f.rewrite.empty()) {
       out += fmt::format("{} {}={} instead:\n{}{}{}\n", gutter, p.dim, p.reset, p.help,

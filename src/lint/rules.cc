@@ -111,8 +111,7 @@ constexpr std::array<RuleInfo, 31> kRules = {{
      "EXCLUSIVE on a table: nobody can even read that table until COMMIT",
      "COMMIT right after the DDL and run the data change in batches outside that transaction; "
      "`zeroshift convert` turns such a script into a migration that does so"},
-    {"vacuum-full", kError,
-     "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE",
+    {"vacuum-full", kError, "VACUUM FULL rewrites the table under ACCESS EXCLUSIVE",
      "plain VACUUM, or an online rebuild with pg_repack or pg_squeeze"},
     {"cluster", kError, "CLUSTER rewrites the table under ACCESS EXCLUSIVE",
      "an online rebuild with pg_repack (which can also order by an index)"},

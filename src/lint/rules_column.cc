@@ -60,20 +60,22 @@ void CheckVolatileDefault(Context& ctx, const RelationName& rel, JsonValue def,
   if (!call) return;
   std::string why =
       call->unknown_function
-          ? fmt::format("{}() is not a built-in function, and functions are VOLATILE unless "
-                        "declared IMMUTABLE or STABLE",
-                        call->name)
-          : call->origin == "pg_catalog"
-              ? fmt::format("{}() is VOLATILE in pg_proc", call->name)
-              : fmt::format("{}() is VOLATILE ({})", call->name,
-                            call->origin == "this migration" ? "created by these migrations"
-                                                             : "extension " + call->origin);
+          ? fmt::format(
+                "{}() is not a built-in function, and functions are VOLATILE unless "
+                "declared IMMUTABLE or STABLE",
+                call->name)
+      : call->origin == "pg_catalog"
+          ? fmt::format("{}() is VOLATILE in pg_proc", call->name)
+          : fmt::format("{}() is VOLATILE ({})", call->name,
+                        call->origin == "this migration" ? "created by these migrations"
+                                                         : "extension " + call->origin);
   std::string value = ExpressionText(ctx.stmt, column.default_expr);
   std::string rewrite;
   if (!value.empty() && !column.not_null) {
-    rewrite = fmt::format("ALTER TABLE {0} ADD COLUMN {1} {2};\nALTER TABLE {0} ALTER COLUMN {1} "
-                          "SET DEFAULT {3};\n{4}",
-                          table, col, type, value, BatchedFill(table, col, value));
+    rewrite = fmt::format(
+        "ALTER TABLE {0} ADD COLUMN {1} {2};\nALTER TABLE {0} ALTER COLUMN {1} "
+        "SET DEFAULT {3};\n{4}",
+        table, col, type, value, BatchedFill(table, col, value));
   }
   ctx.Report("add-column-volatile-default", call->offset,
              fmt::format("ADD COLUMN {} with DEFAULT {}(...) rewrites {} and all its indexes "
@@ -101,8 +103,8 @@ void CheckAddColumn(Context& ctx, const RelationName& rel, JsonValue def) {
     return;
   }
   CheckVolatileDefault(ctx, rel, def, column);
-  bool fills_itself = column.default_expr.exists() || column.identity.exists() ||
-                      column.type.serial;
+  bool fills_itself =
+      column.default_expr.exists() || column.identity.exists() || column.type.serial;
   if (column.not_null && !fills_itself) {
     std::string type = ColumnType(ctx, column, def);
     ctx.Report(

@@ -100,24 +100,24 @@ void CheckAddConstraint(Context& ctx, const RelationName& rel, JsonValue c) {
     }
     std::string kind = pk ? "PRIMARY KEY" : "UNIQUE";
     std::string rewrite;
-    if (!keys.empty() && SingleCommand(ctx) && !c["including"].exists() &&
-        !c["options"].exists() && !c["nulls_not_distinct"].is_true()) {
+    if (!keys.empty() && SingleCommand(ctx) && !c["including"].exists() && !c["options"].exists() &&
+        !c["nulls_not_distinct"].is_true()) {
       rewrite = fmt::format(
           "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({});\nALTER TABLE {} ADD CONSTRAINT {} {} "
           "USING INDEX {};",
           SqlIdent(name), rel.Display(), QuotedColumns(keys), rel.Display(), SqlIdent(name), kind,
           SqlIdent(name));
     }
-    ctx.Report("unique-without-using-index", ctx.stmt.OffsetOf(c),
-               fmt::format("ADD {} on {} builds its index while holding ACCESS EXCLUSIVE: no "
-                           "reads or writes on {} until the build ends",
-                           kind, rel.Display(), rel.Display()),
-               fmt::format("CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then "
-                           "ADD CONSTRAINT ... {} USING INDEX, which is instant{}",
-                           kind,
-                           pk ? " once the columns are NOT NULL (otherwise it scans to set them)"
-                              : ""),
-               rewrite);
+    ctx.Report(
+        "unique-without-using-index", ctx.stmt.OffsetOf(c),
+        fmt::format("ADD {} on {} builds its index while holding ACCESS EXCLUSIVE: no "
+                    "reads or writes on {} until the build ends",
+                    kind, rel.Display(), rel.Display()),
+        fmt::format("CREATE UNIQUE INDEX CONCURRENTLY first (outside a transaction), then "
+                    "ADD CONSTRAINT ... {} USING INDEX, which is instant{}",
+                    kind,
+                    pk ? " once the columns are NOT NULL (otherwise it scans to set them)" : ""),
+        rewrite);
   } else if (type == "CONSTR_EXCLUSION") {
     ctx.Report("unique-without-using-index", ctx.stmt.OffsetOf(c),
                fmt::format("ADD EXCLUDE on {} builds its index while holding ACCESS EXCLUSIVE, "

@@ -152,9 +152,10 @@ void CheckDataRules(Context& ctx) {
   if (where.exists() && Bounded(where)) return;
   std::string verb = update ? "UPDATE" : "DELETE";
   std::string scope = where.exists()
-                          ? fmt::format("the rows of {} its WHERE clause selects (not bounded "
-                                        "to a key, a key range or a LIMITed batch)",
-                                        rel.Display())
+                          ? fmt::format(
+                                "the rows of {} its WHERE clause selects (not bounded "
+                                "to a key, a key range or a LIMITed batch)",
+                                rel.Display())
                           : fmt::format("every row of {} (no WHERE clause)", rel.Display());
   ctx.Report("unbatched-dml", ctx.stmt.begin,
              fmt::format("{} of {}, in one statement: every touched row stays locked until it "

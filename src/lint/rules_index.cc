@@ -58,8 +58,8 @@ void CheckDropIndex(Context& ctx) {
                          "come after it",
                          names.front(), table),
              std::string("DROP INDEX CONCURRENTLY") +
-                 (several || cascade ? ", one index per statement and without CASCADE" : "") +
-                 "." + NotInTransactionNote(ctx),
+                 (several || cascade ? ", one index per statement and without CASCADE" : "") + "." +
+                 NotInTransactionNote(ctx),
              rewrite);
 }
 

@@ -105,8 +105,8 @@ void CheckNesting(Context& ctx) {
   if (ctx.stmt.type != "TransactionStmt") return;
   std::string_view kind = ctx.stmt.body["kind"].str();
   bool begins = kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START";
-  bool ends = kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK" ||
-              kind == "TRANS_STMT_PREPARE";
+  bool ends =
+      kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK" || kind == "TRANS_STMT_PREPARE";
   if (begins && ctx.InTransaction()) {
     ctx.Report("transaction-nesting", ctx.stmt.begin,
                fmt::format("BEGIN inside {}: PostgreSQL only warns, and the COMMIT meant for "
@@ -195,8 +195,7 @@ void CheckRunsWhileLocked(Context& ctx) {
   std::vector<std::string> names;
   for (const auto& h : held) names.push_back(h.second->display);
   std::string tables = Join(names);
-  std::string origin =
-      fmt::format("line {}, `{}`", ctx.LineOf(first.offset), first.snippet);
+  std::string origin = fmt::format("line {}, `{}`", ctx.LineOf(first.offset), first.snippet);
   if (IsSlow(ctx.effect.cost)) {
     ctx.Report(
         "runs-while-locked", ctx.stmt.begin,
@@ -220,8 +219,8 @@ void CheckRunsWhileLocked(Context& ctx) {
                     "long",
                     Snippet(ctx.stmt.text), LockModeName(lock.mode), lock.display, tables, origin,
                     tables),
-        "change one table per transaction, each under a short lock_timeout",
-        "", Severity::kWarning);
+        "change one table per transaction, each under a short lock_timeout", "",
+        Severity::kWarning);
     return;
   }
 }

@@ -57,7 +57,8 @@ void CheckVersionRules(Context& ctx) {
     Require(ctx, 15, "MERGE", ctx.stmt.begin);
   } else if (type == "AlterTableStmt") {
     CheckAlterTableCommands(ctx);
-  } else if (type == "ViewStmt" && FindDefElem(ctx.stmt.body["options"], "security_invoker").exists()) {
+  } else if (type == "ViewStmt" &&
+             FindDefElem(ctx.stmt.body["options"], "security_invoker").exists()) {
     Require(ctx, 15, "the security_invoker view option", ctx.stmt.begin);
   } else if (type == "ReindexStmt" && FindDefElem(ctx.stmt.body["params"], "tablespace").exists()) {
     Require(ctx, 14, "REINDEX (TABLESPACE ...)", ctx.stmt.begin);

@@ -142,8 +142,7 @@ std::vector<Statement> ParsePiece(std::string_view text, const Piece& piece) {
   base.piece_begin = piece.begin;
   if (piece.weight > kMaxStatementWeight) {
     base.error = "statement too large to analyse (" + std::to_string(piece.weight) +
-                 " words and operators, the limit is " + std::to_string(kMaxStatementWeight) +
-                 ")";
+                 " words and operators, the limit is " + std::to_string(kMaxStatementWeight) + ")";
     base.error_offset = piece.begin;
     out.push_back(std::move(base));
     return out;

@@ -30,7 +30,6 @@ std::string InsertAfterKeyword(const Statement& stmt, uint32_t from, std::string
                                std::string_view insert);
 
 // The file offset of the first token equal to `keyword` at or after `from`, or nullopt.
-std::optional<uint32_t> FindKeyword(const Statement& stmt, uint32_t from,
-                                    std::string_view keyword);
+std::optional<uint32_t> FindKeyword(const Statement& stmt, uint32_t from, std::string_view keyword);
 
 }  // namespace zs::lint

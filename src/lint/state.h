@@ -48,23 +48,23 @@ struct SchemaMemory {
 
 struct HeldLock {
   LockMode mode = LockMode::kNone;
-  uint32_t offset = 0;   // where the statement that took it starts
-  std::string display;   // the table as written
-  std::string snippet;   // the start of that statement, for messages
+  uint32_t offset = 0;  // where the statement that took it starts
+  std::string display;  // the table as written
+  std::string snippet;  // the start of that statement, for messages
 };
 
 struct TransactionState {
   bool open = false;
-  bool assumed = false;        // opened by --assume-in-transaction, not by BEGIN
-  uint32_t begin_offset = 0;   // the BEGIN (0 when assumed)
-  std::map<std::string, HeldLock> held;           // strongest lock per table key
+  bool assumed = false;                  // opened by --assume-in-transaction, not by BEGIN
+  uint32_t begin_offset = 0;             // the BEGIN (0 when assumed)
+  std::map<std::string, HeldLock> held;  // strongest lock per table key
   std::map<TableColumn, uint32_t> not_valid_added;  // (table, constraint) added NOT VALID -> where
-  std::optional<int64_t> lock_timeout_ms;         // SET LOCAL values
+  std::optional<int64_t> lock_timeout_ms;           // SET LOCAL values
   std::optional<int64_t> statement_timeout_ms;
 };
 
 struct FileState {
-  std::set<std::string> created_tables;   // in this file: empty and unused by clients so far
+  std::set<std::string> created_tables;  // in this file: empty and unused by clients so far
   std::set<std::string> created_indexes;
   std::optional<int64_t> lock_timeout_ms;  // session values; 0 disables the timeout
   std::optional<int64_t> statement_timeout_ms;

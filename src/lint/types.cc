@@ -94,8 +94,9 @@ TypeChange DecideKnown(const TypeRef& from, const TypeRef& to, const Catalog& ca
   }
   if (from.array) return Yes(change + " converts every element");
   if (IsTimestampPair(from.name, to.name)) {
-    return Maybe(change + " is free only when the session's TimeZone is UTC (PostgreSQL 12+); "
-                          "otherwise every value is converted");
+    return Maybe(change +
+                 " is free only when the session's TimeZone is UTC (PostgreSQL 12+); "
+                 "otherwise every value is converted");
   }
   if (catalog.BinaryCoercible(from.name, to.name)) {
     if (to.mods.empty()) return No(change + " is binary coercible");
@@ -107,7 +108,8 @@ TypeChange DecideKnown(const TypeRef& from, const TypeRef& to, const Catalog& ca
 TypeChange DecideUnknown(const TypeRef& to, const Catalog& catalog) {
   std::string target = to.Display();
   if (to.array) {
-    return Maybe(fmt::format("to {} is free only if the column already is that exact type", target));
+    return Maybe(
+        fmt::format("to {} is free only if the column already is that exact type", target));
   }
   if (!to.mods.empty() && HasWideningSupport(to.name)) {
     TypeRef base = to;
@@ -181,8 +183,8 @@ TypeRef TypeFromNode(JsonValue type_name) {
 TypeChange DecideTypeChange(const TypeRef* from, const TypeRef& to, bool plain_using,
                             const Catalog& catalog) {
   if (!plain_using) {
-    return Yes(fmt::format("to {} with a USING expression evaluates it for every row",
-                           to.Display()));
+    return Yes(
+        fmt::format("to {} with a USING expression evaluates it for every row", to.Display()));
   }
   if (from != nullptr && from->known()) return DecideKnown(*from, to, catalog);
   return DecideUnknown(to, catalog);
