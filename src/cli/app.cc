@@ -30,6 +30,9 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& o) {
                  "statement_timeout of DDL statements (CREATE INDEX CONCURRENTLY exempt), ms")
       ->capture_default_str()
       ->check(CLI::Range(1, 86400000));
+  app.add_flag("--no-cancel-autovacuum", o.no_cancel_autovacuum,
+               "after a lock timeout, leave an autovacuum worker that holds the table's lock "
+               "running instead of cancelling it (an anti-wraparound one is never cancelled)");
   app.add_flag("-q,--quiet", o.quiet, "print only errors and requested output");
 }
 
@@ -41,6 +44,7 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
   options.retry.max_attempts = o.lock_retries;
   options.retry.initial_backoff = std::chrono::milliseconds(o.retry_initial_ms);
   options.retry.max_backoff = std::chrono::milliseconds(o.retry_max_ms);
+  options.retry.cancel_autovacuum = !o.no_cancel_autovacuum;
   options.backfill = backfill;
   options.backfill.lock_timeout = options.retry.lock_timeout;
   options.backfill.max_attempts = o.lock_retries;

@@ -19,6 +19,7 @@ struct GlobalOptions {
   int retry_initial_ms = 100;
   int retry_max_ms = 5000;
   int statement_timeout_ms = 5000;
+  bool no_cancel_autovacuum = false;
   bool quiet = false;
 };
 

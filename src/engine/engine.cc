@@ -150,9 +150,12 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
 
 Status Engine::RunAction(const ops::Action& action, const std::string& same_transaction_sql) {
   Log("  " + action.id);
+  std::string lock_table =
+      action.table.empty() ? "" : pg::QualifiedName(options_.schema, action.table);
   Status status = runner_->Run(action.sql, {.concurrently = !action.transactional,
                                             .same_transaction_sql = same_transaction_sql,
-                                            .before_retry_sql = action.before_retry_sql});
+                                            .before_retry_sql = action.before_retry_sql,
+                                            .lock_table = lock_table});
   if (status.ok()) FaultPoint(command_);
   return status.WithContext(action.id);
 }

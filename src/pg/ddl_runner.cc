@@ -4,6 +4,8 @@
 #include <random>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "pg/quote.h"
 
 namespace zs::pg {
@@ -114,14 +116,15 @@ Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
   if (options.concurrently && !options.before_retry_sql.empty()) {
     ZS_RETURN_IF_ERROR(RunConcurrentlyWithCleanup(sql, options));
   } else {
-    ZS_RETURN_IF_ERROR(RetryOnLockTimeout([&] { return RunOnce(sql, options); }, &attempts_));
+    ZS_RETURN_IF_ERROR(
+        RetryOnLockTimeout([&] { return RunOnce(sql, options); }, options.lock_table, &attempts_));
   }
   if (!options.concurrently || options.same_transaction_sql.empty()) return Status::Ok();
   // A concurrent statement cannot share a transaction, so its bookkeeping
   // commits right after it (and must be idempotent, should this step fail).
   int bookkeeping_attempts = 0;
   return RetryOnLockTimeout(
-      [&] { return RunInTransaction(conn_, policy_, options.same_transaction_sql, ""); },
+      [&] { return RunInTransaction(conn_, policy_, options.same_transaction_sql, ""); }, "",
       &bookkeeping_attempts);
 }
 
@@ -138,24 +141,62 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
         first = false;
         return RunConcurrently(conn_, policy_, sql);
       },
-      &attempts_);
+      options.lock_table, &attempts_);
   if (status.ok() || status.sqlstate() == kDuplicateTable) return status;
   return WithCleanup(status, RunConcurrently(conn_, policy_, clear_sql), clear_sql);
 }
 
-Status DdlRunner::RetryOnLockTimeout(const std::function<Status()>& attempt_once, int* attempts) {
+Status DdlRunner::RetryOnLockTimeout(const std::function<Status()>& attempt_once,
+                                     const std::string& lock_table, int* attempts) {
   const int max_attempts = std::max(policy_.max_attempts, 1);
   Status last;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     *attempts = attempt;
     last = attempt_once();
     if (last.ok() || !IsLockFailure(last)) return last;
+    last = ExplainLockFailure(last, lock_table);
     if (attempt == max_attempts) break;
     std::chrono::milliseconds delay = BackoffDelay(policy_, attempt);
     if (on_retry_) on_retry_(attempt, delay, last);
     std::this_thread::sleep_for(delay);
   }
   return GaveUp(policy_, max_attempts, last);
+}
+
+Status DdlRunner::ExplainLockFailure(const Status& failure, const std::string& lock_table) {
+  if (lock_table.empty() || conn_.InTransaction()) return failure;
+  Result<std::vector<LockHolder>> holders = LockHolders(conn_, lock_table);
+  // The explanation is a courtesy: without it the failure still says what failed.
+  if (!holders.ok() || holders->empty()) return failure;
+  std::string message =
+      failure.message() + "; " + lock_table + " is locked by " + DescribeLockHolders(*holders);
+  for (const LockHolder& holder : *holders) {
+    if (holder.IsAutovacuum()) message += "; " + ClearAutovacuum(holder);
+  }
+  return Status(failure.code(), std::move(message), failure.sqlstate());
+}
+
+std::string DdlRunner::ClearAutovacuum(const LockHolder& holder) {
+  if (holder.IsWraparoundAutovacuum()) {
+    return fmt::format(
+        "autovacuum pid {} prevents transaction ID wraparound and must finish: waiting for it",
+        holder.pid);
+  }
+  if (!policy_.cancel_autovacuum) {
+    return fmt::format("autovacuum pid {} left running (--no-cancel-autovacuum)", holder.pid);
+  }
+  Result<Rows> cancelled =
+      conn_.ExecParams("SELECT pg_cancel_backend($1)", {std::to_string(holder.pid)});
+  if (!cancelled.ok()) {
+    return fmt::format(
+        "could not cancel autovacuum pid {} ({}): grant pg_signal_backend to this role, or "
+        "run when the vacuum is done",
+        holder.pid, cancelled.status().message());
+  }
+  return fmt::format(
+      "cancelled autovacuum pid {}, as PostgreSQL does for a lock waiter after "
+      "deadlock_timeout; it vacuums the table again later",
+      holder.pid);
 }
 
 }  // namespace zs::pg

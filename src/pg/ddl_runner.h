@@ -10,6 +10,7 @@
 
 #include "core/status.h"
 #include "pg/connection.h"
+#include "pg/lock_holders.h"
 
 namespace zs::pg {
 
@@ -19,6 +20,12 @@ struct RetryPolicy {
   int max_attempts = 10;
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
+  // After a lock timeout, cancel an autovacuum worker holding a lock on the
+  // statement's table (never an anti-wraparound one). PostgreSQL cancels such
+  // a worker for a lock waiter itself, but only after deadlock_timeout (1 s by
+  // default): longer than lock_timeout, so a waiter that gives up sooner would
+  // lose to the vacuum of a big table on every attempt.
+  bool cancel_autovacuum = true;
 };
 
 // The delay before retry number `attempt` (1-based): initial * 2^(attempt-1),
@@ -38,6 +45,11 @@ struct DdlOptions {
   // 42P07 failure: the name then belongs to an object that is not ours.
   // REQUIRES: idempotent (DROP INDEX CONCURRENTLY IF EXISTS ...).
   std::string before_retry_sql;
+  // The table the statement locks, quoted and qualified ("public.users"): on
+  // a lock failure the sessions holding locks on it are named in the error,
+  // and an autovacuum worker among them is cancelled (RetryPolicy). "" when
+  // the statement locks no user table.
+  std::string lock_table;
 };
 
 class DdlRunner {
@@ -65,8 +77,15 @@ class DdlRunner {
   // and after the final failure.
   Status RunConcurrentlyWithCleanup(const std::string& sql, const DdlOptions& options);
   // Calls `attempt_once` until it succeeds, fails with anything but 55P03 or
-  // 40P01, or max_attempts is reached; `*attempts` counts the calls.
-  Status RetryOnLockTimeout(const std::function<Status()>& attempt_once, int* attempts);
+  // 40P01, or max_attempts is reached; `*attempts` counts the calls. Each
+  // lock failure is explained with the holders of `lock_table` (if any).
+  Status RetryOnLockTimeout(const std::function<Status()>& attempt_once,
+                            const std::string& lock_table, int* attempts);
+  // `failure` with who holds locks on `lock_table`, after cancelling an
+  // autovacuum worker among them when the policy says so.
+  Status ExplainLockFailure(const Status& failure, const std::string& lock_table);
+  // What was done about the autovacuum worker `holder`, for the message.
+  std::string ClearAutovacuum(const LockHolder& holder);
 
   Connection& conn_;
   RetryPolicy policy_;

@@ -267,6 +267,141 @@ TEST_F(DdlRunnerTest, RetriesADeadlock) {
   EXPECT_EQ(runner.attempts_of_last_run(), 2);
 }
 
+TEST_F(DdlRunnerTest, ALockFailureNamesTheSessionHoldingTheTable) {
+  Connection blocker = Open(url_);
+  ASSERT_TRUE(blocker.Run("SET application_name = 'nightly-report'").ok());
+  ASSERT_TRUE(blocker.Run("BEGIN").ok());
+  ASSERT_TRUE(blocker.Run("SELECT count(*) FROM users").ok());
+  DdlRunner runner(*conn_, FastPolicy(2));
+  std::vector<std::string> retry_messages;
+  runner.OnRetry(
+      [&](int, milliseconds, const Status& error) { retry_messages.push_back(error.message()); });
+  Status status =
+      runner.Run("ALTER TABLE users ADD COLUMN email text", {.lock_table = "public.users"});
+  EXPECT_EQ(status.code(), Code::kLockTimeout);
+  const std::string holder = "public.users is locked by pid " +
+                             std::to_string(blocker.BackendPid()) +
+                             " (nightly-report, idle in transaction for ";
+  EXPECT_NE(status.message().find(holder), std::string::npos) << status.message();
+  EXPECT_NE(status.message().find("holds AccessShareLock: SELECT count(*) FROM users)"),
+            std::string::npos)
+      << status.message();
+  ASSERT_EQ(retry_messages.size(), 1u);
+  EXPECT_NE(retry_messages[0].find(holder), std::string::npos) << retry_messages[0];
+  ASSERT_TRUE(blocker.Run("ROLLBACK").ok());
+}
+
+TEST(LockHoldersTest, DescribesAtMostThreeHolders) {
+  std::vector<LockHolder> holders;
+  for (int pid = 1; pid <= 5; ++pid) {
+    holders.push_back({.pid = pid,
+                       .backend_type = "client backend",
+                       .state = "active",
+                       .modes = "RowExclusiveLock",
+                       .query = "UPDATE users SET name = $1"});
+  }
+  holders[0].application_name = "api";
+  holders[0].transaction_s = 2.4;
+  EXPECT_EQ(DescribeLockHolders(holders),
+            "pid 1 (api, active for 2 s, holds RowExclusiveLock: UPDATE users SET name = $1); "
+            "pid 2 (client backend, active, holds RowExclusiveLock: UPDATE users SET name = $1); "
+            "pid 3 (client backend, active, holds RowExclusiveLock: UPDATE users SET name = $1); "
+            "and 2 more");
+  LockHolder vacuum{.backend_type = "autovacuum worker",
+                    .query = "autovacuum: VACUUM public.users (to prevent wraparound)"};
+  EXPECT_TRUE(vacuum.IsAutovacuum());
+  EXPECT_TRUE(vacuum.IsWraparoundAutovacuum());
+  vacuum.query = "autovacuum: VACUUM public.users";
+  EXPECT_FALSE(vacuum.IsWraparoundAutovacuum());
+}
+
+// ------------------------------------------------ autovacuum in the way
+// An autovacuum worker holds SHARE UPDATE EXCLUSIVE on the table it vacuums
+// and yields to a lock waiter only after deadlock_timeout (1 s), longer than
+// the runner's lock_timeout. The cluster wakes autovacuum every second, and
+// the table's cost settings slow its vacuum to minutes.
+
+class AutovacuumTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto cluster = zs::testing::TempCluster::Start(
+        {.config_lines = {"autovacuum_naptime = 1", "deadlock_timeout = '1s'"}});
+    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+    cluster_ = std::move(cluster).value();
+    Result<std::string> url = cluster_->CreateDatabase("autovacuum_test");
+    ASSERT_TRUE(url.ok()) << url.status().ToString();
+    url_ = *url;
+    conn_ = std::make_unique<Connection>(Open(url_));
+    ASSERT_TRUE(conn_
+                    ->Run("CREATE TABLE users (id int PRIMARY KEY, name text) WITH ("
+                          "autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, "
+                          "autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1);"
+                          "INSERT INTO users SELECT i, repeat('x', 200) FROM "
+                          "generate_series(1, 20000) i;"
+                          "DELETE FROM users WHERE id % 2 = 0")
+                    .ok());
+  }
+
+  // The pid of the autovacuum worker vacuuming users, once it has started.
+  int WaitForAutovacuum() {
+    for (int i = 0; i < 600; ++i) {
+      Result<Rows> rows = conn_->Exec(
+          "SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
+          "AND query LIKE 'autovacuum: VACUUM %users%'");
+      if (rows.ok() && rows->size() == 1) return static_cast<int>(rows->GetInt(0, 0));
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    ADD_FAILURE() << "autovacuum never started on users";
+    return 0;
+  }
+
+  static RetryPolicy Policy(bool cancel_autovacuum) {
+    RetryPolicy policy;
+    policy.lock_timeout = milliseconds(200);
+    policy.max_attempts = 4;
+    policy.initial_backoff = milliseconds(50);
+    policy.max_backoff = milliseconds(200);
+    policy.cancel_autovacuum = cancel_autovacuum;
+    return policy;
+  }
+
+  std::unique_ptr<zs::testing::TempCluster> cluster_;
+  std::string url_;
+  std::unique_ptr<Connection> conn_;
+};
+
+TEST_F(AutovacuumTest, ARunningAutovacuumIsCancelledAndTheStatementSucceeds) {
+  int vacuum_pid = WaitForAutovacuum();
+  ASSERT_NE(vacuum_pid, 0);
+  const std::string named = "(autovacuum worker, active for ";
+
+  // Left running, it outlasts every attempt: each gives up before deadlock_timeout.
+  DdlRunner patient(*conn_, Policy(/*cancel_autovacuum=*/false));
+  Status refused =
+      patient.Run("ALTER TABLE users ADD COLUMN email text", {.lock_table = "public.users"});
+  EXPECT_EQ(refused.code(), Code::kLockTimeout) << refused.ToString();
+  EXPECT_NE(refused.message().find("pid " + std::to_string(vacuum_pid)), std::string::npos)
+      << refused.message();
+  EXPECT_NE(refused.message().find("left running (--no-cancel-autovacuum)"), std::string::npos)
+      << refused.message();
+
+  DdlRunner runner(*conn_, Policy(/*cancel_autovacuum=*/true));
+  std::vector<std::string> retry_messages;
+  runner.OnRetry(
+      [&](int, milliseconds, const Status& error) { retry_messages.push_back(error.message()); });
+  Status status =
+      runner.Run("ALTER TABLE users ADD COLUMN email text", {.lock_table = "public.users"});
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_GE(runner.attempts_of_last_run(), 2);
+  ASSERT_FALSE(retry_messages.empty());
+  EXPECT_NE(retry_messages[0].find(named), std::string::npos) << retry_messages[0];
+  EXPECT_NE(retry_messages[0].find("holds ShareUpdateExclusiveLock: autovacuum: VACUUM"),
+            std::string::npos)
+      << retry_messages[0];
+  EXPECT_NE(retry_messages[0].find("cancelled autovacuum pid "), std::string::npos)
+      << retry_messages[0];
+}
+
 // ------------------------------------------------ CREATE INDEX CONCURRENTLY
 // A build that times out part-way leaves an INVALID index behind; the runner
 // clears it with before_retry_sql before each retry and after giving up.
