@@ -146,6 +146,17 @@ SELECT concat_ws(', ',
 )sql");
 }
 
+// The binary with `args` against `url`, quietly; with `fault`, ZS_FAULT_AT
+// set to it for this run only.
+ProcessRun RunAgainst(const std::string& url, std::vector<std::string> args,
+                      const std::string& fault) {
+  args.insert(args.end(), {"--postgres-url", url, "--quiet"});
+  if (!fault.empty()) setenv("ZS_FAULT_AT", fault.c_str(), 1);
+  ProcessRun run = RunBinary(args);
+  unsetenv("ZS_FAULT_AT");
+  return run;
+}
+
 class FaultInjection
     : public ::testing::TestWithParam<std::tuple<const FaultCase*, Phase, Recovery>> {
  protected:
@@ -160,11 +171,7 @@ class FaultInjection
 
   ProcessRun Zeroshift(const std::string& url, std::vector<std::string> args,
                        const std::string& fault = "") {
-    args.insert(args.end(), {"--postgres-url", url, "--quiet"});
-    if (!fault.empty()) setenv("ZS_FAULT_AT", fault.c_str(), 1);
-    ProcessRun run = RunBinary(args);
-    unsetenv("ZS_FAULT_AT");
-    return run;
+    return RunAgainst(url, std::move(args), fault);
   }
 
   std::vector<std::string> StartArgs() const {
@@ -314,11 +321,8 @@ class TerminateMidStatement : public ::testing::TestWithParam<std::tuple<const F
 
   ProcessRun Zeroshift(std::vector<std::string> args, const std::string& fault = "") {
     // A long lock_timeout: the statement is still waiting when it is terminated.
-    args.insert(args.end(), {"--postgres-url", url_, "--quiet", "--lock-timeout", "30000"});
-    if (!fault.empty()) setenv("ZS_FAULT_AT", fault.c_str(), 1);
-    ProcessRun run = RunBinary(args);
-    unsetenv("ZS_FAULT_AT");
-    return run;
+    args.insert(args.end(), {"--lock-timeout", "30000"});
+    return RunAgainst(url_, std::move(args), fault);
   }
 
   std::vector<std::string> StartArgs() const {
