@@ -3,6 +3,9 @@
 # make test   set-up, build, then every test (CTest)
 # make bench  set-up, build, then the five benchmark figures into bench/results/
 BUILD ?= build
+# ccache (see CMakeLists.txt) finds the same objects from any checkout's path.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
