@@ -69,10 +69,10 @@ struct Backfiller::RunState {
   long long batches = 0;
   bool paused = false;
   Clock::time_point paused_at{};
-  Clock::duration paused_total{};  // excluded from the rate: a pause is not slowness
-  bool under_pressure = false;     // inside a pressure episode: logged once
+  Clock::duration paused_total{};               // excluded from the rate: a pause is not slowness
+  bool under_pressure = false;                  // inside a pressure episode: logged once
   std::chrono::duration<double> last_batch{0};  // the previous batch's duration
-  bool new_run = true;             // the first save of this run resets run_started_at
+  bool new_run = true;                          // the first save of this run resets run_started_at
 };
 
 Result<long long> Backfiller::EstimateRows(const schema::Table& table) {
@@ -187,9 +187,9 @@ Status Backfiller::ApplyControl(RunState& run) {
 
 Status Backfiller::Throttle(RunState& run) {
   for (;;) {  // more than once only while waiting for a long transaction to end
-    ZS_ASSIGN_OR_RETURN(PressureSample sample,
-                        options_.probe ? options_.probe()
-                                       : ProbePressure(conn_, run.qualified, options_.pressure));
+    ZS_ASSIGN_OR_RETURN(
+        PressureSample sample,
+        options_.probe ? options_.probe() : ProbePressure(conn_, run.qualified, options_.pressure));
     ThrottleStep step = DecideThrottle(sample, options_.pressure, run.last_batch, run.controller,
                                        options_.pause_poll);
     if (step.reason.empty()) {
@@ -208,9 +208,10 @@ Status Backfiller::Throttle(RunState& run) {
     }
     run.under_pressure = true;
     if (step.action == ThrottleStep::Action::kStop) {
-      return Conflict(fmt::format("backfill of {} stopped after {} rows: {}; the cursor is saved, "
-                                  "run it again to resume",
-                                  run.table_name, run.cursor.rows_done, step.reason));
+      return Conflict(
+          fmt::format("backfill of {} stopped after {} rows: {}; the cursor is saved, "
+                      "run it again to resume",
+                      run.table_name, run.cursor.rows_done, step.reason));
     }
     // One (smaller) batch still follows each sleep: a transaction that stays
     // open for hours slows the backfill down but cannot stall it forever

@@ -196,7 +196,8 @@ PressureSample StuckSession() {
 
 // Adaptive options whose pressure probe and throttle sleep are the test's:
 // nothing here waits on a clock.
-Options InjectedPressure(LongTransactionPolicy policy, std::function<Result<PressureSample>()> probe,
+Options InjectedPressure(LongTransactionPolicy policy,
+                         std::function<Result<PressureSample>()> probe,
                          std::vector<milliseconds>* sleeps, Events& events) {
   Options options{.batch_size = 100, .adaptive = true, .target_batch = milliseconds(10000)};
   options.min_batch_rows = 10;
@@ -221,8 +222,8 @@ TEST(BackfillTest, ALongTransactionThrottlesInProportionAndIsNamed) {
   Events events;
   std::vector<milliseconds> sleeps;
   engine::Engine engine = Connect(
-      url, InjectedPressure(LongTransactionPolicy::kThrottle, [] { return StuckSession(); },
-                            &sleeps, events));
+      url, InjectedPressure(
+               LongTransactionPolicy::kThrottle, [] { return StuckSession(); }, &sleeps, events));
   Status status = engine.Start(SplitName());
   ASSERT_TRUE(status.ok()) << status.ToString();
   std::string reason;
@@ -278,8 +279,8 @@ TEST(BackfillTest, ALongTransactionCanStopTheBackfillOrBeIgnored) {
   std::vector<milliseconds> sleeps;
   {
     engine::Engine engine = Connect(
-        url, InjectedPressure(LongTransactionPolicy::kStop, [] { return StuckSession(); },
-                              &sleeps, events));
+        url, InjectedPressure(
+                 LongTransactionPolicy::kStop, [] { return StuckSession(); }, &sleeps, events));
     Status status = engine.Start(SplitName());
     ASSERT_FALSE(status.ok());
     EXPECT_NE(status.message().find("pid 4242"), std::string::npos) << status.ToString();
@@ -290,8 +291,8 @@ TEST(BackfillTest, ALongTransactionCanStopTheBackfillOrBeIgnored) {
   }
   Events later;
   engine::Engine engine = Connect(
-      url, InjectedPressure(LongTransactionPolicy::kProceed, [] { return StuckSession(); },
-                            &sleeps, later));
+      url, InjectedPressure(
+               LongTransactionPolicy::kProceed, [] { return StuckSession(); }, &sleeps, later));
   sleeps.clear();
   Status status = engine.Backfill();
   ASSERT_TRUE(status.ok()) << status.ToString();

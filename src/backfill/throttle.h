@@ -119,9 +119,9 @@ std::string PressureReason(const PressureSample& sample, const PressureThreshold
 // What to do before the next batch, from one pressure sample.
 struct ThrottleStep {
   enum class Action {
-    kGo,          // run the next batch (after `sleep`, if any)
+    kGo,            // run the next batch (after `sleep`, if any)
     kWaitAndProbe,  // sleep, then probe again without running a batch
-    kStop,        // end the backfill with `reason`
+    kStop,          // end the backfill with `reason`
   };
   Action action = Action::kGo;
   std::chrono::milliseconds sleep{0};

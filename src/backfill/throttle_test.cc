@@ -133,10 +133,8 @@ TEST(DecideThrottleTest, ALongTransactionThrottlesInProportion) {
   }
   EXPECT_EQ(DecideThrottle(LongTransaction(61000), t, milliseconds(100), c).sleep,
             milliseconds(102));
-  EXPECT_EQ(DecideThrottle(LongTransaction(1e7), t, milliseconds(100), c).sleep,
-            milliseconds(400));
-  EXPECT_EQ(DecideThrottle(LongTransaction(1e7), t, milliseconds(900), c).sleep,
-            milliseconds(1000))
+  EXPECT_EQ(DecideThrottle(LongTransaction(1e7), t, milliseconds(100), c).sleep, milliseconds(400));
+  EXPECT_EQ(DecideThrottle(LongTransaction(1e7), t, milliseconds(900), c).sleep, milliseconds(1000))
       << "capped at max_backoff";
   EXPECT_EQ(DecideThrottle({}, t, milliseconds(100), c).reason, "");
 }
@@ -145,8 +143,8 @@ TEST(DecideThrottleTest, TheUserChoosesToWaitProceedOrStop) {
   BatchSizeController c(Limits());
   PressureThresholds t{.max_xact_age = milliseconds(60000)};
   t.long_transactions = LongTransactionPolicy::kWait;
-  ThrottleStep wait = DecideThrottle(LongTransaction(120000), t, milliseconds(100), c,
-                                     milliseconds(250));
+  ThrottleStep wait =
+      DecideThrottle(LongTransaction(120000), t, milliseconds(100), c, milliseconds(250));
   EXPECT_EQ(wait.action, ThrottleStep::Action::kWaitAndProbe);
   EXPECT_EQ(wait.sleep, milliseconds(250));
   t.long_transactions = LongTransactionPolicy::kProceed;
@@ -203,8 +201,7 @@ TEST(ProbePressureTest, SeesALongTransactionButNotAnIdleSession) {
   EXPECT_EQ(blocking.state, "idle in transaction");
   EXPECT_GE(blocking.xact_age_ms, 300);
   EXPECT_NE(blocking.query.find("count(*) FROM t"), std::string::npos) << blocking.query;
-  EXPECT_NE(PressureReason(*busy, t).find("pid " + std::to_string(blocking.pid)),
-            std::string::npos)
+  EXPECT_NE(PressureReason(*busy, t).find("pid " + std::to_string(blocking.pid)), std::string::npos)
       << PressureReason(*busy, t);
   ASSERT_TRUE(open_xact.Run("COMMIT").ok());
   Result<PressureSample> after = ProbePressure(probe, "public.t", t);

@@ -365,8 +365,8 @@ std::string VerifyReport::ToText() const {
         out += fmt::format(
             "      {} more rows differ as a write through the {} version leaves them ({} and {} "
             "are not inverses for their values): not counted\n",
-            check.not_inverse, check.direction == triggers::Direction::kUp ? "new" : "old",
-            "up", "down");
+            check.not_inverse, check.direction == triggers::Direction::kUp ? "new" : "old", "up",
+            "down");
       }
     }
   }

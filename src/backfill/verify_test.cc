@@ -139,7 +139,7 @@ TEST_F(VerifyTest, CleanAfterStartThenFindsExactlyThePlantedUpMismatch) {
 TEST_F(VerifyTest, RowsThatUpAndDownDoNotInvertAreNotBlamedOnABypass) {
   StartSplitName();
   Run("UPDATE users SET name = 'Mary Ann Smith' WHERE id = 7");  // an old client
-  Run("SET search_path TO public_02_split_name");                  // a new client
+  Run("SET search_path TO public_02_split_name");                // a new client
   Run("UPDATE users SET first_name = 'Jo Ann', last_name = 'Lee' WHERE id = 8");
   Run("RESET search_path");
   ASSERT_EQ(admin_->Exec("SELECT name FROM users WHERE id = 8")->Get(0, 0), "Jo Ann Lee");

@@ -263,8 +263,7 @@ TEST_F(ServerTest, ThePageCarriesTheToken) {
   for (const char* url : {"/", "/index.html"}) {
     httplib::Result res = client_->Get(url);
     ASSERT_TRUE(res) << url;
-    EXPECT_NE(res->body.find(std::string("content=\"") + kToken + "\""), std::string::npos)
-        << url;
+    EXPECT_NE(res->body.find(std::string("content=\"") + kToken + "\""), std::string::npos) << url;
     EXPECT_EQ(res->body.find(kTokenPlaceholder), std::string::npos) << url;
     EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store") << url;
   }

@@ -64,8 +64,7 @@ Status DropDatabase(const std::string& admin_conninfo, const std::string& databa
       "WHERE datname = " +
       pg::QuoteLiteral(database));
   if (!found.ok()) {
-    return found.status().WithContext(
-        fmt::format("looking up the lab database \"{}\"", database));
+    return found.status().WithContext(fmt::format("looking up the lab database \"{}\"", database));
   }
   if (found->size() == 0) return Status::Ok();
   if (found->Get(0, 0) != kLabDatabaseMarker) {

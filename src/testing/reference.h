@@ -57,12 +57,12 @@ inline std::string MissingExamplesMessage() {
 
 // In a test body: skips the test when pgroll's examples are missing, or fails
 // it under CI, where they must be present.
-#define ZS_REQUIRE_PGROLL_EXAMPLES()                                                  \
-  do {                                                                                \
-    if (::zs::testing::PgrollExamplesDir().empty()) {                                 \
-      if (::zs::testing::RunningUnderCi()) {                                          \
-        FAIL() << "CI=true: " << ::zs::testing::MissingExamplesMessage();             \
-      }                                                                               \
-      GTEST_SKIP() << ::zs::testing::MissingExamplesMessage();                        \
-    }                                                                                 \
+#define ZS_REQUIRE_PGROLL_EXAMPLES()                                      \
+  do {                                                                    \
+    if (::zs::testing::PgrollExamplesDir().empty()) {                     \
+      if (::zs::testing::RunningUnderCi()) {                              \
+        FAIL() << "CI=true: " << ::zs::testing::MissingExamplesMessage(); \
+      }                                                                   \
+      GTEST_SKIP() << ::zs::testing::MissingExamplesMessage();            \
+    }                                                                     \
   } while (false)
