@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -229,14 +230,15 @@ TEST_F(ServerTest, AForeignHostIsRefusedForEveryRequest) {
 // A cross-site form or fetch: the browser says where it comes from.
 TEST_F(ServerTest, AForeignOriginCannotChangeTheLab) {
   const std::string port = std::to_string(server_->port());
-  for (const std::string origin :
-       {"http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1:" + port}) {
+  for (const std::string& origin : std::vector<std::string>{
+           "http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1:" + port}) {
     httplib::Result res = client_->Post("/api/reset", {{"Origin", origin}}, "", "application/json");
     ASSERT_TRUE(res) << origin;
     EXPECT_EQ(res->status, 403) << origin;
   }
   EXPECT_EQ(Calls(), 0);
-  for (const std::string origin : {"http://127.0.0.1:" + port, "http://localhost:" + port}) {
+  for (const std::string& origin :
+       std::vector<std::string>{"http://127.0.0.1:" + port, "http://localhost:" + port}) {
     httplib::Result res = client_->Post("/api/next", {{"Origin", origin}}, "", "application/json");
     ASSERT_TRUE(res) << origin;
     EXPECT_EQ(res->status, 202) << origin;
