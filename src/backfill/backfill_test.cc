@@ -228,7 +228,9 @@ TEST(BackfillTest, ALongTransactionThrottlesInProportionAndIsNamed) {
   ASSERT_TRUE(status.ok()) << status.ToString();
   std::string reason;
   for (const auto& e : events.All()) {
-    if (e.kind == EventKind::kProgress) EXPECT_EQ(e.progress.batch_rows, 100) << "batch shrank";
+    if (e.kind == EventKind::kProgress) {
+      EXPECT_EQ(e.progress.batch_rows, 100) << "batch shrank";
+    }
     if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
   }
   EXPECT_EQ(events.Count(EventKind::kThrottle), 1);
