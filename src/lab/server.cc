@@ -139,17 +139,16 @@ void ServeAsset(const Guard& guard, const httplib::Request& req, httplib::Respon
                     "text/plain; charset=utf-8");
     return;
   }
+  bool page = asset->path == "/index.html";
   // The assets change only with the binary; revalidating on every load keeps
-  // a rebuilt dashboard from mixing old and new files.
-  res.set_header("Cache-Control", "no-cache");
+  // a rebuilt dashboard from mixing old and new files. The page carries the
+  // run's token: never stored.
+  res.set_header("Cache-Control", page ? "no-store" : "no-cache");
   std::string body(asset->body);
-  if (asset->path == "/index.html") {
-    // The token goes into the page only: same-origin script reads it, other sites cannot.
-    for (size_t at = body.find(kTokenPlaceholder); at != std::string::npos;
-         at = body.find(kTokenPlaceholder, at)) {
-      body.replace(at, std::string_view(kTokenPlaceholder).size(), guard.token);
-    }
-    res.set_header("Cache-Control", "no-store");
+  // The token goes into the page only: same-origin script reads it, other sites cannot.
+  for (size_t at = page ? body.find(kTokenPlaceholder) : std::string::npos; at != std::string::npos;
+       at = body.find(kTokenPlaceholder, at + guard.token.size())) {
+    body.replace(at, std::string_view(kTokenPlaceholder).size(), guard.token);
   }
   res.set_content(body, std::string(asset->content_type));
 }
