@@ -139,7 +139,9 @@ bool IsMultiColumnSubquery(const json& value) {
 
 std::string NotAnExpression(const std::string& what, const std::string& expression,
                             const std::string& reason) {
-  return what + ": `" + expression + "` is not a single SQL expression: " + reason +
+  // A 10 000-term expression is not repeated whole in its own error.
+  std::string shown = expression.size() <= 300 ? expression : expression.substr(0, 300) + "...";
+  return what + ": `" + shown + "` is not a single SQL expression: " + reason +
          "; write one value expression such as `split_part(name, ' ', 1)`, or a single "
          "`SELECT <expression>`, with no `;` and no further statements";
 }
