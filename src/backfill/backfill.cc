@@ -69,9 +69,10 @@ struct Backfiller::RunState {
   long long batches = 0;
   bool paused = false;
   Clock::time_point paused_at{};
-  Clock::duration paused_total{};  // excluded from the rate: a pause is not slowness
-  bool under_pressure = false;     // inside a pressure episode: logged once
-  bool new_run = true;             // the first save of this run resets run_started_at
+  Clock::duration paused_total{};               // excluded from the rate: a pause is not slowness
+  bool under_pressure = false;                  // inside a pressure episode: logged once
+  std::chrono::duration<double> last_batch{0};  // the previous batch's duration
+  bool new_run = true;                          // the first save of this run resets run_started_at
 };
 
 Result<long long> Backfiller::EstimateRows(const schema::Table& table) {
@@ -185,23 +186,44 @@ Status Backfiller::ApplyControl(RunState& run) {
 }
 
 Status Backfiller::Throttle(RunState& run) {
-  ZS_ASSIGN_OR_RETURN(PressureSample sample,
-                      ProbePressure(conn_, run.qualified, options_.pressure));
-  std::string reason = PressureReason(sample, options_.pressure);
-  if (reason.empty()) {
-    if (run.under_pressure) run.controller.OnCalm();
-    run.under_pressure = false;
-    return Status::Ok();
+  for (;;) {  // more than once only while waiting for a long transaction to end
+    ZS_ASSIGN_OR_RETURN(
+        PressureSample sample,
+        options_.probe ? options_.probe() : ProbePressure(conn_, run.qualified, options_.pressure));
+    ThrottleStep step = DecideThrottle(sample, options_.pressure, run.last_batch, run.controller,
+                                       options_.pause_poll);
+    if (step.reason.empty()) {
+      if (run.under_pressure) run.controller.OnCalm();
+      run.under_pressure = false;
+      return Status::Ok();
+    }
+    ++run.cursor.throttled_batches;
+    run.cursor.throttle_reason = step.reason;
+    if (!run.under_pressure) {
+      Emit(EventKind::kThrottle, run);
+      // Saved now, not with the next batch: `zeroshift status` names the
+      // blocking session while the backfill waits for it or after it stopped.
+      ZS_RETURN_IF_ERROR(state_.SaveCursor(schema_, migration_, run.cursor, run.new_run));
+      run.new_run = false;
+    }
+    run.under_pressure = true;
+    if (step.action == ThrottleStep::Action::kStop) {
+      return Conflict(
+          fmt::format("backfill of {} stopped after {} rows: {}; the cursor is saved, "
+                      "run it again to resume",
+                      run.table_name, run.cursor.rows_done, step.reason));
+    }
+    // One (smaller) batch still follows each sleep: a transaction that stays
+    // open for hours slows the backfill down but cannot stall it forever
+    // (unless the user chose to wait for it).
+    if (options_.sleep) {
+      options_.sleep(step.sleep);
+    } else {
+      SleepFor(step.sleep);
+    }
+    if (step.action != ThrottleStep::Action::kWaitAndProbe) return Status::Ok();
+    ZS_RETURN_IF_ERROR(ApplyControl(run));
   }
-  std::chrono::milliseconds sleep = run.controller.OnPressure();
-  ++run.cursor.throttled_batches;
-  run.cursor.throttle_reason = reason;
-  if (!run.under_pressure) Emit(EventKind::kThrottle, run);
-  run.under_pressure = true;
-  // One (smaller) batch still follows each sleep: a transaction that stays
-  // open for hours slows the backfill down but cannot stall it forever.
-  SleepFor(sleep);
-  return Status::Ok();
 }
 
 Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task) {
@@ -236,7 +258,8 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
     long long rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows;
     Clock::time_point batch_start = Clock::now();
     ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(*query, rows, run));
-    if (run.adaptive) run.controller.Observe(touched, Clock::now() - batch_start);
+    run.last_batch = Clock::now() - batch_start;
+    if (run.adaptive) run.controller.Observe(touched, run.last_batch);
     ++run.batches;
     Emit(EventKind::kProgress, run);
     if (touched > 0 && !run.cursor.finished) SleepFor(run.delay);

@@ -73,6 +73,10 @@ struct Options {
   // How often a paused backfill re-reads the control row.
   std::chrono::milliseconds pause_poll{250};
   std::function<void(const Event&)> on_event;
+  // Tests replace the pressure probe (ProbePressure on the table) and the
+  // throttle's sleep, so that no test depends on timing.
+  std::function<Result<PressureSample>()> probe;
+  std::function<void(std::chrono::milliseconds)> sleep;
 };
 
 class BatchQuery;

@@ -181,6 +181,129 @@ TEST(BackfillTest, AdaptiveModeGrowsBatchesAndBacksOffFromALongTransaction) {
   EXPECT_EQ(WrongRows(admin), 0);
 }
 
+// A sampler standing in for ProbePressure: one session idle in transaction
+// for two minutes, past a one-minute --backfill-max-xact-age.
+PressureSample StuckSession() {
+  return {.long_transactions = 1,
+          .oldest_transaction = BlockingSession{.pid = 4242,
+                                                .user = "app",
+                                                .application_name = "report-job",
+                                                .client = "10.0.0.7",
+                                                .state = "idle in transaction",
+                                                .xact_age_ms = 120000,
+                                                .query = "SELECT * FROM users"}};
+}
+
+// Adaptive options whose pressure probe and throttle sleep are the test's:
+// nothing here waits on a clock.
+Options InjectedPressure(LongTransactionPolicy policy,
+                         std::function<Result<PressureSample>()> probe,
+                         std::vector<milliseconds>* sleeps, Events& events) {
+  Options options{.batch_size = 100, .adaptive = true, .target_batch = milliseconds(10000)};
+  options.min_batch_rows = 10;
+  options.max_batch_rows = 100;
+  options.pressure.max_xact_age = milliseconds(60000);
+  options.pressure.long_transactions = policy;
+  options.probe = std::move(probe);
+  options.sleep = [sleeps](milliseconds ms) { sleeps->push_back(ms); };
+  options.pause_poll = milliseconds(1);
+  options.on_event = events.Sink();
+  return options;
+}
+
+// Issue 20: one session idle in a transaction slowed the backfill to ~100
+// rows/s (every batch halved to the minimum and slept up to 5 s). Now the
+// batch keeps its size, the sleep follows the batches' own time, and the
+// throttle event and `status` name the session.
+TEST(BackfillTest, ALongTransactionThrottlesInProportionAndIsNamed) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 300);
+  Events events;
+  std::vector<milliseconds> sleeps;
+  engine::Engine engine = Connect(
+      url, InjectedPressure(
+               LongTransactionPolicy::kThrottle, [] { return StuckSession(); }, &sleeps, events));
+  Status status = engine.Start(SplitName());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  std::string reason;
+  for (const auto& e : events.All()) {
+    if (e.kind == EventKind::kProgress) {
+      EXPECT_EQ(e.progress.batch_rows, 100) << "batch shrank";
+    }
+    if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
+  }
+  EXPECT_EQ(events.Count(EventKind::kThrottle), 1);
+  EXPECT_EQ(events.Count(EventKind::kProgress), 4) << "300 rows in batches of 100, then the end";
+  EXPECT_EQ(sleeps.size(), 4u);
+  EXPECT_EQ(sleeps.front(), milliseconds(0)) << "no batch yet: nothing to be proportional to";
+  EXPECT_NE(reason.find("pid 4242"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("report-job"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("pg_terminate_backend(4242)"), std::string::npos) << reason;
+  EXPECT_EQ(events.Last().rows_done, 300);
+  EXPECT_EQ(WrongRows(admin), 0);
+  Result<nlohmann::json> json = engine.StatusJson();
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_NE(json->dump().find("pid 4242"), std::string::npos) << json->dump(2);
+}
+
+// --backfill-long-xact=wait: no batch runs until the session ends.
+TEST(BackfillTest, ALongTransactionCanBeWaitedFor) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 300);
+  Events events;
+  std::vector<milliseconds> sleeps;
+  std::vector<long long> progress_at_probe;
+  auto probe = [&]() -> Result<PressureSample> {
+    progress_at_probe.push_back(events.Count(EventKind::kProgress));
+    return progress_at_probe.size() <= 3 ? StuckSession() : PressureSample{};
+  };
+  engine::Engine engine =
+      Connect(url, InjectedPressure(LongTransactionPolicy::kWait, probe, &sleeps, events));
+  Status status = engine.Start(SplitName());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  ASSERT_GE(progress_at_probe.size(), 4u);
+  EXPECT_EQ(progress_at_probe[3], 0) << "a batch ran while the session was still open";
+  EXPECT_EQ(sleeps.size(), 3u);
+  EXPECT_EQ(events.Last().rows_done, 300);
+  EXPECT_EQ(WrongRows(admin), 0);
+}
+
+// --backfill-long-xact=stop: the backfill ends with an error naming the
+// session, `status` keeps it, and a later run resumes; --backfill-long-xact=
+// proceed runs at full speed (no sleep) but still reports it.
+TEST(BackfillTest, ALongTransactionCanStopTheBackfillOrBeIgnored) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 300);
+  Events events;
+  std::vector<milliseconds> sleeps;
+  {
+    engine::Engine engine = Connect(
+        url, InjectedPressure(
+                 LongTransactionPolicy::kStop, [] { return StuckSession(); }, &sleeps, events));
+    Status status = engine.Start(SplitName());
+    ASSERT_FALSE(status.ok());
+    EXPECT_NE(status.message().find("pid 4242"), std::string::npos) << status.ToString();
+    EXPECT_EQ(events.Count(EventKind::kProgress), 0);
+    Result<nlohmann::json> json = engine.StatusJson();
+    ASSERT_TRUE(json.ok()) << json.status().ToString();
+    EXPECT_NE(json->dump().find("pid 4242"), std::string::npos) << json->dump(2);
+  }
+  Events later;
+  engine::Engine engine = Connect(
+      url, InjectedPressure(
+               LongTransactionPolicy::kProceed, [] { return StuckSession(); }, &sleeps, later));
+  sleeps.clear();
+  Status status = engine.Backfill();
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  for (milliseconds ms : sleeps) EXPECT_EQ(ms, milliseconds(0));
+  EXPECT_EQ(later.Count(EventKind::kThrottle), 1) << "proceeding still reports the session";
+  EXPECT_EQ(later.Last().rows_done, 300);
+  EXPECT_EQ(WrongRows(admin), 0);
+}
+
 TEST(BackfillTest, PauseAndResumeFromAnotherConnection) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace zs::backfill {
 
@@ -104,15 +105,16 @@ nlohmann::json EventJson(const Event& e) {
 }
 
 ProgressPrinter::ProgressPrinter(ProgressStyle style, std::ostream& out,
-                                 std::chrono::milliseconds interval)
+                                 std::chrono::milliseconds interval, Clock now)
     : style_(style),
       out_(out),
-      interval_(style == ProgressStyle::kBar ? std::chrono::milliseconds(100) : interval) {}
+      interval_(style == ProgressStyle::kBar ? std::chrono::milliseconds(100) : interval),
+      now_(std::move(now)) {}
 
 bool ProgressPrinter::Due(EventKind kind) {
   if (kind != EventKind::kProgress) return true;
-  auto now = std::chrono::steady_clock::now();
-  if (now - last_ < interval_) return false;
+  auto now = now_();
+  if (last_ && now - *last_ < interval_) return false;
   last_ = now;
   return true;
 }

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -31,10 +33,14 @@ nlohmann::json EventJson(const Event& event);
 
 class ProgressPrinter {
  public:
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
+
   // Progress events are printed at most once per `interval` (bar: 10 per
-  // second); start, throttle, pause, resume and done always.
+  // second), the first one always; start, throttle, pause, resume and done
+  // always. `now` is the clock (tests pass their own).
   ProgressPrinter(ProgressStyle style, std::ostream& out,
-                  std::chrono::milliseconds interval = std::chrono::seconds(2));
+                  std::chrono::milliseconds interval = std::chrono::seconds(2),
+                  Clock now = std::chrono::steady_clock::now);
 
   void Print(const Event& event);
 
@@ -44,7 +50,11 @@ class ProgressPrinter {
   ProgressStyle style_;
   std::ostream& out_;
   std::chrono::milliseconds interval_;
-  std::chrono::steady_clock::time_point last_{};
+  Clock now_;
+  // When the last progress event was printed; none yet at first (a zero
+  // time point would be the machine's boot: within `interval` of it, just
+  // after a boot, the first progress event would be dropped).
+  std::optional<std::chrono::steady_clock::time_point> last_;
   bool bar_drawn_ = false;  // a bar line is on screen without its newline
 };
 

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "pg/connection.h"
@@ -56,6 +58,19 @@ class BatchSizeController {
   int consecutive_pressure_ = 0;
 };
 
+// What the backfill does while another transaction has been open longer than
+// --backfill-max-xact-age (it holds back vacuum, so every row the backfill
+// rewrites stays as a dead version until it ends):
+enum class LongTransactionPolicy {
+  kThrottle,  // go on, sleeping in proportion to the batches' time and the transaction's age
+  kWait,      // run no batch until it ends (polling)
+  kProceed,   // full speed; only report it
+  kStop,      // stop with an error naming it; the cursor is saved, a re-run resumes
+};
+// "throttle", "wait", "proceed", "stop".
+std::string_view PolicyName(LongTransactionPolicy policy);
+Result<LongTransactionPolicy> ParseLongTransactionPolicy(std::string_view name);
+
 // When the database counts as under pressure. A zero threshold disables
 // that probe.
 struct PressureThresholds {
@@ -63,6 +78,23 @@ struct PressureThresholds {
   std::chrono::milliseconds max_xact_age{60000};  // other transactions older than this
   long long max_lag_bytes = 64LL << 20;           // WAL not yet replayed by a standby
   std::chrono::milliseconds max_replay_lag{10000};
+  LongTransactionPolicy long_transactions = LongTransactionPolicy::kThrottle;
+};
+
+// The oldest of the long transactions: the session to end (pg_terminate_backend)
+// or to wait for.
+struct BlockingSession {
+  long long pid = 0;
+  std::string user;
+  std::string application_name;
+  std::string client;  // client_addr, or "local"
+  std::string state;   // "idle in transaction", "active", ...
+  double xact_age_ms = 0;
+  std::string query;  // its latest statement, shortened
+
+  // "pid 4242 (user app, application \"psql\", local, idle in transaction for 75 s, last
+  // query: SELECT 1)"
+  std::string Describe() const;
 };
 
 struct PressureSample {
@@ -71,6 +103,7 @@ struct PressureSample {
   long long standbys = 0;           // rows of pg_stat_replication
   long long max_lag_bytes = 0;      // largest current WAL minus standby replay position
   double max_replay_lag_ms = 0;     // largest pg_stat_replication.replay_lag
+  std::optional<BlockingSession> oldest_transaction;  // set when long_transactions > 0
 };
 
 // One round trip: the pressure the backfill of `qualified_table` should
@@ -79,7 +112,40 @@ Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qu
                                      const PressureThresholds& thresholds);
 
 // Why the backfill should back off ("replication lag 80 MB > 64 MB"), or ""
-// when every probe is under its threshold.
+// when every probe is under its threshold. A long transaction is named by its
+// session, with what the user can do about it.
 std::string PressureReason(const PressureSample& sample, const PressureThresholds& thresholds);
+
+// What to do before the next batch, from one pressure sample.
+struct ThrottleStep {
+  enum class Action {
+    kGo,            // run the next batch (after `sleep`, if any)
+    kWaitAndProbe,  // sleep, then probe again without running a batch
+    kStop,          // end the backfill with `reason`
+  };
+  Action action = Action::kGo;
+  std::chrono::milliseconds sleep{0};
+  std::string reason;  // "" when calm
+};
+
+// Lock waits and standby lag: the batch halves and the sleep backs off
+// (BatchSizeController::OnPressure). A long transaction alone slows nothing
+// down that a smaller batch or a longer sleep would help, so it follows
+// thresholds.long_transactions; kThrottle sleeps LongTransactionDelay().
+// `last_batch` is how long the previous batch took. `wait_poll` is the
+// sleep between probes while waiting.
+ThrottleStep DecideThrottle(const PressureSample& sample, const PressureThresholds& thresholds,
+                            std::chrono::duration<double> last_batch,
+                            BatchSizeController& controller,
+                            std::chrono::milliseconds wait_poll = std::chrono::seconds(1));
+
+// Proportional throttling: after a batch that took `last_batch`, sleep
+// last_batch x (age / max_age), the factor capped at 4, the sleep at `cap`.
+// A transaction just past the threshold halves the speed, one four times as
+// old leaves a fifth of it: 10 M rows take minutes longer, not a day.
+std::chrono::milliseconds LongTransactionDelay(std::chrono::duration<double> last_batch,
+                                               double xact_age_ms,
+                                               std::chrono::milliseconds max_xact_age,
+                                               std::chrono::milliseconds cap);
 
 }  // namespace zs::backfill

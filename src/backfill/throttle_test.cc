@@ -107,6 +107,72 @@ TEST(PressureReasonTest, NamesTheFirstProbeOverItsThreshold) {
   EXPECT_EQ(PressureReason({.lock_waiters = 2, .long_transactions = 1}, t), "");
 }
 
+PressureSample LongTransaction(double age_ms) {
+  return {.long_transactions = 1,
+          .oldest_transaction = BlockingSession{.pid = 77,
+                                                .user = "app",
+                                                .application_name = "report-job",
+                                                .client = "local",
+                                                .state = "idle in transaction",
+                                                .xact_age_ms = age_ms}};
+}
+
+// Issue 20: a long transaction halved every batch to the minimum and backed
+// off exponentially (~100 rows/s). Now: the batch keeps its size and the
+// sleep is the last batch's time times the transaction's age over the
+// threshold (1 to 4), the same for every batch.
+TEST(DecideThrottleTest, ALongTransactionThrottlesInProportion) {
+  BatchSizeController c(Limits());
+  PressureThresholds t{.max_xact_age = milliseconds(60000)};
+  for (int i = 0; i < 10; ++i) {
+    ThrottleStep step = DecideThrottle(LongTransaction(120000), t, milliseconds(100), c);
+    EXPECT_EQ(step.action, ThrottleStep::Action::kGo);
+    EXPECT_EQ(step.sleep, milliseconds(200)) << "batch " << i;
+    EXPECT_EQ(c.batch_rows(), 1000) << "batch " << i;
+    EXPECT_NE(step.reason.find("pid 77"), std::string::npos) << step.reason;
+  }
+  EXPECT_EQ(DecideThrottle(LongTransaction(61000), t, milliseconds(100), c).sleep,
+            milliseconds(102));
+  EXPECT_EQ(DecideThrottle(LongTransaction(1e7), t, milliseconds(100), c).sleep, milliseconds(400));
+  EXPECT_EQ(DecideThrottle(LongTransaction(1e7), t, milliseconds(900), c).sleep, milliseconds(1000))
+      << "capped at max_backoff";
+  EXPECT_EQ(DecideThrottle({}, t, milliseconds(100), c).reason, "");
+}
+
+TEST(DecideThrottleTest, TheUserChoosesToWaitProceedOrStop) {
+  BatchSizeController c(Limits());
+  PressureThresholds t{.max_xact_age = milliseconds(60000)};
+  t.long_transactions = LongTransactionPolicy::kWait;
+  ThrottleStep wait =
+      DecideThrottle(LongTransaction(120000), t, milliseconds(100), c, milliseconds(250));
+  EXPECT_EQ(wait.action, ThrottleStep::Action::kWaitAndProbe);
+  EXPECT_EQ(wait.sleep, milliseconds(250));
+  t.long_transactions = LongTransactionPolicy::kProceed;
+  ThrottleStep proceed = DecideThrottle(LongTransaction(120000), t, milliseconds(100), c);
+  EXPECT_EQ(proceed.action, ThrottleStep::Action::kGo);
+  EXPECT_EQ(proceed.sleep, milliseconds(0));
+  EXPECT_NE(proceed.reason, "") << "proceeding still reports the session";
+  t.long_transactions = LongTransactionPolicy::kStop;
+  ThrottleStep stop = DecideThrottle(LongTransaction(120000), t, milliseconds(100), c);
+  EXPECT_EQ(stop.action, ThrottleStep::Action::kStop);
+  EXPECT_NE(stop.reason.find("pg_terminate_backend(77)"), std::string::npos) << stop.reason;
+  EXPECT_EQ(c.batch_rows(), 1000);
+  // Lock waits still halve the batch and back off, whatever the policy.
+  PressureSample both = LongTransaction(120000);
+  both.lock_waiters = 1;
+  ThrottleStep locked = DecideThrottle(both, t, milliseconds(100), c);
+  EXPECT_EQ(locked.action, ThrottleStep::Action::kGo);
+  EXPECT_EQ(locked.sleep, milliseconds(100));
+  EXPECT_EQ(c.batch_rows(), 500);
+
+  for (const char* name : {"throttle", "wait", "proceed", "stop"}) {
+    Result<LongTransactionPolicy> policy = ParseLongTransactionPolicy(name);
+    ASSERT_TRUE(policy.ok()) << name;
+    EXPECT_EQ(PolicyName(*policy), name);
+  }
+  EXPECT_FALSE(ParseLongTransactionPolicy("ignore").ok());
+}
+
 TEST(ProbePressureTest, SeesALongTransactionButNotAnIdleSession) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection probe = Open(url);
@@ -120,12 +186,23 @@ TEST(ProbePressureTest, SeesALongTransactionButNotAnIdleSession) {
   EXPECT_EQ(calm->lock_waiters, 0);
   EXPECT_EQ(calm->standbys, 0);
 
+  ASSERT_TRUE(open_xact.Run("SET application_name = 'report-job'").ok());
   ASSERT_TRUE(open_xact.Run("BEGIN; SELECT count(*) FROM t").ok());
   std::this_thread::sleep_for(milliseconds(500));
   Result<PressureSample> busy = ProbePressure(probe, "public.t", t);
   ASSERT_TRUE(busy.ok()) << busy.status().ToString();
   EXPECT_EQ(busy->long_transactions, 1);
   EXPECT_NE(PressureReason(*busy, t), "");
+  // The session is named: whom to end, or to wait for.
+  ASSERT_TRUE(busy->oldest_transaction.has_value());
+  const BlockingSession& blocking = *busy->oldest_transaction;
+  EXPECT_EQ(blocking.pid, open_xact.Exec("SELECT pg_backend_pid()")->GetInt(0, 0));
+  EXPECT_EQ(blocking.application_name, "report-job");
+  EXPECT_EQ(blocking.state, "idle in transaction");
+  EXPECT_GE(blocking.xact_age_ms, 300);
+  EXPECT_NE(blocking.query.find("count(*) FROM t"), std::string::npos) << blocking.query;
+  EXPECT_NE(PressureReason(*busy, t).find("pid " + std::to_string(blocking.pid)), std::string::npos)
+      << PressureReason(*busy, t);
   ASSERT_TRUE(open_xact.Run("COMMIT").ok());
   Result<PressureSample> after = ProbePressure(probe, "public.t", t);
   ASSERT_TRUE(after.ok());

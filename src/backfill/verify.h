@@ -32,12 +32,25 @@ struct VerifyOptions {
 };
 
 // One trigger's expression checked on every row of its table.
+//
+// The triggers write one direction per row: an old-version write sets the new
+// columns to `up` (and leaves the old ones as written), a new-version write
+// the old columns to `down`. Where `up` and `down` are not inverses ("Mary
+// Ann Smith" splits into Mary / Ann, which joins back to "Mary Ann"), a row
+// fails the other direction's check legitimately. So a row that differs is
+// counted as a mismatch only when it fails a check of each direction, which no
+// write through the triggers produces; one that passes every check of the
+// other direction is counted in `not_inverse` instead. When the table has
+// checks of one direction only, nothing tells the two apart: every
+// difference is a mismatch and `provable` is false.
 struct CheckResult {
   std::string trigger;
   std::string column;  // physical target column
   triggers::Direction direction = triggers::Direction::kUp;
   std::string expression;
   long long mismatches = 0;
+  long long not_inverse = 0;  // differ, but as a write through the other version leaves them
+  bool provable = false;      // the table has checks of both directions
   // The first max_mismatches keys, in walk order; each holds the values of
   // TableResult::key_columns as text.
   std::vector<std::vector<std::string>> keys;
@@ -58,6 +71,8 @@ struct VerifyReport {
   std::vector<TableResult> tables;
 
   long long mismatches() const;
+  // The mismatches of checks with `provable` set: rows no write through the triggers leaves.
+  long long proven_mismatches() const;
   nlohmann::json ToJson() const;
   std::string ToText() const;
 };

@@ -47,6 +47,7 @@ struct BackfillFlags {
   int max_lag_mb = 64;
   int max_replay_lag_ms = 10000;
   int max_xact_age_ms = 60000;
+  std::string long_xact = "throttle";  // backfill::LongTransactionPolicy by name
   bool json = false;
   // Set when --backfill-batch-size or --backfill-batch-delay is given: fixed mode.
   CLI::Option* batch_size_option = nullptr;

@@ -115,6 +115,14 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
                  "(0: ignore)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400000));
+  cmd.add_option("--backfill-long-xact", f.long_xact,
+                 "what to do while another transaction is older than --backfill-max-xact-age "
+                 "(it keeps vacuum from removing the rows the backfill rewrites): throttle "
+                 "(sleep in proportion to the batches and its age), wait (no batch until it "
+                 "ends), proceed (full speed) or stop (the cursor is saved; run again to resume); "
+                 "progress and status name its session")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"throttle", "wait", "proceed", "stop"}));
   cmd.add_flag("--json", f.json, "backfill progress as one JSON event per line on stdout");
 }
 
@@ -131,6 +139,10 @@ backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOption
   o.pressure.max_lag_bytes = static_cast<long long>(f.max_lag_mb) << 20;
   o.pressure.max_replay_lag = std::chrono::milliseconds(f.max_replay_lag_ms);
   o.pressure.max_xact_age = std::chrono::milliseconds(f.max_xact_age_ms);
+  // The flag's check admits only valid names.
+  if (auto policy = backfill::ParseLongTransactionPolicy(f.long_xact); policy.ok()) {
+    o.pressure.long_transactions = *policy;
+  }
   if (f.json) {
     auto printer = std::make_shared<backfill::ProgressPrinter>(backfill::ProgressStyle::kJson,
                                                                std::cout, std::chrono::seconds(1));

@@ -50,10 +50,23 @@ Status RunVerify(const GlobalOptions& options, const VerifyFlags& flags) {
     std::cout << report.ToText();
   }
   if (report.mismatches() == 0) return Status::Ok();
+  // Blame only what the report proves (backfill::CheckResult).
+  long long proven = report.proven_mismatches();
+  if (proven > 0) {
+    return Status(Code::kDatabase,
+                  fmt::format("verify of \"{}\" found {} values in rows that no write through "
+                              "the triggers leaves so (they fail both `up` and `down`; keys "
+                              "listed above): a write bypassed the triggers (disabled triggers, "
+                              "session_replication_role = replica) or an expression is not "
+                              "deterministic; fix those rows",
+                              report.migration, proven));
+  }
   return Status(Code::kDatabase,
                 fmt::format("verify of \"{}\" found {} values that differ from the migration's "
-                            "expressions (keys listed above); the backfill or a write bypassing "
-                            "the triggers left them, re-run the backfill or fix those rows",
+                            "expressions (keys listed above); with only one direction defined "
+                            "on their tables it cannot tell a row the backfill has not reached "
+                            "or a write through the other version from a write bypassing the "
+                            "triggers: re-run the backfill, then check those rows",
                             report.migration, report.mismatches()));
 }
 

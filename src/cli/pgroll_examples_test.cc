@@ -18,6 +18,7 @@
 #include "history/migration_dir.h"
 #include "migration/parser.h"
 #include "testing/catalog_dump.h"
+#include "testing/reference.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"
 
@@ -30,9 +31,7 @@ using zs::testing::Open;
 using zs::testing::ProcessRun;
 using zs::testing::RunBinary;
 
-fs::path ExamplesDir() {
-  return fs::path(ZS_SOURCE_DIR).parent_path() / "shared" / "reference" / "pgroll-examples";
-}
+fs::path ExamplesDir() { return zs::testing::PgrollExamplesDir(); }
 
 // The binary's error line ("zeroshift: ..."), else the end of its stderr.
 std::string ErrorOf(const ProcessRun& run) {
@@ -82,9 +81,7 @@ bool RollbackCannotUndo(const std::string& file) {
 class PgrollExamples : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(fs::is_directory(ExamplesDir()))
-        << "pgroll's example migrations are missing: expected " << ExamplesDir()
-        << " (../shared/reference/pgroll-examples next to the clone, as CI has it)";
+    ZS_REQUIRE_PGROLL_EXAMPLES();
     url_ = zs::testing::FreshDatabaseUrl();
   }
   ProcessRun Zs(std::vector<std::string> args) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "migration/parser.h"
+#include "testing/reference.h"
 
 namespace zs::history {
 namespace {
@@ -131,8 +132,8 @@ TEST_F(MigrationDirTest, WrittenFileRefusesToOverwrite) {
 // YAML and as JSON, parses to the same migration: `pull` loses nothing. The
 // canonical JSON holds every field but source locations.
 TEST(MigrationWriter, ExamplesRoundTripThroughYamlAndJson) {
-  fs::path examples = fs::path(ZS_SOURCE_DIR) / ".." / "shared" / "reference" / "pgroll-examples";
-  ASSERT_TRUE(fs::is_directory(examples)) << examples << " is missing";
+  ZS_REQUIRE_PGROLL_EXAMPLES();
+  fs::path examples = zs::testing::PgrollExamplesDir();
   auto migrations = LoadMigrationDir(examples.string());
   ASSERT_TRUE(migrations.ok()) << migrations.status().ToString();
   ASSERT_GE(migrations->size(), 50u);

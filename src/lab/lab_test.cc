@@ -11,6 +11,7 @@
 #include "lab/chart.h"
 #include "lab/scenario.h"
 #include "lab/session.h"
+#include "pg/connection.h"
 #include "testing/temp_cluster.h"
 
 namespace zs::lab {
@@ -128,6 +129,34 @@ std::unique_ptr<Session> MakeSession() {
   EXPECT_TRUE(session.ok()) << session.status().ToString();
   if (!session.ok()) std::abort();
   return std::move(session).value();
+}
+
+// Pointed at a real server, the lab once dropped a database of the user's
+// named zeroshift_lab WITH (FORCE). It now works in databases of its own
+// (random suffix, marked with a comment) and drops only those.
+TEST(LabSession, LeavesADatabaseNamedLikeItsOwnAlone) {
+  const std::string admin_url = testing::SharedCluster().Url();
+  auto admin = pg::Connection::Open(admin_url);
+  ASSERT_TRUE(admin.ok()) << admin.status().ToString();
+  ASSERT_TRUE(admin->Run("DROP DATABASE IF EXISTS zeroshift_lab WITH (FORCE)").ok());
+  ASSERT_TRUE(admin->Run("CREATE DATABASE zeroshift_lab").ok());
+  auto count_lab_databases = [&] {
+    return admin->Exec("SELECT count(*) FROM pg_database WHERE datname LIKE 'zeroshift\\_lab\\_%'")
+        ->GetInt(0, 0);
+  };
+  long long before = count_lab_databases();
+  {
+    auto session = MakeSession();
+    EXPECT_EQ(count_lab_databases(), before + 1) << "the session works in a database of its own";
+    ASSERT_TRUE(session->Reset().ok());  // drops and recreates its own database
+    WaitFor(*session, IdleAt("v1"));
+  }
+  EXPECT_EQ(count_lab_databases(), before) << "the session drops its own database at the end";
+  EXPECT_EQ(
+      admin->Exec("SELECT count(*) FROM pg_database WHERE datname = 'zeroshift_lab'")->GetInt(0, 0),
+      1)
+      << "the lab dropped the user's database";
+  ASSERT_TRUE(admin->Run("DROP DATABASE zeroshift_lab").ok());
 }
 
 TEST(LabSession, StepsThroughAllFiveStepsWithoutAnError) {

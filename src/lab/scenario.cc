@@ -127,12 +127,14 @@ struct Run {
 };
 
 Result<ScenarioResult> RunScenario(
-    const ScenarioOptions& options, const std::string& name, const std::string& database,
+    const ScenarioOptions& options, const std::string& name, const std::string& database_prefix,
     const std::function<Status(Run&, std::vector<StepResult>&)>& change) {
   ScenarioResult result;
   result.name = name;
   Progress(options,
            fmt::format("{}: loading {} rows into a fresh users table", name, options.rows));
+  // A name of its own: a database the user has under the plain name is never touched.
+  const std::string database = UniqueDatabaseName(database_prefix);
   ZS_ASSIGN_OR_RETURN(std::string url, RecreateDatabase(options.admin_conninfo, database));
   DatabaseGuard drop_at_end(options.admin_conninfo, database);
   auto load_start = Clock::now();

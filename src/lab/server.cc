@@ -7,6 +7,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <random>
+#include <string>
 #include <thread>
 
 #include <fmt/format.h>
@@ -72,7 +74,64 @@ void ReplyToAction(httplib::Response& res, const Session& session, const Status&
   }
 }
 
-void ServeAsset(const httplib::Request& req, httplib::Response& res) {
+// What the server accepts as its own name and origin, and the run's token.
+struct Guard {
+  int port = 0;  // set once bound, before the first request
+  std::string token;
+
+  bool IsOwnHost(const std::string& host) const {
+    return host == fmt::format("127.0.0.1:{}", port) || host == fmt::format("localhost:{}", port);
+  }
+  bool IsOwnOrigin(const std::string& origin) const {
+    return origin == fmt::format("http://127.0.0.1:{}", port) ||
+           origin == fmt::format("http://localhost:{}", port);
+  }
+};
+
+// A random 128-bit token in hex.
+std::string RandomToken() {
+  std::random_device random;
+  std::string token;
+  for (int i = 0; i < 4; ++i) token += fmt::format("{:08x}", random());
+  return token;
+}
+
+void Refuse(httplib::Response& res, const std::string& message) {
+  res.status = 403;
+  res.set_header("Cache-Control", "no-store");
+  res.set_content(Dump({{"error", message}}), kJson);
+}
+
+// Runs before routing: a foreign Host (DNS rebinding: evil.example resolving
+// to 127.0.0.1) is refused for every request; a POST also needs the page's own
+// Origin, when the browser sends one, and the token.
+httplib::Server::HandlerResponse CheckRequest(const Guard& guard, const httplib::Request& req,
+                                              httplib::Response& res) {
+  std::string host = req.get_header_value("Host");
+  if (!guard.IsOwnHost(host)) {
+    Refuse(res, fmt::format("the lab dashboard answers only as 127.0.0.1:{0} or localhost:{0}, "
+                            "not as \"{1}\"; open http://127.0.0.1:{0}/",
+                            guard.port, host));
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (req.method == "GET" || req.method == "HEAD") {
+    return httplib::Server::HandlerResponse::Unhandled;
+  }
+  if (req.has_header("Origin") && !guard.IsOwnOrigin(req.get_header_value("Origin"))) {
+    Refuse(res, fmt::format("requests from {} may not change the lab; use its own page",
+                            req.get_header_value("Origin")));
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  if (req.get_header_value(kTokenHeader) != guard.token) {
+    Refuse(res, fmt::format("this request lacks the lab's token ({} header); use the buttons of "
+                            "the page the lab serves, reloading it if the lab was restarted",
+                            kTokenHeader));
+    return httplib::Server::HandlerResponse::Handled;
+  }
+  return httplib::Server::HandlerResponse::Unhandled;
+}
+
+void ServeAsset(const Guard& guard, const httplib::Request& req, httplib::Response& res) {
   const Asset* asset = FindAsset(req.path == "/" ? "/index.html" : req.path);
   if (asset == nullptr) {
     res.status = 404;
@@ -80,10 +139,18 @@ void ServeAsset(const httplib::Request& req, httplib::Response& res) {
                     "text/plain; charset=utf-8");
     return;
   }
+  bool page = asset->path == "/index.html";
   // The assets change only with the binary; revalidating on every load keeps
-  // a rebuilt dashboard from mixing old and new files.
-  res.set_header("Cache-Control", "no-cache");
-  res.set_content(asset->body.data(), asset->body.size(), std::string(asset->content_type));
+  // a rebuilt dashboard from mixing old and new files. The page carries the
+  // run's token: never stored.
+  res.set_header("Cache-Control", page ? "no-store" : "no-cache");
+  std::string body(asset->body);
+  // The token goes into the page only: same-origin script reads it, other sites cannot.
+  for (size_t at = page ? body.find(kTokenPlaceholder) : std::string::npos; at != std::string::npos;
+       at = body.find(kTokenPlaceholder, at + guard.token.size())) {
+    body.replace(at, std::string_view(kTokenPlaceholder).size(), guard.token);
+  }
+  res.set_content(body, std::string(asset->content_type));
 }
 
 // httplib's default adds SO_REUSEPORT, which lets a second lab listen on the
@@ -94,7 +161,10 @@ void ReuseAddressOnly(socket_t sock) {
   setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
 }
 
-void AddRoutes(httplib::Server& server, Session& session) {
+void AddRoutes(httplib::Server& server, Session& session, const Guard& guard) {
+  server.set_pre_routing_handler([&guard](const httplib::Request& req, httplib::Response& res) {
+    return CheckRequest(guard, req, res);
+  });
   server.Get("/api/state", [&session](const httplib::Request&, httplib::Response& res) {
     ReplyJson(res, 200, session.Snapshot());
   });
@@ -107,7 +177,9 @@ void AddRoutes(httplib::Server& server, Session& session) {
   action("/api/rollback", &Session::Rollback);
   action("/api/naive", &Session::RunNaive);
   action("/api/reset", &Session::Reset);
-  server.Get(R"(/[^/]*)", ServeAsset);
+  server.Get(R"(/[^/]*)", [&guard](const httplib::Request& req, httplib::Response& res) {
+    ServeAsset(guard, req, res);
+  });
 }
 
 // Calls server.stop() once a stop is requested, polling the flag because a
@@ -136,9 +208,12 @@ Status Serve(Session& session, const ServeOptions& options) {
   server.set_socket_options(ReuseAddressOnly);
   // Short keep-alive so that stopping does not wait on an idle browser tab.
   server.set_keep_alive_timeout(1);
-  AddRoutes(server, session);
+  Guard guard;
+  guard.token = options.token.empty() ? RandomToken() : options.token;
+  AddRoutes(server, session, guard);
 
   int port = Bind(server, options);
+  guard.port = port;
   if (port == 0) {
     return IoError(fmt::format(
         "the lab dashboard cannot listen on {}:{}; the port is in use or not allowed, pick another "

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include <httplib.h>
 
@@ -60,14 +61,17 @@ class ScriptedSession : public Session {
   int calls_ = 0;
 };
 
+constexpr const char* kToken = "test-token-3f9c";
+
 // Runs Serve() on a free loopback port on its own thread until destroyed.
 class RunningServer {
  public:
-  explicit RunningServer(Session& session) {
+  explicit RunningServer(Session& session, std::string token = kToken) {
     std::future<int> port = bound_.get_future();
-    thread_ = std::thread([this, &session] {
+    thread_ = std::thread([this, &session, token] {
       ServeOptions options;
       options.port = 0;
+      options.token = token;
       options.on_listening = [this](int p) {
         listened_ = true;
         bound_.set_value(p);
@@ -111,7 +115,10 @@ class ServerTest : public ::testing::Test {
     ASSERT_GT(server_->port(), 0) << server_->Stop().ToString();
     client_.emplace("127.0.0.1", server_->port());
     client_->set_read_timeout(5);
+    client_->set_default_headers({{kTokenHeader, kToken}});
   }
+
+  int Calls() { return nlohmann::json::parse(client_->Get("/api/state")->body)["calls"]; }
 
   ScriptedSession session_;
   std::optional<RunningServer> server_;
@@ -135,7 +142,11 @@ TEST_F(ServerTest, ServesTheEmbeddedPageWithItsContentTypes) {
     const Asset* asset = FindAsset(c.asset);
     ASSERT_NE(asset, nullptr) << c.asset;
     EXPECT_FALSE(asset->body.empty()) << c.asset;
-    EXPECT_EQ(res->body, asset->body) << c.url;
+    std::string expected(asset->body);
+    if (size_t at = expected.find(kTokenPlaceholder); at != std::string::npos) {
+      expected.replace(at, std::string_view(kTokenPlaceholder).size(), kToken);
+    }
+    EXPECT_EQ(res->body, expected) << c.url;
   }
 }
 
@@ -196,6 +207,98 @@ TEST_F(ServerTest, OtherErrorsAre500WithTheMessage) {
             "relation \"users\" does not exist (SQLSTATE 42P01)");
 }
 
+// DNS rebinding: a page of evil.example whose name now resolves to 127.0.0.1
+// reaches the port, but its requests name evil.example as Host.
+TEST_F(ServerTest, AForeignHostIsRefusedForEveryRequest) {
+  const std::string evil = "evil.example:" + std::to_string(server_->port());
+  for (const char* url : {"/", "/api/state", "/app.js"}) {
+    httplib::Result res = client_->Get(url, {{"Host", evil}});
+    ASSERT_TRUE(res) << url;
+    EXPECT_EQ(res->status, 403) << url;
+  }
+  for (const char* action : {"/api/next", "/api/reset"}) {
+    httplib::Result res = client_->Post(action, {{"Host", evil}}, "", "application/json");
+    ASSERT_TRUE(res) << action;
+    EXPECT_EQ(res->status, 403) << action;
+  }
+  httplib::Result wrong_port = client_->Get("/api/state", {{"Host", "127.0.0.1:1"}});
+  ASSERT_TRUE(wrong_port);
+  EXPECT_EQ(wrong_port->status, 403);
+  EXPECT_EQ(Calls(), 0);
+  httplib::Result local =
+      client_->Get("/api/state", {{"Host", "localhost:" + std::to_string(server_->port())}});
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->status, 200) << "localhost:PORT is the server's own name too";
+}
+
+// A cross-site form or fetch: the browser says where it comes from.
+TEST_F(ServerTest, AForeignOriginCannotChangeTheLab) {
+  const std::string port = std::to_string(server_->port());
+  for (const std::string& origin : std::vector<std::string>{
+           "http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1:" + port}) {
+    httplib::Result res = client_->Post("/api/reset", {{"Origin", origin}}, "", "application/json");
+    ASSERT_TRUE(res) << origin;
+    EXPECT_EQ(res->status, 403) << origin;
+  }
+  EXPECT_EQ(Calls(), 0);
+  for (const std::string& origin :
+       std::vector<std::string>{"http://127.0.0.1:" + port, "http://localhost:" + port}) {
+    httplib::Result res = client_->Post("/api/next", {{"Origin", origin}}, "", "application/json");
+    ASSERT_TRUE(res) << origin;
+    EXPECT_EQ(res->status, 202) << origin;
+  }
+}
+
+TEST_F(ServerTest, StateChangesNeedTheRunsToken) {
+  httplib::Client bare("127.0.0.1", server_->port());
+  for (const char* action : {"/api/next", "/api/rollback", "/api/naive", "/api/reset"}) {
+    httplib::Result res = bare.Post(action, "", "application/json");
+    ASSERT_TRUE(res) << action;
+    EXPECT_EQ(res->status, 403) << action;
+    EXPECT_NE(res->body.find(kTokenHeader), std::string::npos) << res->body;
+    res = bare.Post(action, {{kTokenHeader, "guess"}}, "", "application/json");
+    ASSERT_TRUE(res) << action;
+    EXPECT_EQ(res->status, 403) << action;
+  }
+  EXPECT_EQ(Calls(), 0);
+  EXPECT_EQ(bare.Get("/api/state")->status, 200) << "reading needs no token";
+}
+
+// The page the server serves carries the token, so its buttons work.
+TEST_F(ServerTest, ThePageCarriesTheToken) {
+  for (const char* url : {"/", "/index.html"}) {
+    httplib::Result res = client_->Get(url);
+    ASSERT_TRUE(res) << url;
+    EXPECT_NE(res->body.find(std::string("content=\"") + kToken + "\""), std::string::npos) << url;
+    EXPECT_EQ(res->body.find(kTokenPlaceholder), std::string::npos) << url;
+    EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store") << url;
+  }
+  const Asset* app = FindAsset("/app.js");
+  ASSERT_NE(app, nullptr);
+  EXPECT_NE(app->body.find(kTokenHeader), std::string::npos) << "app.js sends the token";
+}
+
+// Without a given token each run draws its own, readable only from the page.
+TEST(ServerTokenTest, EachRunDrawsARandomToken) {
+  ScriptedSession session;
+  std::string tokens[2];
+  for (std::string& token : tokens) {
+    RunningServer server(session, "");
+    ASSERT_GT(server.port(), 0);
+    httplib::Client client("127.0.0.1", server.port());
+    std::string page = client.Get("/")->body;
+    const std::string key = "name=\"zeroshift-lab-token\" content=\"";
+    size_t at = page.find(key);
+    ASSERT_NE(at, std::string::npos);
+    token = page.substr(at + key.size(), page.find('"', at + key.size()) - at - key.size());
+    EXPECT_GE(token.size(), 32u);
+    EXPECT_EQ(client.Post("/api/next", {{kTokenHeader, ""}}, "", "application/json")->status, 403);
+    EXPECT_EQ(client.Post("/api/next", {{kTokenHeader, token}}, "", "application/json")->status,
+              202);
+  }
+  EXPECT_NE(tokens[0], tokens[1]);
+}
+
 // The first IPv4 address of this machine that is not loopback, if any.
 std::optional<std::string> NonLoopbackAddress() {
   ifaddrs* list = nullptr;
@@ -249,6 +352,7 @@ TEST(ServerLabTest, ServesARealSessionAndTakesAStepOnPost) {
   ASSERT_GT(server.port(), 0);
   httplib::Client client("127.0.0.1", server.port());
   client.set_read_timeout(10);
+  client.set_default_headers({{kTokenHeader, kToken}});
 
   auto state = [&client] {
     httplib::Result res = client.Get("/api/state");

@@ -34,7 +34,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-constexpr const char* kDatabase = "zeroshift_lab";
+// The lab's database is kDatabasePrefix and a random suffix (UniqueDatabaseName).
+constexpr const char* kDatabasePrefix = "zeroshift_lab";
 constexpr int kFirstRows = 10;
 constexpr size_t kLogLines = 60;
 constexpr int kLatencySeconds = 120;
@@ -106,6 +107,7 @@ class LabSession : public Session {
   SessionOptions options_;
   std::unique_ptr<testing::TempCluster> cluster_;
   std::string admin_;
+  std::string database_;  // the lab's own (users_table.h), set once by Init()
   std::string url_;
   migration::Migration migration_;
   std::unique_ptr<engine::Engine> engine_;  // used by the worker only
@@ -150,10 +152,10 @@ LabSession::~LabSession() {
   if (auto workload = CurrentWorkload()) workload->Stop();
   // Dropping the database ends the engine's session, so a running backfill stops at once;
   // dropped again in case the worker was reloading it.
-  (void)DropDatabase(admin_, kDatabase);
+  (void)DropDatabase(admin_, database_);
   if (worker_.joinable()) worker_.join();
   if (auto workload = CurrentWorkload()) workload->Stop();
-  (void)DropDatabase(admin_, kDatabase);
+  (void)DropDatabase(admin_, database_);
 }
 
 Status LabSession::Init() {
@@ -162,7 +164,8 @@ Status LabSession::Init() {
     ZS_ASSIGN_OR_RETURN(cluster_, testing::TempCluster::Start());
     admin_ = cluster_->Url();
   }
-  ZS_ASSIGN_OR_RETURN(url_, WithDatabase(admin_, kDatabase));  // fixed for the session's life
+  database_ = UniqueDatabaseName(kDatabasePrefix);
+  ZS_ASSIGN_OR_RETURN(url_, WithDatabase(admin_, database_));  // fixed for the session's life
   ZS_ASSIGN_OR_RETURN(migration_, migration::LoadMigrationFile(options_.migration_file));
   ZS_RETURN_IF_ERROR(LoadFresh());
   monitor_ = std::thread([this] { MonitorLoop(); });
@@ -182,7 +185,7 @@ Status LabSession::LoadFresh() {
   }
   if (old) old->Stop();
   engine_.reset();
-  ZS_RETURN_IF_ERROR(RecreateDatabase(admin_, kDatabase).status());
+  ZS_RETURN_IF_ERROR(RecreateDatabase(admin_, database_).status());
   {
     ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url_));
     ZS_RETURN_IF_ERROR(LoadUsers(conn, options_.rows));
@@ -307,7 +310,7 @@ Status LabSession::Reset() {
     busy_with_ = "reset";
     cv_.notify_all();
     lock.unlock();
-    (void)DropDatabase(admin_, kDatabase);  // ends the engine's session: start fails at once
+    (void)DropDatabase(admin_, database_);  // ends the engine's session: start fails at once
     return Status::Ok();
   }
   if (busy_)

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <random>
 
 #include <fmt/format.h>
 
@@ -49,8 +50,29 @@ Result<std::string> WithDatabase(const std::string& conninfo, const std::string&
   return out + "dbname=" + ConninfoValue(database);
 }
 
+std::string UniqueDatabaseName(const std::string& prefix) {
+  std::random_device random;
+  std::string suffix = fmt::format("{:08x}", random());
+  // Identifiers are at most 63 bytes; keep the suffix whole.
+  return prefix.substr(0, 63 - 1 - suffix.size()) + "_" + suffix;
+}
+
 Status DropDatabase(const std::string& admin_conninfo, const std::string& database) {
   ZS_ASSIGN_OR_RETURN(pg::Connection admin, pg::Connection::Open(admin_conninfo));
+  Result<pg::Rows> found = admin.Exec(
+      "SELECT coalesce(shobj_description(oid, 'pg_database'), '') FROM pg_database "
+      "WHERE datname = " +
+      pg::QuoteLiteral(database));
+  if (!found.ok()) {
+    return found.status().WithContext(fmt::format("looking up the lab database \"{}\"", database));
+  }
+  if (found->size() == 0) return Status::Ok();
+  if (found->Get(0, 0) != kLabDatabaseMarker) {
+    return Conflict(fmt::format(
+        "database \"{}\" exists but the lab did not create it (it lacks the lab's comment); the "
+        "lab leaves it alone: drop it yourself if it is an old lab database",
+        database));
+  }
   return admin.Run("DROP DATABASE IF EXISTS " + pg::QuoteIdent(database) + " WITH (FORCE)")
       .WithContext(fmt::format("dropping the lab database \"{}\"", database));
 }
@@ -63,6 +85,10 @@ Result<std::string> RecreateDatabase(const std::string& admin_conninfo,
       admin.Run("CREATE DATABASE " + pg::QuoteIdent(database) + " TEMPLATE template0")
           .WithContext(
               fmt::format("creating the lab database \"{}\" (the role needs CREATEDB)", database)));
+  ZS_RETURN_IF_ERROR(admin
+                         .Run("COMMENT ON DATABASE " + pg::QuoteIdent(database) + " IS " +
+                              pg::QuoteLiteral(kLabDatabaseMarker))
+                         .WithContext(fmt::format("marking the lab database \"{}\"", database)));
   return WithDatabase(admin_conninfo, database);
 }
 

@@ -19,10 +19,24 @@ inline constexpr const char* kClientApplicationName = "zeroshift-lab-client";
 // `conninfo` (URL or key=value, "" for the PG* variables) pointing at `database` instead.
 Result<std::string> WithDatabase(const std::string& conninfo, const std::string& database);
 
-// Drops `database` if it exists (ending its sessions: PostgreSQL 13+), creates it
-// empty from template0 and returns its conninfo. Needs the CREATEDB privilege.
+// The comment the lab puts on every database it creates. The lab drops a
+// database only when it carries this comment: pointed at a real server, it
+// never drops one of the user's, whatever its name.
+inline constexpr const char* kLabDatabaseMarker =
+    "zeroshift lab: created by `zeroshift lab` for one run, dropped when the run ends";
+
+// `prefix` and a random suffix ("zeroshift_lab_3f9c2a71"): a name of the lab's
+// own, so a database the user already has under `prefix` is never in its way.
+std::string UniqueDatabaseName(const std::string& prefix);
+
+// Drops `database` if it exists and is the lab's (see DropDatabase), creates
+// it empty from template0, marks it with kLabDatabaseMarker and returns its
+// conninfo. Needs the CREATEDB privilege.
 Result<std::string> RecreateDatabase(const std::string& admin_conninfo,
                                      const std::string& database);
+// Drops `database` (ending its sessions: PostgreSQL 13+) when it carries
+// kLabDatabaseMarker; nothing when it does not exist; kConflict, leaving it
+// alone, when it exists without the marker.
 Status DropDatabase(const std::string& admin_conninfo, const std::string& database);
 
 // Creates users(id bigserial primary key, name text not null, email, created_at)

@@ -55,5 +55,34 @@ TEST(LabUsersTable, RecreatesLoadsAndShowsTheFirstRows) {
   EXPECT_TRUE(DropDatabase(admin, "zs_users_table_test").ok());
 }
 
+// Pointed at a real server, the lab must never drop a database of the
+// user's, even one named like the lab's: it drops only those it marked.
+TEST(LabUsersTable, NeverDropsADatabaseItDidNotCreate) {
+  const std::string admin = testing::SharedCluster().Url();
+  const std::string theirs = "zs_users_table_theirs";
+  {
+    auto conn = pg::Connection::Open(admin);
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    ASSERT_TRUE(conn->Run("DROP DATABASE IF EXISTS " + theirs + " WITH (FORCE)").ok());
+    ASSERT_TRUE(conn->Run("CREATE DATABASE " + theirs).ok());
+  }
+  Status dropped = DropDatabase(admin, theirs);
+  EXPECT_EQ(dropped.code(), Code::kConflict) << dropped.ToString();
+  EXPECT_NE(dropped.message().find(theirs), std::string::npos) << dropped.message();
+  EXPECT_FALSE(RecreateDatabase(admin, theirs).ok());
+  auto conn = pg::Connection::Open(admin);
+  ASSERT_TRUE(conn.ok());
+  auto exists = conn->Exec("SELECT count(*) FROM pg_database WHERE datname = '" + theirs + "'");
+  ASSERT_TRUE(exists.ok());
+  EXPECT_EQ(exists->GetInt(0, 0), 1) << "the lab dropped a database it did not create";
+  EXPECT_TRUE(conn->Run("DROP DATABASE " + theirs).ok());
+
+  // Its own names: the prefix and a random suffix, never longer than an identifier.
+  std::string a = UniqueDatabaseName("zeroshift_lab"), b = UniqueDatabaseName("zeroshift_lab");
+  EXPECT_EQ(a.rfind("zeroshift_lab_", 0), 0u) << a;
+  EXPECT_NE(a, b);
+  EXPECT_LE(UniqueDatabaseName(std::string(100, 'p')).size(), 63u);
+}
+
 }  // namespace
 }  // namespace zs::lab

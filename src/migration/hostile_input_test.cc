@@ -440,6 +440,13 @@ std::string LaughsYaml(int n) {
   return out;
 }
 
+// One long string repeated through aliases: few elements, many bytes.
+std::string StringAliasesYaml(size_t bytes, int uses) {
+  std::string out = "operations:\n  - sql: {up: &s " + std::string(bytes, 'x') + "}\n";
+  for (int i = 1; i < uses; ++i) out += "  - sql: {up: *s}\n";
+  return out;
+}
+
 TEST_F(HostileInput, MalformedFilesAreRefusedWithFileAndLine) {
   const std::string valid = AddColumn("{name: c, type: text, nullable: true}", "name");
   std::vector<Case> cases = {
@@ -549,6 +556,30 @@ TEST_F(HostileInput, MalformedFilesAreRefusedWithFileAndLine) {
        ".json"},
       {"alias bomb: 88 KB expanding to 10^9 elements", LaughsYaml(1000), {"aliases"}, 0},
       {"alias bomb: 9 KB expanding to 10^6 elements", LaughsYaml(100), {"aliases"}, 0},
+      {"alias bomb: one 64 KB string used 2000 times (128 MB)",
+       StringAliasesYaml(64 * 1024, 2000),
+       {"aliases"},
+       0},
+      // Once a SIGSEGV: the column references were collected by recursion.
+      {"a 10 000-term up (1+1+...)",
+       [] {
+         std::string up = "1";
+         for (int i = 0; i < 10000; ++i) up += "+1";
+         return AddColumn("{name: c, type: text, nullable: true}", up);
+       }(),
+       {"nests too deeply"},
+       2},
+      {"an up nested 1000 calls deep",
+       AddColumn("{name: c, type: text, nullable: true}",
+                 [] {
+                   std::string up;
+                   for (int i = 0; i < 1000; ++i) up += "abs(";
+                   up += "1";
+                   for (int i = 0; i < 1000; ++i) up += ")";
+                   return up;
+                 }()),
+       {"nests too deeply"},
+       2},
       {"empty file", "", {"empty migration file"}, 0},
       {"only whitespace", "  \n\n\t\n", {"empty migration file"}, 0},
       {"only a comment", "# operations: []\n", {"empty migration file"}, 0},

@@ -91,7 +91,16 @@ struct Source {
   // while aliases can make a 100 KB file repeat a subtree a billion times.
   mutable size_t elements_read = 0;
   size_t element_budget = 0;
+  // The same for the bytes of the scalars read: an alias repeats a whole
+  // scalar, so 1.5 M aliases of one 4 MB string are 6 TB to copy while the
+  // element count stays below the budget above.
+  mutable size_t scalar_bytes_read = 0;
+  size_t scalar_byte_budget = 0;
 };
+
+// Counts the bytes of the scalar `node` before it is scanned or copied; an
+// error once the budget is spent.
+Status CountScalarBytes(const Source& src, const YAML::Node& node);
 
 // Counts one element read at `node`; an error once the budget is spent.
 Status CountElement(const Source& src, const YAML::Node& node);
@@ -154,6 +163,7 @@ Status ReadString(const Source& src, const YAML::Node& node, const std::string& 
   if (!node.IsScalar()) {
     return ErrorAt(src, node, fmt::format("{} must be a string, got {}", path, TypeName(node)));
   }
+  ZS_RETURN_IF_ERROR(CountScalarBytes(src, node));
   // A NUL would cut the text short for the SQL parser and for libpq, and
   // PostgreSQL rejects invalid UTF-8 only once something has already run.
   size_t bad = FirstInvalidByte(node.Scalar());
@@ -180,12 +190,24 @@ Status CountElement(const Source& src, const YAML::Node& node) {
                              src.element_budget));
 }
 
+Status CountScalarBytes(const Source& src, const YAML::Node& node) {
+  src.scalar_bytes_read += node.Scalar().size();
+  if (src.scalar_bytes_read <= src.scalar_byte_budget) return Status::Ok();
+  return ErrorAt(src, node,
+                 fmt::format("the migration's strings expand to more than {} bytes, more than a "
+                             "file of its size can hold: YAML aliases (*name) repeat a string "
+                             "over and over; write the migration out without them",
+                             src.scalar_byte_budget));
+}
+
 // Only plain (unquoted) true/false: a quoted "true" is a string in JSON Schema.
 Status ReadBool(const Source& src, const YAML::Node& node, const std::string& path, bool* out) {
   static const Keys kTrue = {"true", "True", "TRUE"};
   static const Keys kFalse = {"false", "False", "FALSE"};
   bool plain = node.IsScalar() && node.Tag() != "!";
-  const std::string text = node.IsScalar() ? node.Scalar() : "";
+  static const std::string kNoText;
+  // A reference: an alias of a huge scalar must not be copied once per use.
+  const std::string& text = node.IsScalar() ? node.Scalar() : kNoText;
   if (plain && std::find(kTrue.begin(), kTrue.end(), text) != kTrue.end()) {
     *out = true;
   } else if (plain && std::find(kFalse.begin(), kFalse.end(), text) != kFalse.end()) {
@@ -797,7 +819,9 @@ Result<Operation> ParseOperation(const Source& src, const YAML::Node& node,
   }
   const auto entry = *node.begin();
   const YAML::Node& key = entry.first;
-  const std::string kind = key.IsScalar() ? key.Scalar() : "";
+  static const std::string kNoKind;
+  // A reference: an alias of a huge scalar must not be copied once per operation.
+  const std::string& kind = key.IsScalar() ? key.Scalar() : kNoKind;
   for (const OperationKind& candidate : kOperationKinds) {
     if (candidate.name != kind) continue;
     Operation op;
@@ -1150,7 +1174,11 @@ Json ToJsonValue(const Operation& op) {
 }  // namespace
 
 Result<Migration> ParseMigration(const std::string& text, const std::string& file_name) {
-  Source src{.file = file_name, .element_budget = text.size() + 10000};
+  // Without aliases every scalar is read about once and is no longer than its
+  // text; twice the file plus 1 MiB leaves room for keys read again.
+  Source src{.file = file_name,
+             .element_budget = text.size() + 10000,
+             .scalar_byte_budget = 2 * text.size() + (1 << 20)};
   try {
     return ParseText(src, text);
   } catch (const YAML::DeepRecursion& e) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,9 @@ using nlohmann::json;
 constexpr char kWrapPrefix[] = "SELECT (";
 constexpr char kWrapSuffix[] = "\n)";
 constexpr size_t kMaxIdentifierBytes = 63;
+// The deepest parse tree accepted, in JSON levels (about two per level of
+// SQL: {"A_Expr": {"lexpr": {"A_Expr": ...}}}).
+constexpr size_t kMaxTreeDepth = 2000;
 
 // Frees a libpg_query result however the scope is left.
 struct ParseResultDeleter {
@@ -38,6 +42,8 @@ struct Parsed {
   int cursor = 0;
   bool ok() const { return error.empty(); }
 };
+
+size_t NestingDepth(const json& root);
 
 Parsed Parse(const std::string& sql) {
   Parsed parsed;
@@ -61,6 +67,15 @@ Parsed Parse(const std::string& sql) {
   parsed.tree = json::parse(raw.parse_tree != nullptr ? raw.parse_tree : "", nullptr, false);
   if (parsed.tree.is_discarded() || !parsed.tree.is_object()) {
     parsed.error = "internal error: libpg_query returned an unreadable parse tree";
+    return parsed;
+  }
+  // Code elsewhere (sqlcheck/rewrite.cc, the engine) walks these trees
+  // recursively; refuse what no hand-written SQL needs before it can.
+  if (size_t depth = NestingDepth(parsed.tree); depth > kMaxTreeDepth) {
+    parsed.error = "the SQL nests too deeply (" + std::to_string(depth / 2) +
+                   " levels of operators, calls or subqueries, the limit is " +
+                   std::to_string(kMaxTreeDepth / 2) + "); split it or simplify it";
+    parsed.tree = json();
   }
   return parsed;
 }
@@ -124,7 +139,9 @@ bool IsMultiColumnSubquery(const json& value) {
 
 std::string NotAnExpression(const std::string& what, const std::string& expression,
                             const std::string& reason) {
-  return what + ": `" + expression + "` is not a single SQL expression: " + reason +
+  // A 10 000-term expression is not repeated whole in its own error.
+  std::string shown = expression.size() <= 300 ? expression : expression.substr(0, 300) + "...";
+  return what + ": `" + shown + "` is not a single SQL expression: " + reason +
          "; write one value expression such as `split_part(name, ' ', 1)`, or a single "
          "`SELECT <expression>`, with no `;` and no further statements";
 }
@@ -170,26 +187,57 @@ std::optional<std::string> EmbedLoneSelect(const std::string& expression) {
   return embedded;
 }
 
-void CollectColumnRefs(const json& node, std::vector<std::pair<int, std::string>>& found) {
-  if (node.is_array()) {
-    for (const json& child : node) CollectColumnRefs(child, found);
-    return;
-  }
-  if (!node.is_object()) return;
-  for (const auto& [key, value] : node.items()) {
-    if (key != "ColumnRef" || !value.is_object()) {
-      CollectColumnRefs(value, found);
+// Calls visit(key, value) for every member of every object anywhere in
+// `root`, in document order. Iterative: a parse tree of user SQL nests as
+// deep as the SQL does (10 000 terms of `1+1+...` are 20 000 levels), deeper
+// than recursion on the stack could follow.
+template <typename Visit>
+void ForEachMember(const json& root, Visit&& visit) {
+  std::vector<const json*> pending = {&root};
+  while (!pending.empty()) {
+    const json& node = *pending.back();
+    pending.pop_back();
+    if (node.is_array()) {
+      for (auto it = node.rbegin(); it != node.rend(); ++it) pending.push_back(&*it);
       continue;
     }
+    if (!node.is_object()) continue;
+    std::vector<const json*> children;
+    for (const auto& [key, value] : node.items()) {
+      if (visit(key, value)) children.push_back(&value);
+    }
+    pending.insert(pending.end(), children.rbegin(), children.rend());
+  }
+}
+
+// The depth of the deepest value in `root` (a scalar alone is 1).
+size_t NestingDepth(const json& root) {
+  size_t deepest = 0;
+  std::vector<std::pair<const json*, size_t>> pending = {{&root, 1}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    deepest = std::max(deepest, depth);
+    if (node->is_structured()) {
+      for (const json& child : *node) pending.emplace_back(&child, depth + 1);
+    }
+  }
+  return deepest;
+}
+
+void CollectColumnRefs(const json& tree, std::vector<std::pair<int, std::string>>& found) {
+  ForEachMember(tree, [&](const std::string& key, const json& value) {
+    if (key != "ColumnRef" || !value.is_object()) return true;
     auto fields = value.find("fields");
-    if (fields == value.end() || !fields->is_array() || fields->empty()) continue;
+    if (fields == value.end() || !fields->is_array() || fields->empty()) return false;
     const json& last = fields->back();
     auto name = last.find("String");
-    if (name == last.end() || !name->is_object()) continue;  // A_Star: "*" or "t.*"
+    if (name == last.end() || !name->is_object()) return false;  // A_Star: "*" or "t.*"
     auto sval = name->find("sval");
-    if (sval == name->end() || !sval->is_string()) continue;
+    if (sval == name->end() || !sval->is_string()) return false;
     found.emplace_back(IntField(value, "location", 0), sval->get<std::string>());
-  }
+    return false;
+  });
 }
 
 // The sval of a String node, or nullopt for anything else (A_Star).
@@ -204,25 +252,18 @@ std::optional<std::string> StringValue(const json& node) {
 // Like CollectColumnRefs, but only the references that belong to `table`:
 // unqualified ones and those whose qualifier (the field before the column
 // name) is `table`.
-void CollectColumnRefsOf(const json& node, const std::string& table,
+void CollectColumnRefsOf(const json& tree, const std::string& table,
                          std::vector<std::pair<int, std::string>>& found) {
-  if (node.is_array()) {
-    for (const json& child : node) CollectColumnRefsOf(child, table, found);
-    return;
-  }
-  if (!node.is_object()) return;
-  for (const auto& [key, value] : node.items()) {
-    if (key != "ColumnRef" || !value.is_object()) {
-      CollectColumnRefsOf(value, table, found);
-      continue;
-    }
+  ForEachMember(tree, [&](const std::string& key, const json& value) {
+    if (key != "ColumnRef" || !value.is_object()) return true;
     auto fields = value.find("fields");
-    if (fields == value.end() || !fields->is_array() || fields->empty()) continue;
+    if (fields == value.end() || !fields->is_array() || fields->empty()) return false;
     std::optional<std::string> name = StringValue(fields->back());
-    if (!name) continue;  // "*" or "t.*"
-    if (fields->size() >= 2 && StringValue((*fields)[fields->size() - 2]) != table) continue;
+    if (!name) return false;  // "*" or "t.*"
+    if (fields->size() >= 2 && StringValue((*fields)[fields->size() - 2]) != table) return false;
     found.emplace_back(IntField(value, "location", 0), *name);
-  }
+    return false;
+  });
 }
 
 // Names in text order, each once.

@@ -281,5 +281,43 @@ TEST(ValidateIdentifierTest, SaysIdentifiersMustBePlainNames) {
       << status.message();
 }
 
+// Parse trees nest as deep as the SQL does; a 10 000-term `up` once crashed
+// validate, plan and start (SIGSEGV) in the recursive collection of column
+// references. Too deep is now an error naming the culprit.
+TEST(ExpressionDepthTest, TooDeepIsAnErrorNotACrash) {
+  std::string sum = "1";
+  for (int i = 0; i < 10000; ++i) sum += "+1";
+  std::string calls;
+  for (int i = 0; i < 1000; ++i) calls += "abs(";
+  calls += "1";
+  for (int i = 0; i < 1000; ++i) calls += ")";
+  for (const std::string& deep : {sum, calls}) {
+    Result<std::string> checked = ValidateExpression(deep, "m.yaml:4:11 add_column users.c up");
+    ASSERT_FALSE(checked.ok());
+    EXPECT_NE(checked.status().message().find("m.yaml:4:11"), std::string::npos)
+        << checked.status().message().substr(0, 200);
+    EXPECT_NE(checked.status().message().find("nests too deeply"), std::string::npos)
+        << checked.status().message().substr(0, 200);
+    EXPECT_FALSE(ReferencedColumns(deep).ok());
+    EXPECT_FALSE(ReferencedColumns(deep, "users").ok());
+    EXPECT_FALSE(ValidateStatements("SELECT " + deep, "m.yaml:4:11 sql up").ok());
+  }
+}
+
+// Within the bound, long flat expressions still work, and the iterative walk
+// finds their columns in text order.
+TEST(ExpressionDepthTest, LongExpressionsWithinTheBoundWork) {
+  std::string sum = "b";
+  for (int i = 0; i < 500; ++i) sum += "+a";
+  sum += "+users.c+other.d";
+  ASSERT_TRUE(ValidateExpression(sum, "m.yaml:4:11 up").ok());
+  Result<std::vector<std::string>> all = ReferencedColumns(sum);
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  EXPECT_EQ(*all, (std::vector<std::string>{"b", "a", "c", "d"}));
+  Result<std::vector<std::string>> own = ReferencedColumns(sum, "users");
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(*own, (std::vector<std::string>{"b", "a", "c"}));
+}
+
 }  // namespace
 }  // namespace zs::sqlcheck

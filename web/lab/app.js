@@ -467,12 +467,19 @@ async function poll() {
   }
 }
 
+// The run's token, written into the page by the server: state-changing
+// requests without it (from other sites) are refused with 403.
+const LAB_TOKEN = document.querySelector('meta[name="zeroshift-lab-token"]')?.content ?? '';
+
 async function act(path) {
   view.inFlight = true;
   view.actionError = null;
   if (view.lastState) renderControls(view.lastState);
   try {
-    const res = await fetch(path, { method: 'POST' });
+    const res = await fetch(path, {
+      method: 'POST',
+      headers: { 'X-Zeroshift-Lab-Token': LAB_TOKEN },
+    });
     const body = await res.json().catch(() => ({}));
     if (res.status === 202) {
       render(body);
