@@ -119,7 +119,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
   plan.snapshots.push_back(std::move(base));
   bool validated_so_far = true;
   size_t validated_ops = operations.size();  // operations before the first unvalidated one
-  std::vector<ops::Action> after_triggers;  // start actions that wait for the triggers
+  std::vector<ops::Action> after_triggers;   // start actions that wait for the triggers
   for (size_t i = 0; i < operations.size(); ++i) {
     const ops::Operation& op = *operations[i];
     schema::Schema after = plan.snapshots[i];

@@ -64,7 +64,8 @@ Result<std::string> ExpressionOfViewDef(const std::string& viewdef, const std::s
   size_t end = viewdef.rfind(" AS zs_expr");
   if (begin == std::string::npos || end == std::string::npos || end <= begin + 7 ||
       viewdef.find("FROM", end) == std::string::npos) {
-    return Internal(fmt::format("{}: unexpected deparsed form of the expression: {}", what, viewdef));
+    return Internal(
+        fmt::format("{}: unexpected deparsed form of the expression: {}", what, viewdef));
   }
   return "(" + viewdef.substr(begin + 7, end - begin - 7) + ")";
 }
@@ -102,9 +103,8 @@ Result<std::string> ResolveInTransaction(pg::Connection& conn, const ExpressionT
             e.what, e.expression, list, e.schema, e.table),
         "42501");
   }
-  ZS_ASSIGN_OR_RETURN(pg::Rows viewdef,
-                      conn.Exec("SELECT pg_catalog.pg_get_viewdef("
-                                "'pg_temp.zs_probe_view'::pg_catalog.regclass)"));
+  ZS_ASSIGN_OR_RETURN(pg::Rows viewdef, conn.Exec("SELECT pg_catalog.pg_get_viewdef("
+                                                  "'pg_temp.zs_probe_view'::pg_catalog.regclass)"));
   return ExpressionOfViewDef(viewdef.Get(0, 0), e.what);
 }
 
@@ -140,31 +140,30 @@ Result<std::vector<std::pair<std::string, std::string>>> VariableTypes(
 SpecResolver MakeSpecResolver(pg::Connection& conn, const std::string& schema) {
   auto own = std::make_shared<std::unique_ptr<pg::Connection>>();
   pg::Connection* parent = &conn;
-  return [own, parent, schema](const triggers::TriggerSpec& spec,
-                               const std::vector<schema::Schema>& snapshots)
-             -> Result<std::string> {
-    if (!*own) {
-      ZS_ASSIGN_OR_RETURN(pg::Connection opened,
-                          pg::OpenSibling(*parent, "zeroshift-resolve",
-                                          pg::PinnedSearchPath(schema)));
-      *own = std::make_unique<pg::Connection>(std::move(opened));
-    }
-    ZS_ASSIGN_OR_RETURN(auto variables, VariableTypes(spec, snapshots));
-    ExpressionToResolve e{.schema = spec.schema,
-                          .table = spec.table,
-                          .variables = std::move(variables),
-                          .expression = spec.expression,
-                          .what = fmt::format("trigger expression {} on \"{}\".\"{}\"", spec.name,
-                                              spec.schema, spec.table)};
-    Result<std::string> resolved = ResolveExpression(**own, e);
-    // A `down` may name a column its version lacks (accepted with a warning,
-    // as pgroll does): it keeps its text and fails only the writes through
-    // that version.
-    if (!resolved.ok() && resolved.status().sqlstate() == "42703" && !spec.warnings.empty()) {
-      return spec.expression;
-    }
-    return resolved;
-  };
+  return
+      [own, parent, schema](const triggers::TriggerSpec& spec,
+                            const std::vector<schema::Schema>& snapshots) -> Result<std::string> {
+        if (!*own) {
+          ZS_ASSIGN_OR_RETURN(pg::Connection opened, pg::OpenSibling(*parent, "zeroshift-resolve",
+                                                                     pg::PinnedSearchPath(schema)));
+          *own = std::make_unique<pg::Connection>(std::move(opened));
+        }
+        ZS_ASSIGN_OR_RETURN(auto variables, VariableTypes(spec, snapshots));
+        ExpressionToResolve e{.schema = spec.schema,
+                              .table = spec.table,
+                              .variables = std::move(variables),
+                              .expression = spec.expression,
+                              .what = fmt::format("trigger expression {} on \"{}\".\"{}\"",
+                                                  spec.name, spec.schema, spec.table)};
+        Result<std::string> resolved = ResolveExpression(**own, e);
+        // A `down` may name a column its version lacks (accepted with a warning,
+        // as pgroll does): it keeps its text and fails only the writes through
+        // that version.
+        if (!resolved.ok() && resolved.status().sqlstate() == "42703" && !spec.warnings.empty()) {
+          return spec.expression;
+        }
+        return resolved;
+      };
 }
 
 }  // namespace zs::engine

@@ -173,8 +173,8 @@ int HexValue(char c) {
 std::string PercentDecoded(const std::string& text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+        HexValue(text[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
       i += 2;
     } else {
@@ -296,9 +296,9 @@ Result<Connection> Connection::Open(const std::string& conninfo, const SessionSe
   if (PQstatus(conn.raw()) != CONNECTION_OK) {
     std::string target = conninfo.empty() ? "(PG* environment)" : RedactPassword(conninfo);
     // libpq's message may echo parts of the conninfo, so it is redacted too.
-    return Status(Code::kDatabase, "cannot connect to " + target + ": " +
-                                       RedactSecrets(TrimRight(PQerrorMessage(conn.raw())),
-                                                     conninfo));
+    return Status(Code::kDatabase,
+                  "cannot connect to " + target + ": " +
+                      RedactSecrets(TrimRight(PQerrorMessage(conn.raw())), conninfo));
   }
   std::string pin = "SET application_name = " + QuoteLiteral(settings.application_name) +
                     "; SET lock_timeout = " + Millis(settings.lock_timeout) +
@@ -308,7 +308,6 @@ Result<Connection> Connection::Open(const std::string& conninfo, const SessionSe
   ZS_RETURN_IF_ERROR(conn.Run(pin).WithContext("pinning session settings"));
   return conn;
 }
-
 
 Result<Rows> Connection::Check(PGresult* result, const std::string& sql) {
   Rows rows(result);  // owns `result` from here on, whatever happens
@@ -360,7 +359,6 @@ bool Connection::InTransaction() const {
 }
 
 // ---- Connection strings -----------------------------------------------------
-
 
 std::string ResolveConnectionString(const std::string& explicit_url) {
   if (!explicit_url.empty()) return explicit_url;

@@ -20,11 +20,10 @@ Status PinSearchPath(Connection& conn, const std::string& search_path) {
 }
 
 Result<SessionPins> ReadSessionPins(Connection& conn) {
-  ZS_ASSIGN_OR_RETURN(
-      Rows rows, conn.Exec("SELECT pg_catalog.current_setting('application_name'), "
-                           "pg_catalog.current_setting('lock_timeout'), "
-                           "pg_catalog.current_setting('statement_timeout'), "
-                           "pg_catalog.current_setting('search_path')"));
+  ZS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("SELECT pg_catalog.current_setting('application_name'), "
+                                           "pg_catalog.current_setting('lock_timeout'), "
+                                           "pg_catalog.current_setting('statement_timeout'), "
+                                           "pg_catalog.current_setting('search_path')"));
   if (rows.empty()) return Internal("reading the session's settings returned no row");
   return SessionPins{.application_name = rows.Get(0, 0),
                      .lock_timeout = rows.Get(0, 1),
@@ -68,7 +67,7 @@ Result<Connection> OpenSibling(const Connection& conn, const std::string& applic
                                const std::string& search_path) {
   if (conn.raw() == nullptr) return Internal("OpenSibling on a moved-from Connection");
   std::unique_ptr<PQconninfoOption, void (*)(PQconninfoOption*)> options(PQconninfo(conn.raw()),
-                                                                          PQconninfoFree);
+                                                                         PQconninfoFree);
   if (!options) return Status(Code::kDatabase, "out of memory reading the connection's parameters");
   std::string conninfo;
   for (const PQconninfoOption* option = options.get(); option->keyword != nullptr; ++option) {
@@ -78,7 +77,8 @@ Result<Connection> OpenSibling(const Connection& conn, const std::string& applic
                 ConninfoValue(option->val);
   }
   // Open masks the password of `conninfo` in any message.
-  ZS_ASSIGN_OR_RETURN(Connection sibling, Connection::Open(conninfo, {.application_name = application_name}));
+  ZS_ASSIGN_OR_RETURN(Connection sibling,
+                      Connection::Open(conninfo, {.application_name = application_name}));
   ZS_RETURN_IF_ERROR(PinSearchPath(sibling, search_path));
   return sibling;
 }

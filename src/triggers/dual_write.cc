@@ -104,10 +104,9 @@ std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
   std::string name = TableTriggerName(first.schema, first.table);
   std::string blocks;
   for (const auto& spec : specs) blocks += ExpressionBlock(spec, table);
-  std::string body =
-      fmt::format("\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}  RETURN NEW;\nEND\n",
-                  IsVersionCondition(first.version_schema),
-                  UnusableVersionCheck(first.version_schema), blocks);
+  std::string body = fmt::format(
+      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}  RETURN NEW;\nEND\n",
+      IsVersionCondition(first.version_schema), UnusableVersionCheck(first.version_schema), blocks);
   std::string tag = DollarTag(body);
   return fmt::format(
       "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS {1}{2}{1};\n"

@@ -104,8 +104,8 @@ BEGIN
 END
 )",
       fmt::arg("table", pg::QuoteLiteral(physical_table)), fmt::arg("grantee", kGranteeSql),
-      fmt::arg("temporaries",
-               temporaries.empty() ? "(NULL::pg_catalog.name, NULL::pg_catalog.name)" : temporaries),
+      fmt::arg("temporaries", temporaries.empty() ? "(NULL::pg_catalog.name, NULL::pg_catalog.name)"
+                                                  : temporaries),
       fmt::arg("pairs", pairs.empty() ? "(NULL::pg_catalog.name, NULL::pg_catalog.name)" : pairs),
       fmt::arg("view", pg::QuoteLiteral(view)),
       fmt::arg("schema", pg::QuoteLiteral(version_schema)));
@@ -129,8 +129,8 @@ std::vector<ops::Action> CreateVersionActions(const schema::Schema& shape,
   bool security_invoker = server_version_num >= kSecurityInvokerSince;
   for (const auto& table : shape.tables) {
     actions.push_back({.id = "version:" + version_schema + ":view:" + table.name,
-                       .sql = ViewSql(table, shape.name, version_schema, security_invoker) +
-                              "\n" + CopyGrantsSql(table, shape.name, version_schema),
+                       .sql = ViewSql(table, shape.name, version_schema, security_invoker) + "\n" +
+                              CopyGrantsSql(table, shape.name, version_schema),
                        .lock = ops::Lock::kAccessShare,
                        .table = table.physical_name});
   }
