@@ -17,6 +17,7 @@
 #include <fmt/ranges.h>
 
 #include "pg/connection.h"
+#include "pg/session.h"
 #include "testing/seed_migration.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"
@@ -160,6 +161,69 @@ TEST_F(RedactionTest, NoCommandPrintsThePasswordAgainstTheRealServer) {
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("no_such_database"), std::string::npos) << run.err;
   ExpectNoPassword(run, "status on a missing database");
+}
+
+// Malformed connection strings make libpq echo what it could not parse: a
+// bad %-escape, a whole malformed URL, or, when the password holds an
+// unencoded '@', '/' or '?', the pieces it took for a host, port or database.
+// Both halves of the password must stay hidden, in Connection::Open's status
+// and in what the binary prints.
+std::vector<std::string> MalformedUrls(int port) {
+  return {
+      fmt::format("postgresql://app:Hunter2%zzs3cr3tPW@127.0.0.1:{}/app", port),
+      fmt::format("postgresql://app:Hunter2s3cr3tPW@[::1:{}/app", port),
+      fmt::format("postgresql://app:Hunter2s3cr3tPW@[::1]x:{}/app", port),
+      fmt::format("postgresql://app:Hunter2@s3cr3tPW@127.0.0.1:{}/app", port),
+      fmt::format("postgresql://app:Hunter2/s3cr3tPW@127.0.0.1:{}/app", port),
+      fmt::format("postgresql://app:Hunter2?s3cr3tPW@127.0.0.1:{}/app", port),
+      fmt::format("postgresql://app@127.0.0.1:{}/app?password=Hunter2%zzs3cr3tPW", port),
+      fmt::format("postgresql://app@127.0.0.1:{}/app?password=Hunter2=s3cr3tPW", port),
+      fmt::format("postgresql://app@127.0.0.1:{}/app?sslmode=bogus&password=Hunter2s3cr3tPW", port),
+      fmt::format("host=127.0.0.1 port={} password=Hunter2s3cr3tPW dbname", port),
+      fmt::format("host=127.0.0.1 port={} password='Hunter2s3cr3tPW", port),
+  };
+}
+
+void ExpectNoPasswordPiece(const std::string& text, const std::string& label) {
+  EXPECT_EQ(text.find("Hunter2"), std::string::npos) << label << ": " << text;
+  EXPECT_EQ(text.find("s3cr3t"), std::string::npos) << label << ": " << text;
+}
+
+TEST(RedactSecretsTest, MalformedUrlsNeverLeakThePasswordFromOpen) {
+  for (const auto& url : MalformedUrls(UnusedPort())) {
+    Result<pg::Connection> conn = pg::Connection::Open(url);
+    ASSERT_FALSE(conn.ok()) << url;
+    ExpectNoPasswordPiece(conn.status().message(), url);
+  }
+}
+
+TEST(RedactSecretsTest, MasksQuotedPiecesAndKeepsTheRest) {
+  const std::string url = "postgresql://app:Sec@r3t@127.0.0.1:1/db";
+  EXPECT_EQ(pg::RedactSecrets(
+                "could not translate host name \"r3t@127.0.0.1\" to address: Name or service not "
+                "known",
+                url),
+            "could not translate host name \"***@127.0.0.1\" to address: Name or service not "
+            "known");
+  EXPECT_EQ(pg::RedactSecrets("invalid percent-encoded token: \"pa%zzss\"",
+                              "postgresql://app:pa%zzss@h/db"),
+            "invalid percent-encoded token: \"***\"");
+  EXPECT_EQ(pg::RedactSecrets("end of string reached in URI: \"postgresql://app:Secr3t@[::1/db\"",
+                              "postgresql://app:Secr3t@[::1/db"),
+            "end of string reached in URI: \"postgresql://app:***@[::1/db\"");
+  // Nothing secret: the message is kept whole.
+  EXPECT_EQ(pg::RedactSecrets("could not translate host name \"db.internal\"",
+                              "postgresql://app:pw@db.internal/db"),
+            "could not translate host name \"db.internal\"");
+}
+
+TEST_F(RedactionTest, MalformedUrlsNeverLeakThePasswordFromTheBinary) {
+  for (const auto& url : MalformedUrls(UnusedPort())) {
+    ProcessRun run = RunBinary({"status", "--postgres-url", url});
+    EXPECT_NE(run.exit_code, 0) << url;
+    ExpectNoPasswordPiece(run.out, url);
+    ExpectNoPasswordPiece(run.err, url);
+  }
 }
 
 }  // namespace

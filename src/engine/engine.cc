@@ -6,8 +6,10 @@
 #include <cmath>
 
 #include "engine/fault_injection.h"
+#include "engine/resolve.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
+#include "pg/session.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -85,6 +87,7 @@ Result<Engine> Engine::Connect(const std::string& conninfo, Options options) {
   pg::SessionSettings settings{.lock_timeout = options.retry.lock_timeout,
                                .statement_timeout = options.retry.statement_timeout};
   ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(conninfo, settings));
+  ZS_RETURN_IF_ERROR(pg::PinSearchPath(conn, pg::PinnedSearchPath(options.schema)));
   return Engine(std::make_unique<pg::Connection>(std::move(conn)), std::move(options));
 }
 
@@ -112,7 +115,8 @@ Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
   PlanInput input{.migration = &migration,
                   .version_schema = versions::VersionSchemaName(options_.schema, migration.name,
                                                                 migration.version_schema),
-                  .server_version_num = conn_->ServerVersion()};
+                  .server_version_num = conn_->ServerVersion(),
+                  .resolve = MakeSpecResolver(*conn_, options_.schema)};
   ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
   if (!initialized) return input;
   ZS_ASSIGN_OR_RETURN(auto previous, state_->LatestDone(options_.schema));

@@ -118,7 +118,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
   plan.snapshots.reserve(operations.size() + 1);
   plan.snapshots.push_back(std::move(base));
   bool validated_so_far = true;
-  std::vector<ops::Action> after_triggers;  // start actions that wait for the triggers
+  size_t validated_ops = operations.size();  // operations before the first unvalidated one
+  std::vector<ops::Action> after_triggers;   // start actions that wait for the triggers
   for (size_t i = 0; i < operations.size(); ++i) {
     const ops::Operation& op = *operations[i];
     schema::Schema after = plan.snapshots[i];
@@ -134,6 +135,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
       ZS_ASSIGN_OR_RETURN(reread, run(op, actions));
     } else if (op.ChangesSchemaOpaquely()) {
       validated_so_far = false;
+      validated_ops = std::min(validated_ops, i + 1);
     }
     if (reread) {
       after = std::move(*reread);
@@ -144,7 +146,18 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     if (validated_so_far) ZS_RETURN_IF_ERROR(op.Triggers(ctx).status());
     plan.expand.insert(plan.expand.end(), actions.begin(), actions.end());
   }
-  std::vector<triggers::TriggerSpec> specs = TriggerSpecs(input, operations, plan.snapshots);
+  std::vector<triggers::TriggerSpec> specs;
+  for (size_t i = 0; i < operations.size(); ++i) {
+    auto op_specs = operations[i]->Triggers(Context(input, plan.snapshots, static_cast<int>(i)));
+    if (!op_specs.ok()) continue;  // reported above, or past what could be validated
+    for (auto& spec : *op_specs) {
+      // Names resolved once, now, not by each trigger call under the writer's search_path.
+      if (input.resolve && i < validated_ops) {
+        ZS_ASSIGN_OR_RETURN(spec.expression, input.resolve(spec, plan.snapshots));
+      }
+      specs.push_back(std::move(spec));
+    }
+  }
   for (const auto& spec : specs) {
     plan.warnings.insert(plan.warnings.end(), spec.warnings.begin(), spec.warnings.end());
   }
@@ -193,6 +206,16 @@ std::vector<ops::Action> CompleteActions(const PlanInput& input, const Operation
     }
   }
   std::vector<ops::Action> actions = by_phase[ops::CompletePhase::kPrepare];
+  // Grants made since start reach the version that stays, and temporary
+  // columns, while the old columns still exist (SAFETY.md invariant 4).
+  if (!snapshots.empty()) {
+    const schema::Schema& shape = snapshots.back();
+    for (const auto& table : shape.tables) {
+      actions.push_back({.id = "version:" + input.version_schema + ":grants:" + table.name,
+                         .sql = versions::CopyGrantsSql(table, shape.name, input.version_schema),
+                         .lock = ops::Lock::kNone});
+    }
+  }
   if (!input.previous_version_schema.empty()) {
     actions.push_back(versions::DropVersionAction(input.previous_version_schema));
   }

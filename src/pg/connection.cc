@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "pg/quote.h"
+#include "pg/session.h"
 
 namespace zs::pg {
 
@@ -90,11 +91,152 @@ std::string RedactPasswordParams(std::string text, std::string_view separators) 
 std::string RedactUrlUserInfo(std::string url, size_t authority_begin) {
   size_t query = url.find('?', authority_begin);
   size_t at = url.rfind('@', query == std::string::npos ? std::string::npos : query);
+  // No '@' before the '?': the password itself may hold the '?'.
+  if (at == std::string::npos || at < authority_begin) at = url.rfind('@');
   if (at == std::string::npos || at < authority_begin) return url;
   size_t colon = url.find(':', authority_begin);
   if (colon == std::string::npos || colon > at) return url;
   url.replace(colon + 1, at - colon - 1, "***");
   return url;
+}
+
+// [begin, end) of one secret inside a connection string.
+struct Span {
+  size_t begin = 0;
+  size_t end = 0;
+};
+
+bool IsUrl(const std::string& conninfo, size_t* authority_begin) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (conninfo.rfind(scheme, 0) == 0) {
+      *authority_begin = scheme.size();
+      return true;
+    }
+  }
+  return false;
+}
+
+// Where the values of `password` parameters lie (URL query or key=value form).
+void PasswordParamSpans(const std::string& text, std::string_view separators,
+                        std::vector<Span>& spans) {
+  static constexpr std::string_view kKey = "password";
+  size_t pos = 0;
+  while ((pos = text.find(kKey, pos)) != std::string::npos) {
+    bool at_boundary = pos == 0 || text[pos - 1] == ' ' || text[pos - 1] == '\t' ||
+                       text[pos - 1] == '?' || text[pos - 1] == '&' || text[pos - 1] == '\n';
+    size_t eq = text.find_first_not_of(" \t", pos + kKey.size());
+    pos += kKey.size();
+    if (!at_boundary || eq == std::string::npos || text[eq] != '=') continue;
+    size_t begin = text.find_first_not_of(" \t", eq + 1);
+    if (begin == std::string::npos) break;
+    size_t end;
+    if (text[begin] == '\'') {
+      end = begin + 1;
+      while (end < text.size() && text[end] != '\'') end += (text[end] == '\\') ? 2 : 1;
+      end = std::min(end + 1, text.size());
+    } else {
+      end = text.find_first_of(separators, begin);
+      if (end == std::string::npos) end = text.size();
+    }
+    spans.push_back({begin, end});
+  }
+}
+
+// Every part of `conninfo` that may hold a password. Ambiguous input is read
+// the widest way: in a URL, from the first ':' of the authority up to the
+// LAST '@' anywhere (a password may hold an unencoded '@', '/' or '?'; libpq
+// then splits it somewhere else and echoes the pieces).
+std::vector<Span> SecretSpans(const std::string& conninfo) {
+  std::vector<Span> spans;
+  size_t authority = 0;
+  if (IsUrl(conninfo, &authority)) {
+    size_t at = conninfo.rfind('@');
+    size_t colon = conninfo.find(':', authority);
+    if (at != std::string::npos && at > authority && colon != std::string::npos && colon < at) {
+      spans.push_back({colon + 1, at});
+    }
+    PasswordParamSpans(conninfo, "&#", spans);
+  } else {
+    PasswordParamSpans(conninfo, " \t\n", spans);
+  }
+  return spans;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX-decoded `text`; undecodable escapes are kept as they are.
+std::string PercentDecoded(const std::string& text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
+        HexValue(text[i + 2]) >= 0) {
+      out += static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2]));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+void ReplaceAll(std::string& text, const std::string& from, const std::string& to) {
+  if (from.empty()) return;
+  for (size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
+    text.replace(pos, from.size(), to);
+  }
+}
+
+// `fragment` (a piece of `conninfo` that starts at `offset`) with every part
+// that falls inside a secret span replaced by "***".
+std::string MaskFragment(const std::string& fragment, size_t offset,
+                         const std::vector<Span>& spans) {
+  std::string out;
+  bool in_secret = false;
+  for (size_t i = 0; i < fragment.size(); ++i) {
+    size_t at = offset + i;
+    bool secret = std::any_of(spans.begin(), spans.end(),
+                              [&](const Span& s) { return at >= s.begin && at < s.end; });
+    if (secret && !in_secret) out += "***";
+    if (!secret) out += fragment[i];
+    in_secret = secret;
+  }
+  return out;
+}
+
+// libpq quotes what it could not parse ("..."): any quoted piece of the
+// message that is a piece of `conninfo` touching a secret is masked.
+std::string MaskQuotedFragments(const std::string& message, const std::string& conninfo,
+                                const std::vector<Span>& spans) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < message.size()) {
+    size_t open = message.find('"', pos);
+    if (open == std::string::npos) break;
+    size_t close = message.find('"', open + 1);
+    if (close == std::string::npos) break;
+    out.append(message, pos, open + 1 - pos);
+    std::string fragment = message.substr(open + 1, close - open - 1);
+    std::string masked = fragment;
+    if (!fragment.empty()) {
+      for (size_t at = conninfo.find(fragment); at != std::string::npos;
+           at = conninfo.find(fragment, at + 1)) {
+        std::string candidate = MaskFragment(fragment, at, spans);
+        if (candidate != fragment) {
+          masked = candidate;
+          break;
+        }
+      }
+    }
+    out += masked + '"';
+    pos = close + 1;
+  }
+  out.append(message, std::min(pos, message.size()), std::string::npos);
+  return out;
 }
 
 }  // namespace
@@ -154,8 +296,9 @@ Result<Connection> Connection::Open(const std::string& conninfo, const SessionSe
   if (PQstatus(conn.raw()) != CONNECTION_OK) {
     std::string target = conninfo.empty() ? "(PG* environment)" : RedactPassword(conninfo);
     // libpq's message may echo parts of the conninfo, so it is redacted too.
-    return Status(Code::kDatabase, "cannot connect to " + target + ": " +
-                                       RedactPassword(TrimRight(PQerrorMessage(conn.raw()))));
+    return Status(Code::kDatabase,
+                  "cannot connect to " + target + ": " +
+                      RedactSecrets(TrimRight(PQerrorMessage(conn.raw())), conninfo));
   }
   std::string pin = "SET application_name = " + QuoteLiteral(settings.application_name) +
                     "; SET lock_timeout = " + Millis(settings.lock_timeout) +
@@ -231,6 +374,21 @@ std::string RedactPassword(const std::string& conninfo) {
     }
   }
   return RedactPasswordParams(conninfo, " \t\n");
+}
+
+std::string RedactSecrets(const std::string& message, const std::string& conninfo) {
+  std::vector<Span> spans = SecretSpans(conninfo);
+  std::string out = MaskQuotedFragments(message, conninfo, spans);
+  // Whatever libpq echoed unquoted, raw or decoded: every secret of three or
+  // more bytes is masked wherever it appears (shorter ones would garble the text).
+  for (const Span& span : spans) {
+    std::string raw = conninfo.substr(span.begin, span.end - span.begin);
+    if (!raw.empty() && raw.front() == '\'' && raw.size() >= 2) raw = raw.substr(1, raw.size() - 2);
+    for (const std::string& secret : {raw, PercentDecoded(raw)}) {
+      if (secret.size() >= 3) ReplaceAll(out, secret, "***");
+    }
+  }
+  return RedactPassword(out);
 }
 
 }  // namespace zs::pg

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "pg/quote.h"
+#include "pg/session.h"
 
 namespace zs::pg {
 
@@ -113,19 +114,28 @@ Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
         "DdlRunner::Run needs an idle connection, but it is inside a transaction; commit or roll "
         "back first (the retry loop owns the transaction)");
   }
-  if (options.concurrently && !options.before_retry_sql.empty()) {
-    ZS_RETURN_IF_ERROR(RunConcurrentlyWithCleanup(sql, options));
-  } else {
-    ZS_RETURN_IF_ERROR(
-        RetryOnLockTimeout([&] { return RunOnce(sql, options); }, options.lock_table, &attempts_));
-  }
-  if (!options.concurrently || options.same_transaction_sql.empty()) return Status::Ok();
-  // A concurrent statement cannot share a transaction, so its bookkeeping
-  // commits right after it (and must be idempotent, should this step fail).
-  int bookkeeping_attempts = 0;
-  return RetryOnLockTimeout(
-      [&] { return RunInTransaction(conn_, policy_, options.same_transaction_sql, ""); }, "",
-      &bookkeeping_attempts);
+  // The statements may be the user's (`sql` operations): whatever session
+  // state they leave (SET session_replication_role, SET ROLE, a search_path)
+  // must not reach the statements zeroshift runs next on this connection.
+  ZS_ASSIGN_OR_RETURN(SessionPins pins, ReadSessionPins(conn_));
+  Status status = [&]() -> Status {
+    if (options.concurrently && !options.before_retry_sql.empty()) {
+      ZS_RETURN_IF_ERROR(RunConcurrentlyWithCleanup(sql, options));
+    } else {
+      ZS_RETURN_IF_ERROR(RetryOnLockTimeout([&] { return RunOnce(sql, options); },
+                                            options.lock_table, &attempts_));
+    }
+    if (!options.concurrently || options.same_transaction_sql.empty()) return Status::Ok();
+    // A concurrent statement cannot share a transaction, so its bookkeeping
+    // commits right after it (and must be idempotent, should this step fail).
+    int bookkeeping_attempts = 0;
+    return RetryOnLockTimeout(
+        [&] { return RunInTransaction(conn_, policy_, options.same_transaction_sql, ""); }, "",
+        &bookkeeping_attempts);
+  }();
+  if (conn_.InTransaction()) return status;
+  Status restored = RestoreSession(conn_, pins);
+  return status.ok() ? restored : status;
 }
 
 Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOptions& options) {

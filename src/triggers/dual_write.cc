@@ -40,8 +40,8 @@ std::string TriggerName(const std::string& table, int op_index, const std::strin
 std::string IsVersionCondition(const std::string& version_schema) {
   std::string literal = pg::QuoteLiteral(version_schema);
   return fmt::format(
-      "(coalesce(current_setting('zeroshift.version', true), '') = {0} OR {0} = ANY "
-      "(current_schemas(false)))",
+      "(coalesce(pg_catalog.current_setting('zeroshift.version', true), '') = {0} OR {0} = ANY "
+      "(pg_catalog.current_schemas(false)))",
       literal);
 }
 
@@ -63,11 +63,36 @@ std::string ExpressionBlock(const TriggerSpec& spec, const std::string& table) {
     declarations += fmt::format("      {} {}.{}%TYPE := NEW.{};\n", pg::QuoteIdent(variable), table,
                                 pg::QuoteIdent(column), pg::QuoteIdent(column));
   }
+  // <<zs_row>> qualifies the variables: an expression resolved at validate
+  // time (engine/resolve.h) reads its columns as zs_row.<column>.
   return fmt::format(
-      "  IF {}is_new_version THEN\n    DECLARE\n{}    BEGIN\n      NEW.{} := {};\n"
+      "  IF {}is_new_version THEN\n    <<zs_row>>\n    DECLARE\n{}    BEGIN\n      NEW.{} := {};\n"
       "    END;\n  END IF;\n",
       spec.direction == Direction::kUp ? "NOT " : "", declarations,
       pg::QuoteIdent(spec.target_column), spec.expression);
+}
+
+// A writer whose search_path names the version schema but lacks USAGE on it
+// gets the raw table (PostgreSQL skips the schema silently), and its write
+// would be taken for the old version's: it is refused instead. The strpos
+// test keeps the check off the path of the old version's writers.
+std::string UnusableVersionCheck(const std::string& version_schema) {
+  std::string literal = pg::QuoteLiteral(version_schema);
+  return fmt::format(
+      "  IF NOT is_new_version AND pg_catalog.strpos(pg_catalog.current_setting('search_path'), "
+      "{0}) > 0\n"
+      "     AND pg_catalog.to_regnamespace({1}) IS NOT NULL\n"
+      "     AND {0} = ANY (SELECT pg_catalog.btrim(pg_catalog.btrim(p), ' \"') FROM "
+      "pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.current_setting('search_path'), "
+      "',')) AS p) THEN\n"
+      "    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format("
+      "'search_path names version schema %s, but role %s cannot use it (no USAGE on the "
+      "schema), so this write reached table %s directly and would be taken for an old "
+      "version''s', {0}, CURRENT_USER, TG_TABLE_NAME), HINT = pg_catalog.format('GRANT USAGE ON "
+      "SCHEMA %s and the table''s privileges on its views to %s, or leave the version out of "
+      "search_path', {0}, CURRENT_USER);\n"
+      "  END IF;\n",
+      literal, pg::QuoteLiteral(pg::QuoteIdent(version_schema)));
 }
 
 }  // namespace
@@ -79,9 +104,9 @@ std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
   std::string name = TableTriggerName(first.schema, first.table);
   std::string blocks;
   for (const auto& spec : specs) blocks += ExpressionBlock(spec, table);
-  std::string body =
-      fmt::format("\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}  RETURN NEW;\nEND\n",
-                  IsVersionCondition(first.version_schema), blocks);
+  std::string body = fmt::format(
+      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}  RETURN NEW;\nEND\n",
+      IsVersionCondition(first.version_schema), UnusableVersionCheck(first.version_schema), blocks);
   std::string tag = DollarTag(body);
   return fmt::format(
       "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS {1}{2}{1};\n"

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ops/operation.h"
 #include "pg/quote.h"
 
 namespace zs::versions {
@@ -31,7 +32,86 @@ std::string ViewSql(const schema::Table& table, const std::string& base_schema,
   return sql;
 }
 
+// A dollar-quote tag that does not occur in `body`.
+std::string DollarTag(const std::string& body) {
+  std::string tag = "$zs$";
+  for (int i = 0; body.find(tag) != std::string::npos; ++i) tag = fmt::format("$zs{}$", i);
+  return tag;
+}
+
+// The grantee of an aclexplode() row as GRANT spells it.
+constexpr const char* kGranteeSql =
+    "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END";
+
 }  // namespace
+
+std::string CopyGrantsSql(const schema::Table& table, const std::string& base_schema,
+                          const std::string& version_schema) {
+  std::string physical_table = pg::QualifiedName(base_schema, table.physical_name);
+  std::string view = pg::QualifiedName(version_schema, table.name);
+  // (physical column, view column) pairs; a temporary column first takes the
+  // column grants of the column it stands in for, so that a role granted
+  // UPDATE (email) may write the new version's email, and keeps the grant
+  // when the temporary column takes the old one's name at complete.
+  std::string pairs, temporaries;
+  for (const auto& column : table.columns) {
+    pairs += fmt::format("{}({}, {})", pairs.empty() ? "" : ", ",
+                         pg::QuoteLiteral(column.physical_name), pg::QuoteLiteral(column.name));
+    const std::string prefix = ops::TemporaryColumnName("");
+    if (column.physical_name.rfind(prefix, 0) == 0) {
+      temporaries += fmt::format("{}({}, {})", temporaries.empty() ? "" : ", ",
+                                 pg::QuoteLiteral(column.physical_name.substr(prefix.size())),
+                                 pg::QuoteLiteral(column.physical_name));
+    }
+  }
+  std::string body = fmt::format(
+      R"(
+DECLARE
+  g record;
+  tbl pg_catalog.regclass := pg_catalog.to_regclass({table});
+BEGIN
+  IF tbl IS NULL THEN RETURN; END IF;
+  -- column grants of each old column onto its temporary column
+  FOR g IN SELECT a.privilege_type, {grantee} AS grantee, a.is_grantable, m.temp_column
+           FROM (VALUES {temporaries}) AS m(old_column, temp_column)
+           JOIN pg_catalog.pg_attribute att ON att.attrelid = tbl AND att.attname = m.old_column
+           CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) AS a
+           LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+           WHERE a.grantee <> (SELECT relowner FROM pg_catalog.pg_class WHERE oid = tbl) LOOP
+    EXECUTE pg_catalog.format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, g.temp_column, tbl,
+                              g.grantee, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+  END LOOP;
+  -- table grants
+  FOR g IN SELECT a.privilege_type, {grantee} AS grantee, a.is_grantable
+           FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
+           LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+           WHERE c.oid = tbl AND a.grantee <> c.relowner LOOP
+    EXECUTE pg_catalog.format('GRANT %s ON %s TO %s%s', g.privilege_type, {view}, g.grantee,
+                              CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %s', {schema}, g.grantee);
+  END LOOP;
+  -- column grants, under the names the version shows
+  FOR g IN SELECT a.privilege_type, {grantee} AS grantee, a.is_grantable, m.view_column
+           FROM (VALUES {pairs}) AS m(physical_column, view_column)
+           JOIN pg_catalog.pg_attribute att ON att.attrelid = tbl AND att.attname = m.physical_column
+           CROSS JOIN LATERAL pg_catalog.aclexplode(att.attacl) AS a
+           LEFT JOIN pg_catalog.pg_roles r ON r.oid = a.grantee
+           WHERE a.grantee <> (SELECT relowner FROM pg_catalog.pg_class WHERE oid = tbl) LOOP
+    EXECUTE pg_catalog.format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, g.view_column,
+                              {view}, g.grantee, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %s', {schema}, g.grantee);
+  END LOOP;
+END
+)",
+      fmt::arg("table", pg::QuoteLiteral(physical_table)), fmt::arg("grantee", kGranteeSql),
+      fmt::arg("temporaries", temporaries.empty() ? "(NULL::pg_catalog.name, NULL::pg_catalog.name)"
+                                                  : temporaries),
+      fmt::arg("pairs", pairs.empty() ? "(NULL::pg_catalog.name, NULL::pg_catalog.name)" : pairs),
+      fmt::arg("view", pg::QuoteLiteral(view)),
+      fmt::arg("schema", pg::QuoteLiteral(version_schema)));
+  std::string tag = DollarTag(body);
+  return fmt::format("DO {0}{1}{0};", tag, body);
+}
 
 std::string VersionSchemaName(const std::string& schema, const std::string& migration_name,
                               const std::string& version_schema_override) {
@@ -49,7 +129,8 @@ std::vector<ops::Action> CreateVersionActions(const schema::Schema& shape,
   bool security_invoker = server_version_num >= kSecurityInvokerSince;
   for (const auto& table : shape.tables) {
     actions.push_back({.id = "version:" + version_schema + ":view:" + table.name,
-                       .sql = ViewSql(table, shape.name, version_schema, security_invoker),
+                       .sql = ViewSql(table, shape.name, version_schema, security_invoker) + "\n" +
+                              CopyGrantsSql(table, shape.name, version_schema),
                        .lock = ops::Lock::kAccessShare,
                        .table = table.physical_name});
   }

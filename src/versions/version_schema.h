@@ -23,6 +23,15 @@ std::vector<ops::Action> CreateVersionActions(const schema::Schema& shape,
                                               const std::string& version_schema,
                                               int server_version_num);
 
+// A DO block giving the view of `table` in `version_schema` the privileges
+// its table has, per grantee (table-level, and column-level under the names
+// the version shows), with USAGE on the version schema to each grantee; a
+// temporary column (ops::TemporaryColumnName) first gets the column grants of
+// the column it stands in for. Reads the ACLs when it runs, and only adds, so
+// it can run again (at complete) to carry grants made since start.
+std::string CopyGrantsSql(const schema::Table& table, const std::string& base_schema,
+                          const std::string& version_schema);
+
 ops::Action DropVersionAction(const std::string& version_schema);
 
 }  // namespace zs::versions
