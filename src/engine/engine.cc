@@ -273,8 +273,9 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
-  ZS_RETURN_IF_ERROR(Rehearse(*conn_, options_.schema, input, operations,
-                              {.retry = options_.retry, .log = options_.log}));
+  ZS_RETURN_IF_ERROR(
+      Rehearse(*conn_, options_.schema, input, operations,
+               {.retry = options_.retry, .log = options_.log, .skip_when_busy = true}));
 
   state::MigrationRecord record{.schema = options_.schema,
                                 .name = migration.name,
@@ -427,8 +428,8 @@ Status Engine::Complete() {
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
   if (record.step == state::kStepActive) {
-    ZS_RETURN_IF_ERROR(CheckAddedSinceStart(*conn_, options_.schema, loaded->migration,
-                                            loaded->snapshots));
+    ZS_RETURN_IF_ERROR(
+        CheckAddedSinceStart(*conn_, options_.schema, loaded->migration, loaded->snapshots));
   }
   EnterPhase("contract");
   if (record.step == state::kStepCompleting) {

@@ -51,14 +51,14 @@ TEST(LogicalReplication, SubscriberKeepsReplicatingThroughStartAndComplete) {
   ASSERT_TRUE(pub_url.ok() && sub_url.ok());
 
   pg::Connection pub = Open(*pub_url);
-  MustRun(pub,
-          "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text);"
-          "INSERT INTO users SELECT i, 'user ' || i, 'u' || i || '@x' FROM generate_series(1, 10) i;"
-          "CREATE PUBLICATION pub FOR TABLE users (id, name)");
+  MustRun(
+      pub,
+      "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text);"
+      "INSERT INTO users SELECT i, 'user ' || i, 'u' || i || '@x' FROM generate_series(1, 10) i;"
+      "CREATE PUBLICATION pub FOR TABLE users (id, name)");
   pg::Connection sub = Open(*sub_url);
   MustRun(sub, "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL)");
-  MustRun(sub, fmt::format("CREATE SUBSCRIPTION sub CONNECTION '{}' PUBLICATION pub",
-                           *pub_url));
+  MustRun(sub, fmt::format("CREATE SUBSCRIPTION sub CONNECTION '{}' PUBLICATION pub", *pub_url));
   ASSERT_TRUE(WaitFor(sub, "SELECT count(*) FROM users", "10"));
 
   auto engine = Engine::Connect(*pub_url, Options{});
@@ -81,8 +81,9 @@ operations:
   ASSERT_TRUE(WaitFor(sub, "SELECT count(*) FROM users", "11"));
   Status complete = engine->Complete();
   ASSERT_TRUE(complete.ok()) << complete.ToString();
-  MustRun(pub, "INSERT INTO users VALUES (12, 'after complete', 'b@x');"
-               "UPDATE users SET name = 'changed' WHERE id = 1");
+  MustRun(pub,
+          "INSERT INTO users VALUES (12, 'after complete', 'b@x');"
+          "UPDATE users SET name = 'changed' WHERE id = 1");
   ASSERT_TRUE(WaitFor(sub, "SELECT count(*) FROM users WHERE id = 12 OR name = 'changed'", "2"));
   // The subscription's worker is still running.
   EXPECT_EQ(One(sub, "SELECT count(*) FROM pg_stat_subscription WHERE pid IS NOT NULL"), "1");

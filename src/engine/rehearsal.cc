@@ -131,14 +131,15 @@ class Rehearsal {
 
  private:
   Status RunInTransaction(const schema::Schema& base, const std::vector<std::string>& tables) {
-    ZS_RETURN_IF_ERROR(conn_.Run(fmt::format("SET LOCAL lock_timeout = '{}ms'",
-                                             options_.retry.lock_timeout.count())));
+    ZS_RETURN_IF_ERROR(conn_.Run(
+        fmt::format("SET LOCAL lock_timeout = '{}ms'", options_.retry.lock_timeout.count())));
     // Trigger functions live in zeroshift's schema, which validate may not have.
     ZS_RETURN_IF_ERROR(
         conn_.Run(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", triggers::kStateSchema)));
     ZS_RETURN_IF_ERROR(KeepOneRow(base, tables));
-    RunStart run = [&](const ops::Operation& op, const std::vector<ops::Action>& actions)
-        -> Result<std::optional<schema::Schema>> {
+    RunStart run =
+        [&](const ops::Operation& op,
+            const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
       size_t index = IndexOf(op);
       for (const auto& action : actions) {
         ZS_RETURN_IF_ERROR(RunAction(action, Where(*input_.migration, index), "start"));
@@ -206,9 +207,19 @@ class Rehearsal {
     }
     Status status = conn_.Run(sql);
     if (status.ok() || IsLockFailure(status)) return status;
+    // 42804 datatype_mismatch, 23502 not_null_violation: typically a default
+    // carried over from the old type that the new type does not accept.
+    std::string advice;
+    if (action.id.rfind("alter_column:", 0) == 0 &&
+        (status.sqlstate() == "42804" || status.sqlstate() == "23502")) {
+      advice =
+          "\n  the column's default (and NULLs) are carried over to the new type: give the "
+          "alter_column a `default` that fits the new type (or `default: null`), or a type "
+          "that accepts them";
+    }
     return Status(status.code(),
-                  fmt::format("{}: the {} step {} would fail: {}\n  statement: {}", where, phase,
-                              action.id, status.message(), Shorten(sql)),
+                  fmt::format("{}: the {} step {} would fail: {}\n  statement: {}{}", where, phase,
+                              action.id, status.message(), Shorten(sql), advice),
                   status.sqlstate());
   }
 
@@ -224,14 +235,13 @@ class Rehearsal {
     std::vector<std::string> qualified;
     for (size_t i = 0; i < tables.size(); ++i) {
       qualified.push_back(pg::QualifiedName(schema_, tables[i]));
-      ZS_RETURN_IF_ERROR(conn_.Run(fmt::format(
-          "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT * FROM {} LIMIT 1",
-          pg::QuoteIdent(fmt::format("_zs_rehearsal_{}", i)), qualified.back())));
+      ZS_RETURN_IF_ERROR(conn_.Run(
+          fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT * FROM {} LIMIT 1",
+                      pg::QuoteIdent(fmt::format("_zs_rehearsal_{}", i)), qualified.back())));
     }
     // CASCADE: tables referencing these are emptied too (and restored by the
     // ROLLBACK), or TRUNCATE would refuse.
-    ZS_RETURN_IF_ERROR(
-        conn_.Run(fmt::format("TRUNCATE {} CASCADE", fmt::join(qualified, ", "))));
+    ZS_RETURN_IF_ERROR(conn_.Run(fmt::format("TRUNCATE {} CASCADE", fmt::join(qualified, ", "))));
     // Referenced tables first: a sample row whose foreign key points at a row
     // no longer there stays out (its table is rehearsed empty).
     std::vector<size_t> pending(tables.size());
@@ -242,9 +252,9 @@ class Rehearsal {
         const schema::Table* table = base.FindPhysicalTable(tables[i]);
         std::string columns = pg::QuoteIdentList(InsertableColumns(*table, false));
         ZS_RETURN_IF_ERROR(conn_.Run("SAVEPOINT zs_rehearse_sample"));
-        Status status = conn_.Run(fmt::format(
-            "INSERT INTO {0} ({1}) OVERRIDING SYSTEM VALUE SELECT {1} FROM {2}", qualified[i],
-            columns, pg::QuoteIdent(fmt::format("_zs_rehearsal_{}", i))));
+        Status status = conn_.Run(
+            fmt::format("INSERT INTO {0} ({1}) OVERRIDING SYSTEM VALUE SELECT {1} FROM {2}",
+                        qualified[i], columns, pg::QuoteIdent(fmt::format("_zs_rehearsal_{}", i))));
         if (IsLockFailure(status)) return status;
         ZS_RETURN_IF_ERROR(conn_.Run(status.ok() ? "RELEASE SAVEPOINT zs_rehearse_sample"
                                                  : "ROLLBACK TO SAVEPOINT zs_rehearse_sample"));
@@ -270,10 +280,10 @@ class Rehearsal {
   // ON DELETE CASCADE) cannot be deleted: its INSERT is not rehearsed.
   Status Reinsert(const std::string& table, const std::string& what, const std::string& relation,
                   const std::string& columns) {
-    ZS_RETURN_IF_ERROR(conn_.Run(fmt::format(
-        "CREATE TEMP TABLE _zs_rehearsal_row ON COMMIT DROP AS SELECT * FROM {};\n"
-        "SAVEPOINT zs_rehearse_delete",
-        relation)));
+    ZS_RETURN_IF_ERROR(conn_.Run(
+        fmt::format("CREATE TEMP TABLE _zs_rehearsal_row ON COMMIT DROP AS SELECT * FROM {};\n"
+                    "SAVEPOINT zs_rehearse_delete",
+                    relation)));
     Status deleted = conn_.Run("DELETE FROM " + relation);
     if (IsLockFailure(deleted)) return deleted;
     if (!deleted.ok()) {
@@ -286,6 +296,16 @@ class Rehearsal {
                            relation, columns)));
     }
     return conn_.Run("RELEASE SAVEPOINT zs_rehearse_delete; DROP TABLE _zs_rehearsal_row");
+  }
+
+  Status FireNewVersion(const std::string& table, const schema::Schema& shape,
+                        const std::string& set_touch) {
+    ZS_RETURN_IF_ERROR(Fire(table, "an UPDATE through the new version", set_touch));
+    const schema::Table* new_table = shape.FindPhysicalTable(table);
+    if (new_table == nullptr) return Status::Ok();
+    std::string view = pg::QualifiedName(input_.version_schema, new_table->name);
+    std::string new_columns = pg::QuoteIdentList(InsertableColumns(*new_table, true));
+    return Reinsert(table, "an INSERT through the new version's view", view, new_columns);
   }
 
   // Writes the sample row through both shapes, as old and new clients would.
@@ -311,14 +331,16 @@ class Rehearsal {
           Reinsert(action.table, "an INSERT by an old client", qualified, old_columns));
       ZS_RETURN_IF_ERROR(conn_.Run(fmt::format("SET LOCAL zeroshift.version = {}",
                                                pg::QuoteLiteral(input_.version_schema))));
-      ZS_RETURN_IF_ERROR(Fire(action.table, "an UPDATE through the new version", set_touch));
-      const schema::Table* new_table = shape.FindPhysicalTable(action.table);
-      if (new_table != nullptr) {
-        std::string view = pg::QualifiedName(input_.version_schema, new_table->name);
-        std::string new_columns = pg::QuoteIdentList(InsertableColumns(*new_table, true));
-        ZS_RETURN_IF_ERROR(
-            Reinsert(action.table, "an INSERT through the new version's view", view, new_columns));
+      ZS_RETURN_IF_ERROR(conn_.Run("SAVEPOINT zs_rehearse_new_version"));
+      Status new_version = FireNewVersion(action.table, shape, set_touch);
+      // A `down` that names a column its version lacks is accepted with a
+      // warning (as pgroll does): its writes fail, as plan and start say.
+      if (!new_version.ok() && new_version.sqlstate() == "42703" && !plan.warnings.empty()) {
+        ZS_RETURN_IF_ERROR(conn_.Run("ROLLBACK TO SAVEPOINT zs_rehearse_new_version"));
+      } else {
+        ZS_RETURN_IF_ERROR(new_version);
       }
+      ZS_RETURN_IF_ERROR(conn_.Run("RELEASE SAVEPOINT zs_rehearse_new_version"));
       ZS_RETURN_IF_ERROR(conn_.Run("SET LOCAL zeroshift.version = ''"));
     }
     return Status::Ok();
@@ -365,9 +387,9 @@ Status CheckDependents(pg::Connection& conn, const std::string& schema,
   std::set<std::string> tables_seen;
   std::string first_where;
   for (const AlteredColumn& column : altered) {
-    ZS_ASSIGN_OR_RETURN(auto dependents, schema::ReadColumnDependents(conn, schema, column.table,
-                                                                      column.column,
-                                                                      ignored_schemas));
+    ZS_ASSIGN_OR_RETURN(
+        auto dependents,
+        schema::ReadColumnDependents(conn, schema, column.table, column.column, ignored_schemas));
     for (const auto& dependent : dependents) {
       std::string description = dependent.description;
       if (description.rfind("rule _RETURN on ", 0) == 0) description.erase(0, 16);
@@ -418,8 +440,21 @@ Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput
       }
       return Status::Ok();
     }
+    if (IsLockFailure(status) && options.skip_when_busy) {
+      if (options.log) {
+        options.log("note: not rehearsed, a table is busy (" + status.message() +
+                    "); `zeroshift validate` rehearses the migration");
+      }
+      return Status::Ok();
+    }
     if (!IsLockFailure(status) || attempt >= std::max(1, options.retry.max_attempts)) break;
-    std::this_thread::sleep_for(pg::BackoffDelay(options.retry, attempt));
+    std::chrono::milliseconds delay = pg::BackoffDelay(options.retry, attempt);
+    if (options.log) {
+      options.log(fmt::format("    lock not available (attempt {}/{}): {}; retrying in {} ms",
+                              attempt, options.retry.max_attempts, status.message(),
+                              delay.count()));
+    }
+    std::this_thread::sleep_for(delay);
   }
   if (!IsLockFailure(status)) {
     return status.WithContext(
@@ -456,9 +491,8 @@ Status CheckAddedSinceStart(pg::Connection& conn, const std::string& schema,
     const schema::Table* now = live.FindPhysicalTable(column.table);
     if (then == nullptr || now == nullptr) continue;
     std::string on = fmt::format("column \"{}\" of table \"{}\"", column.column, column.table);
-    ZS_ASSIGN_OR_RETURN(
-        pg::Rows rows,
-        conn.ExecParams(R"sql(
+    ZS_ASSIGN_OR_RETURN(pg::Rows rows,
+                        conn.ExecParams(R"sql(
 SELECT CASE WHEN d.classid = 'pg_constraint'::regclass THEN 'constraint' ELSE 'index' END,
        CASE WHEN d.classid = 'pg_constraint'::regclass
             THEN (SELECT conname FROM pg_constraint WHERE oid = d.objid)
@@ -469,7 +503,7 @@ WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass($1) AND a
        (d.classid = 'pg_class'::regclass AND
         (SELECT relkind FROM pg_class WHERE oid = d.objid) IN ('i', 'I')))
 ORDER BY 1, 2)sql",
-                        {pg::QualifiedName(schema, column.table), column.column}));
+                                        {pg::QualifiedName(schema, column.table), column.column}));
     for (int i = 0; i < rows.size(); ++i) {
       const std::string kind = rows.Get(i, 0);
       const std::string name = rows.Get(i, 1);
@@ -494,8 +528,8 @@ ORDER BY 1, 2)sql",
     ZS_ASSIGN_OR_RETURN(auto dependents, schema::ReadColumnDependents(conn, schema, column.table,
                                                                       column.column, ignored));
     for (const auto& dependent : dependents) {
-      lost.push_back(fmt::format("{} on {} ({})", dependent.description, on,
-                                 schema::AdviceFor(dependent)));
+      lost.push_back(
+          fmt::format("{} on {} ({})", dependent.description, on, schema::AdviceFor(dependent)));
     }
   }
   if (lost.empty()) return Status::Ok();

@@ -51,6 +51,10 @@ Status CheckDependents(pg::Connection& conn, const std::string& schema,
 struct RehearsalOptions {
   pg::RetryPolicy retry;  // lock_timeout and the retries of a busy table
   std::function<void(const std::string&)> log;
+  // start: a busy table skips the rehearsal at the first lock failure (said
+  // in the log), and start goes on under its own lock retries, which name
+  // the blockers and clear autovacuum; validate retries, then fails.
+  bool skip_when_busy = false;
 };
 
 // Dependency checks, then the rehearsal. An error says which statement

@@ -49,9 +49,10 @@ std::string One(pg::Connection& conn, const std::string& sql) {
 
 // users(id, name, email) with a few rows.
 void CreateUsers(pg::Connection& conn) {
-  MustRun(conn,
-          "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text);"
-          "INSERT INTO users SELECT i, 'user ' || i, 'u' || i || '@x' FROM generate_series(1, 20) i");
+  MustRun(
+      conn,
+      "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email text);"
+      "INSERT INTO users SELECT i, 'user ' || i, 'u' || i || '@x' FROM generate_series(1, 20) i");
 }
 
 constexpr const char* kAlterEmail = R"(name: 01_email
@@ -67,8 +68,9 @@ operations:
 // Nothing of the migration is left in the catalog: no temporary column, no
 // state row, no trigger.
 void ExpectUntouched(pg::Connection& conn) {
-  EXPECT_EQ(One(conn, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass "
-                      "AND attname LIKE '\\_zs\\_%'"),
+  EXPECT_EQ(One(conn,
+                "SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass "
+                "AND attname LIKE '\\_zs\\_%'"),
             "0");
   EXPECT_EQ(One(conn, "SELECT count(*) FROM zeroshift.migrations"), "0");
   EXPECT_EQ(One(conn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_zs\\_%'"), "0");
@@ -239,8 +241,9 @@ TEST(Rehearsal, ValidateAndStartRefuseWhatWouldFailAtStartOrOnEveryWrite) {
       predicate: random() > 0.5
 )",
        "IMMUTABLE"},
-      {"text to enum with the old default", "CREATE TYPE mood AS ENUM ('ok', 'sad');"
-                                            "ALTER TABLE users ALTER COLUMN email SET DEFAULT 'ok'",
+      {"text to enum with the old default",
+       "CREATE TYPE mood AS ENUM ('ok', 'sad');"
+       "ALTER TABLE users ALTER COLUMN email SET DEFAULT 'ok'",
        R"(operations:
   - alter_column:
       table: users
@@ -249,7 +252,7 @@ TEST(Rehearsal, ValidateAndStartRefuseWhatWouldFailAtStartOrOnEveryWrite) {
       up: "'ok'::mood"
       down: email::text
 )",
-       "default"},
+       "give the alter_column a `default`"},
       {"NOT NULL domain with no default", "CREATE DOMAIN email_address AS text NOT NULL",
        R"(operations:
   - alter_column:
@@ -259,7 +262,7 @@ TEST(Rehearsal, ValidateAndStartRefuseWhatWouldFailAtStartOrOnEveryWrite) {
       up: coalesce(email, 'none')
       down: email
 )",
-       "null"},
+       "give the alter_column a `default`"},
   };
   for (const BadMigration& c : cases) {
     SCOPED_TRACE(c.name);
@@ -287,9 +290,10 @@ TEST(Rehearsal, GoodMigrationPassesAndLeavesTheDatabaseAsItWas) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection conn = Open(url);
   CreateUsers(conn);
-  MustRun(conn, "CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, "
-                "total int NOT NULL); INSERT INTO orders SELECT i, i, i * 10 FROM "
-                "generate_series(1, 20) i; CREATE INDEX ON users (email)");
+  MustRun(conn,
+          "CREATE TABLE orders (id int PRIMARY KEY, user_id int REFERENCES users, "
+          "total int NOT NULL); INSERT INTO orders SELECT i, i, i * 10 FROM "
+          "generate_series(1, 20) i; CREATE INDEX ON users (email)");
   Engine engine = Connect(url);
   migration::Migration m = Parse(R"(name: 01_good
 operations:
@@ -329,9 +333,10 @@ TEST(RehearsalComplete, ObjectsAddedOnTheOldColumnSinceStartStopCompleteBeforeAn
   CreateUsers(conn);
   Engine engine = Connect(url);
   ASSERT_TRUE(engine.Start(Parse(kAlterEmail, "01_email.yaml")).ok());
-  MustRun(conn, "CREATE INDEX users_email_late ON users (email);"
-                "ALTER TABLE users ADD CONSTRAINT email_has_at CHECK (email LIKE '%@%');"
-                "COMMENT ON COLUMN users.email IS 'contact address'");
+  MustRun(conn,
+          "CREATE INDEX users_email_late ON users (email);"
+          "ALTER TABLE users ADD CONSTRAINT email_has_at CHECK (email LIKE '%@%');"
+          "COMMENT ON COLUMN users.email IS 'contact address'");
   Status complete = engine.Complete();
   ASSERT_FALSE(complete.ok());
   for (const char* name : {"users_email_late", "email_has_at", "contact address"}) {
@@ -353,8 +358,9 @@ TEST(RehearsalComplete, ObjectsAddedOnTheOldColumnSinceStartStopCompleteBeforeAn
   EXPECT_NE(drift.find("email_has_at"), std::string::npos) << drift;
   EXPECT_NE(drift.find("contact address"), std::string::npos) << drift;
   // Once they are gone from the old column, complete goes through.
-  MustRun(conn, "DROP INDEX users_email_late; ALTER TABLE users DROP CONSTRAINT email_has_at;"
-                "COMMENT ON COLUMN users.email IS NULL");
+  MustRun(conn,
+          "DROP INDEX users_email_late; ALTER TABLE users DROP CONSTRAINT email_has_at;"
+          "COMMENT ON COLUMN users.email IS NULL");
   Status again = engine.Complete();
   ASSERT_TRUE(again.ok()) << again.ToString();
 }

@@ -64,11 +64,13 @@ operations:
   EXPECT_EQ(One(conn, "SELECT count(*) FROM items WHERE token IS NULL"), "0");
   Status complete = engine->Complete();
   ASSERT_TRUE(complete.ok()) << complete.ToString();
-  EXPECT_EQ(One(conn, "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'items'::regclass "
-                      "AND attname = 'token'"),
+  EXPECT_EQ(One(conn,
+                "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'items'::regclass "
+                "AND attname = 'token'"),
             "t");
-  EXPECT_EQ(One(conn, "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = "
-                      "'items'::regclass"),
+  EXPECT_EQ(One(conn,
+                "SELECT pg_get_expr(adbin, adrelid) FROM pg_attrdef WHERE adrelid = "
+                "'items'::regclass"),
             "gen_random_uuid()");
   EXPECT_EQ(One(conn, "SELECT pg_relation_filenode('items')"), filenode);
 }

@@ -45,8 +45,8 @@ ORDER BY 1, 2)sql";
 Result<std::vector<Dependent>> ReadColumnDependents(
     pg::Connection& conn, const std::string& schema, const std::string& table,
     const std::string& column, const std::vector<std::string>& ignored_schemas) {
-  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kDependentsQuery,
-                                                     {pg::QualifiedName(schema, table), column}));
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows, conn.ExecParams(kDependentsQuery, {pg::QualifiedName(schema, table), column}));
   std::vector<Dependent> out;
   for (int i = 0; i < rows.size(); ++i) {
     const std::string view_schema = rows.Get(i, 2);

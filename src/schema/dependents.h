@@ -29,11 +29,9 @@ struct Dependent {
 // carry them over: the column's own default, indexes, owned sequences,
 // constraints, internal triggers, and views in `ignored_schemas` (zeroshift's
 // version schemas, which are dropped and recreated by the migrations).
-Result<std::vector<Dependent>> ReadColumnDependents(pg::Connection& conn,
-                                                    const std::string& schema,
-                                                    const std::string& table,
-                                                    const std::string& column,
-                                                    const std::vector<std::string>& ignored_schemas);
+Result<std::vector<Dependent>> ReadColumnDependents(
+    pg::Connection& conn, const std::string& schema, const std::string& table,
+    const std::string& column, const std::vector<std::string>& ignored_schemas);
 
 // Publications that publish every column of `schema`.`table`, present and
 // future: FOR ALL TABLES, FOR TABLES IN SCHEMA, or the table without a column
