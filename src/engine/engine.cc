@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "engine/fault_injection.h"
+#include "engine/rehearsal.h"
 #include "engine/resolve.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
@@ -197,6 +198,11 @@ Result<Plan> Engine::ValidateMigration(const migration::Migration& migration) {
   Status end = conn_->Run("ROLLBACK");
   if (!plan.ok()) return plan;
   ZS_RETURN_IF_ERROR(end);
+  // Runs the plan in a transaction that is rolled back (engine/rehearsal.h).
+  ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
+  ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
+  ZS_RETURN_IF_ERROR(Rehearse(*conn_, options_.schema, input, operations,
+                              {.retry = options_.retry, .log = options_.log}));
   return plan;
 }
 
@@ -271,6 +277,9 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
+  ZS_RETURN_IF_ERROR(
+      Rehearse(*conn_, options_.schema, input, operations,
+               {.retry = options_.retry, .log = options_.log, .skip_when_busy = true}));
 
   state::MigrationRecord record{.schema = options_.schema,
                                 .name = migration.name,
@@ -422,6 +431,10 @@ Status Engine::Complete() {
         record.name, record.step));
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
+  if (record.step == state::kStepActive) {
+    ZS_RETURN_IF_ERROR(
+        CheckAddedSinceStart(*conn_, options_.schema, loaded->migration, loaded->snapshots));
+  }
   EnterPhase("contract");
   if (record.step == state::kStepCompleting) {
     Log(fmt::format("resuming complete of \"{}\" after {} committed steps", record.name,

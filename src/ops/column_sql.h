@@ -30,6 +30,12 @@ std::string ReferencesSql(const std::string& schema, const migration::ForeignKey
 // reference names. `what` prefixes messages.
 Status ValidateColumnDefinition(const migration::Column& column, const std::string& what);
 
+// True when the column's default calls a VOLATILE function (gen_random_uuid(),
+// nextval, random, clock_timestamp) or one zeroshift does not know (user
+// functions are VOLATILE unless declared otherwise): ADD COLUMN with such a
+// default rewrites the whole table under ACCESS EXCLUSIVE.
+bool HasVolatileDefault(const migration::Column& column);
+
 // The virtual-schema column a definition produces.
 schema::Column ToSchemaColumn(const migration::Column& column);
 

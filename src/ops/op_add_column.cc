@@ -11,8 +11,18 @@ namespace {
 
 // NOT NULL that existing rows cannot satisfy at once: enforced for new writes
 // by a NOT VALID check until complete validates it without a long lock.
+// A volatile default counts as none here: it is set after ADD COLUMN (which
+// would otherwise rewrite the table) and existing rows get it by backfill.
 bool NeedsDeferredNotNull(const migration::Column& column) {
-  return !column.nullable && !column.default_value;
+  return !column.nullable && (!column.default_value || HasVolatileDefault(column));
+}
+
+// `up`, or for a volatile default without one, the default for the rows that
+// have no value yet (the backfill's), keeping the value of those that do.
+std::string EffectiveUp(const migration::OpAddColumn& op) {
+  if (!op.up.empty() || !HasVolatileDefault(op.column)) return op.up;
+  return fmt::format("coalesce({}, {})", pg::QuoteIdent(op.column.name),
+                     EmbedExpression(*op.column.default_value));
 }
 
 std::string Id(const migration::OpAddColumn& op, const char* step) {
@@ -36,7 +46,7 @@ Status AddColumn::Validate(const OpContext& ctx) const {
         "then create_constraint a primary_key",
         ctx.where, op_.table));
   }
-  if (NeedsDeferredNotNull(op_.column) && op_.up.empty()) {
+  if (NeedsDeferredNotNull(op_.column) && EffectiveUp(op_).empty()) {
     return InvalidInput(fmt::format(
         "{}: column \"{}\" is NOT NULL with no default, so existing rows of \"{}\" need a value: "
         "give `up` (an expression over the old columns), a `default`, or `nullable: true`",
@@ -53,10 +63,17 @@ std::vector<Action> AddColumn::Start(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   std::string qualified = pg::QualifiedName(ctx.before->name, table.physical_name);
   std::string column = pg::QuoteIdent(op_.column.name);
-  std::string sql =
-      "ALTER TABLE " + qualified + " ADD COLUMN " + ColumnTypeAndDefaultSql(op_.column);
-  if (!op_.column.nullable && op_.column.default_value) sql += " NOT NULL";
+  bool volatile_default = HasVolatileDefault(op_.column);
+  migration::Column added = op_.column;
+  if (volatile_default) added.default_value.reset();
+  std::string sql = "ALTER TABLE " + qualified + " ADD COLUMN " + ColumnTypeAndDefaultSql(added);
+  if (!op_.column.nullable && !NeedsDeferredNotNull(op_.column)) sql += " NOT NULL";
   sql += ";";
+  if (volatile_default) {
+    // Set apart: for new rows only, so the table is not rewritten.
+    sql += fmt::format("\nALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};", qualified, column,
+                       EmbedExpression(*op_.column.default_value));
+  }
   std::vector<Action> actions;
   actions.push_back({.id = Id(op_, "add"),
                      .sql = sql,
@@ -109,15 +126,17 @@ std::vector<Action> AddColumn::Start(const OpContext& ctx) const {
 }
 
 Result<std::vector<triggers::TriggerSpec>> AddColumn::Triggers(const OpContext& ctx) const {
-  if (op_.up.empty()) return std::vector<triggers::TriggerSpec>{};
-  ZS_ASSIGN_OR_RETURN(auto spec,
-                      MakeTrigger(ctx, *ctx.before->FindTable(op_.table), op_.column.name,
-                                  op_.column.name, op_.up, triggers::Direction::kUp));
+  std::string up = EffectiveUp(op_);
+  if (up.empty()) return std::vector<triggers::TriggerSpec>{};
+  // The volatile default's up reads the new column itself.
+  const schema::Schema& visible = op_.up.empty() ? *ctx.after : *ctx.before;
+  ZS_ASSIGN_OR_RETURN(auto spec, MakeTrigger(ctx, *visible.FindTable(op_.table), op_.column.name,
+                                             op_.column.name, up, triggers::Direction::kUp));
   return std::vector<triggers::TriggerSpec>{std::move(spec)};
 }
 
 std::vector<BackfillTask> AddColumn::Backfill(const OpContext& ctx) const {
-  if (op_.up.empty()) return {};
+  if (EffectiveUp(op_).empty()) return {};
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return {{.table = table.physical_name,
            .touch_column = op_.column.name,
