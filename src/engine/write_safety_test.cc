@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "migration/parser.h"
 #include "pg/connection.h"
+#include "pg/quote.h"
 #include "testing/seed_migration.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"

@@ -113,20 +113,13 @@ std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
                        : fmt::format("({}) AND {}", given,
                                      JoinConditions(new_only, "NEW.{0} IS NULL", " AND "));
   return fmt::format(
-      "  IF is_new_version THEN
-"
-      "    IF TG_OP = 'UPDATE' THEN
-"
-      "      IF {} THEN is_new_version := false; END IF;
-"
-      "    ELSIF {} THEN
-"
-      "      is_new_version := false;
-"
-      "    END IF;
-"
-      "  END IF;
-",
+      "  IF is_new_version THEN\n"
+      "    IF TG_OP = 'UPDATE' THEN\n"
+      "      IF {} THEN is_new_version := false; END IF;\n"
+      "    ELSIF {} THEN\n"
+      "      is_new_version := false;\n"
+      "    END IF;\n"
+      "  END IF;\n",
       changed, insert_condition);
 }
 
