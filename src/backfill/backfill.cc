@@ -81,8 +81,8 @@ Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string
                         "$1::regclass) AND t.tgname = $2 AND t.tgenabled <> 'A' LIMIT 1",
                         {relation, triggers::TableTriggerName(schema, table)}));
     if (!not_always.empty()) {
-      can_set = Internal(fmt::format("zeroshift's trigger on {} is not ENABLE ALWAYS",
-                                     not_always.Get(0, 0)));
+      can_set = Internal(
+          fmt::format("zeroshift's trigger on {} is not ENABLE ALWAYS", not_always.Get(0, 0)));
     }
   }
   if (!can_set.ok()) {
@@ -190,10 +190,10 @@ Result<long long> Backfiller::RunBatch(const BatchQuery& query, long long batch_
   pg::RetryPolicy policy{.lock_timeout = options_.lock_timeout,
                          .max_attempts = options_.max_attempts};
   for (int attempt = 1;; ++attempt) {
-    ZS_RETURN_IF_ERROR(conn_.Run(
-        fmt::format("BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';{}",
-                    options_.lock_timeout.count(), options_.statement_timeout.count(),
-                    run.replica ? " SET LOCAL session_replication_role = replica;" : "")));
+    ZS_RETURN_IF_ERROR(conn_.Run(fmt::format(
+        "BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';{}",
+        options_.lock_timeout.count(), options_.statement_timeout.count(),
+        run.replica ? " SET LOCAL session_replication_role = replica;" : "")));
     auto rows = conn_.ExecParams(sql, params);
     state::BackfillCursor next = cursor;
     Status status = rows.status();
@@ -300,9 +300,9 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
     if (saved.table == run.cursor.table) run.cursor = saved;
   }
   if (run.cursor.finished) return Status::Ok();
-  ZS_ASSIGN_OR_RETURN(UserTriggerPlan user_triggers,
-                      PlanUserTriggers(conn_, schema_, table.physical_name,
-                                       options_.fire_user_triggers));
+  ZS_ASSIGN_OR_RETURN(
+      UserTriggerPlan user_triggers,
+      PlanUserTriggers(conn_, schema_, table.physical_name, options_.fire_user_triggers));
   run.replica = user_triggers.replica;
   ZS_ASSIGN_OR_RETURN(run.cursor.rows_estimate, EstimateRows(table));
   run.cursor.run_rows_start = run.cursor.rows_done;

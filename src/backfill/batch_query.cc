@@ -37,7 +37,8 @@ struct Touch {
 // then an UPDATE joined on those keys.
 class KeysetBatchQuery : public BatchQuery {
  public:
-  KeysetBatchQuery(TableWalk walk, Touch touch) : walk_(std::move(walk)), touch_(std::move(touch)) {}
+  KeysetBatchQuery(TableWalk walk, Touch touch)
+      : walk_(std::move(walk)), touch_(std::move(touch)) {}
 
   std::string Describe() const override { return walk_.Describe(); }
   int cursor_width() const override { return static_cast<int>(walk_.key.size()); }
@@ -108,8 +109,9 @@ Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const s
       conn.ExecParams("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = "
                       "$2 AND NOT attisdropped",
                       {walk.relation, triggers::MarkerColumnName()}));
-  Touch touch{.column = pg::QuoteIdent(marker.empty() ? touch_column : triggers::MarkerColumnName()),
-              .marker = !marker.empty()};
+  Touch touch{
+      .column = pg::QuoteIdent(marker.empty() ? touch_column : triggers::MarkerColumnName()),
+      .marker = !marker.empty()};
   if (walk.keyset()) {
     return std::unique_ptr<BatchQuery>(std::make_unique<KeysetBatchQuery>(std::move(walk), touch));
   }

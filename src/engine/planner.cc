@@ -92,7 +92,8 @@ std::vector<ops::Action> GroupByTable(const std::string& id_prefix,
 
 // The marker column is added next to each table's trigger; a table that
 // already has a column of that name is refused before anything runs.
-Status CheckMarkerFree(const schema::Schema& base, const std::vector<triggers::TriggerSpec>& specs) {
+Status CheckMarkerFree(const schema::Schema& base,
+                       const std::vector<triggers::TriggerSpec>& specs) {
   for (const auto& spec : specs) {
     const schema::Table* table = base.FindPhysicalTable(spec.table);
     if (table == nullptr || table->FindPhysicalColumn(triggers::MarkerColumnName()) == nullptr) {

@@ -188,8 +188,8 @@ TEST_F(WriteSafety, SelectorSettingOnTheRawTableKeepsTheWrite) {
                                       "20_2.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   GrantApp("accounts", version);
-  pg::Connection raw = Client("SET search_path TO public; SET zeroshift.version = '" + version +
-                              "'");
+  pg::Connection raw =
+      Client("SET search_path TO public; SET zeroshift.version = '" + version + "'");
   MustRun(raw, "UPDATE accounts SET email = 'Changed@Example.com' WHERE id = 3");
   EXPECT_EQ(Value(raw, "SELECT email FROM accounts WHERE id = 3"), "Changed@Example.com");
   MustRun(raw, "INSERT INTO accounts (email) VALUES ('Inserted@Example.com')");
@@ -239,7 +239,8 @@ INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_serie
 // opt-in lets them fire.
 TEST_F(WriteSafety, UserTriggersWithoutReplicaRoleAreRefusedUnlessOptedIn) {
   std::string owner = role_ + "_owner";
-  MustRun(*admin_, fmt::format(R"sql(
+  MustRun(*admin_,
+          fmt::format(R"sql(
 CREATE ROLE {0} LOGIN;
 GRANT CREATE ON DATABASE {1} TO {0};
 GRANT ALL ON SCHEMA public TO {0};
@@ -251,8 +252,7 @@ CREATE TRIGGER count_writes BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION
 INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_series(1, 5) i;
 RESET ROLE;
 )sql",
-                               pg::QuoteIdent(owner),
-                               pg::QuoteIdent(Value("SELECT current_database()"))));
+                      pg::QuoteIdent(owner), pg::QuoteIdent(Value("SELECT current_database()"))));
   // zeroshift init as the superuser, then the owner runs the migration.
   MakeEngine();
   MustRun(*admin_, fmt::format("GRANT ALL ON SCHEMA zeroshift TO {0}; GRANT ALL ON ALL TABLES IN "
@@ -335,13 +335,14 @@ CREATE TRIGGER "Audit Email" BEFORE UPDATE OF email ON accounts
 INSERT INTO accounts (email) VALUES ('a@example.com');
 )sql");
   Engine engine = MakeEngine();
-  ASSERT_TRUE(engine.Start(Parse(R"yaml(operations:
+  ASSERT_TRUE(engine
+                  .Start(Parse(R"yaml(operations:
   - alter_column:
       table: accounts
       column: email
       type: varchar(200)
 )yaml",
-                                 "20_3.yaml"))
+                               "20_3.yaml"))
                   .ok());
   EXPECT_EQ(Value("SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = "
                   "'accounts'::regclass AND NOT tgisinternal AND tgname NOT LIKE '%dual_write'"),
@@ -384,8 +385,9 @@ INSERT INTO events SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, i FROM
   MustRun(fresh, "UPDATE events SET amount = 420 WHERE id = 4");
   MustRun(fresh, "UPDATE events_eu SET amount = 7 WHERE id = 2");
   MustRun(fresh, "INSERT INTO events_eu (id, region, amount) VALUES (100, 'eu', 5)");
-  EXPECT_EQ(Value(fresh, "SELECT string_agg(id || '=' || amount, ',' ORDER BY id) FROM events "
-                         "WHERE id IN (2, 4, 100)"),
+  EXPECT_EQ(Value(fresh,
+                  "SELECT string_agg(id || '=' || amount, ',' ORDER BY id) FROM events "
+                  "WHERE id IN (2, 4, 100)"),
             "2=70,4=420,100=50");
   Status completed = engine.Complete();
   ASSERT_TRUE(completed.ok()) << completed.ToString();

@@ -109,9 +109,9 @@ std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
   std::string changed = JoinConditions(old_only, "NEW.{0} IS DISTINCT FROM OLD.{0}", " OR ");
   std::string given = JoinConditions(old_only, "NEW.{0} IS NOT NULL", " OR ");
   std::string insert_condition =
-      new_only.empty() ? given
-                       : fmt::format("({}) AND {}", given,
-                                     JoinConditions(new_only, "NEW.{0} IS NULL", " AND "));
+      new_only.empty()
+          ? given
+          : fmt::format("({}) AND {}", given, JoinConditions(new_only, "NEW.{0} IS NULL", " AND "));
   return fmt::format(
       "  IF is_new_version THEN\n"
       "    IF TG_OP = 'UPDATE' THEN\n"
@@ -139,7 +139,8 @@ std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
   // the backfill (which only touches unmarked rows) never runs `up` over a
   // value a client wrote through the new version.
   std::string body = fmt::format(
-      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}  NEW.{} := true;\n  RETURN NEW;\nEND\n",
+      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}  NEW.{} := true;\n  RETURN "
+      "NEW;\nEND\n",
       IsVersionCondition(first.version_schema), OldShapeEvidence(specs), blocks, marker);
   std::string tag = DollarTag(body);
   // The marker is added without a default: catalog only, NULL = not yet in step.
