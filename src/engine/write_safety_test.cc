@@ -192,8 +192,8 @@ TEST_F(WriteSafety, SelectorSettingOnTheRawTableKeepsTheWrite) {
       Client("SET search_path TO public; SET zeroshift.version = '" + version + "'");
   MustRun(raw, "UPDATE accounts SET email = 'Changed@Example.com' WHERE id = 3");
   EXPECT_EQ(Value(raw, "SELECT email FROM accounts WHERE id = 3"), "Changed@Example.com");
-  MustRun(raw, "INSERT INTO accounts (email) VALUES ('Inserted@Example.com')");
-  EXPECT_EQ(Value("SELECT count(*) FROM accounts WHERE email = 'Inserted@Example.com'"), "1");
+  // An INSERT carries no evidence of its shape: it fails (NOT NULL), never vanishes.
+  EXPECT_FALSE(raw.Run("INSERT INTO accounts (email) VALUES ('Inserted@Example.com')").ok());
   // The new version sees both writes through `up`.
   pg::Connection fresh = Client("SET search_path TO " + version);
   EXPECT_EQ(Value(fresh, "SELECT email FROM accounts WHERE id = 3"), "changed@example.com");
@@ -203,7 +203,6 @@ TEST_F(WriteSafety, SelectorSettingOnTheRawTableKeepsTheWrite) {
   Status completed = engine.Complete();
   ASSERT_TRUE(completed.ok()) << completed.ToString();
   EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 3"), "changed@example.com");
-  EXPECT_EQ(Value("SELECT count(*) FROM accounts WHERE email = 'inserted@example.com'"), "1");
 }
 
 // 19.4: the backfill does not fire the table's own UPDATE triggers: an
@@ -386,7 +385,7 @@ INSERT INTO events SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, i FROM
   pg::Connection fresh = Client("SET search_path TO " + version + ", public");
   MustRun(fresh, "UPDATE events SET amount = 420 WHERE id = 4");
   MustRun(fresh, "UPDATE events_eu SET amount = 7 WHERE id = 2");
-  MustRun(fresh, "INSERT INTO events_eu (id, region, amount) VALUES (100, 'eu', 5)");
+  MustRun(fresh, "INSERT INTO events (id, region, amount) VALUES (100, 'eu', 50)");
   EXPECT_EQ(Value(fresh,
                   "SELECT string_agg(id || '=' || amount, ',' ORDER BY id) FROM events "
                   "WHERE id IN (2, 4, 100)"),

@@ -97,30 +97,22 @@ std::string JoinConditions(const std::vector<std::string>& columns, const char* 
 // The selector (search_path or zeroshift.version) says which version the
 // client uses, not which relation it wrote: a client with the setting and
 // search_path `public` writes the raw table in the old shape. A write that
-// changed a column only the old shape has (UPDATE), or that gave the old
-// shape's columns and none of the new shape's (INSERT), cannot have come
-// through the new version's views, so it is taken as an old-version write:
-// `down` must not overwrite what the client wrote with the new columns'
-// stale values.
+// changed a column only the old shape has (UPDATE) cannot have come through
+// the new version's views, so it is taken as an old-version write: `down`
+// must not overwrite what the client wrote with the new columns' stale
+// values. An INSERT carries no such evidence (the old column's default looks
+// like a value): it keeps the selector's direction.
 std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
   std::vector<std::string> old_only = Targets(specs, Direction::kDown);
   if (old_only.empty()) return "";  // nothing `down` could overwrite
-  std::vector<std::string> new_only = Targets(specs, Direction::kUp);
   std::string changed = JoinConditions(old_only, "NEW.{0} IS DISTINCT FROM OLD.{0}", " OR ");
-  std::string given = JoinConditions(old_only, "NEW.{0} IS NOT NULL", " OR ");
-  std::string insert_condition =
-      new_only.empty()
-          ? given
-          : fmt::format("({}) AND {}", given, JoinConditions(new_only, "NEW.{0} IS NULL", " AND "));
   return fmt::format(
       "  IF is_new_version THEN\n"
       "    IF TG_OP = 'UPDATE' THEN\n"
       "      IF {} THEN is_new_version := false; END IF;\n"
-      "    ELSIF {} THEN\n"
-      "      is_new_version := false;\n"
       "    END IF;\n"
       "  END IF;\n",
-      changed, insert_condition);
+      changed);
 }
 
 }  // namespace
