@@ -9,6 +9,7 @@
 #include "backfill/batch_query.h"
 #include "pg/ddl_runner.h"
 #include "pg/quote.h"
+#include "triggers/dual_write.h"
 
 namespace zs::backfill {
 
@@ -25,7 +26,77 @@ void SleepFor(std::chrono::milliseconds total) {
   if (total.count() > 0) std::this_thread::sleep_for(total);
 }
 
+// Enabled user triggers that an UPDATE setting only the marker column fires:
+// UPDATE triggers (tgtype bit 4) without a column list, on the table or any
+// of its partitions. tgenabled: O fires normally, A always, R only in
+// replica mode, D never.
+constexpr char kUserTriggersQuery[] = R"sql(
+SELECT format('%I on %s', t.tgname, t.tgrelid::regclass), t.tgenabled::text
+FROM pg_trigger t
+WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT $1::regclass)
+  AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 16) <> 0
+  AND cardinality(t.tgattr::int2[]) = 0 AND t.tgname NOT LIKE '\_zs\_%'
+ORDER BY 1)sql";
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
 }  // namespace
+
+Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string& schema,
+                                         const std::string& table, bool fire_user_triggers) {
+  std::string relation = pg::QualifiedName(schema, table);
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kUserTriggersQuery, {relation}));
+  std::vector<std::string> normal, always;
+  for (int i = 0; i < rows.size(); ++i) {
+    (rows.Get(i, 1) == "O" ? normal : always).push_back(rows.Get(i, 0));
+  }
+  UserTriggerPlan plan;
+  if (normal.empty() && always.empty()) return plan;
+  if (fire_user_triggers) return plan;
+  // Replica mode silences ordinary triggers; ENABLE ALWAYS / REPLICA ones
+  // still fire, and nothing but the opt-in lets them.
+  if (!always.empty()) {
+    return InvalidInput(fmt::format(
+        "table {} has triggers enabled ALWAYS or REPLICA ({}) that would fire for every row the "
+        "backfill touches; pass --backfill-fires-user-triggers to let them, or disable them for "
+        "the migration",
+        relation, JoinNames(always)));
+  }
+  // SET LOCAL in a transaction that is rolled back: changes nothing.
+  ZS_RETURN_IF_ERROR(conn.Run("BEGIN"));
+  Status can_set = conn.Run("SET LOCAL session_replication_role = replica");
+  ZS_RETURN_IF_ERROR(conn.Run("ROLLBACK"));
+  // In replica mode zeroshift's own trigger must still fire, on every
+  // partition: a relation where it exists but is not ENABLE ALWAYS would be
+  // marked without `up` running. (Before start installs it, nothing to check.)
+  if (can_set.ok()) {
+    ZS_ASSIGN_OR_RETURN(
+        pg::Rows not_always,
+        conn.ExecParams("SELECT t.tgrelid::regclass::text FROM pg_trigger t WHERE t.tgrelid IN "
+                        "(SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT "
+                        "$1::regclass) AND t.tgname = $2 AND t.tgenabled <> 'A' LIMIT 1",
+                        {relation, triggers::TableTriggerName(schema, table)}));
+    if (!not_always.empty()) {
+      can_set = Internal(
+          fmt::format("zeroshift's trigger on {} is not ENABLE ALWAYS", not_always.Get(0, 0)));
+    }
+  }
+  if (!can_set.ok()) {
+    return InvalidInput(fmt::format(
+        "table {} has user triggers ({}) that the backfill would fire for every row (a "
+        "`updated_at` trigger would rewrite every timestamp), and this role may not set "
+        "session_replication_role to keep them quiet ({}); run zeroshift as a superuser or "
+        "GRANT SET ON PARAMETER session_replication_role to it, or pass "
+        "--backfill-fires-user-triggers to let them fire",
+        relation, JoinNames(normal), can_set.message()));
+  }
+  plan.replica = true;
+  return plan;
+}
 
 double Progress::RowsPerSecond() const {
   return elapsed_seconds > 0 ? static_cast<double>(run_rows) / elapsed_seconds : 0;
@@ -60,6 +131,7 @@ std::string_view EventName(EventKind kind) {
 struct Backfiller::RunState {
   std::string table_name;
   std::string qualified;
+  bool replica = false;  // see UserTriggerPlan
   state::BackfillCursor cursor;
   BatchSizeController controller;
   Clock::time_point started = Clock::now();
@@ -119,9 +191,10 @@ Result<long long> Backfiller::RunBatch(const BatchQuery& query, long long batch_
   pg::RetryPolicy policy{.lock_timeout = options_.lock_timeout,
                          .max_attempts = options_.max_attempts};
   for (int attempt = 1;; ++attempt) {
-    ZS_RETURN_IF_ERROR(conn_.Run(
-        fmt::format("BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';",
-                    options_.lock_timeout.count(), options_.statement_timeout.count())));
+    ZS_RETURN_IF_ERROR(conn_.Run(fmt::format(
+        "BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';{}",
+        options_.lock_timeout.count(), options_.statement_timeout.count(),
+        run.replica ? " SET LOCAL session_replication_role = replica;" : "")));
     auto rows = conn_.ExecParams(sql, params);
     state::BackfillCursor next = cursor;
     Status status = rows.status();
@@ -249,6 +322,10 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
     if (saved.table == run.cursor.table) run.cursor = saved;
   }
   if (run.cursor.finished) return Status::Ok();
+  ZS_ASSIGN_OR_RETURN(
+      UserTriggerPlan user_triggers,
+      PlanUserTriggers(conn_, schema_, table.physical_name, options_.fire_user_triggers));
+  run.replica = user_triggers.replica;
   ZS_ASSIGN_OR_RETURN(run.cursor.rows_estimate, EstimateRows(table));
   run.cursor.run_rows_start = run.cursor.rows_done;
   Emit(EventKind::kStart, run);

@@ -77,7 +77,27 @@ struct Options {
   // throttle's sleep, so that no test depends on timing.
   std::function<Result<PressureSample>()> probe;
   std::function<void(std::chrono::milliseconds)> sleep;
+
+  // The table's own triggers never fire for the backfill's batches: each batch
+  // runs with session_replication_role = replica (zeroshift's trigger is
+  // ENABLE ALWAYS). A role that may not set it (not a superuser, no SET
+  // privilege on the parameter) is refused when the table has user UPDATE
+  // triggers, unless this opt-in says they may fire for every row.
+  bool fire_user_triggers = false;
 };
+
+// How the backfill of one table keeps its user triggers quiet.
+struct UserTriggerPlan {
+  bool replica = false;  // run each batch with session_replication_role = replica
+};
+
+// The table's user triggers that a backfill batch would fire (UPDATE, row or
+// statement level, enabled, not zeroshift's; `UPDATE OF` ones are never
+// fired, as a batch sets only zeroshift's marker column), on the table and its
+// partitions. Fails, naming them, when they cannot be kept quiet and
+// `fire_user_triggers` is off. Runs no DDL: start calls it before anything.
+Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string& schema,
+                                         const std::string& table, bool fire_user_triggers);
 
 class BatchQuery;
 

@@ -4,23 +4,41 @@
 
 #include "backfill/table_walk.h"
 #include "pg/quote.h"
+#include "triggers/dual_write.h"
 
 namespace zs::backfill {
 
 namespace {
 
-// Each batch sets the touch column to itself and nothing else, so the row's
-// BEFORE UPDATE dual-write triggers fire and fill the new columns.
-std::string TouchAssignment(const std::string& touch, const std::string& alias) {
-  return fmt::format("{0} = {1}.{0}", touch, alias);
-}
+// What a batch sets on each row, and which rows it skips.
+//
+// With the dual-write trigger's marker column (triggers::MarkerColumnName)
+// the batch sets the marker and skips rows that already carry it: those were
+// written through the trigger since it exists (by a client of either version,
+// or by an earlier batch), so they are in step, and running `up` over them
+// again would overwrite what a new-version client wrote. Setting the marker,
+// a column no user trigger lists, also keeps `UPDATE OF` triggers quiet.
+// Without the marker (a table walked outside a migration) the touch column is
+// set to itself.
+struct Touch {
+  std::string column;  // quoted
+  bool marker = false;
+
+  std::string Assignment(const std::string& alias) const {
+    if (marker) return column + " = true";
+    return fmt::format("{0} = {1}.{0}", column, alias);
+  }
+  std::string Skip(const std::string& alias) const {
+    return marker ? fmt::format(" AND {}.{} IS NOT TRUE", alias, column) : "";
+  }
+};
 
 // Keyset walk: the next `batch_rows` keys after the cursor, in key order,
 // then an UPDATE joined on those keys.
 class KeysetBatchQuery : public BatchQuery {
  public:
-  KeysetBatchQuery(TableWalk walk, std::string touch_column)
-      : walk_(std::move(walk)), touch_(pg::QuoteIdent(touch_column)) {}
+  KeysetBatchQuery(TableWalk walk, Touch touch)
+      : walk_(std::move(walk)), touch_(std::move(touch)) {}
 
   std::string Describe() const override { return walk_.Describe(); }
   int cursor_width() const override { return static_cast<int>(walk_.key.size()); }
@@ -28,17 +46,17 @@ class KeysetBatchQuery : public BatchQuery {
   std::string Sql(long long batch_rows, bool first) const override {
     return fmt::format(
         "WITH {batch},\n"
-        "touched AS (UPDATE {rel} zs_t SET {set} FROM batch WHERE {join} RETURNING 1)\n"
+        "touched AS (UPDATE {rel} zs_t SET {set} FROM batch WHERE {join}{skip} RETURNING 1)\n"
         "SELECT (SELECT count(*) FROM touched)::bigint AS rows_touched, {result}",
         fmt::arg("batch", KeysetBatchCte(walk_, "", batch_rows, first)),
-        fmt::arg("rel", walk_.relation), fmt::arg("set", TouchAssignment(touch_, "zs_t")),
-        fmt::arg("join", KeysetJoin(walk_, "zs_t")),
+        fmt::arg("rel", walk_.relation), fmt::arg("set", touch_.Assignment("zs_t")),
+        fmt::arg("join", KeysetJoin(walk_, "zs_t")), fmt::arg("skip", touch_.Skip("zs_t")),
         fmt::arg("result", KeysetResultColumns(walk_, batch_rows)));
   }
 
  private:
   TableWalk walk_;
-  std::string touch_;
+  Touch touch_;
 };
 
 // ctid walk: whole pages of one heap (the table, or one leaf partition) per
@@ -48,8 +66,7 @@ class KeysetBatchQuery : public BatchQuery {
 // row is lost.
 class CtidBatchQuery : public BatchQuery {
  public:
-  CtidBatchQuery(TableWalk walk, std::string touch_column)
-      : walk_(std::move(walk)), touch_(pg::QuoteIdent(touch_column)) {}
+  CtidBatchQuery(TableWalk walk, Touch touch) : walk_(std::move(walk)), touch_(std::move(touch)) {}
 
   std::string Describe() const override { return walk_.Describe(); }
   int cursor_width() const override { return 4; }
@@ -60,9 +77,10 @@ class CtidBatchQuery : public BatchQuery {
     std::string counts;
     for (size_t i = 0; i < walk_.heaps.size(); ++i) {
       updates +=
-          fmt::format("touched_{0} AS (UPDATE {1} {2} SET {3} WHERE {4} RETURNING 1),\n", i,
-                      walk_.heaps[i], kRowAlias, TouchAssignment(touch_, kRowAlias),
-                      CtidRangeCondition(kRowAlias, static_cast<int>(i), pages, /*skip_new=*/true));
+          fmt::format("touched_{0} AS (UPDATE {1} {2} SET {3} WHERE {4}{5} RETURNING 1),\n", i,
+                      walk_.heaps[i], kRowAlias, touch_.Assignment(kRowAlias),
+                      CtidRangeCondition(kRowAlias, static_cast<int>(i), pages, /*skip_new=*/true),
+                      touch_.Skip(kRowAlias));
       counts += fmt::format("{}(SELECT count(*) FROM touched_{})", i == 0 ? "" : " + ", i);
     }
     // A walk with no heaps (a partitioned table without partitions) touches nothing.
@@ -75,7 +93,7 @@ class CtidBatchQuery : public BatchQuery {
 
  private:
   TableWalk walk_;
-  std::string touch_;
+  Touch touch_;
 };
 
 }  // namespace
@@ -86,12 +104,18 @@ Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const s
   // `table` may be the schema before the migration, which lacks a new touch
   // column: the walk is read from the catalogs, by the relation's name.
   ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(conn, schema, table.physical_name));
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows marker,
+      conn.ExecParams("SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = "
+                      "$2 AND NOT attisdropped",
+                      {walk.relation, triggers::MarkerColumnName()}));
+  Touch touch{
+      .column = pg::QuoteIdent(marker.empty() ? touch_column : triggers::MarkerColumnName()),
+      .marker = !marker.empty()};
   if (walk.keyset()) {
-    return std::unique_ptr<BatchQuery>(
-        std::make_unique<KeysetBatchQuery>(std::move(walk), touch_column));
+    return std::unique_ptr<BatchQuery>(std::make_unique<KeysetBatchQuery>(std::move(walk), touch));
   }
-  return std::unique_ptr<BatchQuery>(
-      std::make_unique<CtidBatchQuery>(std::move(walk), touch_column));
+  return std::unique_ptr<BatchQuery>(std::make_unique<CtidBatchQuery>(std::move(walk), touch));
 }
 
 }  // namespace zs::backfill

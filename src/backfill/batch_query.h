@@ -33,8 +33,10 @@ class BatchQuery {
 };
 
 // Picks the walk for `table` (read from the catalogs; `conn` may be queried
-// for page counts). `touch_column` is the physical column each batch sets to
-// itself so the dual-write triggers fire.
+// for page counts). When the table has the dual-write trigger's marker column
+// (triggers::MarkerColumnName), each batch sets it and skips rows that carry
+// it already (written through the trigger since it exists); otherwise each
+// batch sets `touch_column` to itself. Either way the triggers fire.
 Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const std::string& schema,
                                                    const schema::Table& table,
                                                    const std::string& touch_column);

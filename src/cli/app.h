@@ -49,6 +49,7 @@ struct BackfillFlags {
   int max_xact_age_ms = 60000;
   std::string long_xact = "throttle";  // backfill::LongTransactionPolicy by name
   bool json = false;
+  bool fire_user_triggers = false;  // --backfill-fires-user-triggers
   // Set when --backfill-batch-size or --backfill-batch-delay is given: fixed mode.
   CLI::Option* batch_size_option = nullptr;
   CLI::Option* batch_delay_option = nullptr;

@@ -124,6 +124,9 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
       ->capture_default_str()
       ->check(CLI::IsMember({"throttle", "wait", "proceed", "stop"}));
   cmd.add_flag("--json", f.json, "backfill progress as one JSON event per line on stdout");
+  cmd.add_flag("--backfill-fires-user-triggers", f.fire_user_triggers,
+               "let the table's own UPDATE triggers fire for every row the backfill touches "
+               "(needed when this role may not set session_replication_role)");
 }
 
 backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOptions& options) {
@@ -132,6 +135,7 @@ backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOption
   backfill::Options o{.batch_size = f.batch_size,
                       .batch_delay = std::chrono::milliseconds(f.batch_delay_ms)};
   o.adaptive = !fixed;
+  o.fire_user_triggers = f.fire_user_triggers;
   o.target_batch = std::chrono::milliseconds(f.target_ms);
   o.min_batch_rows = f.min_rows;
   o.max_batch_rows = std::max(f.min_rows, f.max_rows);

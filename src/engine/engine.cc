@@ -277,6 +277,12 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
+  for (const auto& task : dry.backfill) {  // user triggers the backfill would fire
+    if (base.FindPhysicalTable(task.table) == nullptr) continue;
+    ZS_RETURN_IF_ERROR(backfill::PlanUserTriggers(*conn_, options_.schema, task.table,
+                                                  options_.backfill.fire_user_triggers)
+                           .status());
+  }
   ZS_RETURN_IF_ERROR(
       Rehearse(*conn_, options_.schema, input, operations,
                {.retry = options_.retry, .log = options_.log, .skip_when_busy = true}));

@@ -42,7 +42,7 @@ std::vector<ops::Action> TriggerActions(const std::vector<triggers::TriggerSpec>
     actions.push_back(
         {.id = "trigger:" + triggers::TableTriggerName(of_table.front().schema, table) + ":create",
          .sql = triggers::CreateTableTriggerSql(of_table),
-         .lock = ops::Lock::kShareRowExclusive,
+         .lock = ops::Lock::kAccessExclusive,  // ADD COLUMN of the marker (catalog only)
          .table = table});
   }
   return actions;
@@ -88,6 +88,24 @@ std::vector<ops::Action> GroupByTable(const std::string& id_prefix,
     if (action.table.empty()) grouped.push_back(action);
   }
   return grouped;
+}
+
+// The marker column is added next to each table's trigger; a table that
+// already has a column of that name is refused before anything runs.
+Status CheckMarkerFree(const schema::Schema& base,
+                       const std::vector<triggers::TriggerSpec>& specs) {
+  for (const auto& spec : specs) {
+    const schema::Table* table = base.FindPhysicalTable(spec.table);
+    if (table == nullptr || table->FindPhysicalColumn(triggers::MarkerColumnName()) == nullptr) {
+      continue;
+    }
+    return Conflict(fmt::format(
+        "table \"{}\" already has a column \"{}\", the name zeroshift gives the column that marks "
+        "rows written while a migration runs; rename that column first (or, if a crashed "
+        "zeroshift left it, drop it after `zeroshift doctor` shows no active migration uses it)",
+        table->name, triggers::MarkerColumnName()));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -158,6 +176,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
       specs.push_back(std::move(spec));
     }
   }
+  ZS_RETURN_IF_ERROR(CheckMarkerFree(plan.snapshots.front(), specs));
   for (const auto& spec : specs) {
     plan.warnings.insert(plan.warnings.end(), spec.warnings.begin(), spec.warnings.end());
   }

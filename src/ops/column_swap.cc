@@ -601,6 +601,126 @@ std::string AlterTable(const Layout& layout, const std::string& action) {
 }
 
 // ---------------------------------------------------------------------------
+// User triggers with a column list (`AFTER UPDATE OF email`)
+//
+// A new-version client's UPDATE of `email` sets the temporary column (the view
+// shows it under the old name); `email` itself is then set by the dual-write
+// trigger, which `UPDATE OF` does not count. So each user trigger that lists
+// swapped columns gets a copy, "_zs_of_<name>", listing their temporary
+// columns instead: it fires exactly for the new version's writes of them. At
+// complete the original goes and the copy takes its name (the temporary
+// columns take the old names with it); at rollback the copy goes.
+
+constexpr char kTriggerCopyPrefix[] = "_zs_of_";
+
+// VALUES rows (old physical name, temporary name) of the swapped columns.
+std::string SwapPairs(const Layout& layout) {
+  std::string out;
+  for (const TempColumn& column : layout.columns) {
+    out += fmt::format("{}({}, {})", out.empty() ? "" : ", ", pg::QuoteLiteral(column.old_physical),
+                       pg::QuoteLiteral(column.temp));
+  }
+  return out;
+}
+
+std::string DoBlock(const std::string& body) {
+  std::string tag = DollarTag(body);
+  return "DO " + tag + body + tag + ";";
+}
+
+std::string CopyColumnTriggersSql(const Layout& layout) {
+  std::string body = fmt::format(R"sql(
+DECLARE
+  t record;
+  def text;
+  head text;
+BEGIN
+  FOR t IN
+    SELECT tg.oid, tg.tgname, tg.tgconstraint <> 0 AS is_constraint,
+           (SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY k.n)
+              FROM unnest(tg.tgattr::int2[]) WITH ORDINALITY k(attnum, n)
+              JOIN pg_attribute a ON a.attrelid = tg.tgrelid AND a.attnum = k.attnum) AS listed,
+           (SELECT string_agg(quote_ident(m.col_temp), ', ' ORDER BY k.n)
+              FROM unnest(tg.tgattr::int2[]) WITH ORDINALITY k(attnum, n)
+              JOIN pg_attribute a ON a.attrelid = tg.tgrelid AND a.attnum = k.attnum
+              JOIN (VALUES {pairs}) m(col_old, col_temp) ON m.col_old = a.attname) AS copied,
+           (SELECT count(*) FROM unnest(tg.tgattr::int2[]) k(attnum)
+              JOIN pg_attribute a ON a.attrelid = tg.tgrelid AND a.attnum = k.attnum
+              WHERE a.attname NOT IN (SELECT m.col_old FROM (VALUES {pairs}) m(col_old, col_temp))) AS others
+    FROM pg_trigger tg
+    WHERE tg.tgrelid = to_regclass({table}) AND NOT tg.tgisinternal
+      AND cardinality(tg.tgattr::int2[]) > 0 AND tg.tgname NOT LIKE '\_zs\_%'
+  LOOP
+    CONTINUE WHEN t.copied IS NULL;
+    IF t.others > 0 THEN
+      RAISE EXCEPTION USING MESSAGE = format('trigger %I on %s lists columns this migration changes '
+        'together with columns it does not (UPDATE OF %s); a copy for the new version would fire '
+        'twice for some writes. Split the trigger in two, or run `zeroshift rollback`', t.tgname,
+        {table}, t.listed);
+    END IF;
+    IF octet_length({prefix} || t.tgname) > 63 THEN
+      RAISE EXCEPTION USING MESSAGE = format('trigger %I on %s lists a column this migration changes, '
+        'and its name is too long for its copy %L (63 bytes at most); rename it, or run '
+        '`zeroshift rollback`', t.tgname, {table}, {prefix} || t.tgname);
+    END IF;
+    def := pg_get_triggerdef(t.oid);
+    head := CASE WHEN t.is_constraint THEN 'CREATE CONSTRAINT TRIGGER ' ELSE 'CREATE TRIGGER ' END;
+    def := head || quote_ident({prefix} || t.tgname)
+           || substr(def, length(head || quote_ident(t.tgname)) + 1);
+    def := replace(def, 'UPDATE OF ' || t.listed || ' ON ', 'UPDATE OF ' || t.copied || ' ON ');
+    EXECUTE def;
+  END LOOP;
+END
+)sql",
+                                 fmt::arg("pairs", SwapPairs(layout)),
+                                 fmt::arg("table", pg::QuoteLiteral(layout.qualified)),
+                                 fmt::arg("prefix", pg::QuoteLiteral(kTriggerCopyPrefix)));
+  return DoBlock(body);
+}
+
+// The copies of this swap: triggers named with the prefix whose columns are
+// all among its temporary columns. `finish` is run for each, as a format()
+// string with %1$I the copy's name and %2$I the original's.
+std::string ForEachTriggerCopySql(const Layout& layout, const std::string& finish) {
+  std::string body = fmt::format(R"sql(
+DECLARE
+  t record;
+BEGIN
+  FOR t IN
+    SELECT tg.tgname FROM pg_trigger tg
+    WHERE tg.tgrelid = to_regclass({table}) AND NOT tg.tgisinternal
+      AND starts_with(tg.tgname, {prefix}) AND cardinality(tg.tgattr::int2[]) > 0
+      AND NOT EXISTS (SELECT 1 FROM unnest(tg.tgattr::int2[]) k(attnum)
+        JOIN pg_attribute a ON a.attrelid = tg.tgrelid AND a.attnum = k.attnum
+        WHERE a.attname NOT IN (SELECT m.col_temp FROM (VALUES {pairs}) m(col_old, col_temp)))
+  LOOP
+    EXECUTE format({finish}, t.tgname, substr(t.tgname, {skip}));
+  END LOOP;
+END
+)sql",
+                                 fmt::arg("table", pg::QuoteLiteral(layout.qualified)),
+                                 fmt::arg("prefix", pg::QuoteLiteral(kTriggerCopyPrefix)),
+                                 fmt::arg("pairs", SwapPairs(layout)),
+                                 fmt::arg("finish", pg::QuoteLiteral(finish)),
+                                 fmt::arg("skip", sizeof(kTriggerCopyPrefix)));
+  return DoBlock(body);
+}
+
+// Complete: the original goes, the copy takes its name.
+std::string PromoteTriggerCopiesSql(const Layout& layout) {
+  return ForEachTriggerCopySql(
+      layout, fmt::format("DROP TRIGGER IF EXISTS %2$I ON {0}; ALTER TRIGGER %1$I ON {0} RENAME TO "
+                          "%2$I",
+                          layout.qualified));
+}
+
+// Rollback: the copies go (before the temporary columns they list).
+std::string DropTriggerCopiesSql(const Layout& layout) {
+  return ForEachTriggerCopySql(layout,
+                               fmt::format("DROP TRIGGER IF EXISTS %1$I ON {}", layout.qualified));
+}
+
+// ---------------------------------------------------------------------------
 // Start
 
 std::string AddColumnSql(const Layout& layout, const TempColumn& column) {
@@ -648,6 +768,13 @@ std::vector<Action> SwapStart(const OpContext& ctx, const SwapSpec& spec, const 
          .table = table,
          .after_triggers = true});
   }
+  // With the dual-write trigger: a copy fires only for writes through the new
+  // version, whose views exist from the same install phase on.
+  actions.push_back({.id = spec.id + ":copy_column_triggers",
+                     .sql = CopyColumnTriggersSql(layout),
+                     .lock = Lock::kShareRowExclusive,
+                     .table = table,
+                     .after_triggers = true});
   for (const ConstraintBuild& build : layout.constraints) {
     if (build.type != 'f') continue;
     actions.push_back({.id = spec.id + ":foreign_key:" + build.build_name,
@@ -737,7 +864,7 @@ std::string SequenceSql(const sqlcheck::SequenceName& sequence) {
 // The old columns go with everything that hangs on them; the new ones and
 // their duplicates take the original names.
 std::string FinalizeSql(const OpContext& ctx, const Layout& layout) {
-  std::vector<std::string> sql;
+  std::vector<std::string> sql{PromoteTriggerCopiesSql(layout)};
   for (const TempColumn& column : layout.columns) {
     if (!column.sequence) continue;
     sql.push_back(fmt::format("ALTER SEQUENCE {} OWNED BY {}.{};", SequenceSql(*column.sequence),
@@ -819,7 +946,8 @@ std::vector<Action> SwapRollback(const OpContext& ctx, const SwapSpec& spec, con
     drops.push_back("DROP COLUMN IF EXISTS " + pg::QuoteIdent(column.temp));
   }
   actions.push_back({.id = spec.id + ":drop_temporary",
-                     .sql = AlterTable(layout, fmt::format("{}", fmt::join(drops, ", "))),
+                     .sql = DropTriggerCopiesSql(layout) + "\n" +
+                            AlterTable(layout, fmt::format("{}", fmt::join(drops, ", "))),
                      .lock = Lock::kAccessExclusive,
                      .table = table});
   return actions;

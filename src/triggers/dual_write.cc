@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <functional>
 
 #include "pg/quote.h"
@@ -95,30 +96,90 @@ std::string UnusableVersionCheck(const std::string& version_schema) {
       literal, pg::QuoteLiteral(pg::QuoteIdent(version_schema)));
 }
 
+// The columns the specs assign: `up` targets exist only in the new shape,
+// `down` targets only in the old one.
+std::vector<std::string> Targets(const std::vector<TriggerSpec>& specs, Direction direction) {
+  std::vector<std::string> out;
+  for (const auto& spec : specs) {
+    if (spec.direction != direction) continue;
+    if (std::find(out.begin(), out.end(), spec.target_column) == out.end()) {
+      out.push_back(spec.target_column);
+    }
+  }
+  return out;
+}
+
+std::string JoinConditions(const std::vector<std::string>& columns, const char* format,
+                           const char* separator) {
+  std::string out;
+  for (const auto& column : columns) {
+    if (!out.empty()) out += separator;
+    out += fmt::format(fmt::runtime(format), pg::QuoteIdent(column));
+  }
+  return out;
+}
+
+// The selector (search_path or zeroshift.version) says which version the
+// client uses, not which relation it wrote: a client with the setting and
+// search_path `public` writes the raw table in the old shape. A write that
+// changed a column only the old shape has (UPDATE) cannot have come through
+// the new version's views, so it is taken as an old-version write: `down`
+// must not overwrite what the client wrote with the new columns' stale
+// values. An INSERT carries no such evidence (the old column's default looks
+// like a value): it keeps the selector's direction.
+std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
+  std::vector<std::string> old_only = Targets(specs, Direction::kDown);
+  if (old_only.empty()) return "";  // nothing `down` could overwrite
+  std::string changed = JoinConditions(old_only, "NEW.{0} IS DISTINCT FROM OLD.{0}", " OR ");
+  return fmt::format(
+      "  IF is_new_version THEN\n"
+      "    IF TG_OP = 'UPDATE' THEN\n"
+      "      IF {} THEN is_new_version := false; END IF;\n"
+      "    END IF;\n"
+      "  END IF;\n",
+      changed);
+}
+
 }  // namespace
+
+std::string MarkerColumnName() { return "_zs_synced"; }
 
 std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
   if (specs.empty()) return "";
   const TriggerSpec& first = specs.front();
   std::string table = pg::QualifiedName(first.schema, first.table);
   std::string name = TableTriggerName(first.schema, first.table);
+  std::string marker = pg::QuoteIdent(MarkerColumnName());
   std::string blocks;
   for (const auto& spec : specs) blocks += ExpressionBlock(spec, table);
+  // Every write through the trigger leaves the row in step and marks it, so
+  // the backfill (which only touches unmarked rows) never runs `up` over a
+  // value a client wrote through the new version.
   std::string body = fmt::format(
-      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}  RETURN NEW;\nEND\n",
-      IsVersionCondition(first.version_schema), UnusableVersionCheck(first.version_schema), blocks);
+      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}{}  NEW.{} := true;\n  RETURN "
+      "NEW;\nEND\n",
+      IsVersionCondition(first.version_schema), UnusableVersionCheck(first.version_schema),
+      OldShapeEvidence(specs), blocks, marker);
   std::string tag = DollarTag(body);
+  // The marker is added without a default: catalog only, NULL = not yet in step.
+  // ENABLE ALWAYS: the trigger also fires in the backfill's session, which runs
+  // with session_replication_role = replica so that user triggers do not.
   return fmt::format(
+      "ALTER TABLE {4} ADD COLUMN {5} boolean;\n"
       "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS {1}{2}{1};\n"
-      "CREATE TRIGGER {3} BEFORE INSERT OR UPDATE ON {4} FOR EACH ROW EXECUTE FUNCTION {0}();",
-      pg::QualifiedName(kStateSchema, name), tag, body, pg::QuoteIdent(name), table);
+      "CREATE TRIGGER {3} BEFORE INSERT OR UPDATE ON {4} FOR EACH ROW EXECUTE FUNCTION {0}();\n"
+      "ALTER TABLE {4} ENABLE ALWAYS TRIGGER {3};",
+      pg::QualifiedName(kStateSchema, name), tag, body, pg::QuoteIdent(name), table, marker);
 }
 
 std::string DropTableTriggerSql(const std::string& schema, const std::string& table) {
   std::string name = TableTriggerName(schema, table);
-  return fmt::format("DROP TRIGGER IF EXISTS {} ON {};\nDROP FUNCTION IF EXISTS {}();",
-                     pg::QuoteIdent(name), pg::QualifiedName(schema, table),
-                     pg::QualifiedName(kStateSchema, name));
+  std::string qualified = pg::QualifiedName(schema, table);
+  return fmt::format(
+      "DROP TRIGGER IF EXISTS {} ON {};\nDROP FUNCTION IF EXISTS {}();\n"
+      "ALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {};",
+      pg::QuoteIdent(name), qualified, pg::QualifiedName(kStateSchema, name), qualified,
+      pg::QuoteIdent(MarkerColumnName()));
 }
 
 }  // namespace zs::triggers

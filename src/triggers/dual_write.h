@@ -4,7 +4,10 @@
 // A trigger only assigns to NEW and never issues another statement, so
 // triggers cannot loop. Whether a write comes from the new version is decided
 // by the writer's selector: the session setting zeroshift.version equal to the
-// new version schema, or that schema anywhere in the effective search_path.
+// new version schema, or that schema anywhere in the effective search_path,
+// unless the write itself shows it came in the old shape (see
+// OldShapeEvidence in dual_write.cc). Every write through the trigger sets
+// the table's marker column (MarkerColumnName), which the backfill skips.
 #pragma once
 
 #include <string>
@@ -50,7 +53,13 @@ std::string TriggerName(const std::string& table, int op_index, const std::strin
 std::string TableTriggerName(const std::string& schema, const std::string& table);
 std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs);
 
-// DROP TRIGGER IF EXISTS + DROP FUNCTION IF EXISTS of the table's trigger.
+// The boolean column every write through the table's trigger sets to true
+// (added with the trigger, dropped with it): rows that carry it are in step,
+// so the backfill skips them. Start refuses a table that already has it.
+std::string MarkerColumnName();
+
+// DROP TRIGGER IF EXISTS + DROP FUNCTION IF EXISTS of the table's trigger,
+// and DROP COLUMN IF EXISTS of its marker column.
 std::string DropTableTriggerSql(const std::string& schema, const std::string& table);
 
 // The SQL boolean expression that is true when the current session writes

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ops/operation.h"
 #include "pg/quote.h"
 
@@ -42,6 +44,24 @@ std::string DollarTag(const std::string& body) {
 // The grantee of an aclexplode() row as GRANT spells it.
 constexpr const char* kGranteeSql =
     "CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(r.rolname) END";
+
+// A partition is read like any table, but the operations change its parent:
+// a view of the partition would show the old shape (an alter_column's old
+// column, which `down` then overwrites on every write through it) and would
+// hold on to the column complete drops. So when the shape has a partitioned
+// table, each plain table's view is created only if the table is not a
+// partition (known from the catalog when the action runs); clients of the
+// new version reach a partition's rows through its parent's view.
+std::string UnlessPartition(const schema::Table& table, const std::string& base_schema,
+                            const std::string& sql) {
+  std::string body = fmt::format(
+      "\nBEGIN\n  IF NOT coalesce((SELECT relispartition FROM pg_class WHERE oid = "
+      "to_regclass({})), false) THEN\n    EXECUTE {};\n  END IF;\nEND\n",
+      pg::QuoteLiteral(pg::QualifiedName(base_schema, table.physical_name)), pg::QuoteLiteral(sql));
+  std::string tag = "$zs$";
+  for (int i = 0; body.find(tag) != std::string::npos; ++i) tag = fmt::format("$zs{}$", i);
+  return "DO " + tag + body + tag + ";";
+}
 
 }  // namespace
 
@@ -127,10 +147,13 @@ std::vector<ops::Action> CreateVersionActions(const schema::Schema& shape,
                      .sql = fmt::format("CREATE SCHEMA {};", pg::QuoteIdent(version_schema)),
                      .lock = ops::Lock::kNone});
   bool security_invoker = server_version_num >= kSecurityInvokerSince;
+  bool has_partitions = std::any_of(shape.tables.begin(), shape.tables.end(),
+                                    [](const schema::Table& t) { return t.partitioned; });
   for (const auto& table : shape.tables) {
+    std::string sql = ViewSql(table, shape.name, version_schema, security_invoker);
+    if (has_partitions && !table.partitioned) sql = UnlessPartition(table, shape.name, sql);
     actions.push_back({.id = "version:" + version_schema + ":view:" + table.name,
-                       .sql = ViewSql(table, shape.name, version_schema, security_invoker) + "\n" +
-                              CopyGrantsSql(table, shape.name, version_schema),
+                       .sql = sql + "\n" + CopyGrantsSql(table, shape.name, version_schema),
                        .lock = ops::Lock::kAccessShare,
                        .table = table.physical_name});
   }
