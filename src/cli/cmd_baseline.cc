@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
+#include "engine/baseline_version.h"
 #include "history/history.h"
 #include "history/migration_dir.h"
 #include "history/migration_writer.h"
@@ -60,9 +61,20 @@ Status Baseline(const GlobalOptions& options, const BaselineFlags& flags) {
   }
   ZS_RETURN_IF_ERROR(
       history::AppendToLedgerIfPresent(flags.dir, std::filesystem::path(path).filename().string()));
+  // Views of the recorded shape for old clients, kept by the next migration.
+  ZS_RETURN_IF_ERROR(
+      engine::CreateBaselineVersion(engine.connection(), engine.schema(), flags.name, {}, nullptr));
+  ZS_ASSIGN_OR_RETURN(std::string old,
+                      engine::OldVersionSchema(engine.connection(), engine.schema()));
   if (!options.quiet) {
     std::cout << fmt::format("recorded baseline {} of schema \"{}\"; wrote {}\n", flags.name,
                              engine.schema(), path);
+    if (!old.empty()) {
+      std::cout << fmt::format(
+          "old clients: SET search_path TO {} (its shape stays as recorded until the next "
+          "migration completes)\n",
+          old);
+    }
   }
   return Status::Ok();
 }

@@ -1,7 +1,9 @@
 #include <iostream>
 
 #include "cli/app.h"
+#include "engine/baseline_version.h"
 #include "migration/parser.h"
+#include "pg/quote.h"
 
 namespace zs::cli {
 
@@ -12,6 +14,21 @@ struct StartFlags {
   bool complete = false;
   BackfillFlags backfill;
 };
+
+// What old clients should use while a migration is active: `old_version`
+// from Engine::OldVersionSchema, "" for the raw tables.
+std::string OldClientsAdvice(const std::string& schema, const std::string& old_version) {
+  if (old_version.empty()) {
+    return "old clients use the tables of schema \"" + schema +
+           "\" directly: they see the new columns now and see them go at rollback (a prepared "
+           "SELECT * fails); before the next migration, `zeroshift init` creates a baseline "
+           "version whose shape never changes";
+  }
+  return "old clients keep search_path " + old_version + " (SET search_path TO " +
+         pg::QuoteIdent(old_version) +
+         "): its shape does not change until `zeroshift complete` "
+         "drops it";
+}
 
 }  // namespace
 
@@ -32,6 +49,11 @@ void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
                           ConnectEngine(options, MakeBackfillOptions(flags->backfill, options)));
       ZS_RETURN_IF_ERROR(engine.Start(migration));
       if (flags->complete) return engine.Complete();
+      if (!options.quiet) {
+        ZS_ASSIGN_OR_RETURN(std::string old,
+                            engine::OldVersionSchema(engine.connection(), engine.schema()));
+        std::cerr << OldClientsAdvice(engine.schema(), old) << "\n";
+      }
       return Status::Ok();
     };
   });

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/app.h"
+#include "engine/baseline_version.h"
 
 namespace zs::cli {
 
@@ -13,6 +14,12 @@ void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run) {
       quiet.quiet = true;
       ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
       ZS_ASSIGN_OR_RETURN(nlohmann::json status, engine.StatusJson());
+      if (status.value("initialized", false)) {
+        // The version old clients keep (null: the raw tables, whose shape changes).
+        ZS_ASSIGN_OR_RETURN(std::string old,
+                            engine::OldVersionSchema(engine.connection(), engine.schema()));
+        status["old_clients_search_path"] = old.empty() ? nlohmann::json() : nlohmann::json(old);
+      }
       std::cout << status.dump(2) << "\n";
       return Status::Ok();
     };

@@ -334,6 +334,18 @@ Result<std::set<std::string>> KnownSchemas(Context& ctx) {
   ZS_ASSIGN_OR_RETURN(pg::Rows bases, ctx.conn.Exec("SELECT DISTINCT schema FROM "
                                                     "zeroshift.migrations"));
   for (int i = 0; i < bases.size(); ++i) known.insert(bases.Get(i, 0));
+  // A baseline version (Engine::CreateBaselineVersion) until the first
+  // migration started after it completes and drops it.
+  ZS_ASSIGN_OR_RETURN(pg::Rows has,
+                      ctx.conn.Exec("SELECT to_regclass('zeroshift.baseline_versions') "
+                                    "IS NOT NULL"));
+  if (!has.GetBool(0, 0)) return known;
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows baselines,
+      ctx.conn.Exec("SELECT version_schema FROM zeroshift.baseline_versions b WHERE NOT EXISTS "
+                    "(SELECT 1 FROM zeroshift.migrations m WHERE m.schema = b.schema AND m.done "
+                    "AND m.version_schema <> '' AND m.created_at > b.created_at)"));
+  for (int i = 0; i < baselines.size(); ++i) known.insert(baselines.Get(i, 0));
   return known;
 }
 

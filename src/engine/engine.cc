@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/baseline_version.h"
 #include "engine/fault_injection.h"
 #include "engine/rehearsal.h"
 #include "engine/resolve.h"
@@ -118,11 +119,14 @@ Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
                                                                 migration.version_schema),
                   .server_version_num = conn_->ServerVersion(),
                   .resolve = MakeSpecResolver(*conn_, options_.schema)};
-  ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
-  if (!initialized) return input;
-  ZS_ASSIGN_OR_RETURN(auto previous, state_->LatestDone(options_.schema));
-  if (previous && previous->name != migration.name) {
-    input.previous_version_schema = previous->version_schema;
+  ZS_ASSIGN_OR_RETURN(input.previous_version_schema,
+                      PreviousVersionSchema(*conn_, options_.schema, migration.name));
+  if (!input.previous_version_schema.empty() &&
+      input.previous_version_schema == input.version_schema) {
+    return Conflict(fmt::format(
+        "migration \"{}\" would create version schema \"{}\", which is the version old clients "
+        "use; set another `version_schema` in the migration file",
+        migration.name, input.version_schema));
   }
   return input;
 }
