@@ -44,8 +44,8 @@ Status Pull(const GlobalOptions& options, const PullFlags& flags) {
   // would write outside DIR or inject lines into its ledger.
   for (const auto& entry : entries) {
     ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(
-        entry.name, fmt::format("the history of schema \"{}\" holds migration name",
-                                options.schema)));
+        entry.name,
+        fmt::format("the history of schema \"{}\" holds migration name", options.schema)));
   }
   ZS_ASSIGN_OR_RETURN(std::set<std::string> existing, ExistingNames(flags.dir));
   int written = 0;

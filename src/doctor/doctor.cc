@@ -101,8 +101,9 @@ Result<std::vector<schema::Schema>> SnapshotsFromJson(const std::string& text) {
 // state row, exactly as the engine does before it runs them.
 Status LoadActions(ActiveMigration& active) {
   const state::MigrationRecord& record = active.record;
-  ZS_ASSIGN_OR_RETURN(migration::Migration migration,
-                      migration::ParseStoredMigration(record.migration_json, record.name + ".json"));
+  ZS_ASSIGN_OR_RETURN(
+      migration::Migration migration,
+      migration::ParseStoredMigration(record.migration_json, record.name + ".json"));
   migration.name = record.name;
   ZS_ASSIGN_OR_RETURN(engine::Operations operations, engine::MakeOperations(migration));
   ZS_ASSIGN_OR_RETURN(std::vector<schema::Schema> snapshots,
@@ -298,14 +299,14 @@ Status FindIndexes(Context& ctx) {
           "SELECT ic.relname, tc.relname, ic.relkind = 'I', i.indisvalid, " +
               ctx.Recorded("index", "ic.oid", "0", "ic.relname") +
               " FROM pg_index i "
-          "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid "
-          "JOIN pg_namespace n ON n.oid = ic.relnamespace "
-          "WHERE n.nspname = $1 AND (NOT i.indisvalid OR " +
+              "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid "
+              "JOIN pg_namespace n ON n.oid = ic.relnamespace "
+              "WHERE n.nspname = $1 AND (NOT i.indisvalid OR " +
               ctx.Recorded("index", "ic.oid", "0", "ic.relname") +
               ") "
-          "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-          "AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p "
-          "WHERE p.index_relid = i.indexrelid) ORDER BY 1",
+              "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+              "AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p "
+              "WHERE p.index_relid = i.indexrelid) ORDER BY 1",
           {ctx.schema}));
   for (int i = 0; i < rows.size(); ++i) {
     std::string index = rows.Get(i, 0), table = rows.Get(i, 1);
@@ -415,7 +416,8 @@ SELECT s.nspname, s.views FROM (
        JOIN pg_class ref ON ref.oid = d.refobjid
        WHERE r.ev_class = v.oid AND ref.oid <> v.oid
          AND ref.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1))) AS unanchored
-  FROM pg_namespace n WHERE )sql" + ctx.Recorded("schema", "n.oid", "0", "n.nspname") + R"sql(
+  FROM pg_namespace n WHERE )sql" + ctx.Recorded("schema", "n.oid", "0", "n.nspname") +
+                                                             R"sql(
 ) s WHERE s.others = 0 AND s.foreign_refs = 0 AND s.unanchored = 0 ORDER BY 1)sql",
                                                          {ctx.schema}));
   for (int i = 0; i < rows.size(); ++i) {
@@ -539,9 +541,8 @@ Result<Report> DiagnoseLocked(pg::Connection& conn, const std::string& schema) {
   state::StateStore state(conn);
   ZS_ASSIGN_OR_RETURN(ctx.initialized, state.IsInitialized());
   if (ctx.initialized) {
-    ZS_ASSIGN_OR_RETURN(
-        pg::Rows tracked,
-        conn.Exec("SELECT to_regclass('zeroshift.created_objects') IS NOT NULL"));
+    ZS_ASSIGN_OR_RETURN(pg::Rows tracked,
+                        conn.Exec("SELECT to_regclass('zeroshift.created_objects') IS NOT NULL"));
     ctx.tracked = tracked.GetBool(0, 0);
     ZS_ASSIGN_OR_RETURN(ctx.active, LoadActive(state, schema));
     ZS_ASSIGN_OR_RETURN(ctx.history, state.History(schema));
@@ -645,8 +646,9 @@ std::string Indented(const std::string& label, const std::string& text) {
 }
 
 std::string FindingText(const Finding& f) {
-  std::string out = fmt::format("{} {}{}\n", f.kind, f.object,
-                                f.kind == kInvalidIndex && !f.zeroshift_owned ? " (not zeroshift's)" : "");
+  std::string out =
+      fmt::format("{} {}{}\n", f.kind, f.object,
+                  f.kind == kInvalidIndex && !f.zeroshift_owned ? " (not zeroshift's)" : "");
   out += Indented("why", f.reason);
   out += Indented("fix", f.fix_sql.empty() ? "(none: see why)" : f.fix_sql);
   return out;

@@ -18,8 +18,8 @@
 
 #include "engine/engine.h"
 #include "engine/ownership.h"
-#include "pg/quote.h"
 #include "migration/parser.h"
+#include "pg/quote.h"
 #include "testing/seed_migration.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"
@@ -80,13 +80,13 @@ class DoctorTest : public ::testing::Test {
   void Plant(const char* kind, const std::string& schema, const std::string& table,
              const std::string& name) {
     engine::ObjectRef ref{.kind = kind, .schema = schema, .table = table, .name = name};
-    MustRun(*conn_, fmt::format("INSERT INTO zeroshift.created_objects (schema, migration, kind, "
-                                "object_schema, table_name, name, object_oid, attnum) SELECT "
-                                "'public', 'planted', {}, {}, {}, {}, live.oid, live.attnum FROM "
-                                "({}) AS live(oid, attnum)",
-                                pg::QuoteLiteral(kind), pg::QuoteLiteral(schema),
-                                pg::QuoteLiteral(table), pg::QuoteLiteral(name),
-                                engine::IdentitySql(ref)));
+    MustRun(*conn_,
+            fmt::format("INSERT INTO zeroshift.created_objects (schema, migration, kind, "
+                        "object_schema, table_name, name, object_oid, attnum) SELECT "
+                        "'public', 'planted', {}, {}, {}, {}, live.oid, live.attnum FROM "
+                        "({}) AS live(oid, attnum)",
+                        pg::QuoteLiteral(kind), pg::QuoteLiteral(schema), pg::QuoteLiteral(table),
+                        pg::QuoteLiteral(name), engine::IdentitySql(ref)));
   }
   void Start(const std::string& name, const std::string& yaml) {
     Result<migration::Migration> m = migration::ParseMigration(yaml, name + ".yaml");
@@ -264,8 +264,7 @@ CREATE INDEX users_name_keep ON users (name);
       // Only the recorded one is zeroshift's, and only it has a fix.
       bool recorded = f.object.find("_zs_") != std::string::npos;
       EXPECT_EQ(f.zeroshift_owned, recorded) << f.object;
-      EXPECT_EQ(f.fix_sql.find("DROP INDEX CONCURRENTLY IF EXISTS") != std::string::npos,
-                recorded)
+      EXPECT_EQ(f.fix_sql.find("DROP INDEX CONCURRENTLY IF EXISTS") != std::string::npos, recorded)
           << f.fix_sql;
       EXPECT_NE(f.reason.find("DROP INDEX CONCURRENTLY IF EXISTS"), std::string::npos);
     }

@@ -179,9 +179,8 @@ Status CheckNamesFree(pg::Connection& conn, const std::string& schema,
   for (size_t i = 0; i < created.size(); ++i) {
     values += fmt::format("{}({}, {})", i == 0 ? "" : ", ", i, ExistsSql(created[i]));
   }
-  ZS_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn.Exec("SELECT i FROM (VALUES " + values + ") AS v(i, taken) WHERE taken ORDER BY i"));
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec("SELECT i FROM (VALUES " + values +
+                                               ") AS v(i, taken) WHERE taken ORDER BY i"));
   if (rows.empty()) return Status::Ok();
   std::string taken;
   for (int r = 0; r < rows.size(); ++r) {
@@ -191,8 +190,7 @@ Status CheckNamesFree(pg::Connection& conn, const std::string& schema,
       "{}: migration \"{}\" would create objects whose names are already taken by objects "
       "zeroshift did not create:{}\nnothing was changed; rename or drop those objects, or give "
       "the migration another name (or `version_schema`)",
-      migration.source_file.empty() ? "migration" : migration.source_file, migration.name,
-      taken));
+      migration.source_file.empty() ? "migration" : migration.source_file, migration.name, taken));
 }
 
 // Which drops of complete/rollback actions must target a recorded object.
@@ -205,19 +203,18 @@ Result<ops::Action> WithoutForeignDrops(pg::Connection& conn, const std::string&
                                         const ops::Action& action, DropCheck check,
                                         const std::function<void(const std::string&)>& log) {
   if (check == DropCheck::kNone || IsUserSql(action)) return action;
-  ZS_ASSIGN_OR_RETURN(std::vector<Statement> statements,
-                      SplitStatements(action.sql, schema));
+  ZS_ASSIGN_OR_RETURN(std::vector<Statement> statements, SplitStatements(action.sql, schema));
   std::string kept;
   bool skipped = false;
   for (const auto& statement : statements) {
     std::string foreign;
     for (const auto& object : statement.drops) {
-      bool own_kind = object.kind == kObjSchema || object.kind == kObjTrigger ||
-                      object.kind == kObjFunction;
+      bool own_kind =
+          object.kind == kObjSchema || object.kind == kObjTrigger || object.kind == kObjFunction;
       if (check == DropCheck::kOwnKinds && !own_kind) continue;
-      ZS_ASSIGN_OR_RETURN(pg::Rows rows,
-                          conn.Exec(fmt::format("SELECT {} AND NOT {}", ExistsSql(object),
-                                                  RecordedSql(object))));
+      ZS_ASSIGN_OR_RETURN(
+          pg::Rows rows,
+          conn.Exec(fmt::format("SELECT {} AND NOT {}", ExistsSql(object), RecordedSql(object))));
       if (rows.GetBool(0, 0)) foreign += (foreign.empty() ? "" : ", ") + object.Describe();
     }
     if (foreign.empty()) {
@@ -225,9 +222,11 @@ Result<ops::Action> WithoutForeignDrops(pg::Connection& conn, const std::string&
       continue;
     }
     skipped = true;
-    if (log) log(fmt::format("    skipped: {} was not created by zeroshift (no record of it), so it is "
-                    "left alone",
-                    foreign));
+    if (log)
+      log(
+          fmt::format("    skipped: {} was not created by zeroshift (no record of it), so it is "
+                      "left alone",
+                      foreign));
   }
   if (!skipped) return action;
   ops::Action filtered = action;
@@ -247,7 +246,6 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
   ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, plan));
   return plan;
 }
-
 
 Status Engine::RunAction(const ops::Action& action, const std::string& same_transaction_sql) {
   Log("  " + action.id);
@@ -281,7 +279,6 @@ Status Engine::RunActions(const std::vector<ops::Action>& actions,
   return Status::Ok();
 }
 
-
 Status Engine::RunRecordedActions(const state::MigrationRecord& record,
                                   const std::vector<ops::Action>& actions,
                                   const std::string& last_extra_sql) {
@@ -295,7 +292,9 @@ Status Engine::RunRecordedActions(const state::MigrationRecord& record,
   ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*conn_, record.schema, record.name));
   if (check == DropCheck::kOwnKinds && tracked) {
     ZS_ASSIGN_OR_RETURN(auto previous, state_->LatestDone(record.schema));
-    if (previous) ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*conn_, record.schema, previous->name));
+    if (previous) {
+      ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*conn_, record.schema, previous->name));
+    }
   }
   if (!tracked) check = DropCheck::kNone;
   // Each action commits with the count of actions done, so a re-run after a
@@ -304,9 +303,8 @@ Status Engine::RunRecordedActions(const state::MigrationRecord& record,
     std::string bookkeeping =
         state_->ActionsDoneSql(record.schema, record.name, static_cast<int>(i + 1));
     if (i + 1 == actions.size()) bookkeeping += "\n" + last_extra_sql;
-    ZS_ASSIGN_OR_RETURN(
-        ops::Action action,
-        WithoutForeignDrops(*conn_, options_.schema, actions[i], check, options_.log));
+    ZS_ASSIGN_OR_RETURN(ops::Action action, WithoutForeignDrops(*conn_, options_.schema, actions[i],
+                                                                check, options_.log));
     ZS_RETURN_IF_ERROR(RunAction(action, bookkeeping));
   }
   if (static_cast<size_t>(record.actions_done) >= actions.size() && !last_extra_sql.empty()) {
@@ -527,8 +525,8 @@ Result<std::unique_ptr<Engine::Loaded>> Engine::LoadActive(const state::Migratio
   // On the heap: loaded.input points into loaded.migration.
   auto owned = std::make_unique<Loaded>();
   Loaded& loaded = *owned;
-  ZS_ASSIGN_OR_RETURN(loaded.migration,
-                      migration::ParseStoredMigration(record.migration_json, record.name + ".json"));
+  ZS_ASSIGN_OR_RETURN(loaded.migration, migration::ParseStoredMigration(record.migration_json,
+                                                                        record.name + ".json"));
   loaded.migration.name = record.name;
   ZS_ASSIGN_OR_RETURN(loaded.operations, MakeOperations(loaded.migration));
   ZS_ASSIGN_OR_RETURN(loaded.snapshots, SnapshotsFromJson(record.snapshots_json));

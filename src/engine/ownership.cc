@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <pg_query.h>
 
+#include <cctype>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -90,9 +91,8 @@ void Created(const json& stmt, const std::string& default_schema, std::vector<Ob
   } else if (type == "CreateFunctionStmt") {
     std::vector<std::string> name = Names(node.value("funcname", json::array()));
     if (name.empty()) return;
-    out.push_back(
-        Ref(kObjFunction, name.size() > 1 ? name[name.size() - 2] : default_schema, "",
-            name.back()));
+    out.push_back(Ref(kObjFunction, name.size() > 1 ? name[name.size() - 2] : default_schema, "",
+                      name.back()));
   } else if (type == "AlterTableStmt") {
     Relation rel = RelationOf(node, default_schema);
     for (const auto& item : node.value("cmds", json::array())) {
@@ -122,8 +122,8 @@ void Dropped(const json& stmt, const std::string& default_schema, std::vector<Ob
         continue;
       }
       if (remove == "OBJECT_FUNCTION") {
-        auto name = Names(object.value("ObjectWithArgs", json::object()).value("objname",
-                                                                              json::array()));
+        auto name =
+            Names(object.value("ObjectWithArgs", json::object()).value("objname", json::array()));
         if (name.empty()) continue;
         out.push_back(Ref(kObjFunction, name.size() > 1 ? name[name.size() - 2] : default_schema,
                           "", name.back()));
@@ -192,8 +192,8 @@ Result<std::vector<Statement>> SplitStatements(const std::string& sql,
     std::string text = length == 0 ? sql.substr(location) : sql.substr(location, length);
     size_t begin = text.find_first_not_of(" \t\r\n");
     text = begin == std::string::npos ? "" : text.substr(begin);
-    while (!text.empty() && (text.back() == ';' || std::isspace(
-                                                       static_cast<unsigned char>(text.back())))) {
+    while (!text.empty() &&
+           (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
       text.pop_back();
     }
     if (text.empty()) continue;

@@ -148,12 +148,13 @@ TEST_F(Ownership, CompleteKeepsOnlyTheVersionSchemasRecord) {
   ASSERT_TRUE(engine.Complete().ok());
   EXPECT_EQ(Value("SELECT string_agg(kind || ':' || name, ',') FROM zeroshift.created_objects"),
             "schema:public_nick");
-  ASSERT_TRUE(engine.Start(Parse(R"yaml(operations:
+  ASSERT_TRUE(engine
+                  .Start(Parse(R"yaml(operations:
   - add_column:
       table: users
       column: {name: age, type: int, nullable: true}
 )yaml",
-                                 "age.yaml"))
+                               "age.yaml"))
                   .ok());
   ASSERT_TRUE(engine.Complete().ok());
   EXPECT_EQ(Value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_nick'"), "0");
@@ -216,11 +217,11 @@ TEST(OwnershipNames, CreatedAndDroppedObjectsAreReadFromTheSql) {
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   std::vector<std::string> described;
   for (const auto& ref : *created) described.push_back(ref.Describe());
-  EXPECT_EQ(described, (std::vector<std::string>{
-                           "schema \"public_a\"", "column \"public\".\"t\".\"_zs_new_c\"",
-                           "constraint \"_zs_c_not_null\" on \"public\".\"t\"",
-                           "function \"zeroshift\".\"f\"", "trigger \"g\" on \"public\".\"t\"",
-                           "index \"public\".\"i\""}));
+  EXPECT_EQ(described,
+            (std::vector<std::string>{
+                "schema \"public_a\"", "column \"public\".\"t\".\"_zs_new_c\"",
+                "constraint \"_zs_c_not_null\" on \"public\".\"t\"", "function \"zeroshift\".\"f\"",
+                "trigger \"g\" on \"public\".\"t\"", "index \"public\".\"i\""}));
   Result<std::vector<Statement>> split = SplitStatements(
       "DROP SCHEMA IF EXISTS \"public_a\" CASCADE;\nUPDATE t SET c = 1;\nDROP TRIGGER IF EXISTS "
       "\"g\" ON \"public\".\"t\";\nALTER TABLE \"public\".\"t\" DROP COLUMN IF EXISTS \"c\"",

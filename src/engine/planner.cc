@@ -256,7 +256,8 @@ std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operation
 
 std::string FormatPlan(const Plan& plan) {
   std::string out = "-- version schema: " + ops::CommentText(plan.version_schema) + "\n";
-  for (const auto& warning : plan.warnings) out += "-- warning: " + ops::CommentText(warning) + "\n";
+  for (const auto& warning : plan.warnings)
+    out += "-- warning: " + ops::CommentText(warning) + "\n";
   out += "\n-- == start ==\n";
   out += ops::FormatActions(plan.expand) + ops::FormatActions(plan.install);
   out += "\n-- == backfill ==\n";

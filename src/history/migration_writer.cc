@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "migration/parser.h"
 #include "migration/names.h"
+#include "migration/parser.h"
 
 namespace zs::history {
 

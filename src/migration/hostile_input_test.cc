@@ -269,16 +269,20 @@ TEST_F(HostileInput, MigrationNamesThatLeaveADirectoryOrALineAreRefused) {
       {"name with a newline",
        "name: \"x\\nDROP TABLE users; --\"\n" + ops,
        {"migration name", "control character 0x0a"}},
-      {"name with a quote", "name: \"x'; DROP TABLE users; --\"\n" + ops,
+      {"name with a quote",
+       "name: \"x'; DROP TABLE users; --\"\n" + ops,
        {"migration name", "`'`"}},
       {"name with a backslash", "name: \"a\\\\b\"\n" + ops, {"migration name", "`\\`"}},
-      {"name 64 bytes long", "name: " + std::string(64, 'n') + "\n" + ops,
+      {"name 64 bytes long",
+       "name: " + std::string(64, 'n') + "\n" + ops,
        {"migration name", "64 bytes"}},
       {"name with a bidi override", "name: \"a\u202Eb\"\n" + ops, {"migration name"}},
       {"name starting with -", "name: -rf\n" + ops, {"migration name", "starts with"}},
-      {"version_schema with ..", "name: fine\nversion_schema: a..b\n" + ops,
+      {"version_schema with ..",
+       "name: fine\nversion_schema: a..b\n" + ops,
        {"version_schema", "`..`"}},
-      {"version_schema with a newline", "name: fine\nversion_schema: \"a\\nb\"\n" + ops,
+      {"version_schema with a newline",
+       "name: fine\nversion_schema: \"a\\nb\"\n" + ops,
        {"version_schema", "0x0a"}},
   };
   ExpectRejected(cases);
@@ -299,7 +303,8 @@ TEST_F(HostileInput, MigrationNamesThatLeaveADirectoryOrALineAreRefused) {
   EXPECT_FALSE(engine.Start(built).ok());
   EXPECT_EQ(Snapshot(*conn_), baseline_);
   // Valid names, Unicode letters included, are accepted.
-  for (const std::string name : {"01_split-name.v2", "ünïcödé_名前", std::string(63, 'n')}) {
+  for (const std::string& name :
+       {std::string("01_split-name.v2"), std::string("ünïcödé_名前"), std::string(63, 'n')}) {
     EXPECT_TRUE(ValidateMigrationName(name, "test").ok()) << name;
   }
 }

@@ -862,8 +862,8 @@ Result<Migration> ParseDocument(const Source& src, const YAML::Node& doc) {
   }
   if (src.check_names) {
     ZS_RETURN_IF_ERROR(ValidateMigrationName(
-        migration.name,
-      fmt::format("{}: migration name{}", src.file, m.Find("name") ? "" : " (from the file name)")));
+        migration.name, fmt::format("{}: migration name{}", src.file,
+                                    m.Find("name") ? "" : " (from the file name)")));
   }
   ZS_RETURN_IF_ERROR(m.Get("version_schema", &migration.version_schema));
   if (src.check_names && !migration.version_schema.empty()) {
@@ -1233,7 +1233,8 @@ Status ValidateMigrationName(const std::string& name, const std::string& what) {
     }
     size_t length = PrintableUtf8Length(name, i);
     if (length == 0) {
-      return refuse(fmt::format("contains byte 0x{:02x}, which is not a printable UTF-8 letter", c));
+      return refuse(
+          fmt::format("contains byte 0x{:02x}, which is not a printable UTF-8 letter", c));
     }
     i += length;
   }
@@ -1242,9 +1243,9 @@ Status ValidateMigrationName(const std::string& name, const std::string& what) {
 
 namespace {
 
-Result<Migration> Parse(const std::string& text, const std::string& file_name, bool check_names) {
-  Source src{
-      .file = file_name, .element_budget = text.size() + 10000, .check_names = check_names};
+Result<Migration> ParseChecked(const std::string& text, const std::string& file_name,
+                               bool check_names) {
+  Source src{.file = file_name, .element_budget = text.size() + 10000, .check_names = check_names};
   try {
     return ParseText(src, text);
   } catch (const YAML::DeepRecursion& e) {
@@ -1263,11 +1264,11 @@ Result<Migration> Parse(const std::string& text, const std::string& file_name, b
 }  // namespace
 
 Result<Migration> ParseMigration(const std::string& text, const std::string& file_name) {
-  return Parse(text, file_name, /*check_names=*/true);
+  return ParseChecked(text, file_name, /*check_names=*/true);
 }
 
 Result<Migration> ParseStoredMigration(const std::string& text, const std::string& file_name) {
-  return Parse(text, file_name, /*check_names=*/false);
+  return ParseChecked(text, file_name, /*check_names=*/false);
 }
 
 Result<Migration> LoadMigrationFile(const std::string& path) {

@@ -53,8 +53,8 @@ std::string TableTriggerName(const std::string& schema, const std::string& table
   std::string name = fmt::format("_zs_{}_{}_dual_write", schema, table);
   if (name.size() <= kMaxIdentifierBytes) return name;
   std::string hash = ShortHash(schema + "." + table);
-  return fmt::format("_zs_{}_{}",
-                     ops::ClipIdentifier(table, kMaxIdentifierBytes - 5 - hash.size()), hash);
+  return fmt::format("_zs_{}_{}", ops::ClipIdentifier(table, kMaxIdentifierBytes - 5 - hash.size()),
+                     hash);
 }
 
 namespace {
