@@ -8,6 +8,7 @@
 #include "cli/app.h"
 #include "history/history.h"
 #include "history/migration_dir.h"
+#include "migration/names.h"
 #include "versions/version_schema.h"
 
 namespace zs::cli {
@@ -54,6 +55,18 @@ void AddLatest(CLI::App& cmd, GlobalOptions& options, Runner& run, What what,
     if (chosen_elsewhere()) return;
     run = [&options, what, local]() -> Status {
       ZS_ASSIGN_OR_RETURN(std::string latest, Latest(options, what, *local));
+      // Printed bare for `SET search_path TO $(zeroshift latest)`: a stored
+      // name with a newline, quote or `;` (from an older zeroshift or a hand
+      // edit) would become part of the caller's command, so it is refused.
+      std::string prefix = options.schema + "_";
+      if (what == What::kMigration) {
+        ZS_RETURN_IF_ERROR(
+            migration::ValidateMigrationName(latest, "the latest migration's name is"));
+      } else if (latest != options.schema) {
+        ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(
+            latest.starts_with(prefix) ? latest.substr(prefix.size()) : latest,
+            "the latest version schema ends in"));
+      }
       std::cout << latest << "\n";
       return Status::Ok();
     };

@@ -10,6 +10,7 @@
 #include "history/history.h"
 #include "history/migration_dir.h"
 #include "history/migration_writer.h"
+#include "migration/names.h"
 
 namespace zs::cli {
 
@@ -38,6 +39,14 @@ Status Pull(const GlobalOptions& options, const PullFlags& flags) {
   ZS_RETURN_IF_ERROR(engine.RequireInitialized());
   ZS_ASSIGN_OR_RETURN(auto records, engine.History());
   std::vector<history::Entry> entries = history::Entries(records);
+  // Every name is checked before the first file is written: a stored name
+  // (from an older zeroshift, or a hand edit) with `/`, `..` or a newline
+  // would write outside DIR or inject lines into its ledger.
+  for (const auto& entry : entries) {
+    ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(
+        entry.name,
+        fmt::format("the history of schema \"{}\" holds migration name", options.schema)));
+  }
   ZS_ASSIGN_OR_RETURN(std::set<std::string> existing, ExistingNames(flags.dir));
   int written = 0;
   for (size_t i = 0; i < entries.size(); ++i) {

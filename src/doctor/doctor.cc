@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "engine/planner.h"
+#include "migration/names.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
 #include "schema/schema.h"
@@ -42,6 +43,21 @@ bool SqlNames(const std::string& sql, const std::string& name) {
   if (sql.find(pg::QuoteIdent(name)) != std::string::npos) return true;
   if (name.size() + 4 <= kMaxIdentifierBytes) return false;
   return sql.find("\"" + name) != std::string::npos;  // a longer name PostgreSQL truncated
+}
+
+// SQL boolean: zeroshift.created_objects records creating the object of
+// `kind` whose catalog identity is (`oid`, `attnum`) and name is `name` (SQL
+// expressions over the query's own rows). Doctor reports and drops only such
+// objects (SAFETY.md invariant 3): it never guesses from a `_zs_` prefix or a
+// schema named like a version. FALSE when the state has no records (not
+// initialised, or not yet upgraded by a command that takes the lock).
+std::string Recorded(bool tracked, const char* kind, const std::string& oid,
+                     const std::string& attnum, const std::string& name) {
+  if (!tracked) return "false";
+  return fmt::format(
+      "EXISTS (SELECT 1 FROM zeroshift.created_objects r WHERE r.kind = '{}' AND "
+      "r.object_oid = {} AND r.attnum = {} AND r.name = {})",
+      kind, oid, attnum, name);
 }
 
 // What the active migration of the schema accounts for: the objects its own
@@ -85,8 +101,9 @@ Result<std::vector<schema::Schema>> SnapshotsFromJson(const std::string& text) {
 // state row, exactly as the engine does before it runs them.
 Status LoadActions(ActiveMigration& active) {
   const state::MigrationRecord& record = active.record;
-  ZS_ASSIGN_OR_RETURN(migration::Migration migration,
-                      migration::ParseMigration(record.migration_json, record.name + ".json"));
+  ZS_ASSIGN_OR_RETURN(
+      migration::Migration migration,
+      migration::ParseStoredMigration(record.migration_json, record.name + ".json"));
   migration.name = record.name;
   ZS_ASSIGN_OR_RETURN(engine::Operations operations, engine::MakeOperations(migration));
   ZS_ASSIGN_OR_RETURN(std::vector<schema::Schema> snapshots,
@@ -121,11 +138,16 @@ struct Context {
   pg::Connection& conn;
   std::string schema;
   bool initialized = false;
+  bool tracked = false;  // zeroshift.created_objects exists
   std::optional<ActiveMigration> active;
   std::vector<state::MigrationRecord> history;  // of `schema`, oldest first
   std::string latest_done;                      // version schema of the latest completed one
   Report report;
 
+  std::string Recorded(const char* kind, const std::string& oid, const std::string& attnum,
+                       const std::string& name) const {
+    return doctor::Recorded(tracked, kind, oid, attnum, name);
+  }
   // The active migration's name when `table` is one it works on, else "".
   std::string RelatedTo(const std::string& table) const {
     return active && active->Touches(table) ? active->record.name : "";
@@ -148,16 +170,16 @@ Status FindTriggers(Context& ctx) {
           "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
           "JOIN pg_namespace n ON n.oid = c.relnamespace "
           "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace "
-          "WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname = $1 "
-          "AND starts_with(t.tgname, '_zs_') ORDER BY 1, 2",
+          "WHERE NOT t.tgisinternal AND t.tgparentid = 0 AND n.nspname = $1 AND " +
+              ctx.Recorded("trigger", "t.oid", "0", "t.tgname") + " AND " +
+              ctx.Recorded("function", "p.oid", "0", "p.proname") + " ORDER BY 1, 2",
           {ctx.schema}));
   for (int i = 0; i < rows.size(); ++i) {
     std::string table = rows.Get(i, 0), trigger = rows.Get(i, 1);
     if (ctx.Accounts(table, trigger)) continue;
     std::string fix =
         fmt::format("DROP TRIGGER IF EXISTS {} ON {};", pg::QuoteIdent(trigger), ctx.Table(table));
-    bool own_function = rows.Get(i, 2) == triggers::kStateSchema &&
-                        rows.Get(i, 3).starts_with("_zs_") && rows.GetInt(i, 4) == 0;
+    bool own_function = rows.GetInt(i, 4) == 0;  // recorded (above) and no other trigger
     if (own_function) {
       fix += fmt::format("\nDROP FUNCTION IF EXISTS {}();",
                          pg::QualifiedName(triggers::kStateSchema, rows.Get(i, 3)));
@@ -180,9 +202,10 @@ Status FindOrphanFunctions(Context& ctx) {
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       ctx.conn.ExecParams("SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = "
-                          "p.pronamespace WHERE n.nspname = $1 AND starts_with(p.proname, '_zs_') "
-                          "AND p.prorettype = 'trigger'::regtype AND NOT EXISTS (SELECT 1 FROM "
-                          "pg_trigger t WHERE t.tgfoid = p.oid) ORDER BY 1",
+                          "p.pronamespace WHERE n.nspname = $1 AND " +
+                              ctx.Recorded("function", "p.oid", "0", "p.proname") +
+                              " AND p.prorettype = 'trigger'::regtype AND NOT EXISTS (SELECT 1 "
+                              "FROM pg_trigger t WHERE t.tgfoid = p.oid) ORDER BY 1",
                           {triggers::kStateSchema}));
   // The functions live in one schema for all base schemas; a hashed name does
   // not say whose it is, so an active migration elsewhere keeps them all.
@@ -216,8 +239,9 @@ Status FindTemporaryColumns(Context& ctx) {
                           "JOIN pg_class c ON c.oid = a.attrelid "
                           "JOIN pg_namespace n ON n.oid = c.relnamespace "
                           "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 "
-                          "AND NOT a.attisdropped AND a.attinhcount = 0 "
-                          "AND starts_with(a.attname, '_zs_new_') ORDER BY 1, 2",
+                          "AND NOT a.attisdropped AND a.attinhcount = 0 AND " +
+                              ctx.Recorded("column", "a.attrelid", "a.attnum", "a.attname") +
+                              " ORDER BY 1, 2",
                           {ctx.schema}));
   for (int i = 0; i < rows.size(); ++i) {
     std::string table = rows.Get(i, 0), column = rows.Get(i, 1);
@@ -242,8 +266,9 @@ Status FindConstraints(Context& ctx) {
       ctx.conn.ExecParams("SELECT c.relname, con.conname, pg_get_constraintdef(con.oid) "
                           "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
                           "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                          "WHERE n.nspname = $1 AND con.coninhcount = 0 "
-                          "AND starts_with(con.conname, '_zs_') ORDER BY 1, 2",
+                          "WHERE n.nspname = $1 AND con.coninhcount = 0 AND " +
+                              ctx.Recorded("constraint", "con.oid", "0", "con.conname") +
+                              " ORDER BY 1, 2",
                           {ctx.schema}));
   for (int i = 0; i < rows.size(); ++i) {
     std::string table = rows.Get(i, 0), name = rows.Get(i, 1);
@@ -271,26 +296,34 @@ Status FindIndexes(Context& ctx) {
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       ctx.conn.ExecParams(
-          "SELECT ic.relname, tc.relname, ic.relkind = 'I', i.indisvalid FROM pg_index i "
-          "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid "
-          "JOIN pg_namespace n ON n.oid = ic.relnamespace "
-          "WHERE n.nspname = $1 AND (NOT i.indisvalid OR starts_with(ic.relname, '_zs_')) "
-          "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
-          "AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p "
-          "WHERE p.index_relid = i.indexrelid) ORDER BY 1",
+          "SELECT ic.relname, tc.relname, ic.relkind = 'I', i.indisvalid, " +
+              ctx.Recorded("index", "ic.oid", "0", "ic.relname") +
+              " FROM pg_index i "
+              "JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_class tc ON tc.oid = i.indrelid "
+              "JOIN pg_namespace n ON n.oid = ic.relnamespace "
+              "WHERE n.nspname = $1 AND (NOT i.indisvalid OR " +
+              ctx.Recorded("index", "ic.oid", "0", "ic.relname") +
+              ") "
+              "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) "
+              "AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_create_index p "
+              "WHERE p.index_relid = i.indexrelid) ORDER BY 1",
           {ctx.schema}));
   for (int i = 0; i < rows.size(); ++i) {
     std::string index = rows.Get(i, 0), table = rows.Get(i, 1);
     bool partitioned = rows.GetBool(i, 2);  // no CONCURRENTLY for a partitioned index
     bool valid = rows.GetBool(i, 3);
-    bool own = index.starts_with("_zs_");
+    bool own = rows.GetBool(i, 4);  // recorded as created by zeroshift
     bool accounted = ctx.Accounts(table, index);
     if (valid && accounted) continue;
+    std::string drop = fmt::format("DROP INDEX {}IF EXISTS {};", partitioned ? "" : "CONCURRENTLY ",
+                                   ctx.Table(index));
     std::string owner =
-        own         ? "zeroshift's own (_zs_ name)"
-        : accounted ? fmt::format("created by active migration \"{}\"", ctx.active->record.name)
-                    : "not named by zeroshift: someone's failed CREATE INDEX "
-                      "CONCURRENTLY, or an index a migration's start created";
+        own ? (accounted
+                   ? fmt::format("created by active migration \"{}\"", ctx.active->record.name)
+                   : std::string("created by zeroshift (recorded)"))
+            : "not created by zeroshift (no record of it), so doctor --fix leaves it: drop it "
+              "yourself with " +
+                  drop;
     std::string reason =
         valid ? fmt::format(
                     "a duplicate index zeroshift builds on {} while a column changes, but "
@@ -306,8 +339,7 @@ Status FindIndexes(Context& ctx) {
     ctx.Add({.kind = valid ? kIndex : kInvalidIndex,
              .object = ctx.Table(index),
              .reason = reason,
-             .fix_sql = fmt::format("DROP INDEX {}IF EXISTS {};",
-                                    partitioned ? "" : "CONCURRENTLY ", ctx.Table(index)),
+             .fix_sql = own ? drop : "",
              .concurrently = !partitioned,
              .zeroshift_owned = own,
              .active_migration = ctx.RelatedTo(table)});
@@ -396,7 +428,8 @@ SELECT s.nspname, s.views FROM (
        JOIN pg_class ref ON ref.oid = d.refobjid
        WHERE r.ev_class = v.oid AND ref.oid <> v.oid
          AND ref.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = $1))) AS unanchored
-  FROM pg_namespace n WHERE starts_with(n.nspname, $1 || '_')
+  FROM pg_namespace n WHERE )sql" + ctx.Recorded("schema", "n.oid", "0", "n.nspname") +
+                                                             R"sql(
 ) s WHERE s.others = 0 AND s.foreign_refs = 0 AND s.unanchored = 0 ORDER BY 1)sql",
                                                          {ctx.schema}));
   for (int i = 0; i < rows.size(); ++i) {
@@ -520,6 +553,9 @@ Result<Report> DiagnoseLocked(pg::Connection& conn, const std::string& schema) {
   state::StateStore state(conn);
   ZS_ASSIGN_OR_RETURN(ctx.initialized, state.IsInitialized());
   if (ctx.initialized) {
+    ZS_ASSIGN_OR_RETURN(pg::Rows tracked,
+                        conn.Exec("SELECT to_regclass('zeroshift.created_objects') IS NOT NULL"));
+    ctx.tracked = tracked.GetBool(0, 0);
     ZS_ASSIGN_OR_RETURN(ctx.active, LoadActive(state, schema));
     ZS_ASSIGN_OR_RETURN(ctx.history, state.History(schema));
     // A baseline has no version schema, so no complete after it drops the
@@ -622,8 +658,9 @@ std::string Indented(const std::string& label, const std::string& text) {
 }
 
 std::string FindingText(const Finding& f) {
-  std::string out = fmt::format("{} {}{}\n", f.kind, f.object,
-                                f.kind == kInvalidIndex && !f.zeroshift_owned ? " (not _zs_)" : "");
+  std::string out =
+      fmt::format("{} {}{}\n", f.kind, f.object,
+                  f.kind == kInvalidIndex && !f.zeroshift_owned ? " (not zeroshift's)" : "");
   out += Indented("why", f.reason);
   out += Indented("fix", f.fix_sql.empty() ? "(none: see why)" : f.fix_sql);
   return out;

@@ -2,6 +2,12 @@
 // (zeroshift.migrations) does not account for, left behind by a crash, a
 // killed process or a hand edit, and removes them on request.
 //
+// Only objects zeroshift recorded creating (zeroshift.created_objects, by
+// catalog identity) are zeroshift's: doctor never guesses from a `_zs_`
+// prefix or a schema named like a version, so a user's `_zs_x` column or
+// `public_2024` schema is never reported, nor dropped by --fix. INVALID
+// indexes of any name are reported, but only recorded ones are dropped.
+//
 // An object is accounted for when the active migration of the schema would
 // name it in its own complete or rollback actions (so `zeroshift complete` or
 // `rollback` will deal with it), or when it is the version schema of the
@@ -22,12 +28,14 @@
 namespace zs::doctor {
 
 // Kinds of findings, as printed.
-inline constexpr const char* kTrigger = "trigger";                   // _zs_ dual-write trigger
-inline constexpr const char* kTriggerFunction = "function";          // zeroshift._zs_... function
-inline constexpr const char* kTemporaryColumn = "column";            // _zs_new_... column
-inline constexpr const char* kConstraint = "constraint";             // _zs_... constraint
+// Every kind but kInvalidIndex, kBackfillState and kActiveMigration is found
+// only when recorded in zeroshift.created_objects.
+inline constexpr const char* kTrigger = "trigger";                   // dual-write trigger
+inline constexpr const char* kTriggerFunction = "function";          // trigger function
+inline constexpr const char* kTemporaryColumn = "column";            // a column start added
+inline constexpr const char* kConstraint = "constraint";             // a constraint start added
 inline constexpr const char* kInvalidIndex = "invalid_index";        // pg_index.indisvalid = false
-inline constexpr const char* kIndex = "index";                       // valid _zs_ index
+inline constexpr const char* kIndex = "index";                       // valid recorded index
 inline constexpr const char* kVersionSchema = "version_schema";      // <schema>_<migration>
 inline constexpr const char* kBackfillState = "backfill_state";      // cursor/control row
 inline constexpr const char* kActiveMigration = "active_migration";  // report only
@@ -41,8 +49,8 @@ struct Finding {
   std::string fix_sql;
   // The fix cannot run in a transaction block (DROP INDEX CONCURRENTLY).
   bool concurrently = false;
-  // Its name marks it as zeroshift's own (_zs_ prefix); false for INVALID
-  // indexes of any other name.
+  // Recorded as created by zeroshift; false for an INVALID index it did not
+  // create (reported with no fix: a person decides).
   bool zeroshift_owned = true;
   // Name of the active migration whose tables or version the finding touches;
   // --fix leaves it alone while that migration is active. "" when unrelated.

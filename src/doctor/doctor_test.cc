@@ -17,7 +17,9 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/ownership.h"
 #include "migration/parser.h"
+#include "pg/quote.h"
 #include "testing/seed_migration.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"
@@ -72,6 +74,19 @@ class DoctorTest : public ::testing::Test {
   void Init() {
     Status status = WithEngine([](engine::Engine&) { return Status::Ok(); });
     ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+  // Records a hand-planted object in zeroshift.created_objects, as start
+  // records what it creates: doctor reports only recorded objects.
+  void Plant(const char* kind, const std::string& schema, const std::string& table,
+             const std::string& name) {
+    engine::ObjectRef ref{.kind = kind, .schema = schema, .table = table, .name = name};
+    MustRun(*conn_,
+            fmt::format("INSERT INTO zeroshift.created_objects (schema, migration, kind, "
+                        "object_schema, table_name, name, object_oid, attnum) SELECT "
+                        "'public', 'planted', {}, {}, {}, {}, live.oid, live.attnum FROM "
+                        "({}) AS live(oid, attnum)",
+                        pg::QuoteLiteral(kind), pg::QuoteLiteral(schema), pg::QuoteLiteral(table),
+                        pg::QuoteLiteral(name), engine::IdentitySql(ref)));
   }
   void Start(const std::string& name, const std::string& yaml) {
     Result<migration::Migration> m = migration::ParseMigration(yaml, name + ".yaml");
@@ -212,6 +227,17 @@ CREATE INDEX users_name_keep ON users (name);
   // Two INVALID indexes: failed CREATE UNIQUE INDEX CONCURRENTLY (duplicates).
   EXPECT_FALSE(conn_->Run("CREATE UNIQUE INDEX CONCURRENTLY users_dup_key ON users (dup)").ok());
   EXPECT_FALSE(conn_->Run("CREATE UNIQUE INDEX CONCURRENTLY \"_zs_dup\" ON users (dup)").ok());
+  // What zeroshift would have recorded creating; users_dup_key is someone's.
+  Plant(engine::kObjTrigger, "public", "users", "_zs_public_users_dual_write");
+  Plant(engine::kObjFunction, "zeroshift", "", "_zs_public_users_dual_write");
+  Plant(engine::kObjFunction, "zeroshift", "", "_zs_orphan");
+  Plant(engine::kObjColumn, "public", "scores", "_zs_new_score");
+  Plant(engine::kObjConstraint, "public", "scores", "_zs__zs_new_score_not_null");
+  Plant(engine::kObjConstraint, "public", "users", "_zs_name_not_null");
+  Plant(engine::kObjSchema, "public_ghost", "", "public_ghost");
+  Plant(engine::kObjSchema, "public_empty", "", "public_empty");
+  Plant(engine::kObjIndex, "public", "", "_zs_dup_users_name");
+  Plant(engine::kObjIndex, "public", "", "_zs_dup");
 
   const Objects planted = {
       {kTrigger, "\"_zs_public_users_dual_write\" ON \"public\".\"users\""},
@@ -235,9 +261,12 @@ CREATE INDEX users_name_keep ON users (name);
     EXPECT_FALSE(f.reason.empty()) << f.object;
     EXPECT_TRUE(f.active_migration.empty()) << f.object;
     if (f.kind == kInvalidIndex) {
-      EXPECT_EQ(f.zeroshift_owned, f.object.find("_zs_") != std::string::npos) << f.object;
-      EXPECT_NE(f.fix_sql.find("DROP INDEX CONCURRENTLY IF EXISTS"), std::string::npos);
-      EXPECT_TRUE(f.concurrently);
+      // Only the recorded one is zeroshift's, and only it has a fix.
+      bool recorded = f.object.find("_zs_") != std::string::npos;
+      EXPECT_EQ(f.zeroshift_owned, recorded) << f.object;
+      EXPECT_EQ(f.fix_sql.find("DROP INDEX CONCURRENTLY IF EXISTS") != std::string::npos, recorded)
+          << f.fix_sql;
+      EXPECT_NE(f.reason.find("DROP INDEX CONCURRENTLY IF EXISTS"), std::string::npos);
     }
     if (f.kind == kTrigger) {
       // The trigger's own function goes with it.
@@ -251,9 +280,13 @@ CREATE INDEX users_name_keep ON users (name);
   EXPECT_EQ(json["schema"], "public");
 
   Report fixed = Fix();
-  EXPECT_EQ(ObjectsOf(fixed.fixed), planted) << fixed.ToText();
+  Objects unrecorded = {{kInvalidIndex, "\"public\".\"users_dup_key\""}};
+  Objects recorded = planted;
+  recorded.erase(*unrecorded.begin());
+  EXPECT_EQ(ObjectsOf(fixed.fixed), recorded) << fixed.ToText();
   EXPECT_TRUE(fixed.refused.empty()) << fixed.ToText();
-  EXPECT_TRUE(fixed.findings.empty()) << fixed.ToText();
+  EXPECT_EQ(ObjectsOf(fixed.findings), unrecorded) << fixed.ToText();
+  MustRun(*conn_, "DROP INDEX users_dup_key");
   EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
 
   // Gone, and nothing else.
@@ -286,6 +319,7 @@ TEST_F(DoctorTest, OlderCompletedMigrationsVersionSchemaIsStray) {
   MustRun(*conn_,
           "CREATE SCHEMA public_02_split_name;"
           "CREATE VIEW public_02_split_name.users AS SELECT id, first_name FROM public.users");
+  Plant(engine::kObjSchema, "public_02_split_name", "", "public_02_split_name");
   Report report = Diagnose();
   ASSERT_EQ(report.findings.size(), 1u) << report.ToText();
   EXPECT_EQ(report.findings[0].object, "\"public_02_split_name\"");
@@ -294,6 +328,36 @@ TEST_F(DoctorTest, OlderCompletedMigrationsVersionSchemaIsStray) {
   EXPECT_TRUE(Fix().findings.empty());
   EXPECT_EQ(Value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_02_split_name'"), "0");
   EXPECT_EQ(Value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_03_score'"), "1");
+}
+
+// SAFETY.md invariant 3: what zeroshift did not record creating is never
+// its own, however it is named: a user's `_zs_x` column, trigger and
+// constraint, and a schema `public_2024` of views of public, stay.
+TEST_F(DoctorTest, NeverReportsOrDropsUnrecordedLookalikes) {
+  Init();
+  MustRun(*conn_, R"sql(
+ALTER TABLE users ADD COLUMN "_zs_x" text DEFAULT 'keep';
+ALTER TABLE users ADD COLUMN "_zs_new_name" text DEFAULT 'keep too';
+ALTER TABLE users ADD CONSTRAINT "_zs_name_not_null" CHECK (name IS NOT NULL) NOT VALID;
+CREATE INDEX "_zs_dup_users_name" ON users (name);
+CREATE FUNCTION zeroshift."_zs_audit"() RETURNS trigger LANGUAGE plpgsql
+  AS $$BEGIN RETURN NEW; END$$;
+CREATE TRIGGER "_zs_audit" BEFORE INSERT ON users FOR EACH ROW
+  EXECUTE FUNCTION zeroshift."_zs_audit"();
+CREATE SCHEMA public_2024;
+CREATE VIEW public_2024.users AS SELECT id, name FROM public.users;
+)sql");
+  Report report = Diagnose();
+  EXPECT_TRUE(report.findings.empty()) << report.ToText();
+  Report fixed = Fix();
+  EXPECT_TRUE(fixed.fixed.empty()) << fixed.ToText();
+  EXPECT_EQ(Value("SELECT count(*) FROM public_2024.users"), "50");
+  EXPECT_EQ(Value("SELECT count(*) FROM users WHERE \"_zs_x\" = 'keep' AND \"_zs_new_name\" = "
+                  "'keep too'"),
+            "50");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_trigger WHERE tgname = '_zs_audit'"), "1");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_constraint WHERE conname = '_zs_name_not_null'"), "1");
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_class WHERE relname = '_zs_dup_users_name'"), "1");
 }
 
 // --------------------------------------------- real migrations whose state was lost
@@ -370,6 +434,9 @@ TEST_F(DoctorTest, FixSkipsWhatTheActiveMigrationWorksOnAndFixesTheRest) {
           "ALTER TABLE users ADD COLUMN \"_zs_new_name\" text;"       // on the active's table
           "ALTER TABLE scores ADD COLUMN \"_zs_new_score\" integer;"  // unrelated table
           "CREATE SCHEMA public_ghost;");
+  Plant(engine::kObjColumn, "public", "users", "_zs_new_name");
+  Plant(engine::kObjColumn, "public", "scores", "_zs_new_score");
+  Plant(engine::kObjSchema, "public_ghost", "", "public_ghost");
   Report report = Diagnose();
   ASSERT_EQ(report.findings.size(), 3u) << report.ToText();
   Report fixed = Fix();
@@ -419,7 +486,9 @@ TEST_F(DoctorTest, RefusesWhileAnotherZeroshiftProcessHoldsTheLock) {
 // A dual-write trigger that cannot be dropped at once: the fix waits under
 // lock_timeout, retries, and succeeds when the blocker ends.
 TEST_F(DoctorTest, FixRetriesBehindALockAndSucceeds) {
+  Init();
   MustRun(*conn_, "ALTER TABLE scores ADD COLUMN \"_zs_new_score\" integer");
+  Plant(engine::kObjColumn, "public", "scores", "_zs_new_score");
   pg::Connection blocker = Open(url_);
   MustRun(blocker, "BEGIN; SELECT * FROM scores;");  // ACCESS SHARE until COMMIT
   std::thread release([&blocker] {
@@ -450,6 +519,8 @@ TEST_F(DoctorTest, CommandLineExitCodesTextAndJson) {
   MustRun(*conn_,
           "ALTER TABLE scores ADD COLUMN \"_zs_new_score\" integer;"
           "CREATE SCHEMA public_ghost;");
+  Plant(engine::kObjColumn, "public", "scores", "_zs_new_score");
+  Plant(engine::kObjSchema, "public_ghost", "", "public_ghost");
   auto found = RunBinary({"doctor", "--postgres-url", url_});
   EXPECT_EQ(found.exit_code, 1) << found.err;
   EXPECT_NE(found.out.find("column \"public\".\"scores\".\"_zs_new_score\""), std::string::npos)

@@ -9,6 +9,8 @@
 #include "engine/fault_injection.h"
 #include "engine/rehearsal.h"
 #include "engine/resolve.h"
+#include "engine/ownership.h"
+#include "migration/names.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
 #include "pg/session.h"
@@ -149,20 +151,127 @@ Status Engine::CheckTypesExist(const migration::Migration& migration,
   return Status::Ok();
 }
 
+namespace {
+
+// An `sql` operation's own statements (ids "sql:<index>:up|down"): what
+// they create and drop is the user's explicit instruction, so they are
+// neither checked for free names, nor recorded, nor filtered.
+bool IsUserSql(const ops::Action& action) { return action.id.starts_with("sql:"); }
+
+// A migration built in code (convert, the lab, tests) has not been through
+// the parser: its names are checked here before they reach SQL or a file.
+Status CheckNames(const migration::Migration& migration) {
+  std::string where = migration.source_file.empty() ? "migration" : migration.source_file + ":";
+  ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(migration.name, where + " name"));
+  if (migration.version_schema.empty()) return Status::Ok();
+  return migration::ValidateMigrationName(migration.version_schema, where + " version_schema");
+}
+
+// Refuses, before anything runs, a plan that would create an object whose
+// name is taken (SAFETY.md invariant 3), listing every such name.
+Status CheckNamesFree(pg::Connection& conn, const std::string& schema,
+                      const migration::Migration& migration, const Plan& plan) {
+  std::vector<ObjectRef> created;
+  for (const auto* actions : {&plan.expand, &plan.install}) {
+    for (const auto& action : *actions) {
+      if (IsUserSql(action)) continue;
+      ZS_ASSIGN_OR_RETURN(auto objects, CreatedObjects(action.sql, schema));
+      for (auto& object : objects) {
+        if (std::find(created.begin(), created.end(), object) == created.end()) {
+          created.push_back(std::move(object));
+        }
+      }
+    }
+  }
+  if (created.empty()) return Status::Ok();
+  std::string values;
+  for (size_t i = 0; i < created.size(); ++i) {
+    values += fmt::format("{}({}, {})", i == 0 ? "" : ", ", i, ExistsSql(created[i]));
+  }
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec("SELECT i FROM (VALUES " + values +
+                                               ") AS v(i, taken) WHERE taken ORDER BY i"));
+  if (rows.empty()) return Status::Ok();
+  std::string taken;
+  for (int r = 0; r < rows.size(); ++r) {
+    taken += "\n  " + created[static_cast<size_t>(rows.GetInt(r, 0))].Describe();
+  }
+  return Conflict(fmt::format(
+      "{}: migration \"{}\" would create objects whose names are already taken by objects "
+      "zeroshift did not create:{}\nnothing was changed; rename or drop those objects, or give "
+      "the migration another name (or `version_schema`)",
+      migration.source_file.empty() ? "migration" : migration.source_file, migration.name, taken));
+}
+
+// Which drops of complete/rollback actions must target a recorded object.
+enum class DropCheck { kNone, kOwnKinds, kAll };
+
+// `action` without the statements that would drop a live object zeroshift
+// has no record of creating (kOwnKinds: schemas, triggers and functions
+// only; the rest of a complete drops the user's old shape on purpose).
+Result<ops::Action> WithoutForeignDrops(pg::Connection& conn, const std::string& schema,
+                                        const ops::Action& action, DropCheck check,
+                                        const std::function<void(const std::string&)>& log) {
+  if (check == DropCheck::kNone || IsUserSql(action)) return action;
+  ZS_ASSIGN_OR_RETURN(std::vector<Statement> statements, SplitStatements(action.sql, schema));
+  std::string kept;
+  bool skipped = false;
+  for (const auto& statement : statements) {
+    std::string foreign;
+    for (const auto& object : statement.drops) {
+      bool own_kind =
+          object.kind == kObjSchema || object.kind == kObjTrigger || object.kind == kObjFunction;
+      if (check == DropCheck::kOwnKinds && !own_kind) continue;
+      ZS_ASSIGN_OR_RETURN(
+          pg::Rows rows,
+          conn.Exec(fmt::format("SELECT {} AND NOT {}", ExistsSql(object), RecordedSql(object))));
+      if (rows.GetBool(0, 0)) foreign += (foreign.empty() ? "" : ", ") + object.Describe();
+    }
+    if (foreign.empty()) {
+      kept += (kept.empty() ? "" : "\n") + statement.text;
+      continue;
+    }
+    skipped = true;
+    if (log)
+      log(
+          fmt::format("    skipped: {} was not created by zeroshift (no record of it), so it is "
+                      "left alone",
+                      foreign));
+  }
+  if (!skipped) return action;
+  ops::Action filtered = action;
+  filtered.sql = kept.empty() ? "SELECT 1;" : kept;
+  return filtered;
+}
+
+}  // namespace
+
 Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
+  ZS_RETURN_IF_ERROR(CheckNames(migration));
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
   ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
-  return DryRun(input, operations, std::move(base));
+  ZS_ASSIGN_OR_RETURN(Plan plan, DryRun(input, operations, std::move(base)));
+  ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, plan));
+  return plan;
 }
 
 Status Engine::RunAction(const ops::Action& action, const std::string& same_transaction_sql) {
   Log("  " + action.id);
+  std::string bookkeeping = same_transaction_sql;
+  if (command_ == "start" && !IsUserSql(action)) {
+    // What a start action creates is recorded under the active migration in
+    // the transaction that creates it (right after it for a CONCURRENTLY
+    // action), by catalog identity.
+    ZS_ASSIGN_OR_RETURN(auto created, CreatedObjects(action.sql, options_.schema));
+    std::string record;
+    for (const auto& object : created) record += RecordSql(options_.schema, object) + "\n";
+    bookkeeping = record + bookkeeping;
+  }
   std::string lock_table =
       action.table.empty() ? "" : pg::QualifiedName(options_.schema, action.table);
   Status status = runner_->Run(action.sql, {.concurrently = !action.transactional,
-                                            .same_transaction_sql = same_transaction_sql,
+                                            .same_transaction_sql = bookkeeping,
                                             .before_retry_sql = action.before_retry_sql,
                                             .lock_table = lock_table});
   if (status.ok()) FaultPoint(command_);
@@ -182,13 +291,30 @@ Status Engine::RunActions(const std::vector<ops::Action>& actions,
 Status Engine::RunRecordedActions(const state::MigrationRecord& record,
                                   const std::vector<ops::Action>& actions,
                                   const std::string& last_extra_sql) {
+  // Rollback drops only what start recorded creating; complete drops the
+  // previous version schema and the triggers only if recorded (the rest of
+  // it drops the user's old shape on purpose). A row an older zeroshift
+  // started has no records: its objects are found by name as before.
+  DropCheck check = command_ == "rollback"   ? DropCheck::kAll
+                    : command_ == "complete" ? DropCheck::kOwnKinds
+                                             : DropCheck::kNone;
+  ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*conn_, record.schema, record.name));
+  if (check == DropCheck::kOwnKinds && tracked) {
+    ZS_ASSIGN_OR_RETURN(auto previous, state_->LatestDone(record.schema));
+    if (previous) {
+      ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*conn_, record.schema, previous->name));
+    }
+  }
+  if (!tracked) check = DropCheck::kNone;
   // Each action commits with the count of actions done, so a re-run after a
   // crash starts at the first action that had not committed.
   for (size_t i = static_cast<size_t>(record.actions_done); i < actions.size(); ++i) {
     std::string bookkeeping =
         state_->ActionsDoneSql(record.schema, record.name, static_cast<int>(i + 1));
     if (i + 1 == actions.size()) bookkeeping += "\n" + last_extra_sql;
-    ZS_RETURN_IF_ERROR(RunAction(actions[i], bookkeeping));
+    ZS_ASSIGN_OR_RETURN(ops::Action action, WithoutForeignDrops(*conn_, options_.schema, actions[i],
+                                                                check, options_.log));
+    ZS_RETURN_IF_ERROR(RunAction(action, bookkeeping));
   }
   if (static_cast<size_t>(record.actions_done) >= actions.size() && !last_extra_sql.empty()) {
     return conn_->Run(last_extra_sql);
@@ -237,6 +363,7 @@ Status Engine::RecordLiveSchema(const std::string& name) {
 Status Engine::StartRecorded(const migration::Migration& migration,
                              std::vector<state::MigrationPart> parts) {
   command_ = "start";
+  ZS_RETURN_IF_ERROR(CheckNames(migration));
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (active) {
@@ -281,6 +408,7 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
+  ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, dry));
   for (const auto& task : dry.backfill) {  // user triggers the backfill would fire
     if (base.FindPhysicalTable(task.table) == nullptr) continue;
     ZS_RETURN_IF_ERROR(backfill::PlanUserTriggers(*conn_, options_.schema, task.table,
@@ -370,10 +498,11 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
     }
   }
   ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepActive));
-  Log(
-      fmt::format("\"{}\" is active: new clients use search_path {} (or SET zeroshift.version = "
-                  "'{}'); run `zeroshift complete` once old clients are gone",
-                  record.name, record.version_schema, record.version_schema));
+  // Quoted as SQL: the line is meant to be pasted into a client.
+  Log(fmt::format(
+      "\"{}\" is active: new clients run `SET search_path TO {}` (or `SET zeroshift.version = "
+      "{}`); run `zeroshift complete` once old clients are gone",
+      record.name, pg::QuoteIdent(record.version_schema), pg::QuoteLiteral(record.version_schema)));
   return Status::Ok();
 }
 
@@ -419,8 +548,8 @@ Result<std::unique_ptr<Engine::Loaded>> Engine::LoadActive(const state::Migratio
   // On the heap: loaded.input points into loaded.migration.
   auto owned = std::make_unique<Loaded>();
   Loaded& loaded = *owned;
-  ZS_ASSIGN_OR_RETURN(loaded.migration,
-                      migration::ParseMigration(record.migration_json, record.name + ".json"));
+  ZS_ASSIGN_OR_RETURN(loaded.migration, migration::ParseStoredMigration(record.migration_json,
+                                                                        record.name + ".json"));
   loaded.migration.name = record.name;
   ZS_ASSIGN_OR_RETURN(loaded.operations, MakeOperations(loaded.migration));
   ZS_ASSIGN_OR_RETURN(loaded.snapshots, SnapshotsFromJson(record.snapshots_json));
@@ -457,6 +586,8 @@ Status Engine::Complete() {
   auto actions = CompleteActions(loaded->input, loaded->operations, loaded->snapshots);
   std::string done = state_->MarkDoneSql(record.schema, record.name,
                                          schema::ToJson(loaded->snapshots.back()).dump());
+  // What the completed migration leaves is the user's from now on.
+  done += "\n" + ForgetGoneObjectsSql(record.schema, record.name, /*completed=*/true);
   ZS_RETURN_IF_ERROR(RunRecordedActions(record, actions, done));
   // After the row says done: a failure here loses only drift's reference
   // (it then falls back to resulting_schema), never the completion.
@@ -486,7 +617,9 @@ Status Engine::Rollback() {
   }
   auto actions = RollbackActions(loaded->input, loaded->operations, loaded->snapshots);
   ZS_RETURN_IF_ERROR(
-      RunRecordedActions(record, actions, state_->DeleteSql(record.schema, record.name)));
+      RunRecordedActions(record, actions,
+                         state_->DeleteSql(record.schema, record.name) + "\n" +
+                             ForgetGoneObjectsSql(record.schema, record.name, false)));
   Log(fmt::format("\"{}\" is rolled back", record.name));
   return Status::Ok();
 }
@@ -509,6 +642,7 @@ Result<std::vector<state::MigrationRecord>> Engine::History() {
 }
 
 Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
+  ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(name, "baseline name"));
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (active) {

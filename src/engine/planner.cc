@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "ops/names.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -296,14 +297,16 @@ std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operation
 }
 
 std::string FormatPlan(const Plan& plan) {
-  std::string out = "-- version schema: " + plan.version_schema + "\n";
-  for (const auto& warning : plan.warnings) out += "-- warning: " + warning + "\n";
+  std::string out = "-- version schema: " + ops::CommentText(plan.version_schema) + "\n";
+  for (const auto& warning : plan.warnings)
+    out += "-- warning: " + ops::CommentText(warning) + "\n";
   out += "\n-- == start ==\n";
   out += ops::FormatActions(plan.expand) + ops::FormatActions(plan.install);
   out += "\n-- == backfill ==\n";
   for (const auto& task : plan.backfill) {
-    out += fmt::format("-- {}: every row of {} in keyset batches (touching {})\n", task.reason,
-                       task.table, task.touch_column);
+    out += ops::CommentText(fmt::format("-- {}: every row of {} in keyset batches (touching {})",
+                                        task.reason, task.table, task.touch_column)) +
+           "\n";
   }
   out += "\n-- == complete ==\n" + ops::FormatActions(plan.complete);
   out += "\n-- == rollback ==\n" + ops::FormatActions(plan.rollback);

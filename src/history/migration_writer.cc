@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "migration/names.h"
 #include "migration/parser.h"
 
 namespace zs::history {
@@ -81,6 +82,10 @@ Result<std::string> MigrationJsonToYaml(const std::string& migration_json,
 Result<std::string> WriteMigrationFile(const std::string& dir, const std::string& file_stem,
                                        const std::string& migration_json, bool as_json,
                                        const std::string& yaml_comment) {
+  // The stem comes from a migration name stored in the database: it must
+  // name a file inside `dir`, never a path that leaves it.
+  ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(
+      file_stem, fmt::format("cannot write a migration file into {}: file name", dir)));
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return IoError(fmt::format("cannot create directory {}: {}", dir, ec.message()));

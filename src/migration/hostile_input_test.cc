@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,7 +23,9 @@
 #include <fmt/ranges.h>
 
 #include "engine/engine.h"
+#include "migration/names.h"
 #include "migration/parser.h"
+#include "ops/names.h"
 #include "pg/quote.h"
 #include "testing/temp_cluster.h"
 #include "testing/test_support.h"
@@ -252,6 +255,81 @@ class HostileInput : public ::testing::Test {
 };
 
 // ----------------------------------------------------------------- identifiers
+
+// A migration name becomes a file name (`pull`), a schema name, SQL comments
+// in `plan` and the bare output of `latest`: `/`, `..` and control
+// characters are refused where the name enters, naming the file.
+TEST_F(HostileInput, MigrationNamesThatLeaveADirectoryOrALineAreRefused) {
+  const std::string ops = "operations:\n  - sql:\n      up: SELECT 1\n";
+  std::vector<Case> cases = {
+      {"name with ..", "name: ../../etc/evil\n" + ops, {"migration name", "starts with `.`"}},
+      {"name with .. inside", "name: a/../../b\n" + ops, {"migration name", "`..`"}},
+      {"name that is ..", "name: ..\n" + ops, {"migration name", "starts with `.`"}},
+      {"absolute name", "name: /tmp/evil\n" + ops, {"migration name", "`/`"}},
+      {"name with a newline",
+       "name: \"x\\nDROP TABLE users; --\"\n" + ops,
+       {"migration name", "control character 0x0a"}},
+      {"name with a quote",
+       "name: \"x'; DROP TABLE users; --\"\n" + ops,
+       {"migration name", "`'`"}},
+      {"name with a backslash", "name: \"a\\\\b\"\n" + ops, {"migration name", "`\\`"}},
+      {"name 64 bytes long",
+       "name: " + std::string(64, 'n') + "\n" + ops,
+       {"migration name", "64 bytes"}},
+      {"name with a bidi override", "name: \"a\u202Eb\"\n" + ops, {"migration name"}},
+      {"name starting with -", "name: -rf\n" + ops, {"migration name", "starts with"}},
+      {"version_schema with ..",
+       "name: fine\nversion_schema: a..b\n" + ops,
+       {"version_schema", "`..`"}},
+      {"version_schema with a newline",
+       "name: fine\nversion_schema: \"a\\nb\"\n" + ops,
+       {"version_schema", "0x0a"}},
+  };
+  ExpectRejected(cases);
+  // A name taken from the file name is checked the same way.
+  fs::path file = Write("evil\nDROP TABLE users.yaml", ops);
+  Result<Migration> loaded = LoadMigrationFile(file.string());
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("(from the file name)"), std::string::npos)
+      << loaded.status().message();
+  // A migration built in code (not parsed) is refused by the engine before
+  // anything runs.
+  Migration built;
+  built.name = "x\nDROP TABLE users; --";
+  engine::Engine engine = Connect();
+  Result<engine::Plan> plan = engine.PlanMigration(built);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("control character"), std::string::npos);
+  EXPECT_FALSE(engine.Start(built).ok());
+  EXPECT_EQ(Snapshot(*conn_), baseline_);
+  // Valid names, Unicode letters included, are accepted.
+  for (const std::string& name :
+       {std::string("01_split-name.v2"), std::string("ünïcödé_名前"), std::string(63, 'n')}) {
+    EXPECT_TRUE(ValidateMigrationName(name, "test").ok()) << name;
+  }
+}
+
+// `plan` prints ids, tables and reasons in `--` comments: a control
+// character in any of them is escaped, so no line of a comment becomes SQL.
+TEST(PlanComments, ControlCharactersCannotEndAComment) {
+  ops::Action action{.id = "add_column:x\nDROP TABLE users; --:add",
+                     .sql = "SELECT 1;",
+                     .lock = ops::Lock::kAccessExclusive,
+                     .table = "t\rDROP TABLE users;"};
+  std::string text = ops::FormatActions({action});
+  EXPECT_EQ(text,
+            "-- add_column:x\\x0aDROP TABLE users; --:add  [ACCESS EXCLUSIVE on "
+            "t\\x0dDROP TABLE users;]\nSELECT 1;\n");
+  engine::Plan plan;
+  plan.version_schema = "public_a\nDROP TABLE users;";
+  plan.warnings.push_back("w\nDROP TABLE users;");
+  plan.backfill.push_back({.table = "t\nDROP TABLE x;", .touch_column = "c", .reason = "r"});
+  std::string formatted = engine::FormatPlan(plan);
+  std::istringstream lines(formatted);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(line.empty() || line.starts_with("--")) << "a live line: " << line;
+  }
+}
 
 TEST_F(HostileInput, BadIdentifiersAreRefusedWithAClearError) {
   const std::string b63(63, 'b'), b64(64, 'b'), b100(100, 'b');
@@ -784,7 +862,9 @@ TEST_F(HostileInput, HostileButValidNamesRunTheWholeLifecycle) {
   const std::string c63(63, 'c');                       // new column, 63 bytes
   std::string j63;                                      // new column, 21 x 3 bytes
   for (int i = 0; i < 21; ++i) j63 += "日";
-  const std::string migration = "m \"q\"; ü";
+  // Migration names are checked where they enter (ValidateMigrationName):
+  // quotes and `;` are refused, Unicode letters are not.
+  const std::string migration = "m_q-ü.1";
   const std::string version = base + "_" + migration;
   const std::string yaml = fmt::format(
       R"yaml(name: {0}

@@ -1,9 +1,13 @@
 #include "migration/parser.h"
 
+#include "migration/names.h"
+
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
+
+#include <cctype>
 
 #include <algorithm>
 #include <array>
@@ -96,6 +100,10 @@ struct Source {
   // element count stays below the budget above.
   mutable size_t scalar_bytes_read = 0;
   size_t scalar_byte_budget = 0;
+  // Names of a migration zeroshift stored itself (a state row) are not
+  // checked again: a row an older zeroshift wrote must stay loadable, so that
+  // it can still be rolled back or completed.
+  bool check_names = true;
 };
 
 // Counts the bytes of the scalar `node` before it is scanned or copied; an
@@ -835,6 +843,28 @@ Result<Operation> ParseOperation(const Source& src, const YAML::Node& node,
                              Join(kOperationKindNames), Suggestion(kind, kOperationKindNames)));
 }
 
+// The length of the UTF-8 sequence that starts `text` at `pos` and encodes a
+// printable, non-format code point above U+009F; 0 when it does not.
+size_t PrintableUtf8Length(std::string_view text, size_t pos) {
+  auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(pos);
+  size_t length = lead >= 0xF0 && lead <= 0xF4 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC2 ? 2 : 0;
+  if (length == 0 || lead > 0xF4 || pos + length > text.size()) return 0;
+  uint32_t code = lead & (0x7F >> length);
+  for (size_t i = 1; i < length; ++i) {
+    if ((byte(pos + i) & 0xC0) != 0x80) return 0;
+    code = (code << 6) | (byte(pos + i) & 0x3F);
+  }
+  bool overlong = (length == 3 && code < 0x800) || (length == 4 && code < 0x10000);
+  bool surrogate = code >= 0xD800 && code <= 0xDFFF;
+  // C1 controls, no-break/zero-width spaces, line/paragraph separators, bidi
+  // controls: they hide or reorder what a terminal shows.
+  bool invisible = code < 0xA0 || code == 0xAD || (code >= 0x2000 && code <= 0x200F) ||
+                   (code >= 0x2028 && code <= 0x202F) || (code >= 0x2060 && code <= 0x206F) ||
+                   code == 0xFEFF || code > 0x10FFFF;
+  return overlong || surrogate || invisible ? 0 : length;
+}
+
 // "migrations/02_split_name.yaml" -> "02_split_name".
 std::string NameFromFile(const std::string& file_name) {
   std::filesystem::path path(file_name);
@@ -854,7 +884,16 @@ Result<Migration> ParseDocument(const Source& src, const YAML::Node& doc) {
   if (migration.name.empty()) {
     return InvalidInput(src.file + ": the migration has an empty name");
   }
+  if (src.check_names) {
+    ZS_RETURN_IF_ERROR(ValidateMigrationName(
+        migration.name, fmt::format("{}: migration name{}", src.file,
+                                    m.Find("name") ? "" : " (from the file name)")));
+  }
   ZS_RETURN_IF_ERROR(m.Get("version_schema", &migration.version_schema));
+  if (src.check_names && !migration.version_schema.empty()) {
+    ZS_RETURN_IF_ERROR(
+        ValidateMigrationName(migration.version_schema, src.file + ": version_schema"));
+  }
   ZS_RETURN_IF_ERROR(m.GetList("operations", ParseOperation, &migration.operations));
   migration.raw_json = ToJson(migration);
   return migration;
@@ -1173,12 +1212,69 @@ Json ToJsonValue(const Operation& op) {
 
 }  // namespace
 
-Result<Migration> ParseMigration(const std::string& text, const std::string& file_name) {
+namespace {
+
+// `name` in double quotes with every byte outside printable ASCII as \xNN, so
+// that a message about a hostile name cannot break a line or a terminal.
+std::string Escaped(const std::string& name) {
+  std::string out = "\"";
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("\\x{:02x}", c);
+    }
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+Status ValidateMigrationName(const std::string& name, const std::string& what) {
+  constexpr size_t kMaxNameBytes = 63;
+  auto refuse = [&](const std::string& why) {
+    return InvalidInput(fmt::format(
+        "{} {} {}; a migration name is 1 to 63 bytes of letters, digits, `_`, `-` and `.` "
+        "(not first, and no `..`): rename it",
+        what, Escaped(name), why));
+  };
+  if (name.empty()) return refuse("is empty");
+  if (name.size() > kMaxNameBytes) {
+    return refuse(fmt::format("is {} bytes long", name.size()));
+  }
+  if (name.front() == '.' || name.front() == '-') return refuse("starts with `.` or `-`");
+  if (name.find("..") != std::string::npos) return refuse("contains `..`");
+  for (size_t i = 0; i < name.size();) {
+    unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c < 0x80) {
+      if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') {
+        return refuse(c < 0x20 || c == 0x7F
+                          ? fmt::format("contains the control character 0x{:02x}", c)
+                          : fmt::format("contains `{}`", static_cast<char>(c)));
+      }
+      ++i;
+      continue;
+    }
+    size_t length = PrintableUtf8Length(name, i);
+    if (length == 0) {
+      return refuse(
+          fmt::format("contains byte 0x{:02x}, which is not a printable UTF-8 letter", c));
+    }
+    i += length;
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Result<Migration> ParseChecked(const std::string& text, const std::string& file_name,
+                               bool check_names) {
   // Without aliases every scalar is read about once and is no longer than its
   // text; twice the file plus 1 MiB leaves room for keys read again.
   Source src{.file = file_name,
              .element_budget = text.size() + 10000,
-             .scalar_byte_budget = 2 * text.size() + (1 << 20)};
+             .scalar_byte_budget = 2 * text.size() + (1 << 20),
+             .check_names = check_names};
   try {
     return ParseText(src, text);
   } catch (const YAML::DeepRecursion& e) {
@@ -1192,6 +1288,16 @@ Result<Migration> ParseMigration(const std::string& text, const std::string& fil
   } catch (const std::exception& e) {
     return Internal(fmt::format("{}: reading the migration failed: {}", file_name, e.what()));
   }
+}
+
+}  // namespace
+
+Result<Migration> ParseMigration(const std::string& text, const std::string& file_name) {
+  return ParseChecked(text, file_name, /*check_names=*/true);
+}
+
+Result<Migration> ParseStoredMigration(const std::string& text, const std::string& file_name) {
+  return ParseChecked(text, file_name, /*check_names=*/false);
 }
 
 Result<Migration> LoadMigrationFile(const std::string& path) {

@@ -1,5 +1,9 @@
 #include "ops/action.h"
 
+#include "ops/names.h"
+
+#include <fmt/format.h>
+
 namespace zs::ops {
 
 std::string_view LockName(Lock lock) {
@@ -26,13 +30,34 @@ std::string_view LockName(Lock lock) {
   return "unknown";
 }
 
+std::string ClipIdentifier(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t end = max_bytes;
+  // Back off continuation bytes (10xxxxxx) to the start of their character.
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return std::string(text.substr(0, end));
+}
+
+std::string CommentText(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 std::string FormatActions(const std::vector<Action>& actions) {
   std::string out;
   for (const auto& action : actions) {
-    out += "-- " + action.id;
+    out += "-- " + CommentText(action.id);
     if (action.lock != Lock::kNone) {
       out += "  [" + std::string(LockName(action.lock));
-      if (!action.table.empty()) out += " on " + action.table;
+      if (!action.table.empty()) out += " on " + CommentText(action.table);
       out += "]";
     }
     if (!action.transactional) out += "  [outside transaction]";

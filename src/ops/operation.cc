@@ -1,5 +1,7 @@
 #include "ops/operation.h"
 
+#include "ops/names.h"
+
 #include <fmt/format.h>
 
 #include "ops/op_add_column.h"
@@ -81,9 +83,15 @@ Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op)
       op.body);
 }
 
+// Not clipped: a column swap refuses a column whose temporary name would be
+// longer than 63 bytes (two long columns would share one clipped name).
 std::string TemporaryColumnName(const std::string& column) { return "_zs_new_" + column; }
 
-std::string NotNullCheckName(const std::string& column) { return "_zs_" + column + "_not_null"; }
+// Clipped where PostgreSQL would clip it (on a character boundary), so the
+// name zeroshift computes again at complete or rollback is the stored one.
+std::string NotNullCheckName(const std::string& column) {
+  return ClipIdentifier("_zs_" + column + "_not_null");
+}
 
 Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table) {
   const schema::Table* found = ctx.before->FindTable(table);

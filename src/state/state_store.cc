@@ -33,7 +33,8 @@ ALTER TABLE zeroshift.migrations
   ADD COLUMN IF NOT EXISTS live_schema jsonb,
   ADD COLUMN IF NOT EXISTS baseline boolean NOT NULL DEFAULT false,
   ADD COLUMN IF NOT EXISTS parts jsonb,
-  ADD COLUMN IF NOT EXISTS actions_done integer NOT NULL DEFAULT 0;
+  ADD COLUMN IF NOT EXISTS actions_done integer NOT NULL DEFAULT 0,
+  ADD COLUMN IF NOT EXISTS tracks_objects boolean NOT NULL DEFAULT false;
 CREATE UNIQUE INDEX IF NOT EXISTS migrations_one_active ON zeroshift.migrations (schema) WHERE NOT done;
 CREATE TABLE IF NOT EXISTS zeroshift.backfill_cursors (
   schema text NOT NULL,
@@ -64,6 +65,22 @@ CREATE TABLE IF NOT EXISTS zeroshift.backfill_control (
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (schema, migration),
   FOREIGN KEY (schema, migration) REFERENCES zeroshift.migrations ON DELETE CASCADE
+);
+-- Every object zeroshift created, by catalog identity (oid; attnum for a
+-- column), recorded in the transaction that created it. No foreign key: the
+-- record of an object must outlive a hand-deleted state row, so that doctor
+-- still knows the object is zeroshift's.
+CREATE TABLE IF NOT EXISTS zeroshift.created_objects (
+  schema text NOT NULL,
+  migration text NOT NULL,
+  kind text NOT NULL,
+  object_schema text NOT NULL,
+  table_name text NOT NULL DEFAULT '',
+  name text NOT NULL,
+  object_oid oid NOT NULL,
+  attnum smallint NOT NULL DEFAULT 0,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, object_oid, attnum)
 );
 )sql";
 
@@ -157,12 +174,13 @@ Status StateStore::RequireInitialized() {
 }
 
 Status StateStore::Upgrade() {
-  // `actions_done` is the newest column (crash-safe complete and rollback).
+  // `tracks_objects` and created_objects are the newest (ownership records).
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn_.Exec("SELECT to_regclass('zeroshift.backfill_control') IS NOT NULL AND EXISTS "
+      conn_.Exec("SELECT to_regclass('zeroshift.backfill_control') IS NOT NULL AND "
+                 "to_regclass('zeroshift.created_objects') IS NOT NULL AND EXISTS "
                  "(SELECT 1 FROM pg_attribute WHERE attrelid = "
-                 "to_regclass('zeroshift.migrations') AND attname = 'actions_done' AND NOT "
+                 "to_regclass('zeroshift.migrations') AND attname = 'tracks_objects' AND NOT "
                  "attisdropped)"));
   if (rows.GetBool(0, 0)) return Status::Ok();
   return Init();
@@ -238,10 +256,14 @@ Result<std::vector<MigrationRecord>> StateStore::History(const std::string& sche
 }
 
 Status StateStore::Insert(const MigrationRecord& r) {
+  // tracks_objects: this zeroshift records what it creates
+  // (zeroshift.created_objects, engine/ownership.h); a row without it was
+  // started by an older one, whose objects complete and rollback find by name.
   return conn_.RunParams(
       "INSERT INTO zeroshift.migrations (schema, name, migration, parent, version_schema, step, "
-      "snapshots, done, resulting_schema, live_schema, baseline, parts) VALUES ($1, $2, "
-      "$3::jsonb, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $12::jsonb)",
+      "snapshots, done, resulting_schema, live_schema, baseline, parts, tracks_objects) VALUES "
+      "($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $12::jsonb, "
+      "true)",
       {r.schema, r.name, r.migration_json, r.parent, r.version_schema, r.step,
        NullIfEmpty(r.snapshots_json), r.done ? "true" : "false",
        NullIfEmpty(r.resulting_schema_json), NullIfEmpty(r.live_schema_json),

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "ops/names.h"
 #include "pg/quote.h"
 
 namespace zs::triggers {
@@ -34,7 +35,10 @@ std::string TriggerName(const std::string& table, int op_index, const std::strin
   // Keep the ordering prefix readable and make the rest unique.
   std::string prefix = fmt::format("_zs_{:02d}_", op_index);
   std::string hash = ShortHash(name);
-  std::string middle = table.substr(0, kMaxIdentifierBytes - prefix.size() - hash.size() - 1);
+  // Cut on a character boundary: half a character is an invalid byte
+  // sequence that every later statement naming the trigger would fail on.
+  std::string middle =
+      ops::ClipIdentifier(table, kMaxIdentifierBytes - prefix.size() - hash.size() - 1);
   return prefix + middle + "_" + hash;
 }
 
@@ -50,7 +54,8 @@ std::string TableTriggerName(const std::string& schema, const std::string& table
   std::string name = fmt::format("_zs_{}_{}_dual_write", schema, table);
   if (name.size() <= kMaxIdentifierBytes) return name;
   std::string hash = ShortHash(schema + "." + table);
-  return fmt::format("_zs_{}_{}", table.substr(0, kMaxIdentifierBytes - 5 - hash.size()), hash);
+  return fmt::format("_zs_{}_{}", ops::ClipIdentifier(table, kMaxIdentifierBytes - 5 - hash.size()),
+                     hash);
 }
 
 namespace {
