@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
+#include "pg/quote.h"
 #include "engine/baseline_version.h"
 #include "history/history.h"
 #include "history/migration_dir.h"
@@ -71,9 +72,9 @@ Status Baseline(const GlobalOptions& options, const BaselineFlags& flags) {
                              engine.schema(), path);
     if (!old.empty()) {
       std::cout << fmt::format(
-          "old clients: SET search_path TO {} (its shape stays as recorded until the next "
+          "old clients: SET search_path TO {}, {} (its shape stays as recorded until the next "
           "migration completes)\n",
-          old);
+          pg::QuoteIdent(old), pg::QuoteIdent(engine.schema()));
     }
   }
   return Status::Ok();

@@ -480,15 +480,20 @@ TEST_F(WorkflowCli, BaselineRecordsTheCurrentSchema) {
   std::string before = Dump();
   ProcessRun baseline = Zs({"baseline", "01_initial", dir_.string()});
   ASSERT_EQ(baseline.exit_code, 0) << baseline.err;
-  EXPECT_EQ(baseline.out, fmt::format("recorded baseline 01_initial of schema \"public\"; wrote "
-                                      "{}\n",
-                                      (dir_ / "01_initial.yaml").string()));
+  // Then the search_path old clients keep: init's baseline version.
+  EXPECT_EQ(baseline.out,
+            fmt::format("recorded baseline 01_initial of schema \"public\"; wrote {}\nold clients: "
+                        "SET search_path TO public_baseline, public (its shape stays as recorded until "
+                        "the next migration completes)\n",
+                        (dir_ / "01_initial.yaml").string()));
   auto file = migration::LoadMigrationFile((dir_ / "01_initial.yaml").string());
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   EXPECT_EQ(file->name, "01_initial");
   EXPECT_TRUE(file->operations.empty());
-  // No DDL: only the history row is new.
-  EXPECT_EQ(Value("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'public\\_%'"), "0");
+  // No DDL: only the history row is new (public_baseline is init's).
+  EXPECT_EQ(Value("SELECT string_agg(nspname, ',') FROM pg_namespace WHERE nspname LIKE "
+                  "'public\\_%'"),
+            "public_baseline");
   EXPECT_EQ(Value("SELECT baseline::text || ' ' || done::text || ' ' || (live_schema -> "
                   "'tables' -> 0 ->> 'name') FROM zeroshift.migrations"),
             "true true products");

@@ -75,13 +75,20 @@ Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
       "CONFLICT (schema) DO UPDATE SET version_schema = EXCLUDED.version_schema, created_at = "
       "now();",
       pg::QuoteLiteral(schema), pg::QuoteLiteral(version));
+  // Recorded by identity like every schema zeroshift creates (engine/ownership.h):
+  // the first migration's complete drops it only because of this record.
+  sql += fmt::format(
+      "\nINSERT INTO zeroshift.created_objects (schema, migration, kind, object_schema, name, "
+      "object_oid) SELECT {0}, {1}, 'schema', {2}, {2}, oid FROM pg_namespace WHERE nspname = {2} "
+      "ON CONFLICT DO NOTHING;",
+      pg::QuoteLiteral(schema), pg::QuoteLiteral("baseline:" + version), pg::QuoteLiteral(version));
   pg::DdlRunner runner(conn, retry);
   ZS_RETURN_IF_ERROR(runner.Run(sql).WithContext("creating baseline version " + version));
   Say(log, fmt::format("created baseline version {} ({} views); point old clients at it before "
-                       "the first migration starts: SET search_path TO {} (or SET "
-                       "zeroshift.version = '{}'); their shape then never changes until they "
-                       "move to a newer version",
-                       version, live.tables.size(), pg::QuoteIdent(version), version));
+                       "the first migration starts: SET search_path TO {}, {}; their shape then "
+                       "never changes until they move to a newer version",
+                       version, live.tables.size(), pg::QuoteIdent(version),
+                       pg::QuoteIdent(schema)));
   return Status::Ok();
 }
 

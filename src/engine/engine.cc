@@ -500,9 +500,9 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
   ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepActive));
   // Quoted as SQL: the line is meant to be pasted into a client.
   Log(fmt::format(
-      "\"{}\" is active: new clients run `SET search_path TO {}` (or `SET zeroshift.version = "
-      "{}`); run `zeroshift complete` once old clients are gone",
-      record.name, pg::QuoteIdent(record.version_schema), pg::QuoteLiteral(record.version_schema)));
+      "\"{}\" is active: new clients run `SET search_path TO {}, {}`; run `zeroshift complete` "
+      "once old clients are gone",
+      record.name, pg::QuoteIdent(record.version_schema), pg::QuoteIdent(record.schema)));
   return Status::Ok();
 }
 
