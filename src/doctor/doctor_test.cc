@@ -266,7 +266,9 @@ CREATE INDEX users_name_keep ON users (name);
       EXPECT_EQ(f.zeroshift_owned, recorded) << f.object;
       EXPECT_EQ(f.fix_sql.find("DROP INDEX CONCURRENTLY IF EXISTS") != std::string::npos, recorded)
           << f.fix_sql;
-      EXPECT_NE(f.reason.find("DROP INDEX CONCURRENTLY IF EXISTS"), std::string::npos);
+      // The statement is the fix of the recorded one, advice in the other's reason.
+      EXPECT_NE((f.fix_sql + f.reason).find("DROP INDEX CONCURRENTLY IF EXISTS"),
+                std::string::npos);
     }
     if (f.kind == kTrigger) {
       // The trigger's own function goes with it.
@@ -370,6 +372,7 @@ TEST_F(DoctorTest, StartedMigrationWhoseStateRowWasDeletedIsFoundAndRemoved) {
   const Objects expected = {
       {kTrigger, "\"_zs_public_scores_dual_write\" ON \"public\".\"scores\""},
       {kTemporaryColumn, "\"public\".\"scores\".\"_zs_new_score\""},
+      {kTemporaryColumn, "\"public\".\"scores\".\"_zs_synced\""},  // the backfill's marker
       {kConstraint, "\"_zs__zs_new_score_not_null\" ON \"public\".\"scores\""},
       {kVersionSchema, "\"public_03_score\""},
   };

@@ -689,11 +689,13 @@ TEST(EngineStateTest, RerunningStartResumesAnInterruptedBackfill) {
   MustRun(admin,
           "UPDATE zeroshift.backfill_cursors SET last_key = '[\"500\"]', rows_done = "
           "500, finished = false");
+  // Behind the trigger (ENABLE ALWAYS: session_replication_role does not stop
+  // it). The marker says which rows the resumed backfill still owes.
   MustRun(admin,
-          "SET session_replication_role = replica; "
-          "UPDATE users SET first_name = NULL, last_name = NULL WHERE id > 500; "
+          "ALTER TABLE users DISABLE TRIGGER _zs_public_users_dual_write; "
+          "UPDATE users SET first_name = NULL, last_name = NULL, _zs_synced = NULL WHERE id > 500; "
           "UPDATE users SET first_name = 'Keep', last_name = 'Me' WHERE id = 10; "
-          "SET session_replication_role = origin");
+          "ALTER TABLE users ENABLE ALWAYS TRIGGER _zs_public_users_dual_write");
 
   Status resumed = engine.Start(Parse(kSplitName));
   ASSERT_TRUE(resumed.ok()) << resumed.ToString();

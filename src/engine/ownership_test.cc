@@ -129,7 +129,8 @@ TEST_F(Ownership, RollbackDropsOnlyRecordedObjects) {
   ASSERT_TRUE(engine.Start(Parse(kAddNickname, "nick.yaml")).ok());
   EXPECT_EQ(Value("SELECT string_agg(kind || ':' || name, ',' ORDER BY kind, name) FROM "
                   "zeroshift.created_objects WHERE migration = 'nick'"),
-            "column:nickname,function:_zs_public_users_dual_write,schema:public_nick,"
+            "column:_zs_synced,column:nickname,function:_zs_public_users_dual_write,"
+            "schema:public_nick,"
             "trigger:_zs_public_users_dual_write");
   MustRun(*conn_, "DELETE FROM zeroshift.created_objects WHERE kind = 'column'");
   ASSERT_TRUE(engine.Rollback().ok());

@@ -172,7 +172,12 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     for (auto& spec : *op_specs) {
       // Names resolved once, now, not by each trigger call under the writer's search_path.
       if (input.resolve && i < validated_ops) {
-        ZS_ASSIGN_OR_RETURN(spec.expression, input.resolve(spec, plan.snapshots));
+        Result<std::string> resolved = input.resolve(spec, plan.snapshots);
+        if (!resolved.ok()) {
+          return resolved.status().WithContext(
+              Context(input, plan.snapshots, static_cast<int>(i)).where);
+        }
+        spec.expression = std::move(resolved).value();
       }
       specs.push_back(std::move(spec));
     }

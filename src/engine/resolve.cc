@@ -60,14 +60,16 @@ ORDER BY 1)";
 
 // The expression out of "SELECT <expr> AS zs_expr FROM pg_temp_N.zs_probe zs_row;".
 Result<std::string> ExpressionOfViewDef(const std::string& viewdef, const std::string& what) {
-  size_t begin = viewdef.find("SELECT ");
+  // The deparser may break the line after SELECT (a CASE does): any white space.
+  size_t begin = viewdef.find("SELECT");
+  if (begin != std::string::npos) begin = viewdef.find_first_not_of(" \t\n", begin + 6);
   size_t end = viewdef.rfind(" AS zs_expr");
-  if (begin == std::string::npos || end == std::string::npos || end <= begin + 7 ||
+  if (begin == std::string::npos || end == std::string::npos || end <= begin ||
       viewdef.find("FROM", end) == std::string::npos) {
     return Internal(
         fmt::format("{}: unexpected deparsed form of the expression: {}", what, viewdef));
   }
-  return "(" + viewdef.substr(begin + 7, end - begin - 7) + ")";
+  return "(" + viewdef.substr(begin, end - begin) + ")";
 }
 
 Result<std::string> ResolveInTransaction(pg::Connection& conn, const ExpressionToResolve& e) {

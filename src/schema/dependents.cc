@@ -38,6 +38,10 @@ WHERE d.refclassid = 'pg_class'::regclass AND d.deptype IN ('n', 'a')
            (SELECT adnum FROM pg_attrdef WHERE oid = d.objid) = col.attnum)
   AND NOT (d.classid = 'pg_trigger'::regclass AND
            (SELECT tgisinternal FROM pg_trigger WHERE oid = d.objid))
+  -- an UPDATE OF list without a WHEN clause: the column swap copies the
+  -- trigger onto the temporary column and gives it its place at complete
+  AND NOT (d.classid = 'pg_trigger'::regclass AND
+           (SELECT tgqual IS NULL FROM pg_trigger WHERE oid = d.objid))
 ORDER BY 1, 2)sql";
 
 }  // namespace
@@ -105,7 +109,7 @@ std::string AdviceFor(const Dependent& dependent) {
     return "drop the policy before the migration and create it again after complete";
   }
   if (kind == "trigger") {
-    return "drop the trigger (its UPDATE OF list or WHEN clause names the column) before the "
+    return "drop the trigger (its WHEN clause names the column) before the "
            "migration and create it again after complete";
   }
   if (kind == "statistics") {

@@ -101,6 +101,8 @@ BEGIN
     EXECUTE pg_catalog.format('GRANT %s (%I) ON %s TO %s%s', g.privilege_type, g.temp_column, tbl,
                               g.grantee, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
   END LOOP;
+  -- a partition has no view of its own (its parent's serves it)
+  IF pg_catalog.to_regclass({view}) IS NULL THEN RETURN; END IF;
   -- table grants
   FOR g IN SELECT a.privilege_type, {grantee} AS grantee, a.is_grantable
            FROM pg_catalog.pg_class c CROSS JOIN LATERAL pg_catalog.aclexplode(c.relacl) AS a
