@@ -20,9 +20,9 @@
 #include "migration/parser.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
-#include "triggers/dual_write.h"
 #include "testing/seed_migration.h"
 #include "testing/temp_cluster.h"
+#include "triggers/dual_write.h"
 
 namespace zs::backfill {
 namespace {

@@ -8,11 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
-#include "pg/quote.h"
 #include "engine/baseline_version.h"
 #include "history/history.h"
 #include "history/migration_dir.h"
 #include "history/migration_writer.h"
+#include "pg/quote.h"
 
 namespace zs::cli {
 

@@ -478,11 +478,13 @@ TEST_F(WorkflowCli, BaselineRecordsTheCurrentSchema) {
   ProcessRun baseline = Zs({"baseline", "01_initial", dir_.string()});
   ASSERT_EQ(baseline.exit_code, 0) << baseline.err;
   // Then the search_path old clients keep: init's baseline version.
-  EXPECT_EQ(baseline.out,
-            fmt::format("recorded baseline 01_initial of schema \"public\"; wrote {}\nold clients: "
-                        "SET search_path TO \"public_baseline\", \"public\" (its shape stays as recorded until "
-                        "the next migration completes)\n",
-                        (dir_ / "01_initial.yaml").string()));
+  EXPECT_EQ(
+      baseline.out,
+      fmt::format(
+          "recorded baseline 01_initial of schema \"public\"; wrote {}\nold clients: "
+          "SET search_path TO \"public_baseline\", \"public\" (its shape stays as recorded until "
+          "the next migration completes)\n",
+          (dir_ / "01_initial.yaml").string()));
   auto file = migration::LoadMigrationFile((dir_ / "01_initial.yaml").string());
   ASSERT_TRUE(file.ok()) << file.status().ToString();
   EXPECT_EQ(file->name, "01_initial");

@@ -84,11 +84,11 @@ Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
       pg::QuoteLiteral(schema), pg::QuoteLiteral("baseline:" + version), pg::QuoteLiteral(version));
   pg::DdlRunner runner(conn, retry);
   ZS_RETURN_IF_ERROR(runner.Run(sql).WithContext("creating baseline version " + version));
-  Say(log, fmt::format("created baseline version {} ({} views); point old clients at it before "
-                       "the first migration starts: SET search_path TO {}, {}; their shape then "
-                       "never changes until they move to a newer version",
-                       version, live.tables.size(), pg::QuoteIdent(version),
-                       pg::QuoteIdent(schema)));
+  Say(log,
+      fmt::format("created baseline version {} ({} views); point old clients at it before "
+                  "the first migration starts: SET search_path TO {}, {}; their shape then "
+                  "never changes until they move to a newer version",
+                  version, live.tables.size(), pg::QuoteIdent(version), pg::QuoteIdent(schema)));
   return Status::Ok();
 }
 

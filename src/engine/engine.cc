@@ -7,9 +7,9 @@
 
 #include "engine/baseline_version.h"
 #include "engine/fault_injection.h"
+#include "engine/ownership.h"
 #include "engine/rehearsal.h"
 #include "engine/resolve.h"
-#include "engine/ownership.h"
 #include "migration/names.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
@@ -175,7 +175,11 @@ Status CheckNamesFree(pg::Connection& conn, const std::string& schema,
   for (const auto* actions : {&plan.expand, &plan.install}) {
     for (const auto& action : *actions) {
       if (IsUserSql(action)) continue;
-      ZS_ASSIGN_OR_RETURN(auto objects, CreatedObjects(action.sql, schema));
+      // SQL that does not parse (a user expression that breaks its wrapper)
+      // creates nothing: the rehearsal reports it, with the operation's line.
+      auto parsed = CreatedObjects(action.sql, schema);
+      if (!parsed.ok()) continue;
+      auto objects = std::move(parsed).value();
       for (auto& object : objects) {
         if (std::find(created.begin(), created.end(), object) == created.end()) {
           created.push_back(std::move(object));
@@ -571,8 +575,9 @@ Status Engine::Complete() {
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
   if (record.step == state::kStepActive) {
-    ZS_RETURN_IF_ERROR(
-        CheckAddedSinceStart(*conn_, options_.schema, loaded->migration, loaded->snapshots));
+    ZS_RETURN_IF_ERROR(CheckAddedSinceStart(*conn_, options_.schema, loaded->migration,
+                                            loaded->snapshots,
+                                            loaded->input.previous_version_schema));
   }
   EnterPhase("contract");
   if (record.step == state::kStepCompleting) {

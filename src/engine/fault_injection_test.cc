@@ -407,7 +407,16 @@ TEST_P(TerminateMidStatement, TheCommandFailsCleanlyAndARerunFinishes) {
 
   ProcessRun status = Zeroshift({"status"});
   ASSERT_EQ(status.exit_code, 0) << status.err;
-  EXPECT_NE(status.out.find("\"step\""), std::string::npos) << status.out;
+  // start's first statement behind the lock may be its rehearsal, which runs
+  // before the state row exists: then nothing ran and there is no step.
+  bool nothing_ran =
+      wait == Wait::kStartDdl && status.out.find("\"active\": null") != std::string::npos;
+  if (nothing_ran) {
+    EXPECT_EQ(CatalogDump(*conn_), before_start)
+        << "a start stopped before its state row changed the catalog";
+  } else {
+    EXPECT_NE(status.out.find("\"step\""), std::string::npos) << status.out;
+  }
   if (wait != Wait::kCompleteDdl) MustRun(*conn_, fault_case->old_write_sql);
 
   ProcessRun rerun = Zeroshift(command);

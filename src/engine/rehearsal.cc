@@ -479,11 +479,14 @@ Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput
 
 Status CheckAddedSinceStart(pg::Connection& conn, const std::string& schema,
                             const migration::Migration& migration,
-                            const std::vector<schema::Schema>& snapshots) {
+                            const std::vector<schema::Schema>& snapshots,
+                            const std::string& previous_version_schema) {
   std::vector<AlteredColumn> altered = AlteredColumns(migration, snapshots);
   if (altered.empty()) return Status::Ok();
   const schema::Schema& base = snapshots.front();
   ZS_ASSIGN_OR_RETURN(std::vector<std::string> ignored, schema::RecordedVersionSchemas(conn));
+  // Complete drops the previous version (the baseline's views too) before the columns.
+  if (!previous_version_schema.empty()) ignored.push_back(previous_version_schema);
   ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(conn, schema));
   std::vector<std::string> lost;
   for (const AlteredColumn& column : altered) {

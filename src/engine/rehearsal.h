@@ -67,6 +67,7 @@ Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput
 // with their list; they would be dropped with the old column.
 Status CheckAddedSinceStart(pg::Connection& conn, const std::string& schema,
                             const migration::Migration& migration,
-                            const std::vector<schema::Schema>& snapshots);
+                            const std::vector<schema::Schema>& snapshots,
+                            const std::string& previous_version_schema = "");
 
 }  // namespace zs::engine
