@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "pg/quote.h"
+#include "triggers/dual_write.h"
 
 namespace zs::lab {
 
@@ -120,14 +121,15 @@ Status LoadUsers(pg::Connection& conn, long long rows,
 
 Result<nlohmann::json> FirstRows(pg::Connection& conn, int limit) {
   // row_to_json keeps the table's column order (jsonb would sort the keys).
+  // The backfill's per-row marker is bookkeeping, not a column of either shape.
   ZS_ASSIGN_OR_RETURN(
       pg::Rows result,
       conn.Exec(fmt::format("SELECT (SELECT json_agg(attname ORDER BY attnum) FROM pg_attribute "
                             "        WHERE attrelid = to_regclass('public.users') AND attnum > 0 "
-                            "        AND NOT attisdropped), "
+                            "        AND NOT attisdropped AND attname <> {}), "
                             "       (SELECT json_agg(row_to_json(u) ORDER BY u.id) FROM "
                             "        (SELECT * FROM public.users ORDER BY id LIMIT {}) u)",
-                            limit)));
+                            pg::QuoteLiteral(triggers::MarkerColumnName()), limit)));
   nlohmann::json out = {{"columns", nlohmann::json::array()}, {"rows", nlohmann::json::array()}};
   if (result.IsNull(0, 0)) return out;
   out["columns"] = nlohmann::json::parse(result.Get(0, 0));
