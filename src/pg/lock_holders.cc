@@ -32,6 +32,8 @@ bool LockHolder::IsWraparoundAutovacuum() const {
 Result<std::vector<LockHolder>> LockHolders(Connection& conn, const std::string& table) {
   // pg_locks and pg_stat_activity are joined on pid; fast-path locks are
   // listed too. The query is shortened on the server: it may be megabytes.
+  // Oldest transaction first: the session that has held the table longest is
+  // the one to look at, ahead of clients that merely queue behind it.
   ZS_ASSIGN_OR_RETURN(Rows rows, conn.ExecParams(R"sql(
 SELECT a.pid, coalesce(a.backend_type, ''), coalesce(a.application_name, ''),
        coalesce(a.state, ''),
@@ -43,7 +45,7 @@ SELECT a.pid, coalesce(a.backend_type, ''), coalesce(a.application_name, ''),
    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND l.relation = to_regclass($1)
  GROUP BY 1, 2, 3, 4, 5, 7
- ORDER BY 1)sql",
+ ORDER BY 5 DESC, 1)sql",
                                                  {table}));
   std::vector<LockHolder> holders;
   for (int i = 0; i < rows.size(); ++i) {
