@@ -43,7 +43,9 @@ format-check: setup
 
 # Sanitizer builds, at -O0: an optimised ASan+UBSan build compiles 2.5 times
 # slower than -O0 does, and the suite is bound by PostgreSQL, not by our CPU.
-# make asan: every test under AddressSanitizer and UndefinedBehaviorSanitizer
+# make asan: the suites that exercise our own code (CMakeLists.txt lists the ones
+# left out: those that wait on PostgreSQL or child processes) under AddressSanitizer
+# and UndefinedBehaviorSanitizer
 # (any report aborts the test). make tsan: the threaded parts under
 # ThreadSanitizer (CMakeLists.txt lists which tests).
 SANITIZER_FLAGS = -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1"
