@@ -35,7 +35,7 @@ SELECT format('%I on %s', t.tgname, t.tgrelid::regclass), t.tgenabled::text
 FROM pg_trigger t
 WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT $1::regclass)
   AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 16) <> 0
-  AND cardinality(t.tgattr::int2[]) = 0 AND t.tgname NOT LIKE '\_zs\_%'
+  AND cardinality(t.tgattr::int2[]) = 0 AND t.tgname <> $2
 ORDER BY 1)sql";
 
 std::string JoinNames(const std::vector<std::string>& names) {
@@ -49,7 +49,11 @@ std::string JoinNames(const std::vector<std::string>& names) {
 Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string& schema,
                                          const std::string& table, bool fire_user_triggers) {
   std::string relation = pg::QualifiedName(schema, table);
-  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.ExecParams(kUserTriggersQuery, {relation}));
+  // zeroshift's own trigger is known by name; a user's trigger named like
+  // ours (`_zs_audit`) is still the user's and counts.
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.ExecParams(kUserTriggersQuery, {relation, triggers::TableTriggerName(schema, table)}));
   std::vector<std::string> normal, always;
   for (int i = 0; i < rows.size(); ++i) {
     (rows.Get(i, 1) == "O" ? normal : always).push_back(rows.Get(i, 0));

@@ -13,6 +13,7 @@
 #include "migration/names.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
+#include "pg/session.h"
 #include "schema/schema.h"
 #include "state/state_store.h"
 #include "triggers/dual_write.h"
@@ -527,20 +528,22 @@ Status CheckActive(Context& ctx) {
   }
   for (const auto& table : ctx.active->trigger_tables) {
     std::string name = triggers::TableTriggerName(ctx.schema, table);
+    std::string function = triggers::TableTriggerFunctionName(ctx.schema, table);
     ZS_ASSIGN_OR_RETURN(
         pg::Rows found,
         ctx.conn.ExecParams(
             "SELECT (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) "
             "AND t.tgname = $2), (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
-            "p.pronamespace WHERE n.nspname = $3 AND p.proname = $2)",
-            {ctx.Table(table), name.substr(0, kMaxIdentifierBytes), triggers::kStateSchema}));
+            "p.pronamespace WHERE n.nspname = $3 AND p.proname = $4)",
+            {ctx.Table(table), name.substr(0, kMaxIdentifierBytes), triggers::kStateSchema,
+             function.substr(0, kMaxIdentifierBytes)}));
     if (found.GetInt(0, 0) == 0) {
       report(fmt::format("{} ON {}", pg::QuoteIdent(name), ctx.Table(table)),
              fmt::format("the dual-write trigger of active {} is missing, so writes from one "
                          "version do not reach the other; {}",
                          migration, advice));
     } else if (found.GetInt(0, 1) == 0) {
-      report(pg::QualifiedName(triggers::kStateSchema, name) + "()",
+      report(pg::QualifiedName(triggers::kStateSchema, function) + "()",
              fmt::format("the trigger function of active {} is missing; {}", migration, advice));
     }
   }
@@ -685,6 +688,9 @@ std::string Report::ToText() const {
 }
 
 Result<Report> Diagnose(pg::Connection& conn, const std::string& schema) {
+  // The caller's session may name any schema first; a function there that
+  // shadows a built-in doctor calls would run as zeroshift (SAFETY.md).
+  ZS_RETURN_IF_ERROR(pg::PinSearchPath(conn, pg::PinnedSearchPath(schema)));
   state::StateStore state(conn);
   bool running = true;
   for (int check = 0; running && check < kLockChecks; ++check) {
@@ -701,6 +707,7 @@ Result<Report> Diagnose(pg::Connection& conn, const std::string& schema) {
 }
 
 Result<Report> Fix(pg::Connection& conn, const std::string& schema, const pg::RetryPolicy& policy) {
+  ZS_RETURN_IF_ERROR(pg::PinSearchPath(conn, pg::PinnedSearchPath(schema)));
   ZS_ASSIGN_OR_RETURN(std::unique_ptr<SchemaLock> lock, SchemaLock::Acquire(conn, schema));
   state::StateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());

@@ -191,6 +191,26 @@ TEST_F(DoctorTest, HealthyDatabaseThroughStartCompleteAndRollbackHasNoFindings) 
   EXPECT_TRUE(fixed.findings.empty());
 }
 
+// 19.5: doctor pins its session's search_path before its first query, so a
+// function that shadows a built-in in a schema the caller's search_path names
+// first never runs as zeroshift.
+TEST_F(DoctorTest, PinsTheSearchPathOfTheSessionItIsGiven) {
+  Init();
+  MustRun(*conn_, R"sql(
+CREATE TABLE pwned (n int);
+CREATE SCHEMA evil;
+CREATE FUNCTION evil.to_regclass(text) RETURNS regclass LANGUAGE plpgsql AS $$
+BEGIN INSERT INTO public.pwned VALUES (1); RETURN pg_catalog.to_regclass($1); END $$;
+CREATE FUNCTION evil.count(int) RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+SET search_path = evil, pg_catalog, public;
+)sql");
+  Start("01_alter_score", kAlterScore);
+  Diagnose();
+  Fix();
+  EXPECT_EQ(Value("SELECT pg_catalog.count(*) FROM public.pwned"), "0");
+  EXPECT_EQ(Value("SELECT pg_catalog.current_schemas(false)::text"), "{public}");
+}
+
 // ------------------------------------------------------- leftovers planted by hand
 
 TEST_F(DoctorTest, FindsExactlyThePlantedLeftoversAndFixRemovesThem) {
@@ -292,7 +312,10 @@ CREATE INDEX users_name_keep ON users (name);
   EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
 
   // Gone, and nothing else.
-  EXPECT_EQ(Value("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_zs\\_%'"), "0");
+  EXPECT_EQ(
+      Value(
+          "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_zs\\_%' OR tgname LIKE '~zs\\_%'"),
+      "0");
   EXPECT_EQ(Value("SELECT count(*) FROM pg_proc WHERE proname LIKE '\\_zs\\_%'"), "0");
   EXPECT_EQ(Value("SELECT count(*) FROM pg_index WHERE NOT indisvalid"), "0");
   EXPECT_EQ(Value("SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE "
@@ -370,7 +393,7 @@ TEST_F(DoctorTest, StartedMigrationWhoseStateRowWasDeletedIsFoundAndRemoved) {
   // The crash: the state row is gone (its cursors and control row with it).
   MustRun(*conn_, "DELETE FROM zeroshift.migrations");
   const Objects expected = {
-      {kTrigger, "\"_zs_public_scores_dual_write\" ON \"public\".\"scores\""},
+      {kTrigger, "\"~zs_public_scores_dual_write\" ON \"public\".\"scores\""},
       {kTemporaryColumn, "\"public\".\"scores\".\"_zs_new_score\""},
       {kTemporaryColumn, "\"public\".\"scores\".\"_zs_synced\""},  // the backfill's marker
       {kConstraint, "\"_zs__zs_new_score_not_null\" ON \"public\".\"scores\""},
@@ -401,12 +424,12 @@ TEST_F(DoctorTest, ActiveMigrationWithMissingObjectsIsReportedNotGuessed) {
   Init();
   Start("02_split_name", zs::testing::kSplitNameYaml);
   MustRun(*conn_,
-          "DROP TRIGGER \"_zs_public_users_dual_write\" ON users;"
+          "DROP TRIGGER \"~zs_public_users_dual_write\" ON users;"
           "DROP SCHEMA public_02_split_name CASCADE;");
   Report report = Diagnose();
   EXPECT_EQ(report.active_migration, "02_split_name");
   const Objects expected = {
-      {kActiveMigration, "\"_zs_public_users_dual_write\" ON \"public\".\"users\""},
+      {kActiveMigration, "\"~zs_public_users_dual_write\" ON \"public\".\"users\""},
       {kActiveMigration, "\"public_02_split_name\""},
       // The trigger's function is now called by nothing, but it is the active migration's.
       {kTriggerFunction, "\"zeroshift\".\"_zs_public_users_dual_write\"()"},

@@ -692,10 +692,10 @@ TEST(EngineStateTest, RerunningStartResumesAnInterruptedBackfill) {
   // Behind the trigger (ENABLE ALWAYS: session_replication_role does not stop
   // it). The marker says which rows the resumed backfill still owes.
   MustRun(admin,
-          "ALTER TABLE users DISABLE TRIGGER _zs_public_users_dual_write; "
+          "ALTER TABLE users DISABLE TRIGGER \"~zs_public_users_dual_write\"; "
           "UPDATE users SET first_name = NULL, last_name = NULL, _zs_synced = NULL WHERE id > 500; "
           "UPDATE users SET first_name = 'Keep', last_name = 'Me' WHERE id = 10; "
-          "ALTER TABLE users ENABLE ALWAYS TRIGGER _zs_public_users_dual_write");
+          "ALTER TABLE users ENABLE ALWAYS TRIGGER \"~zs_public_users_dual_write\"");
 
   Status resumed = engine.Start(Parse(kSplitName));
   ASSERT_TRUE(resumed.ok()) << resumed.ToString();

@@ -132,7 +132,7 @@ std::string Value(pg::Connection& conn, const std::string& sql) {
 std::string Leftovers(pg::Connection& conn) {
   return Value(conn, R"sql(
 SELECT concat_ws(', ',
-  (SELECT string_agg('trigger ' || tgname, ', ') FROM pg_trigger WHERE tgname LIKE '\_zs\_%'),
+  (SELECT string_agg('trigger ' || tgname, ', ') FROM pg_trigger WHERE tgname LIKE '\_zs\_%' OR tgname LIKE '~zs\_%'),
   (SELECT string_agg('column ' || attname, ', ') FROM pg_attribute a
      JOIN pg_class c ON c.oid = a.attrelid
     WHERE c.relnamespace = 'public'::regnamespace AND attname LIKE '\_zs\_%'

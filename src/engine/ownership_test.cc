@@ -131,12 +131,15 @@ TEST_F(Ownership, RollbackDropsOnlyRecordedObjects) {
                   "zeroshift.created_objects WHERE migration = 'nick'"),
             "column:_zs_synced,column:nickname,function:_zs_public_users_dual_write,"
             "schema:public_nick,"
-            "trigger:_zs_public_users_dual_write");
+            "trigger:~zs_public_users_dual_write");
   MustRun(*conn_, "DELETE FROM zeroshift.created_objects WHERE kind = 'column'");
   ASSERT_TRUE(engine.Rollback().ok());
   EXPECT_EQ(Value("SELECT count(*) FROM users WHERE nickname = upper(name)"), "20");
   EXPECT_EQ(Value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_nick'"), "0");
-  EXPECT_EQ(Value("SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_zs\\_%'"), "0");
+  EXPECT_EQ(
+      Value(
+          "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_zs\\_%' OR tgname LIKE '~zs\\_%'"),
+      "0");
   // Records of what rollback dropped are forgotten.
   EXPECT_EQ(Value("SELECT count(*) FROM zeroshift.created_objects"), "0");
 }

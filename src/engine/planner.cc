@@ -8,6 +8,7 @@
 
 #include <map>
 
+#include "engine/resolve.h"
 #include "ops/names.h"
 #include "versions/version_schema.h"
 
@@ -180,6 +181,11 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
         spec.expression = std::move(resolved).value();
       }
       specs.push_back(std::move(spec));
+    }
+  }
+  if (input.check_stored) {
+    for (const auto& stored : StoredExpressions(*input.migration, plan.snapshots, validated_ops)) {
+      ZS_RETURN_IF_ERROR(input.check_stored(stored));
     }
   }
   ZS_RETURN_IF_ERROR(CheckMarkerFree(plan.snapshots.front(), specs));

@@ -16,6 +16,8 @@
 
 namespace zs::engine {
 
+struct ExpressionToResolve;  // engine/resolve.h
+
 struct PlanInput {
   const migration::Migration* migration = nullptr;
   std::string version_schema;           // schema this migration's version lives in
@@ -27,6 +29,9 @@ struct PlanInput {
   std::function<Result<std::string>(const triggers::TriggerSpec&,
                                     const std::vector<schema::Schema>& snapshots)>
       resolve;
+  // Checks who owns what a check, default, generated column or index
+  // predicate calls, before any of it runs (engine/resolve.h). Absent: not checked.
+  std::function<Status(const ExpressionToResolve&)> check_stored;
 };
 
 struct Plan {

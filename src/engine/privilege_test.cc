@@ -221,6 +221,95 @@ TEST(PrivilegeTest, UntrustedFunctionShadowingABuiltinIsRefused) {
   EXPECT_EQ(One(admin, "SELECT count(*) FROM pwned"), "0");
 }
 
+// 19.5: the expressions PostgreSQL stores with the table (a check, a
+// default, an index predicate) get the same owner check as `up`/`down`,
+// before anything runs: an ADD COLUMN evaluates its default once and a check
+// is validated, as zeroshift, which may be a superuser.
+TEST(PrivilegeTest, UntrustedFunctionInACheckDefaultOrPredicateIsRefused) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  EnsureRole(admin, "zs_mallory");
+  MustRun(admin,
+          "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(100) NOT NULL);"
+          "INSERT INTO users (email) SELECT 'U' || i || '@X.org' FROM generate_series(1, 20) AS i;"
+          "GRANT CREATE ON SCHEMA public TO zs_mallory;"
+          "CREATE TABLE pwned (who text); GRANT INSERT ON pwned TO PUBLIC");
+  pg::Connection mallory = Open(UrlAs(url, "zs_mallory"));
+  MustRun(mallory,
+          "CREATE FUNCTION public.lower(varchar) RETURNS text LANGUAGE plpgsql AS $$ BEGIN "
+          "INSERT INTO public.pwned VALUES (current_user); RETURN pg_catalog.lower($1::text); "
+          "END $$");
+  Engine engine = Connect(url);
+  struct Case {
+    const char* name;
+    const char* yaml;
+  };
+  const Case cases[] = {
+      {"check", R"yaml(operations:
+  - add_column:
+      table: users
+      column:
+        name: alias
+        type: varchar(100)
+        nullable: true
+        check: {name: alias_lower, constraint: "alias = lower(alias)"}
+)yaml"},
+      {"default", R"yaml(operations:
+  - add_column:
+      table: users
+      column: {name: alias, type: text, nullable: true, default: "lower('A'::varchar)"}
+)yaml"},
+      {"predicate", R"yaml(operations:
+  - create_index:
+      name: users_lower_idx
+      table: users
+      columns: [{column: email}]
+      predicate: "lower(email) <> ''"
+)yaml"},
+      {"create_constraint", R"yaml(operations:
+  - create_constraint:
+      table: users
+      name: email_lower
+      type: check
+      columns: [email]
+      check: "email = lower(email)"
+      up: {email: pg_catalog.lower(email)}
+      down: {email: email}
+)yaml"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string file = std::string("06_") + c.name + ".yaml";
+    Result<Plan> validated = engine.ValidateMigration(Parse(c.yaml, file));
+    ASSERT_FALSE(validated.ok());
+    EXPECT_NE(validated.status().message().find("public.lower(character varying)"),
+              std::string::npos)
+        << validated.status().ToString();
+    EXPECT_NE(validated.status().message().find(file), std::string::npos);
+    EXPECT_EQ(validated.status().sqlstate(), "42501");
+    EXPECT_FALSE(engine.Start(Parse(c.yaml, file)).ok());
+    EXPECT_EQ(One(admin, "SELECT count(*) FROM pwned"), "0");
+    EXPECT_EQ(One(admin,
+                  "SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                  "'users'"),
+              "2");
+  }
+  // Qualified, the built-in is what PostgreSQL binds.
+  const char* qualified = R"yaml(operations:
+  - add_column:
+      table: users
+      column:
+        name: alias
+        type: varchar(100)
+        nullable: true
+        default: "pg_catalog.lower('A')"
+        check: {name: alias_lower, constraint: "alias = pg_catalog.lower(alias)"}
+)yaml";
+  Status started = engine.Start(Parse(qualified, "07_alias.yaml"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  EXPECT_EQ(One(admin, "SELECT count(*) FROM pwned"), "0");
+}
+
 // 20.4: a function of the migrated schema is found at validate time and
 // called by its qualified name, so old writers whose search_path lacks the
 // schema keep writing, and the backfill runs.

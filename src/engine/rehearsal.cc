@@ -419,6 +419,39 @@ Status CheckDependents(pg::Connection& conn, const std::string& schema,
       first_where, Bullets(problems)));
 }
 
+Status CheckTriggerOrder(pg::Connection& conn, const std::string& schema,
+                         const std::vector<std::string>& tables, const std::string& where) {
+  // tgtype bits: 1 row, 2 before, 4 insert, 16 update. Names compare byte by
+  // byte (COLLATE "C"), as PostgreSQL orders the triggers of one event.
+  constexpr char kLaterTriggers[] = R"sql(
+SELECT format('%I on %s', t.tgname, t.tgrelid::regclass)
+FROM pg_trigger t
+WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1))
+                    UNION SELECT to_regclass($1))
+  AND NOT t.tgisinternal AND t.tgenabled <> 'D'
+  AND (t.tgtype & 3) = 3 AND (t.tgtype & 20) <> 0
+  AND t.tgname::text COLLATE "C" > $2 COLLATE "C"
+ORDER BY 1)sql";
+  std::vector<std::string> problems;
+  for (const auto& table : tables) {
+    std::string ours = triggers::TableTriggerName(schema, table);
+    ZS_ASSIGN_OR_RETURN(pg::Rows rows,
+                        conn.ExecParams(kLaterTriggers, {pg::QualifiedName(schema, table), ours}));
+    for (int r = 0; r < rows.size(); ++r) {
+      problems.push_back(fmt::format(
+          "trigger {} fires after zeroshift's {}, so `up` and `down` would not see what it "
+          "writes; rename it to sort before it (ALTER TRIGGER ... RENAME TO a name starting "
+          "with an ASCII letter, digit or '_')",
+          rows.Get(r, 0), pg::QuoteIdent(ours)));
+    }
+  }
+  if (problems.empty()) return Status::Ok();
+  return InvalidInput(fmt::format(
+      "{}: refused before anything ran: BEFORE triggers of the migrated tables fire in name "
+      "order and zeroshift's dual-write trigger must be the last of them:{}",
+      where, Bullets(problems)));
+}
+
 Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput& input,
                 const Operations& operations, const RehearsalOptions& options) {
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(conn, schema));
@@ -428,6 +461,15 @@ Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput
   if (!input.previous_version_schema.empty()) ignored.push_back(input.previous_version_schema);
   ZS_RETURN_IF_ERROR(
       CheckDependents(conn, schema, AlteredColumns(*input.migration, dry.snapshots), ignored));
+
+  std::vector<std::string> trigger_tables;
+  for (const auto& action : dry.install) {
+    if (action.id.rfind("trigger:", 0) == 0) trigger_tables.push_back(action.table);
+  }
+  ZS_RETURN_IF_ERROR(CheckTriggerOrder(conn, schema, trigger_tables,
+                                       input.migration->source_file.empty()
+                                           ? "migration " + pg::QuoteLiteral(input.migration->name)
+                                           : input.migration->source_file));
 
   std::vector<std::string> tables = TouchedTables(dry, base);
   Status status;

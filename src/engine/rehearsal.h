@@ -48,6 +48,14 @@ Status CheckDependents(pg::Connection& conn, const std::string& schema,
                        const std::vector<AlteredColumn>& altered,
                        const std::vector<std::string>& ignored_schemas);
 
+// Refuses, listing each, the user's BEFORE INSERT/UPDATE row triggers on
+// `tables` (and their partitions) that would fire after zeroshift's
+// dual-write trigger (triggers::TableTriggerName): a trigger that normalises
+// a column must run before `up` reads it, or the new shape keeps the
+// un-normalised value. `where` names the migration in the message.
+Status CheckTriggerOrder(pg::Connection& conn, const std::string& schema,
+                         const std::vector<std::string>& tables, const std::string& where);
+
 struct RehearsalOptions {
   pg::RetryPolicy retry;  // lock_timeout and the retries of a busy table
   std::function<void(const std::string&)> log;

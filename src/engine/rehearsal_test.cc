@@ -73,7 +73,10 @@ void ExpectUntouched(pg::Connection& conn) {
                 "AND attname LIKE '\\_zs\\_%'"),
             "0");
   EXPECT_EQ(One(conn, "SELECT count(*) FROM zeroshift.migrations"), "0");
-  EXPECT_EQ(One(conn, "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_zs\\_%'"), "0");
+  EXPECT_EQ(
+      One(conn,
+          "SELECT count(*) FROM pg_trigger WHERE tgname LIKE '\\_zs\\_%' OR tgname LIKE '~zs\\_%'"),
+      "0");
 }
 
 // 19.11, 20.7, 20.10: each of these makes complete fail with 2BP01 (or drop

@@ -139,33 +139,125 @@ Result<std::vector<std::pair<std::string, std::string>>> VariableTypes(
   return typed;
 }
 
-SpecResolver MakeSpecResolver(pg::Connection& conn, const std::string& schema) {
+namespace {
+
+std::vector<std::pair<std::string, std::string>> ColumnsOf(const schema::Table& table) {
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (const auto& column : table.columns) columns.emplace_back(column.name, column.type);
+  return columns;
+}
+
+// Collects the stored expressions of one operation into `out`.
+class StoredExpressionCollector {
+ public:
+  StoredExpressionCollector(const migration::Operation& op, const schema::Schema& before,
+                            const schema::Schema& after, std::vector<ExpressionToResolve>& out)
+      : where_(op.location.ToString() + " " + op.kind), before_(before), after_(after), out_(out) {}
+
+  void Collect(const migration::OperationBody& body) {
+    if (const auto* op = std::get_if<migration::OpCreateTable>(&body)) {
+      for (const auto& column : op->columns) Column(op->name, column);
+      for (const auto& constraint : op->constraints) {
+        Add(after_, op->name, constraint.check, "constraint " + constraint.name + " check");
+        if (constraint.exclude) {
+          Add(after_, op->name, constraint.exclude->predicate,
+              "constraint " + constraint.name + " where");
+        }
+      }
+    } else if (const auto* op = std::get_if<migration::OpAddColumn>(&body)) {
+      Column(op->table, op->column);
+    } else if (const auto* op = std::get_if<migration::OpAlterColumn>(&body)) {
+      if (op->default_value && !op->default_value->is_null) {
+        Add(after_, op->table, op->default_value->value, op->column + " default");
+      }
+      if (op->check) Add(after_, op->table, op->check->constraint, op->column + " check");
+    } else if (const auto* op = std::get_if<migration::OpCreateIndex>(&body)) {
+      Add(before_, op->table, op->predicate, "index " + op->name + " predicate");
+    } else if (const auto* op = std::get_if<migration::OpCreateConstraint>(&body)) {
+      Add(before_, op->table, op->check, "constraint " + op->name + " check");
+    }
+  }
+
+ private:
+  void Column(const std::string& table, const migration::Column& column) {
+    if (column.default_value) Add(after_, table, *column.default_value, column.name + " default");
+    if (column.check) Add(after_, table, column.check->constraint, column.name + " check");
+    if (column.generated) {
+      Add(after_, table, column.generated->expression, column.name + " generated");
+    }
+  }
+
+  void Add(const schema::Schema& shape, const std::string& table, const std::string& expression,
+           const std::string& field) {
+    if (expression.empty()) return;
+    const schema::Table* found = shape.FindTable(table);
+    if (found == nullptr) return;  // the operation's validation says why
+    out_.push_back({.schema = shape.name,
+                    .table = found->physical_name,
+                    .variables = ColumnsOf(*found),
+                    .expression = expression,
+                    .what = fmt::format("{} {}.{}", where_, table, field)});
+  }
+
+  std::string where_;
+  const schema::Schema& before_;
+  const schema::Schema& after_;
+  std::vector<ExpressionToResolve>& out_;
+};
+
+}  // namespace
+
+std::vector<ExpressionToResolve> StoredExpressions(const migration::Migration& migration,
+                                                   const std::vector<schema::Schema>& snapshots,
+                                                   size_t count) {
+  std::vector<ExpressionToResolve> out;
+  for (size_t i = 0; i < count && i < migration.operations.size() && i + 1 < snapshots.size();
+       ++i) {
+    const migration::Operation& op = migration.operations[i];
+    StoredExpressionCollector(op, snapshots[i], snapshots[i + 1], out).Collect(op.body);
+  }
+  return out;
+}
+
+Resolvers MakeResolvers(pg::Connection& conn, const std::string& schema) {
   auto own = std::make_shared<std::unique_ptr<pg::Connection>>();
   pg::Connection* parent = &conn;
-  return
-      [own, parent, schema](const triggers::TriggerSpec& spec,
-                            const std::vector<schema::Schema>& snapshots) -> Result<std::string> {
-        if (!*own) {
-          ZS_ASSIGN_OR_RETURN(pg::Connection opened, pg::OpenSibling(*parent, "zeroshift-resolve",
-                                                                     pg::PinnedSearchPath(schema)));
-          *own = std::make_unique<pg::Connection>(std::move(opened));
-        }
-        ZS_ASSIGN_OR_RETURN(auto variables, VariableTypes(spec, snapshots));
-        ExpressionToResolve e{.schema = spec.schema,
-                              .table = spec.table,
-                              .variables = std::move(variables),
-                              .expression = spec.expression,
-                              .what = fmt::format("trigger expression {} on \"{}\".\"{}\"",
-                                                  spec.name, spec.schema, spec.table)};
-        Result<std::string> resolved = ResolveExpression(**own, e);
-        // A `down` may name a column its version lacks (accepted with a warning,
-        // as pgroll does): it keeps its text and fails only the writes through
-        // that version.
-        if (!resolved.ok() && resolved.status().sqlstate() == "42703" && !spec.warnings.empty()) {
-          return spec.expression;
-        }
-        return resolved;
-      };
+  auto connection = [own, parent, schema]() -> Result<pg::Connection*> {
+    if (!*own) {
+      ZS_ASSIGN_OR_RETURN(pg::Connection opened, pg::OpenSibling(*parent, "zeroshift-resolve",
+                                                                 pg::PinnedSearchPath(schema)));
+      *own = std::make_unique<pg::Connection>(std::move(opened));
+    }
+    return own->get();
+  };
+  Resolvers resolvers;
+  resolvers.resolve = [connection](
+                          const triggers::TriggerSpec& spec,
+                          const std::vector<schema::Schema>& snapshots) -> Result<std::string> {
+    ZS_ASSIGN_OR_RETURN(pg::Connection * conn, connection());
+    ZS_ASSIGN_OR_RETURN(auto variables, VariableTypes(spec, snapshots));
+    ExpressionToResolve e{.schema = spec.schema,
+                          .table = spec.table,
+                          .variables = std::move(variables),
+                          .expression = spec.expression,
+                          .what = fmt::format("trigger expression {} on \"{}\".\"{}\"", spec.name,
+                                              spec.schema, spec.table)};
+    Result<std::string> resolved = ResolveExpression(*conn, e);
+    // A `down` may name a column its version lacks (accepted with a warning,
+    // as pgroll does): it keeps its text and fails only the writes through
+    // that version.
+    if (!resolved.ok() && resolved.status().sqlstate() == "42703" && !spec.warnings.empty()) {
+      return spec.expression;
+    }
+    return resolved;
+  };
+  resolvers.check_stored = [connection](const ExpressionToResolve& e) -> Status {
+    ZS_ASSIGN_OR_RETURN(pg::Connection * conn, connection());
+    Result<std::string> resolved = ResolveExpression(*conn, e);
+    if (!resolved.ok() && resolved.status().sqlstate() == "42501") return resolved.status();
+    return Status::Ok();
+  };
+  return resolvers;
 }
 
 }  // namespace zs::engine

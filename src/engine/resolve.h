@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "migration/migration.h"
 #include "schema/schema.h"
 #include "triggers/dual_write.h"
 
@@ -53,11 +54,31 @@ Result<std::string> ResolveExpression(pg::Connection& conn, const ExpressionToRe
 Result<std::vector<std::pair<std::string, std::string>>> VariableTypes(
     const triggers::TriggerSpec& spec, const std::vector<schema::Schema>& snapshots);
 
-// A resolver for engine::PlanInput::resolve: opens its own connection with
-// `conn`'s parameters when first called (so it works while `conn` is inside
-// a read-only validate transaction) and resolves each spec's expression.
+// The expressions PostgreSQL stores with the table (check constraints,
+// defaults, generated columns, index and exclusion predicates) of the first
+// `count` operations of `migration`, each with the columns of its table as
+// the operation sees them. They are not rewritten: PostgreSQL binds their
+// names once, when the DDL runs under zeroshift's pinned search_path. But
+// what they call runs as every writer, and already once when the DDL runs
+// (a default is evaluated, a check validated), so who owns it is checked first.
+std::vector<ExpressionToResolve> StoredExpressions(const migration::Migration& migration,
+                                                   const std::vector<schema::Schema>& snapshots,
+                                                   size_t count);
+
+// Resolvers for engine::PlanInput: both use one connection of their own, opened
+// with `conn`'s parameters when first needed (so they work while `conn` is
+// inside a read-only validate transaction).
+//  - resolve: each trigger spec's expression, qualified;
+//  - check_stored: refuses (SQLSTATE 42501) a stored expression that calls
+//    an untrusted function, operator or domain; an expression that does not
+//    compile is left to the rehearsal, which reports it with its statement.
 using SpecResolver = std::function<Result<std::string>(const triggers::TriggerSpec&,
                                                        const std::vector<schema::Schema>&)>;
-SpecResolver MakeSpecResolver(pg::Connection& conn, const std::string& schema);
+using StoredExpressionCheck = std::function<Status(const ExpressionToResolve&)>;
+struct Resolvers {
+  SpecResolver resolve;
+  StoredExpressionCheck check_stored;
+};
+Resolvers MakeResolvers(pg::Connection& conn, const std::string& schema);
 
 }  // namespace zs::engine

@@ -192,17 +192,54 @@ TEST_F(WriteSafety, SelectorSettingOnTheRawTableKeepsTheWrite) {
       Client("SET search_path TO public; SET zeroshift.version = '" + version + "'");
   MustRun(raw, "UPDATE accounts SET email = 'Changed@Example.com' WHERE id = 3");
   EXPECT_EQ(Value(raw, "SELECT email FROM accounts WHERE id = 3"), "Changed@Example.com");
-  // An INSERT carries no evidence of its shape: it fails (NOT NULL), never vanishes.
-  EXPECT_FALSE(raw.Run("INSERT INTO accounts (email) VALUES ('Inserted@Example.com')").ok());
+  // An INSERT that sets the old column and leaves the new one NULL is old-shape too.
+  MustRun(raw, "INSERT INTO accounts (email) VALUES ('Inserted@Example.com')");
+  EXPECT_EQ(Value(raw, "SELECT count(*) FROM accounts WHERE email = 'Inserted@Example.com'"), "1");
   // The new version sees both writes through `up`.
   pg::Connection fresh = Client("SET search_path TO " + version);
   EXPECT_EQ(Value(fresh, "SELECT email FROM accounts WHERE id = 3"), "changed@example.com");
+  EXPECT_EQ(Value(fresh, "SELECT count(*) FROM accounts WHERE email = 'inserted@example.com'"),
+            "1");
   // A new-version client is still a new-version client.
   MustRun(fresh, "UPDATE accounts SET email = 'new@example.com' WHERE id = 4");
   EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 4"), "new@example.com");
   Status completed = engine.Complete();
   ASSERT_TRUE(completed.ok()) << completed.ToString();
   EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 3"), "changed@example.com");
+}
+
+// 20.2: with a nullable old column, a raw-table INSERT under the selector
+// used to store NULL: `down` ran over the still-NULL new column. Both shapes
+// keep the value; a new-version INSERT still goes through `down`.
+TEST_F(WriteSafety, SelectorSettingOnARawInsertKeepsANullableColumnsValue) {
+  MustRun(*admin_,
+          "CREATE TABLE accounts (id bigserial PRIMARY KEY, email text);"
+          "INSERT INTO accounts (email) SELECT 'User' || i || '@Example.com' FROM "
+          "generate_series(1, 5) i");
+  GrantApp("accounts");
+  Engine engine = MakeEngine();
+  const std::string version = "public_20_2b";
+  Status started = engine.Start(Parse(R"yaml(operations:
+  - alter_column:
+      table: accounts
+      column: email
+      type: varchar(100)
+      up: lower(email)
+      down: upper(email)
+)yaml",
+                                      "20_2b.yaml"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  GrantApp("accounts", version);
+  pg::Connection raw =
+      Client("SET search_path TO public; SET zeroshift.version = '" + version + "'");
+  MustRun(raw, "INSERT INTO accounts (id, email) VALUES (100, 'Raw@Example.com')");
+  EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 100"), "Raw@Example.com");
+  pg::Connection fresh = Client("SET search_path TO " + version);
+  EXPECT_EQ(Value(fresh, "SELECT email FROM accounts WHERE id = 100"), "raw@example.com");
+  MustRun(fresh, "INSERT INTO accounts (id, email) VALUES (101, 'new@example.com')");
+  EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 101"), "NEW@EXAMPLE.COM");
+  ASSERT_TRUE(engine.Complete().ok());
+  EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 100"), "raw@example.com");
 }
 
 // 19.4: the backfill does not fire the table's own UPDATE triggers: an
@@ -231,6 +268,61 @@ INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_serie
   EXPECT_EQ(Value("SELECT writes FROM users WHERE id = 2"), "1");
   ASSERT_TRUE(engine.Rollback().ok());
   EXPECT_EQ(Value("SELECT sum(writes) FROM users"), "2");
+}
+
+// 19.4: the table's own BEFORE triggers run before zeroshift's, so `up`
+// reads the row they leave: a trigger that normalises `name` (its name sorts
+// after "_zs_", where zeroshift's trigger used to be) used to leave
+// first_name un-normalised.
+TEST_F(WriteSafety, UserBeforeTriggersRunBeforeUp) {
+  MustRun(*admin_, R"sql(
+CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);
+CREATE FUNCTION tidy_name() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.name := initcap(NEW.name); RETURN NEW; END $$;
+CREATE TRIGGER tidy_name BEFORE INSERT OR UPDATE ON users
+  FOR EACH ROW EXECUTE FUNCTION tidy_name();
+INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_series(1, 5) i;
+)sql");
+  GrantApp("users");
+  Engine engine = MakeEngine();
+  Status started = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  pg::Connection old_client = Client("SET search_path TO public");
+  MustRun(old_client,
+          "UPDATE users SET name = 'ada lovelace' WHERE id = 1;"
+          "INSERT INTO users (name) VALUES ('grace hopper')");
+  EXPECT_EQ(Value("SELECT name || '|' || first_name FROM users WHERE id = 1"), "Ada Lovelace|Ada");
+  EXPECT_EQ(Value("SELECT first_name FROM users WHERE name = 'Grace Hopper'"), "Grace");
+  ASSERT_TRUE(engine.Rollback().ok());
+}
+
+// 19.4: a user BEFORE trigger that would still fire after zeroshift's (its
+// name sorts after '~') is refused before anything runs, with its name.
+TEST_F(WriteSafety, UserBeforeTriggerSortingAfterOursIsRefused) {
+  MustRun(*admin_, R"sql(
+CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);
+CREATE FUNCTION tidy_name() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN NEW.name := initcap(NEW.name); RETURN NEW; END $$;
+CREATE TRIGGER "ätidy" BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION tidy_name();
+CREATE TRIGGER "~~tidy" BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION tidy_name();
+CREATE TRIGGER "~~after" AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION tidy_name();
+INSERT INTO users (name) VALUES ('ada lovelace');
+)sql");
+  Engine engine = MakeEngine();
+  Status refused = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("\"ätidy\" on users"), std::string::npos) << refused.message();
+  EXPECT_NE(refused.message().find("\"~~tidy\" on users"), std::string::npos);
+  EXPECT_EQ(refused.message().find("~~after"), std::string::npos) << "AFTER triggers do not count";
+  EXPECT_NE(refused.message().find("02_split_name.yaml"), std::string::npos);
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND "
+                  "attnum > 0 AND NOT attisdropped"),
+            "2");
+  MustRun(*admin_,
+          "ALTER TRIGGER \"ätidy\" ON users RENAME TO tidy_update;"
+          "ALTER TRIGGER \"~~tidy\" ON users RENAME TO tidy_insert");
+  Status started = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
 }
 
 // 19.4: a role that may not set session_replication_role is refused before

@@ -50,12 +50,27 @@ std::string IsVersionCondition(const std::string& version_schema) {
       literal);
 }
 
-std::string TableTriggerName(const std::string& schema, const std::string& table) {
-  std::string name = fmt::format("_zs_{}_{}_dual_write", schema, table);
+namespace {
+
+// "<prefix><schema>_<table>_dual_write", or "<prefix><table>_<hash>" past 63 bytes.
+std::string PerTableName(const std::string& prefix, const std::string& schema,
+                         const std::string& table) {
+  std::string name = fmt::format("{}{}_{}_dual_write", prefix, schema, table);
   if (name.size() <= kMaxIdentifierBytes) return name;
   std::string hash = ShortHash(schema + "." + table);
-  return fmt::format("_zs_{}_{}", ops::ClipIdentifier(table, kMaxIdentifierBytes - 5 - hash.size()),
-                     hash);
+  return fmt::format(
+      "{}{}_{}", prefix,
+      ops::ClipIdentifier(table, kMaxIdentifierBytes - prefix.size() - 1 - hash.size()), hash);
+}
+
+}  // namespace
+
+std::string TableTriggerName(const std::string& schema, const std::string& table) {
+  return PerTableName(kTriggerPrefix, schema, table);
+}
+
+std::string TableTriggerFunctionName(const std::string& schema, const std::string& table) {
+  return PerTableName("_zs_", schema, table);
 }
 
 namespace {
@@ -130,19 +145,29 @@ std::string JoinConditions(const std::vector<std::string>& columns, const char* 
 // changed a column only the old shape has (UPDATE) cannot have come through
 // the new version's views, so it is taken as an old-version write: `down`
 // must not overwrite what the client wrote with the new columns' stale
-// values. An INSERT carries no such evidence (the old column's default looks
-// like a value): it keeps the selector's direction.
+// values. An INSERT that sets an old-only column and leaves every new-only
+// column NULL is taken as old-shape too: through the new version's views the
+// old-only columns cannot be written, and `down` over the NULLs would replace
+// the client's value (with NULL where the old column allows it). The cost: a
+// new-version INSERT of NULL into every new column of a table whose old
+// column has a non-NULL default gets `up` of that default instead of NULL.
 std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
   std::vector<std::string> old_only = Targets(specs, Direction::kDown);
   if (old_only.empty()) return "";  // nothing `down` could overwrite
+  std::vector<std::string> new_only = Targets(specs, Direction::kUp);
   std::string changed = JoinConditions(old_only, "NEW.{0} IS DISTINCT FROM OLD.{0}", " OR ");
+  std::string old_set = JoinConditions(old_only, "NEW.{0} IS NOT NULL", " OR ");
+  std::string new_unset =
+      new_only.empty() ? "true" : JoinConditions(new_only, "NEW.{0} IS NULL", " AND ");
   return fmt::format(
       "  IF is_new_version THEN\n"
       "    IF TG_OP = 'UPDATE' THEN\n"
       "      IF {} THEN is_new_version := false; END IF;\n"
+      "    ELSIF ({}) AND ({}) THEN\n"
+      "      is_new_version := false;\n"
       "    END IF;\n"
       "  END IF;\n",
-      changed);
+      changed, new_unset, old_set);
 }
 
 }  // namespace
@@ -154,6 +179,7 @@ std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
   const TriggerSpec& first = specs.front();
   std::string table = pg::QualifiedName(first.schema, first.table);
   std::string name = TableTriggerName(first.schema, first.table);
+  std::string function = TableTriggerFunctionName(first.schema, first.table);
   std::string marker = pg::QuoteIdent(MarkerColumnName());
   std::string blocks;
   for (const auto& spec : specs) blocks += ExpressionBlock(spec, table);
@@ -174,7 +200,7 @@ std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
       "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS {1}{2}{1};\n"
       "CREATE TRIGGER {3} BEFORE INSERT OR UPDATE ON {4} FOR EACH ROW EXECUTE FUNCTION {0}();\n"
       "ALTER TABLE {4} ENABLE ALWAYS TRIGGER {3};",
-      pg::QualifiedName(kStateSchema, name), tag, body, pg::QuoteIdent(name), table, marker);
+      pg::QualifiedName(kStateSchema, function), tag, body, pg::QuoteIdent(name), table, marker);
 }
 
 std::string DropTableTriggerSql(const std::string& schema, const std::string& table) {
@@ -183,7 +209,8 @@ std::string DropTableTriggerSql(const std::string& schema, const std::string& ta
   return fmt::format(
       "DROP TRIGGER IF EXISTS {} ON {};\nDROP FUNCTION IF EXISTS {}();\n"
       "ALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {};",
-      pg::QuoteIdent(name), qualified, pg::QualifiedName(kStateSchema, name), qualified,
+      pg::QuoteIdent(name), qualified,
+      pg::QualifiedName(kStateSchema, TableTriggerFunctionName(schema, table)), qualified,
       pg::QuoteIdent(MarkerColumnName()));
 }
 

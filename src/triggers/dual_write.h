@@ -50,7 +50,18 @@ std::string TriggerName(const std::string& table, int op_index, const std::strin
 // expression, and the version test evaluated once. `specs` are the table's
 // specs in operation order; each becomes a block that reads its variables from
 // NEW as it runs, so later expressions see what earlier ones assigned.
+//
+// The trigger itself is "~zs_<schema>_<table>_dual_write": PostgreSQL fires
+// the BEFORE triggers of one event in byte order of their names, and '~'
+// sorts after every ASCII letter, digit and '_', so the user's own BEFORE
+// triggers run first (a trigger that normalises `name` does so before `up`
+// reads it) and zeroshift derives the other shape from the row they leave.
+// A user BEFORE trigger that still sorts after it (a name starting with '~'
+// or a non-ASCII character) is refused before anything runs (CheckTriggerOrder
+// in engine/rehearsal.h).
+inline constexpr const char* kTriggerPrefix = "~zs_";
 std::string TableTriggerName(const std::string& schema, const std::string& table);
+std::string TableTriggerFunctionName(const std::string& schema, const std::string& table);
 std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs);
 
 // The boolean column every write through the table's trigger sets to true
