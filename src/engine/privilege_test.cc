@@ -171,12 +171,10 @@ TEST(PrivilegeTest, ColumnGrantsReachTheVersionAndSurviveComplete) {
   EXPECT_EQ(One(admin, "SELECT email FROM users WHERE id = 3"), "after@x.org");
 }
 
-// 19.5: a role with CREATE on public shadows pg_catalog.lower(text) with
-// public.lower(varchar); the migration is refused, naming the function and
-// its owner, and the function never runs as zeroshift (a superuser here).
-TEST(PrivilegeTest, UntrustedFunctionShadowingABuiltinIsRefused) {
-  std::string url = zs::testing::FreshDatabaseUrl();
-  pg::Connection admin = Open(url);
+// users(email varchar) with 20 rows, and a role zs_mallory with CREATE on
+// public that shadows pg_catalog.lower(text) with public.lower(varchar),
+// which records in table pwned each role that runs it.
+void PlantShadowingLower(pg::Connection& admin, const std::string& url) {
   EnsureRole(admin, "zs_mallory");
   MustRun(admin,
           "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(100) NOT NULL);"
@@ -188,6 +186,15 @@ TEST(PrivilegeTest, UntrustedFunctionShadowingABuiltinIsRefused) {
           "CREATE FUNCTION public.lower(varchar) RETURNS text LANGUAGE plpgsql AS $$ BEGIN "
           "INSERT INTO public.pwned VALUES (current_user); RETURN pg_catalog.lower($1::text); "
           "END $$");
+}
+
+// 19.5: a role with CREATE on public shadows pg_catalog.lower(text) with
+// public.lower(varchar); the migration is refused, naming the function and
+// its owner, and the function never runs as zeroshift (a superuser here).
+TEST(PrivilegeTest, UntrustedFunctionShadowingABuiltinIsRefused) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  PlantShadowingLower(admin, url);
   Engine engine = Connect(url);
   const char* add = R"yaml(operations:
   - add_column:
@@ -228,17 +235,7 @@ TEST(PrivilegeTest, UntrustedFunctionShadowingABuiltinIsRefused) {
 TEST(PrivilegeTest, UntrustedFunctionInACheckDefaultOrPredicateIsRefused) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);
-  EnsureRole(admin, "zs_mallory");
-  MustRun(admin,
-          "CREATE TABLE users (id bigserial PRIMARY KEY, email varchar(100) NOT NULL);"
-          "INSERT INTO users (email) SELECT 'U' || i || '@X.org' FROM generate_series(1, 20) AS i;"
-          "GRANT CREATE ON SCHEMA public TO zs_mallory;"
-          "CREATE TABLE pwned (who text); GRANT INSERT ON pwned TO PUBLIC");
-  pg::Connection mallory = Open(UrlAs(url, "zs_mallory"));
-  MustRun(mallory,
-          "CREATE FUNCTION public.lower(varchar) RETURNS text LANGUAGE plpgsql AS $$ BEGIN "
-          "INSERT INTO public.pwned VALUES (current_user); RETURN pg_catalog.lower($1::text); "
-          "END $$");
+  PlantShadowingLower(admin, url);
   Engine engine = Connect(url);
   struct Case {
     const char* name;

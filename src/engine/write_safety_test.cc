@@ -74,6 +74,31 @@ class WriteSafety : public ::testing::Test {
     return std::move(engine).value();
   }
 
+  // accounts(id, email text <email_constraint>) with 20 rows, granted to the
+  // application role, and an alter_column of email to varchar(100) (up
+  // lower(email), down `down`) started from `file`, whose version schema
+  // public_<name> the role may use.
+  void StartAlterEmail(Engine& engine, const std::string& email_constraint, const std::string& down,
+                       const std::string& file) {
+    MustRun(*admin_, fmt::format("CREATE TABLE accounts (id bigserial PRIMARY KEY, email text {});"
+                                 "INSERT INTO accounts (email) SELECT 'User' || i || "
+                                 "'@Example.com' FROM generate_series(1, 20) i",
+                                 email_constraint));
+    GrantApp("accounts");
+    Status started = engine.Start(Parse(fmt::format(R"yaml(operations:
+  - alter_column:
+      table: accounts
+      column: email
+      type: varchar(100)
+      up: lower(email)
+      down: {}
+)yaml",
+                                                    down),
+                                        file));
+    ASSERT_TRUE(started.ok()) << started.ToString();
+    GrantApp("accounts", "public_" + file.substr(0, file.find(".yaml")));
+  }
+
   std::string Value(const std::string& sql) { return Value(*admin_, sql); }
   static std::string Value(pg::Connection& conn, const std::string& sql) {
     Result<pg::Rows> rows = conn.Exec(sql);
@@ -170,24 +195,9 @@ TEST_F(WriteSafety, MarkerColumnIsRecordedAndCollisionChecked) {
 // raw table in the old shape. Its UPDATE used to be overwritten by `down`
 // with the temporary column's value, its INSERT failed on NOT NULL.
 TEST_F(WriteSafety, SelectorSettingOnTheRawTableKeepsTheWrite) {
-  MustRun(*admin_,
-          "CREATE TABLE accounts (id bigserial PRIMARY KEY, email text NOT NULL);"
-          "INSERT INTO accounts (email) SELECT 'User' || i || '@Example.com' FROM "
-          "generate_series(1, 20) i");
-  GrantApp("accounts");
   Engine engine = MakeEngine();
   const std::string version = "public_20_2";
-  Status started = engine.Start(Parse(R"yaml(operations:
-  - alter_column:
-      table: accounts
-      column: email
-      type: varchar(100)
-      up: lower(email)
-      down: email
-)yaml",
-                                      "20_2.yaml"));
-  ASSERT_TRUE(started.ok()) << started.ToString();
-  GrantApp("accounts", version);
+  StartAlterEmail(engine, "NOT NULL", "email", "20_2.yaml");
   pg::Connection raw =
       Client("SET search_path TO public; SET zeroshift.version = '" + version + "'");
   MustRun(raw, "UPDATE accounts SET email = 'Changed@Example.com' WHERE id = 3");
@@ -212,24 +222,9 @@ TEST_F(WriteSafety, SelectorSettingOnTheRawTableKeepsTheWrite) {
 // used to store NULL: `down` ran over the still-NULL new column. Both shapes
 // keep the value; a new-version INSERT still goes through `down`.
 TEST_F(WriteSafety, SelectorSettingOnARawInsertKeepsANullableColumnsValue) {
-  MustRun(*admin_,
-          "CREATE TABLE accounts (id bigserial PRIMARY KEY, email text);"
-          "INSERT INTO accounts (email) SELECT 'User' || i || '@Example.com' FROM "
-          "generate_series(1, 5) i");
-  GrantApp("accounts");
   Engine engine = MakeEngine();
   const std::string version = "public_20_2b";
-  Status started = engine.Start(Parse(R"yaml(operations:
-  - alter_column:
-      table: accounts
-      column: email
-      type: varchar(100)
-      up: lower(email)
-      down: upper(email)
-)yaml",
-                                      "20_2b.yaml"));
-  ASSERT_TRUE(started.ok()) << started.ToString();
-  GrantApp("accounts", version);
+  StartAlterEmail(engine, "", "upper(email)", "20_2b.yaml");
   pg::Connection raw =
       Client("SET search_path TO public; SET zeroshift.version = '" + version + "'");
   MustRun(raw, "INSERT INTO accounts (id, email) VALUES (100, 'Raw@Example.com')");

@@ -153,6 +153,14 @@ Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Ta
   spec.direction = direction;
   spec.version_schema = ctx.version_schema;
   spec.target_column = target_physical_column;
+  const schema::Table* existing =
+      ctx.base == nullptr ? nullptr : ctx.base->FindPhysicalTable(visible.physical_name);
+  if (existing != nullptr) {
+    const schema::Column* target = existing->FindPhysicalColumn(target_physical_column);
+    spec.target_fills_itself =
+        target != nullptr &&
+        (target->default_expr.has_value() || target->generated || !target->identity.empty());
+  }
   spec.expression = embedded;
   return spec;
 }

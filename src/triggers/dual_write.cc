@@ -145,29 +145,40 @@ std::string JoinConditions(const std::vector<std::string>& columns, const char* 
 // changed a column only the old shape has (UPDATE) cannot have come through
 // the new version's views, so it is taken as an old-version write: `down`
 // must not overwrite what the client wrote with the new columns' stale
-// values. An INSERT that sets an old-only column and leaves every new-only
-// column NULL is taken as old-shape too: through the new version's views the
-// old-only columns cannot be written, and `down` over the NULLs would replace
-// the client's value (with NULL where the old column allows it). The cost: a
-// new-version INSERT of NULL into every new column of a table whose old
-// column has a non-NULL default gets `up` of that default instead of NULL.
+// values. An INSERT that leaves every new-only column NULL and sets an
+// old-only column that has no default is old-shape too: through the new
+// version's views that column cannot be written, and `down` over the NULLs
+// would replace the client's value (with NULL where the column allows it).
+// A column with a default gives no evidence: the default looks like a value.
 std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
   std::vector<std::string> old_only = Targets(specs, Direction::kDown);
   if (old_only.empty()) return "";  // nothing `down` could overwrite
-  std::vector<std::string> new_only = Targets(specs, Direction::kUp);
   std::string changed = JoinConditions(old_only, "NEW.{0} IS DISTINCT FROM OLD.{0}", " OR ");
-  std::string old_set = JoinConditions(old_only, "NEW.{0} IS NOT NULL", " OR ");
-  std::string new_unset =
-      new_only.empty() ? "true" : JoinConditions(new_only, "NEW.{0} IS NULL", " AND ");
+  std::vector<std::string> written_only_by_clients;
+  for (const auto& spec : specs) {
+    if (spec.direction == Direction::kDown && !spec.target_fills_itself &&
+        std::find(written_only_by_clients.begin(), written_only_by_clients.end(),
+                  spec.target_column) == written_only_by_clients.end()) {
+      written_only_by_clients.push_back(spec.target_column);
+    }
+  }
+  std::string insert_evidence;
+  if (!written_only_by_clients.empty()) {
+    std::vector<std::string> new_only = Targets(specs, Direction::kUp);
+    std::string new_unset =
+        new_only.empty() ? "true" : JoinConditions(new_only, "NEW.{0} IS NULL", " AND ");
+    insert_evidence =
+        fmt::format("    ELSIF ({}) AND ({}) THEN\n      is_new_version := false;\n", new_unset,
+                    JoinConditions(written_only_by_clients, "NEW.{0} IS NOT NULL", " OR "));
+  }
   return fmt::format(
       "  IF is_new_version THEN\n"
       "    IF TG_OP = 'UPDATE' THEN\n"
       "      IF {} THEN is_new_version := false; END IF;\n"
-      "    ELSIF ({}) AND ({}) THEN\n"
-      "      is_new_version := false;\n"
+      "{}"
       "    END IF;\n"
       "  END IF;\n",
-      changed, new_unset, old_set);
+      changed, insert_evidence);
 }
 
 }  // namespace

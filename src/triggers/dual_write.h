@@ -33,7 +33,10 @@ struct TriggerSpec {
   // Names the expression may use, each bound to a physical column of NEW.
   std::vector<std::pair<std::string, std::string>> variables;
   std::string target_column;  // physical column assigned from the expression
-  std::string expression;     // validated and parenthesised (sqlcheck::ValidateExpression)
+  // The target column exists in the table already and fills itself when an
+  // INSERT leaves it out (a default, an identity, a generated column).
+  bool target_fills_itself = false;
+  std::string expression;  // validated and parenthesised (sqlcheck::ValidateExpression)
   // Said before start runs: a `down` naming a column its version lacks is
   // accepted, as pgroll does, and fails only the writes through that version.
   std::vector<std::string> warnings;
