@@ -116,7 +116,8 @@ std::string CheckColumns(const std::vector<std::string>& other_fails, const std:
 // (triggers::MarkerColumnName): `up` for true and NULL (the backfill has not
 // reached the row yet, and will run `up`), `down` for false.
 std::string RanFor(triggers::Direction direction, const std::string& row_alias) {
-  std::string marker = fmt::format("{}.{}", row_alias, pg::QuoteIdent(triggers::MarkerColumnName()));
+  std::string marker =
+      fmt::format("{}.{}", row_alias, pg::QuoteIdent(triggers::MarkerColumnName()));
   return direction == triggers::Direction::kUp ? marker + " IS DISTINCT FROM false"
                                                : marker + " IS NOT DISTINCT FROM false";
 }
@@ -371,24 +372,18 @@ long long VerifyReport::proven_mismatches() const {
 }
 
 nlohmann::json VerifyReport::ToJson() const {
-  nlohmann::json out{{"migration", migration},
-                     {"step", step},
-                     {"mismatches", mismatches()},
-                     {"proven_mismatches", proven_mismatches()},
-                     {"skipped", skipped()},
-                     {"clean", mismatches() == 0}};
+  nlohmann::json out{{"migration", migration},     {"step", step},
+                     {"mismatches", mismatches()}, {"proven_mismatches", proven_mismatches()},
+                     {"skipped", skipped()},       {"clean", mismatches() == 0}};
   nlohmann::json tables_json = nlohmann::json::array();
   for (const auto& table : tables) {
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& check : table.checks) {
-      nlohmann::json entry{{"column", check.column},
-                           {"direction", DirectionName(check.direction)},
-                           {"expression", check.expression},
-                           {"mismatches", check.mismatches},
-                           {"not_inverse", check.not_inverse},
-                           {"skipped", check.skipped},
-                           {"provable", check.provable},
-                           {"keys", check.keys}};
+      nlohmann::json entry{
+          {"column", check.column},           {"direction", DirectionName(check.direction)},
+          {"expression", check.expression},   {"mismatches", check.mismatches},
+          {"not_inverse", check.not_inverse}, {"skipped", check.skipped},
+          {"provable", check.provable},       {"keys", check.keys}};
       if (check.skipped > 0) entry["skip_reason"] = check.skip_reason;
       checks.push_back(std::move(entry));
     }
@@ -414,10 +409,10 @@ std::string VerifyReport::ToText() const {
     out += fmt::format("  {}.{} ({}): {} checked\n", table.schema, table.table, table.walk,
                        Plural(table.rows_checked, "row", "rows"));
     for (const auto& check : table.checks) {
-      out += fmt::format("    {:<4} {} = {}: {}\n", DirectionName(check.direction), check.column,
-                         OneLine(check.expression),
-                         check.mismatches == 0 ? "ok"
-                                               : Plural(check.mismatches, "mismatch", "mismatches"));
+      out += fmt::format(
+          "    {:<4} {} = {}: {}\n", DirectionName(check.direction), check.column,
+          OneLine(check.expression),
+          check.mismatches == 0 ? "ok" : Plural(check.mismatches, "mismatch", "mismatches"));
       if (check.skipped > 0) {
         out += fmt::format("      {} skipped: {}\n", Plural(check.skipped, "row", "rows"),
                            check.skip_reason);

@@ -68,7 +68,7 @@ struct TableResult {
   std::string table;    // physical name
   std::string trigger;  // the table's dual-write trigger (triggers::TableTriggerName)
   bool marked = false;  // the table has the marker column: rows say which direction ran
-  std::string walk;                      // TableWalk::Describe()
+  std::string walk;     // TableWalk::Describe()
   std::vector<std::string> key_columns;  // the key's columns, or {"relation", "ctid"}
   long long rows_checked = 0;
   std::vector<CheckResult> checks;

@@ -188,7 +188,8 @@ TEST_F(VerifyTest, RowsThatUpAndDownDoNotInvertAreNotBlamedOnABypass) {
 // (resolved: its columns read as zs_row.<column>).
 TEST_F(VerifyTest, UpWithoutDownSkipsNewVersionWritesAndSaysWhy) {
   Run("CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL)");
-  Run("INSERT INTO users (email) SELECT 'User' || i || '@Example.com' FROM generate_series(1, 500) i");
+  Run("INSERT INTO users (email) SELECT 'User' || i || '@Example.com' FROM generate_series(1, 500) "
+      "i");
   engine_ = Connect();
   Result<migration::Migration> migration = migration::ParseMigration(R"yaml(operations:
   - add_column:
@@ -220,10 +221,10 @@ TEST_F(VerifyTest, UpWithoutDownSkipsNewVersionWritesAndSaysWhy) {
 
   nlohmann::json json = report.ToJson();
   std::string trigger = json["tables"][0]["trigger"];
-  EXPECT_EQ(admin_->Exec("SELECT count(*) FROM pg_trigger WHERE tgname = " +
-                         pg::QuoteLiteral(trigger))
-                ->Get(0, 0),
-            "1")
+  EXPECT_EQ(
+      admin_->Exec("SELECT count(*) FROM pg_trigger WHERE tgname = " + pg::QuoteLiteral(trigger))
+          ->Get(0, 0),
+      "1")
       << trigger;
   EXPECT_FALSE(json["tables"][0]["checks"][0].contains("trigger"));
   EXPECT_EQ(json["skipped"], 3);

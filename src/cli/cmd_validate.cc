@@ -51,6 +51,9 @@ void PrintSummary(const std::string& file, const migration::Migration& m,
         m.operations[i].location.ToString());
     break;
   }
+  // Accepted, but worth a look before start: a lossy `up`/`down` pair, a `down`
+  // naming a column its version lacks.
+  for (const auto& warning : plan.warnings) std::cout << "  warning: " << warning << "\n";
   std::cout << "  `zeroshift plan " << file << "` prints every statement\n";
 }
 

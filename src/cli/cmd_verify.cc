@@ -30,9 +30,9 @@ std::string Plural(long long n, const char* one, const char* many) {
 // the end of each table. Always on stderr: stdout holds the report.
 void PrintProgress(const backfill::VerifyProgress& p) {
   static int calls = 0;
-  std::string line = fmt::format("  verify {}: {} checked, {}", p.table,
-                                 Plural(p.rows_checked, "row", "rows"),
-                                 Plural(p.mismatches, "mismatch", "mismatches"));
+  std::string line =
+      fmt::format("  verify {}: {} checked, {}", p.table, Plural(p.rows_checked, "row", "rows"),
+                  Plural(p.mismatches, "mismatch", "mismatches"));
   if (isatty(fileno(stderr)) != 0) {
     std::cerr << "\r" << line << (p.finished ? "\n" : "") << std::flush;
   } else if (p.finished || ++calls % 20 == 0) {
@@ -71,8 +71,7 @@ Status RunVerify(const GlobalOptions& options, const VerifyFlags& flags) {
                             "has not reached (or, on a table with one direction and no marker, "
                             "a write through the other version) from a write bypassing the "
                             "triggers: finish the backfill, then check those rows",
-                            report.migration,
-                            Plural(report.mismatches(), "value", "values")));
+                            report.migration, Plural(report.mismatches(), "value", "values")));
 }
 
 }  // namespace
