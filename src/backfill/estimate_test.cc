@@ -37,8 +37,8 @@ void CreateUnanalysed(pg::Connection& conn, const std::string& table, int rows) 
 }
 
 long long RelTuples(pg::Connection& conn, const std::string& table) {
-  Result<pg::Rows> rows =
-      conn.Exec(fmt::format("SELECT reltuples::bigint FROM pg_class WHERE oid = '{}'::regclass", table));
+  Result<pg::Rows> rows = conn.Exec(
+      fmt::format("SELECT reltuples::bigint FROM pg_class WHERE oid = '{}'::regclass", table));
   EXPECT_TRUE(rows.ok());
   return rows.ok() ? rows->GetInt(0, 0) : -2;
 }
@@ -64,10 +64,12 @@ TEST(EstimateTableRowsTest, ExtrapolatesALargeOneFromItsSize) {
 TEST(EstimateTableRowsTest, UsesStatisticsWhenThereAreSomeAndSumsPartitions) {
   pg::Connection conn = Open(zs::testing::FreshDatabaseUrl());
   MustRun(conn, "CREATE TABLE p (id int NOT NULL, v text) PARTITION BY RANGE (id)");
-  MustRun(conn, "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (1000) WITH "
-                "(autovacuum_enabled = false)");
-  MustRun(conn, "CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (1000) TO (100000) WITH "
-                "(autovacuum_enabled = false)");
+  MustRun(conn,
+          "CREATE TABLE p1 PARTITION OF p FOR VALUES FROM (0) TO (1000) WITH "
+          "(autovacuum_enabled = false)");
+  MustRun(conn,
+          "CREATE TABLE p2 PARTITION OF p FOR VALUES FROM (1000) TO (100000) WITH "
+          "(autovacuum_enabled = false)");
   MustRun(conn, "INSERT INTO p SELECT i, 'x' FROM generate_series(1, 3000) i");
   MustRun(conn, "ANALYZE p1");  // p2 keeps no statistics
   Result<long long> estimate = EstimateTableRows(conn, "public.p");
@@ -119,9 +121,9 @@ TEST(EstimateTableRowsTest, ProgressOfANeverAnalysedTableHasAPercentage) {
       << cursor.dump() << " vs " << EventMessage(done);
   EXPECT_EQ(cursor["rows_estimate"], 3000);
   EXPECT_EQ(cursor["percent"], 100);
-  EXPECT_NE(EventMessage(done).find(
-                fmt::format("({:.0f} rows/s", cursor["rows_per_s"].get<double>())),
-            std::string::npos)
+  EXPECT_NE(
+      EventMessage(done).find(fmt::format("({:.0f} rows/s", cursor["rows_per_s"].get<double>())),
+      std::string::npos)
       << EventMessage(done) << " vs " << cursor.dump();
 }
 

@@ -58,7 +58,4 @@ void InterruptibleSleep(std::chrono::milliseconds total) {
   }
 }
 
-void SimulateInterruptForTest(int signal) { g_signal = signal; }
-void ResetInterruptForTest() { g_signal = 0; }
-
 }  // namespace zs::backfill

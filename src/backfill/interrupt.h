@@ -38,8 +38,4 @@ std::string SignalName(int signal);
 // been received (a plain sleep would keep a Ctrl-C waiting for seconds).
 void InterruptibleSleep(std::chrono::milliseconds total);
 
-// Tests: records `signal` as if it had been received / forgets it.
-void SimulateInterruptForTest(int signal);
-void ResetInterruptForTest();
-
 }  // namespace zs::backfill

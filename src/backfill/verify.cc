@@ -251,11 +251,10 @@ Result<bool> HasMarker(pg::Connection& conn, const std::string& relation) {
 Result<TableResult> VerifyTable(pg::Connection& conn, const TableChecks& group,
                                 const VerifyOptions& options) {
   ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(conn, group.schema, group.table));
-  TableResult result{.schema = group.schema,
-                     .table = group.table,
-                     .trigger = triggers::TableTriggerName(group.schema, group.table),
-                     .walk = walk.Describe()};
+  TableResult result{.schema = group.schema, .table = group.table, .walk = walk.Describe()};
+  // The marker column comes and goes with zeroshift's trigger.
   ZS_ASSIGN_OR_RETURN(result.marked, HasMarker(conn, walk.relation));
+  if (result.marked) result.trigger = triggers::TableTriggerName(group.schema, group.table);
   if (walk.keyset()) {
     for (const auto& column : walk.key) result.key_columns.push_back(column.name);
   } else {
@@ -294,9 +293,9 @@ Result<TableResult> VerifyTable(pg::Connection& conn, const TableChecks& group,
   Status status = verifier.Run(result);
   if (!status.ok()) {
     return status.WithContext(fmt::format(
-        "verify of {} (an expression of its trigger {} failed on a row; fix the data or the "
+        "verify of {} (an expression of the migration failed on a row; fix the data or the "
         "migration)",
-        pg::QualifiedName(group.schema, group.table), pg::QuoteIdent(result.trigger)));
+        pg::QualifiedName(group.schema, group.table)));
   }
   return result;
 }
@@ -387,14 +386,15 @@ nlohmann::json VerifyReport::ToJson() const {
       if (check.skipped > 0) entry["skip_reason"] = check.skip_reason;
       checks.push_back(std::move(entry));
     }
-    tables_json.push_back({{"schema", table.schema},
-                           {"table", table.table},
-                           {"trigger", table.trigger},
-                           {"marked", table.marked},
-                           {"walk", table.walk},
-                           {"key_columns", table.key_columns},
-                           {"rows_checked", table.rows_checked},
-                           {"checks", checks}});
+    tables_json.push_back(
+        {{"schema", table.schema},
+         {"table", table.table},
+         {"trigger", table.trigger.empty() ? nlohmann::json() : nlohmann::json(table.trigger)},
+         {"marked", table.marked},
+         {"walk", table.walk},
+         {"key_columns", table.key_columns},
+         {"rows_checked", table.rows_checked},
+         {"checks", checks}});
   }
   out["tables"] = tables_json;
   return out;

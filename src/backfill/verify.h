@@ -66,7 +66,7 @@ struct CheckResult {
 struct TableResult {
   std::string schema;
   std::string table;    // physical name
-  std::string trigger;  // the table's dual-write trigger (triggers::TableTriggerName)
+  std::string trigger;  // the table's dual-write trigger (triggers::TableTriggerName); "" if none
   bool marked = false;  // the table has the marker column: rows say which direction ran
   std::string walk;     // TableWalk::Describe()
   std::vector<std::string> key_columns;  // the key's columns, or {"relation", "ctid"}

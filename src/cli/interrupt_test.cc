@@ -3,8 +3,8 @@
 // cursor saved and "interrupted" recorded; `status` tells the live runner
 // from the gone one; `rollback` beside a live runner names it; `backfill run`
 // resumes, `rollback` undoes. Synchronised on the state rows, never on time.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -58,14 +58,10 @@ class InterruptCli : public ::testing::Test {
   // `zeroshift start` of the example in small fixed batches with a pause
   // between them, so that it is still at work when the test signals it.
   pid_t SpawnStart() {
-    std::vector<std::string> args = {ZS_BINARY,
-                                     "start",
-                                     kExample,
-                                     "--postgres-url",
-                                     url_,
-                                     "--backfill-batch-size",
-                                     "10",
-                                     "--backfill-batch-delay",
+    std::vector<std::string> args = {ZS_BINARY, "start",
+                                     kExample,  "--postgres-url",
+                                     url_,      "--backfill-batch-size",
+                                     "10",      "--backfill-batch-delay",
                                      "200"};
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());

@@ -706,6 +706,43 @@ Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
   return record;
 }
 
+namespace {
+
+// What to do next, from the step and whether a zeroshift process is at work
+// on it (SAFETY.md invariant 8: from every state, a way forward or back).
+std::string NextStep(const state::MigrationRecord& active, bool running, bool paused) {
+  if (running) {
+    return "a zeroshift process is at work on this migration (see runner); stop it with Ctrl-C "
+           "where it runs (or kill -INT its process): a backfill stops after its current batch";
+  }
+  if (active.step == state::kStepBackfilling) {
+    std::string out =
+        "the backfill was interrupted: `zeroshift backfill run` (or the same `zeroshift start`) "
+        "resumes it; `zeroshift rollback` undoes the migration";
+    if (paused) out += "; it is paused: `zeroshift backfill resume` first, or it waits at once";
+    return out;
+  }
+  if (active.step == state::kStepActive) {
+    return "`zeroshift complete` once old clients are gone, or `zeroshift rollback`";
+  }
+  if (active.step == state::kStepCompleting)
+    return "complete stopped part-way: re-run `zeroshift complete`";
+  if (active.step == state::kStepRollingBack)
+    return "rollback stopped part-way: re-run `zeroshift rollback`";
+  return "start stopped part-way: `zeroshift rollback` undoes it";
+}
+
+nlohmann::json RunnerJson(const std::optional<state::LockHolder>& runner) {
+  if (!runner) return {{"alive", false}};
+  return {{"alive", true},
+          {"pid", runner->pid},
+          {"application_name", runner->application_name},
+          {"client", runner->client},
+          {"connected_at", runner->backend_start}};
+}
+
+}  // namespace
+
 Result<nlohmann::json> Engine::StatusJson() {
   nlohmann::json out{{"schema", options_.schema}};
   ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
@@ -744,43 +781,6 @@ Result<nlohmann::json> Engine::StatusJson() {
                      {"delay_ms", optional(control.delay_ms)}}}};
   return out;
 }
-
-namespace {
-
-// What to do next, from the step and whether a zeroshift process is at work
-// on it (SAFETY.md invariant 8: from every state, a way forward or back).
-std::string NextStep(const state::MigrationRecord& active, bool running, bool paused) {
-  if (running) {
-    return "a zeroshift process is at work on this migration (see runner); stop it with Ctrl-C "
-           "where it runs (or kill -INT its process): a backfill stops after its current batch";
-  }
-  if (active.step == state::kStepBackfilling) {
-    std::string out =
-        "the backfill was interrupted: `zeroshift backfill run` (or the same `zeroshift start`) "
-        "resumes it; `zeroshift rollback` undoes the migration";
-    if (paused) out += "; it is paused: `zeroshift backfill resume` first, or it waits at once";
-    return out;
-  }
-  if (active.step == state::kStepActive) {
-    return "`zeroshift complete` once old clients are gone, or `zeroshift rollback`";
-  }
-  if (active.step == state::kStepCompleting)
-    return "complete stopped part-way: re-run `zeroshift complete`";
-  if (active.step == state::kStepRollingBack)
-    return "rollback stopped part-way: re-run `zeroshift rollback`";
-  return "start stopped part-way: `zeroshift rollback` undoes it";
-}
-
-nlohmann::json RunnerJson(const std::optional<state::LockHolder>& runner) {
-  if (!runner) return {{"alive", false}};
-  return {{"alive", true},
-          {"pid", runner->pid},
-          {"application_name", runner->application_name},
-          {"client", runner->client},
-          {"connected_at", runner->backend_start}};
-}
-
-}  // namespace
 
 Result<nlohmann::json> Engine::BackfillJson(const state::MigrationRecord& active) {
   ZS_RETURN_IF_ERROR(state_->Upgrade());
