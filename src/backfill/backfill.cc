@@ -155,8 +155,9 @@ namespace {
 constexpr char kHeapStatsQuery[] = R"sql(
 SELECT c.oid::regclass::text, c.reltuples::float8,
        (pg_relation_size(c.oid) / current_setting('block_size')::bigint)::bigint
-FROM pg_partition_tree(to_regclass($1)) t JOIN pg_class c ON c.oid = t.relid
-WHERE t.isleaf AND c.relkind IN ('r', 'm', 't'))sql";
+FROM pg_class c
+WHERE c.relkind IN ('r', 'm') AND (c.oid = to_regclass($1) OR c.oid IN
+      (SELECT relid FROM pg_partition_tree(to_regclass($1)) WHERE isleaf)))sql";
 
 // A heap the statistics know nothing of: its first kSampleRows rows are
 // read; fewer means they are all of it, else their density over the pages
