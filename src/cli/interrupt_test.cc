@@ -198,7 +198,9 @@ TEST_F(InterruptCli, SigtermStopsAndRollbackUndoes) {
   EXPECT_EQ(Status()["active"]["backfill"][0]["state"], "interrupted");
   ProcessRun rollback = Zs({"rollback"});
   ASSERT_EQ(rollback.exit_code, 0) << rollback.err;
-  EXPECT_EQ(Int("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'"), 2);
+  EXPECT_EQ(Int("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND "
+                "table_name = 'users'"),
+            2);
   EXPECT_EQ(Status()["active"], nlohmann::json());
 }
 
