@@ -57,12 +57,17 @@ class InterruptCli : public ::testing::Test {
 
   // `zeroshift start` of the example in small fixed batches with a pause
   // between them, so that it is still at work when the test signals it.
-  pid_t SpawnStart() {
-    std::vector<std::string> args = {ZS_BINARY, "start",
-                                     kExample,  "--postgres-url",
-                                     url_,      "--backfill-batch-size",
-                                     "10",      "--backfill-batch-delay",
-                                     "200"};
+  pid_t SpawnStart() { return Spawn({"start", kExample}); }
+
+  // `zeroshift <command...>` with the same small batches, in the background.
+  pid_t Spawn(const std::vector<std::string>& command) {
+    std::vector<std::string> args = {ZS_BINARY};
+    args.insert(args.end(), command.begin(), command.end());
+    for (const std::string& flag :
+         {std::string("--postgres-url"), url_, std::string("--backfill-batch-size"),
+          std::string("10"), std::string("--backfill-batch-delay"), std::string("200")}) {
+      args.push_back(flag);
+    }
     std::vector<char*> argv;
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
@@ -202,6 +207,34 @@ TEST_F(InterruptCli, SigtermStopsAndRollbackUndoes) {
                 "table_name = 'users'"),
             2);
   EXPECT_EQ(Status()["active"], nlohmann::json());
+}
+
+// `migrate` and `backfill run` stop the same way.
+TEST_F(InterruptCli, MigrateAndBackfillRunStopOnSignalsToo) {
+  fs::path migrations = dir_ / "migrations";
+  fs::create_directories(migrations);
+  fs::copy_file(kExample, migrations / "02_split_name.yaml");
+  pid_t migrate = Spawn({"migrate", migrations.string()});
+  WaitForBackfill();
+  ASSERT_EQ(kill(migrate, SIGINT), 0);
+  EXPECT_EQ(Wait(migrate), 130) << zs::testing::ReadFile(dir_ / "err");
+  EXPECT_EQ(Text("SELECT interrupted_by FROM zeroshift.backfill_cursors"), "SIGINT");
+  long long first_stop = Int("SELECT rows_done FROM zeroshift.backfill_cursors");
+  WaitForSessionsToEnd();
+
+  pid_t resume = Spawn({"backfill", "run"});
+  ASSERT_TRUE(WaitFor(
+      [&] { return Int("SELECT rows_done FROM zeroshift.backfill_cursors") > first_stop; }));
+  ASSERT_EQ(kill(resume, SIGTERM), 0);
+  EXPECT_EQ(Wait(resume), 143) << zs::testing::ReadFile(dir_ / "err");
+  EXPECT_EQ(Text("SELECT interrupted_by FROM zeroshift.backfill_cursors"), "SIGTERM");
+  EXPECT_LT(Int("SELECT rows_done FROM zeroshift.backfill_cursors"), kRows);
+  WaitForSessionsToEnd();
+
+  ASSERT_EQ(Zs({"backfill", "run"}).exit_code, 0);
+  ProcessRun again = Zs({"migrate", migrations.string()});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(Text("SELECT step FROM zeroshift.migrations WHERE NOT done"), "active");
 }
 
 // A pause recorded for a runner that has gone is not "paused": nothing is
