@@ -102,6 +102,26 @@ TEST_F(RoundTripTest, ExamplesAreCutAndEscaped) {
   EXPECT_EQ(lossy.find(std::string(100, 'x')), std::string::npos) << lossy;
 }
 
+// A pair on one column (alter_column's type change): the `down` reads the
+// temporary column the `up` fills. '007' becomes 7 and comes back as '7'.
+TEST_F(RoundTripTest, AlterColumnPairOnOneColumn) {
+  MustRun(*admin_, "CREATE TABLE codes (id int PRIMARY KEY, n text NOT NULL)");
+  MustRun(*admin_, "INSERT INTO codes VALUES (1, '10'), (2, '007'), (3, '42')");
+  Result<Plan> plan = engine_->PlanMigration(Parse(R"yaml(operations:
+  - alter_column:
+      table: codes
+      column: n
+      type: integer
+      up: n::integer
+      down: n::text
+)yaml"));
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  std::string lossy = Lossy(*plan);
+  EXPECT_NE(lossy.find("codes.n: its `down`"), std::string::npos) << lossy;
+  EXPECT_NE(lossy.find("from 1 of 3 sampled rows"), std::string::npos) << lossy;
+  EXPECT_NE(lossy.find("id=2: '007' comes back as '7'"), std::string::npos) << lossy;
+}
+
 // A `down` that fails on a row (here: a cast) is reported, not fatal, and
 // the check never writes (READ ONLY).
 TEST_F(RoundTripTest, AnExpressionThatFailsIsReportedNotFatal) {
