@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "backfill/batch_query.h"
+#include "backfill/interrupt.h"
 #include "pg/ddl_runner.h"
 #include "pg/quote.h"
 #include "triggers/dual_write.h"
@@ -22,9 +23,7 @@ bool IsRetryable(const Status& status) {
 
 using Clock = std::chrono::steady_clock;
 
-void SleepFor(std::chrono::milliseconds total) {
-  if (total.count() > 0) std::this_thread::sleep_for(total);
-}
+void SleepFor(std::chrono::milliseconds total) { InterruptibleSleep(total); }
 
 // Enabled user triggers that an UPDATE setting only the marker column fires:
 // UPDATE triggers (tgtype bit 4) without a column list, on the table or any
@@ -127,6 +126,8 @@ std::string_view EventName(EventKind kind) {
       return "resume";
     case EventKind::kDone:
       return "done";
+    case EventKind::kInterrupt:
+      return "interrupt";
   }
   return "progress";
 }
@@ -151,29 +152,81 @@ struct Backfiller::RunState {
   bool new_run = true;                          // the first save of this run resets run_started_at
 };
 
+namespace {
+
+// Each heap of the relation (itself, or its leaf partitions): the planner's
+// row count (-1 when never vacuumed or analysed) and its size in pages now.
+constexpr char kHeapStatsQuery[] = R"sql(
+SELECT c.oid::regclass::text, c.reltuples::float8,
+       (pg_relation_size(c.oid) / current_setting('block_size')::bigint)::bigint
+FROM pg_class c
+WHERE c.relkind IN ('r', 'm') AND (c.oid = to_regclass($1) OR c.oid IN
+      (SELECT relid FROM pg_partition_tree(to_regclass($1)) WHERE isleaf)))sql";
+
+// A heap the statistics know nothing of: its first kSampleRows rows are
+// read; fewer means they are all of it, else their density over the pages
+// they span gives the estimate for the heap's size.
+constexpr long long kSampleRows = 10000;
+
+Result<long long> EstimateUnanalysedHeap(pg::Connection& conn, const std::string& heap,
+                                         long long pages) {
+  if (pages == 0) return 0LL;
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec(fmt::format("SELECT count(*), coalesce(max((ctid::text::point)[0]), 0)::bigint + 1 "
+                            "FROM (SELECT ctid FROM ONLY {} LIMIT {}) s",
+                            heap, kSampleRows)));
+  long long sampled = rows.GetInt(0, 0);
+  long long spanned = rows.GetInt(0, 1);
+  if (sampled < kSampleRows) return sampled;
+  double per_page = static_cast<double>(sampled) / static_cast<double>(std::max(1LL, spanned));
+  return std::max(sampled, static_cast<long long>(per_page * static_cast<double>(pages)));
+}
+
+}  // namespace
+
+Result<long long> EstimateTableRows(pg::Connection& conn, const std::string& relation) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows heaps, conn.ExecParams(kHeapStatsQuery, {relation}));
+  if (heaps.empty()) return -1LL;
+  long long total = 0;
+  for (int i = 0; i < heaps.size(); ++i) {
+    double reltuples = std::stod(heaps.Get(i, 1));
+    if (reltuples >= 0) {
+      total += static_cast<long long>(reltuples);
+      continue;
+    }
+    ZS_ASSIGN_OR_RETURN(long long rows,
+                        EstimateUnanalysedHeap(conn, heaps.Get(i, 0), heaps.GetInt(i, 2)));
+    total += rows;
+  }
+  return total;
+}
+
 Result<long long> Backfiller::EstimateRows(const schema::Table& table) {
-  ZS_ASSIGN_OR_RETURN(pg::Rows rows,
-                      conn_.ExecParams("SELECT reltuples::bigint FROM pg_class WHERE oid = "
-                                       "to_regclass($1)",
-                                       {pg::QualifiedName(schema_, table.physical_name)}));
-  if (rows.empty() || rows.IsNull(0, 0)) return -1LL;
-  return rows.GetInt(0, 0);
+  return EstimateTableRows(conn_, pg::QualifiedName(schema_, table.physical_name));
+}
+
+double Backfiller::ActiveSeconds(const RunState& run) const {
+  Clock::duration pausing = run.paused ? Clock::now() - run.paused_at : Clock::duration{};
+  std::chrono::duration<double> elapsed = Clock::now() - run.started - run.paused_total - pausing;
+  return elapsed.count();
 }
 
 void Backfiller::Emit(EventKind kind, RunState& run) const {
-  Clock::duration pausing = run.paused ? Clock::now() - run.paused_at : Clock::duration{};
-  std::chrono::duration<double> elapsed = Clock::now() - run.started - run.paused_total - pausing;
+  // The time saved with the cursor, not now: the rate printed here and the
+  // one `zeroshift status` computes from the saved cursor are the same.
   Progress p{.table = run.table_name,
              .rows_done = run.cursor.rows_done,
              .rows_estimate = run.cursor.rows_estimate,
-             .elapsed_seconds = elapsed.count(),
+             .elapsed_seconds = run.cursor.run_seconds,
              .finished = run.cursor.finished,
              .run_rows = run.cursor.rows_done - run.cursor.run_rows_start,
              .batch_rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows,
              .batches = run.batches,
              .throttled_batches = run.cursor.throttled_batches,
              .paused = run.paused,
-             .throttle_reason = run.cursor.throttle_reason};
+             .throttle_reason = run.cursor.throttle_reason,
+             .interrupted_by = run.cursor.interrupted_by};
   if (kind == EventKind::kProgress && options_.on_progress) options_.on_progress(p);
   if (options_.on_event) options_.on_event({.kind = kind, .progress = std::move(p)});
 }
@@ -207,6 +260,7 @@ Result<long long> Backfiller::RunBatch(const BatchQuery& query, long long batch_
       long long touched = rows->empty() ? 0 : rows->GetInt(0, 0);
       next.rows_done += touched;
       next.batch_rows = batch_rows;
+      next.run_seconds = ActiveSeconds(run);
       if (rows->empty() || rows->GetBool(0, 1)) {
         next.finished = true;
       } else {
@@ -231,7 +285,7 @@ Result<long long> Backfiller::RunBatch(const BatchQuery& query, long long batch_
       return status.WithContext(fmt::format("backfill of \"{}\" (batch after key {})", cursor.table,
                                             cursor.last_key_json.value_or("start")));
     }
-    std::this_thread::sleep_for(pg::BackoffDelay(policy, attempt));
+    InterruptibleSleep(pg::BackoffDelay(policy, attempt));
   }
 }
 
@@ -256,9 +310,10 @@ Status Backfiller::ApplyControl(RunState& run) {
       }
       Emit(run.paused ? EventKind::kPause : EventKind::kResume, run);
     }
-    // Paused: no transaction is open here, only this poll.
-    if (!run.paused) return Status::Ok();
-    std::this_thread::sleep_for(options_.pause_poll);
+    // Paused: no transaction is open here, only this poll. A signal ends
+    // the wait (Run then stops).
+    if (!run.paused || InterruptSignal() != 0) return Status::Ok();
+    InterruptibleSleep(options_.pause_poll);
   }
 }
 
@@ -277,6 +332,7 @@ Status Backfiller::Throttle(RunState& run) {
     ++run.cursor.throttled_batches;
     run.cursor.throttle_reason = step.reason;
     if (!run.under_pressure) {
+      run.cursor.run_seconds = ActiveSeconds(run);
       Emit(EventKind::kThrottle, run);
       // Saved now, not with the next batch: `zeroshift status` names the
       // blocking session while the backfill waits for it or after it stopped.
@@ -298,7 +354,9 @@ Status Backfiller::Throttle(RunState& run) {
     } else {
       SleepFor(step.sleep);
     }
-    if (step.action != ThrottleStep::Action::kWaitAndProbe) return Status::Ok();
+    if (step.action != ThrottleStep::Action::kWaitAndProbe || InterruptSignal() != 0) {
+      return Status::Ok();
+    }
     ZS_RETURN_IF_ERROR(ApplyControl(run));
   }
 }
@@ -332,10 +390,14 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
   run.replica = user_triggers.replica;
   ZS_ASSIGN_OR_RETURN(run.cursor.rows_estimate, EstimateRows(table));
   run.cursor.run_rows_start = run.cursor.rows_done;
+  run.cursor.run_seconds = 0;
+  run.cursor.interrupted_by.clear();
   Emit(EventKind::kStart, run);
   while (!run.cursor.finished) {
+    if (int signal = InterruptSignal(); signal != 0) return StopInterrupted(run, signal);
     ZS_RETURN_IF_ERROR(ApplyControl(run));
     if (run.adaptive) ZS_RETURN_IF_ERROR(Throttle(run));
+    if (int signal = InterruptSignal(); signal != 0) return StopInterrupted(run, signal);
     long long rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows;
     Clock::time_point batch_start = Clock::now();
     ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(*query, rows, run));
@@ -347,6 +409,21 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
   }
   Emit(EventKind::kDone, run);
   return Status::Ok();
+}
+
+Status Backfiller::StopInterrupted(RunState& run, int signal) {
+  // Between batches: no transaction is open, the last batch has committed
+  // with its cursor. Saved again with the reason, for `zeroshift status`.
+  run.cursor.interrupted_by = SignalName(signal);
+  run.cursor.run_seconds = ActiveSeconds(run);
+  ZS_RETURN_IF_ERROR(state_.SaveCursor(schema_, migration_, run.cursor, run.new_run));
+  run.new_run = false;
+  Emit(EventKind::kInterrupt, run);
+  return Conflict(fmt::format(
+      "backfill of {} stopped by {} after {} rows (every batch so far committed, the cursor is "
+      "saved): run `zeroshift backfill run` (or the same `zeroshift start`) to resume it, or "
+      "`zeroshift rollback` to undo the migration",
+      run.qualified, SignalName(signal), run.cursor.rows_done));
 }
 
 }  // namespace zs::backfill

@@ -35,6 +35,7 @@ struct Progress {
   long long throttled_batches = 0;
   bool paused = false;
   std::string throttle_reason;  // set on throttle events
+  std::string interrupted_by;   // set on interrupt events: "SIGINT", "SIGTERM"
 
   // Rows per second of this run; 0 before the first batch.
   double RowsPerSecond() const;
@@ -43,8 +44,8 @@ struct Progress {
 };
 
 // What the loop reports. kProgress comes after every batch; renderers decide
-// how often to print.
-enum class EventKind { kStart, kProgress, kThrottle, kPause, kResume, kDone };
+// how often to print. kInterrupt: a signal stopped the run (backfill/interrupt.h).
+enum class EventKind { kStart, kProgress, kThrottle, kPause, kResume, kDone, kInterrupt };
 std::string_view EventName(EventKind kind);
 
 struct Event {
@@ -99,6 +100,12 @@ struct UserTriggerPlan {
 Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string& schema,
                                          const std::string& table, bool fire_user_triggers);
 
+// The rows of `relation` (qualified), for progress: the planner's count
+// (pg_class.reltuples), summed over partitions; for a heap never vacuumed or
+// analysed (reltuples -1), a count of its first rows, extrapolated over its
+// size in pages when there are more. -1 when the relation does not exist.
+Result<long long> EstimateTableRows(pg::Connection& conn, const std::string& relation);
+
 class BatchQuery;
 
 class Backfiller {
@@ -111,7 +118,9 @@ class Backfiller {
         migration_(std::move(migration)),
         options_(std::move(options)) {}
 
-  // Touches every row of task.table, resuming from the saved cursor.
+  // Touches every row of task.table, resuming from the saved cursor. After
+  // SIGINT or SIGTERM (backfill/interrupt.h) it stops between batches, saves
+  // the cursor with the signal's name, and fails naming how to resume.
   Status Run(const schema::Table& table, const ops::BackfillTask& task);
 
  private:
@@ -125,6 +134,9 @@ class Backfiller {
   // Adaptive mode: sleeps and shrinks when the database is under pressure.
   Status Throttle(RunState& run);
   void Emit(EventKind kind, RunState& run) const;
+  // Seconds this run has worked so far, pauses excluded.
+  double ActiveSeconds(const RunState& run) const;
+  Status StopInterrupted(RunState& run, int signal);
 
   pg::Connection& conn_;
   state::StateStore& state_;

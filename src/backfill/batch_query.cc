@@ -29,7 +29,8 @@ struct Touch {
     return fmt::format("{0} = {1}.{0}", column, alias);
   }
   std::string Skip(const std::string& alias) const {
-    return marker ? fmt::format(" AND {}.{} IS NOT TRUE", alias, column) : "";
+    // false marks a new-version write (triggers::MarkerColumnName): in step too.
+    return marker ? fmt::format(" AND {}.{} IS NULL", alias, column) : "";
   }
 };
 

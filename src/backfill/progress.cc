@@ -77,6 +77,9 @@ std::string EventMessage(const Event& e) {
       return fmt::format("{}: done, {} rows in {:.1f} s ({:.0f} rows/s, {} batches, {} throttled)",
                          p.table, p.rows_done, p.elapsed_seconds, p.RowsPerSecond(), p.batches,
                          p.throttled_batches);
+    case EventKind::kInterrupt:
+      return fmt::format("{}: stopped by {} after {} rows; the cursor is saved", p.table,
+                         p.interrupted_by, p.rows_done);
     case EventKind::kProgress:
       break;
   }
@@ -101,6 +104,7 @@ nlohmann::json EventJson(const Event& e) {
   double eta = p.EtaSeconds();
   out["eta_s"] = eta >= 0 ? nlohmann::json(std::round(eta)) : nlohmann::json();
   if (e.kind == EventKind::kThrottle) out["reason"] = p.throttle_reason;
+  if (e.kind == EventKind::kInterrupt) out["signal"] = p.interrupted_by;
   return out;
 }
 
@@ -137,7 +141,7 @@ void ProgressPrinter::Print(const Event& event) {
     out_ << "    " << EventMessage(event) << "\n";
     bar_drawn_ = false;
   }
-  if (event.kind != EventKind::kDone) {
+  if (event.kind != EventKind::kDone && event.kind != EventKind::kInterrupt) {
     out_ << "\r\x1b[K    " << ProgressBar(event.progress);
     bar_drawn_ = true;
   }

@@ -17,6 +17,11 @@ const char* DirectionName(triggers::Direction direction) {
 }
 
 std::string BadColumn(size_t i) { return fmt::format("zs_bad_{}", i); }
+std::string SkipColumn(size_t i) { return fmt::format("zs_skip_{}", i); }
+
+std::string Plural(long long n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
 
 // The specs of one table, in the order they were given.
 struct TableChecks {
@@ -88,9 +93,10 @@ std::vector<std::string> OtherDirectionFails(const std::vector<triggers::Directi
   return out;
 }
 
-// The per-check columns of the final SELECT: the mismatches, the rows that
-// differ only as a write through the other version leaves them, and the
-// first mismatching keys as JSON.
+// The per-check columns of the final SELECT (kColumnsPerCheck of them): the
+// mismatches, the rows that differ only as a write through the other version
+// leaves them, the rows skipped, and the first mismatching keys as JSON.
+constexpr int kColumnsPerCheck = 4;
 std::string CheckColumns(const std::vector<std::string>& other_fails, const std::string& key_json,
                          const std::string& order, int max_keys) {
   std::string out;
@@ -98,22 +104,44 @@ std::string CheckColumns(const std::vector<std::string>& other_fails, const std:
     out += fmt::format(
         ",\n (SELECT count(*) FROM batch WHERE batch.{0} AND {4})::bigint,"
         " (SELECT count(*) FROM batch WHERE batch.{0} AND NOT {4})::bigint,"
+        " (SELECT count(*) FROM batch WHERE batch.{5})::bigint,"
         " (SELECT coalesce(json_agg(s.k), '[]')::text FROM (SELECT {1} AS k FROM batch WHERE "
         "batch.{0} AND {4} ORDER BY {2} LIMIT {3}) s)",
-        BadColumn(i), key_json, order, max_keys, other_fails[i]);
+        BadColumn(i), key_json, order, max_keys, other_fails[i], SkipColumn(i));
   }
   return out;
 }
 
+// Which rows each direction's expressions ran for, by the marker
+// (triggers::MarkerColumnName): `up` for true and NULL (the backfill has not
+// reached the row yet, and will run `up`), `down` for false.
+std::string RanFor(triggers::Direction direction, const std::string& row_alias) {
+  std::string marker =
+      fmt::format("{}.{}", row_alias, pg::QuoteIdent(triggers::MarkerColumnName()));
+  return direction == triggers::Direction::kUp ? marker + " IS DISTINCT FROM false"
+                                               : marker + " IS NOT DISTINCT FROM false";
+}
+
+std::string SkipReason(triggers::Direction direction) {
+  return direction == triggers::Direction::kUp
+             ? "written through the new version, where `up` does not run"
+             : "written through the old version or by the backfill (or not since start), where "
+               "`down` does not run";
+}
+
 class TableVerifier {
  public:
+  // conditions[i]: the row fails check i; skips[i]: check i does not apply
+  // to the row; other_fails[i]: see OtherDirectionFails ("true" when marked).
   TableVerifier(pg::Connection& conn, const VerifyOptions& options, TableWalk walk,
-                std::vector<std::string> conditions, std::vector<triggers::Direction> directions)
+                std::vector<std::string> conditions, std::vector<std::string> skips,
+                std::vector<std::string> other_fails)
       : conn_(conn),
         options_(options),
         walk_(std::move(walk)),
         conditions_(std::move(conditions)),
-        other_fails_(OtherDirectionFails(directions)) {}
+        skips_(std::move(skips)),
+        other_fails_(std::move(other_fails)) {}
 
   // REQUIRES: result.checks has one entry per condition.
   Status Run(TableResult& result) {
@@ -124,7 +152,7 @@ class TableVerifier {
       ZS_ASSIGN_OR_RETURN(pg::Rows rows, ReadOnly(sql, cursor));
       result.rows_checked += rows.GetInt(0, 0);
       for (size_t i = 0; i < result.checks.size(); ++i) {
-        Collect(rows, 2 + width + 3 * static_cast<int>(i), result.checks[i]);
+        Collect(rows, 2 + width + kColumnsPerCheck * static_cast<int>(i), result.checks[i]);
       }
       bool done = rows.GetBool(0, 1);
       Report(result, done);
@@ -138,7 +166,8 @@ class TableVerifier {
   std::string Extras() const {
     std::string out;
     for (size_t i = 0; i < conditions_.size(); ++i) {
-      out += fmt::format(", ({}) AS {}", conditions_[i], BadColumn(i));
+      out += fmt::format(", ({}) AS {}, ({}) AS {}", conditions_[i], BadColumn(i), skips_[i],
+                         SkipColumn(i));
     }
     return out;
   }
@@ -181,7 +210,8 @@ class TableVerifier {
   void Collect(const pg::Rows& rows, int column, CheckResult& check) const {
     check.mismatches += rows.GetInt(0, column);
     check.not_inverse += rows.GetInt(0, column + 1);
-    for (const auto& key : nlohmann::json::parse(rows.Get(0, column + 2))) {
+    check.skipped += rows.GetInt(0, column + 2);
+    for (const auto& key : nlohmann::json::parse(rows.Get(0, column + 3))) {
       if (static_cast<int>(check.keys.size()) >= options_.max_mismatches) break;
       std::vector<std::string> values;
       for (const auto& value : key) {
@@ -205,50 +235,67 @@ class TableVerifier {
   const VerifyOptions& options_;
   TableWalk walk_;
   std::vector<std::string> conditions_;
-  std::vector<std::string> other_fails_;  // per check: see OtherDirectionFails
+  std::vector<std::string> skips_;
+  std::vector<std::string> other_fails_;
 };
 
-std::string TriggerNames(const TableResult& result) {
-  std::string names;
-  for (const auto& check : result.checks) {
-    if (!names.empty()) names += ", ";
-    names += check.trigger;
-  }
-  return names;
+Result<bool> HasMarker(pg::Connection& conn, const std::string& relation) {
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.ExecParams("SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = $2 "
+                      "AND attnum > 0 AND NOT attisdropped",
+                      {relation, triggers::MarkerColumnName()}));
+  return !rows.empty();
 }
 
 Result<TableResult> VerifyTable(pg::Connection& conn, const TableChecks& group,
                                 const VerifyOptions& options) {
   ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(conn, group.schema, group.table));
   TableResult result{.schema = group.schema, .table = group.table, .walk = walk.Describe()};
+  // The marker column comes and goes with zeroshift's trigger.
+  ZS_ASSIGN_OR_RETURN(result.marked, HasMarker(conn, walk.relation));
+  if (result.marked) result.trigger = triggers::TableTriggerName(group.schema, group.table);
   if (walk.keyset()) {
     for (const auto& column : walk.key) result.key_columns.push_back(column.name);
   } else {
     result.key_columns = {"relation", "ctid"};
   }
-  std::vector<std::string> conditions;
+  std::vector<std::string> conditions, skips;
   std::vector<triggers::Direction> directions;
   bool has_up = false, has_down = false;
   for (const auto* spec : group.specs) {
     (spec->direction == triggers::Direction::kUp ? has_up : has_down) = true;
     directions.push_back(spec->direction);
     ZS_ASSIGN_OR_RETURN(TargetType type, ColumnType(conn, walk.relation, spec->target_column));
-    conditions.push_back(MismatchCondition(*spec, type.name, type.has_equality, kRowAlias));
-    result.checks.push_back({.trigger = spec->name,
-                             .column = spec->target_column,
+    std::string differs = MismatchCondition(*spec, type.name, type.has_equality, kRowAlias);
+    if (result.marked) {
+      // The expression only where it ran: evaluated for the other rows it
+      // could fail (a `down` on a row whose new columns are not filled yet).
+      std::string ran = RanFor(spec->direction, kRowAlias);
+      conditions.push_back(fmt::format("CASE WHEN {} THEN {} ELSE false END", ran, differs));
+      skips.push_back(fmt::format("NOT ({})", ran));
+    } else {
+      conditions.push_back(differs);
+      skips.push_back("false");
+    }
+    result.checks.push_back({.column = spec->target_column,
                              .direction = spec->direction,
-                             .expression = spec->expression});
+                             .expression = spec->expression,
+                             .skip_reason = result.marked ? SkipReason(spec->direction) : ""});
   }
-  for (CheckResult& check : result.checks) check.provable = has_up && has_down;
+  std::vector<std::string> other_fails = result.marked
+                                             ? std::vector<std::string>(directions.size(), "true")
+                                             : OtherDirectionFails(directions);
+  for (CheckResult& check : result.checks) check.provable = result.marked || (has_up && has_down);
   if (!walk.keyset() && walk.heaps.empty()) return result;  // a partitioned table with no partition
-  TableVerifier verifier(conn, options, std::move(walk), std::move(conditions),
-                         std::move(directions));
+  TableVerifier verifier(conn, options, std::move(walk), std::move(conditions), std::move(skips),
+                         std::move(other_fails));
   Status status = verifier.Run(result);
   if (!status.ok()) {
     return status.WithContext(fmt::format(
-        "verify of {} (an expression of triggers {} failed on a row; fix the data or the "
+        "verify of {} (an expression of the migration failed on a row; fix the data or the "
         "migration)",
-        pg::QualifiedName(group.schema, group.table), TriggerNames(result)));
+        pg::QualifiedName(group.schema, group.table)));
   }
   return result;
 }
@@ -286,9 +333,11 @@ std::string MismatchCondition(const triggers::TriggerSpec& spec, const std::stri
         fmt::format("{}.{} AS {}", row_alias, pg::QuoteIdent(column), pg::QuoteIdent(variable));
   }
   // The derived table's columns shadow the row's: the expression sees its
-  // variables by name, as the trigger's DECLAREd variables.
+  // variables by name, as the trigger's DECLAREd variables, and by
+  // zs_row.<name> (the trigger's block label), as a resolved expression
+  // (engine/resolve.h) reads them; the alias hides the outer row's.
   std::string stored = fmt::format("{}.{}", row_alias, pg::QuoteIdent(spec.target_column));
-  std::string expected = fmt::format("CAST((SELECT {} FROM (SELECT {}) AS zs_vars) AS {})",
+  std::string expected = fmt::format("CAST((SELECT {} FROM (SELECT {}) AS zs_row) AS {})",
                                      spec.expression, bindings, target_type);
   if (!has_equality) {
     stored += "::text";
@@ -305,6 +354,14 @@ long long VerifyReport::mismatches() const {
   return total;
 }
 
+long long VerifyReport::skipped() const {
+  long long total = 0;
+  for (const auto& table : tables) {
+    for (const auto& check : table.checks) total += check.skipped;
+  }
+  return total;
+}
+
 long long VerifyReport::proven_mismatches() const {
   long long total = 0;
   for (const auto& table : tables) {
@@ -314,30 +371,30 @@ long long VerifyReport::proven_mismatches() const {
 }
 
 nlohmann::json VerifyReport::ToJson() const {
-  nlohmann::json out{{"migration", migration},
-                     {"step", step},
-                     {"mismatches", mismatches()},
-                     {"proven_mismatches", proven_mismatches()},
-                     {"clean", mismatches() == 0}};
+  nlohmann::json out{{"migration", migration},     {"step", step},
+                     {"mismatches", mismatches()}, {"proven_mismatches", proven_mismatches()},
+                     {"skipped", skipped()},       {"clean", mismatches() == 0}};
   nlohmann::json tables_json = nlohmann::json::array();
   for (const auto& table : tables) {
     nlohmann::json checks = nlohmann::json::array();
     for (const auto& check : table.checks) {
-      checks.push_back({{"trigger", check.trigger},
-                        {"column", check.column},
-                        {"direction", DirectionName(check.direction)},
-                        {"expression", check.expression},
-                        {"mismatches", check.mismatches},
-                        {"not_inverse", check.not_inverse},
-                        {"provable", check.provable},
-                        {"keys", check.keys}});
+      nlohmann::json entry{
+          {"column", check.column},           {"direction", DirectionName(check.direction)},
+          {"expression", check.expression},   {"mismatches", check.mismatches},
+          {"not_inverse", check.not_inverse}, {"skipped", check.skipped},
+          {"provable", check.provable},       {"keys", check.keys}};
+      if (check.skipped > 0) entry["skip_reason"] = check.skip_reason;
+      checks.push_back(std::move(entry));
     }
-    tables_json.push_back({{"schema", table.schema},
-                           {"table", table.table},
-                           {"walk", table.walk},
-                           {"key_columns", table.key_columns},
-                           {"rows_checked", table.rows_checked},
-                           {"checks", checks}});
+    tables_json.push_back(
+        {{"schema", table.schema},
+         {"table", table.table},
+         {"trigger", table.trigger.empty() ? nlohmann::json() : nlohmann::json(table.trigger)},
+         {"marked", table.marked},
+         {"walk", table.walk},
+         {"key_columns", table.key_columns},
+         {"rows_checked", table.rows_checked},
+         {"checks", checks}});
   }
   out["tables"] = tables_json;
   return out;
@@ -349,13 +406,17 @@ std::string VerifyReport::ToText() const {
     out += "  note: the backfill has not finished, so rows it has not reached yet differ\n";
   }
   for (const auto& table : tables) {
-    out += fmt::format("  {}.{} ({}): {} rows checked\n", table.schema, table.table, table.walk,
-                       table.rows_checked);
+    out += fmt::format("  {}.{} ({}): {} checked\n", table.schema, table.table, table.walk,
+                       Plural(table.rows_checked, "row", "rows"));
     for (const auto& check : table.checks) {
       out += fmt::format(
           "    {:<4} {} = {}: {}\n", DirectionName(check.direction), check.column,
           OneLine(check.expression),
-          check.mismatches == 0 ? "ok" : fmt::format("{} mismatches", check.mismatches));
+          check.mismatches == 0 ? "ok" : Plural(check.mismatches, "mismatch", "mismatches"));
+      if (check.skipped > 0) {
+        out += fmt::format("      {} skipped: {}\n", Plural(check.skipped, "row", "rows"),
+                           check.skip_reason);
+      }
       for (const auto& key : check.keys) out += "      " + FormatKey(table.key_columns, key) + "\n";
       if (check.mismatches > static_cast<long long>(check.keys.size())) {
         out += fmt::format("      ... and {} more\n",
@@ -363,10 +424,10 @@ std::string VerifyReport::ToText() const {
       }
       if (check.not_inverse > 0) {
         out += fmt::format(
-            "      {} more rows differ as a write through the {} version leaves them ({} and {} "
-            "are not inverses for their values): not counted\n",
-            check.not_inverse, check.direction == triggers::Direction::kUp ? "new" : "old", "up",
-            "down");
+            "      {} as a write through the {} version leaves them (`up` and `down` are not "
+            "inverses for their values): not counted\n",
+            Plural(check.not_inverse, "more row differs", "more rows differ"),
+            check.direction == triggers::Direction::kUp ? "new" : "old");
       }
     }
   }
@@ -376,15 +437,15 @@ std::string VerifyReport::ToText() const {
     out += "clean: every row is as a write through the triggers or the backfill leaves it\n";
   } else if (proven == total) {
     out += fmt::format(
-        "{} mismatching values in rows that fail both `up` and `down`: no write through the "
-        "triggers leaves them so\n",
-        total);
+        "{} that no write through the triggers leaves so (each fails the expression that ran "
+        "for its row)\n",
+        Plural(total, "mismatching value", "mismatching values"));
   } else {
     out += fmt::format(
-        "{} mismatching values ({} in rows that fail both `up` and `down`; the others are on "
-        "tables with one direction only, where a write through the other version or a row the "
-        "backfill has not reached looks the same)\n",
-        total, proven);
+        "{} ({} proven; the others are on tables with one direction only and no marker, where a "
+        "write through the other version or a row the backfill has not reached looks the "
+        "same)\n",
+        Plural(total, "mismatching value", "mismatching values"), proven);
   }
   return out;
 }

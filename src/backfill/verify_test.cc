@@ -119,8 +119,9 @@ TEST_F(VerifyTest, CleanAfterStartThenFindsExactlyThePlantedUpMismatch) {
 
   RunBehindTriggers("UPDATE users SET first_name = 'Wrong' WHERE id = 1234");
   VerifyReport planted = Verify();
-  // first_name differs from `up` of name, and name from `down` of the new columns.
-  EXPECT_EQ(planted.mismatches(), 2);
+  // first_name differs from `up` of name. `down` never ran for the row (the
+  // backfill marked it as `up`'s), so name is not checked against it.
+  EXPECT_EQ(planted.mismatches(), 1) << planted.ToText();
   const CheckResult* first = Check(planted, "first_name");
   ASSERT_NE(first, nullptr);
   EXPECT_EQ(first->direction, triggers::Direction::kUp);
@@ -128,7 +129,8 @@ TEST_F(VerifyTest, CleanAfterStartThenFindsExactlyThePlantedUpMismatch) {
   ASSERT_EQ(first->keys.size(), 1u);
   EXPECT_EQ(first->keys[0], std::vector<std::string>{"1234"});
   EXPECT_EQ(Check(planted, "last_name")->mismatches, 0);
-  EXPECT_EQ(Check(planted, "name")->keys, (std::vector<std::vector<std::string>>{{"1234"}}));
+  EXPECT_TRUE(Check(planted, "name")->keys.empty());
+  EXPECT_EQ(Check(planted, "name")->skipped, kRows);
   EXPECT_NE(planted.ToText().find("id=1234"), std::string::npos) << planted.ToText();
 
   // A write through the triggers repairs it.
@@ -153,28 +155,86 @@ TEST_F(VerifyTest, RowsThatUpAndDownDoNotInvertAreNotBlamedOnABypass) {
   const CheckResult* down = Check(report, "name");
   ASSERT_NE(down, nullptr);
   EXPECT_EQ(down->direction, triggers::Direction::kDown);
-  EXPECT_EQ(down->not_inverse, 1) << "row 7, as the old client's write left it";
+  // Each row is checked against the direction that ran for it (the marker).
+  EXPECT_EQ(down->skipped, kRows - 1) << "every row but 8, the new client's";
   EXPECT_TRUE(down->provable);
-  EXPECT_EQ(Check(report, "first_name")->not_inverse, 1) << "row 8, as the new client's left it";
-  EXPECT_EQ(Check(report, "last_name")->not_inverse, 1);
-  EXPECT_NE(report.ToText().find("not inverses"), std::string::npos) << report.ToText();
+  EXPECT_EQ(Check(report, "first_name")->skipped, 1) << "row 8, as the new client's left it";
+  EXPECT_EQ(Check(report, "last_name")->skipped, 1);
+  EXPECT_NE(report.ToText().find("1 row skipped: written through the new version"),
+            std::string::npos)
+      << report.ToText();
 
-  // The same row as the old client's, written behind the triggers' back: no
-  // one can tell them apart, so it is not blamed either.
+  // Behind the triggers' back, but as `up` leaves it: nothing to blame.
   RunBehindTriggers("UPDATE users SET name = 'First9 Last9 Extra' WHERE id = 9");
   EXPECT_EQ(Verify().mismatches(), 0);
 
-  // Without the down checks the table has one direction only: up differences
-  // count, unproven.
+  // Issue 18: without the down checks (as for a column with `up` and no
+  // `down`), the new client's correct write is skipped, not counted.
   VerifyOptions up_only;
   up_only.check_down = false;
   VerifyReport skipped = Verify(up_only);
   ASSERT_EQ(skipped.tables.size(), 1u);
   EXPECT_EQ(skipped.tables[0].checks.size(), 2u);
   EXPECT_EQ(Check(skipped, "name"), nullptr);
-  EXPECT_EQ(skipped.mismatches(), 2) << "row 8's first_name and last_name";
-  EXPECT_EQ(skipped.proven_mismatches(), 0);
-  EXPECT_FALSE(Check(skipped, "first_name")->provable);
+  EXPECT_EQ(skipped.mismatches(), 0) << skipped.ToText();
+  EXPECT_EQ(Check(skipped, "first_name")->skipped, 1);
+  EXPECT_TRUE(Check(skipped, "first_name")->provable);
+}
+
+// Issue 18: a column with `up` and no `down`: new-version writes set it
+// themselves and `up` does not run for them, so verify skips those rows and
+// says why; a bypassing write is still found. The report names the trigger
+// that exists, and checks the expression as the trigger evaluates it
+// (resolved: its columns read as zs_row.<column>).
+TEST_F(VerifyTest, UpWithoutDownSkipsNewVersionWritesAndSaysWhy) {
+  Run("CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL)");
+  Run("INSERT INTO users (email) SELECT 'User' || i || '@Example.com' FROM generate_series(1, 500) "
+      "i");
+  engine_ = Connect();
+  Result<migration::Migration> migration = migration::ParseMigration(R"yaml(operations:
+  - add_column:
+      table: users
+      up: lower(email)
+      column: {name: email_lower, type: text, nullable: true}
+)yaml",
+                                                                     "03_email.yaml");
+  ASSERT_TRUE(migration.ok()) << migration.status().ToString();
+  Status started = engine_->Start(*migration);
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  Run("SET search_path TO public_03_email, public");
+  Run("UPDATE users SET email_lower = 'custom' WHERE id IN (3, 4)");
+  Run("INSERT INTO users (email, email_lower) VALUES ('New@x', 'chosen by v2')");
+  Run("RESET search_path");
+
+  VerifyReport report = Verify();
+  EXPECT_EQ(report.mismatches(), 0) << report.ToText();
+  ASSERT_EQ(report.tables.size(), 1u);
+  EXPECT_EQ(report.tables[0].rows_checked, 501);
+  const CheckResult* check = Check(report, "email_lower");
+  ASSERT_NE(check, nullptr);
+  EXPECT_EQ(check->skipped, 3);
+  EXPECT_NE(check->expression.find("zs_row."), std::string::npos) << check->expression;
+  EXPECT_NE(report.ToText().find("3 rows skipped: written through the new version, where `up` "
+                                 "does not run"),
+            std::string::npos)
+      << report.ToText();
+
+  nlohmann::json json = report.ToJson();
+  std::string trigger = json["tables"][0]["trigger"];
+  EXPECT_EQ(
+      admin_->Exec("SELECT count(*) FROM pg_trigger WHERE tgname = " + pg::QuoteLiteral(trigger))
+          ->Get(0, 0),
+      "1")
+      << trigger;
+  EXPECT_FALSE(json["tables"][0]["checks"][0].contains("trigger"));
+  EXPECT_EQ(json["skipped"], 3);
+
+  RunBehindTriggers("UPDATE users SET email_lower = 'bypass' WHERE id = 10");
+  VerifyReport dirty = Verify();
+  EXPECT_EQ(dirty.mismatches(), 1);
+  EXPECT_EQ(dirty.proven_mismatches(), 1);
+  EXPECT_NE(dirty.ToText().find(": 1 mismatch\n"), std::string::npos) << dirty.ToText();
+  EXPECT_NE(dirty.ToText().find("1 mismatching value that"), std::string::npos) << dirty.ToText();
 }
 
 TEST_F(VerifyTest, CountsEveryMismatchButListsAtMostMax) {
@@ -189,10 +249,10 @@ TEST_F(VerifyTest, CountsEveryMismatchButListsAtMostMax) {
   // The first four keys in key order, across batches.
   std::vector<std::vector<std::string>> expected = {{"100"}, {"200"}, {"300"}, {"400"}};
   EXPECT_EQ(last->keys, expected);
-  // The down check also sees a NULL last_name: first || ' ' || NULL is NULL.
-  EXPECT_EQ(Check(report, "name")->mismatches, kRows / 100);
+  // `down` did not run for those rows (the marker says `up` did): not checked.
+  EXPECT_EQ(Check(report, "name")->mismatches, 0);
   nlohmann::json json = report.ToJson();
-  EXPECT_EQ(json["mismatches"], 2 * kRows / 100);
+  EXPECT_EQ(json["mismatches"], kRows / 100);
   EXPECT_EQ(json["clean"], false);
   EXPECT_NE(report.ToText().find("... and 26 more"), std::string::npos) << report.ToText();
 }
@@ -307,13 +367,13 @@ TEST_F(VerifyTest, CliExitsZeroWhenCleanAndOneWithTheKeysWhenNot) {
   EXPECT_EQ(dirty.exit_code, 1) << dirty.err;
   nlohmann::json json = nlohmann::json::parse(dirty.out, nullptr, false);
   ASSERT_FALSE(json.is_discarded()) << dirty.out;
-  EXPECT_EQ(json["mismatches"], 4);  // first_name up and name down, for each row
+  EXPECT_EQ(json["mismatches"], 2);  // first_name's `up`, for each row
   nlohmann::json first_name;
   for (const auto& check : json["tables"][0]["checks"]) {
     if (check["column"] == "first_name") first_name = check;
   }
   EXPECT_EQ(first_name["keys"], nlohmann::json::parse(R"([["5"], ["2500"]])"));
-  EXPECT_NE(dirty.err.find("found 4 values"), std::string::npos) << dirty.err;
+  EXPECT_NE(dirty.err.find("found 2 values"), std::string::npos) << dirty.err;
 
   ProcessRun named = RunBinary({"verify", "01_nope", "--postgres-url", url_});
   EXPECT_EQ(named.exit_code, 1);

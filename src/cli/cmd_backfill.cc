@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "backfill/interrupt.h"
 #include "backfill/progress.h"
 #include "cli/app.h"
 
@@ -171,6 +172,7 @@ void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run) {
   auto resume_run = [&options, flags]() -> Status {
     ZS_ASSIGN_OR_RETURN(engine::Engine engine,
                         ConnectEngine(options, MakeBackfillOptions(*flags, options)));
+    backfill::InterruptScope interrupts;  // stop between batches, resumable
     return engine.Backfill();
   };
   cmd->add_subcommand("run", "resume the interrupted backfill (same as no action)")

@@ -2,6 +2,7 @@
 // order (pgroll's migrate; see history/migrate.h for the rules).
 #include <iostream>
 
+#include "backfill/interrupt.h"
 #include "cli/app.h"
 #include "history/migrate.h"
 #include "history/migration_dir.h"
@@ -40,6 +41,7 @@ void RegisterMigrate(CLI::App& app, GlobalOptions& options, Runner& run) {
       ZS_ASSIGN_OR_RETURN(engine::Engine engine,
                           ConnectEngine(options, MakeBackfillOptions(flags->backfill, options)));
       bool quiet = options.quiet;
+      backfill::InterruptScope interrupts;  // stop between batches and migrations
       return history::Migrate(
           engine, flags->dir, local,
           {.complete = flags->complete, .single_version = flags->single_version},

@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "backfill/interrupt.h"
 #include "cli/app.h"
 #include "engine/baseline_version.h"
 #include "migration/parser.h"
@@ -47,6 +48,8 @@ void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
                           migration::LoadMigrationFile(flags->file));
       ZS_ASSIGN_OR_RETURN(engine::Engine engine,
                           ConnectEngine(options, MakeBackfillOptions(flags->backfill, options)));
+      // Ctrl-C / SIGTERM stop the backfill between batches, resumable.
+      backfill::InterruptScope interrupts;
       ZS_RETURN_IF_ERROR(engine.Start(migration));
       if (flags->complete) return engine.Complete();
       if (!options.quiet) {

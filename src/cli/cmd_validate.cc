@@ -34,7 +34,8 @@ void PrintSummary(const std::string& file, const migration::Migration& m,
   std::vector<ops::Action> start = plan.expand;
   start.insert(start.end(), plan.install.begin(), plan.install.end());
   std::cout << fmt::format("  start: {} actions ({})\n", start.size(), LockSummary(start));
-  for (const auto& action : plan.expand) std::cout << "    " << action.id << "\n";
+  // Every action the count covers: the expand ones and the triggers and views after them.
+  for (const auto& action : start) std::cout << "    " << action.id << "\n";
   for (const auto& task : plan.backfill) {
     std::cout << fmt::format("  backfill: {} ({})\n", task.table, task.reason);
   }
@@ -50,6 +51,9 @@ void PrintSummary(const std::string& file, const migration::Migration& m,
         m.operations[i].location.ToString());
     break;
   }
+  // Accepted, but worth a look before start: a lossy `up`/`down` pair, a `down`
+  // naming a column its version lacks.
+  for (const auto& warning : plan.warnings) std::cout << "  warning: " << warning << "\n";
   std::cout << "  `zeroshift plan " << file << "` prints every statement\n";
 }
 

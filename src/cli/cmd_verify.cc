@@ -22,12 +22,17 @@ struct VerifyFlags {
   bool json = false;
 };
 
+std::string Plural(long long n, const char* one, const char* many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 // On a terminal one rewritten line; elsewhere a line every 20 batches and at
 // the end of each table. Always on stderr: stdout holds the report.
 void PrintProgress(const backfill::VerifyProgress& p) {
   static int calls = 0;
-  std::string line = fmt::format("  verify {}: {} rows checked, {} mismatches", p.table,
-                                 p.rows_checked, p.mismatches);
+  std::string line =
+      fmt::format("  verify {}: {} checked, {}", p.table, Plural(p.rows_checked, "row", "rows"),
+                  Plural(p.mismatches, "mismatch", "mismatches"));
   if (isatty(fileno(stderr)) != 0) {
     std::cerr << "\r" << line << (p.finished ? "\n" : "") << std::flush;
   } else if (p.finished || ++calls % 20 == 0) {
@@ -54,20 +59,19 @@ Status RunVerify(const GlobalOptions& options, const VerifyFlags& flags) {
   long long proven = report.proven_mismatches();
   if (proven > 0) {
     return Status(Code::kDatabase,
-                  fmt::format("verify of \"{}\" found {} values in rows that no write through "
-                              "the triggers leaves so (they fail both `up` and `down`; keys "
-                              "listed above): a write bypassed the triggers (disabled triggers, "
-                              "session_replication_role = replica) or an expression is not "
-                              "deterministic; fix those rows",
-                              report.migration, proven));
+                  fmt::format("verify of \"{}\" found {} that no write through the triggers "
+                              "leaves so (each fails the expression that ran for its row; keys "
+                              "listed above): a write bypassed the triggers (disabled triggers) "
+                              "or an expression is not deterministic; fix those rows",
+                              report.migration, Plural(proven, "value", "values")));
   }
   return Status(Code::kDatabase,
-                fmt::format("verify of \"{}\" found {} values that differ from the migration's "
-                            "expressions (keys listed above); with only one direction defined "
-                            "on their tables it cannot tell a row the backfill has not reached "
-                            "or a write through the other version from a write bypassing the "
-                            "triggers: re-run the backfill, then check those rows",
-                            report.migration, report.mismatches()));
+                fmt::format("verify of \"{}\" found {} differing from the migration's "
+                            "expressions (keys listed above); it cannot tell a row the backfill "
+                            "has not reached (or, on a table with one direction and no marker, "
+                            "a write through the other version) from a write bypassing the "
+                            "triggers: finish the backfill, then check those rows",
+                            report.migration, Plural(report.mismatches(), "value", "values")));
 }
 
 }  // namespace

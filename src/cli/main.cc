@@ -1,6 +1,7 @@
 // zeroshift: zero-downtime schema changes for PostgreSQL (expand-contract).
 #include <iostream>
 
+#include "backfill/interrupt.h"
 #include "cli/app.h"
 #include "pg/connection.h"
 
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
   zs::Status status = run ? run() : zs::Internal("no command chosen");
   if (!status.ok()) {
     std::cerr << "zeroshift: " << zs::pg::RedactPassword(status.ToString()) << "\n";
+    // Stopped by SIGINT or SIGTERM (backfill/interrupt.h): the shell's convention.
+    if (int signal = zs::backfill::InterruptSignal(); signal != 0) return 128 + signal;
     return status.code() == zs::Code::kConflict ? 3 : 1;
   }
   return 0;

@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backfill/interrupt.h"
 #include "engine/baseline_version.h"
 #include "engine/fault_injection.h"
 #include "engine/ownership.h"
 #include "engine/rehearsal.h"
 #include "engine/resolve.h"
+#include "engine/round_trip.h"
 #include "migration/names.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
@@ -259,7 +261,16 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan plan, DryRun(input, operations, std::move(base)));
   ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, plan));
+  // Inside validate's READ ONLY transaction it runs after it (ValidateMigration).
+  if (!conn_->InTransaction()) ZS_RETURN_IF_ERROR(AddRoundTripWarnings(plan));
   return plan;
+}
+
+Status Engine::AddRoundTripWarnings(Plan& plan) {
+  ZS_ASSIGN_OR_RETURN(std::vector<std::string> lossy,
+                      CheckRoundTrips(*conn_, plan.trigger_specs, plan.snapshots));
+  plan.warnings.insert(plan.warnings.end(), lossy.begin(), lossy.end());
+  return Status::Ok();
 }
 
 Status Engine::RunAction(const ops::Action& action, const std::string& same_transaction_sql) {
@@ -339,6 +350,7 @@ Result<Plan> Engine::ValidateMigration(const migration::Migration& migration) {
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_RETURN_IF_ERROR(Rehearse(*conn_, options_.schema, input, operations,
                               {.retry = options_.retry, .log = options_.log}));
+  ZS_RETURN_IF_ERROR(AddRoundTripWarnings(*plan));
   return plan;
 }
 
@@ -370,6 +382,11 @@ Status Engine::StartRecorded(const migration::Migration& migration,
                              std::vector<state::MigrationPart> parts) {
   command_ = "start";
   ZS_RETURN_IF_ERROR(CheckNames(migration));
+  if (int signal = backfill::InterruptSignal(); signal != 0) {
+    // `migrate`, between two migrations: the next one is not begun.
+    return Conflict(fmt::format("stopped by {} before starting \"{}\"; nothing of it was done",
+                                backfill::SignalName(signal), migration.name));
+  }
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
   if (active) {
@@ -497,6 +514,8 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
     if (table == nullptr) continue;  // created by this migration: nothing to backfill
     Log(fmt::format("  backfill: {}", task.reason));
     Status status = backfiller.Run(*table, task);
+    // Stopped by a signal: the message already says how to resume.
+    if (!status.ok() && backfill::InterruptSignal() != 0) return status;
     if (!status.ok()) {
       return status.WithContext(
           "backfill interrupted; re-run the same `zeroshift start` to resume it, or `zeroshift "
@@ -689,6 +708,43 @@ Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
   return record;
 }
 
+namespace {
+
+// What to do next, from the step and whether a zeroshift process is at work
+// on it (SAFETY.md invariant 8: from every state, a way forward or back).
+std::string NextStep(const state::MigrationRecord& active, bool running, bool paused) {
+  if (running) {
+    return "a zeroshift process is at work on this migration (see runner); stop it with Ctrl-C "
+           "where it runs (or kill -INT its process): a backfill stops after its current batch";
+  }
+  if (active.step == state::kStepBackfilling) {
+    std::string out =
+        "the backfill was interrupted: `zeroshift backfill run` (or the same `zeroshift start`) "
+        "resumes it; `zeroshift rollback` undoes the migration";
+    if (paused) out += "; it is paused: `zeroshift backfill resume` first, or it waits at once";
+    return out;
+  }
+  if (active.step == state::kStepActive) {
+    return "`zeroshift complete` once old clients are gone, or `zeroshift rollback`";
+  }
+  if (active.step == state::kStepCompleting)
+    return "complete stopped part-way: re-run `zeroshift complete`";
+  if (active.step == state::kStepRollingBack)
+    return "rollback stopped part-way: re-run `zeroshift rollback`";
+  return "start stopped part-way: `zeroshift rollback` undoes it";
+}
+
+nlohmann::json RunnerJson(const std::optional<state::LockHolder>& runner) {
+  if (!runner) return {{"alive", false}};
+  return {{"alive", true},
+          {"pid", runner->pid},
+          {"application_name", runner->application_name},
+          {"client", runner->client},
+          {"connected_at", runner->backend_start}};
+}
+
+}  // namespace
+
 Result<nlohmann::json> Engine::StatusJson() {
   nlohmann::json out{{"schema", options_.schema}};
   ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
@@ -710,9 +766,13 @@ Result<nlohmann::json> Engine::StatusJson() {
   auto optional = [](const std::optional<long long>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json();
   };
+  ZS_ASSIGN_OR_RETURN(std::optional<state::LockHolder> runner,
+                      state_->SchemaLockHolder(active->schema));
   out["status"] = "in progress";
   out["active"] = {{"name", active->name},
                    {"step", active->step},
+                   {"runner", RunnerJson(runner)},
+                   {"next", NextStep(*active, runner.has_value(), control.paused)},
                    {"version_schema", active->version_schema},
                    {"started_at", active->created_at},
                    {"backfill", backfill},
@@ -728,21 +788,31 @@ Result<nlohmann::json> Engine::BackfillJson(const state::MigrationRecord& active
   ZS_RETURN_IF_ERROR(state_->Upgrade());
   ZS_ASSIGN_OR_RETURN(auto cursors, state_->Cursors(active.schema, active.name));
   ZS_ASSIGN_OR_RETURN(state::BackfillControl control, state_->Control(active.schema, active.name));
-  ZS_ASSIGN_OR_RETURN(bool running, state_->SchemaLockHeldElsewhere(active.schema));
+  // A live runner holds the schema's advisory lock; a runner that has gone
+  // (Ctrl-C, kill, crash) holds nothing, whatever the state rows still say.
+  ZS_ASSIGN_OR_RETURN(std::optional<state::LockHolder> runner,
+                      state_->SchemaLockHolder(active.schema));
+  bool running = runner.has_value();
   nlohmann::json out = nlohmann::json::array();
   for (const auto& c : cursors) {
     std::string state = c.finished                               ? "finished"
-                        : control.paused                         ? "paused"
+                        : running && control.paused              ? "paused"
                         : running                                ? "running"
                         : active.step == state::kStepBackfilling ? "interrupted"
                                                                  : "stopped";
-    long long run_rows = c.rows_done - c.run_rows_start;
-    double rate = c.run_seconds > 0 ? run_rows / c.run_seconds : 0;
+    // The rate and ETA as the runner's own progress lines compute them.
+    backfill::Progress progress{.rows_done = c.rows_done,
+                                .rows_estimate = c.rows_estimate,
+                                .elapsed_seconds = c.run_seconds,
+                                .finished = c.finished,
+                                .run_rows = c.rows_done - c.run_rows_start};
+    double eta = progress.EtaSeconds();
     nlohmann::json entry{{"target", c.table},
                          {"state", state},
                          {"rows_done", c.rows_done},
                          {"rows_estimate", c.rows_estimate},
-                         {"rows_per_s", std::round(rate)},
+                         {"rows_per_s", std::round(progress.RowsPerSecond())},
+                         {"eta_s", eta >= 0 ? nlohmann::json(std::round(eta)) : nlohmann::json()},
                          {"batch_rows", c.batch_rows},
                          {"throttled_batches", c.throttled_batches},
                          {"started_at", c.started_at},
@@ -755,6 +825,7 @@ Result<nlohmann::json> Engine::BackfillJson(const state::MigrationRecord& active
                   std::round(std::min(99.9, 100.0 * c.rows_done / c.rows_estimate) * 10) / 10)
             : nlohmann::json();
     if (!c.throttle_reason.empty()) entry["last_throttle_reason"] = c.throttle_reason;
+    if (!c.interrupted_by.empty() && !running) entry["interrupted_by"] = c.interrupted_by;
     out.push_back(std::move(entry));
   }
   return out;

@@ -107,6 +107,8 @@ class Engine {
   // Stores the catalog as it is now with the migration's state row.
   Status RecordLiveSchema(const std::string& name);
   Result<PlanInput> MakePlanInput(const migration::Migration& migration);
+  // Adds a warning per `up`/`down` pair that loses data on sampled live rows.
+  Status AddRoundTripWarnings(Plan& plan);
   Status CheckTypesExist(const migration::Migration& migration, const Operations& operations);
   Status RunActions(const std::vector<ops::Action>& actions, const std::string& last_extra_sql);
   Status RunAction(const ops::Action& action, const std::string& same_transaction_sql = "");

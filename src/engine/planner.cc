@@ -192,6 +192,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
   for (const auto& spec : specs) {
     plan.warnings.insert(plan.warnings.end(), spec.warnings.begin(), spec.warnings.end());
   }
+  plan.trigger_specs = specs;
   plan.install = TriggerActions(specs);
   plan.install.insert(plan.install.end(), after_triggers.begin(), after_triggers.end());
   auto views = versions::CreateVersionActions(plan.snapshots.back(), input.version_schema,

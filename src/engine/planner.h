@@ -46,6 +46,9 @@ struct Plan {
   std::vector<ops::Action> rollback;  // in execution order, one transaction each
   // Accepted but risky input (see TriggerSpec::warnings); said before start runs.
   std::vector<std::string> warnings;
+  // The dual-write triggers' expressions, resolved when PlanInput::resolve is
+  // set (engine/round_trip.h checks them on live rows).
+  std::vector<triggers::TriggerSpec> trigger_specs;
 };
 
 using Operations = std::vector<std::unique_ptr<ops::Operation>>;

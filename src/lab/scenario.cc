@@ -213,7 +213,7 @@ const std::vector<NaiveStatement>& NaiveScript() {
       {"ADD COLUMN first_name", "ALTER TABLE users ADD COLUMN first_name VARCHAR(100);"},
       {"ADD COLUMN last_name", "ALTER TABLE users ADD COLUMN last_name VARCHAR(100);"},
       {"UPDATE first_name", "UPDATE users SET first_name = split_part(name, ' ', 1);"},
-      {"UPDATE last_name", "UPDATE users SET last_name = split_part(name, ' ', 2);"},
+      {"UPDATE last_name", "UPDATE users SET last_name = substring(name from ' (.*)$');"},
       {"DROP COLUMN name", "ALTER TABLE users DROP COLUMN name;"},
       {"COMMIT", "COMMIT;"},
   };

@@ -168,6 +168,21 @@ bool EmbeddingIsSingleExpression(const Parsed& parsed) {
   return select != nullptr && SingleTargetValue(*select) != nullptr;
 }
 
+// "(<body>\n)" as "(<body>)" when the newline is not needed, that is when
+// the tighter text parses as the same single expression: only a trailing
+// "-- comment" needs it (it would swallow the paren). Plans and trigger
+// functions then read `NEW.x := (upper(name));`, not a ")" alone on a line.
+std::string Tighten(const std::string& body) {
+  std::string trimmed = body;
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())) != 0) {
+    trimmed.pop_back();
+  }
+  if (!EmbeddingIsSingleExpression(Parse("SELECT (" + trimmed + ")"))) {
+    return "(" + body + kWrapSuffix;
+  }
+  return "(" + trimmed + ")";
+}
+
 // pgroll style: `expression` is itself "SELECT <one target>" with no other
 // clause. Returns the text to embed (the statement without a trailing ";"),
 // or nullopt when `expression` is not of that form.
@@ -181,7 +196,7 @@ std::optional<std::string> EmbedLoneSelect(const std::string& expression) {
   size_t length = static_cast<size_t>(IntField(stmt, "stmt_len", 0));
   if (begin > expression.size()) return std::nullopt;
   std::string body = length == 0 ? expression.substr(begin) : expression.substr(begin, length);
-  std::string embedded = "(" + body + kWrapSuffix;
+  std::string embedded = Tighten(body);
   // Re-check the exact text that will be embedded, not just its pieces.
   if (!EmbeddingIsSingleExpression(Parse("SELECT " + embedded))) return std::nullopt;
   return embedded;
@@ -311,7 +326,7 @@ Result<std::string> ValidateExpression(const std::string& expression, const std:
       return InvalidInput(NotAnExpression(
           what, expression, "a SELECT used as a value must return exactly one column"));
     }
-    return wrapped.substr(sizeof("SELECT ") - 1);
+    return Tighten(expression);
   }
   if (std::optional<std::string> embedded = EmbedLoneSelect(expression)) return *embedded;
   if (!parsed.ok()) {

@@ -54,7 +54,9 @@ ALTER TABLE zeroshift.backfill_cursors
   ADD COLUMN IF NOT EXISTS rows_estimate bigint NOT NULL DEFAULT -1,
   ADD COLUMN IF NOT EXISTS batch_rows bigint NOT NULL DEFAULT 0,
   ADD COLUMN IF NOT EXISTS throttled_batches bigint NOT NULL DEFAULT 0,
-  ADD COLUMN IF NOT EXISTS throttle_reason text NOT NULL DEFAULT '';
+  ADD COLUMN IF NOT EXISTS throttle_reason text NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS run_seconds float8,
+  ADD COLUMN IF NOT EXISTS interrupted_by text NOT NULL DEFAULT '';
 CREATE TABLE IF NOT EXISTS zeroshift.backfill_control (
   schema text NOT NULL,
   migration text NOT NULL,
@@ -181,24 +183,53 @@ Status StateStore::Upgrade() {
                  "to_regclass('zeroshift.created_objects') IS NOT NULL AND EXISTS "
                  "(SELECT 1 FROM pg_attribute WHERE attrelid = "
                  "to_regclass('zeroshift.migrations') AND attname = 'tracks_objects' AND NOT "
-                 "attisdropped)"));
+                 "attisdropped) AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                 "to_regclass('zeroshift.backfill_cursors') AND attname = 'interrupted_by' AND "
+                 "NOT attisdropped)"));
   if (rows.GetBool(0, 0)) return Status::Ok();
   return Init();
 }
 
+std::string LockHolder::Describe() const {
+  std::string out = fmt::format("server pid {}", pid);
+  std::string details;
+  if (!application_name.empty())
+    details += fmt::format("application_name \"{}\"", application_name);
+  if (!client.empty()) details += fmt::format("{}from {}", details.empty() ? "" : ", ", client);
+  if (!backend_start.empty()) {
+    details += fmt::format("{}connected at {}", details.empty() ? "" : ", ", backend_start);
+  }
+  return details.empty() ? out : out + " (" + details + ")";
+}
+
 Result<bool> StateStore::SchemaLockHeldElsewhere(const std::string& schema) {
+  ZS_ASSIGN_OR_RETURN(std::optional<LockHolder> holder, SchemaLockHolder(schema));
+  return holder.has_value();
+}
+
+Result<std::optional<LockHolder>> StateStore::SchemaLockHolder(const std::string& schema) {
   // A one-key advisory lock shows its bigint key split into classid (high
-  // half) and objid (low half).
+  // half) and objid (low half). pg_stat_activity shows other roles' sessions
+  // without their query to a role that is not a member of theirs: only the
+  // columns every role may read are used.
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn_.ExecParams("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' "
-                       "AND granted AND objsubid = 1 AND pid <> pg_backend_pid() "
-                       "AND database = (SELECT oid FROM pg_database WHERE datname = "
-                       "current_database()) "
-                       "AND ((classid::bigint << 32) | objid::bigint) = "
-                       "hashtext('zeroshift:' || $1)::bigint)",
-                       {schema}));
-  return rows.GetBool(0, 0);
+      conn_.ExecParams(
+          "SELECT l.pid, coalesce(a.application_name, ''), "
+          "coalesce(host(a.client_addr) || ':' || a.client_port, CASE WHEN a.pid IS NOT NULL "
+          "THEN 'local socket' END, ''), coalesce(date_trunc('second', a.backend_start)::text, "
+          "'') FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+          "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
+          "AND l.pid <> pg_backend_pid() "
+          "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+          "AND ((l.classid::bigint << 32) | l.objid::bigint) = "
+          "hashtext('zeroshift:' || $1)::bigint LIMIT 1",
+          {schema}));
+  if (rows.empty()) return std::optional<LockHolder>();
+  return std::optional<LockHolder>(LockHolder{.pid = static_cast<int>(rows.GetInt(0, 0)),
+                                              .application_name = rows.Get(0, 1),
+                                              .client = rows.Get(0, 2),
+                                              .backend_start = rows.Get(0, 3)});
 }
 
 Status StateStore::AcquireSchemaLock(const std::string& schema) {
@@ -216,10 +247,14 @@ Status StateStore::AcquireSchemaLock(const std::string& schema) {
     acquired = rows.GetBool(0, 0);
   }
   if (!acquired) {
+    ZS_ASSIGN_OR_RETURN(std::optional<LockHolder> holder, SchemaLockHolder(schema));
     return Conflict(fmt::format(
-        "another zeroshift process is working on schema \"{}\" (it holds the advisory lock); "
-        "wait for it to finish, or find it in pg_stat_activity (application_name zeroshift)",
-        schema));
+        "another zeroshift process is working on schema \"{}\": its connection, {}, holds "
+        "the schema's advisory lock. Wait for it to finish (`zeroshift status` shows its "
+        "progress), or stop it with Ctrl-C where it runs (or kill -INT / -TERM its process): "
+        "a backfill stops after its current batch and can be resumed or rolled back; then run "
+        "this command again",
+        schema, holder ? holder->Describe() : "which has just let it go"));
   }
   return Status::Ok();
 }
@@ -327,11 +362,15 @@ Result<std::vector<BackfillCursor>> StateStore::Cursors(const std::string& schem
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn_.ExecParams(
+          // Columns added later are read through to_jsonb(c): NULL on a state
+          // table not yet upgraded (status does not upgrade it).
           "SELECT table_name, last_key::text, rows_done, finished, rows_estimate, batch_rows, "
           "run_rows_start, throttled_batches, throttle_reason, started_at::text, "
           "run_started_at::text, updated_at::text, "
-          "extract(epoch FROM updated_at - run_started_at)::float8 FROM "
-          "zeroshift.backfill_cursors WHERE schema = $1 AND migration = $2 ORDER BY table_name",
+          "coalesce((to_jsonb(c) ->> 'run_seconds')::float8, "
+          "extract(epoch FROM updated_at - run_started_at)::float8), "
+          "coalesce(to_jsonb(c) ->> 'interrupted_by', '') FROM "
+          "zeroshift.backfill_cursors c WHERE schema = $1 AND migration = $2 ORDER BY table_name",
           {schema, name}));
   std::vector<BackfillCursor> out;
   for (int i = 0; i < rows.size(); ++i) {
@@ -344,10 +383,11 @@ Result<std::vector<BackfillCursor>> StateStore::Cursors(const std::string& schem
                    .run_rows_start = rows.GetInt(i, 6),
                    .throttled_batches = rows.GetInt(i, 7),
                    .throttle_reason = rows.Get(i, 8),
+                   .run_seconds = std::stod(rows.Get(i, 12)),
+                   .interrupted_by = rows.Get(i, 13),
                    .started_at = rows.Get(i, 9),
                    .run_started_at = rows.Get(i, 10),
-                   .updated_at = rows.Get(i, 11),
-                   .run_seconds = std::stod(rows.Get(i, 12))});
+                   .updated_at = rows.Get(i, 11)});
   }
   return out;
 }
@@ -357,18 +397,20 @@ Status StateStore::SaveCursor(const std::string& schema, const std::string& name
   return conn_.RunParams(
       "INSERT INTO zeroshift.backfill_cursors (schema, migration, table_name, last_key, "
       "rows_done, finished, rows_estimate, batch_rows, run_rows_start, throttled_batches, "
-      "throttle_reason) VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11) "
+      "throttle_reason, run_seconds, interrupted_by) "
+      "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $13, $14) "
       "ON CONFLICT (schema, migration, table_name) DO UPDATE SET last_key = EXCLUDED.last_key, "
       "rows_done = EXCLUDED.rows_done, finished = EXCLUDED.finished, "
       "rows_estimate = EXCLUDED.rows_estimate, batch_rows = EXCLUDED.batch_rows, "
       "run_rows_start = EXCLUDED.run_rows_start, throttled_batches = EXCLUDED.throttled_batches, "
-      "throttle_reason = EXCLUDED.throttle_reason, updated_at = clock_timestamp(), "
+      "throttle_reason = EXCLUDED.throttle_reason, run_seconds = EXCLUDED.run_seconds, "
+      "interrupted_by = EXCLUDED.interrupted_by, updated_at = clock_timestamp(), "
       "run_started_at = CASE WHEN $12 THEN now() "
       "ELSE zeroshift.backfill_cursors.run_started_at END",
       {schema, name, c.table, c.last_key_json, std::to_string(c.rows_done),
        c.finished ? "true" : "false", std::to_string(c.rows_estimate), std::to_string(c.batch_rows),
        std::to_string(c.run_rows_start), std::to_string(c.throttled_batches), c.throttle_reason,
-       new_run ? "true" : "false"});
+       new_run ? "true" : "false", fmt::format("{}", c.run_seconds), c.interrupted_by});
 }
 
 Result<BackfillControl> StateStore::Control(const std::string& schema, const std::string& name) {

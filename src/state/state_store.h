@@ -66,15 +66,32 @@ struct BackfillCursor {
   long long run_rows_start = 0;  // rows_done when the current run began
   long long throttled_batches = 0;
   std::string throttle_reason;  // latest pressure episode; "" when none
+  // Seconds the current run has worked, pauses excluded, as the runner
+  // measured them when it saved the cursor: the rate of the run is
+  // (rows_done - run_rows_start) / run_seconds, for the runner's own lines
+  // and for `zeroshift status` alike (backfill::Progress::RowsPerSecond).
+  double run_seconds = 0;
+  // Why the last run stopped before the end: "SIGINT", "SIGTERM"; "" when it
+  // did not stop that way (cleared by the next run's first batch).
+  std::string interrupted_by;
   // Read back only (the server's clock): first batch, current run, last batch.
   std::string started_at;
   std::string run_started_at;
   std::string updated_at;
-  double run_seconds = 0;  // updated_at - run_started_at
 };
 
 // Live control of a running backfill, set from another shell and read by the
 // batch loop before every batch. Unset values leave the command line's.
+// The session holding a schema's advisory lock: the zeroshift command at work.
+struct LockHolder {
+  int pid = 0;  // the server process of its connection (pg_stat_activity.pid)
+  std::string application_name;
+  std::string client;  // "10.0.0.5:51234", or "local socket"
+  std::string backend_start;
+  // "pid 4242 (application_name "zeroshift", from local socket, connected at ...)"
+  std::string Describe() const;
+};
+
 struct BackfillControl {
   bool paused = false;
   std::optional<long long> batch_size;  // fixed batches of this many rows
@@ -101,6 +118,9 @@ class StateStore {
   Status AcquireSchemaLock(const std::string& schema);
   // Whether another session holds that lock (a zeroshift command is running).
   Result<bool> SchemaLockHeldElsewhere(const std::string& schema);
+  // That session, if any: a runner whose process has gone holds nothing
+  // (the server drops a session lock with the connection).
+  Result<std::optional<LockHolder>> SchemaLockHolder(const std::string& schema);
 
   Result<std::optional<MigrationRecord>> Active(const std::string& schema);
   Result<std::optional<MigrationRecord>> LatestDone(const std::string& schema);

@@ -1,5 +1,9 @@
 // The seed's change (ARCHITECTURE.md, examples/02_split_name.yaml) as a user
-// writes it, shared by the tests that exercise it.
+// writes it, shared by the tests that exercise it. Deliberately the original,
+// lossy pair (examples/02_split_name.yaml ships the corrected one): tests rely
+// on "Mary Ann Smith" splitting into Mary / Ann, and on `||` giving NULL, to
+// exercise verify's and the round-trip check's handling of pairs that are not
+// inverses.
 #pragma once
 
 namespace zs::testing {

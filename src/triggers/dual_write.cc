@@ -196,10 +196,12 @@ std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
   for (const auto& spec : specs) blocks += ExpressionBlock(spec, table);
   // Every write through the trigger leaves the row in step and marks it, so
   // the backfill (which only touches unmarked rows) never runs `up` over a
-  // value a client wrote through the new version.
+  // value a client wrote through the new version. The mark also says which
+  // direction ran (true: `up`, false: `down`), so that verify checks each row
+  // only against the expressions that ran for it.
   std::string body = fmt::format(
-      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}{}  NEW.{} := true;\n  RETURN "
-      "NEW;\nEND\n",
+      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}{}  NEW.{} := NOT is_new_version;\n"
+      "  RETURN NEW;\nEND\n",
       IsVersionCondition(first.version_schema), UnusableVersionCheck(first.version_schema),
       OldShapeEvidence(specs), blocks, marker);
   std::string tag = DollarTag(body);

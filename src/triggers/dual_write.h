@@ -67,9 +67,11 @@ std::string TableTriggerName(const std::string& schema, const std::string& table
 std::string TableTriggerFunctionName(const std::string& schema, const std::string& table);
 std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs);
 
-// The boolean column every write through the table's trigger sets to true
-// (added with the trigger, dropped with it): rows that carry it are in step,
-// so the backfill skips them. Start refuses a table that already has it.
+// The boolean column every write through the table's trigger sets (added
+// with the trigger, dropped with it): rows that carry it are in step, so the
+// backfill skips them. true: `up` ran (an old-version write or the backfill);
+// false: `down` ran (a new-version write); NULL: not written since start.
+// Start refuses a table that already has it.
 std::string MarkerColumnName();
 
 // DROP TRIGGER IF EXISTS + DROP FUNCTION IF EXISTS of the table's trigger,

@@ -162,10 +162,13 @@ function checkTable(step, state) {
     const names = column(state, 'name');
     const first = column(state, 'first_name');
     const last = column(state, 'last_name');
-    // The migration's up expressions: split_part(name, ' ', 1) and split_part(name, ' ', 2).
+    // The migration's up expressions (examples/02_split_name.yaml): split_part(name, ' ', 1)
+    // and substring(name from ' (.*)$'), the rest after the first space (NULL without one).
     names.forEach((name, i) => {
-      const parts = String(name).split(' ');
-      check(first[i] === parts[0] && last[i] === (parts[1] ?? ''),
+      const text = String(name);
+      const space = text.indexOf(' ');
+      const rest = space < 0 ? null : text.slice(space + 1);
+      check(first[i] === text.split(' ')[0] && (last[i] ?? null) === rest,
             `after ${step}: row ${i + 1} has name "${name}" but first_name "${first[i]}" ` +
             `and last_name "${last[i]}"`);
     });

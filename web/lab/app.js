@@ -33,8 +33,9 @@ const STEP_TEXT = {
       'trigger fills first_name and last_name from it, and a write of first_name and ' +
       'last_name by a v2 client fills name. Clients still read name, so stopping here or ' +
       'rolling back loses nothing.',
-    db: 'Triggers on users: up = split_part(name, \' \', 1) and split_part(name, \' \', 2), ' +
-      'down = first_name || \' \' || last_name. New and updated rows get all three columns.',
+    db: 'Triggers on users: up = split_part(name, \' \', 1) and substring(name from \' (.*)$\') ' +
+      '(the rest after the first space), down = concat_ws(\' \', first_name, last_name). New ' +
+      'and updated rows get all three columns.',
   },
   backfill: {
     title: '3. Backfill',
