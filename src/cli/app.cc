@@ -1,7 +1,12 @@
 #include "cli/app.h"
 
 #include <iostream>
+#include <utility>
 
+#include <fmt/format.h>
+
+#include "cli/suggest.h"
+#include "cli/version.h"
 #include "pg/connection.h"
 
 namespace zs::cli {
@@ -57,6 +62,10 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the command, as in pgroll
+  // The text ends with a newline that CLI11 adds itself.
+  std::string version = VersionText();
+  app.set_version_flag("--version", version.substr(0, version.size() - 1),
+                       "print the version of zeroshift and of the libpq it runs with");
   AddGlobalOptions(app, options);
   RegisterInit(app, options, run);
   RegisterPlan(app, options, run);
@@ -77,6 +86,42 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   RegisterLint(app, options, run);
   RegisterConvert(app, options, run);
   RegisterDoctor(app, options, run);
+  RegisterCreate(app, options, run);
+  RegisterDocs(app, options, run);
+}
+
+namespace {
+
+// The word typed where a command was expected and matched none, if that is
+// what went wrong.
+std::optional<std::string> UnknownCommand(const CLI::App& app) {
+  if (!app.get_subcommands().empty()) return std::nullopt;
+  for (const std::string& arg : app.remaining()) {
+    if (!arg.starts_with("-")) return arg;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int ReportParseError(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+    return app.exit(error);  // --help, --version
+  }
+  if (std::optional<std::string> typed = UnknownCommand(app)) {
+    std::vector<std::string> names;
+    for (const CLI::App* sub : std::as_const(app).get_subcommands(
+             [](const CLI::App* s) { return !s->get_group().empty(); })) {
+      names.push_back(sub->get_name());
+    }
+    std::optional<std::string> near = ClosestName(*typed, names);
+    std::cerr << fmt::format(
+        "zeroshift: unknown command \"{}\"{} (zeroshift --help lists the commands)\n", *typed,
+        near ? fmt::format("; did you mean \"{}\"?", *near) : "");
+    return kExitUsage;
+  }
+  app.exit(error);  // the parser's message and "Run with --help"
+  return kExitUsage;
 }
 
 }  // namespace zs::cli

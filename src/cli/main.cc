@@ -1,4 +1,7 @@
 // zeroshift: zero-downtime schema changes for PostgreSQL (expand-contract).
+// Exit codes (README, "Exit codes"): 0 success, 1 failure, 2 usage error
+// (what was typed is not a valid command line), 3 another process or an
+// active migration is in the way.
 #include <iostream>
 
 #include "cli/app.h"
@@ -12,12 +15,12 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return zs::cli::ReportParseError(app, e);
   }
   zs::Status status = run ? run() : zs::Internal("no command chosen");
   if (!status.ok()) {
     std::cerr << "zeroshift: " << zs::pg::RedactPassword(status.ToString()) << "\n";
-    return status.code() == zs::Code::kConflict ? 3 : 1;
+    return status.code() == zs::Code::kConflict ? zs::cli::kExitConflict : zs::cli::kExitFailure;
   }
-  return 0;
+  return zs::cli::kExitOk;
 }
