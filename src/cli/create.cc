@@ -43,6 +43,9 @@ Status RequireDirectory(const std::string& dir) {
 }  // namespace
 
 Result<std::string> NextMigrationFileName(const std::string& dir, const std::string& name) {
+  if (name.empty()) {
+    return InvalidInput("zeroshift create: give the migration a NAME, e.g. add_email");
+  }
   ZS_RETURN_IF_ERROR(RequireDirectory(dir));
   std::string stem = name;
   if (NumericPrefix(name).empty()) {
@@ -54,9 +57,10 @@ Result<std::string> NextMigrationFileName(const std::string& dir, const std::str
       std::string file_stem = fs::path(file).stem().string();
       std::string prefix = NumericPrefix(file_stem);
       if (file_stem == name || (!prefix.empty() && file_stem.substr(prefix.size() + 1) == name)) {
-        return Conflict(fmt::format("{} already holds a migration that does \"{}\"; choose "
-                                    "another NAME, or edit that file",
-                                    (fs::path(dir) / file).lexically_normal().string(), name));
+        return InvalidInput(
+            fmt::format("{} already holds a migration that does \"{}\"; choose "
+                        "another NAME, or edit that file",
+                        (fs::path(dir) / file).lexically_normal().string(), name));
       }
       if (prefix.empty() || prefix.size() > 18) continue;
       last = std::max(last, std::stoull(prefix));
@@ -64,8 +68,8 @@ Result<std::string> NextMigrationFileName(const std::string& dir, const std::str
     }
     stem = fmt::format("{:0{}}_{}", last + 1, width, name);
   }
-  ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(
-      stem, "zeroshift create: the migration name"));
+  ZS_RETURN_IF_ERROR(
+      migration::ValidateMigrationName(stem, "zeroshift create: the migration name"));
   return stem + ".yaml";
 }
 
@@ -97,7 +101,7 @@ Result<std::string> CreateMigration(const std::string& dir, const std::string& n
   if (!file) {
     std::error_code ec;
     if (fs::exists(path, ec)) {
-      return Conflict(
+      return InvalidInput(
           fmt::format("{} already exists; choose another NAME, or edit that file", path));
     }
     return IoError(fmt::format("cannot create {}; check that the folder is writable", path));

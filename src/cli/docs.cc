@@ -86,7 +86,7 @@ std::string ManOption(const CLI::Option& option) {
 }
 
 std::string ManCommand(const CLI::App& command, const std::string& path) {
-  std::string usage = path;
+  std::string usage = RoffEscape(path);
   for (const CLI::Option* p : Positionals(command)) {
     std::string arg = "\\fI" + RoffEscape(p->get_name(true)) + "\\fR";
     usage += " " + (p->get_required() ? arg : "[" + arg + "]");
