@@ -1,7 +1,6 @@
 #include "cli/app.h"
 
 #include <iostream>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -92,12 +91,41 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
 
 namespace {
 
-// The word typed where a command was expected and matched none, if that is
-// what went wrong.
-std::optional<std::string> UnknownCommand(const CLI::App& app) {
-  if (!app.get_subcommands().empty()) return std::nullopt;
-  for (const std::string& arg : app.remaining()) {
-    if (!arg.starts_with("-")) return arg;
+// The names of the subcommands users see (hidden ones have no group).
+std::vector<std::string> VisibleNames(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub :
+       command.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+// "backfill tune": the names from below the app down to `command`.
+std::string CommandPath(const CLI::App& command) {
+  std::string path = command.get_name();
+  for (const CLI::App* p = command.get_parent(); p && p->get_parent(); p = p->get_parent()) {
+    path = p->get_name() + " " + path;
+  }
+  return path;
+}
+
+// The deepest command chosen on the command line (the app itself when none).
+const CLI::App& ChosenCommand(const CLI::App& app) {
+  const CLI::App* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  return *command;
+}
+
+// The word typed where a subcommand of `command` was expected and matched
+// none, if that is what went wrong.
+std::optional<std::string> UnknownCommand(const CLI::App& app, const CLI::App& command) {
+  if (VisibleNames(command).empty()) return std::nullopt;
+  // Unmatched words stay with the command, or fall through to the app.
+  for (const CLI::App* holder : {&command, &app}) {
+    for (const std::string& arg : holder->remaining()) {
+      if (!arg.starts_with("-")) return arg;
+    }
   }
   return std::nullopt;
 }
@@ -108,16 +136,13 @@ int ReportParseError(CLI::App& app, const CLI::ParseError& error) {
   if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
     return app.exit(error);  // --help, --version
   }
-  if (std::optional<std::string> typed = UnknownCommand(app)) {
-    std::vector<std::string> names;
-    for (const CLI::App* sub : std::as_const(app).get_subcommands(
-             [](const CLI::App* s) { return !s->get_group().empty(); })) {
-      names.push_back(sub->get_name());
-    }
-    std::optional<std::string> near = ClosestName(*typed, names);
-    std::cerr << fmt::format(
-        "zeroshift: unknown command \"{}\"{} (zeroshift --help lists the commands)\n", *typed,
-        near ? fmt::format("; did you mean \"{}\"?", *near) : "");
+  const CLI::App& command = ChosenCommand(app);
+  if (std::optional<std::string> typed = UnknownCommand(app, command)) {
+    std::optional<std::string> near = ClosestName(*typed, VisibleNames(command));
+    std::string path = &command == &app ? "zeroshift" : "zeroshift " + CommandPath(command);
+    std::cerr << fmt::format("{}: unknown command \"{}\"{} (`{} --help` lists them)\n", path,
+                             *typed, near ? fmt::format("; did you mean \"{}\"?", *near) : "",
+                             path);
     return kExitUsage;
   }
   app.exit(error);  // the parser's message and "Run with --help"

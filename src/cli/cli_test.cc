@@ -79,6 +79,12 @@ TEST_F(CliTest, AMistypedCommandGetsTheNearestOne) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("unknown command \"statu\"; did you mean \"status\"?"), std::string::npos)
       << run.err;
+  ProcessRun nested = RunBinary({"backfill", "pasue"});
+  EXPECT_EQ(nested.exit_code, 2);
+  EXPECT_NE(
+      nested.err.find("zeroshift backfill: unknown command \"pasue\"; did you mean \"pause\"?"),
+      std::string::npos)
+      << nested.err;
   ProcessRun far = RunBinary({"deploy"});
   EXPECT_EQ(far.exit_code, 2);
   EXPECT_NE(far.err.find("unknown command \"deploy\""), std::string::npos) << far.err;

@@ -7,7 +7,8 @@
 
 namespace zs::cli {
 
-// Levenshtein distance (insertions, deletions, substitutions; bytes).
+// Edit distance in bytes: insertions, deletions, substitutions and swaps of
+// two neighbours (the optimal string alignment distance), each costing 1.
 size_t EditDistance(const std::string& a, const std::string& b);
 
 // The candidate closest to `typed`, when it is close enough to be a typo

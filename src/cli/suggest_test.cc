@@ -8,10 +8,11 @@ namespace {
 const std::vector<std::string> kCommands = {"init",     "plan",   "start",    "status", "complete",
                                             "rollback", "latest", "validate", "verify"};
 
-TEST(EditDistanceTest, CountsInsertionsDeletionsAndSubstitutions) {
+TEST(EditDistanceTest, CountsInsertionsDeletionsSubstitutionsAndSwaps) {
   EXPECT_EQ(EditDistance("status", "status"), 0u);
   EXPECT_EQ(EditDistance("statu", "status"), 1u);
-  EXPECT_EQ(EditDistance("stauts", "status"), 2u);
+  EXPECT_EQ(EditDistance("stauts", "status"), 1u);  // a swap
+  EXPECT_EQ(EditDistance("ab", "ba"), 1u);
   EXPECT_EQ(EditDistance("", "init"), 4u);
   EXPECT_EQ(EditDistance("kitten", "sitting"), 3u);
 }
@@ -20,6 +21,7 @@ TEST(ClosestNameTest, SuggestsTheNearestCommand) {
   EXPECT_EQ(ClosestName("statu", kCommands), "status");
   EXPECT_EQ(ClosestName("rolback", kCommands), "rollback");
   EXPECT_EQ(ClosestName("valiate", kCommands), "validate");
+  EXPECT_EQ(ClosestName("stauts", kCommands), "status");
   EXPECT_EQ(ClosestName("comp", kCommands), "complete");  // a unique prefix
 }
 
