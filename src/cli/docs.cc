@@ -1,5 +1,7 @@
 #include "cli/docs.h"
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <iostream>
 
@@ -67,6 +69,14 @@ std::string RoffEscape(const std::string& text) {
 
 namespace {
 
+// A positional argument's name as man pages spell it: FILE, NAME, DIR.
+std::string ArgumentName(const CLI::Option& positional) {
+  std::string name = positional.get_name(true);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return RoffEscape(name);
+}
+
 std::string ManOption(const CLI::Option& option) {
   std::vector<std::string> names;
   for (const auto& s : option.get_snames()) names.push_back("\\fB\\-" + RoffEscape(s) + "\\fR");
@@ -88,13 +98,12 @@ std::string ManOption(const CLI::Option& option) {
 std::string ManCommand(const CLI::App& command, const std::string& path) {
   std::string usage = RoffEscape(path);
   for (const CLI::Option* p : Positionals(command)) {
-    std::string arg = "\\fI" + RoffEscape(p->get_name(true)) + "\\fR";
+    std::string arg = "\\fI" + ArgumentName(*p) + "\\fR";
     usage += " " + (p->get_required() ? arg : "[" + arg + "]");
   }
   std::string out = fmt::format(".SS \"{}\"\n{}\n", usage, RoffEscape(command.get_description()));
   for (const CLI::Option* p : Positionals(command)) {
-    out += ".TP\n\\fI" + RoffEscape(p->get_name(true)) + "\\fR\n" +
-           RoffEscape(p->get_description()) + "\n";
+    out += ".TP\n\\fI" + ArgumentName(*p) + "\\fR\n" + RoffEscape(p->get_description()) + "\n";
   }
   for (const CLI::Option* flag : Flags(command)) out += ManOption(*flag);
   for (const CLI::App* sub : VisibleSubcommands(command)) {
