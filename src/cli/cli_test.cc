@@ -1,6 +1,6 @@
 // The command line itself, through the built binary, without a database:
 // --version, the exit codes, "did you mean", create, convert's output folder,
-// demo's input check, the generated man page and bash completion, and
+// demo's input check and its built-in migration, the generated man page and bash completion, and
 // `cmake --install` into a scratch DESTDIR.
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
@@ -129,6 +129,15 @@ TEST_F(CliTest, DemoChecksItsInputBeforeStartingAServer) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("missing.yaml"), std::string::npos) << run.err;
   EXPECT_EQ(run.out.find("Starting a throwaway PostgreSQL"), std::string::npos) << run.out;
+}
+
+// The demo's migration is built in: it runs from a directory with no examples/.
+TEST_F(CliTest, DemoRunsFromAnyDirectory) {
+  ProcessRun run = Shell(
+      fmt::format("cd {} && {} demo --rows 100", ShellQuote(dir_.string()), ShellQuote(ZS_BINARY)));
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("02_split_name.yaml (built in)"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("users now has columns"), std::string::npos) << run.out;
 }
 
 TEST_F(CliTest, ManPageIsGeneratedFromTheHelpAndParses) {
