@@ -135,7 +135,7 @@ std::string ManPage(const CLI::App& app, const std::string& version) {
       ".SH EXIT STATUS\n"
       ".TP\n.B 0\nsuccess\n"
       ".TP\n.B 1\nthe command failed, or found what it checks for (lint findings at or above "
-      "\\-\\-fail\\-on, drift, verify mismatches)\n"
+      "\\-\\-fail\\-on, drift, verify mismatches, doctor leftovers)\n"
       ".TP\n.B 2\nusage error: the command line is not valid; nothing ran\n"
       ".TP\n.B 3\nanother process or an active migration is in the way\n"
       ".SH ENVIRONMENT\n"
