@@ -34,10 +34,11 @@ demo: setup $(BUILD)/CMakeCache.txt
 	$(BUILD)/zeroshift lab --headless --rows 1000000 --report $(BUILD)/lab/report.json
 
 # The binary, its man page and its bash completion (both generated from the binary's own
-# help) under $(DESTDIR)$(PREFIX): bin/, share/man/man1/, share/bash-completion/completions/.
+# help) under $(DESTDIR)$(PREFIX): bin/, share/man/man1/, share/bash-completion/completions/;
+# the binary without its debugging symbols (4 MB instead of 170).
 install: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target zeroshift zeroshift_docs
-	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)" --strip
 
 # The Debian package of what install installs, under /usr (CPack; Depends from
 # dpkg-shlibdeps, Recommends postgresql). scripts/test-deb.sh (CTest deb_package) installs,

@@ -180,7 +180,7 @@ TEST_F(CliTest, BashCompletionCompletesCommandsAndFlags) {
 TEST_F(CliTest, InstallPutsTheBinaryManPageAndCompletionUnderPrefix) {
   fs::path build = fs::path(ZS_BINARY).parent_path();
   fs::path root = dir_ / "root";
-  ProcessRun run = Shell(fmt::format("DESTDIR={} cmake --install {} --prefix /opt/zs",
+  ProcessRun run = Shell(fmt::format("DESTDIR={} cmake --install {} --prefix /opt/zs --strip",
                                      ShellQuote(root.string()), ShellQuote(build.string())));
   ASSERT_EQ(run.exit_code, 0) << run.out;
   fs::path prefix = root / "opt/zs";
