@@ -130,6 +130,26 @@ std::optional<std::string> UnknownCommand(const CLI::App& app, const CLI::App& c
   return std::nullopt;
 }
 
+// The flag typed that neither `command` nor the app knows, and the known
+// flag nearest to it ("--lock-timout" -> "--lock-timeout").
+std::optional<std::pair<std::string, std::string>> MistypedFlag(const CLI::App& app,
+                                                                const CLI::App& command) {
+  std::vector<std::string> known;
+  for (const CLI::App* holder : {&command, &app}) {
+    for (const CLI::Option* option : holder->get_options()) {
+      for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
+    }
+  }
+  for (const CLI::App* holder : {&command, &app}) {
+    for (const std::string& arg : holder->remaining()) {
+      if (!arg.starts_with("--")) continue;
+      std::string flag = arg.substr(0, arg.find('='));
+      if (std::optional<std::string> near = ClosestName(flag, known)) return {{flag, *near}};
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int ReportParseError(CLI::App& app, const CLI::ParseError& error) {
@@ -146,6 +166,9 @@ int ReportParseError(CLI::App& app, const CLI::ParseError& error) {
     return kExitUsage;
   }
   app.exit(error);  // the parser's message and "Run with --help"
+  if (auto flag = MistypedFlag(app, command)) {
+    std::cerr << fmt::format("did you mean {} instead of {}?\n", flag->second, flag->first);
+  }
   return kExitUsage;
 }
 

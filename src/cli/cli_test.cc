@@ -85,6 +85,11 @@ TEST_F(CliTest, AMistypedCommandGetsTheNearestOne) {
       nested.err.find("zeroshift backfill: unknown command \"pasue\"; did you mean \"pause\"?"),
       std::string::npos)
       << nested.err;
+  ProcessRun flag = RunBinary({"status", "--lock-timout", "10"});
+  EXPECT_EQ(flag.exit_code, 2);
+  EXPECT_NE(flag.err.find("did you mean --lock-timeout instead of --lock-timout?"),
+            std::string::npos)
+      << flag.err;
   ProcessRun far = RunBinary({"deploy"});
   EXPECT_EQ(far.exit_code, 2);
   EXPECT_NE(far.err.find("unknown command \"deploy\""), std::string::npos) << far.err;
