@@ -2,6 +2,8 @@
 #             under live client traffic on a throwaway PostgreSQL, side by side (~1.5 min)
 # make test   set-up, build, then every test (CTest)
 # make bench  set-up, build, then the five benchmark figures into bench/results/
+# make install   the binary, man page and bash completion under PREFIX (/usr/local), DESTDIR
+# make deb       $(BUILD)/packages/zeroshift_<version>-1_<arch>.deb
 BUILD ?= build
 # ccache (see CMakeLists.txt) finds the same objects from any checkout's path.
 export CCACHE_BASEDIR := $(CURDIR)
@@ -9,7 +11,8 @@ export CCACHE_NOHASHDIR := 1
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all setup build test demo format format-check asan clean bench
+.PHONY: all setup build test demo format format-check asan clean bench install deb
+PREFIX ?= /usr/local
 
 all: build
 
@@ -29,6 +32,21 @@ test: build
 demo: setup $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target zeroshift
 	$(BUILD)/zeroshift lab --headless --rows 1000000 --report $(BUILD)/lab/report.json
+
+# The binary, its man page and its bash completion (both generated from the binary's own
+# help) under $(DESTDIR)$(PREFIX): bin/, share/man/man1/, share/bash-completion/completions/;
+# the binary without its debugging symbols (4 MB instead of 170).
+install: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target zeroshift zeroshift_docs
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)" --strip
+
+# The Debian package of what install installs, under /usr (CPack; Depends from
+# dpkg-shlibdeps, Recommends postgresql). scripts/test-deb.sh (CTest deb_package) installs,
+# runs and purges it.
+deb: setup $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target zeroshift zeroshift_docs
+	cd $(BUILD) && cpack -G DEB -B packages
+	@ls -l $(BUILD)/packages/*.deb
 
 # The five benchmark figures of issue 4 into bench/results/ (~10 min on 2 cores);
 # BENCH_QUICK=1 for a few-minute smoke run into $(BUILD)/bench-results-quick/.

@@ -2,6 +2,10 @@
 
 #include <iostream>
 
+#include <fmt/format.h>
+
+#include "cli/suggest.h"
+#include "cli/version.h"
 #include "pg/connection.h"
 
 namespace zs::cli {
@@ -57,6 +61,10 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   app.require_subcommand(1);
   app.fallthrough();  // global flags may follow the command, as in pgroll
+  // The text ends with a newline that CLI11 adds itself.
+  std::string version = VersionText();
+  app.set_version_flag("--version", version.substr(0, version.size() - 1),
+                       "print the version of zeroshift and of the libpq it runs with");
   AddGlobalOptions(app, options);
   RegisterInit(app, options, run);
   RegisterPlan(app, options, run);
@@ -77,6 +85,91 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   RegisterLint(app, options, run);
   RegisterConvert(app, options, run);
   RegisterDoctor(app, options, run);
+  RegisterCreate(app, options, run);
+  RegisterDocs(app, options, run);
+}
+
+namespace {
+
+// The names of the subcommands users see (hidden ones have no group).
+std::vector<std::string> VisibleNames(const CLI::App& command) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub :
+       command.get_subcommands([](const CLI::App* s) { return !s->get_group().empty(); })) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+// "backfill tune": the names from below the app down to `command`.
+std::string CommandPath(const CLI::App& command) {
+  std::string path = command.get_name();
+  for (const CLI::App* p = command.get_parent(); p && p->get_parent(); p = p->get_parent()) {
+    path = p->get_name() + " " + path;
+  }
+  return path;
+}
+
+// The deepest command chosen on the command line (the app itself when none).
+const CLI::App& ChosenCommand(const CLI::App& app) {
+  const CLI::App* command = &app;
+  while (!command->get_subcommands().empty()) command = command->get_subcommands().front();
+  return *command;
+}
+
+// The word typed where a subcommand of `command` was expected and matched
+// none, if that is what went wrong.
+std::optional<std::string> UnknownCommand(const CLI::App& app, const CLI::App& command) {
+  if (VisibleNames(command).empty()) return std::nullopt;
+  // Unmatched words stay with the command, or fall through to the app.
+  for (const CLI::App* holder : {&command, &app}) {
+    for (const std::string& arg : holder->remaining()) {
+      if (!arg.starts_with("-")) return arg;
+    }
+  }
+  return std::nullopt;
+}
+
+// The flag typed that neither `command` nor the app knows, and the known
+// flag nearest to it ("--lock-timout" -> "--lock-timeout").
+std::optional<std::pair<std::string, std::string>> MistypedFlag(const CLI::App& app,
+                                                                const CLI::App& command) {
+  std::vector<std::string> known;
+  for (const CLI::App* holder : {&command, &app}) {
+    for (const CLI::Option* option : holder->get_options()) {
+      for (const std::string& name : option->get_lnames()) known.push_back("--" + name);
+    }
+  }
+  for (const CLI::App* holder : {&command, &app}) {
+    for (const std::string& arg : holder->remaining()) {
+      if (!arg.starts_with("--")) continue;
+      std::string flag = arg.substr(0, arg.find('='));
+      if (std::optional<std::string> near = ClosestName(flag, known)) return {{flag, *near}};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int ReportParseError(CLI::App& app, const CLI::ParseError& error) {
+  if (error.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+    return app.exit(error);  // --help, --version
+  }
+  const CLI::App& command = ChosenCommand(app);
+  if (std::optional<std::string> typed = UnknownCommand(app, command)) {
+    std::optional<std::string> near = ClosestName(*typed, VisibleNames(command));
+    std::string path = &command == &app ? "zeroshift" : "zeroshift " + CommandPath(command);
+    std::cerr << fmt::format("{}: unknown command \"{}\"{} (`{} --help` lists them)\n", path,
+                             *typed, near ? fmt::format("; did you mean \"{}\"?", *near) : "",
+                             path);
+    return kExitUsage;
+  }
+  app.exit(error);  // the parser's message and "Run with --help"
+  if (auto flag = MistypedFlag(app, command)) {
+    std::cerr << fmt::format("did you mean {} instead of {}?\n", flag->second, flag->first);
+  }
+  return kExitUsage;
 }
 
 }  // namespace zs::cli

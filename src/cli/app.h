@@ -11,6 +11,12 @@
 
 namespace zs::cli {
 
+// The exit codes of every command (README, "Exit codes").
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // the command ran and failed, or found what it checks for
+inline constexpr int kExitUsage = 2;     // the command line is not valid: nothing ran
+inline constexpr int kExitConflict = 3;  // another process or an active migration is in the way
+
 struct GlobalOptions {
   std::string postgres_url;
   std::string schema = "public";
@@ -74,6 +80,9 @@ void RegisterVerify(CLI::App& app, GlobalOptions& options, Runner& run);
 // SQL migration files: the linter (src/lint/) and the converter to a migration (src/convert/).
 void RegisterLint(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterConvert(CLI::App& app, GlobalOptions& options, Runner& run);
+// lint's own flag parser (it parses everything after `lint` itself), for the
+// man page and the completion; its flags are never read.
+const CLI::App& LintParserForDocs();
 // The directory workflow (pgroll's migrate, validate, pull, baseline) and drift.
 void RegisterMigrate(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterValidate(CLI::App& app, GlobalOptions& options, Runner& run);
@@ -82,7 +91,17 @@ void RegisterBaseline(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterDrift(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterDoctor(CLI::App& app, GlobalOptions& options, Runner& run);
 
-// Builds the whole application.
+void RegisterCreate(CLI::App& app, GlobalOptions& options, Runner& run);
+// Hidden commands that print the man page and the bash completion script,
+// generated from this application's own commands and flags (docs.h).
+void RegisterDocs(CLI::App& app, GlobalOptions& options, Runner& run);
+
+// Builds the whole application, with --version.
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run);
+
+// Prints a parse error (or the help it stands for) and returns the exit code:
+// 0 for --help and --version, else kExitUsage. A mistyped command gets the
+// nearest command's name ("did you mean").
+int ReportParseError(CLI::App& app, const CLI::ParseError& error);
 
 }  // namespace zs::cli

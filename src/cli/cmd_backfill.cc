@@ -33,20 +33,41 @@ nlohmann::json ControlJson(const state::BackfillControl& c) {
           {"delay_ms", optional(c.delay_ms)}};
 }
 
-Status ChangeControl(const GlobalOptions& options,
+// The control row as a sentence: "paused; fixed batches of 500 rows, 100 ms
+// apart".
+std::string DescribeControl(const state::BackfillControl& c) {
+  std::string size = c.batch_size  ? fmt::format("fixed batches of {} rows", *c.batch_size)
+                     : c.target_ms ? fmt::format("adaptive batches of about {} ms", *c.target_ms)
+                                   : "batch size as the command line set it";
+  std::string delay = c.delay_ms ? fmt::format(", {} ms apart", *c.delay_ms) : "";
+  return fmt::format("{}; {}{}", c.paused ? "paused" : "running", size, delay);
+}
+
+// Prints the control row as it now stands: a sentence on a terminal, JSON
+// with --json or when stdout is a pipe or a file (as `status` and `verify`
+// leave machine-readable output to scripts).
+Status ChangeControl(const GlobalOptions& options, bool json,
                      const std::function<void(state::BackfillControl&)>& change) {
   GlobalOptions quiet = options;
   quiet.quiet = true;
   ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
   ZS_ASSIGN_OR_RETURN(state::BackfillControl control, engine.ControlBackfill(change));
-  std::cout << ControlJson(control).dump() << "\n";
+  if (json || isatty(STDOUT_FILENO) == 0) {
+    std::cout << ControlJson(control).dump() << "\n";
+  } else {
+    std::cout << fmt::format(
+        "backfill control of schema \"{}\": {}. A running backfill applies it before its next "
+        "batch; `zeroshift backfill status` shows its progress.\n",
+        options.schema, DescribeControl(control));
+  }
   return Status::Ok();
 }
 
-void RegisterTune(CLI::App& parent, GlobalOptions& options, Runner& run) {
+void RegisterTune(CLI::App& parent, GlobalOptions& options, const bool& json, Runner& run) {
   auto flags = std::make_shared<TuneFlags>();
   auto* cmd = parent.add_subcommand(
       "tune", "retune the running backfill; it applies the change before its next batch");
+  cmd->fallthrough();
   cmd->add_option("--batch-size", flags->batch_size, "switch to fixed batches of this many rows")
       ->check(CLI::Range(1, 10000000));
   cmd->add_option("--target-ms", flags->target_ms,
@@ -55,12 +76,12 @@ void RegisterTune(CLI::App& parent, GlobalOptions& options, Runner& run) {
   cmd->add_option("--delay", flags->delay_ms, "pause between batches, in milliseconds")
       ->check(CLI::Range(0, 3600000));
   cmd->add_flag("--reset", flags->reset, "drop every override: back to the command line's flags");
-  cmd->callback([&options, &run, flags] {
-    run = [&options, flags]() -> Status {
+  cmd->callback([&options, &json, &run, flags] {
+    run = [&options, &json, flags]() -> Status {
       if (flags->batch_size == 0 && flags->target_ms == 0 && flags->delay_ms < 0 && !flags->reset) {
         return InvalidInput("backfill tune needs --batch-size, --target-ms, --delay or --reset");
       }
-      return ChangeControl(options, [&](state::BackfillControl& c) {
+      return ChangeControl(options, json, [&](state::BackfillControl& c) {
         if (flags->reset) c = {.paused = c.paused};
         if (flags->batch_size > 0) {
           c.batch_size = flags->batch_size;
@@ -178,16 +199,21 @@ void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run) {
   cmd->add_subcommand("run", "resume the interrupted backfill (same as no action)")
       ->callback([&run, resume_run] { run = resume_run; });
   cmd->add_subcommand("pause", "pause the running backfill before its next batch")
-      ->callback([&options, &run] {
-        run = [&options] {
-          return ChangeControl(options, [](state::BackfillControl& c) { c.paused = true; });
+      ->fallthrough()  // --json and the global flags may follow
+      ->callback([&options, &run, flags] {
+        run = [&options, flags] {
+          return ChangeControl(options, flags->json,
+                               [](state::BackfillControl& c) { c.paused = true; });
         };
       });
-  cmd->add_subcommand("resume", "let a paused backfill continue")->callback([&options, &run] {
-    run = [&options] {
-      return ChangeControl(options, [](state::BackfillControl& c) { c.paused = false; });
-    };
-  });
+  cmd->add_subcommand("resume", "let a paused backfill continue")
+      ->fallthrough()
+      ->callback([&options, &run, flags] {
+        run = [&options, flags] {
+          return ChangeControl(options, flags->json,
+                               [](state::BackfillControl& c) { c.paused = false; });
+        };
+      });
   cmd->add_subcommand("status", "print JSON: progress of each table, state, control settings")
       ->callback([&options, &run] {
         run = [&options]() -> Status {
@@ -202,7 +228,7 @@ void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run) {
           return Status::Ok();
         };
       });
-  RegisterTune(*cmd, options, run);
+  RegisterTune(*cmd, options, flags->json, run);
   cmd->callback([cmd, &run, resume_run] {
     if (cmd->get_subcommands().empty()) run = resume_run;
   });

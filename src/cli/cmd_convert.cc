@@ -1,5 +1,6 @@
 // zeroshift convert FILE.sql: prints the equivalent pgroll-format migration
 // (YAML, or JSON with --json); warnings about what to check by hand go to stderr.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -20,7 +21,25 @@ struct ConvertFlags {
   std::string output;
 };
 
+// The folder -o writes into must exist: say which one is missing, before
+// the migration is converted.
+Status CheckOutputFolder(const std::string& output) {
+  std::filesystem::path folder = std::filesystem::path(output).parent_path();
+  if (folder.empty()) return Status::Ok();
+  std::error_code ec;
+  if (std::filesystem::is_directory(folder, ec)) return Status::Ok();
+  if (std::filesystem::exists(folder, ec)) {
+    return IoError(fmt::format("cannot write {}: {} is not a folder; choose another -o path",
+                               output, folder.string()));
+  }
+  return IoError(
+      fmt::format("cannot write {}: folder {} does not exist; create it (mkdir -p {}) "
+                  "or choose another -o path",
+                  output, folder.string(), folder.string()));
+}
+
 Status RunConvert(const ConvertFlags& flags) {
+  if (!flags.output.empty()) ZS_RETURN_IF_ERROR(CheckOutputFolder(flags.output));
   std::stringstream text;
   if (flags.file == "-") {
     text << std::cin.rdbuf();
@@ -41,9 +60,13 @@ Status RunConvert(const ConvertFlags& flags) {
     std::cout << out;
     return Status::Ok();
   }
+  ZS_RETURN_IF_ERROR(CheckOutputFolder(flags.output));
   std::ofstream file(flags.output, std::ios::binary);
   file << out;
-  if (!file) return IoError(fmt::format("cannot write {}", flags.output));
+  if (!file) {
+    return IoError(fmt::format("cannot write {}; check that its folder is writable and has space",
+                               flags.output));
+  }
   return Status::Ok();
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/app.h"
+#include "cli/embedded_examples.h"
 #include "migration/parser.h"
 #include "testing/temp_cluster.h"
 
@@ -30,7 +31,17 @@ Status PrintQuery(pg::Connection& conn, const std::string& title, const std::str
   return Status::Ok();
 }
 
+// The migration the demo runs: `file`, or the split-name example built into
+// the binary (examples/02_split_name.yaml), so the demo runs from anywhere.
+Result<migration::Migration> DemoMigration(const std::string& file) {
+  if (!file.empty()) return migration::LoadMigrationFile(file);
+  return migration::ParseMigration(std::string(data::kSplitNameMigration), "02_split_name.yaml");
+}
+
 Status RunDemo(const GlobalOptions& options, int rows, const std::string& file) {
+  // Inputs first: a bad --file fails before a server starts or a row loads.
+  ZS_ASSIGN_OR_RETURN(migration::Migration migration, DemoMigration(file));
+  std::string shown = file.empty() ? "02_split_name.yaml (built in)" : file;
   std::cout << "Starting a throwaway PostgreSQL...\n";
   ZS_ASSIGN_OR_RETURN(auto cluster, testing::TempCluster::Start());
   ZS_ASSIGN_OR_RETURN(std::string url, cluster->CreateDatabase("demo"));
@@ -44,7 +55,6 @@ Status RunDemo(const GlobalOptions& options, int rows, const std::string& file) 
       rows)));
   std::cout << fmt::format("Loaded users with {} rows in {:.1f} s (v1: one column `name`).\n\n",
                            rows, SecondsSince(t0));
-  ZS_ASSIGN_OR_RETURN(migration::Migration migration, migration::LoadMigrationFile(file));
 
   GlobalOptions demo = options;
   demo.postgres_url = url;
@@ -55,7 +65,7 @@ Status RunDemo(const GlobalOptions& options, int rows, const std::string& file) 
   ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(demo, backfill));
   ZS_RETURN_IF_ERROR(engine.Init());
 
-  std::cout << "zeroshift start " << file << "  (steps 1-3: expand, dual write, backfill)\n";
+  std::cout << "zeroshift start " << shown << "  (steps 1-3: expand, dual write, backfill)\n";
   t0 = std::chrono::steady_clock::now();
   ZS_RETURN_IF_ERROR(engine.Start(migration));
   std::cout << fmt::format("  took {:.2f} s\n", SecondsSince(t0));
@@ -63,9 +73,10 @@ Status RunDemo(const GlobalOptions& options, int rows, const std::string& file) 
                                 "SELECT id, name FROM public.users ORDER BY id LIMIT 2"));
   ZS_ASSIGN_OR_RETURN(std::string version, engine.LatestVersionSchema());
   ZS_ASSIGN_OR_RETURN(pg::Connection v2, pg::Connection::Open(url));
-  ZS_RETURN_IF_ERROR(v2.Run("SET search_path TO " + version));
-  ZS_RETURN_IF_ERROR(PrintQuery(v2, "v2 clients (search_path " + version + ") read the new shape:",
-                                "SELECT id, first_name, last_name FROM users ORDER BY id LIMIT 2"));
+  ZS_RETURN_IF_ERROR(v2.Run("SET search_path TO " + version + ", public"));
+  ZS_RETURN_IF_ERROR(
+      PrintQuery(v2, "v2 clients (search_path " + version + ", public) read the new shape:",
+                 "SELECT id, first_name, last_name FROM users ORDER BY id LIMIT 2"));
   ZS_RETURN_IF_ERROR(
       v2.Run("INSERT INTO users (first_name, last_name) VALUES ('Grace', 'Hopper')"));
   ZS_RETURN_IF_ERROR(app.Run("INSERT INTO users (name) VALUES ('Alan Turing')"));
@@ -92,11 +103,13 @@ void RegisterDemo(CLI::App& app, GlobalOptions& options, Runner& run) {
   auto* cmd = app.add_subcommand(
       "demo", "run the seed's split-name migration on a throwaway PostgreSQL and show each step");
   auto rows = std::make_shared<int>(200000);
-  auto file = std::make_shared<std::string>("examples/02_split_name.yaml");
+  auto file = std::make_shared<std::string>();
   cmd->add_option("--rows", *rows, "rows in users")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000000));
-  cmd->add_option("--file", *file, "the migration to run")->capture_default_str();
+  cmd->add_option("--file", *file,
+                  "the migration to run on users(id, name) (default: the split-name example, "
+                  "examples/02_split_name.yaml, built into the binary)");
   cmd->callback([&options, &run, rows, file] {
     run = [&options, rows, file] { return RunDemo(options, *rows, *file); };
   });

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/app.h"
+#include "cli/version.h"
 #include "lint/config.h"
 #include "lint/linter.h"
 #include "lint/report.h"
@@ -29,7 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kUsageExitCode = 2;
-constexpr const char* kToolVersion = "0.1.0";
 
 struct LintFlags {
   std::vector<std::string> paths;
@@ -246,7 +246,7 @@ Status RunLint(const LintRun& run) {
   if (run.format == "json") {
     std::cout << lint::FormatJson(findings);
   } else if (run.format == "sarif") {
-    std::cout << lint::FormatSarif(findings, kToolVersion);
+    std::cout << lint::FormatSarif(findings, kBuildVersion);
   } else if (run.format == "github") {
     std::cout << lint::FormatGithub(findings);
   } else {
@@ -262,7 +262,21 @@ Status RunLint(const LintRun& run) {
                                   failing == 1 ? "" : "s", lint::SeverityName(*run.fail_on)));
 }
 
+constexpr const char* kLintDescription =
+    "zeroshift lint: check SQL migration files for dangerous locks, table rewrites and changes "
+    "that break running clients";
+
 }  // namespace
+
+const CLI::App& LintParserForDocs() {
+  static LintFlags flags;
+  static const std::unique_ptr<CLI::App> parser = [] {
+    auto app = std::make_unique<CLI::App>(kLintDescription, "zeroshift lint");
+    AddLintFlags(*app, flags);
+    return app;
+  }();
+  return *parser;
+}
 
 void RegisterLint(CLI::App& app, GlobalOptions& /*options*/, Runner& run) {
   auto* cmd = app.add_subcommand(
@@ -275,10 +289,7 @@ void RegisterLint(CLI::App& app, GlobalOptions& /*options*/, Runner& run) {
   cmd->set_help_flag();
   cmd->callback([cmd, &run] {
     std::vector<std::string> args = cmd->remaining();
-    CLI::App parser{
-        "zeroshift lint: check SQL migration files for dangerous locks, table "
-        "rewrites and changes that break running clients",
-        "zeroshift lint"};
+    CLI::App parser{kLintDescription, "zeroshift lint"};
     auto flags = std::make_shared<LintFlags>();
     AddLintFlags(parser, *flags);
     try {

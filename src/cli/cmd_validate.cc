@@ -1,12 +1,14 @@
-// `zeroshift validate FILE`: parse and plan a migration against the live
-// schema inside a READ ONLY transaction; prints "ok" and what the migration
-// would do, or the error (exit 1).
+// `zeroshift validate FILE|DIR`: parse and plan a migration against the live
+// schema inside a READ ONLY transaction, then rehearse it in a rolled-back
+// one; prints "ok" and what the migration would do, or the error (exit 1). A
+// directory: its pending migrations (those `migrate` would apply), in order.
 #include <iostream>
 #include <map>
 
 #include <fmt/format.h>
 
 #include "cli/app.h"
+#include "cli/pending.h"
 #include "migration/parser.h"
 
 namespace zs::cli {
@@ -26,10 +28,12 @@ std::string LockSummary(const std::vector<ops::Action>& actions) {
   return out.empty() ? "no table locks" : out;
 }
 
-void PrintSummary(const std::string& file, const migration::Migration& m,
+// `what` heads the first line: `file: migration "name"`, or the directory's
+// pending migrations.
+void PrintSummary(const std::string& file, const std::string& what, const migration::Migration& m,
                   const engine::Plan& plan) {
-  std::cout << fmt::format("ok: {}: migration \"{}\", {} operation{}\n", file, m.name,
-                           m.operations.size(), m.operations.size() == 1 ? "" : "s");
+  std::cout << fmt::format("ok: {}, {} operation{}\n", what, m.operations.size(),
+                           m.operations.size() == 1 ? "" : "s");
   std::cout << fmt::format("  version schema: {}\n", plan.version_schema);
   std::vector<ops::Action> start = plan.expand;
   start.insert(start.end(), plan.install.begin(), plan.install.end());
@@ -57,6 +61,44 @@ void PrintSummary(const std::string& file, const migration::Migration& m,
   std::cout << "  `zeroshift plan " << file << "` prints every statement\n";
 }
 
+// An invalid migration exits 1, even when the reason is a conflict with the
+// schema (exit 3 means "something else is in the way").
+Result<engine::Plan> Validate(engine::Engine& engine, const migration::Migration& migration) {
+  Result<engine::Plan> plan = engine.ValidateMigration(migration);
+  if (plan.ok() || plan.status().code() != Code::kConflict) return plan;
+  const Status& error = plan.status();
+  return Status(Code::kInvalidInput, error.message(), error.sqlstate());
+}
+
+Status ValidateFile(const GlobalOptions& options, const std::string& file) {
+  ZS_ASSIGN_OR_RETURN(migration::Migration migration, migration::LoadMigrationFile(file));
+  ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(options));
+  ZS_ASSIGN_OR_RETURN(engine::Plan plan, Validate(engine, migration));
+  PrintSummary(file, fmt::format("{}: migration \"{}\"", file, migration.name), migration, plan);
+  return Status::Ok();
+}
+
+// The pending migrations are validated and rehearsed together, in order, each
+// operation on the schema the ones before it leave (`plan DIR` says why); an
+// error names the file and line of the operation it is about.
+Status ValidateDirectory(const GlobalOptions& options, const std::string& dir) {
+  ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(options));
+  ZS_ASSIGN_OR_RETURN(PendingMigrations pending, FindPending(engine, dir));
+  if (pending.migrations.empty()) {
+    std::cout << fmt::format("ok: {}: nothing pending; the database has every migration of it\n",
+                             dir);
+    return Status::Ok();
+  }
+  migration::Migration combined = Combine(pending.migrations);
+  ZS_ASSIGN_OR_RETURN(engine::Plan plan, Validate(engine, combined));
+  PrintSummary(dir, DescribePending(dir, pending), combined, plan);
+  if (!pending.active.empty()) {
+    std::cout << fmt::format("  note: {} is active; `zeroshift migrate {}` completes it first\n",
+                             pending.active, dir);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 void RegisterValidate(CLI::App& app, GlobalOptions& options, Runner& run) {
@@ -66,23 +108,15 @@ void RegisterValidate(CLI::App& app, GlobalOptions& options, Runner& run) {
       "check a migration file against the live schema (format, tables, columns, types, "
       "up/down expressions) in a READ ONLY transaction; prints ok and a summary, or the "
       "error (exit 1)");
-  cmd->add_option("file", *file, "migration file (YAML or JSON)")->required();
+  cmd->add_option("file", *file,
+                  "migration file (YAML or JSON), or a directory: its pending migrations, in "
+                  "the order migrate applies them")
+      ->required();
   cmd->callback([&options, &run, file] {
     run = [&options, file]() -> Status {
-      ZS_ASSIGN_OR_RETURN(migration::Migration migration, migration::LoadMigrationFile(*file));
       GlobalOptions quiet = options;
       quiet.quiet = true;
-      ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
-      Result<engine::Plan> plan = engine.ValidateMigration(migration);
-      if (!plan.ok()) {
-        // An invalid migration exits 1, even when the reason is a conflict
-        // with the schema (exit 3 means "something else is in the way").
-        const Status& error = plan.status();
-        if (error.code() != Code::kConflict) return error;
-        return Status(Code::kInvalidInput, error.message(), error.sqlstate());
-      }
-      PrintSummary(*file, migration, *plan);
-      return Status::Ok();
+      return IsDirectory(*file) ? ValidateDirectory(quiet, *file) : ValidateFile(quiet, *file);
     };
   });
 }

@@ -400,6 +400,86 @@ TEST_F(WorkflowCli, OperationsAfterRawSqlOnWhatItCreated) {
             "id,name,code");
 }
 
+// plan DIR and validate DIR: the migrations migrate would apply next, in
+// order, each on the schema the ones before it leave; nothing changes.
+TEST_F(WorkflowCli, PlanAndValidateADirectoryCoverItsPendingMigrations) {
+  Init();
+  Write("01_products.yaml", k01);
+  ASSERT_EQ(Zs({"migrate", dir_.string(), "--complete"}).exit_code, 0);
+  Write("02_price.yaml", k02);
+  Write("03_rename.yaml", k03);
+  Write("04_code.yaml", k04);  // upper(title): only valid after 03's rename
+  std::string before = Dump();
+
+  ProcessRun plan = Zs({"plan", dir_.string()});
+  EXPECT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_NE(plan.out.find("3 pending migrations in " + dir_.string() + ": 02_price"),
+            std::string::npos)
+      << plan.out;
+  EXPECT_EQ(plan.out.find("01_products ("), std::string::npos) << "01 is applied: " << plan.out;
+  EXPECT_NE(plan.out.find("price"), std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("NEW.\"code\" := (upper("), std::string::npos) << plan.out;
+
+  ProcessRun ok = Zs({"validate", dir_.string()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(ok.out.rfind("ok: 3 pending migrations in " + dir_.string(), 0), 0u) << ok.out;
+
+  // A pending migration that does not fit what the ones before it leave.
+  Write("05_broken.yaml", R"(operations:
+  - add_column:
+      table: products
+      up: upper(name)
+      column: {name: shout, type: text, nullable: true}
+)");
+  ProcessRun broken = Zs({"validate", dir_.string()});
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.err.find("05_broken.yaml:"), std::string::npos) << broken.err;
+  EXPECT_EQ(Dump(), before) << "plan or validate of a directory changed the catalog";
+
+  fs::remove(dir_ / "05_broken.yaml");
+  ASSERT_EQ(Zs({"migrate", dir_.string(), "--complete"}).exit_code, 0);
+  ProcessRun nothing = Zs({"validate", dir_.string()});
+  EXPECT_EQ(nothing.exit_code, 0) << nothing.err;
+  EXPECT_NE(nothing.out.find("nothing pending"), std::string::npos) << nothing.out;
+  ProcessRun nothing_plan = Zs({"plan", dir_.string()});
+  EXPECT_EQ(nothing_plan.exit_code, 0) << nothing_plan.err;
+  EXPECT_NE(nothing_plan.out.find("nothing pending"), std::string::npos) << nothing_plan.out;
+}
+
+// backfill pause/resume/tune: JSON for scripts (a pipe, or --json), a sentence
+// on a terminal (`script` gives the binary one).
+TEST_F(WorkflowCli, BackfillControlSpeaksToATerminalAndJsonToScripts) {
+  Init();
+  Write("01_products.yaml", k01);
+  Write("02_price.yaml", k02);
+  ASSERT_EQ(Zs({"migrate", dir_.string()}).exit_code, 0);  // 02 left active
+
+  ProcessRun piped = Zs({"backfill", "pause"});
+  EXPECT_EQ(piped.exit_code, 0) << piped.err;
+  nlohmann::json control = nlohmann::json::parse(piped.out);
+  EXPECT_EQ(control["paused"], true);
+  ProcessRun json = Zs({"backfill", "tune", "--batch-size", "500", "--json"});
+  EXPECT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(nlohmann::json::parse(json.out)["batch_size"], 500);
+
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "script (util-linux) is not installed: no terminal to test with";
+  }
+  fs::path out = root_ / "terminal.out";
+  std::string command =
+      fmt::format("{} backfill tune --delay 100 --postgres-url {}",
+                  zs::testing::ShellQuote(ZS_BINARY), zs::testing::ShellQuote(url_));
+  int status = std::system(fmt::format("script -qec {} /dev/null </dev/null >{} 2>&1",
+                                       zs::testing::ShellQuote(command),
+                                       zs::testing::ShellQuote(out.string()))
+                               .c_str());
+  EXPECT_EQ(status, 0);
+  std::string text = zs::testing::ReadFile(out);
+  EXPECT_NE(text.find("paused; fixed batches of 500 rows, 100 ms apart"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find('{'), std::string::npos) << text;
+}
+
 TEST_F(WorkflowCli, LatestFromTheDatabaseAndFromADirectory) {
   Init();
   ProcessRun none = Zs({"latest", "migration"});
