@@ -64,19 +64,20 @@ format-check: setup
 # make asan: the suites that exercise our own code (CMakeLists.txt lists the ones
 # left out: those that wait on PostgreSQL or child processes) under AddressSanitizer
 # and UndefinedBehaviorSanitizer
-# (any report aborts the test). make tsan: the threaded parts under
+# (any report aborts the test); the Debian package test (label `package`) runs in
+# `make test` only: it packages the release build. make tsan: the threaded parts under
 # ThreadSanitizer (CMakeLists.txt lists which tests).
 SANITIZER_FLAGS = -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1"
 .PHONY: tsan
 asan: setup
 	cmake -S . -B build-asan -DZS_ASAN=ON $(SANITIZER_FLAGS)
 	cmake --build build-asan -j $(JOBS) --target zeroshift zeroshift_tests
-	cd build-asan && ctest --output-on-failure -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE package
 
 tsan: setup
 	cmake -S . -B build-tsan -DZS_TSAN=ON $(SANITIZER_FLAGS)
 	cmake --build build-tsan -j $(JOBS) --target zeroshift zeroshift_tests
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -E lab_e2e
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -E lab_e2e -LE package
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD)
