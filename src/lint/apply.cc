@@ -17,9 +17,19 @@ void ApplyTransaction(const Statement& stmt, LintState& state) {
   std::string_view kind = stmt.body["kind"].str();
   TransactionState& txn = state.file.txn;
   if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
-    if (!txn.open) OpenTransaction(txn, stmt.begin, false);
-  } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK" ||
-             kind == "TRANS_STMT_PREPARE") {
+    if (txn.open) {
+      txn.nested_begin = true;
+    } else {
+      OpenTransaction(txn, stmt.begin, false);
+    }
+  } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK") {
+    // AND CHAIN starts the next transaction at once; the tool's COMMIT, if
+    // it was the tool's, then commits that one.
+    bool chain = stmt.body["chain"].is_true() && txn.open;
+    bool assumed = txn.assumed;
+    txn = TransactionState{};
+    if (chain) OpenTransaction(txn, stmt.begin, assumed);
+  } else if (kind == "TRANS_STMT_PREPARE") {
     txn = TransactionState{};
   }
 }

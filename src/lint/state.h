@@ -57,6 +57,7 @@ struct TransactionState {
   bool open = false;
   bool assumed = false;                  // opened by --assume-in-transaction, not by BEGIN
   uint32_t begin_offset = 0;             // the BEGIN (0 when assumed)
+  bool nested_begin = false;             // a BEGIN was written inside it (already reported)
   std::map<std::string, HeldLock> held;  // strongest lock per table key
   std::map<TableColumn, uint32_t> not_valid_added;  // (table, constraint) added NOT VALID -> where
   std::optional<int64_t> lock_timeout_ms;           // SET LOCAL values
