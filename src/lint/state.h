@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "lint/catalog.h"
 #include "lint/types.h"
@@ -43,7 +44,8 @@ struct SchemaMemory {
   std::map<std::string, Volatility> functions;      // CREATE FUNCTION name -> its volatility
   std::map<std::string, std::string> index_tables;  // index -> table key
   std::set<TableColumn> not_null_proven;  // NOT NULL, or a validated CHECK (col IS NOT NULL)
-  std::map<TableColumn, std::string> not_null_checks;  // (table, constraint) -> column
+  // (table, constraint) -> the columns its CHECK proves NOT NULL once validated
+  std::map<TableColumn, std::vector<std::string>> not_null_checks;
 };
 
 struct HeldLock {
