@@ -273,16 +273,17 @@ operations:
       name: cc
       type: unique
       columns: [a]
-      check: a > 1
-      no_inherit: true
       index_parameters: {tablespace: ts}
-      references: {table: u, columns: [id]}
       up: {a: a}
       down: {a: a}
+  - create_constraint:
+      {table: t, name: ck2, type: check, columns: [a], check: a > 1, no_inherit: true}
+  - create_constraint:
+      {table: t, name: fk2, type: foreign_key, columns: [a], references: {table: u, columns: [id]}}
 )yaml",
                                        "everything.yaml");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_EQ(m->operations.size(), 17u);
+  EXPECT_EQ(m->operations.size(), 19u);
   Result<Migration> again = ParseMigration(ToJson(*m), "everything.yaml");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   Migration expected = *m;
