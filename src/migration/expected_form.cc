@@ -15,8 +15,9 @@ constexpr std::array<Example, 35> kMappings = {{
     {"migration",
      "{operations: [{create_table: {name: users, columns: [{name: id, type: serial, pk: "
      "true}]}}]}"},
-    {"operations[]", "{add_column: {table: users, column: {name: email, type: text, nullable: "
-                     "true}}}"},
+    {"operations[]",
+     "{add_column: {table: users, column: {name: email, type: text, nullable: "
+     "true}}}"},
     {"create_table",
      "{name: users, columns: [{name: id, type: serial, pk: true}, {name: email, type: text}]}"},
     {"add_column",

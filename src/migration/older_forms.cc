@@ -71,7 +71,8 @@ bool UpgradeIndexColumns(YAML::Node body) {
   YAML::Node ordered(YAML::NodeType::Map);
   for (const auto& entry : body) {
     std::string_view key = entry.first.IsScalar() ? entry.first.Scalar() : "";
-    ordered.force_insert(YAML::Node(entry.first), key == "columns" ? list : YAML::Node(entry.second));
+    ordered.force_insert(YAML::Node(entry.first),
+                         key == "columns" ? list : YAML::Node(entry.second));
   }
   body = ordered;
   return true;

@@ -18,8 +18,8 @@
 #include <initializer_list>
 #include <iostream>
 #include <mutex>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -602,10 +602,12 @@ Status CheckKeysApply(const Source& src, const StrictMap& m, std::string_view ty
     }
     std::vector<std::string_view> takes(common.begin(), common.end());
     takes.insert(takes.end(), allowed->keys.begin(), allowed->keys.end());
+    std::string_view article = type.front() == 'e' ? "an" : "a";
     return ErrorAt(src, entry.key_node,
-                   fmt::format("\"{}\" does not apply to a {} constraint ({}); a {} constraint "
-                               "takes: {}. Remove the key, or change the constraint's type",
-                               entry.key, type, m.what(), type, Join(takes)));
+                   fmt::format("\"{}\" does not apply to {} {} constraint ({}); {} {} "
+                               "constraint takes: {}. Remove the key, or change the constraint's "
+                               "type",
+                               entry.key, article, type, m.what(), article, type, Join(takes)));
   }
   return Status::Ok();
 }
@@ -1444,9 +1446,9 @@ WarningSink SetWarningSink(WarningSink sink) {
 std::string OlderFormWarning(const std::vector<OlderForm>& older_forms) {
   if (older_forms.empty()) return "";
   const OlderForm& first = older_forms.front();
-  std::string more =
-      older_forms.size() > 1 ? fmt::format(" (and {} more older forms)", older_forms.size() - 1)
-                             : "";
+  std::string more = older_forms.size() > 1
+                         ? fmt::format(" (and {} more older forms)", older_forms.size() - 1)
+                         : "";
   std::filesystem::path dir = std::filesystem::path(first.location.file).parent_path();
   return fmt::format(
       "{}: the file uses an older form of the migration format: {}{}; it is read as the "

@@ -569,6 +569,41 @@ TEST_F(LoadMigrationFileTest, RejectsHugeFile) {
   EXPECT_NE(m.status().message().find("10 MiB"), std::string::npos) << m.status().message();
 }
 
+// A file in an older form is read, and the user is told once, with file:line,
+// however often the process loads it.
+TEST_F(LoadMigrationFileTest, OlderFormIsReadAndSaidOnce) {
+  std::vector<std::string> warnings;
+  WarningSink previous =
+      SetWarningSink([&](const std::string& message) { warnings.push_back(message); });
+  std::string path = Write("03_index.yaml",
+                           "operations:\n"
+                           "  - create_index:\n"
+                           "      {name: idx_users_name, table: users, columns: [first_name]}\n");
+  for (int i = 0; i < 3; ++i) {
+    Result<Migration> m = LoadMigrationFile(path);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    const auto& index = std::get<OpCreateIndex>(m->operations[0].body);
+    ASSERT_EQ(index.columns.size(), 1u);
+    EXPECT_EQ(index.columns[0].column, "first_name");
+  }
+  SetWarningSink(previous);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(path + ":3:53: the file uses an older form"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("zeroshift update " + dir_.string()), std::string::npos)
+      << warnings[0];
+}
+
+TEST_F(LoadMigrationFileTest, CurrentFormSaysNothing) {
+  std::vector<std::string> warnings;
+  WarningSink previous =
+      SetWarningSink([&](const std::string& message) { warnings.push_back(message); });
+  Result<Migration> m = LoadMigrationFile(Write("02_split_name.yaml", kSplitNameYaml));
+  SetWarningSink(previous);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_TRUE(warnings.empty());
+}
+
 TEST(SourceLocationTest, ToString) {
   EXPECT_EQ((SourceLocation{"a.yaml", 3, 7}).ToString(), "a.yaml:3:7");
   EXPECT_EQ((SourceLocation{"a.yaml", 0, 0}).ToString(), "a.yaml");
