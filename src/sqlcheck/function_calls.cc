@@ -46,8 +46,7 @@ bool Converts(ArgKind kind, std::string_view type) {
   if (kind == ArgKind::kOther) return true;
   static constexpr std::string_view kPolymorphic[] = {"any", "anyelement", "anynonarray",
                                                       "anycompatible", "anycompatiblenonarray"};
-  if (std::find(std::begin(kPolymorphic), std::end(kPolymorphic), type) !=
-      std::end(kPolymorphic)) {
+  if (std::find(std::begin(kPolymorphic), std::end(kPolymorphic), type) != std::end(kPolymorphic)) {
     return true;
   }
   switch (kind) {
@@ -104,9 +103,10 @@ std::string CallProblem(std::string_view name, const json& args, bool star) {
     if (s.Accepts(nargs)) by_count.push_back(&s);
   }
   if (by_count.empty()) {
-    return fmt::format("{}() is called with {} argument{}, and PostgreSQL has no such function: "
-                       "it has {}",
-                       name, nargs, nargs == 1 ? "" : "s", Known(name, overloads));
+    return fmt::format(
+        "{}() is called with {} argument{}, and PostgreSQL has no such function: "
+        "it has {}",
+        name, nargs, nargs == 1 ? "" : "s", Known(name, overloads));
   }
   for (const Signature* s : by_count) {
     if (s->variadic) return "";
@@ -119,14 +119,16 @@ std::string CallProblem(std::string_view name, const json& args, bool star) {
     bool any = std::any_of(by_count.begin(), by_count.end(),
                            [&](const Signature* s) { return Converts(kind, s->arg_types[i]); });
     if (!any) {
-      return fmt::format("{}() is called with {} as argument {}, and no {}() takes that: "
-                         "PostgreSQL has {}",
-                         name, KindName(kind), i + 1, name, Known(name, overloads));
+      return fmt::format(
+          "{}() is called with {} as argument {}, and no {}() takes that: "
+          "PostgreSQL has {}",
+          name, KindName(kind), i + 1, name, Known(name, overloads));
     }
   }
-  return fmt::format("{}() is called with constants of types no one overload takes together: "
-                     "PostgreSQL has {}",
-                     name, Known(name, overloads));
+  return fmt::format(
+      "{}() is called with constants of types no one overload takes together: "
+      "PostgreSQL has {}",
+      name, Known(name, overloads));
 }
 
 }  // namespace

@@ -24,10 +24,10 @@ const std::vector<std::string> kExistingCalls = {
     "round(1.5)",
     "round(2.345, 2)",
     "concat('a', 1, true, now())",  // VARIADIC "any"
-    "coalesce(lower(name), '')",   // coalesce is no function call
-    "extract(year FROM now())",    // SQL syntax, parsed as pg_catalog.extract
-    "public.now(123)",             // qualified: the user's own, left to the server
-    "my_uuid_v7()",                // not in pg_catalog: left to the server
+    "coalesce(lower(name), '')",    // coalesce is no function call
+    "extract(year FROM now())",     // SQL syntax, parsed as pg_catalog.extract
+    "public.now(123)",              // qualified: the user's own, left to the server
+    "my_uuid_v7()",                 // not in pg_catalog: left to the server
     "(SELECT count(*) FROM users)",
     "length('abc') + abs(-3)",
     "make_interval(days => 3)",
@@ -48,14 +48,17 @@ struct MissingCall {
 };
 
 const std::vector<MissingCall> kMissingCalls = {
-    {"now(123)", "now() is called with 1 argument, and PostgreSQL has no such function: it has "
-                 "now()"},
+    {"now(123)",
+     "now() is called with 1 argument, and PostgreSQL has no such function: it has "
+     "now()"},
     {"gen_random_uuid(4)", "gen_random_uuid() is called with 1 argument"},
-    {"date_trunc('day')", "date_trunc() is called with 1 argument, and PostgreSQL has no such "
-                          "function: it has date_trunc(text, interval), date_trunc(text, "
-                          "timestamp)"},
-    {"date_trunc(1, now())", "date_trunc() is called with an integer as argument 1, and no "
-                             "date_trunc() takes that"},
+    {"date_trunc('day')",
+     "date_trunc() is called with 1 argument, and PostgreSQL has no such "
+     "function: it has date_trunc(text, interval), date_trunc(text, "
+     "timestamp)"},
+    {"date_trunc(1, now())",
+     "date_trunc() is called with an integer as argument 1, and no "
+     "date_trunc() takes that"},
     {"lower(true)", "lower() is called with a boolean as argument 1"},
     {"coalesce(now(1), now())", "now() is called with 1 argument"},
     {"SELECT now(1, 2)", "now() is called with 2 arguments"},
