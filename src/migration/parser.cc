@@ -412,7 +412,9 @@ Status StrictMap::CheckKeys(Keys allowed, Keys required) {
     const YAML::Node& key_node = entry.first;
     ZS_RETURN_IF_ERROR(CountElement(*src_, key_node));
     if (!key_node.IsScalar()) {
-      return ErrorAt(*src_, key_node, fmt::format("keys of {} must be strings", what_));
+      return ErrorAt(*src_, key_node,
+                     fmt::format("keys of {} must be strings, got {}; expected the form `{}`",
+                                 what_, TypeName(key_node), ExampleMapping(what_)));
     }
     std::string key;
     ZS_RETURN_IF_ERROR(ReadString(*src_, key_node, "a key of " + what_, &key));

@@ -604,6 +604,27 @@ TEST_F(LoadMigrationFileTest, CurrentFormSaysNothing) {
   EXPECT_TRUE(warnings.empty());
 }
 
+// Older forms are rewritten in the YAML tree before the strict reader runs:
+// operations that are aliases of one anchor must not multiply that work
+// beyond one rewrite per operation, and each is read as today's form.
+TEST(ParserTest, OlderFormsThroughAliasesAreReadOnce) {
+  std::string text =
+      "operations:\n"
+      "  - &rename {alter_column: {table: users, column: name, name: full_name}}\n"
+      "  - create_index: &idx {name: i, table: users, columns: [a, b]}\n"
+      "  - create_index: *idx\n";
+  constexpr int kAliases = 2000;
+  for (int i = 0; i < kAliases; ++i) text += "  - *rename\n";
+  std::vector<OlderForm> older;
+  Result<Migration> m = ParseMigration(text, "aliases.yaml", &older);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->operations.size(), static_cast<size_t>(kAliases + 3));
+  EXPECT_EQ(m->operations[0].kind, "rename_column");
+  EXPECT_EQ(std::get<OpCreateIndex>(m->operations[1].body).columns.size(), 2u);
+  EXPECT_EQ(std::get<OpCreateIndex>(m->operations[2].body).columns.size(), 2u);
+  EXPECT_EQ(older.size(), static_cast<size_t>(kAliases + 2));
+}
+
 TEST(SourceLocationTest, ToString) {
   EXPECT_EQ((SourceLocation{"a.yaml", 3, 7}).ToString(), "a.yaml:3:7");
   EXPECT_EQ((SourceLocation{"a.yaml", 0, 0}).ToString(), "a.yaml");
