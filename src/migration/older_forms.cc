@@ -12,6 +12,13 @@ SourceLocation At(const std::string& file, const YAML::Node& node) {
   return {file, mark.line + 1, mark.column + 1};
 }
 
+// A key's text, viewing the node's own string ("" for a non-scalar key).
+// REQUIRES: the node outlives the view.
+std::string_view KeyText(const YAML::Node& key) {
+  if (!key.IsScalar()) return {};
+  return key.Scalar();
+}
+
 // The value of `key` in `map`, by the key's text; an invalid node when absent.
 YAML::Node Value(const YAML::Node& map, std::string_view key) {
   for (const auto& entry : map) {
@@ -70,7 +77,7 @@ bool UpgradeIndexColumns(YAML::Node body) {
   // Keep the key order of the file: columns where it was.
   YAML::Node ordered(YAML::NodeType::Map);
   for (const auto& entry : body) {
-    std::string_view key = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    std::string_view key = KeyText(entry.first);
     ordered.force_insert(YAML::Node(entry.first),
                          key == "columns" ? list : YAML::Node(entry.second));
   }
@@ -91,7 +98,7 @@ void UpgradeOlderForms(const std::string& file, YAML::Node operations,
       continue;
     }
     const auto entry = *op.begin();
-    std::string_view kind = entry.first.IsScalar() ? entry.first.Scalar() : "";
+    std::string_view kind = KeyText(entry.first);
     YAML::Node body = entry.second;
     if (!body.IsMap()) {
       upgraded.push_back(YAML::Node(op));
@@ -132,7 +139,7 @@ void UpgradeOlderForms(const std::string& file, YAML::Node operations,
       // The other changes, if any, still name the column by its old name:
       // they come first, then the rename (as pgroll ran them).
       bool other_changes = std::any_of(rest.begin(), rest.end(), [](const auto& e) {
-        std::string_view key = e.first.IsScalar() ? e.first.Scalar() : "";
+        std::string_view key = KeyText(e.first);
         return key != "table" && key != "column";
       });
       if (other_changes) {

@@ -147,7 +147,9 @@ Status CheckFunctionCalls(const json& tree, const std::string& expression,
     if (!node.is_object()) continue;
     if (auto call = node.find("FuncCall"); call != node.end() && call->is_object()) {
       const json& names = call->value("funcname", json::array());
-      if (names.size() == 1 && !call->value("func_variadic", false)) {
+      // VARIADIC arrays and WITHIN GROUP's ordered arguments do not count as written.
+      if (names.size() == 1 && !call->value("func_variadic", false) &&
+          !call->value("agg_within_group", false)) {
         std::string name = names[0].value("String", json::object()).value("sval", "");
         std::string problem =
             CallProblem(name, call->value("args", json::array()), call->value("agg_star", false));
