@@ -87,6 +87,7 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   RegisterDoctor(app, options, run);
   RegisterCreate(app, options, run);
   RegisterDocs(app, options, run);
+  RegisterUpdate(app, options, run);
 }
 
 namespace {

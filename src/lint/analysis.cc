@@ -1,5 +1,7 @@
 #include "lint/analysis.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "lint/tree.h"
@@ -114,14 +116,50 @@ TypeChange AlterTypeVerdict(JsonValue cmd, const std::string& table, const LintS
   return DecideTypeChange(from, to, IsPlainUsing(def["raw_default"], column, to), catalog);
 }
 
-std::string NotNullCheckColumn(JsonValue expr) {
-  if (expr.type() != "NullTest") return "";
-  JsonValue test = expr.inner();
-  if (test["nulltesttype"].str() != "IS_NOT_NULL") return "";
-  JsonValue arg = test["arg"];
-  if (arg.type() != "ColumnRef") return "";
-  std::vector<std::string_view> fields = StringList(arg.inner()["fields"]);
+namespace {
+
+// The column a bare ColumnRef names ("" for `t.col`, `*`, anything else).
+std::string BareColumn(JsonValue node) {
+  if (node.type() != "ColumnRef") return "";
+  std::vector<std::string_view> fields = StringList(node.inner()["fields"]);
   return fields.size() == 1 ? std::string(fields[0]) : "";
+}
+
+// Built-in comparison operators are strict: a row where either side is NULL
+// fails the check, so the check proves the column is not NULL, as the
+// server's predicate test (predtest.c) finds too.
+bool IsStrictComparison(JsonValue a_expr) {
+  if (a_expr["kind"].str() != "AEXPR_OP") return false;
+  std::vector<std::string_view> name = StringList(a_expr["name"]);
+  if (name.size() != 1) return false;
+  static constexpr std::string_view kStrict[] = {"=", "<>", "!=", "<", ">", "<=", ">="};
+  return std::find(std::begin(kStrict), std::end(kStrict), name[0]) != std::end(kStrict);
+}
+
+}  // namespace
+
+std::vector<std::string> NotNullCheckColumns(JsonValue expr) {
+  std::vector<std::string> out;
+  // An explicit stack: a hostile CHECK nests ANDs deeper than recursion could follow.
+  std::vector<JsonValue> pending = {expr};
+  while (!pending.empty()) {
+    JsonValue node = pending.back();
+    pending.pop_back();
+    std::string_view type = node.type();
+    JsonValue body = node.inner();
+    std::string column;
+    if (type == "NullTest" && body["nulltesttype"].str() == "IS_NOT_NULL") {
+      column = BareColumn(body["arg"]);
+    } else if (type == "BoolExpr" && body["boolop"].str() == "AND_EXPR") {
+      for (JsonValue arg : body["args"]) pending.push_back(arg);
+    } else if (type == "A_Expr" && IsStrictComparison(body)) {
+      for (std::string side : {BareColumn(body["lexpr"]), BareColumn(body["rexpr"])}) {
+        if (!side.empty()) out.push_back(side);
+      }
+    }
+    if (!column.empty()) out.push_back(column);
+  }
+  return out;
 }
 
 std::optional<int64_t> ParseDurationMs(std::string_view text) {

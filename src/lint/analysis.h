@@ -55,8 +55,9 @@ std::optional<std::string> AddColumnRewriteReason(const Statement& stmt,
 TypeChange AlterTypeVerdict(JsonValue cmd, const std::string& table, const LintState& state,
                             const Catalog& catalog);
 
-// `col IS NOT NULL` as a CHECK expression: the column, or "".
-std::string NotNullCheckColumn(JsonValue expr);
+// The columns a CHECK expression proves NOT NULL, once validated: `col IS NOT
+// NULL`, a strict comparison on `col`, or an AND holding either.
+std::vector<std::string> NotNullCheckColumns(JsonValue expr);
 
 // A change of lock_timeout or statement_timeout: SET, SET LOCAL, RESET,
 // SET ... TO DEFAULT, or SELECT set_config(...).

@@ -1,5 +1,7 @@
 #include "lint/apply.h"
 
+#include <algorithm>
+
 #include "lint/analysis.h"
 #include "lint/tree.h"
 
@@ -17,9 +19,19 @@ void ApplyTransaction(const Statement& stmt, LintState& state) {
   std::string_view kind = stmt.body["kind"].str();
   TransactionState& txn = state.file.txn;
   if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
-    if (!txn.open) OpenTransaction(txn, stmt.begin, false);
-  } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK" ||
-             kind == "TRANS_STMT_PREPARE") {
+    if (txn.open) {
+      txn.nested_begin = true;
+    } else {
+      OpenTransaction(txn, stmt.begin, false);
+    }
+  } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK") {
+    // AND CHAIN starts the next transaction at once; the tool's COMMIT, if
+    // it was the tool's, then commits that one.
+    bool chain = stmt.body["chain"].is_true() && txn.open;
+    bool assumed = txn.assumed;
+    txn = TransactionState{};
+    if (chain) OpenTransaction(txn, stmt.begin, assumed);
+  } else if (kind == "TRANS_STMT_PREPARE") {
     txn = TransactionState{};
   }
 }
@@ -47,6 +59,29 @@ void ApplyTimeouts(const Statement& stmt, LintState& state) {
   }
 }
 
+// A CHECK constraint (a Constraint body) on `table`: which columns it proves
+// NOT NULL, by name, and now if it is valid.
+void LearnCheck(const std::string& table, JsonValue c, bool valid, LintState& state) {
+  std::vector<std::string> columns = NotNullCheckColumns(c["raw_expr"]);
+  if (columns.empty()) return;
+  for (const std::string& column : columns) {
+    if (valid) state.schema->not_null_proven.insert({table, column});
+  }
+  std::string name(c["conname"].str());
+  if (!name.empty()) state.schema->not_null_checks[{table, name}] = std::move(columns);
+}
+
+// A column's own constraints. CHECKs of a new column are validated as it is
+// added (and in CREATE TABLE even NOT VALID ones are marked valid).
+void LearnColumnConstraints(const std::string& table, JsonValue column_def, bool create_table,
+                            LintState& state) {
+  for (JsonValue wrapped : column_def["constraints"]) {
+    JsonValue c = wrapped.inner();
+    if (c["contype"].str() != "CONSTR_CHECK") continue;
+    LearnCheck(table, c, create_table || !c["skip_validation"].is_true(), state);
+  }
+}
+
 void LearnCreateTable(const Statement& stmt, LintState& state) {
   RelationName rel = Relation(stmt.body["relation"]);
   state.file.created_tables.insert(rel.key());
@@ -57,10 +92,16 @@ void LearnCreateTable(const Statement& stmt, LintState& state) {
       ColumnDefFacts column = ReadColumnDef(element.inner());
       columns[column.name] = KnownColumn{column.type};
       if (column.not_null) state.schema->not_null_proven.insert({rel.key(), column.name});
-    } else if (element.type() == "Constraint" &&
-               element.inner()["contype"].str() == "CONSTR_PRIMARY") {
-      for (std::string_view key : StringList(element.inner()["keys"])) {
-        state.schema->not_null_proven.insert({rel.key(), std::string(key)});
+      LearnColumnConstraints(rel.key(), element.inner(), /*create_table=*/true, state);
+    } else if (element.type() == "Constraint") {
+      JsonValue c = element.inner();
+      std::string_view type = c["contype"].str();
+      if (type == "CONSTR_PRIMARY") {
+        for (std::string_view key : StringList(c["keys"])) {
+          state.schema->not_null_proven.insert({rel.key(), std::string(key)});
+        }
+      } else if (type == "CONSTR_CHECK") {
+        LearnCheck(rel.key(), c, /*valid=*/true, state);
       }
     }
   }
@@ -75,10 +116,7 @@ void LearnAddConstraint(const Statement& stmt, const std::string& table, JsonVal
   }
   std::string_view type = c["contype"].str();
   if (type == "CONSTR_CHECK") {
-    std::string column = NotNullCheckColumn(c["raw_expr"]);
-    if (column.empty()) return;
-    if (!name.empty()) state.schema->not_null_checks[{table, name}] = column;
-    if (!not_valid) state.schema->not_null_proven.insert({table, column});
+    LearnCheck(table, c, !not_valid, state);
   } else if (type == "CONSTR_PRIMARY") {
     for (std::string_view key : StringList(c["keys"])) {
       state.schema->not_null_proven.insert({table, std::string(key)});
@@ -98,6 +136,7 @@ void LearnAlterTable(const Statement& stmt, LintState& state) {
       ColumnDefFacts facts = ReadColumnDef(cmd["def"].inner());
       schema.tables[table][facts.name] = KnownColumn{facts.type};
       if (facts.not_null) schema.not_null_proven.insert({table, facts.name});
+      LearnColumnConstraints(table, cmd["def"].inner(), /*create_table=*/false, state);
     } else if (subtype == "AT_DropColumn") {
       auto it = schema.tables.find(table);
       if (it != schema.tables.end()) it->second.erase(column);
@@ -112,9 +151,26 @@ void LearnAlterTable(const Statement& stmt, LintState& state) {
       LearnAddConstraint(stmt, table, cmd["def"].inner(), state);
     } else if (subtype == "AT_ValidateConstraint") {
       auto it = schema.not_null_checks.find({table, column});
-      if (it != schema.not_null_checks.end()) schema.not_null_proven.insert({table, it->second});
+      if (it == schema.not_null_checks.end()) continue;
+      for (const std::string& proven : it->second) schema.not_null_proven.insert({table, proven});
+    } else if (subtype == "AT_DropConstraint") {
+      schema.not_null_checks.erase({table, column});
     }
   }
+}
+
+// What is known about a table's columns and CHECKs follows it to its new name.
+void MoveTableFacts(SchemaMemory& schema, const std::string& from, const std::string& to) {
+  std::set<TableColumn> proven;
+  for (const TableColumn& key : schema.not_null_proven) {
+    proven.insert(key.first == from ? TableColumn{to, key.second} : key);
+  }
+  schema.not_null_proven = std::move(proven);
+  std::map<TableColumn, std::vector<std::string>> checks;
+  for (auto& [key, columns] : schema.not_null_checks) {
+    checks[key.first == from ? TableColumn{to, key.second} : key] = std::move(columns);
+  }
+  schema.not_null_checks = std::move(checks);
 }
 
 void LearnRename(const Statement& stmt, LintState& state) {
@@ -136,6 +192,18 @@ void LearnRename(const Statement& stmt, LintState& state) {
     if (schema.not_null_proven.erase({rel.key(), from})) {
       schema.not_null_proven.insert({rel.key(), to});
     }
+    // A CHECK follows its column's new name, as the server's does.
+    for (auto& [key, columns] : schema.not_null_checks) {
+      if (key.first != rel.key()) continue;
+      std::replace(columns.begin(), columns.end(), from, to);
+    }
+  } else if (type == "OBJECT_TABCONSTRAINT") {
+    auto check =
+        schema.not_null_checks.extract({rel.key(), std::string(stmt.body["subname"].str())});
+    if (check) {
+      check.key() = {rel.key(), to};
+      schema.not_null_checks.insert(std::move(check));
+    }
   } else if (type == "OBJECT_TABLE") {
     auto table = schema.tables.find(rel.key());
     if (table != schema.tables.end()) {
@@ -144,6 +212,7 @@ void LearnRename(const Statement& stmt, LintState& state) {
       schema.tables[to] = std::move(columns);
     }
     if (state.file.created_tables.erase(rel.key())) state.file.created_tables.insert(to);
+    MoveTableFacts(schema, rel.key(), to);
   }
 }
 

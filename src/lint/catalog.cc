@@ -66,6 +66,7 @@ Catalog::Catalog(std::string_view functions_tsv, std::string_view casts_tsv) {
     std::vector<std::string_view> f = Split(line, '\t');
     if (f.size() < 6 || f[0].empty()) return;
     Overload overload;
+    overload.arg_types = f[1];
     overload.nargs = f[1].empty() ? 0 : static_cast<int>(Split(f[1], ',').size());
     overload.ndefaults = ToInt(f[2]);
     overload.variadic = f[3] == "t";
@@ -87,15 +88,33 @@ std::optional<FunctionInfo> Catalog::Function(std::string_view name, int nargs) 
   auto it = functions_.find(name);
   if (it == functions_.end()) return std::nullopt;
   const Overload* best = nullptr;
-  const Overload* best_any = nullptr;
   for (const Overload& o : it->second) {
     bool accepts = (nargs <= o.nargs && nargs >= o.nargs - o.ndefaults) ||
                    (o.variadic && nargs >= o.nargs - 1);
-    if (best_any == nullptr || o.volatility > best_any->volatility) best_any = &o;
     if (accepts && (best == nullptr || o.volatility > best->volatility)) best = &o;
   }
-  const Overload* chosen = best != nullptr ? best : best_any;
-  return FunctionInfo{chosen->volatility, chosen->origin};
+  if (best == nullptr) return std::nullopt;
+  return FunctionInfo{best->volatility, best->origin};
+}
+
+bool Catalog::Signature::Accepts(int nargs) const {
+  int n = static_cast<int>(arg_types.size());
+  return (nargs <= n && nargs >= n - ndefaults) || (variadic && nargs >= n - 1);
+}
+
+std::vector<Catalog::Signature> Catalog::Overloads(std::string_view name) const {
+  std::vector<Signature> out;
+  auto it = functions_.find(name);
+  if (it == functions_.end()) return out;
+  for (const Overload& o : it->second) {
+    Signature signature;
+    if (!o.arg_types.empty()) signature.arg_types = Split(o.arg_types, ',');
+    signature.ndefaults = o.ndefaults;
+    signature.variadic = o.variadic;
+    signature.origin = o.origin;
+    out.push_back(std::move(signature));
+  }
+  return out;
 }
 
 bool Catalog::BinaryCoercible(std::string_view source, std::string_view target) const {

@@ -30,9 +30,21 @@ class Catalog {
   Catalog(std::string_view functions_tsv, std::string_view casts_tsv);
 
   // The volatility of a call of `name` with `nargs` arguments: the most
-  // volatile overload that accepts that many (counting defaults and VARIADIC),
-  // else the most volatile overload of that name. nullopt for an unknown name.
+  // volatile overload that accepts that many (counting defaults and VARIADIC).
+  // nullopt for an unknown name, and for a known name that no overload
+  // accepts with that many arguments (`now(123)` is no call of now()).
   std::optional<FunctionInfo> Function(std::string_view name, int nargs) const;
+
+  // One pg_proc row of a function name.
+  struct Signature {
+    std::vector<std::string_view> arg_types;  // pg_type names: "text", "int4", "anyelement"
+    int ndefaults = 0;                        // trailing arguments that may be left out
+    bool variadic = false;                    // the last argument is VARIADIC
+    std::string_view origin;                  // "pg_catalog" or the extension
+    bool Accepts(int nargs) const;
+  };
+  // Every overload of `name`, in the data's order; empty for an unknown name.
+  std::vector<Signature> Overloads(std::string_view name) const;
 
   // True when pg_cast has a binary-coercible cast from `source` to `target`
   // (pg_type.typname spelling: "varchar", "int4"...).
@@ -44,6 +56,7 @@ class Catalog {
 
  private:
   struct Overload {
+    std::string_view arg_types;  // "text,interval"
     int nargs = 0;
     int ndefaults = 0;
     bool variadic = false;

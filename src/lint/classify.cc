@@ -161,7 +161,7 @@ void ClassifyDrop(const Statement& stmt, const LintState& state, Effect& effect)
 }
 
 void ClassifyReindex(const Statement& stmt, const LintState& state, Effect& effect) {
-  bool concurrent = FindDefElem(stmt.body["params"], "concurrently").exists();
+  bool concurrent = OptionIsOn(stmt.body["params"], "concurrently");
   if (concurrent) effect.non_transactional = true;
   Raise(effect, Cost::kScan);
   RelationName rel = Relation(stmt.body["relation"]);
@@ -174,9 +174,7 @@ void ClassifyReindex(const Statement& stmt, const LintState& state, Effect& effe
 
 void ClassifyVacuum(const Statement& stmt, Effect& effect) {
   bool vacuum = stmt.body["is_vacuumcmd"].is_true();
-  JsonValue full = FindDefElem(stmt.body["options"], "full");
-  bool is_full =
-      full.exists() && StringNode(full["arg"]) != "false" && IntConst(full["arg"]).value_or(1) != 0;
+  bool is_full = OptionIsOn(stmt.body["options"], "full");
   if (vacuum) effect.non_transactional = true;
   Raise(effect, is_full ? Cost::kRewrite : Cost::kScan);
   for (JsonValue rel : stmt.body["rels"]) {
@@ -201,6 +199,15 @@ void ClassifySelect(const Statement& stmt, Effect& effect) {
   Raise(effect, Cost::kData);
 }
 
+// The statement an EXPLAIN explains, as a statement of its own.
+Statement Explained(const Statement& explain) {
+  Statement inner = explain;
+  inner.node = explain.body["query"];
+  inner.type = inner.node.type();
+  inner.body = inner.node.inner();
+  return inner;
+}
+
 }  // namespace
 
 Effect Classify(const Statement& stmt, const LintState& state, const Catalog& catalog) {
@@ -210,6 +217,15 @@ Effect Classify(const Statement& stmt, const LintState& state, const Catalog& ca
   JsonValue body = stmt.body;
   if (type == "TransactionStmt") {
     effect.transaction_control = true;
+    std::string_view kind = body["kind"].str();
+    // Like VACUUM, these refuse to run inside a transaction block.
+    effect.non_transactional =
+        kind == "TRANS_STMT_COMMIT_PREPARED" || kind == "TRANS_STMT_ROLLBACK_PREPARED";
+  } else if (type == "ExplainStmt") {
+    // EXPLAIN (ANALYZE) runs the statement it explains, with all its locks
+    // and writes; EXPLAIN alone, or (ANALYZE false), only plans it.
+    if (OptionIsOn(body["options"], "analyze")) return Classify(Explained(stmt), state, catalog);
+    Raise(effect, Cost::kInstant);
   } else if (type == "VariableSetStmt" || type == "VariableShowStmt") {
     effect.session_setting = true;
   } else if (type == "AlterTableStmt") {

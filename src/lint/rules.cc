@@ -7,7 +7,7 @@ namespace {
 
 using enum Severity;
 
-constexpr std::array<RuleInfo, 31> kRules = {{
+constexpr std::array<RuleInfo, 32> kRules = {{
     {"syntax-error", kError,
      "a statement PostgreSQL's parser rejects (libpg_query, the PostgreSQL 15 grammar); the rest "
      "of the file is still checked",
@@ -133,6 +133,11 @@ constexpr std::array<RuleInfo, 31> kRules = {{
      "BEGIN inside a transaction, or COMMIT/ROLLBACK with none open: the migration tool's own "
      "transaction is committed early or the statement only warns",
      "let either the file or the migration tool manage the transaction, not both"},
+    {"ends-tool-transaction", kError,
+     "under --assume-in-transaction, a COMMIT, END, ROLLBACK, ABORT or PREPARE TRANSACTION not "
+     "paired with a BEGIN of the file: it ends the migration tool's own transaction, so the "
+     "migration is no longer applied all or nothing",
+     "remove it; put what must run outside a transaction in a migration of its own"},
     {"invalid-suppression", kWarning,
      "a zeroshift-lint-ignore comment names a rule that does not exist",
      "use a rule id from `zeroshift lint --list-rules`"},

@@ -73,7 +73,7 @@ std::string_view ReindexKeyword(std::string_view kind) {
 
 void CheckReindex(Context& ctx) {
   if (ctx.stmt.type != "ReindexStmt") return;
-  if (FindDefElem(ctx.stmt.body["params"], "concurrently").exists()) return;
+  if (OptionIsOn(ctx.stmt.body["params"], "concurrently")) return;
   std::string_view keyword = ReindexKeyword(ctx.stmt.body["kind"].str());
   RelationName rel = Relation(ctx.stmt.body["relation"]);
   if (!rel.name.empty() && ctx.state.IsNewTable(rel.key())) return;

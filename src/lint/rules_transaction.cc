@@ -1,7 +1,8 @@
 // Rules about transactions, timeouts and the locks a transaction holds:
 // lock-timeout-missing, statement-timeout-missing,
 // lock-timeout-above-statement-timeout, transaction-nesting,
-// concurrently-in-transaction, validate-in-same-transaction, runs-while-locked.
+// ends-tool-transaction, concurrently-in-transaction, validate-in-same-transaction,
+// runs-while-locked.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -125,6 +126,49 @@ void CheckNesting(Context& ctx) {
   }
 }
 
+// What ending the tool's transaction does, by how it is ended.
+std::string EndsToolTransactionConsequence(std::string_view kind, bool chain) {
+  if (kind == "TRANS_STMT_PREPARE") {
+    return "PREPARE TRANSACTION detaches the tool's transaction from the session, holding its "
+           "locks until someone runs COMMIT PREPARED; every later statement runs on its own and "
+           "the tool's COMMIT only warns";
+  }
+  if (kind == "TRANS_STMT_ROLLBACK") {
+    return chain ? "ROLLBACK AND CHAIN silently undoes every statement before it, and the tool "
+                   "then commits the rest as if the whole migration had run"
+                 : "ROLLBACK silently undoes every statement before it; the statements after "
+                   "it run on their own, each committed at once, and the tool's COMMIT only "
+                   "warns";
+  }
+  return chain ? "COMMIT AND CHAIN commits the statements before it at once, so a later "
+                 "failure leaves the migration half applied, and the tool cannot roll them back"
+               : "it commits the statements before it at once; the statements after it run on "
+                 "their own, each committed at once, so a later failure leaves the migration "
+                 "half applied, and the tool's COMMIT only warns";
+}
+
+// Under --assume-in-transaction, a COMMIT/ROLLBACK/PREPARE TRANSACTION that
+// is not paired with a BEGIN of the file ends the migration tool's own
+// transaction. (One paired with a nested BEGIN was reported at that BEGIN.)
+void CheckEndsToolTransaction(Context& ctx) {
+  if (ctx.stmt.type != "TransactionStmt") return;
+  const TransactionState& txn = ctx.state.file.txn;
+  if (!txn.open || !txn.assumed || txn.nested_begin) return;
+  std::string_view kind = ctx.stmt.body["kind"].str();
+  if (kind != "TRANS_STMT_COMMIT" && kind != "TRANS_STMT_ROLLBACK" &&
+      kind != "TRANS_STMT_PREPARE") {
+    return;
+  }
+  bool chain = ctx.stmt.body["chain"].is_true();
+  ctx.Report("ends-tool-transaction", ctx.stmt.begin,
+             fmt::format("`{}` ends the migration tool's own transaction "
+                         "(--assume-in-transaction): {}",
+                         Snippet(ctx.stmt.text), EndsToolTransactionConsequence(kind, chain)),
+             "remove it and let the tool commit or roll back; if part of the file must run "
+             "outside a transaction, move it into a migration of its own that the tool does "
+             "not wrap (or lint this file without --assume-in-transaction)");
+}
+
 void CheckNonTransactional(Context& ctx) {
   if (!ctx.effect.non_transactional || !ctx.InTransaction()) return;
   ctx.Report("concurrently-in-transaction", ctx.stmt.begin,
@@ -231,6 +275,7 @@ void CheckTransactionRules(Context& ctx) {
   CheckTimeouts(ctx);
   CheckTimeoutOrder(ctx);
   CheckNesting(ctx);
+  CheckEndsToolTransaction(ctx);
   CheckNonTransactional(ctx);
   CheckValidateInSameTransaction(ctx);
   CheckRunsWhileLocked(ctx);

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "lint/catalog.h"
 #include "lint/types.h"
@@ -43,7 +44,8 @@ struct SchemaMemory {
   std::map<std::string, Volatility> functions;      // CREATE FUNCTION name -> its volatility
   std::map<std::string, std::string> index_tables;  // index -> table key
   std::set<TableColumn> not_null_proven;  // NOT NULL, or a validated CHECK (col IS NOT NULL)
-  std::map<TableColumn, std::string> not_null_checks;  // (table, constraint) -> column
+  // (table, constraint) -> the columns its CHECK proves NOT NULL once validated
+  std::map<TableColumn, std::vector<std::string>> not_null_checks;
 };
 
 struct HeldLock {
@@ -57,6 +59,7 @@ struct TransactionState {
   bool open = false;
   bool assumed = false;                  // opened by --assume-in-transaction, not by BEGIN
   uint32_t begin_offset = 0;             // the BEGIN (0 when assumed)
+  bool nested_begin = false;             // a BEGIN was written inside it (already reported)
   std::map<std::string, HeldLock> held;  // strongest lock per table key
   std::map<TableColumn, uint32_t> not_valid_added;  // (table, constraint) added NOT VALID -> where
   std::optional<int64_t> lock_timeout_ms;           // SET LOCAL values

@@ -1,5 +1,8 @@
 #include "lint/tree.h"
 
+#include <cctype>
+#include <string>
+
 namespace zs::lint {
 
 std::string SqlIdent(std::string_view name) {
@@ -76,6 +79,19 @@ JsonValue FindDefElem(JsonValue options, std::string_view name) {
     }
   }
   return {};
+}
+
+bool OptionIsOn(JsonValue options, std::string_view name) {
+  JsonValue option = FindDefElem(options, name);
+  if (!option.exists()) return false;
+  JsonValue arg = option["arg"];
+  if (!arg.exists()) return true;
+  // libpg_query leaves out an Integer's ival when it is 0.
+  if (arg.type() == "Integer") return arg.inner()["ival"].int_or(0) != 0;
+  if (arg.type() == "Boolean") return arg.inner()["boolval"].is_true();
+  std::string value(StringNode(arg));
+  for (char& c : value) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return value != "false" && value != "off" && value != "0";
 }
 
 }  // namespace zs::lint

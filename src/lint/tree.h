@@ -48,4 +48,10 @@ std::string_view FuncSchema(JsonValue func_call_body);
 // DefElem options: the DefElem named `name` in an array of {"DefElem": ...}; missing if none.
 JsonValue FindDefElem(JsonValue options, std::string_view name);
 
+// True when `options` holds the DefElem `name` switched on: written without a
+// value, or with one PostgreSQL's defGetBoolean reads as true. "(CONCURRENTLY
+// false)", "(FULL off)" and "(ANALYZE 0)" are off, as the server reads them:
+// the option's name alone says nothing.
+bool OptionIsOn(JsonValue options, std::string_view name);
+
 }  // namespace zs::lint

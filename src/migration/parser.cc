@@ -1,5 +1,6 @@
 #include "migration/parser.h"
 
+#include "migration/expected_form.h"
 #include "migration/names.h"
 
 #include <fmt/format.h>
@@ -15,7 +16,10 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -104,6 +108,8 @@ struct Source {
   // checked again: a row an older zeroshift wrote must stay loadable, so that
   // it can still be rolled back or completed.
   bool check_names = true;
+  // Older forms read as today's (older_forms.h); never null.
+  std::vector<OlderForm>* older_forms = nullptr;
 };
 
 // Counts the bytes of the scalar `node` before it is scanned or copied; an
@@ -169,7 +175,9 @@ std::string_view TypeName(const YAML::Node& node) {
 Status ReadString(const Source& src, const YAML::Node& node, const std::string& path,
                   std::string* out) {
   if (!node.IsScalar()) {
-    return ErrorAt(src, node, fmt::format("{} must be a string, got {}", path, TypeName(node)));
+    return ErrorAt(src, node,
+                   fmt::format("{} must be a string, got {}; expected the form `{}`", path,
+                               TypeName(node), ExampleScalar(path, false)));
   }
   ZS_RETURN_IF_ERROR(CountScalarBytes(src, node));
   // A NUL would cut the text short for the SQL parser and for libpq, and
@@ -221,10 +229,14 @@ Status ReadBool(const Source& src, const YAML::Node& node, const std::string& pa
   } else if (plain && std::find(kFalse.begin(), kFalse.end(), text) != kFalse.end()) {
     *out = false;
   } else if (node.IsScalar()) {
-    return ErrorAt(src, node, fmt::format("{} must be true or false, got \"{}\"", path, text));
+    return ErrorAt(src, node,
+                   fmt::format("{} must be true or false, got \"{}\"; expected the form `{}` "
+                               "(unquoted)",
+                               path, text, ExampleScalar(path, true)));
   } else {
     return ErrorAt(src, node,
-                   fmt::format("{} must be true or false, got {}", path, TypeName(node)));
+                   fmt::format("{} must be true or false, got {}; expected the form `{}`", path,
+                               TypeName(node), ExampleScalar(path, true)));
   }
   return Status::Ok();
 }
@@ -344,6 +356,22 @@ class StrictMap {
     return nullptr;
   }
 
+  // The keys present, with the node of each key (for locations) and its value.
+  struct Entry {
+    std::string_view key;
+    const YAML::Node& key_node;
+    const YAML::Node& value;
+  };
+  std::vector<Entry> Entries() const {
+    std::vector<Entry> out;
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      out.push_back({entries_[i].first, key_nodes_[i], entries_[i].second});
+    }
+    return out;
+  }
+
+  const std::string& what() const { return what_; }
+
  private:
   StrictMap(const Source& src, const YAML::Node& node, std::string what)
       : src_(&src), node_(node), what_(std::move(what)) {}
@@ -354,7 +382,8 @@ class StrictMap {
   Status ExpectSequence(std::string_view key, const YAML::Node& value) const {
     if (value.IsSequence()) return Status::Ok();
     return ErrorAt(*src_, value,
-                   fmt::format("{} must be a sequence, got {}", Path(key), TypeName(value)));
+                   fmt::format("{} must be a sequence, got {}; expected the form `{}`", Path(key),
+                               TypeName(value), ExampleSequence(Path(key))));
   }
 
   std::string Path(std::string_view key) const { return fmt::format("{}.{}", what_, key); }
@@ -363,12 +392,15 @@ class StrictMap {
   YAML::Node node_;
   std::string what_;
   std::vector<std::pair<std::string, YAML::Node>> entries_;
+  std::vector<YAML::Node> key_nodes_;  // parallel to entries_
 };
 
 Result<StrictMap> StrictMap::Open(const Source& src, const YAML::Node& node, std::string what,
                                   Keys allowed, Keys required) {
   if (!node.IsMap()) {
-    return ErrorAt(src, node, fmt::format("{} must be a mapping, got {}", what, TypeName(node)));
+    return ErrorAt(src, node,
+                   fmt::format("{} must be a mapping, got {}; expected the form `{}`", what,
+                               TypeName(node), ExampleMapping(what)));
   }
   StrictMap map(src, node, std::move(what));
   ZS_RETURN_IF_ERROR(map.CheckKeys(allowed, required));
@@ -380,7 +412,9 @@ Status StrictMap::CheckKeys(Keys allowed, Keys required) {
     const YAML::Node& key_node = entry.first;
     ZS_RETURN_IF_ERROR(CountElement(*src_, key_node));
     if (!key_node.IsScalar()) {
-      return ErrorAt(*src_, key_node, fmt::format("keys of {} must be strings", what_));
+      return ErrorAt(*src_, key_node,
+                     fmt::format("keys of {} must be strings, got {}; expected the form `{}`",
+                                 what_, TypeName(key_node), ExampleMapping(what_)));
     }
     std::string key;
     ZS_RETURN_IF_ERROR(ReadString(*src_, key_node, "a key of " + what_, &key));
@@ -393,10 +427,13 @@ Status StrictMap::CheckKeys(Keys allowed, Keys required) {
       return ErrorAt(*src_, key_node, fmt::format("duplicate key \"{}\" in {}", key, what_));
     }
     entries_.emplace_back(key, entry.second);
+    key_nodes_.push_back(key_node);
   }
   for (std::string_view key : required) {
     if (!Find(key)) {
-      return ErrorAt(*src_, node_, fmt::format("missing required key \"{}\" in {}", key, what_));
+      return ErrorAt(*src_, node_,
+                     fmt::format("missing required key \"{}\" in {}; expected the form `{}`", key,
+                                 what_, ExampleMapping(what_)));
     }
   }
   return Status::Ok();
@@ -517,6 +554,66 @@ Result<ExcludeConstraint> ParseExclude(const Source& src, const YAML::Node& node
   return exclude;
 }
 
+// The keys each constraint type takes, besides those every constraint takes.
+// pgroll's schema refuses the others (allOf/if/then), except when they hold
+// their empty value, which it accepts and zeroshift does too.
+struct TypeKeys {
+  std::string_view type;
+  Keys keys;
+};
+
+const Keys kTableConstraintCommonKeys = {"name", "type"};
+const TypeKeys kTableConstraintKeys[] = {
+    {"unique",
+     {"columns", "deferrable", "initially_deferred", "nulls_not_distinct", "index_parameters"}},
+    {"check", {"check", "no_inherit", "columns"}},
+    {"primary_key", {"columns", "deferrable", "initially_deferred", "index_parameters"}},
+    {"foreign_key", {"columns", "references", "deferrable", "initially_deferred"}},
+    {"exclude", {"exclude", "deferrable", "initially_deferred", "index_parameters"}},
+};
+
+const Keys kCreateConstraintCommonKeys = {"table", "name", "type", "up", "down"};
+const TypeKeys kCreateConstraintKeys[] = {
+    {"unique", {"columns", "index_parameters"}},
+    {"check", {"columns", "check", "no_inherit"}},
+    {"foreign_key", {"columns", "references"}},
+    {"primary_key", {"columns", "index_parameters"}},
+};
+
+// "", false, [] and {}: what pgroll's schema lets a key that does not apply hold.
+bool IsEmptyValue(const YAML::Node& node) {
+  if (node.IsSequence() || node.IsMap()) return node.size() == 0;
+  if (!node.IsScalar()) return false;
+  return node.Scalar().empty() || (node.Tag() != "!" && node.Scalar() == "false");
+}
+
+template <size_t N>
+Status CheckKeysApply(const Source& src, const StrictMap& m, std::string_view type, Keys common,
+                      const TypeKeys (&by_type)[N]) {
+  const TypeKeys* allowed = nullptr;
+  for (const TypeKeys& entry : by_type) {
+    if (entry.type == type) allowed = &entry;
+  }
+  if (allowed == nullptr) return Status::Ok();  // the type's own error came first
+  auto in = [](Keys keys, std::string_view key) {
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+  };
+  for (const StrictMap::Entry& entry : m.Entries()) {
+    if (in(common, entry.key) || in(allowed->keys, entry.key) || IsEmptyValue(entry.value)) {
+      continue;
+    }
+    std::vector<std::string_view> takes(common.begin(), common.end());
+    takes.insert(takes.end(), allowed->keys.begin(), allowed->keys.end());
+    std::string_view article = type.front() == 'e' ? "an" : "a";
+    return ErrorAt(src, entry.key_node,
+                   fmt::format("\"{}\" does not apply to {} {} constraint ({}); {} {} "
+                               "constraint takes: {}. Remove the key, or change the constraint's "
+                               "type",
+                               entry.key, article, type, m.what(), article, type, Join(takes)));
+  }
+  return Status::Ok();
+}
+
 Result<Constraint> ParseConstraint(const Source& src, const YAML::Node& node,
                                    const std::string& what) {
   ZS_ASSIGN_OR_RETURN(
@@ -538,6 +635,8 @@ Result<Constraint> ParseConstraint(const Source& src, const YAML::Node& node,
   ZS_RETURN_IF_ERROR(m.GetObject("references", ParseTableForeignKey, &c.references));
   ZS_RETURN_IF_ERROR(m.GetObject("exclude", ParseExclude, &c.exclude));
   ZS_RETURN_IF_ERROR(m.GetObject("index_parameters", ParseIndexParameters, &c.index_parameters));
+  ZS_RETURN_IF_ERROR(
+      CheckKeysApply(src, m, c.type, kTableConstraintCommonKeys, kTableConstraintKeys));
   return c;
 }
 
@@ -768,6 +867,8 @@ Result<OpCreateConstraint> ParseCreateConstraint(const Source& src, const YAML::
   ZS_RETURN_IF_ERROR(m.GetObject("references", ParseTableForeignKey, &op.references));
   ZS_RETURN_IF_ERROR(m.Get("up", &op.up));
   ZS_RETURN_IF_ERROR(m.Get("down", &op.down));
+  ZS_RETURN_IF_ERROR(
+      CheckKeysApply(src, m, op.type, kCreateConstraintCommonKeys, kCreateConstraintKeys));
   return op;
 }
 
@@ -822,8 +923,8 @@ Result<Operation> ParseOperation(const Source& src, const YAML::Node& node,
         node.IsMap() ? fmt::format("{} keys", node.size()) : std::string(TypeName(node));
     return ErrorAt(src, node,
                    fmt::format("{} must be a mapping with exactly one key, the operation kind "
-                               "(one of: {}), got {}",
-                               what, Join(kOperationKindNames), got));
+                               "(one of: {}), got {}; expected the form `{}`",
+                               what, Join(kOperationKindNames), got, ExampleMapping(what)));
   }
   const auto entry = *node.begin();
   const YAML::Node& key = entry.first;
@@ -893,6 +994,9 @@ Result<Migration> ParseDocument(const Source& src, const YAML::Node& doc) {
   if (src.check_names && !migration.version_schema.empty()) {
     ZS_RETURN_IF_ERROR(
         ValidateMigrationName(migration.version_schema, src.file + ": version_schema"));
+  }
+  if (const YAML::Node* operations = m.Find("operations")) {
+    UpgradeOlderForms(src.file, *operations, src.older_forms);
   }
   ZS_RETURN_IF_ERROR(m.GetList("operations", ParseOperation, &migration.operations));
   migration.raw_json = ToJson(migration);
@@ -1268,13 +1372,15 @@ Status ValidateMigrationName(const std::string& name, const std::string& what) {
 namespace {
 
 Result<Migration> ParseChecked(const std::string& text, const std::string& file_name,
-                               bool check_names) {
+                               bool check_names, std::vector<OlderForm>* older_forms) {
+  std::vector<OlderForm> ignored;
   // Without aliases every scalar is read about once and is no longer than its
   // text; twice the file plus 1 MiB leaves room for keys read again.
   Source src{.file = file_name,
              .element_budget = text.size() + 10000,
              .scalar_byte_budget = 2 * text.size() + (1 << 20),
-             .check_names = check_names};
+             .check_names = check_names,
+             .older_forms = older_forms ? older_forms : &ignored};
   try {
     return ParseText(src, text);
   } catch (const YAML::DeepRecursion& e) {
@@ -1293,11 +1399,63 @@ Result<Migration> ParseChecked(const std::string& text, const std::string& file_
 }  // namespace
 
 Result<Migration> ParseMigration(const std::string& text, const std::string& file_name) {
-  return ParseChecked(text, file_name, /*check_names=*/true);
+  return ParseChecked(text, file_name, /*check_names=*/true, nullptr);
+}
+
+Result<Migration> ParseMigration(const std::string& text, const std::string& file_name,
+                                 std::vector<OlderForm>* older_forms) {
+  return ParseChecked(text, file_name, /*check_names=*/true, older_forms);
 }
 
 Result<Migration> ParseStoredMigration(const std::string& text, const std::string& file_name) {
-  return ParseChecked(text, file_name, /*check_names=*/false);
+  return ParseChecked(text, file_name, /*check_names=*/false, nullptr);
+}
+
+namespace {
+
+struct WarningState {
+  std::mutex mutex;
+  WarningSink sink = [](const std::string& message) {
+    std::cerr << "zeroshift: warning: " << message << "\n";
+  };
+  std::set<std::string> warned_files;
+};
+
+WarningState& Warnings() {
+  static WarningState state;
+  return state;
+}
+
+// Says once per file and process that `path` uses older forms.
+void WarnOlderForms(const std::string& path, const std::vector<OlderForm>& older_forms) {
+  if (older_forms.empty()) return;
+  WarningState& state = Warnings();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  if (!state.warned_files.insert(path).second) return;
+  if (state.sink) state.sink(OlderFormWarning(older_forms));
+}
+
+}  // namespace
+
+WarningSink SetWarningSink(WarningSink sink) {
+  WarningState& state = Warnings();
+  std::lock_guard<std::mutex> lock(state.mutex);
+  std::swap(state.sink, sink);
+  state.warned_files.clear();
+  return sink;
+}
+
+std::string OlderFormWarning(const std::vector<OlderForm>& older_forms) {
+  if (older_forms.empty()) return "";
+  const OlderForm& first = older_forms.front();
+  std::string more = older_forms.size() > 1
+                         ? fmt::format(" (and {} more older forms)", older_forms.size() - 1)
+                         : "";
+  std::filesystem::path dir = std::filesystem::path(first.location.file).parent_path();
+  return fmt::format(
+      "{}: the file uses an older form of the migration format: {}{}; it is read as the "
+      "current form; `zeroshift update {}` rewrites it in the current form",
+      first.location.ToString(), first.description, more, dir.empty() ? "." : dir.string());
 }
 
 Result<Migration> LoadMigrationFile(const std::string& path) {
@@ -1317,7 +1475,10 @@ Result<Migration> LoadMigrationFile(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (!in || in.bad()) return IoError(fmt::format("cannot read migration file {}", path));
-  return ParseMigration(text.str(), path);
+  std::vector<OlderForm> older_forms;
+  Result<Migration> migration = ParseMigration(text.str(), path, &older_forms);
+  if (migration.ok()) WarnOlderForms(path, older_forms);
+  return migration;
 }
 
 std::string ToJson(const Migration& migration) {

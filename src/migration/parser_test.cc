@@ -273,16 +273,17 @@ operations:
       name: cc
       type: unique
       columns: [a]
-      check: a > 1
-      no_inherit: true
       index_parameters: {tablespace: ts}
-      references: {table: u, columns: [id]}
       up: {a: a}
       down: {a: a}
+  - create_constraint:
+      {table: t, name: ck2, type: check, columns: [a], check: a > 1, no_inherit: true}
+  - create_constraint:
+      {table: t, name: fk2, type: foreign_key, columns: [a], references: {table: u, columns: [id]}}
 )yaml",
                                        "everything.yaml");
   ASSERT_TRUE(m.ok()) << m.status().ToString();
-  EXPECT_EQ(m->operations.size(), 17u);
+  EXPECT_EQ(m->operations.size(), 19u);
   Result<Migration> again = ParseMigration(ToJson(*m), "everything.yaml");
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   Migration expected = *m;
@@ -566,6 +567,62 @@ TEST_F(LoadMigrationFileTest, RejectsHugeFile) {
   Result<Migration> m = LoadMigrationFile(path);
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("10 MiB"), std::string::npos) << m.status().message();
+}
+
+// A file in an older form is read, and the user is told once, with file:line,
+// however often the process loads it.
+TEST_F(LoadMigrationFileTest, OlderFormIsReadAndSaidOnce) {
+  std::vector<std::string> warnings;
+  WarningSink previous =
+      SetWarningSink([&](const std::string& message) { warnings.push_back(message); });
+  std::string path = Write("03_index.yaml",
+                           "operations:\n"
+                           "  - create_index:\n"
+                           "      {name: idx_users_name, table: users, columns: [first_name]}\n");
+  for (int i = 0; i < 3; ++i) {
+    Result<Migration> m = LoadMigrationFile(path);
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    const auto& index = std::get<OpCreateIndex>(m->operations[0].body);
+    ASSERT_EQ(index.columns.size(), 1u);
+    EXPECT_EQ(index.columns[0].column, "first_name");
+  }
+  SetWarningSink(previous);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find(path + ":3:53: the file uses an older form"), std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("zeroshift update " + dir_.string()), std::string::npos)
+      << warnings[0];
+}
+
+TEST_F(LoadMigrationFileTest, CurrentFormSaysNothing) {
+  std::vector<std::string> warnings;
+  WarningSink previous =
+      SetWarningSink([&](const std::string& message) { warnings.push_back(message); });
+  Result<Migration> m = LoadMigrationFile(Write("02_split_name.yaml", kSplitNameYaml));
+  SetWarningSink(previous);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_TRUE(warnings.empty());
+}
+
+// Older forms are rewritten in the YAML tree before the strict reader runs:
+// operations that are aliases of one anchor must not multiply that work
+// beyond one rewrite per operation, and each is read as today's form.
+TEST(ParserTest, OlderFormsThroughAliasesAreReadOnce) {
+  std::string text =
+      "operations:\n"
+      "  - &rename {alter_column: {table: users, column: name, name: full_name}}\n"
+      "  - create_index: &idx {name: i, table: users, columns: [a, b]}\n"
+      "  - create_index: *idx\n";
+  constexpr int kAliases = 2000;
+  for (int i = 0; i < kAliases; ++i) text += "  - *rename\n";
+  std::vector<OlderForm> older;
+  Result<Migration> m = ParseMigration(text, "aliases.yaml", &older);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ(m->operations.size(), static_cast<size_t>(kAliases + 3));
+  EXPECT_EQ(m->operations[0].kind, "rename_column");
+  EXPECT_EQ(std::get<OpCreateIndex>(m->operations[1].body).columns.size(), 2u);
+  EXPECT_EQ(std::get<OpCreateIndex>(m->operations[2].body).columns.size(), 2u);
+  EXPECT_EQ(older.size(), static_cast<size_t>(kAliases + 2));
 }
 
 TEST(SourceLocationTest, ToString) {

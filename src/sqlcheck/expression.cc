@@ -1,5 +1,7 @@
 #include "sqlcheck/expression.h"
 
+#include "sqlcheck/function_calls.h"
+
 #include <pg_query.h>
 
 #include <algorithm>
@@ -326,9 +328,14 @@ Result<std::string> ValidateExpression(const std::string& expression, const std:
       return InvalidInput(NotAnExpression(
           what, expression, "a SELECT used as a value must return exactly one column"));
     }
+    ZS_RETURN_IF_ERROR(CheckFunctionCalls(value, expression, what));
     return Tighten(expression);
   }
-  if (std::optional<std::string> embedded = EmbedLoneSelect(expression)) return *embedded;
+  if (std::optional<std::string> embedded = EmbedLoneSelect(expression)) {
+    Parsed lone = Parse(expression);
+    if (lone.ok()) ZS_RETURN_IF_ERROR(CheckFunctionCalls(lone.tree, expression, what));
+    return *embedded;
+  }
   if (!parsed.ok()) {
     return InvalidInput(NotAnExpression(
         what, expression, ParserReason(parsed, sizeof(kWrapPrefix) - 1, expression.size())));

@@ -1,0 +1,2 @@
+-- lint-options: --assume-in-transaction
+COMMIT PREPARED 'migration_7';

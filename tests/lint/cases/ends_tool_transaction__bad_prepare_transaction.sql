@@ -1,0 +1,3 @@
+-- lint-options: --assume-in-transaction
+CREATE TABLE audit (id bigint PRIMARY KEY);
+PREPARE TRANSACTION 'migration_7';

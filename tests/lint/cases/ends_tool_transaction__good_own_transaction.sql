@@ -1,0 +1,6 @@
+BEGIN;
+CREATE TABLE audit (id bigint PRIMARY KEY);
+COMMIT;
+BEGIN;
+CREATE TABLE audit_2 (id bigint PRIMARY KEY);
+ROLLBACK;
