@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -117,7 +118,38 @@ bool Excluded(const fs::path& file, const std::vector<std::string>& patterns) {
   return false;
 }
 
-// Expands directories into their *.sql files; every path must exist.
+// Orders "2_x.sql" before "10_x.sql": a run of digits compares as a number,
+// the rest byte by byte, so numbered migrations without leading zeros are
+// read in the order they run (lint follows state across files).
+bool NaturalLess(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    bool digit_a = std::isdigit(static_cast<unsigned char>(a[i])) != 0;
+    bool digit_b = std::isdigit(static_cast<unsigned char>(b[j])) != 0;
+    if (!digit_a || !digit_b) {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i, ++j;
+      continue;
+    }
+    size_t end_a = a.find_first_not_of("0123456789", i);
+    size_t end_b = b.find_first_not_of("0123456789", j);
+    std::string_view run_a = std::string_view(a).substr(i, end_a - i);
+    std::string_view run_b = std::string_view(b).substr(j, end_b - j);
+    auto significant = [](std::string_view run) {
+      size_t first = run.find_first_not_of('0');
+      return first == std::string_view::npos ? std::string_view() : run.substr(first);
+    };
+    std::string_view value_a = significant(run_a), value_b = significant(run_b);
+    if (value_a.size() != value_b.size()) return value_a.size() < value_b.size();
+    if (value_a != value_b) return value_a < value_b;
+    if (run_a.size() != run_b.size()) return run_a.size() < run_b.size();
+    i += run_a.size(), j += run_b.size();
+  }
+  return a.size() - i < b.size() - j;
+}
+
+// Expands directories into their *.sql files, each directory's in natural
+// order (NaturalLess); every path must exist.
 std::vector<std::string> CollectFiles(const std::vector<std::string>& paths,
                                       const std::vector<std::string>& exclude) {
   std::vector<std::string> files;
@@ -140,7 +172,7 @@ std::vector<std::string> CollectFiles(const std::vector<std::string>& paths,
         }
       }
       if (ec) Usage(fmt::format("cannot read directory {}: {}", path, ec.message()));
-      std::sort(found.begin(), found.end());
+      std::sort(found.begin(), found.end(), NaturalLess);
       files.insert(files.end(), found.begin(), found.end());
     } else {
       Usage(fmt::format("{}: no such file or directory", path));

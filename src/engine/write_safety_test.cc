@@ -237,6 +237,23 @@ TEST_F(WriteSafety, SelectorSettingOnARawInsertKeepsANullableColumnsValue) {
   EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 100"), "raw@example.com");
 }
 
+// 20.2: the same with a column that has a constant default: a raw INSERT of
+// another value keeps it; an INSERT through the new version, which leaves the
+// old column at its default, still goes through `down`.
+TEST_F(WriteSafety, SelectorSettingOnARawInsertKeepsAValueOtherThanTheDefault) {
+  Engine engine = MakeEngine();
+  const std::string version = "public_20_2c";
+  StartAlterEmail(engine, "DEFAULT 'nobody@example.com'", "upper(email)", "20_2c.yaml");
+  pg::Connection raw =
+      Client("SET search_path TO public; SET zeroshift.version = '" + version + "'");
+  MustRun(raw, "INSERT INTO accounts (id, email) VALUES (100, 'Raw@Example.com')");
+  EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 100"), "Raw@Example.com");
+  pg::Connection fresh = Client("SET search_path TO " + version);
+  EXPECT_EQ(Value(fresh, "SELECT email FROM accounts WHERE id = 100"), "raw@example.com");
+  MustRun(fresh, "INSERT INTO accounts (id, email) VALUES (101, 'new@example.com')");
+  EXPECT_EQ(Value("SELECT email FROM accounts WHERE id = 101"), "NEW@EXAMPLE.COM");
+}
+
 // 19.4: the backfill does not fire the table's own UPDATE triggers: an
 // `updated_at`-style trigger used to rewrite every row.
 TEST_F(WriteSafety, BackfillDoesNotFireUserTriggers) {

@@ -65,6 +65,22 @@ TEST_F(LintCli, FindingsExitOne) {
   EXPECT_NE(run.err.find("1 finding at or above warning"), std::string::npos) << run.err;
 }
 
+// A directory's files are read in the order numbered migrations run: 2
+// before 10 (as text, "10" < "2" and the SET NOT NULL would come before the
+// check that proves it safe).
+TEST_F(LintCli, DirectoryFilesAreReadInNaturalOrder) {
+  const std::string timeouts = "SET lock_timeout = '500ms';\nSET statement_timeout = '5s';\n";
+  Write("dir/2_check.sql", timeouts +
+                               "ALTER TABLE users ADD CONSTRAINT users_nick_nn CHECK (nickname IS "
+                               "NOT NULL) NOT VALID;\n");
+  Write("dir/9_validate.sql", timeouts + "ALTER TABLE users VALIDATE CONSTRAINT users_nick_nn;\n");
+  Write("dir/10_not_null.sql",
+        timeouts + "ALTER TABLE users ALTER COLUMN nickname SET NOT NULL;\n");
+  ProcessRun run = Lint({(dir_ / "dir").string()});
+  EXPECT_EQ(run.out.find("10_not_null.sql:3"), std::string::npos) << run.out << run.err;
+  EXPECT_EQ(run.exit_code, 0) << run.out << run.err;
+}
+
 TEST_F(LintCli, FailOnSetsTheThreshold) {
   std::string warning = Write("warning.sql", kWarningOnly);
   EXPECT_EQ(Lint({warning}).exit_code, 1);

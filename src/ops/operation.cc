@@ -4,6 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+#include <regex>
+
 #include "ops/op_add_column.h"
 #include "ops/op_alter_column.h"
 #include "ops/op_create_constraint.h"
@@ -116,6 +119,25 @@ Status RequireNewIdentifier(const OpContext& ctx, const std::string& name, const
   return sqlcheck::ValidateIdentifier(name, fmt::format("{}: {}", ctx.where, what));
 }
 
+namespace {
+
+// What an INSERT that leaves `column` out stores in it, for the trigger to
+// compare with (triggers::TriggerSpec::target_unwritten_value): "NULL", or a
+// constant default's literal without its cast (compared with the column, the
+// literal takes the column's type, so no type name has to resolve under the
+// writer's search_path).
+std::optional<std::string> UnwrittenValue(const schema::Column& column) {
+  if (column.generated || !column.identity.empty()) return std::nullopt;
+  if (!column.default_expr) return "NULL";
+  static const std::regex kConstant(
+      R"(^('(?:[^']|'')*'|-?[0-9]+(?:\.[0-9]+)?|true|false)(?:::[A-Za-z0-9_ "(),.\[\]]+)?$)");
+  std::smatch match;
+  if (std::regex_match(*column.default_expr, match, kConstant)) return match[1].str();
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Table& visible,
                                           const std::string& target_physical_column,
                                           const std::string& name_column,
@@ -153,14 +175,13 @@ Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Ta
   spec.direction = direction;
   spec.version_schema = ctx.version_schema;
   spec.target_column = target_physical_column;
+  // `down` fills a column of the table as it was; `up` one of the new shape.
+  const schema::Schema* shape = direction == triggers::Direction::kDown ? ctx.base : ctx.after;
   const schema::Table* existing =
-      ctx.base == nullptr ? nullptr : ctx.base->FindPhysicalTable(visible.physical_name);
-  if (existing != nullptr) {
-    const schema::Column* target = existing->FindPhysicalColumn(target_physical_column);
-    spec.target_fills_itself =
-        target != nullptr &&
-        (target->default_expr.has_value() || target->generated || !target->identity.empty());
-  }
+      shape == nullptr ? nullptr : shape->FindPhysicalTable(visible.physical_name);
+  const schema::Column* target =
+      existing == nullptr ? nullptr : existing->FindPhysicalColumn(target_physical_column);
+  if (target != nullptr) spec.target_unwritten_value = UnwrittenValue(*target);
   spec.expression = embedded;
   return spec;
 }

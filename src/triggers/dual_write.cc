@@ -145,31 +145,36 @@ std::string JoinConditions(const std::vector<std::string>& columns, const char* 
 // changed a column only the old shape has (UPDATE) cannot have come through
 // the new version's views, so it is taken as an old-version write: `down`
 // must not overwrite what the client wrote with the new columns' stale
-// values. An INSERT that leaves every new-only column NULL and sets an
-// old-only column that has no default is old-shape too: through the new
-// version's views that column cannot be written, and `down` over the NULLs
-// would replace the client's value (with NULL where the column allows it).
-// A column with a default gives no evidence: the default looks like a value.
+// values. An INSERT is old-shape too when it leaves every new-only column as
+// an INSERT that does not name it would (NULL, or its constant default) and
+// sets an old-only column to something else: through the new version's
+// views that column cannot be written, and `down` over the new columns'
+// defaults would replace the client's value. Where the trigger cannot
+// predict what an unnamed column gets (a volatile default), no evidence.
 std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
   std::vector<std::string> old_only = Targets(specs, Direction::kDown);
   if (old_only.empty()) return "";  // nothing `down` could overwrite
   std::string changed = JoinConditions(old_only, "NEW.{0} IS DISTINCT FROM OLD.{0}", " OR ");
-  std::vector<std::string> written_only_by_clients;
+  std::vector<std::string> seen;
+  std::string old_written, new_unwritten;
+  bool predictable = true;
   for (const auto& spec : specs) {
-    if (spec.direction == Direction::kDown && !spec.target_fills_itself &&
-        std::find(written_only_by_clients.begin(), written_only_by_clients.end(),
-                  spec.target_column) == written_only_by_clients.end()) {
-      written_only_by_clients.push_back(spec.target_column);
+    if (std::find(seen.begin(), seen.end(), spec.target_column) != seen.end()) continue;
+    seen.push_back(spec.target_column);
+    bool up = spec.direction == Direction::kUp;
+    if (!spec.target_unwritten_value) {
+      if (up) predictable = false;
+      continue;
     }
+    std::string& out = up ? new_unwritten : old_written;
+    out += fmt::format("{}NEW.{} IS {}DISTINCT FROM {}", out.empty() ? "" : (up ? " AND " : " OR "),
+                       pg::QuoteIdent(spec.target_column), up ? "NOT " : "",
+                       *spec.target_unwritten_value);
   }
   std::string insert_evidence;
-  if (!written_only_by_clients.empty()) {
-    std::vector<std::string> new_only = Targets(specs, Direction::kUp);
-    std::string new_unset =
-        new_only.empty() ? "true" : JoinConditions(new_only, "NEW.{0} IS NULL", " AND ");
-    insert_evidence =
-        fmt::format("    ELSIF ({}) AND ({}) THEN\n      is_new_version := false;\n", new_unset,
-                    JoinConditions(written_only_by_clients, "NEW.{0} IS NOT NULL", " OR "));
+  if (predictable && !old_written.empty()) {
+    insert_evidence = fmt::format("    ELSIF ({}) AND ({}) THEN\n      is_new_version := false;\n",
+                                  new_unwritten.empty() ? "true" : new_unwritten, old_written);
   }
   return fmt::format(
       "  IF is_new_version THEN\n"

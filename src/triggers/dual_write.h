@@ -10,6 +10,7 @@
 // the table's marker column (MarkerColumnName), which the backfill skips.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,9 +34,11 @@ struct TriggerSpec {
   // Names the expression may use, each bound to a physical column of NEW.
   std::vector<std::pair<std::string, std::string>> variables;
   std::string target_column;  // physical column assigned from the expression
-  // The target column exists in the table already and fills itself when an
-  // INSERT leaves it out (a default, an identity, a generated column).
-  bool target_fills_itself = false;
+  // What an INSERT that leaves the target column out stores in it, as SQL
+  // the trigger can compare with: "NULL" without a default, the literal of a
+  // constant default; unset when the trigger cannot predict it (a volatile
+  // default, an identity, a generated column).
+  std::optional<std::string> target_unwritten_value;
   std::string expression;  // validated and parenthesised (sqlcheck::ValidateExpression)
   // Said before start runs: a `down` naming a column its version lacks is
   // accepted, as pgroll does, and fails only the writes through that version.
