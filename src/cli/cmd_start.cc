@@ -25,8 +25,8 @@ std::string OldClientsAdvice(const std::string& schema, const std::string& old_v
            "SELECT * fails); before the next migration, `zeroshift init` creates a baseline "
            "version whose shape never changes";
   }
-  return "old clients keep search_path " + old_version + " (SET search_path TO " +
-         pg::QuoteIdent(old_version) +
+  return "old clients keep version " + old_version + " (SET search_path TO " +
+         pg::QuoteIdent(old_version) + ", " + pg::QuoteIdent(schema) +
          "): its shape does not change until `zeroshift complete` "
          "drops it";
 }

@@ -2,6 +2,7 @@
 
 #include "cli/app.h"
 #include "engine/baseline_version.h"
+#include "pg/quote.h"
 
 namespace zs::cli {
 
@@ -15,10 +16,21 @@ void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run) {
       ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
       ZS_ASSIGN_OR_RETURN(nlohmann::json status, engine.StatusJson());
       if (status.value("initialized", false)) {
-        // The version old clients keep (null: the raw tables, whose shape changes).
+        // The search_path old clients keep: their version, then the schema
+        // itself (its functions, types and sequences); null: the raw tables,
+        // whose shape changes. New clients': the active migration's version.
         ZS_ASSIGN_OR_RETURN(std::string old,
                             engine::OldVersionSchema(engine.connection(), engine.schema()));
-        status["old_clients_search_path"] = old.empty() ? nlohmann::json() : nlohmann::json(old);
+        auto search_path = [&](const std::string& version) {
+          return pg::QuoteIdent(version) + ", " + pg::QuoteIdent(engine.schema());
+        };
+        status["old_clients_search_path"] =
+            old.empty() ? nlohmann::json() : nlohmann::json(search_path(old));
+        if (status.contains("active") && status["active"].is_object() &&
+            status["active"].contains("version_schema")) {
+          status["new_clients_search_path"] =
+              search_path(status["active"]["version_schema"].get<std::string>());
+        }
       }
       std::cout << status.dump(2) << "\n";
       return Status::Ok();

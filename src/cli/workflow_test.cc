@@ -138,6 +138,25 @@ TEST_F(WorkflowCli, MigrateAppliesPendingInOrderAndLeavesTheLastActive) {
   EXPECT_EQ(Zs({"migrate", dir_.string()}).out, "database is up to date; no migrations to apply\n");
 }
 
+// start and status give each side the search_path that works: its version,
+// then the schema (whose functions, types and sequences the app still needs).
+TEST_F(WorkflowCli, StartAndStatusGiveTheWorkingSearchPaths) {
+  Init();
+  Write("01_products.yaml", k01);
+  ASSERT_EQ(Zs({"migrate", dir_.string(), "--complete"}).exit_code, 0);
+  Write("02_price.yaml", k02);
+  ProcessRun start = Zs({"start", (dir_ / "02_price.yaml").string()});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  std::string said = start.out + start.err;
+  EXPECT_NE(said.find("SET search_path TO \"public_02_price\", \"public\""), std::string::npos)
+      << said;
+  EXPECT_NE(said.find("SET search_path TO \"public_01_products\", \"public\""), std::string::npos)
+      << said;
+  nlohmann::json status = nlohmann::json::parse(Zs({"status"}).out);
+  EXPECT_EQ(status["new_clients_search_path"], "\"public_02_price\", \"public\"");
+  EXPECT_EQ(status["old_clients_search_path"], "\"public_01_products\", \"public\"");
+}
+
 TEST_F(WorkflowCli, MigrateFollowsTheLedger) {
   Init();
   // Lexical order would run b before a, which cannot work.
