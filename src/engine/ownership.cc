@@ -1,53 +1,40 @@
 #include "engine/ownership.h"
 
 #include <fmt/format.h>
-#include <pg_query.h>
 
+#include <algorithm>
 #include <cctype>
-#include <memory>
-
-#include <nlohmann/json.hpp>
 
 #include "ops/names.h"
 #include "pg/quote.h"
+#include "sqlparse/parser.h"
 
 namespace zs::engine {
 
 namespace {
 
-using json = nlohmann::json;
-
-struct ParseResultFree {
-  void operator()(PgQueryParseResult* result) const { pg_query_free_parse_result(*result); }
-};
+using sqlparse::JsonValue;
+using sqlparse::ParseTree;
 
 // The parse tree of `sql` (zeroshift's own action SQL).
-Result<json> Parse(const std::string& sql) {
+Result<ParseTree> Parse(const std::string& sql) {
   if (sql.find('\0') != std::string::npos) return Internal("action SQL holds a NUL byte");
-  PgQueryParseResult raw = pg_query_parse(sql.c_str());
-  std::unique_ptr<PgQueryParseResult, ParseResultFree> owner(&raw);
-  if (raw.error != nullptr) {
+  sqlparse::SyntaxError error;
+  Result<ParseTree> tree = sqlparse::Parse(sql, &error);
+  if (!tree.ok()) {
     return Internal(fmt::format("cannot read zeroshift's own SQL to see what it creates: {}",
-                                raw.error->message != nullptr ? raw.error->message : "?"));
-  }
-  json tree = json::parse(raw.parse_tree != nullptr ? raw.parse_tree : "", nullptr, false);
-  if (tree.is_discarded() || !tree.is_object()) {
-    return Internal("libpg_query returned an unreadable parse tree");
+                                error.message.empty() ? "?" : error.message));
   }
   return tree;
 }
 
-std::string Str(const json& node, const char* key) {
-  auto it = node.find(key);
-  return it != node.end() && it->is_string() ? it->get<std::string>() : "";
-}
+std::string Str(JsonValue node, std::string_view key) { return std::string(node[key].str()); }
 
 // The strings of a name list: [{"String": {"sval": "a"}}, ...].
-std::vector<std::string> Names(const json& list) {
+std::vector<std::string> Names(JsonValue list) {
   std::vector<std::string> out;
-  if (!list.is_array()) return out;
-  for (const auto& item : list) {
-    if (item.contains("String")) out.push_back(Str(item["String"], "sval"));
+  for (JsonValue item : list) {
+    if (item["String"].exists()) out.push_back(Str(item["String"], "sval"));
   }
   return out;
 }
@@ -57,11 +44,11 @@ struct Relation {
   std::string name;
 };
 
-Relation RelationOf(const json& node, const std::string& default_schema) {
-  auto it = node.find("relation");
-  if (it == node.end() || !it->is_object()) return {};
-  std::string schema = Str(*it, "schemaname");
-  return {schema.empty() ? default_schema : schema, Str(*it, "relname")};
+Relation RelationOf(JsonValue node, const std::string& default_schema) {
+  JsonValue relation = node["relation"];
+  if (!relation.is_object()) return {};
+  std::string schema = Str(relation, "schemaname");
+  return {schema.empty() ? default_schema : schema, Str(relation, "relname")};
 }
 
 ObjectRef Ref(const char* kind, std::string schema, std::string table, const std::string& name) {
@@ -71,10 +58,9 @@ ObjectRef Ref(const char* kind, std::string schema, std::string table, const std
           .name = ops::ClipIdentifier(name)};
 }
 
-void Created(const json& stmt, const std::string& default_schema, std::vector<ObjectRef>& out) {
-  if (!stmt.is_object() || stmt.empty()) return;
-  const std::string type = stmt.begin().key();
-  const json& node = stmt.begin().value();
+void Created(JsonValue stmt, const std::string& default_schema, std::vector<ObjectRef>& out) {
+  const std::string_view type = stmt.type();
+  const JsonValue node = stmt.inner();
   if (type == "CreateSchemaStmt") {
     out.push_back(Ref(kObjSchema, Str(node, "schemaname"), "", Str(node, "schemaname")));
   } else if (type == "CreateStmt") {
@@ -89,19 +75,19 @@ void Created(const json& stmt, const std::string& default_schema, std::vector<Ob
     Relation rel = RelationOf(node, default_schema);
     out.push_back(Ref(kObjTrigger, rel.schema, rel.name, Str(node, "trigname")));
   } else if (type == "CreateFunctionStmt") {
-    std::vector<std::string> name = Names(node.value("funcname", json::array()));
+    std::vector<std::string> name = Names(node["funcname"]);
     if (name.empty()) return;
     out.push_back(Ref(kObjFunction, name.size() > 1 ? name[name.size() - 2] : default_schema, "",
                       name.back()));
   } else if (type == "AlterTableStmt") {
     Relation rel = RelationOf(node, default_schema);
-    for (const auto& item : node.value("cmds", json::array())) {
-      const json& cmd = item.value("AlterTableCmd", json::object());
+    for (JsonValue item : node["cmds"]) {
+      JsonValue cmd = item["AlterTableCmd"];
       std::string subtype = Str(cmd, "subtype");
-      const json& def = cmd.value("def", json::object());
-      if (subtype == "AT_AddColumn" && def.contains("ColumnDef")) {
+      JsonValue def = cmd["def"];
+      if (subtype == "AT_AddColumn" && def["ColumnDef"].exists()) {
         out.push_back(Ref(kObjColumn, rel.schema, rel.name, Str(def["ColumnDef"], "colname")));
-      } else if (subtype == "AT_AddConstraint" && def.contains("Constraint")) {
+      } else if (subtype == "AT_AddConstraint" && def["Constraint"].exists()) {
         std::string name = Str(def["Constraint"], "conname");
         if (!name.empty()) out.push_back(Ref(kObjConstraint, rel.schema, rel.name, name));
       }
@@ -109,27 +95,25 @@ void Created(const json& stmt, const std::string& default_schema, std::vector<Ob
   }
 }
 
-void Dropped(const json& stmt, const std::string& default_schema, std::vector<ObjectRef>& out) {
-  if (!stmt.is_object() || stmt.empty()) return;
-  const std::string type = stmt.begin().key();
-  const json& node = stmt.begin().value();
+void Dropped(JsonValue stmt, const std::string& default_schema, std::vector<ObjectRef>& out) {
+  const std::string_view type = stmt.type();
+  const JsonValue node = stmt.inner();
   if (type == "DropStmt") {
     std::string remove = Str(node, "removeType");
-    for (const auto& object : node.value("objects", json::array())) {
+    for (JsonValue object : node["objects"]) {
       if (remove == "OBJECT_SCHEMA") {
-        std::string name = object.contains("String") ? Str(object["String"], "sval") : "";
+        std::string name = Str(object["String"], "sval");
         out.push_back(Ref(kObjSchema, name, "", name));
         continue;
       }
       if (remove == "OBJECT_FUNCTION") {
-        auto name =
-            Names(object.value("ObjectWithArgs", json::object()).value("objname", json::array()));
+        auto name = Names(object["ObjectWithArgs"]["objname"]);
         if (name.empty()) continue;
         out.push_back(Ref(kObjFunction, name.size() > 1 ? name[name.size() - 2] : default_schema,
                           "", name.back()));
         continue;
       }
-      auto name = Names(object.value("List", json::object()).value("items", json::array()));
+      auto name = Names(object["List"]["items"]);
       if (name.empty()) continue;
       if (remove == "OBJECT_TRIGGER" && name.size() >= 2) {
         out.push_back(Ref(kObjTrigger, name.size() > 2 ? name[name.size() - 3] : default_schema,
@@ -142,8 +126,8 @@ void Dropped(const json& stmt, const std::string& default_schema, std::vector<Ob
     }
   } else if (type == "AlterTableStmt") {
     Relation rel = RelationOf(node, default_schema);
-    for (const auto& item : node.value("cmds", json::array())) {
-      const json& cmd = item.value("AlterTableCmd", json::object());
+    for (JsonValue item : node["cmds"]) {
+      JsonValue cmd = item["AlterTableCmd"];
       std::string subtype = Str(cmd, "subtype");
       if (subtype == "AT_DropColumn") {
         out.push_back(Ref(kObjColumn, rel.schema, rel.name, Str(cmd, "name")));
@@ -172,22 +156,20 @@ std::string ObjectRef::Describe() const {
 
 Result<std::vector<ObjectRef>> CreatedObjects(const std::string& sql,
                                               const std::string& default_schema) {
-  ZS_ASSIGN_OR_RETURN(json tree, Parse(sql));
+  ZS_ASSIGN_OR_RETURN(ParseTree tree, Parse(sql));
   std::vector<ObjectRef> out;
-  for (const auto& stmt : tree.value("stmts", json::array())) {
-    Created(stmt.value("stmt", json::object()), default_schema, out);
-  }
+  for (JsonValue stmt : tree.statements()) Created(stmt["stmt"], default_schema, out);
   return out;
 }
 
 Result<std::vector<Statement>> SplitStatements(const std::string& sql,
                                                const std::string& default_schema) {
-  ZS_ASSIGN_OR_RETURN(json tree, Parse(sql));
+  ZS_ASSIGN_OR_RETURN(ParseTree tree, Parse(sql));
   std::vector<Statement> out;
-  for (const auto& stmt : tree.value("stmts", json::array())) {
-    size_t location = static_cast<size_t>(stmt.value("stmt_location", 0));
-    size_t length = static_cast<size_t>(stmt.value("stmt_len", 0));
-    if (location > sql.size()) location = sql.size();
+  for (JsonValue stmt : tree.statements()) {
+    sqlparse::Extent extent = sqlparse::StatementExtent(stmt);
+    size_t location = std::min(extent.begin, sql.size());
+    size_t length = extent.length;
     // The last statement's length is 0: it runs to the end of the text.
     std::string text = length == 0 ? sql.substr(location) : sql.substr(location, length);
     size_t begin = text.find_first_not_of(" \t\r\n");
@@ -198,7 +180,7 @@ Result<std::vector<Statement>> SplitStatements(const std::string& sql,
     }
     if (text.empty()) continue;
     Statement statement{.text = text + ";"};
-    Dropped(stmt.value("stmt", json::object()), default_schema, statement.drops);
+    Dropped(stmt["stmt"], default_schema, statement.drops);
     out.push_back(std::move(statement));
   }
   return out;

@@ -1,5 +1,5 @@
 // What zeroshift created, by identity (SAFETY.md invariant 3). The objects a
-// start action creates are read from its SQL with libpg_query, checked to be
+// start action creates are read from its SQL with the parser, checked to be
 // free before anything runs (the preflight), and recorded in
 // zeroshift.created_objects by catalog identity (oid, and attnum for a
 // column) in the same transaction that creates them. Complete, rollback and

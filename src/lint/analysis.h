@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "lint/catalog.h"
-#include "lint/json_tree.h"
 #include "lint/source.h"
 #include "lint/state.h"
+#include "lint/tree.h"
 #include "lint/types.h"
 
 namespace zs::lint {

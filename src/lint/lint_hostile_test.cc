@@ -123,7 +123,7 @@ TEST(LintHostile, MegabyteOfParentheses) {
               "balanced parentheses");
 }
 
-// A left-deep expression as deep as the statement-size limit allows: libpg_query
+// A left-deep expression as deep as the statement-size limit allows: the parser
 // recurses once per operator, which needs the linter's large stack.
 TEST(LintHostile, DeepExpressionsWithinAndBeyondTheLimit) {
   std::string within = "SELECT 1";

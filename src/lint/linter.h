@@ -1,4 +1,4 @@
-// `zeroshift lint`: reads SQL migration files with libpg_query and reports
+// `zeroshift lint`: reads SQL migration files with PostgreSQL's parser and reports
 // what takes dangerous locks, rewrites tables or breaks running clients, with
 // the safe alternative. One linter lints the files of one run in order and
 // remembers the schema they create, as migrations build on each other.

@@ -9,7 +9,7 @@ using enum Severity;
 
 constexpr std::array<RuleInfo, 32> kRules = {{
     {"syntax-error", kError,
-     "a statement PostgreSQL's parser rejects (libpg_query, the PostgreSQL 15 grammar); the rest "
+     "a statement PostgreSQL's parser rejects (the PostgreSQL 15 grammar); the rest "
      "of the file is still checked",
      "fix the statement; if it is newer syntax than PostgreSQL 15, suppress the finding"},
     {"lock-timeout-missing", kWarning,

@@ -1,6 +1,5 @@
 #include "lint/source.h"
 
-#include <pg_query.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -17,22 +16,6 @@ namespace {
 
 constexpr std::string_view kDirectiveMarker = "zeroshift-lint";
 constexpr size_t kLargeStackBytes = size_t{512} << 20;
-
-struct ParseResultFree {
-  void operator()(PgQueryParseResult* result) const { pg_query_free_parse_result(*result); }
-};
-
-// The byte offset of 1-based character position `cursor` in UTF-8 `text`.
-uint32_t CharToByte(std::string_view text, int cursor) {
-  if (cursor <= 1) return 0;
-  int chars = 0;
-  for (uint32_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-      if (++chars == cursor) return i;
-    }
-  }
-  return static_cast<uint32_t>(text.size());
-}
 
 uint32_t SkipSpaceAndComments(std::string_view text, uint32_t from, uint32_t limit) {
   Lexer lexer(text.substr(0, limit), from);
@@ -147,36 +130,28 @@ std::vector<Statement> ParsePiece(std::string_view text, const Piece& piece) {
     out.push_back(std::move(base));
     return out;
   }
-  std::string sql(base.text);
-  PgQueryParseResult raw = pg_query_parse(sql.c_str());
-  std::unique_ptr<PgQueryParseResult, ParseResultFree> owner(&raw);
-  if (raw.error != nullptr) {
-    base.error = raw.error->message != nullptr ? raw.error->message : "syntax error";
-    base.error_offset = piece.begin + CharToByte(base.text, raw.error->cursorpos);
+  // The text up to a NUL byte: all the parser has ever been shown of such a
+  // statement (it reads a C string); a finding still covers the whole piece.
+  std::string_view sql = base.text.substr(0, base.text.find('\0'));
+  sqlparse::SyntaxError syntax;
+  Result<sqlparse::ParseTree> parsed = sqlparse::Parse(sql, &syntax);
+  if (!parsed.ok()) {
+    base.error = syntax.message;
+    base.error_offset = piece.begin + sqlparse::CursorToByte(base.text, syntax.cursor);
     out.push_back(std::move(base));
     return out;
   }
-  auto parsed = std::make_shared<ParsedPiece>();
-  parsed->json = raw.parse_tree != nullptr ? raw.parse_tree : "";
-  std::string json_error;
-  if (!parsed->doc.Parse(parsed->json, &json_error)) {
-    base.error = "internal error: unreadable parse tree (" + json_error + ")";
-    base.error_offset = piece.begin;
-    out.push_back(std::move(base));
-    return out;
-  }
-  JsonValue stmts = parsed->doc.root()["stmts"];
+  JsonValue stmts = parsed->statements();
   for (JsonValue raw_stmt : stmts) {
     Statement stmt = base;
-    stmt.piece = parsed;
+    stmt.piece = *parsed;
     stmt.node = raw_stmt["stmt"];
     stmt.type = stmt.node.type();
     stmt.body = stmt.node.inner();
     if (stmts.size() > 1) {
-      int64_t location = raw_stmt["stmt_location"].int_or(0);
-      int64_t length = raw_stmt["stmt_len"].int_or(0);
-      uint32_t from = piece.begin + static_cast<uint32_t>(std::max<int64_t>(location, 0));
-      uint32_t to = length > 0 ? from + static_cast<uint32_t>(length) : piece.end;
+      sqlparse::Extent extent = sqlparse::StatementExtent(raw_stmt);
+      uint32_t from = piece.begin + static_cast<uint32_t>(extent.begin);
+      uint32_t to = extent.length > 0 ? from + static_cast<uint32_t>(extent.length) : piece.end;
       to = std::min(to, piece.end);
       from = SkipSpaceAndComments(text, std::min(from, to), to);
       stmt.begin = from;

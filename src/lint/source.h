@@ -1,7 +1,7 @@
-// A SQL file cut into statements, each parsed on its own with libpg_query, so
+// A SQL file cut into statements, each parsed on its own (sqlparse), so
 // that one broken statement is one finding and the rest is still checked.
 // Statements are found with the token scanner (lexer.h), not with the server's
-// parser: that is linear in the file (a whole-file libpg_query parse is not)
+// parser: that is linear in the file (a whole-file parse is not)
 // and survives syntax errors.
 #pragma once
 
@@ -12,7 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lint/json_tree.h"
+#include "lint/tree.h"
+#include "sqlparse/parser.h"
 
 namespace zs::lint {
 
@@ -55,12 +56,6 @@ struct SplitResult {
 // bodies (BEGIN ATOMIC ... END). Never fails.
 SplitResult SplitStatements(std::string_view text);
 
-// The libpg_query output for one piece; shared by the statements it holds.
-struct ParsedPiece {
-  std::string json;
-  JsonDoc doc;
-};
-
 struct Statement {
   uint32_t begin = 0;  // byte offsets in the file
   uint32_t end = 0;
@@ -78,8 +73,8 @@ struct Statement {
   uint32_t Offset(int64_t location) const;
   uint32_t OffsetOf(JsonValue body_with_location) const;
 
-  uint32_t piece_begin = 0;  // where the piece that was parsed starts
-  std::shared_ptr<const ParsedPiece> piece;
+  uint32_t piece_begin = 0;   // where the piece that was parsed starts
+  sqlparse::ParseTree piece;  // the parse of that piece, shared by the statements it holds
 };
 
 // Statements with more words and operators than this are not parsed: a parse
@@ -88,7 +83,7 @@ inline constexpr uint32_t kMaxStatementWeight = 100000;
 
 // Parses one piece of `text`. Usually one statement; none for an empty piece;
 // a statement with `error` set when the parser rejects it.
-// REQUIRES: run on a large stack (RunOnLargeStack): libpg_query recurses.
+// REQUIRES: run on a large stack (RunOnLargeStack): the parser recurses.
 std::vector<Statement> ParsePiece(std::string_view text, const Piece& piece);
 
 // Runs `fn` on a thread with a 512 MiB stack (reserved, not committed; one

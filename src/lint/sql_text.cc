@@ -1,22 +1,17 @@
 #include "lint/sql_text.h"
 
-#include <pg_query.h>
-
 #include <limits>
 #include <memory>
 #include <vector>
 
 #include "lint/lexer.h"
+#include "sqlparse/parser.h"
 
 namespace zs::lint {
 namespace {
 
 constexpr int kMaxAttempts = 200;
 constexpr int kMaxOpenParensBefore = 4;
-
-struct ParseResultFree {
-  void operator()(PgQueryParseResult* result) const { pg_query_free_parse_result(*result); }
-};
 
 std::vector<Token> CodeTokens(const Statement& stmt) {
   std::vector<Token> tokens;
@@ -41,13 +36,9 @@ int64_t LeftmostLocation(JsonValue node) {
 // Parses `sql` and returns the canonical text of what `pick` selects in it ("" on failure).
 template <typename Pick>
 std::string ParseAndPick(const std::string& sql, Pick&& pick) {
-  PgQueryParseResult raw = pg_query_parse(sql.c_str());
-  std::unique_ptr<PgQueryParseResult, ParseResultFree> owner(&raw);
-  if (raw.error != nullptr || raw.parse_tree == nullptr) return "";
-  std::string json = raw.parse_tree;
-  JsonDoc doc;
-  if (!doc.Parse(json, nullptr)) return "";
-  JsonValue stmts = doc.root()["stmts"];
+  Result<sqlparse::ParseTree> tree = sqlparse::Parse(sql);
+  if (!tree.ok()) return "";
+  JsonValue stmts = tree->statements();
   if (stmts.size() != 1) return "";
   JsonValue select = (*stmts.begin())["stmt"]["SelectStmt"];
   JsonValue targets = select["targetList"];

@@ -1,5 +1,5 @@
 // Source text of parts of a parsed statement, for rewrites and for convert.
-// libpg_query gives where a node starts but not where it ends; the end is
+// The parser gives where a node starts but not where it ends; the end is
 // found by re-parsing candidate extents (at balanced token boundaries) until
 // one parses to the same tree, so "a IS DISTINCT FROM b" or "CASE ... END" are
 // cut exactly where the parser cut them.
@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "lint/json_tree.h"
 #include "lint/source.h"
+#include "lint/tree.h"
 
 namespace zs::lint {
 

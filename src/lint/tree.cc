@@ -86,7 +86,7 @@ bool OptionIsOn(JsonValue options, std::string_view name) {
   if (!option.exists()) return false;
   JsonValue arg = option["arg"];
   if (!arg.exists()) return true;
-  // libpg_query leaves out an Integer's ival when it is 0.
+  // The parser leaves out an Integer's ival when it is 0.
   if (arg.type() == "Integer") return arg.inner()["ival"].int_or(0) != 0;
   if (arg.type() == "Boolean") return arg.inner()["boolval"].is_true();
   std::string value(StringNode(arg));

@@ -1,4 +1,4 @@
-// Reading libpg_query's JSON parse tree (PostgreSQL 15 node names and fields).
+// Reading the parser's JSON parse tree (PostgreSQL 15 node names and fields).
 #pragma once
 
 #include <optional>
@@ -6,9 +6,12 @@
 #include <string_view>
 #include <vector>
 
-#include "lint/json_tree.h"
+#include "sqlparse/tree.h"
 
 namespace zs::lint {
+
+// The parse-tree type of every lint rule: sqlparse's, under the name lint has always used.
+using sqlparse::JsonValue;
 
 // A table (or index, view) as a statement names it. key() identifies it across
 // statements: the relation name without schema, as the parser folded it.

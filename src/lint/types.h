@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "lint/catalog.h"
-#include "lint/json_tree.h"
+#include "lint/tree.h"
 
 namespace zs::lint {
 

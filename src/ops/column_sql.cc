@@ -1,13 +1,10 @@
 #include "ops/column_sql.h"
 
-#include <nlohmann/json.hpp>
-
-#include "lint/catalog.h"
-
 #include <fmt/format.h>
 
 #include "pg/quote.h"
 #include "sqlcheck/expression.h"
+#include "sqlcheck/function_calls.h"
 
 namespace zs::ops {
 
@@ -115,46 +112,10 @@ Status ValidateColumnDefinition(const migration::Column& column, const std::stri
   return Status::Ok();
 }
 
-namespace {
-
-// Any FuncCall in the parse tree that the built-in catalog does not know as
-// IMMUTABLE or STABLE.
-bool CallsVolatile(const nlohmann::json& node) {
-  if (node.is_array()) {
-    for (const auto& item : node) {
-      if (CallsVolatile(item)) return true;
-    }
-    return false;
-  }
-  if (!node.is_object()) return false;
-  if (auto call = node.find("FuncCall"); call != node.end() && call->is_object()) {
-    std::string name;
-    if (auto names = call->find("funcname"); names != call->end() && names->is_array()) {
-      for (const auto& part : *names) {
-        if (part.contains("String") && part["String"].contains("sval")) {
-          name = part["String"]["sval"].get<std::string>();
-        }
-      }
-    }
-    int nargs = 0;
-    if (auto args = call->find("args"); args != call->end() && args->is_array()) {
-      nargs = static_cast<int>(args->size());
-    }
-    auto info = lint::Catalog::Builtin().Function(name, nargs);
-    if (!info || info->volatility == lint::Volatility::kVolatile) return true;
-  }
-  for (const auto& [key, value] : node.items()) {
-    if (CallsVolatile(value)) return true;
-  }
-  return false;
-}
-
-}  // namespace
-
 bool HasVolatileDefault(const migration::Column& column) {
   if (!column.default_value) return false;
-  auto tree = sqlcheck::ParseToJson("SELECT " + EmbedExpression(*column.default_value));
-  return !tree.ok() || CallsVolatile(*tree);
+  auto tree = sqlcheck::ParseSql("SELECT " + EmbedExpression(*column.default_value));
+  return !tree.ok() || sqlcheck::CallsVolatileFunction(tree->root());
 }
 
 schema::Column ToSchemaColumn(const migration::Column& column) {

@@ -1,13 +1,13 @@
-// User SQL (up, down, check, default, sql operations) is parsed with
-// libpg_query, the real PostgreSQL parser, before anything runs.
+// User SQL (up, down, check, default, sql operations) is parsed with the real
+// PostgreSQL parser (sqlparse/) before anything runs. Expressions are checked
+// in expression.cc, statement lists and DDL fragments in statements.cc.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "core/status.h"
+#include "sqlparse/parser.h"
 
 namespace zs::sqlcheck {
 
@@ -36,10 +36,11 @@ Result<std::vector<std::string>> ReferencedColumns(const std::string& expression
 Result<std::vector<std::string>> ReferencedColumns(const std::string& expression,
                                                    const std::string& table);
 
-// libpg_query's parse tree of `sql` (one or more statements) as JSON, or
-// kInvalidInput with the parser's message and position. For code that
-// rewrites SQL by the locations the parser reports (sqlcheck/rewrite.h).
-Result<nlohmann::json> ParseToJson(const std::string& sql);
+// The parse tree of `sql` (one or more statements), or kInvalidInput with
+// the parser's message and position; held to the same depth limit as every
+// check here. For code that rewrites SQL by the locations the parser reports
+// (sqlcheck/rewrite.h).
+Result<sqlparse::ParseTree> ParseSql(const std::string& sql);
 
 // Checks that `sql` is one or more complete SQL statements that parse.
 // Returns the number of statements.

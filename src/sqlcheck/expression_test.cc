@@ -86,7 +86,7 @@ const std::vector<BadExpression> kBadExpressions = {
     {"'unterminated", "unterminated quoted string"},
     {"-- only a comment", "syntax error"},
     {"1 +", "at end of expression"},
-    // libpg_query would have stopped at the NUL and seen only "SELECT (1)".
+    // The parser reads a C string: it would have stopped at the NUL and seen only "SELECT (1)".
     {std::string("1)\0; DROP TABLE users; --", 25), "unexpected NUL byte at position 3"},
 };
 

@@ -6,25 +6,23 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "lint/catalog.h"
 
 namespace zs::sqlcheck {
 namespace {
 
-using nlohmann::json;
+using sqlparse::JsonValue;
 using Signature = lint::Catalog::Signature;
 
 // The type of a constant argument, as far as overload choice goes.
 enum class ArgKind { kOther, kInteger, kDecimal, kBoolean };
 
-ArgKind KindOf(const json& arg) {
-  auto c = arg.find("A_Const");
-  if (c == arg.end() || !c->is_object()) return ArgKind::kOther;
-  if (c->contains("ival")) return ArgKind::kInteger;
-  if (c->contains("fval")) return ArgKind::kDecimal;
-  if (c->contains("boolval")) return ArgKind::kBoolean;
+ArgKind KindOf(JsonValue arg) {
+  JsonValue c = arg["A_Const"];
+  if (!c.is_object()) return ArgKind::kOther;
+  if (c["ival"].exists()) return ArgKind::kInteger;
+  if (c["fval"].exists()) return ArgKind::kDecimal;
+  if (c["boolval"].exists()) return ArgKind::kBoolean;
   return ArgKind::kOther;  // a string literal or NULL: of unknown type, it fits any parameter
 }
 
@@ -91,12 +89,12 @@ constexpr std::string_view kWayOut =
     "with its schema and zeroshift leaves it to the server";
 
 // The problem with one call, or "" when the catalog has a matching overload.
-std::string CallProblem(std::string_view name, const json& args, bool star) {
+std::string CallProblem(std::string_view name, const std::vector<JsonValue>& args, bool star) {
   std::vector<Signature> overloads = lint::Catalog::Builtin().Overloads(name);
   bool in_pg_catalog = std::any_of(overloads.begin(), overloads.end(),
                                    [](const Signature& s) { return s.origin == "pg_catalog"; });
   if (!in_pg_catalog) return "";
-  int nargs = args.is_array() ? static_cast<int>(args.size()) : 0;
+  int nargs = static_cast<int>(args.size());
   if (star) nargs = 0;  // count(*)
   std::vector<const Signature*> by_count;
   for (const Signature& s : overloads) {
@@ -131,36 +129,54 @@ std::string CallProblem(std::string_view name, const json& args, bool star) {
       name, Known(name, overloads));
 }
 
+// The elements of an array (nothing for anything else).
+std::vector<JsonValue> Elements(JsonValue array) {
+  std::vector<JsonValue> out;
+  if (!array.is_array()) return out;
+  for (JsonValue element : array) out.push_back(element);
+  return out;
+}
+
+// The problem with the call whose FuncCall body is `call`, or "".
+std::string ProblemOf(JsonValue call) {
+  JsonValue names = call["funcname"];
+  // VARIADIC arrays and WITHIN GROUP's ordered arguments do not count as written.
+  if (!names.is_array() || names.size() != 1 || call["func_variadic"].is_true() ||
+      call["agg_within_group"].is_true()) {
+    return "";
+  }
+  std::string_view name = names.front()["String"]["sval"].str();
+  return CallProblem(name, Elements(call["args"]), call["agg_star"].is_true());
+}
+
 }  // namespace
 
-Status CheckFunctionCalls(const json& tree, const std::string& expression,
-                          const std::string& what) {
-  // An explicit stack: the tree may be as deep as the parser allows.
-  std::vector<const json*> pending = {&tree};
-  while (!pending.empty()) {
-    const json& node = *pending.back();
-    pending.pop_back();
-    if (node.is_array()) {
-      for (const json& item : node) pending.push_back(&item);
-      continue;
+Status CheckFunctionCalls(JsonValue tree, const std::string& expression, const std::string& what) {
+  Status status = Status::Ok();
+  // Flat, in text order: the tree may be as deep as the parser allows.
+  tree.ForEachDescendant([&](JsonValue value) {
+    if (!status.ok() || value.key() != "FuncCall" || !value.is_object()) return;
+    std::string problem = ProblemOf(value);
+    if (!problem.empty()) {
+      status = InvalidInput(fmt::format("{}: `{}`: {}{}", what, expression, problem, kWayOut));
     }
-    if (!node.is_object()) continue;
-    if (auto call = node.find("FuncCall"); call != node.end() && call->is_object()) {
-      const json& names = call->value("funcname", json::array());
-      // VARIADIC arrays and WITHIN GROUP's ordered arguments do not count as written.
-      if (names.size() == 1 && !call->value("func_variadic", false) &&
-          !call->value("agg_within_group", false)) {
-        std::string name = names[0].value("String", json::object()).value("sval", "");
-        std::string problem =
-            CallProblem(name, call->value("args", json::array()), call->value("agg_star", false));
-        if (!problem.empty()) {
-          return InvalidInput(fmt::format("{}: `{}`: {}{}", what, expression, problem, kWayOut));
-        }
-      }
+  });
+  return status;
+}
+
+bool CallsVolatileFunction(JsonValue tree) {
+  bool found = false;
+  tree.ForEachDescendant([&](JsonValue value) {
+    if (found || value.key() != "FuncCall" || !value.is_object()) return;
+    std::string_view name;
+    for (JsonValue part : value["funcname"]) {
+      if (part["String"]["sval"].is_string()) name = part["String"]["sval"].str();
     }
-    for (const auto& [key, value] : node.items()) pending.push_back(&value);
-  }
-  return Status::Ok();
+    int nargs = value["args"].is_array() ? static_cast<int>(value["args"].size()) : 0;
+    auto info = lint::Catalog::Builtin().Function(name, nargs);
+    found = !info || info->volatility == lint::Volatility::kVolatile;
+  });
+  return found;
 }
 
 }  // namespace zs::sqlcheck

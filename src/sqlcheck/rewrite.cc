@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
-#include <nlohmann/json.hpp>
-
 #include "pg/quote.h"
 #include "sqlcheck/expression.h"
 
 namespace zs::sqlcheck {
 namespace {
 
-using nlohmann::json;
+using sqlparse::JsonValue;
+using sqlparse::ParseTree;
 
 // ---------------------------------------------------------------------------
 // A lexer for the few token kinds the rewrites step over. The parser decides
@@ -121,47 +120,34 @@ bool IsKeyword(const Token& token, const char* word) {
 // ---------------------------------------------------------------------------
 // Parse-tree helpers.
 
-const json* Child(const json& node, const char* key) {
-  if (!node.is_object()) return nullptr;
-  auto it = node.find(key);
-  return it == node.end() ? nullptr : &*it;
+std::string StringField(JsonValue node, std::string_view key) {
+  return std::string(node[key].str());
 }
 
-std::string StringField(const json& node, const char* key) {
-  const json* value = Child(node, key);
-  return value != nullptr && value->is_string() ? value->get<std::string>() : "";
+size_t LocationField(JsonValue node) {
+  int64_t location = node["location"].int_or(-1);
+  return location >= 0 ? static_cast<size_t>(location) : 0;
 }
 
-size_t LocationField(const json& node) {
-  const json* value = Child(node, "location");
-  return value != nullptr && value->is_number_integer() && value->get<int>() >= 0
-             ? static_cast<size_t>(value->get<int>())
-             : 0;
-}
-
-bool BoolField(const json& node, const char* key) {
-  const json* value = Child(node, key);
-  return value != nullptr && value->is_boolean() && value->get<bool>();
-}
+bool BoolField(JsonValue node, std::string_view key) { return node[key].is_true(); }
 
 // The svals of a list of String nodes ("fk_attrs": [{"String": {"sval": "a"}}]).
-std::vector<std::string> StringList(const json& node, const char* key) {
+std::vector<std::string> StringList(JsonValue node, std::string_view key) {
   std::vector<std::string> out;
-  const json* list = Child(node, key);
-  if (list == nullptr || !list->is_array()) return out;
-  for (const json& item : *list) {
-    const json* string = Child(item, "String");
-    if (string != nullptr) out.push_back(StringField(*string, "sval"));
+  JsonValue list = node[key];
+  if (!list.is_array()) return out;
+  for (JsonValue item : list) {
+    JsonValue string = item["String"];
+    if (string.exists()) out.push_back(StringField(string, "sval"));
   }
   return out;
 }
 
-// The node of the only statement of `tree`, of kind `kind`, or nullptr.
-const json* OnlyStatement(const json& tree, const char* kind) {
-  const json* stmts = Child(tree, "stmts");
-  if (stmts == nullptr || !stmts->is_array() || stmts->size() != 1) return nullptr;
-  const json* stmt = Child((*stmts)[0], "stmt");
-  return stmt == nullptr ? nullptr : Child(*stmt, kind);
+// The node of the only statement of `tree`, of kind `kind`, or missing.
+JsonValue OnlyStatement(const ParseTree& tree, std::string_view kind) {
+  JsonValue stmts = tree.statements();
+  if (!stmts.is_array() || stmts.size() != 1) return {};
+  return stmts.front()["stmt"][kind];
 }
 
 // A column reference whose fields are all names (not "*").
@@ -170,31 +156,21 @@ struct ColumnRefAt {
   std::vector<std::string> fields;
 };
 
-void CollectRefs(const json& node, std::vector<ColumnRefAt>& out) {
-  if (node.is_array()) {
-    for (const json& child : node) CollectRefs(child, out);
-    return;
-  }
-  if (!node.is_object()) return;
-  for (const auto& [key, value] : node.items()) {
-    if (key != "ColumnRef") {
-      CollectRefs(value, out);
-      continue;
-    }
+// Every such reference inside `node`, in the parser's field order. Flat: the
+// tree is stored in that order, so no recursion follows its depth.
+void CollectRefs(JsonValue node, std::vector<ColumnRefAt>& out) {
+  node.ForEachDescendant([&](JsonValue value) {
+    if (value.key() != "ColumnRef") return;
     ColumnRefAt ref{.location = LocationField(value), .fields = {}};
-    const json* fields = Child(value, "fields");
-    if (fields == nullptr || !fields->is_array()) continue;
-    bool all_names = true;
-    for (const json& field : *fields) {
-      const json* string = Child(field, "String");
-      if (string == nullptr) {
-        all_names = false;
-        break;
-      }
-      ref.fields.push_back(StringField(*string, "sval"));
+    JsonValue fields = value["fields"];
+    if (!fields.is_array()) return;
+    for (JsonValue field : fields) {
+      JsonValue string = field["String"];
+      if (!string.exists()) return;  // "*": not all names
+      ref.fields.push_back(StringField(string, "sval"));
     }
-    if (all_names && !ref.fields.empty()) out.push_back(std::move(ref));
-  }
+    if (!ref.fields.empty()) out.push_back(std::move(ref));
+  });
 }
 
 // ---------------------------------------------------------------------------
@@ -239,7 +215,7 @@ Result<Edit> LastFieldSpan(const std::string& text, const ColumnRefAt& ref) {
 
 // Edits that rename the references of `table` ("" = unqualified only) in
 // `tree`, a parse of `text`. A qualified reference keeps its qualifier.
-Status RenameRefs(const std::string& text, const json& tree, const std::string& table,
+Status RenameRefs(const std::string& text, JsonValue tree, const std::string& table,
                   const ColumnRenames& renames, std::vector<Edit>& edits) {
   std::vector<ColumnRefAt> refs;
   CollectRefs(tree, refs);
@@ -272,22 +248,19 @@ std::string WithoutNotValid(const std::string& definition) {
 
 struct ParsedConstraint {
   std::string text;  // kAddPrefix + definition
-  json tree;
-  json constraint;  // the Constraint node
+  ParseTree tree;
+  JsonValue constraint;  // the Constraint node, inside `tree`
 };
 
 Result<ParsedConstraint> ParseConstraint(const std::string& definition) {
   ParsedConstraint parsed;
   parsed.text = kAddPrefix + WithoutNotValid(definition);
-  ZS_ASSIGN_OR_RETURN(parsed.tree, ParseToJson(parsed.text));
-  const json* alter = OnlyStatement(parsed.tree, "AlterTableStmt");
-  const json* cmds = alter == nullptr ? nullptr : Child(*alter, "cmds");
-  if (cmds != nullptr && cmds->is_array() && cmds->size() == 1) {
-    const json* cmd = Child((*cmds)[0], "AlterTableCmd");
-    const json* def = cmd == nullptr ? nullptr : Child(*cmd, "def");
-    const json* constraint = def == nullptr ? nullptr : Child(*def, "Constraint");
-    if (constraint != nullptr) {
-      parsed.constraint = *constraint;
+  ZS_ASSIGN_OR_RETURN(parsed.tree, ParseSql(parsed.text));
+  JsonValue cmds = OnlyStatement(parsed.tree, "AlterTableStmt")["cmds"];
+  if (cmds.is_array() && cmds.size() == 1) {
+    JsonValue constraint = cmds.front()["AlterTableCmd"]["def"]["Constraint"];
+    if (constraint.exists()) {
+      parsed.constraint = constraint;
       return parsed;
     }
   }
@@ -335,34 +308,32 @@ Result<size_t> WalkElementList(const std::string& text, size_t pos, std::vector<
 }
 
 // The names of the IndexElem nodes of `list` that are bare columns, in order.
-std::vector<std::string> ElemNames(const json& index, const char* list) {
+std::vector<std::string> ElemNames(JsonValue index, std::string_view list) {
   std::vector<std::string> names;
-  const json* elems = Child(index, list);
-  if (elems == nullptr || !elems->is_array()) return names;
-  for (const json& elem : *elems) {
-    const json* node = Child(elem, "IndexElem");
-    if (node != nullptr && Child(*node, "name") != nullptr) {
-      names.push_back(StringField(*node, "name"));
-    }
+  JsonValue elems = index[list];
+  if (!elems.is_array()) return names;
+  for (JsonValue elem : elems) {
+    JsonValue node = elem["IndexElem"];
+    if (node["name"].exists()) names.push_back(StringField(node, "name"));
   }
   return names;
 }
 
 struct ParsedIndex {
-  json tree;
-  json index;                 // the IndexStmt node
+  ParseTree tree;
+  JsonValue index;            // the IndexStmt node, inside `tree`
   size_t relation_begin = 0;  // where the table name starts, after ON [ONLY]
   std::vector<NameAt> plain;  // bare column names among keys and INCLUDE columns
 };
 
 Result<ParsedIndex> ParseIndex(const std::string& definition) {
   ParsedIndex parsed;
-  ZS_ASSIGN_OR_RETURN(parsed.tree, ParseToJson(definition));
-  const json* index = OnlyStatement(parsed.tree, "IndexStmt");
-  const json* relation = index == nullptr ? nullptr : Child(*index, "relation");
-  if (relation == nullptr) return InvalidInput("`" + definition + "` is not a CREATE INDEX");
-  parsed.index = *index;
-  parsed.relation_begin = LocationField(*relation);
+  ZS_ASSIGN_OR_RETURN(parsed.tree, ParseSql(definition));
+  JsonValue index = OnlyStatement(parsed.tree, "IndexStmt");
+  JsonValue relation = index["relation"];
+  if (!relation.exists()) return InvalidInput("`" + definition + "` is not a CREATE INDEX");
+  parsed.index = index;
+  parsed.relation_begin = LocationField(relation);
   // pg_get_indexdef: ON <table> USING <method> (<keys>) [INCLUDE (<columns>)] ...
   Token token = Lex(definition, parsed.relation_begin);
   while (token.kind == Token::Kind::kName) {
@@ -400,9 +371,9 @@ Result<std::string> RenameColumns(const std::string& expression, const std::stri
   const std::string prefix = "SELECT (";
   const std::string suffix = "\n)";
   std::string text = prefix + expression + suffix;
-  ZS_ASSIGN_OR_RETURN(json tree, ParseToJson(text));
+  ZS_ASSIGN_OR_RETURN(ParseTree tree, ParseSql(text));
   std::vector<Edit> edits;
-  ZS_RETURN_IF_ERROR(RenameRefs(text, tree, table, renames, edits));
+  ZS_RETURN_IF_ERROR(RenameRefs(text, tree.root(), table, renames, edits));
   std::string rewritten = ApplyEdits(text, std::move(edits));
   return rewritten.substr(prefix.size(), rewritten.size() - prefix.size() - suffix.size());
 }
@@ -412,22 +383,22 @@ Result<std::string> RenameColumnsInCheck(const std::string& definition,
   ZS_ASSIGN_OR_RETURN(ParsedConstraint parsed,
                       ParseConstraintOfType(definition, "CONSTR_CHECK", "CHECK"));
   std::vector<Edit> edits;
-  ZS_RETURN_IF_ERROR(RenameRefs(parsed.text, parsed.tree, "", renames, edits));
+  ZS_RETURN_IF_ERROR(RenameRefs(parsed.text, parsed.tree.root(), "", renames, edits));
   return ApplyEdits(parsed.text, std::move(edits)).substr(sizeof(kAddPrefix) - 1);
 }
 
 Result<ForeignKeyDefinition> ParseForeignKey(const std::string& definition) {
   ZS_ASSIGN_OR_RETURN(ParsedConstraint parsed,
                       ParseConstraintOfType(definition, "CONSTR_FOREIGN", "FOREIGN KEY"));
-  const json* pktable = Child(parsed.constraint, "pktable");
-  if (pktable == nullptr) return InvalidInput("`" + definition + "` names no referenced table");
+  JsonValue pktable = parsed.constraint["pktable"];
+  if (!pktable.exists()) return InvalidInput("`" + definition + "` names no referenced table");
   ForeignKeyDefinition fk;
   fk.columns = StringList(parsed.constraint, "fk_attrs");
-  fk.referenced_schema = StringField(*pktable, "schemaname");
-  fk.referenced_table = StringField(*pktable, "relname");
+  fk.referenced_schema = StringField(pktable, "schemaname");
+  fk.referenced_table = StringField(pktable, "relname");
   fk.referenced_columns = StringList(parsed.constraint, "pk_attrs");
   fk.set_columns = StringList(parsed.constraint, "fk_del_set_cols");
-  fk.references_clause = "REFERENCES " + parsed.text.substr(LocationField(*pktable));
+  fk.references_clause = "REFERENCES " + parsed.text.substr(LocationField(pktable));
   return fk;
 }
 
@@ -469,8 +440,8 @@ Result<std::string> DuplicateIndexSql(const std::string& definition, const std::
   }
   ZS_RETURN_IF_ERROR(RenameRefs(definition, parsed.index, "", renames, edits));
   std::string rewritten = ApplyEdits(definition, std::move(edits));
-  const json* relation = Child(parsed.index, "relation");
-  bool only = relation != nullptr && !BoolField(*relation, "inh");
+  JsonValue relation = parsed.index["relation"];
+  bool only = relation.exists() && !BoolField(relation, "inh");
   return std::string("CREATE ") + (BoolField(parsed.index, "unique") ? "UNIQUE " : "") +
          "INDEX CONCURRENTLY " + pg::QuoteIdent(name) + " ON " + (only ? "ONLY " : "") +
          rewritten.substr(parsed.relation_begin);
@@ -478,35 +449,29 @@ Result<std::string> DuplicateIndexSql(const std::string& definition, const std::
 
 Result<std::optional<SequenceName>> SequenceOfDefault(const std::string& default_expression) {
   const std::optional<SequenceName> kNoSequence;
-  ZS_ASSIGN_OR_RETURN(json tree, ParseToJson("SELECT " + default_expression));
-  const json* select = OnlyStatement(tree, "SelectStmt");
-  const json* targets = select == nullptr ? nullptr : Child(*select, "targetList");
-  if (targets == nullptr || !targets->is_array() || targets->size() != 1) return kNoSequence;
-  const json* target = Child((*targets)[0], "ResTarget");
-  const json* value = target == nullptr ? nullptr : Child(*target, "val");
-  const json* call = value == nullptr ? nullptr : Child(*value, "FuncCall");
-  if (call == nullptr) return kNoSequence;
-  std::vector<std::string> function = StringList(*call, "funcname");
-  const json* args = Child(*call, "args");
-  if (function.empty() || function.back() != "nextval" || args == nullptr || !args->is_array() ||
-      args->size() != 1) {
+  ZS_ASSIGN_OR_RETURN(ParseTree tree, ParseSql("SELECT " + default_expression));
+  JsonValue targets = OnlyStatement(tree, "SelectStmt")["targetList"];
+  if (!targets.is_array() || targets.size() != 1) return kNoSequence;
+  JsonValue call = targets.front()["ResTarget"]["val"]["FuncCall"];
+  if (!call.exists()) return kNoSequence;
+  std::vector<std::string> function = StringList(call, "funcname");
+  JsonValue args = call["args"];
+  if (function.empty() || function.back() != "nextval" || !args.is_array() || args.size() != 1) {
     return kNoSequence;
   }
-  const json* arg = &(*args)[0];
-  if (const json* cast = Child(*arg, "TypeCast"); cast != nullptr) arg = Child(*cast, "arg");
-  const json* constant = arg == nullptr ? nullptr : Child(*arg, "A_Const");
-  const json* sval = constant == nullptr ? nullptr : Child(*constant, "sval");
-  if (sval == nullptr) return kNoSequence;
+  JsonValue arg = args.front();
+  if (JsonValue cast = arg["TypeCast"]; cast.exists()) arg = cast["arg"];
+  JsonValue sval = arg["A_Const"]["sval"];
+  if (!sval.exists()) return kNoSequence;
   // The literal holds a name as regclass reads it: parse it as one.
-  std::string text = StringField(*sval, "sval");
-  ZS_ASSIGN_OR_RETURN(json name_tree, ParseToJson("ALTER SEQUENCE " + text + " OWNED BY NONE"));
-  const json* alter = OnlyStatement(name_tree, "AlterSeqStmt");
-  const json* sequence = alter == nullptr ? nullptr : Child(*alter, "sequence");
-  if (sequence == nullptr) {
+  std::string text = StringField(sval, "sval");
+  ZS_ASSIGN_OR_RETURN(ParseTree name_tree, ParseSql("ALTER SEQUENCE " + text + " OWNED BY NONE"));
+  JsonValue sequence = OnlyStatement(name_tree, "AlterSeqStmt")["sequence"];
+  if (!sequence.exists()) {
     return InvalidInput("the default `" + default_expression + "` names no sequence");
   }
   return std::optional<SequenceName>(
-      SequenceName{StringField(*sequence, "schemaname"), StringField(*sequence, "relname")});
+      SequenceName{StringField(sequence, "schemaname"), StringField(sequence, "relname")});
 }
 
 }  // namespace zs::sqlcheck

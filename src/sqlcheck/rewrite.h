@@ -1,4 +1,4 @@
-// Rewrites of SQL text by what libpg_query finds in it: a check expression or
+// Rewrites of SQL text by what the parser finds in it: a check expression or
 // an index definition is carried over to temporary columns by replacing only
 // the column references the parser reports (at the positions it reports), so
 // literals, comments and other relations' columns stay as written.

@@ -1,8 +1,15 @@
-// A read-only JSON document for libpg_query's parse trees. Parsed without
-// recursion (a hostile statement nests deeper than recursive descent could
-// follow), into one flat array in document order, with strings viewing the
-// source text unless they had escapes. About ten times faster than building an
-// nlohmann::json for the same tree, which matters on 10 000-statement files.
+// The one parse-tree type of zeroshift: a read-only JSON document holding
+// libpg_query's parse trees (sqlparse/parser.h makes them; lint, convert,
+// sqlcheck and the engine walk them). Parsed without recursion (a hostile
+// statement nests deeper than recursive descent could follow), into one flat
+// array in document order, with strings viewing the source text unless they
+// had escapes.
+//
+// Chosen over nlohmann::json because it is about ten times faster to build
+// for the same tree (one allocation for the slots instead of one per node and
+// per key), which matters on 10 000-statement files; iterating and depth
+// measuring are loops over that flat array, never recursion. Objects keep the
+// parser's member order (the node's field order), not nlohmann's sorted keys.
 #pragma once
 
 #include <cstdint>
@@ -11,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-namespace zs::lint {
+namespace zs::sqlparse {
 
 class JsonDoc;
 
@@ -74,6 +81,10 @@ class JsonValue {
   template <typename Fn>
   void ForEachDescendant(Fn&& fn) const;
 
+  // The depth of the deepest value in this one (a scalar alone is 1, an
+  // object holding a scalar 2). Iterative, like everything here.
+  size_t Depth() const;
+
  private:
   friend class JsonDoc;
   JsonValue(const JsonDoc* doc, uint32_t index) : doc_(doc), index_(index) {}
@@ -114,4 +125,4 @@ void JsonValue::ForEachDescendant(Fn&& fn) const {
   for (uint32_t i = index_ + 1; i < end; ++i) fn(JsonValue(doc_, i));
 }
 
-}  // namespace zs::lint
+}  // namespace zs::sqlparse

@@ -1,10 +1,10 @@
-#include "lint/json_tree.h"
+#include "sqlparse/tree.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-namespace zs::lint {
+namespace zs::sqlparse {
 namespace {
 
 TEST(JsonDoc, ReadsObjectsArraysAndScalars) {
@@ -58,5 +58,21 @@ TEST(JsonDoc, DeepNestingNeedsNoStack) {
   EXPECT_EQ(doc.root().size(), 1u);
 }
 
+TEST(JsonDoc, DepthCountsEveryLevel) {
+  JsonDoc doc;
+  std::string scalar = "1";
+  ASSERT_TRUE(doc.Parse(scalar, nullptr));
+  EXPECT_EQ(doc.root().Depth(), 1u);
+  std::string nested = R"({"a": 1, "b": [[2], {}], "c": {"d": {"e": true}}})";
+  ASSERT_TRUE(doc.Parse(nested, nullptr));
+  EXPECT_EQ(doc.root().Depth(), 4u);
+  EXPECT_EQ(doc.root()["b"].Depth(), 3u);
+  EXPECT_EQ(JsonValue().Depth(), 0u);
+  std::string deep(200000, '[');
+  deep += std::string(200000, ']');
+  ASSERT_TRUE(doc.Parse(deep, nullptr));
+  EXPECT_EQ(doc.root().Depth(), 200000u);
+}
+
 }  // namespace
-}  // namespace zs::lint
+}  // namespace zs::sqlparse

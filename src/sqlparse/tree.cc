@@ -1,8 +1,9 @@
-#include "lint/json_tree.h"
+#include "sqlparse/tree.h"
 
+#include <algorithm>
 #include <charconv>
 
-namespace zs::lint {
+namespace zs::sqlparse {
 
 bool JsonValue::is_object() const {
   return doc_ != nullptr && doc_->slots_[index_].kind == JsonDoc::Kind::kObject;
@@ -124,6 +125,23 @@ std::string JsonValue::Canonical(std::string_view skip_key) const {
     ends.pop_back();
   }
   return out;
+}
+
+size_t JsonValue::Depth() const {
+  if (doc_ == nullptr) return 0;
+  const auto& slots = doc_->slots_;
+  std::vector<uint32_t> ends;  // `next` of each open container
+  size_t deepest = 0;
+  const uint32_t end = slots[index_].next;
+  for (uint32_t i = index_; i < end; ++i) {
+    while (!ends.empty() && i >= ends.back()) ends.pop_back();
+    deepest = std::max(deepest, ends.size() + 1);
+    const JsonDoc::Kind kind = slots[i].kind;
+    if (kind == JsonDoc::Kind::kObject || kind == JsonDoc::Kind::kArray) {
+      ends.push_back(slots[i].next);
+    }
+  }
+  return deepest;
 }
 
 namespace {
@@ -369,4 +387,4 @@ bool JsonDoc::Parse(std::string_view json, std::string* error) {
   }
 }
 
-}  // namespace zs::lint
+}  // namespace zs::sqlparse
