@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cctype>
 
 #include "ops/names.h"
@@ -166,12 +165,8 @@ Result<std::vector<Statement>> SplitStatements(const std::string& sql,
                                                const std::string& default_schema) {
   ZS_ASSIGN_OR_RETURN(ParseTree tree, Parse(sql));
   std::vector<Statement> out;
-  for (JsonValue stmt : tree.statements()) {
-    sqlparse::Extent extent = sqlparse::StatementExtent(stmt);
-    size_t location = std::min(extent.begin, sql.size());
-    size_t length = extent.length;
-    // The last statement's length is 0: it runs to the end of the text.
-    std::string text = length == 0 ? sql.substr(location) : sql.substr(location, length);
+  for (const sqlparse::StatementText& part : sqlparse::SplitStatements(tree, sql)) {
+    std::string text(part.text);
     size_t begin = text.find_first_not_of(" \t\r\n");
     text = begin == std::string::npos ? "" : text.substr(begin);
     while (!text.empty() &&
@@ -180,7 +175,7 @@ Result<std::vector<Statement>> SplitStatements(const std::string& sql,
     }
     if (text.empty()) continue;
     Statement statement{.text = text + ";"};
-    Dropped(stmt["stmt"], default_schema, statement.drops);
+    Dropped(part.stmt, default_schema, statement.drops);
     out.push_back(std::move(statement));
   }
   return out;

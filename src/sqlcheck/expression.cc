@@ -96,10 +96,7 @@ std::string Tighten(const std::string& body) {
 std::optional<std::string> EmbedLoneSelect(const std::string& expression) {
   Parsed parsed = Parse(expression);
   if (!EmbeddingIsSingleExpression(parsed)) return std::nullopt;
-  sqlparse::Extent extent = sqlparse::StatementExtent(parsed.tree.statements().front());
-  if (extent.begin > expression.size()) return std::nullopt;
-  std::string body = extent.length == 0 ? expression.substr(extent.begin)
-                                        : expression.substr(extent.begin, extent.length);
+  std::string body(sqlparse::SplitStatements(parsed.tree, expression).front().text);
   std::string embedded = Tighten(body);
   // Re-check the exact text that will be embedded, not just its pieces.
   if (!EmbeddingIsSingleExpression(Parse("SELECT " + embedded))) return std::nullopt;

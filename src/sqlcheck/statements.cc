@@ -198,15 +198,10 @@ Result<std::vector<Statement>> SplitStatements(const std::string& sql, const std
   ZS_RETURN_IF_ERROR(ValidateStatements(sql, what).status());
   Parsed parsed = Parse(sql);
   std::vector<Statement> statements;
-  for (JsonValue raw : parsed.tree.statements()) {
-    sqlparse::Extent extent = sqlparse::StatementExtent(raw);
-    if (extent.begin > sql.size()) {
-      return Internal(what + ": the parser reported a bad statement offset");
-    }
+  for (const sqlparse::StatementText& part : sqlparse::SplitStatements(parsed.tree, sql)) {
     Statement statement;
-    statement.text = TrimStatement(extent.length == 0 ? sql.substr(extent.begin)
-                                                      : sql.substr(extent.begin, extent.length));
-    Classify(raw["stmt"], statement);
+    statement.text = TrimStatement(std::string(part.text));
+    Classify(part.stmt, statement);
     statements.push_back(std::move(statement));
   }
   return statements;

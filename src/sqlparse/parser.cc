@@ -77,6 +77,16 @@ Extent StatementExtent(JsonValue raw_stmt) {
           static_cast<size_t>(std::max<int64_t>(raw_stmt["stmt_len"].int_or(0), 0))};
 }
 
+std::vector<StatementText> SplitStatements(const ParseTree& tree, std::string_view sql) {
+  std::vector<StatementText> out;
+  for (JsonValue raw : tree.statements()) {
+    Extent extent = StatementExtent(raw);
+    std::string_view rest = sql.substr(std::min(extent.begin, sql.size()));
+    out.push_back({raw["stmt"], extent.length == 0 ? rest : rest.substr(0, extent.length)});
+  }
+  return out;
+}
+
 uint32_t CursorToByte(std::string_view text, int cursor) {
   if (cursor <= 1) return 0;
   int chars = 0;

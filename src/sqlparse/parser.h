@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "sqlparse/tree.h"
@@ -57,6 +58,17 @@ struct Extent {
   size_t length = 0;  // 0: up to the end of the text
 };
 Extent StatementExtent(JsonValue raw_stmt);
+
+// One statement of a parsed text: its node ({"CreateStmt": {...}}) and the
+// text the parser cut for it, which runs from just after the previous
+// statement's `;` (so it may start with space and comments) to just before
+// its own `;`, or to the end of the text for the last statement.
+struct StatementText {
+  JsonValue stmt;
+  std::string_view text;
+};
+// The statements of `tree`, a parse of `sql`, in order.
+std::vector<StatementText> SplitStatements(const ParseTree& tree, std::string_view sql);
 
 // The byte offset of 1-based character position `cursor` in UTF-8 `text`.
 uint32_t CursorToByte(std::string_view text, int cursor);

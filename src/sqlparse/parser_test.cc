@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace zs::sqlparse {
 namespace {
@@ -25,6 +26,20 @@ TEST(SqlParse, ParsesAStatementListWithExtents) {
   EXPECT_EQ(sql.substr(a.begin, a.length), "CREATE TABLE t (id int)");
   EXPECT_EQ(b.length, 0u);  // the last statement runs to the end of the text
   EXPECT_EQ(sql.substr(b.begin), "  ALTER TABLE t ADD COLUMN x text");  // from after the ";"
+}
+
+TEST(SqlParse, SplitsIntoTheTextsTheParserCut) {
+  std::string sql = "BEGIN; -- note\nDROP TABLE t;\nSELECT 1";
+  Result<ParseTree> tree = Parse(sql);
+  ASSERT_TRUE(tree.ok());
+  std::vector<StatementText> parts = SplitStatements(*tree, sql);
+  ASSERT_EQ(parts.size(), 3u);
+  EXPECT_EQ(parts[0].stmt.type(), "TransactionStmt");
+  EXPECT_EQ(parts[0].text, "BEGIN");
+  EXPECT_EQ(parts[1].stmt.type(), "DropStmt");
+  EXPECT_EQ(parts[1].text, " -- note\nDROP TABLE t");
+  EXPECT_EQ(parts[2].stmt.type(), "SelectStmt");
+  EXPECT_EQ(parts[2].text, "\nSELECT 1");
 }
 
 TEST(SqlParse, EmptyTextHasNoStatements) {
