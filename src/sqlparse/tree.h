@@ -5,11 +5,14 @@
 // array in document order, with strings viewing the source text unless they
 // had escapes.
 //
-// Chosen over nlohmann::json because it is about ten times faster to build
-// for the same tree (one allocation for the slots instead of one per node and
-// per key), which matters on 10 000-statement files; iterating and depth
-// measuring are loops over that flat array, never recursion. Objects keep the
-// parser's member order (the node's field order), not nlohmann's sorted keys.
+// Chosen over nlohmann::json, the other tree zeroshift used to walk, because
+// it is the cheaper one to build: one allocation for all slots instead of one
+// per node, key and string. Measured 2026-12-07 on the 4.8 MB parse tree of
+// 4 000 DDL statements (-O2, shared 2-core machine): 39 ms to read against
+// 165 ms for nlohmann::json::parse, while libpg_query itself took 29 ms to
+// parse the SQL; lint reads every statement of every file. Iterating and
+// measuring depth are loops over the flat array, never recursion. Objects
+// keep the parser's member order (the node's field order), not sorted keys.
 #pragma once
 
 #include <cstdint>
