@@ -17,7 +17,7 @@ double Percent(const Progress& p) {
   return std::min(99.9, 100.0 * static_cast<double>(p.rows_done) / p.rows_estimate);
 }
 
-std::string Clock(double seconds) {
+std::string ClockText(double seconds) {
   long long s = std::llround(seconds);
   if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
   return fmt::format("{}:{:02}", s / 60, s % 60);
@@ -41,7 +41,7 @@ std::string ProgressBar(const Progress& p, int width) {
     out = fmt::format("{} rows", p.rows_done);
   }
   out += fmt::format("  {:.0f} rows/s", p.RowsPerSecond());
-  if (double eta = p.EtaSeconds(); eta >= 0 && !p.finished) out += "  ETA " + Clock(eta);
+  if (double eta = p.EtaSeconds(); eta >= 0 && !p.finished) out += "  ETA " + ClockText(eta);
   if (p.paused) out += "  PAUSED";
   if (!p.finished) out += fmt::format("  batch {}", p.batch_rows);
   return out;

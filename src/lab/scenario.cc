@@ -19,7 +19,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kLockSampleInterval{20};
-constexpr double kShiftDeadlineS = 10;
 
 const char* kLockWaitMethod =
     "pg_stat_activity sampled every 20 ms: workload connections with wait_event_type = 'Lock' "
@@ -275,10 +274,10 @@ Result<ScenarioResult> RunExpandContractScenario(const ScenarioOptions& options)
         StepResult shift{.name = "shift_reads", .start_s = workload->Now()};
         run.workload->ShiftTo(ClientVersion::kV2, version);
         while (!run.workload->AllShifted()) {
-          if (workload->Now() - shift.start_s > kShiftDeadlineS) {
+          if (workload->Now() - shift.start_s > kShiftDeadlineSeconds) {
             return Internal(fmt::format(
                 "the workload's clients did not all shift to {} within {} s; they are stuck",
-                version, kShiftDeadlineS));
+                version, kShiftDeadlineSeconds));
           }
           std::this_thread::sleep_for(std::chrono::milliseconds(2));
         }

@@ -40,7 +40,6 @@ constexpr int kFirstRows = 10;
 constexpr size_t kLogLines = 60;
 constexpr int kLatencySeconds = 120;
 constexpr double kRecentWindowS = 10;  // the live p99 covers this many seconds
-constexpr double kShiftDeadlineS = 10;
 
 struct StepInfo {
   const char* name;
@@ -375,11 +374,11 @@ Status LabSession::DoStart() {
 Status LabSession::ShiftAndWait(ClientVersion version, const std::string& version_schema) {
   std::shared_ptr<Workload> workload = CurrentWorkload();
   workload->ShiftTo(version, version_schema);
-  auto deadline = Clock::now() + std::chrono::duration<double>(kShiftDeadlineS);
+  auto deadline = Clock::now() + std::chrono::duration<double>(kShiftDeadlineSeconds);
   while (!workload->AllShifted()) {
     if (Clock::now() > deadline) {
       return Internal(fmt::format("the lab's clients did not all switch to {} within {} s",
-                                  VersionName(version), kShiftDeadlineS));
+                                  VersionName(version), kShiftDeadlineSeconds));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

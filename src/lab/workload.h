@@ -30,6 +30,9 @@
 
 namespace zs::lab {
 
+// How long the lab gives every client to move to another version before it calls them stuck.
+inline constexpr double kShiftDeadlineSeconds = 10;
+
 enum class ClientVersion { kV1, kV2 };
 const char* VersionName(ClientVersion version);  // "v1" / "v2"
 const char* KindName(RequestKind kind);          // "READ" / "UPDATE" / "INSERT"

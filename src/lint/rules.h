@@ -17,6 +17,9 @@ struct RuleInfo {
   std::string_view safe_way;  // what to do instead, one or two sentences
 };
 
+// The batch size the advice of the data rules suggests (UPDATE ... LIMIT n, repeated).
+inline constexpr int kSuggestedBatchRows = 1000;
+
 std::span<const RuleInfo> AllRules();
 // nullptr when `id` is not a rule.
 const RuleInfo* FindRule(std::string_view id);

@@ -4,13 +4,12 @@
 
 #include "lint/analysis.h"
 #include "lint/check.h"
+#include "lint/rules.h"
 #include "lint/sql_text.h"
 #include "lint/tree.h"
 
 namespace zs::lint {
 namespace {
-
-constexpr int kBatchRows = 1000;
 
 // "UPDATE t SET c = <value> WHERE ctid = ANY (ARRAY(SELECT ctid ... LIMIT n))",
 // to repeat until it updates nothing.
@@ -20,7 +19,7 @@ std::string BatchedFill(const std::string& table, const std::string& column,
       "-- then, repeated in separate transactions until it updates 0 rows:\n"
       "UPDATE {0} SET {1} = {2} WHERE ctid = ANY (ARRAY(SELECT ctid FROM {0} WHERE {1} IS NULL "
       "LIMIT {3}));",
-      table, column, value, kBatchRows);
+      table, column, value, kSuggestedBatchRows);
 }
 
 std::string ColumnType(const Context& ctx, const ColumnDefFacts& column, JsonValue def) {

@@ -5,13 +5,12 @@
 #include <map>
 
 #include "lint/check.h"
+#include "lint/rules.h"
 #include "lint/sql_text.h"
 #include "lint/tree.h"
 
 namespace zs::lint {
 namespace {
-
-constexpr int kBatchRows = 1000;
 
 std::string ColumnOf(JsonValue node) {
   if (node.type() != "ColumnRef") return "";
@@ -124,7 +123,7 @@ std::string BatchedUpdate(const Context& ctx, const RelationName& rel, JsonValue
       "returned until no row is returned:\n"
       "UPDATE {0} SET {1}\nWHERE id IN (SELECT id FROM {0} WHERE id > :last_id{2} ORDER BY id "
       "LIMIT {3})\nRETURNING id;",
-      table, set, condition.empty() ? "" : " AND (" + condition + ")", kBatchRows);
+      table, set, condition.empty() ? "" : " AND (" + condition + ")", kSuggestedBatchRows);
 }
 
 std::string BatchedDelete(const Context& ctx, const RelationName& rel, JsonValue where) {
@@ -138,7 +137,7 @@ std::string BatchedDelete(const Context& ctx, const RelationName& rel, JsonValue
   return fmt::format(
       "-- one batch per transaction; repeat until it deletes 0 rows:\n"
       "DELETE FROM {0} WHERE id IN (SELECT id FROM {0}{1} ORDER BY id LIMIT {2});",
-      table, condition.empty() ? "" : " WHERE " + condition, kBatchRows);
+      table, condition.empty() ? "" : " WHERE " + condition, kSuggestedBatchRows);
 }
 
 }  // namespace

@@ -48,10 +48,6 @@ bool IsSuccess(ExecStatusType status) {
          status == PGRES_SINGLE_TUPLE;
 }
 
-std::string Millis(std::chrono::milliseconds value) {
-  return QuoteLiteral(std::to_string(value.count()) + "ms");
-}
-
 const char* NonEmptyEnv(const char* name) {
   const char* value = std::getenv(name);
   return (value != nullptr && *value != '\0') ? value : nullptr;
@@ -301,8 +297,8 @@ Result<Connection> Connection::Open(const std::string& conninfo, const SessionSe
                       RedactSecrets(TrimRight(PQerrorMessage(conn.raw())), conninfo));
   }
   std::string pin = "SET application_name = " + QuoteLiteral(settings.application_name) +
-                    "; SET lock_timeout = " + Millis(settings.lock_timeout) +
-                    "; SET statement_timeout = " + Millis(settings.statement_timeout) +
+                    "; SET lock_timeout = " + MillisecondsLiteral(settings.lock_timeout) +
+                    "; SET statement_timeout = " + MillisecondsLiteral(settings.statement_timeout) +
                     "; SET standard_conforming_strings = on"
                     "; SET client_min_messages = warning";
   ZS_RETURN_IF_ERROR(conn.Run(pin).WithContext("pinning session settings"));
@@ -342,11 +338,11 @@ Status Connection::RunParams(const std::string& sql,
 }
 
 Status Connection::SetLockTimeout(std::chrono::milliseconds timeout) {
-  return Run("SET lock_timeout = " + Millis(timeout));
+  return Run("SET lock_timeout = " + MillisecondsLiteral(timeout));
 }
 
 Status Connection::SetStatementTimeout(std::chrono::milliseconds timeout) {
-  return Run("SET statement_timeout = " + Millis(timeout));
+  return Run("SET statement_timeout = " + MillisecondsLiteral(timeout));
 }
 
 int Connection::BackendPid() const { return conn_ ? PQbackendPID(conn_.get()) : 0; }

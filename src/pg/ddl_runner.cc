@@ -27,10 +27,6 @@ std::mt19937& Rng() {
   return rng;
 }
 
-std::string Millis(std::chrono::milliseconds value) {
-  return QuoteLiteral(std::to_string(value.count()) + "ms");
-}
-
 // The value of a setting as SHOW prints it ("0", "5s"), so it can be SET back.
 Result<std::string> Show(Connection& conn, const std::string& setting) {
   ZS_ASSIGN_OR_RETURN(Rows rows, conn.Exec("SHOW " + setting));
@@ -44,9 +40,10 @@ Result<std::string> Show(Connection& conn, const std::string& setting) {
 // "-- comment" in `sql` cannot swallow the COMMIT.
 Status RunInTransaction(Connection& conn, const RetryPolicy& policy, const std::string& sql,
                         const std::string& then_sql) {
-  std::string script = "BEGIN;\nSET LOCAL lock_timeout = " + Millis(policy.lock_timeout) +
-                       ";\nSET LOCAL statement_timeout = " + Millis(policy.statement_timeout) +
-                       ";\n" + sql + "\n;\n" + then_sql + "\n;\nCOMMIT";
+  std::string script =
+      "BEGIN;\nSET LOCAL lock_timeout = " + MillisecondsLiteral(policy.lock_timeout) +
+      ";\nSET LOCAL statement_timeout = " + MillisecondsLiteral(policy.statement_timeout) + ";\n" +
+      sql + "\n;\n" + then_sql + "\n;\nCOMMIT";
   Status status = conn.Run(script);
   // An error inside the script leaves the transaction open and aborted.
   if (!status.ok() && conn.InTransaction()) (void)conn.Run("ROLLBACK");

@@ -33,4 +33,8 @@ std::string QuoteIdentList(const std::vector<std::string>& names) {
   return out;
 }
 
+std::string MillisecondsLiteral(std::chrono::milliseconds value) {
+  return QuoteLiteral(std::to_string(value.count()) + "ms");
+}
+
 }  // namespace zs::pg

@@ -1,6 +1,7 @@
 // The one place where SQL text is built from user-supplied names and values.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,9 @@ std::string QualifiedName(std::string_view schema, std::string_view name);
 // 'value' with embedded single quotes doubled (standard_conforming_strings is on
 // by default since 9.1; connections pin it on, see Connection).
 std::string QuoteLiteral(std::string_view value);
+
+// A duration as a quoted setting value in milliseconds: '500ms' (SET lock_timeout = ...).
+std::string MillisecondsLiteral(std::chrono::milliseconds value);
 
 // "a", "b", "c"
 std::string QuoteIdentList(const std::vector<std::string>& names);
