@@ -72,12 +72,12 @@ SANITIZER_FLAGS = -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O0 -g1"
 asan: setup
 	cmake -S . -B build-asan -DZS_ASAN=ON $(SANITIZER_FLAGS)
 	cmake --build build-asan -j $(JOBS) --target zeroshift zeroshift_tests
-	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE package
+	cd build-asan && ctest --output-on-failure -j $(JOBS) -LE 'package|unity'
 
 tsan: setup
 	cmake -S . -B build-tsan -DZS_TSAN=ON $(SANITIZER_FLAGS)
 	cmake --build build-tsan -j $(JOBS) --target zeroshift zeroshift_tests
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -E lab_e2e -LE package
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j $(JOBS) -E lab_e2e -LE 'package|unity'
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan $(FUZZ_BUILD)

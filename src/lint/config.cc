@@ -26,8 +26,8 @@ Status Error(const std::string& path, const YAML::Node& node, const std::string&
   return InvalidInput(fmt::format("{}: {}", Where(path, node), message));
 }
 
-Result<std::vector<std::string>> StringList(const std::string& path, const YAML::Node& node,
-                                            std::string_view key) {
+Result<std::vector<std::string>> ReadStringList(const std::string& path, const YAML::Node& node,
+                                                std::string_view key) {
   std::vector<std::string> out;
   if (node.IsScalar()) {
     out.push_back(node.Scalar());
@@ -77,7 +77,7 @@ Status ReadKey(const std::string& path, const std::string& key, const YAML::Node
     }
     config.fail_on = level;
   } else if (key == "exclude") {
-    ZS_ASSIGN_OR_RETURN(config.exclude, StringList(path, value, key));
+    ZS_ASSIGN_OR_RETURN(config.exclude, ReadStringList(path, value, key));
     for (const std::string& rule : config.exclude) ZS_RETURN_IF_ERROR(CheckRule(path, value, rule));
   } else if (key == "severity") {
     if (!value.IsMap()) return Error(path, value, "severity must map rule ids to a severity");
@@ -90,7 +90,7 @@ Status ReadKey(const std::string& path, const std::string& key, const YAML::Node
       config.severity[rule] = *severity;
     }
   } else if (key == "paths" || key == "exclude_paths") {
-    ZS_ASSIGN_OR_RETURN(std::vector<std::string> list, StringList(path, value, key));
+    ZS_ASSIGN_OR_RETURN(std::vector<std::string> list, ReadStringList(path, value, key));
     for (std::string& item : list) item = Resolve(base, item);
     (key == "paths" ? config.paths : config.exclude_paths) = std::move(list);
   }
