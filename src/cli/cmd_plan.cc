@@ -55,22 +55,10 @@ Status PlanDirectory(const GlobalOptions& options, const std::string& dir) {
 }  // namespace
 
 void RegisterPlan(CLI::App& app, GlobalOptions& options, Runner& run) {
-  auto* cmd = app.add_subcommand(
-      "plan",
-      "print the SQL that start, complete and rollback would run, with the lock each "
-      "statement takes; changes nothing");
-  auto file = std::make_shared<std::string>();
-  cmd->add_option("file", *file,
-                  "migration file (YAML or JSON), or a directory: its pending migrations, in "
-                  "the order migrate applies them")
-      ->required();
-  cmd->callback([&options, &run, file] {
-    run = [&options, file]() -> Status {
-      GlobalOptions quiet = options;
-      quiet.quiet = true;
-      return IsDirectory(*file) ? PlanDirectory(quiet, *file) : PlanFile(quiet, *file);
-    };
-  });
+  AddFileOrDirectoryCommand(app, options, run, "plan",
+                            "print the SQL that start, complete and rollback would run, with the "
+                            "lock each statement takes; changes nothing",
+                            PlanFile, PlanDirectory);
 }
 
 }  // namespace zs::cli

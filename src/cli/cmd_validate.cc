@@ -102,23 +102,11 @@ Status ValidateDirectory(const GlobalOptions& options, const std::string& dir) {
 }  // namespace
 
 void RegisterValidate(CLI::App& app, GlobalOptions& options, Runner& run) {
-  auto file = std::make_shared<std::string>();
-  auto* cmd = app.add_subcommand(
-      "validate",
-      "check a migration file against the live schema (format, tables, columns, types, "
-      "up/down expressions) in a READ ONLY transaction; prints ok and a summary, or the "
-      "error (exit 1)");
-  cmd->add_option("file", *file,
-                  "migration file (YAML or JSON), or a directory: its pending migrations, in "
-                  "the order migrate applies them")
-      ->required();
-  cmd->callback([&options, &run, file] {
-    run = [&options, file]() -> Status {
-      GlobalOptions quiet = options;
-      quiet.quiet = true;
-      return IsDirectory(*file) ? ValidateDirectory(quiet, *file) : ValidateFile(quiet, *file);
-    };
-  });
+  AddFileOrDirectoryCommand(app, options, run, "validate",
+                            "check a migration file against the live schema (format, tables, "
+                            "columns, types, up/down expressions) in a READ ONLY transaction; "
+                            "prints ok and a summary, or the error (exit 1)",
+                            ValidateFile, ValidateDirectory);
 }
 
 }  // namespace zs::cli

@@ -1,6 +1,7 @@
 #include "cli/pending.h"
 
 #include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -51,6 +52,24 @@ std::string DescribePending(const std::string& dir, const PendingMigrations& pen
 bool IsDirectory(const std::string& path) {
   std::error_code ec;
   return std::filesystem::is_directory(path, ec);
+}
+
+void AddFileOrDirectoryCommand(CLI::App& app, GlobalOptions& options, Runner& run,
+                               const std::string& name, const std::string& description,
+                               PathCommand on_file, PathCommand on_dir) {
+  auto* cmd = app.add_subcommand(name, description);
+  auto file = std::make_shared<std::string>();
+  cmd->add_option("file", *file,
+                  "migration file (YAML or JSON), or a directory: its pending migrations, in "
+                  "the order migrate applies them")
+      ->required();
+  cmd->callback([&options, &run, file, on_file, on_dir] {
+    run = [&options, file, on_file, on_dir]() -> Status {
+      GlobalOptions quiet = options;
+      quiet.quiet = true;
+      return IsDirectory(*file) ? on_dir(quiet, *file) : on_file(quiet, *file);
+    };
+  });
 }
 
 }  // namespace zs::cli

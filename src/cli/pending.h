@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/app.h"
 #include "core/status.h"
 #include "engine/engine.h"
 #include "migration/migration.h"
@@ -28,5 +29,13 @@ migration::Migration Combine(const std::vector<migration::Migration>& migrations
 std::string DescribePending(const std::string& dir, const PendingMigrations& pending);
 
 bool IsDirectory(const std::string& path);
+
+// Adds `NAME FILE` (plan, validate): FILE is a migration file, or a directory whose pending
+// migrations are taken in the order migrate applies them. Runs `on_file` or `on_dir` with
+// the global options made quiet (their output is the command's whole answer).
+using PathCommand = Status (*)(const GlobalOptions& options, const std::string& path);
+void AddFileOrDirectoryCommand(CLI::App& app, GlobalOptions& options, Runner& run,
+                               const std::string& name, const std::string& description,
+                               PathCommand on_file, PathCommand on_dir);
 
 }  // namespace zs::cli

@@ -21,15 +21,9 @@
 namespace zs::engine {
 namespace {
 
+using zs::testing::MustParseMigration;
 using zs::testing::MustRun;
 using zs::testing::Open;
-
-migration::Migration Parse(const std::string& yaml, const std::string& file) {
-  Result<migration::Migration> m = migration::ParseMigration(yaml, file);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) std::abort();
-  return std::move(m).value();
-}
 
 class Ownership : public ::testing::Test {
  protected:
@@ -76,7 +70,7 @@ TEST_F(Ownership, TakenVersionSchemaIsRefusedBeforeAnythingRuns) {
   MustRun(*conn_,
           "CREATE SCHEMA public_archive; CREATE TABLE public_archive.invoices (id int);"
           "INSERT INTO public_archive.invoices VALUES (1), (2), (3);");
-  migration::Migration m = Parse(kAddNickname, "archive.yaml");
+  migration::Migration m = MustParseMigration(kAddNickname, "archive.yaml");
   Engine engine = Connect();
   Result<Plan> validated = engine.ValidateMigration(m);
   ASSERT_FALSE(validated.ok()) << "validate passed";
@@ -100,7 +94,7 @@ TEST_F(Ownership, TakenVersionSchemaIsRefusedBeforeAnythingRuns) {
 // alter_column: refused before anything runs, its data intact.
 TEST_F(Ownership, UserColumnNamedLikeTheTemporaryColumnIsRefused) {
   MustRun(*conn_, "ALTER TABLE users ADD COLUMN \"_zs_new_email\" text DEFAULT 'mine'");
-  migration::Migration m = Parse(R"yaml(operations:
+  migration::Migration m = MustParseMigration(R"yaml(operations:
   - alter_column:
       table: users
       column: email
@@ -108,7 +102,7 @@ TEST_F(Ownership, UserColumnNamedLikeTheTemporaryColumnIsRefused) {
       up: email
       down: email
 )yaml",
-                                 "widen_email.yaml");
+                                              "widen_email.yaml");
   Engine engine = Connect();
   Result<Plan> validated = engine.ValidateMigration(m);
   ASSERT_FALSE(validated.ok());
@@ -126,7 +120,7 @@ TEST_F(Ownership, UserColumnNamedLikeTheTemporaryColumnIsRefused) {
 // made it) is left alone, with its data.
 TEST_F(Ownership, RollbackDropsOnlyRecordedObjects) {
   Engine engine = Connect();
-  ASSERT_TRUE(engine.Start(Parse(kAddNickname, "nick.yaml")).ok());
+  ASSERT_TRUE(engine.Start(MustParseMigration(kAddNickname, "nick.yaml")).ok());
   EXPECT_EQ(Value("SELECT string_agg(kind || ':' || name, ',' ORDER BY kind, name) FROM "
                   "zeroshift.created_objects WHERE migration = 'nick'"),
             "column:_zs_synced,column:nickname,function:_zs_public_users_dual_write,"
@@ -148,17 +142,17 @@ TEST_F(Ownership, RollbackDropsOnlyRecordedObjects) {
 // and forgets the rest: what a completed migration leaves is the user's.
 TEST_F(Ownership, CompleteKeepsOnlyTheVersionSchemasRecord) {
   Engine engine = Connect();
-  ASSERT_TRUE(engine.Start(Parse(kAddNickname, "nick.yaml")).ok());
+  ASSERT_TRUE(engine.Start(MustParseMigration(kAddNickname, "nick.yaml")).ok());
   ASSERT_TRUE(engine.Complete().ok());
   EXPECT_EQ(Value("SELECT string_agg(kind || ':' || name, ',') FROM zeroshift.created_objects"),
             "schema:public_nick");
   ASSERT_TRUE(engine
-                  .Start(Parse(R"yaml(operations:
+                  .Start(MustParseMigration(R"yaml(operations:
   - add_column:
       table: users
       column: {name: age, type: int, nullable: true}
 )yaml",
-                               "age.yaml"))
+                                            "age.yaml"))
                   .ok());
   ASSERT_TRUE(engine.Complete().ok());
   EXPECT_EQ(Value("SELECT count(*) FROM pg_namespace WHERE nspname = 'public_nick'"), "0");
@@ -188,7 +182,8 @@ TEST_F(Ownership, MultibyteTableNameStartsRollsBackAndCompletes) {
   Engine engine = Connect();
   for (bool complete : {false, true}) {
     SCOPED_TRACE(complete ? "complete" : "rollback");
-    migration::Migration m = Parse(yaml, complete ? "mb_complete.yaml" : "mb_rollback.yaml");
+    migration::Migration m =
+        MustParseMigration(yaml, complete ? "mb_complete.yaml" : "mb_rollback.yaml");
     Status started = engine.Start(m);
     ASSERT_TRUE(started.ok()) << started.ToString();
     EXPECT_EQ(Value(fmt::format("SELECT count(*) FROM {} WHERE shout = upper(name)", qt)), "10");

@@ -20,15 +20,9 @@
 namespace zs::engine {
 namespace {
 
+using zs::testing::MustParseMigration;
 using zs::testing::MustRun;
 using zs::testing::Open;
-
-migration::Migration Parse(const std::string& yaml, const std::string& file) {
-  Result<migration::Migration> m = migration::ParseMigration(yaml, file);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) std::abort();
-  return std::move(m).value();
-}
 
 Engine Connect(const std::string& url, const std::string& schema = "public") {
   Options options;
@@ -84,7 +78,8 @@ std::string UsersWithAppRole() {
 TEST(PrivilegeTest, AppRoleWithTableGrantsWritesThroughTheNewVersion) {
   std::string url = UsersWithAppRole();
   Engine engine = Connect(url);
-  ASSERT_TRUE(engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
+  ASSERT_TRUE(
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
 
   pg::Connection app = Open(UrlAs(url, "zs_app"));
   MustRun(app, "SET search_path = public_02_split_name, public");
@@ -107,7 +102,8 @@ TEST(PrivilegeTest, AppRoleWithTableGrantsWritesThroughTheNewVersion) {
 TEST(PrivilegeTest, RoleThatCannotUseTheVersionGetsAnError) {
   std::string url = UsersWithAppRole();
   Engine engine = Connect(url);
-  ASSERT_TRUE(engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
+  ASSERT_TRUE(
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
   pg::Connection admin = Open(url);
   EnsureRole(admin, "zs_late");
   // Granted after start, so the version's views do not carry it.
@@ -148,7 +144,7 @@ TEST(PrivilegeTest, ColumnGrantsReachTheVersionAndSurviveComplete) {
       up: email
       down: email
 )yaml";
-  Status started = engine.Start(Parse(alter, "03_email.yaml"));
+  Status started = engine.Start(MustParseMigration(alter, "03_email.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(One(admin,
                 "SELECT has_column_privilege('zs_cols', 'public.users', '_zs_new_email', "
@@ -202,12 +198,12 @@ TEST(PrivilegeTest, UntrustedFunctionShadowingABuiltinIsRefused) {
       up: lower(email)
       column: {name: email_lower, type: text, nullable: true}
 )yaml";
-  Result<Plan> validated = engine.ValidateMigration(Parse(add, "04_lower.yaml"));
+  Result<Plan> validated = engine.ValidateMigration(MustParseMigration(add, "04_lower.yaml"));
   ASSERT_FALSE(validated.ok());
   EXPECT_NE(validated.status().message().find("public.lower(character varying)"), std::string::npos)
       << validated.status().ToString();
   EXPECT_NE(validated.status().message().find("zs_mallory"), std::string::npos);
-  Status started = engine.Start(Parse(add, "04_lower.yaml"));
+  Status started = engine.Start(MustParseMigration(add, "04_lower.yaml"));
   EXPECT_FALSE(started.ok());
   EXPECT_EQ(One(admin, "SELECT count(*) FROM pwned"), "0");
 
@@ -219,7 +215,7 @@ TEST(PrivilegeTest, UntrustedFunctionShadowingABuiltinIsRefused) {
       up: pg_catalog.lower(email)
       column: {name: email_lower, type: text, nullable: true}
 )yaml";
-  started = engine.Start(Parse(qualified, "05_lower.yaml"));
+  started = engine.Start(MustParseMigration(qualified, "05_lower.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   MustRun(admin, "SET search_path = public, pg_catalog");
   MustRun(admin, "INSERT INTO users (email) VALUES ('NEW@X.org')");
@@ -277,14 +273,14 @@ TEST(PrivilegeTest, UntrustedFunctionInACheckDefaultOrPredicateIsRefused) {
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
     std::string file = std::string("06_") + c.name + ".yaml";
-    Result<Plan> validated = engine.ValidateMigration(Parse(c.yaml, file));
+    Result<Plan> validated = engine.ValidateMigration(MustParseMigration(c.yaml, file));
     ASSERT_FALSE(validated.ok());
     EXPECT_NE(validated.status().message().find("public.lower(character varying)"),
               std::string::npos)
         << validated.status().ToString();
     EXPECT_NE(validated.status().message().find(file), std::string::npos);
     EXPECT_EQ(validated.status().sqlstate(), "42501");
-    EXPECT_FALSE(engine.Start(Parse(c.yaml, file)).ok());
+    EXPECT_FALSE(engine.Start(MustParseMigration(c.yaml, file)).ok());
     EXPECT_EQ(One(admin, "SELECT count(*) FROM pwned"), "0");
     EXPECT_EQ(One(admin,
                   "SELECT count(*) FROM information_schema.columns WHERE table_name = "
@@ -302,7 +298,7 @@ TEST(PrivilegeTest, UntrustedFunctionInACheckDefaultOrPredicateIsRefused) {
         default: "pg_catalog.lower('A')"
         check: {name: alias_lower, constraint: "alias = pg_catalog.lower(alias)"}
 )yaml";
-  Status started = engine.Start(Parse(qualified, "07_alias.yaml"));
+  Status started = engine.Start(MustParseMigration(qualified, "07_alias.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(One(admin, "SELECT count(*) FROM pwned"), "0");
 }
@@ -330,7 +326,7 @@ TEST(PrivilegeTest, FunctionOfTheMigratedSchemaWorksForWritersWithoutIt) {
       up: norm(name)
       column: {name: name_norm, type: text, nullable: true}
 )yaml";
-  Status started = engine.Start(Parse(add, "06_norm.yaml"));
+  Status started = engine.Start(MustParseMigration(add, "06_norm.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(One(admin, "SELECT count(*) FROM app.people WHERE name_norm IS NULL"), "0");
   pg::Connection old_writer = Open(UrlAs(url, "zs_app"));  // search_path "$user", public
@@ -357,7 +353,7 @@ TEST(PrivilegeTest, RawSqlSessionSettingsDoNotReachTheBackfill) {
       up: split_part(name, ' ', 1)
       column: {name: first_name, type: text, nullable: true}
 )yaml";
-  Status started = engine.Start(Parse(yaml, "07_sql.yaml"));
+  Status started = engine.Start(MustParseMigration(yaml, "07_sql.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(One(admin, "SELECT count(*) FROM users WHERE first_name IS NULL"), "0");
   EXPECT_EQ(One(admin, "SELECT first_name FROM users WHERE id = 7"), "First7");

@@ -21,15 +21,9 @@
 namespace zs::engine {
 namespace {
 
+using zs::testing::MustParseMigration;
 using zs::testing::MustRun;
 using zs::testing::Open;
-
-migration::Migration Parse(const std::string& yaml, const std::string& file = "m.yaml") {
-  Result<migration::Migration> m = migration::ParseMigration(yaml, file);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) std::abort();
-  return std::move(m).value();
-}
 
 Engine Connect(const std::string& url) {
   Result<Engine> engine = Engine::Connect(url, Options{});
@@ -116,7 +110,7 @@ TEST(RehearsalDependents, EveryDependentOfTheAlteredColumnIsRefusedBeforeAnythin
     SCOPED_TRACE(c.setup);
     MustRun(conn, c.setup);
     Engine engine = Connect(url);
-    migration::Migration m = Parse(kAlterEmail, "01_email.yaml");
+    migration::Migration m = MustParseMigration(kAlterEmail, "01_email.yaml");
     auto plan = engine.ValidateMigration(m);
     ASSERT_FALSE(plan.ok());
     EXPECT_NE(plan.status().message().find(c.expected), std::string::npos)
@@ -131,7 +125,7 @@ TEST(RehearsalDependents, EveryDependentOfTheAlteredColumnIsRefusedBeforeAnythin
   }
   // With none of them, the same migration runs through.
   Engine engine = Connect(url);
-  migration::Migration m = Parse(kAlterEmail, "01_email.yaml");
+  migration::Migration m = MustParseMigration(kAlterEmail, "01_email.yaml");
   ASSERT_TRUE(engine.ValidateMigration(m).ok());
   Status start = engine.Start(m);
   ASSERT_TRUE(start.ok()) << start.ToString();
@@ -147,7 +141,7 @@ TEST(RehearsalDependents, PublicationWithAColumnListWithoutTheColumnIsAccepted) 
   CreateUsers(conn);
   MustRun(conn, "CREATE PUBLICATION pub FOR TABLE users (id, name)");
   Engine engine = Connect(url);
-  migration::Migration m = Parse(kAlterEmail, "01_email.yaml");
+  migration::Migration m = MustParseMigration(kAlterEmail, "01_email.yaml");
   Status start = engine.Start(m);
   ASSERT_TRUE(start.ok()) << start.ToString();
   Status complete = engine.Complete();
@@ -267,7 +261,8 @@ TEST(Rehearsal, ValidateAndStartRefuseWhatWouldFailAtStartOrOnEveryWrite) {
     CreateUsers(conn);
     if (*c.setup) MustRun(conn, c.setup);
     Engine engine = Connect(url);
-    migration::Migration m = Parse(std::string("name: 01_bad\n") + c.yaml, "01_bad.yaml");
+    migration::Migration m =
+        MustParseMigration(std::string("name: 01_bad\n") + c.yaml, "01_bad.yaml");
     auto plan = engine.ValidateMigration(m);
     ASSERT_FALSE(plan.ok()) << "validate said ok";
     EXPECT_NE(plan.status().message().find(c.expected), std::string::npos)
@@ -291,7 +286,7 @@ TEST(Rehearsal, GoodMigrationPassesAndLeavesTheDatabaseAsItWas) {
           "total int NOT NULL); INSERT INTO orders SELECT i, i, i * 10 FROM "
           "generate_series(1, 20) i; CREATE INDEX ON users (email)");
   Engine engine = Connect(url);
-  migration::Migration m = Parse(R"(name: 01_good
+  migration::Migration m = MustParseMigration(R"(name: 01_good
 operations:
   - alter_column:
       table: users
@@ -307,7 +302,7 @@ operations:
       up: total * 2
       column: {name: doubled, type: int, nullable: false}
 )",
-                                 "01_good.yaml");
+                                              "01_good.yaml");
   auto plan = engine.ValidateMigration(m);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   EXPECT_EQ(One(conn, "SELECT count(*) FROM orders"), "20");
@@ -328,7 +323,7 @@ TEST(RehearsalComplete, ObjectsAddedOnTheOldColumnSinceStartStopCompleteBeforeAn
   pg::Connection conn = Open(url);
   CreateUsers(conn);
   Engine engine = Connect(url);
-  ASSERT_TRUE(engine.Start(Parse(kAlterEmail, "01_email.yaml")).ok());
+  ASSERT_TRUE(engine.Start(MustParseMigration(kAlterEmail, "01_email.yaml")).ok());
   MustRun(conn,
           "CREATE INDEX users_email_late ON users (email);"
           "ALTER TABLE users ADD CONSTRAINT email_has_at CHECK (email LIKE '%@%');"

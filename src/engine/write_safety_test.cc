@@ -22,15 +22,9 @@
 namespace zs::engine {
 namespace {
 
+using zs::testing::MustParseMigration;
 using zs::testing::MustRun;
 using zs::testing::Open;
-
-migration::Migration Parse(const std::string& yaml, const std::string& file) {
-  Result<migration::Migration> m = migration::ParseMigration(yaml, file);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) std::abort();
-  return std::move(m).value();
-}
 
 class WriteSafety : public ::testing::Test {
  protected:
@@ -85,7 +79,7 @@ class WriteSafety : public ::testing::Test {
                                  "'@Example.com' FROM generate_series(1, 20) i",
                                  email_constraint));
     GrantApp("accounts");
-    Status started = engine.Start(Parse(fmt::format(R"yaml(operations:
+    Status started = engine.Start(MustParseMigration(fmt::format(R"yaml(operations:
   - alter_column:
       table: accounts
       column: email
@@ -93,8 +87,8 @@ class WriteSafety : public ::testing::Test {
       up: lower(email)
       down: {}
 )yaml",
-                                                    down),
-                                        file));
+                                                                 down),
+                                                     file));
     ASSERT_TRUE(started.ok()) << started.ToString();
     GrantApp("accounts", "public_" + file.substr(0, file.find(".yaml")));
   }
@@ -144,7 +138,7 @@ TEST_F(WriteSafety, BackfillKeepsRowsWrittenThroughTheNewVersion) {
       up: upper(body)
       column: {name: title, type: text, nullable: true}
 )yaml";
-  Status started = engine.Start(Parse(yaml, "19_2.yaml"));
+  Status started = engine.Start(MustParseMigration(yaml, "19_2.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   ASSERT_TRUE(wrote);
   EXPECT_EQ(Value("SELECT first_name || '|' || last_name || '|' || name FROM users WHERE id = 50"),
@@ -173,7 +167,8 @@ TEST_F(WriteSafety, MarkerColumnIsRecordedAndCollisionChecked) {
           "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);"
           "INSERT INTO users (name) VALUES ('Ada Lovelace')");
   Engine engine = MakeEngine();
-  ASSERT_TRUE(engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
+  ASSERT_TRUE(
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
   EXPECT_EQ(Value("SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND "
                   "attname = '_zs_synced'"),
             "1");
@@ -183,7 +178,8 @@ TEST_F(WriteSafety, MarkerColumnIsRecordedAndCollisionChecked) {
                   "attname = '_zs_synced' AND NOT attisdropped"),
             "0");
   MustRun(*admin_, "ALTER TABLE users ADD COLUMN _zs_synced boolean");
-  Status refused = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status refused =
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("_zs_synced"), std::string::npos) << refused.message();
   EXPECT_EQ(Value("SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND NOT "
@@ -256,7 +252,8 @@ INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_serie
 )sql");
   GrantApp("users");
   Engine engine = MakeEngine();
-  Status started = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started =
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(Value("SELECT count(*) FROM users WHERE first_name IS NULL"), "0");
   EXPECT_EQ(Value("SELECT sum(writes) FROM users"), "0");
@@ -287,7 +284,8 @@ INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_serie
 )sql");
   GrantApp("users");
   Engine engine = MakeEngine();
-  Status started = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started =
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   pg::Connection old_client = Client("SET search_path TO public");
   MustRun(old_client,
@@ -311,7 +309,8 @@ CREATE TRIGGER "~~after" AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION tid
 INSERT INTO users (name) VALUES ('ada lovelace');
 )sql");
   Engine engine = MakeEngine();
-  Status refused = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status refused =
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("\"ätidy\" on users"), std::string::npos) << refused.message();
   EXPECT_NE(refused.message().find("\"~~tidy\" on users"), std::string::npos);
@@ -323,7 +322,8 @@ INSERT INTO users (name) VALUES ('ada lovelace');
   MustRun(*admin_,
           "ALTER TRIGGER \"ätidy\" ON users RENAME TO tidy_update;"
           "ALTER TRIGGER \"~~tidy\" ON users RENAME TO tidy_insert");
-  Status started = engine.Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started =
+      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
 }
 
@@ -357,7 +357,8 @@ RESET ROLE;
   {  // its session keeps the advisory lock until it is gone
     Result<Engine> engine = Engine::Connect(owner_url, Options{});
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    Status refused = engine->Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+    Status refused =
+        engine->Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.message().find("count_writes"), std::string::npos) << refused.message();
     EXPECT_NE(refused.message().find("--backfill-fires-user-triggers"), std::string::npos);
@@ -369,7 +370,8 @@ RESET ROLE;
   opt_in.backfill.fire_user_triggers = true;
   Result<Engine> fires = Engine::Connect(owner_url, std::move(opt_in));
   ASSERT_TRUE(fires.ok());
-  Status started = fires->Start(Parse(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started =
+      fires->Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(Value("SELECT sum(writes) FROM users"), "5");
 }
@@ -398,7 +400,7 @@ INSERT INTO accounts (email) SELECT 'user' || i || '@example.com' FROM generate_
       column: email
       type: varchar(200)
 )yaml";
-  Status started = engine.Start(Parse(yaml, "20_3.yaml"));
+  Status started = engine.Start(MustParseMigration(yaml, "20_3.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(Value("SELECT count(*) FROM audit"), "0");  // not for the backfill
   GrantApp("accounts", version);
@@ -431,13 +433,13 @@ INSERT INTO accounts (email) VALUES ('a@example.com');
 )sql");
   Engine engine = MakeEngine();
   ASSERT_TRUE(engine
-                  .Start(Parse(R"yaml(operations:
+                  .Start(MustParseMigration(R"yaml(operations:
   - alter_column:
       table: accounts
       column: email
       type: varchar(200)
 )yaml",
-                               "20_3.yaml"))
+                                            "20_3.yaml"))
                   .ok());
   EXPECT_EQ(Value("SELECT string_agg(tgname, ',' ORDER BY tgname) FROM pg_trigger WHERE tgrelid = "
                   "'accounts'::regclass AND NOT tgisinternal AND tgname NOT LIKE '%dual_write'"),
@@ -464,7 +466,7 @@ INSERT INTO events SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, i FROM
   GrantApp("events_eu");
   Engine engine = MakeEngine();
   const std::string version = "public_19_3";
-  Status started = engine.Start(Parse(R"yaml(operations:
+  Status started = engine.Start(MustParseMigration(R"yaml(operations:
   - alter_column:
       table: events
       column: amount
@@ -472,7 +474,7 @@ INSERT INTO events SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, i FROM
       up: amount * 10
       down: (amount / 10)::int
 )yaml",
-                                      "19_3.yaml"));
+                                                   "19_3.yaml"));
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(Value("SELECT count(*) FROM pg_views WHERE schemaname = '" + version + "'"), "1");
   GrantApp("events", version);

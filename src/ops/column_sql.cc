@@ -139,4 +139,12 @@ schema::Column ToSchemaColumn(const migration::Column& column) {
   return out;
 }
 
+char ConstraintTypeCode(const std::string& type) {
+  if (type == "check") return 'c';
+  if (type == "primary_key") return 'p';
+  if (type == "foreign_key") return 'f';
+  if (type == "exclude") return 'x';
+  return 'u';
+}
+
 }  // namespace zs::ops

@@ -39,4 +39,8 @@ bool HasVolatileDefault(const migration::Column& column);
 // The virtual-schema column a definition produces.
 schema::Column ToSchemaColumn(const migration::Column& column);
 
+// pg_constraint.contype of a constraint type of the format (create_table, create_constraint):
+// check c, primary_key p, foreign_key f, exclude x, unique u.
+char ConstraintTypeCode(const std::string& type);
+
 }  // namespace zs::ops

@@ -5,20 +5,15 @@
 
 #include <algorithm>
 
+#include "ops/column_sql.h"
+
 namespace zs::ops {
 
 namespace {
 
-char ConstraintType(const std::string& type) {
-  if (type == "check") return 'c';
-  if (type == "foreign_key") return 'f';
-  if (type == "primary_key") return 'p';
-  return 'u';
-}
-
 SwapSpec MakeSpec(const migration::OpCreateConstraint& op) {
   SwapSpec spec{.id = fmt::format("create_constraint:{}.{}", op.table, op.name), .table = op.table};
-  char type = ConstraintType(op.type);
+  char type = ConstraintTypeCode(op.type);
   for (const auto& column : op.columns) {
     auto up = op.up.find(column);
     auto down = op.down.find(column);
@@ -61,7 +56,7 @@ Status CreateConstraint::Validate(const OpContext& ctx) const {
   if (op_.columns.empty()) {
     return InvalidInput(what + " needs `columns`: the columns the constraint covers");
   }
-  char type = ConstraintType(op_.type);
+  char type = ConstraintTypeCode(op_.type);
   if (type == 'c' && op_.check.empty()) {
     return InvalidInput(what + " is a check constraint: give `check`, a boolean expression");
   }

@@ -5,14 +5,13 @@
 #include <algorithm>
 
 #include "ops/column_sql.h"
+#include "ops/names.h"
 #include "pg/quote.h"
 #include "sqlcheck/expression.h"
 
 namespace zs::ops {
 
 namespace {
-
-constexpr size_t kMaxIdentifierBytes = 63;
 
 std::vector<std::string> PrimaryKeyColumns(const migration::OpCreateTable& op) {
   std::vector<std::string> pk;
@@ -22,7 +21,7 @@ std::vector<std::string> PrimaryKeyColumns(const migration::OpCreateTable& op) {
   return pk;
 }
 
-bool Contains(const std::vector<std::string>& names, const std::string& name) {
+bool HasName(const std::vector<std::string>& names, const std::string& name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
@@ -132,7 +131,7 @@ std::string ReferencedTablesComment(const OpContext& ctx, const migration::OpCre
   std::vector<std::string> tables;
   auto add = [&](const std::string& name) {
     std::string physical = PhysicalTable(ctx, op, name);
-    if (name != op.name && !Contains(tables, physical)) tables.push_back(physical);
+    if (name != op.name && !HasName(tables, physical)) tables.push_back(physical);
   };
   for (const auto& column : op.columns) {
     if (column.references) add(column.references->table);
@@ -144,20 +143,11 @@ std::string ReferencedTablesComment(const OpContext& ctx, const migration::OpCre
   return "-- foreign keys also take SHARE ROW EXCLUSIVE on " + pg::QuoteIdentList(tables) + "\n";
 }
 
-// pg_constraint.contype of a create_table constraint type.
-char ConstraintType(const std::string& type) {
-  if (type == "check") return 'c';
-  if (type == "primary_key") return 'p';
-  if (type == "foreign_key") return 'f';
-  if (type == "exclude") return 'x';
-  return 'u';
-}
-
 // The names PostgreSQL gives constraints it names itself, when they fit
 // (longer ones are truncated in ways not worth predicting).
 void AddNamed(schema::Table& table, const std::string& name, char type,
               const std::vector<std::string>& columns, const std::string& definition) {
-  if (name.size() > kMaxIdentifierBytes) return;
+  if (name.size() > kPgIdentifierMaxBytes) return;
   table.constraints.push_back(
       {.name = name, .type = type, .columns = columns, .definition = definition});
   if (type == 'p' || type == 'u' || type == 'x') {
@@ -188,7 +178,7 @@ Result<std::vector<std::string>> CreateTable::ResolveColumns(
   std::vector<std::string> physical;
   for (const auto& name : columns) {
     const schema::Column* column = other != nullptr ? other->FindColumn(name) : nullptr;
-    if (other != nullptr ? column == nullptr : !Contains(own, name)) {
+    if (other != nullptr ? column == nullptr : !HasName(own, name)) {
       return NotFound(
           fmt::format("{}: column \"{}\" does not exist in table \"{}\"", what, name, table));
     }
@@ -202,7 +192,7 @@ Status CreateTable::ValidateColumns(const OpContext& ctx) const {
   std::vector<std::string> seen;
   for (const auto& column : op_.columns) {
     ZS_RETURN_IF_ERROR(ValidateColumnDefinition(column, what));
-    if (Contains(seen, column.name)) {
+    if (HasName(seen, column.name)) {
       return InvalidInput(fmt::format("{}: column \"{}\" appears twice", what, column.name));
     }
     seen.push_back(column.name);
@@ -238,7 +228,7 @@ Status CreateTable::ValidateForeignKey(const OpContext& ctx, const migration::Co
     return InvalidInput(what + ": on_delete_set_columns needs on_delete SET NULL or SET DEFAULT");
   }
   for (const auto& column : ref.on_delete_set_columns) {
-    if (!Contains(c.columns, column)) {
+    if (!HasName(c.columns, column)) {
       return InvalidInput(fmt::format(
           "{}: on_delete_set_columns names \"{}\", which is not one of the constraint's columns",
           what, column));
@@ -321,7 +311,7 @@ Status CreateTable::Validate(const OpContext& ctx) const {
   bool column_pk = !PrimaryKeyColumns(op_).empty();
   for (const auto& constraint : op_.constraints) {
     ZS_RETURN_IF_ERROR(ValidateConstraint(ctx, constraint));
-    if (Contains(names, constraint.name)) {
+    if (HasName(names, constraint.name)) {
       return InvalidInput(fmt::format("{}: table \"{}\" has two constraints named \"{}\"",
                                       ctx.where, op_.name, constraint.name));
     }
@@ -354,7 +344,7 @@ void CreateTable::Apply(schema::Schema& schema) const {
   }
   for (const auto& c : op_.constraints) {
     if (c.type == "primary_key") table.primary_key = c.columns;
-    AddNamed(table, c.name, ConstraintType(c.type), c.columns, "");
+    AddNamed(table, c.name, ConstraintTypeCode(c.type), c.columns, "");
   }
   schema.tables.push_back(std::move(table));
 }

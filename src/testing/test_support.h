@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "migration/parser.h"
 #include "pg/connection.h"
 
 namespace zs::testing {
@@ -26,6 +27,15 @@ inline pg::Connection Open(const std::string& url) {
   EXPECT_TRUE(conn.ok()) << conn.status().ToString();
   if (!conn.ok()) std::abort();
   return std::move(conn).value();
+}
+
+// Parses a migration the test wrote or fails the test and aborts.
+inline migration::Migration MustParseMigration(const std::string& yaml,
+                                               const std::string& file = "m.yaml") {
+  Result<migration::Migration> m = migration::ParseMigration(yaml, file);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  if (!m.ok()) std::abort();
+  return std::move(m).value();
 }
 
 inline void MustRun(pg::Connection& conn, const std::string& sql) {
