@@ -15,6 +15,7 @@
 #include "pg/quote.h"
 #include "pg/session.h"
 #include "schema/schema.h"
+#include "state/load_migration.h"
 #include "state/state_store.h"
 #include "triggers/dual_write.h"
 
@@ -64,7 +65,10 @@ std::string Recorded(bool tracked, const char* kind, const std::string& oid,
 // What the active migration of the schema accounts for: the objects its own
 // complete and rollback actions name, table by table.
 struct ActiveMigration {
+  // Typed by state::LoadMigration; only its identity (schema, name,
+  // version_schema) when the row cannot be read back.
   state::MigrationRecord record;
+  std::string step;       // as stored: an unknown step is reported as it is
   bool readable = false;  // its migration and snapshots could be read back
   std::string unreadable_reason;
   std::vector<ops::Action> actions;      // complete + rollback
@@ -84,20 +88,6 @@ struct ActiveMigration {
   }
 };
 
-Result<std::vector<schema::Schema>> SnapshotsFromJson(const std::string& text) {
-  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_array()) {
-    return Internal("its schema snapshots are not a JSON array");
-  }
-  std::vector<schema::Schema> snapshots;
-  for (const auto& item : json) {
-    ZS_ASSIGN_OR_RETURN(schema::Schema snapshot, schema::SchemaFromJson(item));
-    snapshots.push_back(std::move(snapshot));
-  }
-  if (snapshots.empty()) return Internal("it has no schema snapshots");
-  return snapshots;
-}
-
 // Rebuilds the active migration's complete and rollback actions from its
 // state row, exactly as the engine does before it runs them.
 Status LoadActions(ActiveMigration& active) {
@@ -107,8 +97,8 @@ Status LoadActions(ActiveMigration& active) {
       migration::ParseStoredMigration(record.migration_json, record.name + ".json"));
   migration.name = record.name;
   ZS_ASSIGN_OR_RETURN(engine::Operations operations, engine::MakeOperations(migration));
-  ZS_ASSIGN_OR_RETURN(std::vector<schema::Schema> snapshots,
-                      SnapshotsFromJson(record.snapshots_json));
+  const std::vector<schema::Schema>& snapshots = record.snapshots;
+  if (snapshots.empty()) return Internal("it has no schema snapshots");
   engine::PlanInput input{.migration = &migration, .version_schema = record.version_schema};
   active.actions = engine::CompleteActions(input, operations, snapshots);
   auto rollback = engine::RollbackActions(input, operations, snapshots);
@@ -123,12 +113,23 @@ Status LoadActions(ActiveMigration& active) {
   return Status::Ok();
 }
 
+// The active migration through state::LoadMigration, like the engine; a row
+// it refuses (unknown step, damaged snapshots) is kept by its identity, so
+// that doctor reports it instead of failing.
 Result<std::optional<ActiveMigration>> LoadActive(state::StateStore& state,
                                                   const std::string& schema) {
-  ZS_ASSIGN_OR_RETURN(auto record, state.Active(schema));
-  if (!record) return std::optional<ActiveMigration>();
-  ActiveMigration active{.record = *record};
-  Status loaded = LoadActions(active);
+  ZS_ASSIGN_OR_RETURN(auto row, state.ActiveRow(schema));
+  if (!row) return std::optional<ActiveMigration>();
+  ActiveMigration active{.step = row->step};
+  Result<state::MigrationRecord> record = state::LoadMigration(*row);
+  Status loaded = record.status();
+  if (record.ok()) {
+    active.record = std::move(record).value();
+    loaded = LoadActions(active);
+  } else {
+    active.record = {
+        .schema = row->schema, .name = row->name, .version_schema = row->version_schema};
+  }
   active.readable = loaded.ok();
   if (!loaded.ok()) active.unreadable_reason = loaded.message();
   return std::optional<ActiveMigration>(std::move(active));
@@ -141,8 +142,10 @@ struct Context {
   bool initialized = false;
   bool tracked = false;  // zeroshift.created_objects exists
   std::optional<ActiveMigration> active;
-  std::vector<state::MigrationRecord> history;  // of `schema`, oldest first
-  std::string latest_done;                      // version schema of the latest completed one
+  // Of `schema`, oldest first, as stored: doctor needs only names and
+  // version schemas, and a damaged row must not keep it from reporting.
+  std::vector<state::StoredMigration> history;
+  std::string latest_done;  // version schema of the latest completed one
   Report report;
 
   std::string Recorded(const char* kind, const std::string& oid, const std::string& attnum,
@@ -493,7 +496,7 @@ Status CheckActive(Context& ctx) {
              .reason = std::move(reason),
              .active_migration = record.name});
   };
-  std::string migration = fmt::format("migration \"{}\" (step {})", record.name, record.step);
+  std::string migration = fmt::format("migration \"{}\" (step {})", record.name, ctx.active->step);
   if (!ctx.active->readable) {
     report(pg::QuoteLiteral(record.name),
            fmt::format("the state row of active {} cannot be read back ({}); `zeroshift "
@@ -501,15 +504,15 @@ Status CheckActive(Context& ctx) {
                        migration, ctx.active->unreadable_reason));
     return Status::Ok();
   }
-  if (record.step == state::kStepStarting) {
+  if (record.step == state::Step::kStarting) {
     report(pg::QuoteLiteral(record.name),
            fmt::format("{} stopped during expand and no zeroshift process is running it; run "
                        "`zeroshift rollback` to undo it, then `zeroshift start` again",
                        migration));
     return Status::Ok();
   }
-  if (record.step == state::kStepCompleting || record.step == state::kStepRollingBack) {
-    const char* command = record.step == state::kStepCompleting ? "complete" : "rollback";
+  if (record.step == state::Step::kCompleting || record.step == state::Step::kRollingBack) {
+    const char* command = record.step == state::Step::kCompleting ? "complete" : "rollback";
     report(pg::QuoteLiteral(record.name),
            fmt::format("{} stopped part-way through {} and no zeroshift process is running it; "
                        "run `zeroshift {}` again to finish it",
@@ -560,7 +563,7 @@ Result<Report> DiagnoseLocked(pg::Connection& conn, const std::string& schema) {
                         conn.Exec("SELECT to_regclass('zeroshift.created_objects') IS NOT NULL"));
     ctx.tracked = tracked.GetBool(0, 0);
     ZS_ASSIGN_OR_RETURN(ctx.active, LoadActive(state, schema));
-    ZS_ASSIGN_OR_RETURN(ctx.history, state.History(schema));
+    ZS_ASSIGN_OR_RETURN(ctx.history, state.HistoryRows(schema));
     // A baseline has no version schema, so no complete after it drops the
     // one before it: that one stays the latest.
     for (const auto& record : ctx.history) {
@@ -569,7 +572,7 @@ Result<Report> DiagnoseLocked(pg::Connection& conn, const std::string& schema) {
   }
   if (ctx.active) {
     ctx.report.active_migration = ctx.active->record.name;
-    ctx.report.active_step = ctx.active->record.step;
+    ctx.report.active_step = ctx.active->step;
   }
   // In the order Fix runs them: a stray version's views hold on to the
   // columns they show, and a trigger to the columns its function assigns.

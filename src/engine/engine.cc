@@ -16,6 +16,7 @@
 #include "migration/parser.h"
 #include "pg/quote.h"
 #include "pg/session.h"
+#include "state/load_migration.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -26,25 +27,6 @@ namespace {
 bool IsSerialPseudoType(const std::string& type) {
   return type == "serial" || type == "bigserial" || type == "smallserial" || type == "serial4" ||
          type == "serial8" || type == "serial2";
-}
-
-nlohmann::json SnapshotsToJson(const std::vector<schema::Schema>& snapshots) {
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& snapshot : snapshots) array.push_back(schema::ToJson(snapshot));
-  return array;
-}
-
-Result<std::vector<schema::Schema>> SnapshotsFromJson(const std::string& text) {
-  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded() || !json.is_array()) {
-    return Internal("the state row's schema snapshots are not valid JSON; run `zeroshift doctor`");
-  }
-  std::vector<schema::Schema> snapshots;
-  for (const auto& item : json) {
-    ZS_ASSIGN_OR_RETURN(schema::Schema snapshot, schema::SchemaFromJson(item));
-    snapshots.push_back(std::move(snapshot));
-  }
-  return snapshots;
 }
 
 // The part of `m` a dry run (nothing executed) can plan: up to and including
@@ -317,7 +299,7 @@ Status Engine::RunRecordedActions(const state::MigrationRecord& record,
                                              : DropCheck::kNone;
   ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*conn_, record.schema, record.name));
   if (check == DropCheck::kOwnKinds && tracked) {
-    ZS_ASSIGN_OR_RETURN(auto previous, state_->LatestDone(record.schema));
+    ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(*state_, record.schema));
     if (previous) {
       ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*conn_, record.schema, previous->name));
     }
@@ -375,7 +357,7 @@ Status Engine::StartSingleVersion(const std::vector<migration::Migration>& migra
 
 Status Engine::RecordLiveSchema(const std::string& name) {
   ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*conn_, options_.schema));
-  return state_->SetLiveSchema(options_.schema, name, schema::ToJson(live).dump());
+  return state_->SetLiveSchema(options_.schema, name, live);
 }
 
 Status Engine::StartRecorded(const migration::Migration& migration,
@@ -388,9 +370,9 @@ Status Engine::StartRecorded(const migration::Migration& migration,
                                 backfill::SignalName(signal), migration.name));
   }
   ZS_RETURN_IF_ERROR(Lock());
-  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(*state_, options_.schema));
   if (active) {
-    if (active->name == migration.name && active->step == state::kStepBackfilling) {
+    if (active->name == migration.name && active->step == state::Step::kBackfilling) {
       Log(fmt::format("resuming the backfill of \"{}\"", migration.name));
       ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(*active));
       ZS_ASSIGN_OR_RETURN(Plan plan,
@@ -398,7 +380,7 @@ Status Engine::StartRecorded(const migration::Migration& migration,
       plan.snapshots = loaded->snapshots;
       return RunBackfill(*active, plan);
     }
-    if (active->name == migration.name && active->step == state::kStepStarting) {
+    if (active->name == migration.name && active->step == state::Step::kStarting) {
       // Expand stopped part-way (a crash, a lost connection): its state row
       // knows what ran, so undo that and start from the beginning.
       Log(fmt::format("start of \"{}\" stopped part-way before; undoing it to start again",
@@ -410,9 +392,9 @@ Status Engine::StartRecorded(const migration::Migration& migration,
     return Conflict(fmt::format(
         "migration \"{}\" is active in schema \"{}\" (step {}); run `zeroshift complete` or "
         "`zeroshift rollback` before starting \"{}\"",
-        active->name, options_.schema, active->step, migration.name));
+        active->name, options_.schema, state::StepName(active->step), migration.name));
   }
-  ZS_ASSIGN_OR_RETURN(auto history, state_->History(options_.schema));
+  ZS_ASSIGN_OR_RETURN(auto history, state::LoadHistory(*state_, options_.schema));
   std::vector<std::string> names{migration.name};
   for (const auto& part : parts) names.push_back(part.name);
   for (const auto& record : history) {
@@ -446,8 +428,8 @@ Status Engine::StartRecorded(const migration::Migration& migration,
                                 .name = migration.name,
                                 .migration_json = migration::ToJson(migration),
                                 .version_schema = input.version_schema,
-                                .step = state::kStepStarting,
-                                .snapshots_json = SnapshotsToJson(dry.snapshots).dump(),
+                                .step = state::Step::kStarting,
+                                .snapshots = dry.snapshots,
                                 .parts = std::move(parts)};
   if (!history.empty()) record.parent = history.back().name;
   ZS_RETURN_IF_ERROR(state_->Insert(record));
@@ -467,8 +449,7 @@ Status Engine::StartRecorded(const migration::Migration& migration,
     op.Apply(after);
     ran.push_back(std::move(after));
     if (ran.size() > dry.snapshots.size()) {
-      ZS_RETURN_IF_ERROR(
-          state_->SetSnapshots(options_.schema, migration.name, SnapshotsToJson(ran).dump()));
+      ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name, ran));
     }
     ZS_RETURN_IF_ERROR(RunActions(actions, ""));
     if (!op.ChangesSchemaOpaquely()) return std::optional<schema::Schema>();
@@ -481,18 +462,17 @@ Status Engine::StartRecorded(const migration::Migration& migration,
     return plan.status().WithContext(fmt::format(
         "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));
   }
-  ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name,
-                                          SnapshotsToJson(plan->snapshots).dump()));
+  ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name, plan->snapshots));
   for (const auto& warning : plan->warnings) Log("warning: " + warning);
   // The expand actions ran inside BuildPlan; triggers and views follow.
   EnterPhase("dual_write");
-  Status status = RunActions(
-      plan->install, state_->SetStepSql(options_.schema, migration.name, state::kStepBackfilling));
+  Status status = RunActions(plan->install, state_->SetStepSql(options_.schema, migration.name,
+                                                               state::Step::kBackfilling));
   if (!status.ok()) {
     return status.WithContext(fmt::format(
         "start of \"{}\" stopped part-way; run `zeroshift rollback` to undo it", migration.name));
   }
-  record.step = state::kStepBackfilling;
+  record.step = state::Step::kBackfilling;
   // The backfill changes rows only: the catalog is now what this start leaves.
   ZS_RETURN_IF_ERROR(RecordLiveSchema(migration.name));
   return RunBackfill(record, *plan);
@@ -522,7 +502,7 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
           "rollback`");
     }
   }
-  ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepActive));
+  ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::Step::kActive));
   // Quoted as SQL: the line is meant to be pasted into a client.
   Log(fmt::format(
       "\"{}\" is active: new clients run `SET search_path TO {}, {}`; run `zeroshift complete` "
@@ -535,11 +515,11 @@ Status Engine::Backfill() {
   command_ = "backfill";
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(state::MigrationRecord active, RequireActive());
-  if (active.step != state::kStepBackfilling) {
+  if (active.step != state::Step::kBackfilling) {
     return Conflict(fmt::format(
         "migration \"{}\" is at step {}, so it has no backfill to resume; `zeroshift status` "
         "shows where it is",
-        active.name, active.step));
+        active.name, state::StepName(active.step)));
   }
   Log(fmt::format("resuming the backfill of \"{}\"", active.name));
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(active));
@@ -561,7 +541,7 @@ Result<state::BackfillControl> Engine::ControlBackfill(
 }
 
 Result<state::MigrationRecord> Engine::RequireActive() {
-  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(*state_, options_.schema));
   if (!active) {
     return NotFound(
         fmt::format("no migration is active in schema \"{}\"; start one first", options_.schema));
@@ -577,7 +557,12 @@ Result<std::unique_ptr<Engine::Loaded>> Engine::LoadActive(const state::Migratio
                                                                         record.name + ".json"));
   loaded.migration.name = record.name;
   ZS_ASSIGN_OR_RETURN(loaded.operations, MakeOperations(loaded.migration));
-  ZS_ASSIGN_OR_RETURN(loaded.snapshots, SnapshotsFromJson(record.snapshots_json));
+  if (record.snapshots.empty()) {
+    return Internal(fmt::format(
+        "the state row of migration \"{}\" has no schema snapshots; run `zeroshift doctor`",
+        record.name));
+  }
+  loaded.snapshots = record.snapshots;
   ZS_ASSIGN_OR_RETURN(loaded.input, MakePlanInput(loaded.migration));
   loaded.input.migration = &loaded.migration;
   loaded.input.version_schema = record.version_schema;
@@ -588,30 +573,29 @@ Status Engine::Complete() {
   command_ = "complete";
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(state::MigrationRecord record, RequireActive());
-  if (record.step != state::kStepActive && record.step != state::kStepCompleting) {
+  if (record.step != state::Step::kActive && record.step != state::Step::kCompleting) {
     return Conflict(fmt::format(
         "migration \"{}\" is at step {}, not active; finish its start (re-run `zeroshift start`) "
         "or roll it back",
-        record.name, record.step));
+        record.name, state::StepName(record.step)));
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
-  if (record.step == state::kStepActive) {
+  if (record.step == state::Step::kActive) {
     ZS_RETURN_IF_ERROR(CheckAddedSinceStart(*conn_, options_.schema, loaded->migration,
                                             loaded->snapshots,
                                             loaded->input.previous_version_schema));
   }
   EnterPhase("contract");
-  if (record.step == state::kStepCompleting) {
+  if (record.step == state::Step::kCompleting) {
     Log(fmt::format("resuming complete of \"{}\" after {} committed steps", record.name,
                     record.actions_done));
   } else {
-    ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepCompleting));
+    ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::Step::kCompleting));
     record.actions_done = 0;
     Log(fmt::format("completing \"{}\"", record.name));
   }
   auto actions = CompleteActions(loaded->input, loaded->operations, loaded->snapshots);
-  std::string done = state_->MarkDoneSql(record.schema, record.name,
-                                         schema::ToJson(loaded->snapshots.back()).dump());
+  std::string done = state_->MarkDoneSql(record.schema, record.name, loaded->snapshots.back());
   // What the completed migration leaves is the user's from now on.
   done += "\n" + ForgetGoneObjectsSql(record.schema, record.name, /*completed=*/true);
   ZS_RETURN_IF_ERROR(RunRecordedActions(record, actions, done));
@@ -626,18 +610,18 @@ Status Engine::Rollback() {
   command_ = "rollback";
   ZS_RETURN_IF_ERROR(Lock());
   ZS_ASSIGN_OR_RETURN(state::MigrationRecord record, RequireActive());
-  if (record.step == state::kStepCompleting) {
+  if (record.step == state::Step::kCompleting) {
     return Conflict(fmt::format(
         "migration \"{}\" is part-way through complete; re-run `zeroshift complete` to finish it",
         record.name));
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
   EnterPhase("rollback");
-  if (record.step == state::kStepRollingBack) {
+  if (record.step == state::Step::kRollingBack) {
     Log(fmt::format("resuming rollback of \"{}\" after {} committed steps", record.name,
                     record.actions_done));
   } else {
-    ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::kStepRollingBack));
+    ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::Step::kRollingBack));
     record.actions_done = 0;
     Log(fmt::format("rolling back \"{}\"", record.name));
   }
@@ -651,9 +635,9 @@ Status Engine::Rollback() {
 }
 
 Result<std::string> Engine::LatestVersionSchema() {
-  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(*state_, options_.schema));
   if (active) return active->version_schema;
-  ZS_ASSIGN_OR_RETURN(auto done, state_->LatestDone(options_.schema));
+  ZS_ASSIGN_OR_RETURN(auto done, state::LoadLatestDoneMigration(*state_, options_.schema));
   if (!done) return std::string();
   // A baseline has no version schema: clients use the schema itself.
   return done->baseline ? options_.schema : done->version_schema;
@@ -664,20 +648,20 @@ Status Engine::RequireInitialized() { return state_->RequireInitialized(); }
 Result<std::vector<state::MigrationRecord>> Engine::History() {
   ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
   if (!initialized) return std::vector<state::MigrationRecord>();
-  return state_->History(options_.schema);
+  return state::LoadHistory(*state_, options_.schema);
 }
 
 Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
   ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(name, "baseline name"));
   ZS_RETURN_IF_ERROR(Lock());
-  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
+  ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(*state_, options_.schema));
   if (active) {
     return Conflict(fmt::format(
         "migration \"{}\" is active in schema \"{}\" (step {}); run `zeroshift complete` or "
         "`zeroshift rollback` before recording a baseline",
-        active->name, options_.schema, active->step));
+        active->name, options_.schema, state::StepName(active->step)));
   }
-  ZS_ASSIGN_OR_RETURN(auto history, state_->History(options_.schema));
+  ZS_ASSIGN_OR_RETURN(auto history, state::LoadHistory(*state_, options_.schema));
   for (const auto& record : history) {
     bool same = record.name == name;
     for (const auto& part : record.parts) same = same || part.name == name;
@@ -689,146 +673,21 @@ Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
     }
   }
   ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*conn_, options_.schema));
-  std::string live_json = schema::ToJson(live).dump();
   migration::Migration empty{.name = name};
-  state::MigrationRecord record{
-      .schema = options_.schema,
-      .name = name,
-      .migration_json = migration::ToJson(empty),
-      .done = true,
-      .step = state::kStepDone,
-      .snapshots_json = nlohmann::json::array({schema::ToJson(live)}).dump(),
-      .resulting_schema_json = live_json,
-      .live_schema_json = live_json,
-      .baseline = true};
+  state::MigrationRecord record{.schema = options_.schema,
+                                .name = name,
+                                .migration_json = migration::ToJson(empty),
+                                .done = true,
+                                .step = state::Step::kDone,
+                                .snapshots = {live},
+                                .resulting_schema = live,
+                                .live_schema = live,
+                                .baseline = true};
   if (!history.empty()) record.parent = history.back().name;
   ZS_RETURN_IF_ERROR(state_->Insert(record));
   Log(fmt::format("recorded baseline \"{}\" of schema \"{}\" ({} tables)", name, options_.schema,
                   live.tables.size()));
   return record;
-}
-
-namespace {
-
-// What to do next, from the step and whether a zeroshift process is at work
-// on it (SAFETY.md invariant 8: from every state, a way forward or back).
-std::string NextStep(const state::MigrationRecord& active, bool running, bool paused) {
-  if (running) {
-    return "a zeroshift process is at work on this migration (see runner); stop it with Ctrl-C "
-           "where it runs (or kill -INT its process): a backfill stops after its current batch";
-  }
-  if (active.step == state::kStepBackfilling) {
-    std::string out =
-        "the backfill was interrupted: `zeroshift backfill run` (or the same `zeroshift start`) "
-        "resumes it; `zeroshift rollback` undoes the migration";
-    if (paused) out += "; it is paused: `zeroshift backfill resume` first, or it waits at once";
-    return out;
-  }
-  if (active.step == state::kStepActive) {
-    return "`zeroshift complete` once old clients are gone, or `zeroshift rollback`";
-  }
-  if (active.step == state::kStepCompleting)
-    return "complete stopped part-way: re-run `zeroshift complete`";
-  if (active.step == state::kStepRollingBack)
-    return "rollback stopped part-way: re-run `zeroshift rollback`";
-  return "start stopped part-way: `zeroshift rollback` undoes it";
-}
-
-nlohmann::json RunnerJson(const std::optional<state::LockHolder>& runner) {
-  if (!runner) return {{"alive", false}};
-  return {{"alive", true},
-          {"pid", runner->pid},
-          {"application_name", runner->application_name},
-          {"client", runner->client},
-          {"connected_at", runner->backend_start}};
-}
-
-}  // namespace
-
-Result<nlohmann::json> Engine::StatusJson() {
-  nlohmann::json out{{"schema", options_.schema}};
-  ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
-  out["initialized"] = initialized;
-  if (!initialized) return out;
-  ZS_ASSIGN_OR_RETURN(auto history, state_->History(options_.schema));
-  out["migrations"] = history.size();
-  ZS_ASSIGN_OR_RETURN(std::string latest, LatestVersionSchema());
-  out["latest_version_schema"] = latest.empty() ? nlohmann::json() : nlohmann::json(latest);
-  ZS_ASSIGN_OR_RETURN(auto active, state_->Active(options_.schema));
-  if (!active) {
-    out["active"] = nullptr;
-    out["status"] = history.empty() ? "no migrations" : "complete";
-    return out;
-  }
-  ZS_ASSIGN_OR_RETURN(nlohmann::json backfill, BackfillJson(*active));
-  ZS_ASSIGN_OR_RETURN(state::BackfillControl control,
-                      state_->Control(active->schema, active->name));
-  auto optional = [](const std::optional<long long>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json();
-  };
-  ZS_ASSIGN_OR_RETURN(std::optional<state::LockHolder> runner,
-                      state_->SchemaLockHolder(active->schema));
-  out["status"] = "in progress";
-  out["active"] = {{"name", active->name},
-                   {"step", active->step},
-                   {"runner", RunnerJson(runner)},
-                   {"next", NextStep(*active, runner.has_value(), control.paused)},
-                   {"version_schema", active->version_schema},
-                   {"started_at", active->created_at},
-                   {"backfill", backfill},
-                   {"backfill_control",
-                    {{"paused", control.paused},
-                     {"batch_size", optional(control.batch_size)},
-                     {"target_ms", optional(control.target_ms)},
-                     {"delay_ms", optional(control.delay_ms)}}}};
-  return out;
-}
-
-Result<nlohmann::json> Engine::BackfillJson(const state::MigrationRecord& active) {
-  ZS_RETURN_IF_ERROR(state_->Upgrade());
-  ZS_ASSIGN_OR_RETURN(auto cursors, state_->Cursors(active.schema, active.name));
-  ZS_ASSIGN_OR_RETURN(state::BackfillControl control, state_->Control(active.schema, active.name));
-  // A live runner holds the schema's advisory lock; a runner that has gone
-  // (Ctrl-C, kill, crash) holds nothing, whatever the state rows still say.
-  ZS_ASSIGN_OR_RETURN(std::optional<state::LockHolder> runner,
-                      state_->SchemaLockHolder(active.schema));
-  bool running = runner.has_value();
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : cursors) {
-    std::string state = c.finished                               ? "finished"
-                        : running && control.paused              ? "paused"
-                        : running                                ? "running"
-                        : active.step == state::kStepBackfilling ? "interrupted"
-                                                                 : "stopped";
-    // The rate and ETA as the runner's own progress lines compute them.
-    backfill::Progress progress{.rows_done = c.rows_done,
-                                .rows_estimate = c.rows_estimate,
-                                .elapsed_seconds = c.run_seconds,
-                                .finished = c.finished,
-                                .run_rows = c.rows_done - c.run_rows_start};
-    double eta = progress.EtaSeconds();
-    nlohmann::json entry{{"target", c.table},
-                         {"state", state},
-                         {"rows_done", c.rows_done},
-                         {"rows_estimate", c.rows_estimate},
-                         {"rows_per_s", std::round(progress.RowsPerSecond())},
-                         {"eta_s", eta >= 0 ? nlohmann::json(std::round(eta)) : nlohmann::json()},
-                         {"batch_rows", c.batch_rows},
-                         {"throttled_batches", c.throttled_batches},
-                         {"started_at", c.started_at},
-                         {"updated_at", c.updated_at},
-                         {"finished", c.finished}};
-    entry["percent"] =
-        c.finished ? nlohmann::json(100)
-        : c.rows_estimate > 0
-            ? nlohmann::json(
-                  std::round(std::min(99.9, 100.0 * c.rows_done / c.rows_estimate) * 10) / 10)
-            : nlohmann::json();
-    if (!c.throttle_reason.empty()) entry["last_throttle_reason"] = c.throttle_reason;
-    if (!c.interrupted_by.empty() && !running) entry["interrupted_by"] = c.interrupted_by;
-    out.push_back(std::move(entry));
-  }
-  return out;
 }
 
 }  // namespace zs::engine

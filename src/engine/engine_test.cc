@@ -3,6 +3,7 @@
 // complete), the advisory lock, bad input leaving the catalog untouched,
 // rollback keeping every write, state conflicts, resume, and the CLI binary.
 #include "engine/engine.h"
+#include "cli/status_json.h"
 #include "testing/seed_migration.h"
 #include "testing/test_support.h"
 
@@ -546,7 +547,7 @@ TEST(EngineRollbackTest, WritesThroughBothVersionsSurviveRollback) {
     return out;
   };
   EXPECT_EQ(without_data(CatalogSnapshot(admin)), without_data(before_catalog));
-  Result<nlohmann::json> status = engine.StatusJson();
+  Result<nlohmann::json> status = cli::StatusJson(engine);
   ASSERT_TRUE(status.ok());
   EXPECT_TRUE((*status)["active"].is_null()) << status->dump();
 }
