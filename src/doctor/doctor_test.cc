@@ -496,14 +496,12 @@ TEST_F(DoctorTest, StartStoppedDuringExpandIsReported) {
 TEST_F(DoctorTest, ActiveMigrationWithAnUnknownStepIsReportedNotFatal) {
   Init();
   Start("02_split_name", zs::testing::kSplitNameYaml);
-  // A step a newer zeroshift might write: the loader refuses the row, doctor
-  // still reports it, with the step as stored.
+  // A newer zeroshift's step: the loader refuses the row, doctor reports it.
   MustRun(*conn_, "UPDATE zeroshift.migrations SET step = 'validating'");
   Report report = Diagnose();
   EXPECT_EQ(report.active_migration, "02_split_name");
   EXPECT_EQ(report.active_step, "validating");
-  // Its objects cannot be told apart from strays without the row: every
-  // finding is tied to it, so --fix leaves them all alone.
+  // Without the row its objects are not told from strays: --fix leaves them all.
   ASSERT_FALSE(report.findings.empty());
   for (const auto& finding : report.findings) {
     EXPECT_EQ(finding.active_migration, "02_split_name") << report.ToText();

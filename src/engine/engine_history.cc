@@ -4,21 +4,9 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
-#include "engine/baseline_version.h"
-#include "engine/engine_checks.h"
-#include "engine/fault_injection.h"
-#include "engine/ownership.h"
-#include "engine/rehearsal.h"
-#include "engine/resolve.h"
-#include "engine/round_trip.h"
 #include "migration/names.h"
 #include "migration/parser.h"
-#include "pg/quote.h"
-#include "pg/session.h"
 #include "state/load_migration.h"
-#include "versions/version_schema.h"
 
 namespace zs::engine {
 
