@@ -371,7 +371,7 @@ long long VerifyReport::proven_mismatches() const {
 }
 
 nlohmann::json VerifyReport::ToJson() const {
-  nlohmann::json out{{"migration", migration},     {"step", state::StepName(step)},
+  nlohmann::json out{{"migration", migration},     {"step", std::string(state::StepName(step))},
                      {"mismatches", mismatches()}, {"proven_mismatches", proven_mismatches()},
                      {"skipped", skipped()},       {"clean", mismatches() == 0}};
   nlohmann::json tables_json = nlohmann::json::array();
