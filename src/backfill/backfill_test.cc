@@ -5,6 +5,7 @@
 // off while a real streaming standby does not replay, and resuming after a
 // server crash.
 #include "backfill/backfill.h"
+#include "cli/status_json.h"
 #include "testing/test_support.h"
 
 #include <gtest/gtest.h>
@@ -242,7 +243,7 @@ TEST(BackfillTest, ALongTransactionThrottlesInProportionAndIsNamed) {
   EXPECT_NE(reason.find("pg_terminate_backend(4242)"), std::string::npos) << reason;
   EXPECT_EQ(events.Last().rows_done, 300);
   EXPECT_EQ(WrongRows(admin), 0);
-  Result<nlohmann::json> json = engine.StatusJson();
+  Result<nlohmann::json> json = cli::StatusJson(engine);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   EXPECT_NE(json->dump().find("pid 4242"), std::string::npos) << json->dump(2);
 }
@@ -287,7 +288,7 @@ TEST(BackfillTest, ALongTransactionCanStopTheBackfillOrBeIgnored) {
     ASSERT_FALSE(status.ok());
     EXPECT_NE(status.message().find("pid 4242"), std::string::npos) << status.ToString();
     EXPECT_EQ(events.Count(EventKind::kProgress), 0);
-    Result<nlohmann::json> json = engine.StatusJson();
+    Result<nlohmann::json> json = cli::StatusJson(engine);
     ASSERT_TRUE(json.ok()) << json.status().ToString();
     EXPECT_NE(json->dump().find("pid 4242"), std::string::npos) << json->dump(2);
   }
@@ -333,7 +334,7 @@ TEST(BackfillTest, PauseAndResumeFromAnotherConnection) {
                      "AND datname = current_database() AND xact_start IS NOT NULL AND pid <> "
                      "pg_backend_pid()"),
             0);
-  Result<nlohmann::json> status = other.StatusJson();
+  Result<nlohmann::json> status = cli::StatusJson(other);
   ASSERT_TRUE(status.ok()) << status.status().ToString();
   EXPECT_EQ((*status)["active"]["backfill"][0]["state"], "paused") << status->dump();
   EXPECT_EQ((*status)["active"]["backfill_control"]["paused"], true);

@@ -14,6 +14,7 @@
 
 #include "backfill/backfill.h"
 #include "backfill/progress.h"
+#include "cli/status_json.h"
 #include "engine/engine.h"
 #include "migration/parser.h"
 #include "testing/seed_migration.h"
@@ -114,7 +115,7 @@ TEST(EstimateTableRowsTest, ProgressOfANeverAnalysedTableHasAPercentage) {
   // The final line's rate is the one `zeroshift status` reports.
   const Event& done = events.back();
   ASSERT_EQ(done.kind, EventKind::kDone);
-  Result<nlohmann::json> status = engine->StatusJson();
+  Result<nlohmann::json> status = cli::StatusJson(*engine);
   ASSERT_TRUE(status.ok()) << status.status().ToString();
   const nlohmann::json& cursor = (*status)["active"]["backfill"][0];
   EXPECT_EQ(cursor["rows_per_s"].get<double>(), std::round(done.progress.RowsPerSecond()))

@@ -371,7 +371,7 @@ long long VerifyReport::proven_mismatches() const {
 }
 
 nlohmann::json VerifyReport::ToJson() const {
-  nlohmann::json out{{"migration", migration},     {"step", step},
+  nlohmann::json out{{"migration", migration},     {"step", std::string(state::StepName(step))},
                      {"mismatches", mismatches()}, {"proven_mismatches", proven_mismatches()},
                      {"skipped", skipped()},       {"clean", mismatches() == 0}};
   nlohmann::json tables_json = nlohmann::json::array();
@@ -401,8 +401,8 @@ nlohmann::json VerifyReport::ToJson() const {
 }
 
 std::string VerifyReport::ToText() const {
-  std::string out = fmt::format("verify \"{}\" (step {})\n", migration, step);
-  if (step != "active") {
+  std::string out = fmt::format("verify \"{}\" (step {})\n", migration, state::StepName(step));
+  if (step != state::Step::kActive) {
     out += "  note: the backfill has not finished, so rows it has not reached yet differ\n";
   }
   for (const auto& table : tables) {

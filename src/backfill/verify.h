@@ -13,6 +13,7 @@
 
 #include "core/status.h"
 #include "pg/connection.h"
+#include "state/step.h"
 #include "triggers/dual_write.h"
 
 namespace zs::backfill {
@@ -76,7 +77,7 @@ struct TableResult {
 
 struct VerifyReport {
   std::string migration;
-  std::string step;  // the migration's step; "backfilling" means rows may still be pending
+  state::Step step = state::Step::kActive;  // kBackfilling: rows may still be pending
   std::vector<TableResult> tables;
 
   long long mismatches() const;

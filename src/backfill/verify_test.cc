@@ -109,7 +109,7 @@ TEST_F(VerifyTest, CleanAfterStartThenFindsExactlyThePlantedUpMismatch) {
   StartSplitName();
   VerifyReport clean = Verify();
   EXPECT_EQ(clean.migration, "02_split_name");
-  EXPECT_EQ(clean.step, "active");
+  EXPECT_EQ(clean.step, state::Step::kActive);
   ASSERT_EQ(clean.tables.size(), 1u);
   EXPECT_EQ(clean.tables[0].walk, "keyset on primary key (id)");
   EXPECT_EQ(clean.tables[0].rows_checked, kRows);

@@ -11,6 +11,7 @@
 #include "backfill/interrupt.h"
 #include "backfill/progress.h"
 #include "cli/app.h"
+#include "cli/status_json.h"
 
 namespace zs::cli {
 
@@ -220,7 +221,7 @@ void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run) {
           GlobalOptions quiet = options;
           quiet.quiet = true;
           ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
-          ZS_ASSIGN_OR_RETURN(nlohmann::json status, engine.StatusJson());
+          ZS_ASSIGN_OR_RETURN(nlohmann::json status, cli::StatusJson(engine));
           if (status["active"].is_null()) {
             return NotFound(fmt::format("no migration is active in schema \"{}\"", options.schema));
           }

@@ -7,6 +7,7 @@
 
 #include "cli/app.h"
 #include "cli/embedded_examples.h"
+#include "cli/status_json.h"
 #include "migration/parser.h"
 #include "testing/temp_cluster.h"
 
@@ -92,7 +93,7 @@ Status RunDemo(const GlobalOptions& options, int rows, const std::string& file) 
       app, "users now has columns:",
       "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM "
       "information_schema.columns WHERE table_schema = 'public' AND table_name = 'users'"));
-  ZS_ASSIGN_OR_RETURN(nlohmann::json status, engine.StatusJson());
+  ZS_ASSIGN_OR_RETURN(nlohmann::json status, cli::StatusJson(engine));
   std::cout << "\nzeroshift status\n" << status.dump(2) << "\n";
   return Status::Ok();
 }

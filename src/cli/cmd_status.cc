@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/app.h"
+#include "cli/status_json.h"
 #include "engine/baseline_version.h"
 #include "pg/quote.h"
 
@@ -14,7 +15,7 @@ void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run) {
       GlobalOptions quiet = options;
       quiet.quiet = true;
       ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
-      ZS_ASSIGN_OR_RETURN(nlohmann::json status, engine.StatusJson());
+      ZS_ASSIGN_OR_RETURN(nlohmann::json status, cli::StatusJson(engine));
       if (status.value("initialized", false)) {
         // The search_path old clients keep: their version, then the schema
         // itself (its functions, types and sequences); null: the raw tables,

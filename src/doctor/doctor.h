@@ -62,6 +62,7 @@ struct Finding {
 struct Report {
   std::string schema;
   std::string active_migration;  // "" when none is active
+  // As stored: a step this zeroshift does not know is shown as it is.
   std::string active_step;
   std::vector<Finding> findings;
   // Filled by Fix: what was fixed, and what was left with the reason.

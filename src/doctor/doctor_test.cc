@@ -493,6 +493,25 @@ TEST_F(DoctorTest, StartStoppedDuringExpandIsReported) {
   EXPECT_NE(report.findings[0].reason.find("`zeroshift complete` again"), std::string::npos);
 }
 
+TEST_F(DoctorTest, ActiveMigrationWithAnUnknownStepIsReportedNotFatal) {
+  Init();
+  Start("02_split_name", zs::testing::kSplitNameYaml);
+  // A newer zeroshift's step: the loader refuses the row, doctor reports it.
+  MustRun(*conn_, "UPDATE zeroshift.migrations SET step = 'validating'");
+  Report report = Diagnose();
+  EXPECT_EQ(report.active_migration, "02_split_name");
+  EXPECT_EQ(report.active_step, "validating");
+  // Without the row its objects are not told from strays: --fix leaves them all.
+  ASSERT_FALSE(report.findings.empty());
+  for (const auto& finding : report.findings) {
+    EXPECT_EQ(finding.active_migration, "02_split_name") << report.ToText();
+  }
+  const Finding& row = report.findings.back();
+  EXPECT_EQ(row.kind, kActiveMigration);
+  EXPECT_NE(row.reason.find("cannot be read back"), std::string::npos) << report.ToText();
+  EXPECT_NE(row.reason.find("\"validating\""), std::string::npos) << report.ToText();
+}
+
 TEST_F(DoctorTest, RefusesWhileAnotherZeroshiftProcessHoldsTheLock) {
   pg::Connection other = Open(url_);
   MustRun(other, "SELECT pg_advisory_lock(hashtext('zeroshift:public'))");

@@ -4,6 +4,7 @@
 
 #include "pg/quote.h"
 #include "schema/schema.h"
+#include "state/load_migration.h"
 #include "state/state_store.h"
 #include "versions/version_schema.h"
 
@@ -28,7 +29,7 @@ Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
   state::StateStore state(conn);
   ZS_RETURN_IF_ERROR(state.RequireInitialized());
   ZS_RETURN_IF_ERROR(state.AcquireSchemaLock(schema));
-  ZS_ASSIGN_OR_RETURN(auto active, state.Active(schema));
+  ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
   ZS_ASSIGN_OR_RETURN(std::string old, OldVersionSchema(conn, schema));
   if (active) {
     Say(log, fmt::format(
@@ -113,7 +114,7 @@ Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::strin
   state::StateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
-  ZS_ASSIGN_OR_RETURN(auto previous, state.LatestDone(schema));
+  ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(state, schema));
   if (previous && previous->name == name) return std::string();
   if (previous && !previous->version_schema.empty()) return previous->version_schema;
   // Before the first migration, or after a baseline record (which has no
@@ -126,7 +127,7 @@ Result<std::string> OldVersionSchema(pg::Connection& conn, const std::string& sc
   state::StateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
-  ZS_ASSIGN_OR_RETURN(auto active, state.Active(schema));
+  ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
   return PreviousVersionSchema(conn, schema, active ? active->name : "");
 }
 

@@ -14,6 +14,7 @@
 #include "backfill/verify.h"
 #include "core/status.h"
 #include "engine/planner.h"
+#include "engine/status_report.h"
 #include "migration/migration.h"
 #include "pg/connection.h"
 #include "pg/ddl_runner.h"
@@ -90,8 +91,9 @@ class Engine {
   // Every state row of the schema, oldest first (none when not initialised).
   Result<std::vector<state::MigrationRecord>> History();
 
-  // Schema, active migration and its step, backfill progress, latest version.
-  Result<nlohmann::json> StatusJson();
+  // Schema, active migration and its step, backfill progress, latest version
+  // (engine_status.cc); `zeroshift status` prints it as JSON (cli/status_json.h).
+  Result<StatusReport> ReadStatus();
   // The version schema new clients should use ("" when none).
   Result<std::string> LatestVersionSchema();
 
@@ -118,6 +120,8 @@ class Engine {
                             const std::vector<ops::Action>& actions,
                             const std::string& last_extra_sql);
   Status RunBackfill(const state::MigrationRecord& record, const Plan& plan);
+  // The active migration's file and operations, rebuilt from its state row
+  // (the snapshots are the record's own, parsed by state::LoadMigration).
   struct Loaded {
     migration::Migration migration;
     Operations operations;
@@ -126,7 +130,7 @@ class Engine {
   };
   Result<std::unique_ptr<Loaded>> LoadActive(const state::MigrationRecord& record);
   Result<state::MigrationRecord> RequireActive();
-  Result<nlohmann::json> BackfillJson(const state::MigrationRecord& active);
+  Result<std::vector<BackfillStatus>> ReadBackfillStatus(const state::MigrationRecord& active);
   void Log(const std::string& line) const;
   void EnterPhase(std::string_view phase) const;
 

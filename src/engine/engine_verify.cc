@@ -16,11 +16,12 @@ Result<backfill::VerifyReport> Engine::Verify(const std::string& migration,
         "active migration, whose dual-write triggers still exist",
         migration, options_.schema, record.name));
   }
-  if (record.step != state::kStepBackfilling && record.step != state::kStepActive) {
+  if (record.step != state::Step::kBackfilling && record.step != state::Step::kActive) {
     return Conflict(fmt::format(
         "migration \"{}\" is at step {}; verify needs its triggers in place (steps {} or {}): "
         "finish `zeroshift start` first",
-        record.name, record.step, state::kStepBackfilling, state::kStepActive));
+        record.name, state::StepName(record.step), state::StepName(state::Step::kBackfilling),
+        state::StepName(state::Step::kActive)));
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
   std::vector<triggers::TriggerSpec> specs =
@@ -34,7 +35,7 @@ Result<backfill::VerifyReport> Engine::Verify(const std::string& migration,
   }
   backfill::VerifyReport report{.migration = record.name, .step = record.step};
   ZS_ASSIGN_OR_RETURN(report.tables, backfill::VerifyTriggers(*conn_, specs, options));
-  if (record.step == state::kStepBackfilling) {
+  if (record.step == state::Step::kBackfilling) {
     // Rows the backfill has not reached differ from `up` as a bypassing
     // write would: nothing is proven until it has finished.
     for (auto& table : report.tables) {

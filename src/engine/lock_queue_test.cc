@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/status_json.h"
 #include "engine/engine.h"
 #include "lab/users_table.h"
 #include "lab/workload.h"
@@ -205,7 +206,7 @@ TEST_F(LockQueueTest, AStartThatRunsOutOfRetriesStopsCleanlyAndRerunsOnceTheBloc
               std::string::npos)
         << started.message();
     EXPECT_NE(started.message().find("--lock-timeout / --lock-retries"), std::string::npos);
-    status = engine.StatusJson();
+    status = cli::StatusJson(engine);
     ASSERT_TRUE(status.ok()) << status.status().ToString();
     EXPECT_EQ((*status)["active"]["step"], "starting") << status->dump();
   }
@@ -246,7 +247,7 @@ TEST_F(LockQueueTest, ACompleteThatRunsOutOfRetriesLeavesTheMigrationActiveAndRe
     EXPECT_NE(completed.message().find("is locked by pid " + std::to_string(blocker.pid())),
               std::string::npos)
         << completed.message();
-    Result<nlohmann::json> status = engine.StatusJson();
+    Result<nlohmann::json> status = cli::StatusJson(engine);
     ASSERT_TRUE(status.ok()) << status.status().ToString();
     EXPECT_TRUE((*status)["active"].is_object()) << status->dump();
   }

@@ -173,20 +173,6 @@ nlohmann::json ToJson(const Difference& d) {
   return out;
 }
 
-namespace {
-
-Result<Reference> ParseReference(const std::string& json_text, const std::string& migration,
-                                 std::string source) {
-  auto json = nlohmann::json::parse(json_text, nullptr, /*allow_exceptions=*/false);
-  if (json.is_discarded()) {
-    return Internal(fmt::format("the schema recorded with \"{}\" is not valid JSON", migration));
-  }
-  ZS_ASSIGN_OR_RETURN(schema::Schema schema, schema::SchemaFromJson(json));
-  return Reference{std::move(schema), migration, std::move(source)};
-}
-
-}  // namespace
-
 Result<Reference> ReferenceSchema(const std::vector<state::MigrationRecord>& records) {
   if (records.empty()) {
     return NotFound(
@@ -194,24 +180,24 @@ Result<Reference> ReferenceSchema(const std::vector<state::MigrationRecord>& rec
         "migration or record the current schema with `zeroshift baseline`");
   }
   const state::MigrationRecord& latest = records.back();
-  if (!latest.live_schema_json.empty()) {
+  if (latest.live_schema) {
     std::string source = latest.baseline ? "recorded by the baseline"
                          : latest.done   ? "recorded after its complete"
                                          : "recorded after its start (it is still active)";
-    return ParseReference(latest.live_schema_json, latest.name, source);
+    return Reference{*latest.live_schema, latest.name, std::move(source)};
   }
   if (!latest.done) {
     return NotFound(fmt::format(
         "migration \"{}\" has no recorded schema yet (it is at step {}); finish its start, "
         "`zeroshift complete` or `zeroshift rollback` it, and run drift again",
-        latest.name, latest.step));
+        latest.name, state::StepName(latest.step)));
   }
-  if (latest.resulting_schema_json.empty()) {
+  if (!latest.resulting_schema) {
     return NotFound(fmt::format("migration \"{}\" has no recorded schema", latest.name));
   }
-  return ParseReference(latest.resulting_schema_json, latest.name,
-                        "its resulting virtual schema, recorded by an older zeroshift "
-                        "(`zeroshift baseline` records the live one)");
+  return Reference{*latest.resulting_schema, latest.name,
+                   "its resulting virtual schema, recorded by an older zeroshift "
+                   "(`zeroshift baseline` records the live one)"};
 }
 
 }  // namespace zs::history

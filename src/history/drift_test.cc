@@ -132,16 +132,18 @@ TEST(HistoryDrift, JsonNamesEachSide) {
 }
 
 state::MigrationRecord Record(const std::string& name, bool done) {
-  return {.schema = "public", .name = name, .done = done, .step = done ? "done" : "active"};
+  return {.schema = "public",
+          .name = name,
+          .done = done,
+          .step = done ? state::Step::kDone : state::Step::kActive};
 }
 
 TEST(HistoryDrift, ReferenceIsTheLatestRecordedCatalog) {
-  std::string shop = schema::ToJson(Shop()).dump();
   schema::Schema other = Shop();
   other.RemoveTable("orders");
   auto a = Record("01_a", true), b = Record("02_b", false);
-  a.live_schema_json = shop;
-  b.live_schema_json = schema::ToJson(other).dump();
+  a.live_schema = Shop();
+  b.live_schema = other;
   auto ref = ReferenceSchema({a, b});
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
   EXPECT_EQ(ref->migration, "02_b");
@@ -151,7 +153,7 @@ TEST(HistoryDrift, ReferenceIsTheLatestRecordedCatalog) {
 
 TEST(HistoryDrift, ReferenceFallsBackToTheResultingSchema) {
   auto a = Record("01_a", true);
-  a.resulting_schema_json = schema::ToJson(Shop()).dump();
+  a.resulting_schema = Shop();
   auto ref = ReferenceSchema({a});
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
   EXPECT_EQ(ref->schema.tables.size(), 2u);
@@ -161,7 +163,7 @@ TEST(HistoryDrift, ReferenceFallsBackToTheResultingSchema) {
 TEST(HistoryDrift, NoReference) {
   EXPECT_EQ(ReferenceSchema({}).status().code(), Code::kNotFound);
   auto starting = Record("01_a", false);
-  starting.step = "starting";
+  starting.step = state::Step::kStarting;
   auto ref = ReferenceSchema({starting});
   EXPECT_EQ(ref.status().code(), Code::kNotFound);
   EXPECT_NE(ref.status().message().find("step starting"), std::string::npos);

@@ -19,7 +19,7 @@ struct Entry {
                                // last migration of a single-version start)
   bool done = false;
   bool baseline = false;
-  std::string step;
+  state::Step step = state::Step::kStarting;
   std::string version_schema;
   std::string created_at;
 };

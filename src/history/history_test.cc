@@ -12,7 +12,7 @@ state::MigrationRecord Row(const std::string& name, bool done = true) {
           .migration_json = R"({"name":")" + name + R"(","operations":[]})",
           .done = done,
           .version_schema = "public_" + name,
-          .step = done ? "done" : "active"};
+          .step = done ? state::Step::kDone : state::Step::kActive};
 }
 
 std::vector<std::string> Names(const std::vector<Entry>& entries) {

@@ -19,8 +19,8 @@ std::string FileOf(const migration::Migration& m) {
 Status SettleActive(engine::Engine& engine, const Entry& active,
                     const std::vector<migration::Migration>& local,
                     const std::function<void(const std::string&)>& say) {
-  if (active.step == state::kStepActive) return Status::Ok();
-  if (active.step == state::kStepBackfilling) {
+  if (active.step == state::Step::kActive) return Status::Ok();
+  if (active.step == state::Step::kBackfilling) {
     for (const auto& m : local) {
       if (m.name != active.row) continue;
       ZS_RETURN_IF_ERROR(engine.Start(m));  // resumes the interrupted backfill
@@ -28,12 +28,12 @@ Status SettleActive(engine::Engine& engine, const Entry& active,
       return Status::Ok();
     }
   }
-  const char* what = active.step == state::kStepCompleting ? "`zeroshift complete` finishes it"
-                     : active.step == state::kStepRollingBack
+  const char* what = active.step == state::Step::kCompleting ? "`zeroshift complete` finishes it"
+                     : active.step == state::Step::kRollingBack
                          ? "`zeroshift rollback` finishes it"
                          : "`zeroshift rollback` undoes it (or re-run `zeroshift start` on it)";
   return Conflict(fmt::format("migration \"{}\" stopped at step {}; {}, then run migrate again",
-                              active.row, active.step, what));
+                              active.row, state::StepName(active.step), what));
 }
 
 Status ApplyOneByOne(engine::Engine& engine, const std::vector<migration::Migration>& pending,

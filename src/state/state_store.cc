@@ -130,13 +130,21 @@ std::optional<std::string> PartsToJson(const std::vector<MigrationPart>& parts) 
   return array.dump();
 }
 
-std::optional<std::string> NullIfEmpty(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  return text;
+std::optional<std::string> SchemaText(const std::optional<schema::Schema>& schema) {
+  if (!schema) return std::nullopt;
+  return schema::ToJson(*schema).dump();
 }
 
-MigrationRecord RecordFromRow(const pg::Rows& rows, int row) {
-  MigrationRecord r;
+// The stored form of the snapshots: a JSON array of schema::ToJson; NULL for none.
+std::optional<std::string> SnapshotsText(const std::vector<schema::Schema>& snapshots) {
+  if (snapshots.empty()) return std::nullopt;
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& snapshot : snapshots) array.push_back(schema::ToJson(snapshot));
+  return array.dump();
+}
+
+StoredMigration RowAt(const pg::Rows& rows, int row) {
+  StoredMigration r;
   r.schema = rows.Get(row, 0);
   r.name = rows.Get(row, 1);
   r.migration_json = rows.Get(row, 2);
@@ -259,34 +267,34 @@ Status StateStore::AcquireSchemaLock(const std::string& schema) {
   return Status::Ok();
 }
 
-Result<std::optional<MigrationRecord>> StateStore::QueryOne(const std::string& where_sql,
+Result<std::optional<StoredMigration>> StateStore::QueryOne(const std::string& where_sql,
                                                             const std::string& schema) {
   ZS_ASSIGN_OR_RETURN(pg::Rows rows,
                       conn_.ExecParams(fmt::format("SELECT {} FROM zeroshift.migrations m "
                                                    "WHERE schema = $1 AND {} LIMIT 1",
                                                    kSelectColumns, where_sql),
                                        {schema}));
-  if (rows.empty()) return std::optional<MigrationRecord>();
-  return std::optional<MigrationRecord>(RecordFromRow(rows, 0));
+  if (rows.empty()) return std::optional<StoredMigration>();
+  return std::optional<StoredMigration>(RowAt(rows, 0));
 }
 
-Result<std::optional<MigrationRecord>> StateStore::Active(const std::string& schema) {
+Result<std::optional<StoredMigration>> StateStore::ActiveRow(const std::string& schema) {
   return QueryOne("NOT done", schema);
 }
 
-Result<std::optional<MigrationRecord>> StateStore::LatestDone(const std::string& schema) {
+Result<std::optional<StoredMigration>> StateStore::LatestDoneRow(const std::string& schema) {
   return QueryOne("done ORDER BY created_at DESC, name DESC", schema);
 }
 
-Result<std::vector<MigrationRecord>> StateStore::History(const std::string& schema) {
+Result<std::vector<StoredMigration>> StateStore::HistoryRows(const std::string& schema) {
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn_.ExecParams(fmt::format("SELECT {} FROM zeroshift.migrations m WHERE schema = $1 "
                                    "ORDER BY created_at, name",
                                    kSelectColumns),
                        {schema}));
-  std::vector<MigrationRecord> out;
-  for (int i = 0; i < rows.size(); ++i) out.push_back(RecordFromRow(rows, i));
+  std::vector<StoredMigration> out;
+  for (int i = 0; i < rows.size(); ++i) out.push_back(RowAt(rows, i));
   return out;
 }
 
@@ -299,26 +307,27 @@ Status StateStore::Insert(const MigrationRecord& r) {
       "snapshots, done, resulting_schema, live_schema, baseline, parts, tracks_objects) VALUES "
       "($1, $2, $3::jsonb, $4, $5, $6, $7::jsonb, $8, $9::jsonb, $10::jsonb, $11, $12::jsonb, "
       "true)",
-      {r.schema, r.name, r.migration_json, r.parent, r.version_schema, r.step,
-       NullIfEmpty(r.snapshots_json), r.done ? "true" : "false",
-       NullIfEmpty(r.resulting_schema_json), NullIfEmpty(r.live_schema_json),
-       r.baseline ? "true" : "false", PartsToJson(r.parts)});
+      {r.schema, r.name, r.migration_json, r.parent, r.version_schema,
+       std::string(StepName(r.step)), SnapshotsText(r.snapshots), r.done ? "true" : "false",
+       SchemaText(r.resulting_schema), SchemaText(r.live_schema), r.baseline ? "true" : "false",
+       PartsToJson(r.parts)});
 }
 
 Status StateStore::SetLiveSchema(const std::string& schema, const std::string& name,
-                                 const std::string& live_schema_json) {
+                                 const schema::Schema& live_schema) {
   return conn_.RunParams(
       "UPDATE zeroshift.migrations SET live_schema = $3::jsonb, updated_at = now() "
       "WHERE schema = $1 AND name = $2",
-      {schema, name, live_schema_json});
+      {schema, name, schema::ToJson(live_schema).dump()});
 }
 
 std::string StateStore::SetStepSql(const std::string& schema, const std::string& name,
-                                   const std::string& step) const {
+                                   Step step) const {
   return fmt::format(
       "UPDATE zeroshift.migrations SET step = {}, actions_done = 0, updated_at = now() WHERE "
       "schema = {} AND name = {};",
-      pg::QuoteLiteral(step), pg::QuoteLiteral(schema), pg::QuoteLiteral(name));
+      pg::QuoteLiteral(std::string(StepName(step))), pg::QuoteLiteral(schema),
+      pg::QuoteLiteral(name));
 }
 
 std::string StateStore::ActionsDoneSql(const std::string& schema, const std::string& name,
@@ -329,27 +338,27 @@ std::string StateStore::ActionsDoneSql(const std::string& schema, const std::str
       actions_done, pg::QuoteLiteral(schema), pg::QuoteLiteral(name));
 }
 
-Status StateStore::SetStep(const std::string& schema, const std::string& name,
-                           const std::string& step) {
+Status StateStore::SetStep(const std::string& schema, const std::string& name, Step step) {
   return conn_.Run(SetStepSql(schema, name, step));
 }
 
 Status StateStore::SetSnapshots(const std::string& schema, const std::string& name,
-                                const std::string& snapshots_json) {
+                                const std::vector<schema::Schema>& snapshots) {
   return conn_.RunParams(
       "UPDATE zeroshift.migrations SET snapshots = $3::jsonb, updated_at = now() "
       "WHERE schema = $1 AND name = $2",
-      {schema, name, snapshots_json});
+      {schema, name, SnapshotsText(snapshots)});
 }
 
 std::string StateStore::MarkDoneSql(const std::string& schema, const std::string& name,
-                                    const std::string& resulting_schema_json) const {
+                                    const schema::Schema& resulting_schema) const {
   return fmt::format(
-      "UPDATE zeroshift.migrations SET done = true, step = 'done', resulting_schema = {0}::jsonb, "
+      "UPDATE zeroshift.migrations SET done = true, step = {3}, resulting_schema = {0}::jsonb, "
       "updated_at = now() WHERE schema = {1} AND name = {2};\n"
       "DELETE FROM zeroshift.backfill_cursors WHERE schema = {1} AND migration = {2};\n"
       "DELETE FROM zeroshift.backfill_control WHERE schema = {1} AND migration = {2};",
-      pg::QuoteLiteral(resulting_schema_json), pg::QuoteLiteral(schema), pg::QuoteLiteral(name));
+      pg::QuoteLiteral(schema::ToJson(resulting_schema).dump()), pg::QuoteLiteral(schema),
+      pg::QuoteLiteral(name), pg::QuoteLiteral(std::string(StepName(Step::kDone))));
 }
 
 std::string StateStore::DeleteSql(const std::string& schema, const std::string& name) const {

@@ -9,16 +9,10 @@
 
 #include "core/status.h"
 #include "pg/connection.h"
+#include "schema/schema.h"
+#include "state/step.h"
 
 namespace zs::state {
-
-// Steps of a migration, in order. A migration is "active" until done.
-inline constexpr const char* kStepStarting = "starting";        // expand actions running
-inline constexpr const char* kStepBackfilling = "backfilling";  // triggers and views exist
-inline constexpr const char* kStepActive = "active";            // both versions live
-inline constexpr const char* kStepCompleting = "completing";
-inline constexpr const char* kStepRollingBack = "rolling_back";
-inline constexpr const char* kStepDone = "done";
 
 // One migration file of a record that started several migrations as one
 // version (`zeroshift migrate --single-version`): its name and content.
@@ -27,6 +21,8 @@ struct MigrationPart {
   std::string migration_json;
 };
 
+// A row of zeroshift.migrations, typed. Read only through LoadMigration
+// (state/load_migration.h), which parses the stored text once.
 struct MigrationRecord {
   std::string schema;
   std::string name;
@@ -34,13 +30,15 @@ struct MigrationRecord {
   std::optional<std::string> parent;
   bool done = false;
   std::string version_schema;
-  std::string step;
-  std::string snapshots_json;  // schema snapshots: before each operation, then after the last
-  std::string resulting_schema_json;
+  Step step = Step::kStarting;
+  // Schema snapshots: before each operation, then after the last. Empty only
+  // for a row whose snapshots were never stored.
+  std::vector<schema::Schema> snapshots;
+  std::optional<schema::Schema> resulting_schema;
   // The catalog (schema::ReadSchema) as zeroshift left it after this
   // migration's latest step (start, complete, or baseline): what `zeroshift
-  // drift` compares the live schema with. "" when not recorded.
-  std::string live_schema_json;
+  // drift` compares the live schema with. nullopt when not recorded.
+  std::optional<schema::Schema> live_schema;
   // A baseline records the schema as it was; it has no operations and no
   // version schema, and the history before it no longer counts.
   bool baseline = false;
@@ -50,6 +48,26 @@ struct MigrationRecord {
   std::vector<MigrationPart> parts;
   // How many actions of `step` (completing, rolling_back) have committed: a
   // re-run after a crash skips them instead of repeating their DDL.
+  int actions_done = 0;
+  std::string created_at;
+  std::string updated_at;
+};
+
+// The same row as stored: the step and the schemas as text ("" for NULL).
+// StateStore reads these; LoadMigration turns one into a MigrationRecord.
+struct StoredMigration {
+  std::string schema;
+  std::string name;
+  std::string migration_json;
+  std::optional<std::string> parent;
+  bool done = false;
+  std::string version_schema;
+  std::string step;
+  std::string snapshots_json;
+  std::string resulting_schema_json;
+  std::string live_schema_json;
+  bool baseline = false;
+  std::vector<MigrationPart> parts;
   int actions_done = 0;
   std::string created_at;
   std::string updated_at;
@@ -122,26 +140,27 @@ class StateStore {
   // (the server drops a session lock with the connection).
   Result<std::optional<LockHolder>> SchemaLockHolder(const std::string& schema);
 
-  Result<std::optional<MigrationRecord>> Active(const std::string& schema);
-  Result<std::optional<MigrationRecord>> LatestDone(const std::string& schema);
-  Result<std::vector<MigrationRecord>> History(const std::string& schema);
+  // The rows as stored; LoadActiveMigration and friends (state/load_migration.h)
+  // type them.
+  Result<std::optional<StoredMigration>> ActiveRow(const std::string& schema);
+  Result<std::optional<StoredMigration>> LatestDoneRow(const std::string& schema);
+  Result<std::vector<StoredMigration>> HistoryRows(const std::string& schema);
 
   // Inserts every field of `record` except the timestamps.
   Status Insert(const MigrationRecord& record);
   Status SetLiveSchema(const std::string& schema, const std::string& name,
-                       const std::string& live_schema_json);
+                       const schema::Schema& live_schema);
   // SQL that sets the step; run alone or in the same transaction as DDL.
-  std::string SetStepSql(const std::string& schema, const std::string& name,
-                         const std::string& step) const;
-  Status SetStep(const std::string& schema, const std::string& name, const std::string& step);
+  std::string SetStepSql(const std::string& schema, const std::string& name, Step step) const;
+  Status SetStep(const std::string& schema, const std::string& name, Step step);
   // SQL that records how many of the current step's actions have committed;
   // run in the same transaction as the last of them (SetStepSql resets it).
   std::string ActionsDoneSql(const std::string& schema, const std::string& name,
                              int actions_done) const;
   Status SetSnapshots(const std::string& schema, const std::string& name,
-                      const std::string& snapshots_json);
+                      const std::vector<schema::Schema>& snapshots);
   std::string MarkDoneSql(const std::string& schema, const std::string& name,
-                          const std::string& resulting_schema_json) const;
+                          const schema::Schema& resulting_schema) const;
   std::string DeleteSql(const std::string& schema, const std::string& name) const;
 
   Result<std::vector<BackfillCursor>> Cursors(const std::string& schema, const std::string& name);
@@ -157,7 +176,7 @@ class StateStore {
                     const BackfillControl& control);
 
  private:
-  Result<std::optional<MigrationRecord>> QueryOne(const std::string& where_sql,
+  Result<std::optional<StoredMigration>> QueryOne(const std::string& where_sql,
                                                   const std::string& schema);
   pg::Connection& conn_;
 };

@@ -1,0 +1,53 @@
+// Helpers shared by the engine's integration tests (engine_test.cc,
+// engine_concurrency_test.cc, engine_cli_test.cc). Test-only: never
+// included by the core library.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "engine/engine.h"
+#include "migration/parser.h"
+#include "pg/connection.h"
+#include "testing/seed_migration.h"
+#include "testing/test_support.h"
+
+namespace zs::engine::test_util {
+
+using zs::testing::MustRun;
+
+inline constexpr const char* kSplitName = zs::testing::kSplitNameYaml;
+inline constexpr const char* kVersionSchema = "public_02_split_name";
+
+inline migration::Migration Parse(const std::string& yaml,
+                                  const std::string& file = "02_split_name.yaml") {
+  Result<migration::Migration> m = migration::ParseMigration(yaml, file);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  if (!m.ok()) std::abort();
+  return std::move(m).value();
+}
+
+inline Engine Connect(const std::string& url, int batch_size = 1000) {
+  Options options;
+  options.backfill.batch_size = batch_size;
+  Result<Engine> engine = Engine::Connect(url, std::move(options));
+  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+  if (!engine.ok()) std::abort();
+  Status init = engine->Init();
+  EXPECT_TRUE(init.ok()) << init.ToString();
+  return std::move(engine).value();
+}
+
+// users(id bigserial pk, name text not null) with `rows` rows "First<i> Last<i>".
+inline void CreateUsers(pg::Connection& conn, int rows) {
+  MustRun(conn, "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL)");
+  MustRun(conn, fmt::format("INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM "
+                            "generate_series(1, {}) AS i",
+                            rows));
+}
+
+}  // namespace zs::engine::test_util
