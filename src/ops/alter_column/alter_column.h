@@ -5,7 +5,7 @@
 namespace zs::ops {
 
 // alter_column: type, nullable, default, comment, check, unique and references,
-// in any combination. The column is duplicated (ColumnSwap): the temporary
+// in any combination. The column is duplicated (ColumnSwapOperation): the temporary
 // column has the new definition, the new constraints (UNIQUE as an index built
 // CONCURRENTLY, CHECK and FOREIGN KEY NOT VALID) and copies of every index and
 // constraint of the old one; `up` and `down` keep both in step. At complete the

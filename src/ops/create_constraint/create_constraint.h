@@ -6,7 +6,7 @@ namespace zs::ops {
 
 // create_constraint: unique, check, foreign_key or primary_key over one or
 // several columns of an existing table. The columns are duplicated
-// (ColumnSwap) with per-column `up`/`down`; the constraint is built on the
+// (ColumnSwapOperation) with per-column `up`/`down`; the constraint is built on the
 // new columns at start (UNIQUE / PRIMARY KEY as an index built CONCURRENTLY,
 // CHECK and FOREIGN KEY NOT VALID) and finished at complete (ADD CONSTRAINT
 // ... USING INDEX, VALIDATE). On a table created earlier in the same

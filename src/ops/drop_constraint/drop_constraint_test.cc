@@ -1,9 +1,8 @@
-// Lifecycle tests of drop_constraint against a real PostgreSQL.
-// After start the old version can still write what the new rule forbids (`up`
-// fixes it up in the new column) while the new version's writes are checked;
-// after complete the constraint or index exists under its name on the final
-// column, validated; after rollback the table's catalog entries are exactly
-// what they were; bad input is refused before anything changes.
+// Lifecycle tests of drop_constraint against a real PostgreSQL: after start the old
+// shape and the new version are both readable and writable and each sees the
+// other's writes (up/down applied); complete leaves the final physical shape;
+// rollback leaves the table as it was; bad input is refused before anything
+// changes.
 #include "ops/swap_lifecycle_fixture.h"
 
 namespace zs::ops {

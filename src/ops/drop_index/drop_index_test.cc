@@ -1,6 +1,8 @@
-// Lifecycle tests of drop_index against a real PostgreSQL.
-// After start, after complete, after rollback, and bad input that must be
-// refused with a clear message before anything changes.
+// Lifecycle tests of drop_index against a real PostgreSQL: after start the old
+// shape and the new version are both readable and writable and each sees the
+// other's writes (up/down applied); complete leaves the final physical shape;
+// rollback leaves the table as it was; bad input is refused before anything
+// changes.
 #include "ops/index_lifecycle_fixture.h"
 
 namespace zs::ops {

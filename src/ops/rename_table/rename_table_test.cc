@@ -1,8 +1,8 @@
-// Lifecycle tests of rename_table against a real PostgreSQL.
-// After start both the old shape (the raw table in public) and the new
-// version (its version schema of views) are readable and writable, and each
-// sees the other's writes with up/down applied; complete leaves the final
-// physical shape; rollback leaves the table exactly as it was before start.
+// Lifecycle tests of rename_table against a real PostgreSQL: after start the old
+// shape and the new version are both readable and writable and each sees the
+// other's writes (up/down applied); complete leaves the final physical shape;
+// rollback leaves the table as it was; bad input is refused before anything
+// changes.
 #include "ops/lifecycle_fixture.h"
 
 namespace zs::ops {
