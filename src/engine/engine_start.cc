@@ -123,10 +123,10 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   // undoes every operation that ran.
   std::vector<schema::Schema> ran{base};
   RunStart run =
-      [&](const ops::Operation& op,
+      [&](const ops::Operation& op, const ops::OpContext& ctx,
           const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
     schema::Schema after = ran.back();
-    op.Apply(after);
+    op.Apply(ctx, after);
     ran.push_back(std::move(after));
     if (ran.size() > dry.snapshots.size()) {
       ZS_RETURN_IF_ERROR(state_->SetSnapshots(options_.schema, migration.name, ran));

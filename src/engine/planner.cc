@@ -10,6 +10,7 @@
 
 #include "engine/resolve.h"
 #include "ops/names.h"
+#include "ops/registry.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -26,6 +27,23 @@ ops::OpContext Context(const PlanInput& input, const std::vector<schema::Schema>
           .base = &snapshots[0],
           .where = fmt::format("{} {}", op.location.ToString(), op.kind)};
 }
+
+// A phase's result for an operation: its error when the planner validated
+// the operation (`checked`), else nothing: past raw SQL in a dry run, an
+// operation may refer to what the SQL makes, so it has nothing to show; from
+// stored snapshots (after a start), BuildPlan reported it before anything ran.
+template <typename T>
+Result<std::vector<T>> Checked(Result<std::vector<T>> phase, bool checked) {
+  if (phase.ok() || checked) return phase;
+  return std::vector<T>{};
+}
+
+Result<std::vector<ops::Action>> CompleteActionsChecked(
+    const PlanInput& input, const Operations& operations,
+    const std::vector<schema::Schema>& snapshots, size_t checked);
+Result<std::vector<ops::Action>> RollbackActionsChecked(
+    const PlanInput& input, const Operations& operations,
+    const std::vector<schema::Schema>& snapshots, size_t checked);
 
 // One trigger per table holding the table's specs in operation order.
 std::vector<ops::Action> TriggerActions(const std::vector<triggers::TriggerSpec>& specs) {
@@ -147,12 +165,13 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     ops::OpContext ctx = Context(input, plan.snapshots, static_cast<int>(i));
     if (validated_so_far) ZS_RETURN_IF_ERROR(op.Validate(ctx));
     std::vector<ops::Action> actions;
-    for (auto& action : op.Start(ctx)) {
+    ZS_ASSIGN_OR_RETURN(std::vector<ops::Action> started, Checked(op.Start(ctx), validated_so_far));
+    for (auto& action : started) {
       (action.after_triggers ? after_triggers : actions).push_back(std::move(action));
     }
     std::optional<schema::Schema> reread;
     if (run) {
-      ZS_ASSIGN_OR_RETURN(reread, run(op, actions));
+      ZS_ASSIGN_OR_RETURN(reread, run(op, ctx, actions));
     } else if (op.ChangesSchemaOpaquely()) {
       validated_so_far = false;
       validated_ops = std::min(validated_ops, i + 1);
@@ -160,7 +179,7 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     if (reread) {
       after = std::move(*reread);
     } else if (validated_so_far || !op.ChangesSchemaOpaquely()) {
-      op.Apply(after);
+      op.Apply(ctx, after);
     }
     plan.snapshots[i + 1] = std::move(after);
     if (validated_so_far) ZS_RETURN_IF_ERROR(op.Triggers(ctx).status());
@@ -200,8 +219,11 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
   plan.install.insert(plan.install.end(), views.begin(), views.end());
   // One pass per table: every batch UPDATE fires all of the table's triggers.
   for (size_t i = 0; i < operations.size(); ++i) {
-    for (auto& task :
-         operations[i]->Backfill(Context(input, plan.snapshots, static_cast<int>(i)))) {
+    ZS_ASSIGN_OR_RETURN(
+        std::vector<ops::BackfillTask> tasks,
+        Checked(operations[i]->Backfill(Context(input, plan.snapshots, static_cast<int>(i))),
+                i < validated_ops));
+    for (auto& task : tasks) {
       auto same_table =
           std::find_if(plan.backfill.begin(), plan.backfill.end(),
                        [&](const ops::BackfillTask& t) { return t.table == task.table; });
@@ -212,8 +234,10 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
       }
     }
   }
-  plan.complete = CompleteActions(input, operations, plan.snapshots);
-  plan.rollback = RollbackActions(input, operations, plan.snapshots);
+  ZS_ASSIGN_OR_RETURN(plan.complete,
+                      CompleteActionsChecked(input, operations, plan.snapshots, validated_ops));
+  ZS_ASSIGN_OR_RETURN(plan.rollback,
+                      RollbackActionsChecked(input, operations, plan.snapshots, validated_ops));
   return plan;
 }
 
@@ -231,9 +255,27 @@ std::vector<triggers::TriggerSpec> TriggerSpecs(const PlanInput& input,
 
 std::vector<ops::Action> CompleteActions(const PlanInput& input, const Operations& operations,
                                          const std::vector<schema::Schema>& snapshots) {
+  return CompleteActionsChecked(input, operations, snapshots, 0).value();
+}
+
+std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operations& operations,
+                                         const std::vector<schema::Schema>& snapshots) {
+  return RollbackActionsChecked(input, operations, snapshots, 0).value();
+}
+
+namespace {
+
+// The complete actions; an error from the phase of an operation before `checked`.
+Result<std::vector<ops::Action>> CompleteActionsChecked(
+    const PlanInput& input, const Operations& operations,
+    const std::vector<schema::Schema>& snapshots, size_t checked) {
   std::map<ops::CompletePhase, std::vector<ops::Action>> by_phase;
   for (size_t i = 0; i < operations.size() && i + 1 < snapshots.size(); ++i) {
-    for (auto& action : operations[i]->Complete(Context(input, snapshots, static_cast<int>(i)))) {
+    ZS_ASSIGN_OR_RETURN(
+        std::vector<ops::Action> completed,
+        Checked(operations[i]->Complete(Context(input, snapshots, static_cast<int>(i))),
+                i < checked));
+    for (auto& action : completed) {
       by_phase[action.phase].push_back(std::move(action));
     }
   }
@@ -259,11 +301,16 @@ std::vector<ops::Action> CompleteActions(const PlanInput& input, const Operation
   return actions;
 }
 
-std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operations& operations,
-                                         const std::vector<schema::Schema>& snapshots) {
+// The rollback actions; an error from the phase of an operation before `checked`.
+Result<std::vector<ops::Action>> RollbackActionsChecked(
+    const PlanInput& input, const Operations& operations,
+    const std::vector<schema::Schema>& snapshots, size_t checked) {
   std::vector<ops::Action> undo;
   for (size_t i = std::min(operations.size(), snapshots.size() - 1); i-- > 0;) {
-    auto op_undo = operations[i]->Rollback(Context(input, snapshots, static_cast<int>(i)));
+    ZS_ASSIGN_OR_RETURN(
+        std::vector<ops::Action> op_undo,
+        Checked(operations[i]->Rollback(Context(input, snapshots, static_cast<int>(i))),
+                i < checked));
     undo.insert(undo.end(), op_undo.begin(), op_undo.end());
   }
   std::vector<triggers::TriggerSpec> specs = TriggerSpecs(input, operations, snapshots);
@@ -307,6 +354,8 @@ std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operation
   }
   return actions;
 }
+
+}  // namespace
 
 std::string FormatPlan(const Plan& plan) {
   std::string out = "-- version schema: " + ops::CommentText(plan.version_schema) + "\n";

@@ -55,11 +55,12 @@ using Operations = std::vector<std::unique_ptr<ops::Operation>>;
 
 Result<Operations> MakeOperations(const migration::Migration& migration);
 
-// Called with each operation's start actions as soon as they are known, when
-// a caller executes them (Engine::Start). Returns the schema re-read from the
-// catalog for operations that change it opaquely, else std::nullopt.
+// Called with each operation, its context and its start actions as soon as
+// they are known, when a caller executes them (Engine::Start). Returns the
+// schema re-read from the catalog for operations that change it opaquely, else
+// std::nullopt.
 using RunStart = std::function<Result<std::optional<schema::Schema>>(
-    const ops::Operation&, const std::vector<ops::Action>&)>;
+    const ops::Operation&, const ops::OpContext&, const std::vector<ops::Action>&)>;
 
 // Validates every operation against the schema the previous ones left and
 // builds the plan. With `run`, start actions are executed as they are built.
@@ -69,6 +70,8 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
                        const RunStart& run = nullptr);
 
 // The complete and rollback actions from stored snapshots (after a start).
+// An operation whose phase fails adds none: BuildPlan reported the error
+// before anything ran.
 std::vector<ops::Action> CompleteActions(const PlanInput& input, const Operations& operations,
                                          const std::vector<schema::Schema>& snapshots);
 std::vector<ops::Action> RollbackActions(const PlanInput& input, const Operations& operations,

@@ -138,7 +138,7 @@ class Rehearsal {
         conn_.Run(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", triggers::kStateSchema)));
     ZS_RETURN_IF_ERROR(KeepOneRow(base, tables));
     RunStart run =
-        [&](const ops::Operation& op,
+        [&](const ops::Operation& op, const ops::OpContext&,
             const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
       size_t index = IndexOf(op);
       for (const auto& action : actions) {

@@ -9,7 +9,7 @@
 // temporary columns and duplicates take the original names.
 //
 // alter_column, create_constraint, drop_constraint and
-// drop_multicolumn_constraint are built on it. On a table created by an
+// drop_multicolumn_constraint are built on it (ColumnSwapOperation). On a table created by an
 // earlier operation of the same migration no old version reads the table, so
 // the change is made in place at start instead.
 #pragma once
@@ -77,32 +77,35 @@ Result<const schema::Constraint*> RequireDroppableConstraint(const OpContext& ct
 // stable hash of the whole name, so that long names stay distinct.
 std::string FitIdentifier(const std::string& name);
 
-// The Operation methods of a swap; an operation forwards to them.
-class ColumnSwap {
+// The base of the operations built on a swap (alter_column, create_constraint,
+// drop_constraint, drop_multicolumn_constraint): each gives its SwapSpec, and
+// may check more in Validate before calling this one. The layout of the swap
+// (what it builds on the table) is worked out from each phase's context, so
+// the operation holds nothing but its spec. Its code is split by concern:
+// column_swap_layout.cc (the layout), column_swap_sql.cc (each phase's SQL).
+class ColumnSwapOperation : public Operation {
  public:
-  explicit ColumnSwap(SwapSpec spec) : spec_(std::move(spec)) {}
-
   // Checks the columns, everything that hangs on them (indexes, constraints,
   // foreign keys of other tables) and the added constraints against
   // ctx.before. Messages start with ctx.where.
-  Status Validate(const OpContext& ctx) const;
+  Status Validate(const OpContext& ctx) const override;
 
-  // REQUIRES (all below): Validate(ctx) succeeded for the same ctx.before.
-  std::vector<Action> Start(const OpContext& ctx) const;
-  // The new version's shape. Operation::Apply has no context, so this uses
-  // whether the last Start found the table created by this migration (the
-  // planner calls Start, then Apply, for each operation).
-  void Apply(schema::Schema& schema) const;
-  Result<std::vector<triggers::TriggerSpec>> Triggers(const OpContext& ctx) const;
-  std::vector<BackfillTask> Backfill(const OpContext& ctx) const;
-  std::vector<Action> Complete(const OpContext& ctx) const;
-  std::vector<Action> Rollback(const OpContext& ctx) const;
+  // The phases fail when the layout cannot be built (what Validate refuses).
+  Result<std::vector<Action>> Start(const OpContext& ctx) const override;
+  // The new version's shape; `schema` keeps it when the layout cannot be built.
+  void Apply(const OpContext& ctx, schema::Schema& schema) const override;
+  Result<std::vector<triggers::TriggerSpec>> Triggers(const OpContext& ctx) const override;
+  Result<std::vector<BackfillTask>> Backfill(const OpContext& ctx) const override;
+  Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
+  Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
 
   const SwapSpec& spec() const { return spec_; }
 
+ protected:
+  explicit ColumnSwapOperation(SwapSpec spec) : spec_(std::move(spec)) {}
+
  private:
   SwapSpec spec_;
-  mutable bool in_place_ = false;  // see Apply
 };
 
 }  // namespace zs::ops

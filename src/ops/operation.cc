@@ -7,31 +7,11 @@
 #include <optional>
 #include <regex>
 
-#include "ops/op_add_column.h"
-#include "ops/op_alter_column.h"
-#include "ops/op_create_constraint.h"
-#include "ops/op_create_index.h"
-#include "ops/op_create_table.h"
-#include "ops/op_drop_column.h"
-#include "ops/op_drop_constraint.h"
-#include "ops/op_drop_index.h"
-#include "ops/op_drop_multicolumn_constraint.h"
-#include "ops/op_drop_table.h"
-#include "ops/op_raw_sql.h"
-#include "ops/op_rename_column.h"
-#include "ops/op_rename_constraint.h"
-#include "ops/op_rename_table.h"
-#include "ops/op_set_replica_identity.h"
 #include "sqlcheck/expression.h"
 
 namespace zs::ops {
 
 namespace {
-
-template <typename Body, typename Op>
-std::unique_ptr<Operation> Make(const migration::Operation& op) {
-  return std::make_unique<Op>(std::get<Body>(op.body));
-}
 
 std::string ColumnList(const schema::Table& table) {
   std::string out;
@@ -40,51 +20,6 @@ std::string ColumnList(const schema::Table& table) {
 }
 
 }  // namespace
-
-Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op) {
-  using namespace migration;
-  return std::visit(
-      [&](const auto& body) -> Result<std::unique_ptr<Operation>> {
-        using T = std::decay_t<decltype(body)>;
-        if constexpr (std::is_same_v<T, OpCreateTable>) {
-          return Make<T, CreateTable>(op);
-        } else if constexpr (std::is_same_v<T, OpAddColumn>) {
-          return Make<T, AddColumn>(op);
-        } else if constexpr (std::is_same_v<T, OpDropColumn>) {
-          return Make<T, DropColumn>(op);
-        } else if constexpr (std::is_same_v<T, OpRenameColumn>) {
-          return Make<T, RenameColumn>(op);
-        } else if constexpr (std::is_same_v<T, OpAlterColumn>) {
-          return Make<T, AlterColumn>(op);
-        } else if constexpr (std::is_same_v<T, OpDropTable>) {
-          return Make<T, DropTable>(op);
-        } else if constexpr (std::is_same_v<T, OpRenameTable>) {
-          return Make<T, RenameTable>(op);
-        } else if constexpr (std::is_same_v<T, OpRawSql>) {
-          return Make<T, RawSql>(op);
-        } else if constexpr (std::is_same_v<T, OpCreateConstraint>) {
-          return Make<T, CreateConstraint>(op);
-        } else if constexpr (std::is_same_v<T, OpDropConstraint>) {
-          return Make<T, DropConstraint>(op);
-        } else if constexpr (std::is_same_v<T, OpDropMultiColumnConstraint>) {
-          return Make<T, DropMultiColumnConstraint>(op);
-        } else if constexpr (std::is_same_v<T, OpCreateIndex>) {
-          return Make<T, CreateIndex>(op);
-        } else if constexpr (std::is_same_v<T, OpDropIndex>) {
-          return Make<T, DropIndex>(op);
-        } else if constexpr (std::is_same_v<T, OpSetReplicaIdentity>) {
-          return Make<T, SetReplicaIdentity>(op);
-        } else if constexpr (std::is_same_v<T, OpRenameConstraint>) {
-          return Make<T, RenameConstraint>(op);
-        } else {
-          return InvalidInput(
-              fmt::format("{}: operation {} is not supported by this version of zeroshift yet; "
-                          "run it as an `sql` operation meanwhile",
-                          op.location.ToString(), op.kind));
-        }
-      },
-      op.body);
-}
 
 // Not clipped: a column swap refuses a column whose temporary name would be
 // longer than 63 bytes (two long columns would share one clipped name).

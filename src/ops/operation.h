@@ -36,12 +36,18 @@ class Operation {
   // Error messages start with ctx.where and name the table/column.
   virtual Status Validate(const OpContext& ctx) const = 0;
 
-  // The operation's effect on the virtual schema (what the new version sees).
-  // REQUIRES: Validate succeeded on `schema`.
-  virtual void Apply(schema::Schema& schema) const = 0;
+  // The operation's effect on the virtual schema (what the new version sees):
+  // `schema` starts as a copy of *ctx.before. The context tells, for one, whether
+  // a table was created by this migration (ctx.base).
+  // REQUIRES: Validate(ctx) succeeded.
+  virtual void Apply(const OpContext& ctx, schema::Schema& schema) const = 0;
+
+  // The phases below fail only on what Validate(ctx) would have refused (the
+  // planner calls them for operations it could not validate too: after raw
+  // SQL in a dry run); an error says where and why.
 
   // Expand: new tables, columns, constraints NOT VALID. Runs in order.
-  virtual std::vector<Action> Start(const OpContext& ctx) const = 0;
+  virtual Result<std::vector<Action>> Start(const OpContext& ctx) const = 0;
 
   // Dual-write triggers to install after Start's actions and to remove at
   // complete (with the table's finalize actions) or rollback. Errors here are
@@ -52,14 +58,16 @@ class Operation {
   }
 
   // Rows to rewrite through the triggers once they exist.
-  virtual std::vector<BackfillTask> Backfill(const OpContext&) const { return {}; }
+  virtual Result<std::vector<BackfillTask>> Backfill(const OpContext&) const {
+    return std::vector<BackfillTask>{};
+  }
 
   // Contract. The engine orders these by CompletePhase, then operation order.
-  virtual std::vector<Action> Complete(const OpContext& ctx) const = 0;
+  virtual Result<std::vector<Action>> Complete(const OpContext& ctx) const = 0;
 
   // Undo Start (run in reverse operation order, after triggers and the new
   // version schema are gone).
-  virtual std::vector<Action> Rollback(const OpContext& ctx) const = 0;
+  virtual Result<std::vector<Action>> Rollback(const OpContext& ctx) const = 0;
 
   // True when the operation changes the schema in ways only the catalog
   // knows (raw SQL): the engine re-reads the schema after its Start.
@@ -68,10 +76,6 @@ class Operation {
   // Type names the operation uses, checked against the server before anything runs.
   virtual std::vector<std::string> TypesUsed() const { return {}; }
 };
-
-// Builds the class for a parsed operation; kInvalidInput for operations this
-// build cannot execute yet (the message names the operation and its location).
-Result<std::unique_ptr<Operation>> MakeOperation(const migration::Operation& op);
 
 // Name of the temporary column that holds the new shape of `column` while an
 // alter_column is in progress.

@@ -1,0 +1,35 @@
+#include "ops/drop_table/drop_table.h"
+
+#include <fmt/format.h>
+
+#include "pg/quote.h"
+
+namespace zs::ops {
+
+Status DropTable::Validate(const OpContext& ctx) const {
+  return RequireTable(ctx, op_.name).status();
+}
+
+void DropTable::Apply(const OpContext&, schema::Schema& schema) const {
+  schema.RemoveTable(op_.name);
+}
+
+Result<std::vector<Action>> DropTable::Start(const OpContext&) const {
+  return std::vector<Action>{};
+}
+
+Result<std::vector<Action>> DropTable::Complete(const OpContext& ctx) const {
+  const schema::Table& table = *ctx.before->FindTable(op_.name);
+  return std::vector<Action>{{.id = "drop_table:" + op_.name + ":drop",
+                              .sql = "DROP TABLE IF EXISTS " +
+                                     pg::QualifiedName(ctx.before->name, table.physical_name) + ";",
+                              .lock = Lock::kAccessExclusive,
+                              .table = table.physical_name,
+                              .phase = CompletePhase::kFinalize}};
+}
+
+Result<std::vector<Action>> DropTable::Rollback(const OpContext&) const {
+  return std::vector<Action>{};
+}
+
+}  // namespace zs::ops

@@ -1,0 +1,22 @@
+#pragma once
+
+#include "ops/operation.h"
+
+namespace zs::ops {
+
+// drop_table: the new version stops showing the table at start; it is dropped at
+// complete, so rollback loses nothing.
+class DropTable final : public Operation {
+ public:
+  explicit DropTable(migration::OpDropTable op) : op_(std::move(op)) {}
+  Status Validate(const OpContext& ctx) const override;
+  void Apply(const OpContext& ctx, schema::Schema& schema) const override;
+  Result<std::vector<Action>> Start(const OpContext& ctx) const override;
+  Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
+  Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
+
+ private:
+  migration::OpDropTable op_;
+};
+
+}  // namespace zs::ops

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "ops/operation.h"
+
+namespace zs::ops {
+
+// sql: `up` runs at start (or at complete with onComplete), `down` on rollback.
+// The statements are parsed before anything runs. Statements PostgreSQL runs
+// only outside a transaction block (CREATE INDEX CONCURRENTLY, ...) become
+// actions of their own that run outside one; the statements between them run
+// together, each group in one transaction. The engine re-reads the schema
+// after Start because only the catalog knows what the statements changed.
+class RawSql final : public Operation {
+ public:
+  explicit RawSql(migration::OpRawSql op) : op_(std::move(op)) {}
+  Status Validate(const OpContext& ctx) const override;
+  void Apply(const OpContext& ctx, schema::Schema& schema) const override;
+  Result<std::vector<Action>> Start(const OpContext& ctx) const override;
+  Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
+  Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
+  // With onComplete nothing runs at start, so the schema stays known.
+  bool ChangesSchemaOpaquely() const override { return !op_.on_complete; }
+
+ private:
+  migration::OpRawSql op_;
+};
+
+}  // namespace zs::ops
