@@ -10,12 +10,12 @@ namespace zs::backend {
 
 namespace {
 
-constexpr std::string_view kAcceptedForms =
+constexpr std::string_view kAcceptedConninfoForms =
     "postgres:// and postgresql:// URLs and libpq key=value strings (\"host=... dbname=...\")";
 
 // The scheme of "scheme://...", RFC 3986 letters only (so never a password:
 // a scheme has no ':' or '@'); none when `conninfo` is not such a URL.
-std::optional<std::string> UrlScheme(std::string_view conninfo) {
+std::optional<std::string> ConninfoUrlScheme(std::string_view conninfo) {
   size_t end = 0;
   while (end < conninfo.size()) {
     unsigned char c = static_cast<unsigned char>(conninfo[end]);
@@ -41,14 +41,14 @@ bool IsKeyValueConninfo(std::string_view conninfo) {
   return i < conninfo.size() && conninfo[i] == '=';
 }
 
-bool IsBlank(std::string_view text) {
+bool IsBlankConninfo(std::string_view text) {
   for (char c : text) {
     if (!std::isspace(static_cast<unsigned char>(c))) return false;
   }
   return true;
 }
 
-std::string Lowercase(std::string text) {
+std::string LowercaseScheme(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
 }
@@ -57,29 +57,29 @@ std::string Lowercase(std::string text) {
 
 Result<const Backend*> SelectBackend(const std::string& conninfo) {
   // "" is libpq's PG* environment variables (pg::ResolveConnectionString).
-  if (IsBlank(conninfo)) return static_cast<const Backend*>(&Postgres());
-  std::optional<std::string> scheme = UrlScheme(conninfo);
+  if (IsBlankConninfo(conninfo)) return static_cast<const Backend*>(&Postgres());
+  std::optional<std::string> scheme = ConninfoUrlScheme(conninfo);
   if (!scheme) {
     if (IsKeyValueConninfo(conninfo)) return static_cast<const Backend*>(&Postgres());
     return InvalidInput(fmt::format(
         "the connection string is neither a URL nor a key=value string; zeroshift accepts {}",
-        kAcceptedForms));
+        kAcceptedConninfoForms));
   }
   // libpq recognises its URL prefixes in lowercase only.
   if (*scheme == "postgres" || *scheme == "postgresql") {
     return static_cast<const Backend*>(&Postgres());
   }
-  std::string lower = Lowercase(*scheme);
+  std::string lower = LowercaseScheme(*scheme);
   if (lower == "mariadb" || lower == "mysql") {
     return InvalidInput(fmt::format(
         "the connection URL's scheme \"{}://\" names MariaDB/MySQL, but this build of zeroshift "
         "has no MariaDB backend yet: only PostgreSQL is supported; use {}",
-        *scheme, kAcceptedForms));
+        *scheme, kAcceptedConninfoForms));
   }
   return InvalidInput(fmt::format(
       "unknown connection URL scheme \"{}://\": zeroshift accepts {} (mariadb:// and mysql:// "
       "are recognised, but this build has no MariaDB backend yet)",
-      *scheme, kAcceptedForms));
+      *scheme, kAcceptedConninfoForms));
 }
 
 }  // namespace zs::backend
