@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend/postgres_backend.h"
@@ -203,6 +204,42 @@ TEST_F(BackendPostgresServerTest, ClassifiesARealLockTimeout) {
   pg::Connection blocker = HoldExclusiveLock();
   EXPECT_EQ(ClassOf("SET lock_timeout = '50ms'; SELECT count(*) FROM users"),
             ErrorClass::kLockTimeout);
+}
+
+TEST_F(BackendPostgresServerTest, ClassifiesARealSerializationFailure) {
+  zs::testing::MustRun(*conn_, "INSERT INTO users VALUES (1, 'Ada')");
+  zs::testing::MustRun(*conn_, "BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT * FROM users");
+  pg::Connection other = zs::testing::Open(url_);
+  zs::testing::MustRun(other, "UPDATE users SET name = 'Grace' WHERE id = 1");
+  EXPECT_EQ(ClassOf("UPDATE users SET name = 'Lovelace' WHERE id = 1"),
+            ErrorClass::kSerializationFailure);
+  zs::testing::MustRun(*conn_, "ROLLBACK");
+}
+
+TEST_F(BackendPostgresServerTest, ClassifiesARealDeadlock) {
+  zs::testing::MustRun(*conn_, "CREATE TABLE other (id int)");
+  pg::Connection second = zs::testing::Open(url_);
+  // Each session locks one table, then waits for the other's: the server
+  // breaks the cycle in one of them after deadlock_timeout.
+  zs::testing::MustRun(*conn_, "SET deadlock_timeout = '20ms'; BEGIN; LOCK TABLE users");
+  zs::testing::MustRun(second, "SET deadlock_timeout = '20ms'; BEGIN; LOCK TABLE other");
+  Status second_status;
+  std::thread waiter([&] { second_status = second.Run("LOCK TABLE users"); });
+  // Only once the waiter queues does the next lock close the cycle.
+  for (int i = 0; i < 200; ++i) {
+    Result<pg::Rows> waiting = conn_->Exec(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'users'::regclass");
+    if (waiting.ok() && waiting->GetInt(0, 0) > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Status first_status = conn_->Run("LOCK TABLE other");
+  if (!first_status.ok()) zs::testing::MustRun(*conn_, "ROLLBACK");
+  waiter.join();
+  (void)second.Run("ROLLBACK");
+  (void)conn_->Run("ROLLBACK");
+  const int deadlocks = (Postgres().Classify(first_status) == ErrorClass::kDeadlock ? 1 : 0) +
+                        (Postgres().Classify(second_status) == ErrorClass::kDeadlock ? 1 : 0);
+  EXPECT_EQ(deadlocks, 1) << first_status.ToString() << " / " << second_status.ToString();
 }
 
 TEST_F(BackendPostgresServerTest, SessionNamesWhoHoldsALockOnATable) {
