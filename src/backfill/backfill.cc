@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "backend/postgres_backend.h"
 #include "backfill/batch_query.h"
 #include "backfill/interrupt.h"
 #include "pg/ddl_runner.h"
@@ -16,9 +17,12 @@ namespace zs::backfill {
 
 namespace {
 
+// A lock wait given up or broken, or a serialization failure: the batch can
+// run again as it was.
 bool IsRetryable(const Status& status) {
-  return status.sqlstate() == "55P03" || status.sqlstate() == "40P01" ||
-         status.sqlstate() == "40001";
+  backend::ErrorClass error_class = backend::Postgres().Classify(status);
+  return backend::IsLockFailure(error_class) ||
+         error_class == backend::ErrorClass::kSerializationFailure;
 }
 
 using Clock = std::chrono::steady_clock;

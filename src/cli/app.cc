@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/backend.h"
 #include "cli/suggest.h"
 #include "cli/version.h"
 #include "pg/connection.h"
@@ -55,7 +56,11 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
   if (!o.quiet) {
     options.log = [](const std::string& line) { std::cerr << line << "\n"; };
   }
-  return engine::Engine::Connect(pg::ResolveConnectionString(o.postgres_url), std::move(options));
+  std::string conninfo = pg::ResolveConnectionString(o.postgres_url);
+  // Refuses a URL no backend of this build serves (mariadb://) with a clear
+  // message, before libpq would misread it. The engine is PostgreSQL's for now.
+  ZS_RETURN_IF_ERROR(backend::SelectBackend(conninfo).status());
+  return engine::Engine::Connect(conninfo, std::move(options));
 }
 
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {

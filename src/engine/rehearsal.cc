@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "backend/postgres_backend.h"
 #include "ops/operation.h"
 #include "pg/lock_holders.h"
 #include "pg/quote.h"
@@ -72,7 +73,7 @@ std::optional<std::string> InTransactionForm(const std::string& sql) {
 }
 
 bool IsLockFailure(const Status& status) {
-  return status.sqlstate() == "55P03" || status.sqlstate() == "40P01";
+  return backend::IsLockFailure(backend::Postgres().Classify(status));
 }
 
 // The migration's physical tables that existed before it and that its plan
@@ -207,11 +208,13 @@ class Rehearsal {
     }
     Status status = conn_.Run(sql);
     if (status.ok() || IsLockFailure(status)) return status;
-    // 42804 datatype_mismatch, 23502 not_null_violation: typically a default
+    // A datatype mismatch or a not-null violation: typically a default
     // carried over from the old type that the new type does not accept.
     std::string advice;
+    backend::ErrorClass error_class = backend::Postgres().Classify(status);
     if (action.id.rfind("alter_column:", 0) == 0 &&
-        (status.sqlstate() == "42804" || status.sqlstate() == "23502")) {
+        (error_class == backend::ErrorClass::kDatatypeMismatch ||
+         error_class == backend::ErrorClass::kNotNullViolation)) {
       advice =
           "\n  the column's default (and NULLs) are carried over to the new type: give the "
           "alter_column a `default` that fits the new type (or `default: null`), or a type "
@@ -335,7 +338,9 @@ class Rehearsal {
       Status new_version = FireNewVersion(action.table, shape, set_touch);
       // A `down` that names a column its version lacks is accepted with a
       // warning (as pgroll does): its writes fail, as plan and start say.
-      if (!new_version.ok() && new_version.sqlstate() == "42703" && !plan.warnings.empty()) {
+      if (!new_version.ok() &&
+          backend::Postgres().Classify(new_version) == backend::ErrorClass::kUndefinedColumn &&
+          !plan.warnings.empty()) {
         ZS_RETURN_IF_ERROR(conn_.Run("ROLLBACK TO SAVEPOINT zs_rehearse_new_version"));
       } else {
         ZS_RETURN_IF_ERROR(new_version);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/postgres_backend.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
 #include "pg/session.h"
@@ -246,7 +247,9 @@ Resolvers MakeResolvers(pg::Connection& conn, const std::string& schema) {
     // A `down` may name a column its version lacks (accepted with a warning,
     // as pgroll does): it keeps its text and fails only the writes through
     // that version.
-    if (!resolved.ok() && resolved.status().sqlstate() == "42703" && !spec.warnings.empty()) {
+    if (!resolved.ok() &&
+        backend::Postgres().Classify(resolved.status()) == backend::ErrorClass::kUndefinedColumn &&
+        !spec.warnings.empty()) {
       return spec.expression;
     }
     return resolved;
@@ -254,7 +257,10 @@ Resolvers MakeResolvers(pg::Connection& conn, const std::string& schema) {
   resolvers.check_stored = [connection](const ExpressionToResolve& e) -> Status {
     ZS_ASSIGN_OR_RETURN(pg::Connection * conn, connection());
     Result<std::string> resolved = ResolveExpression(*conn, e);
-    if (!resolved.ok() && resolved.status().sqlstate() == "42501") return resolved.status();
+    if (!resolved.ok() && backend::Postgres().Classify(resolved.status()) ==
+                              backend::ErrorClass::kInsufficientPrivilege) {
+      return resolved.status();
+    }
     return Status::Ok();
   };
   return resolvers;

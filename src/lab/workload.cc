@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/postgres_backend.h"
 #include "lab/users_table.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
@@ -30,7 +31,6 @@ constexpr const char* kFirstNames[] = {"Alice", "Bob",   "Carol", "Dave", "Erin"
 constexpr const char* kLastNames[] = {"Smith",  "Jones", "Brown",  "Lee",   "Garcia",
                                       "Miller", "Davis", "Wilson", "Moore", "Taylor"};
 constexpr size_t kMaxErrorText = 120;
-constexpr const char* kQueryCanceled = "57014";  // statement_timeout fired
 
 struct Request {
   RequestKind kind = RequestKind::kRead;
@@ -111,7 +111,8 @@ Outcome Execute(pg::Connection& conn, ClientVersion version, const Request& r) {
   if (rows.ok()) return {.text = text};
   std::string target = r.kind == RequestKind::kInsert ? "" : " id=" + id;
   Outcome failed{.ok = false,
-                 .timed_out = rows.status().sqlstate() == kQueryCanceled,
+                 .timed_out = backend::Postgres().Classify(rows.status()) ==
+                              backend::ErrorClass::kStatementTimeout,
                  .disconnected = PQstatus(conn.raw()) != CONNECTION_OK,
                  .error = ShortError(rows.status())};
   failed.text = fmt::format("{}{} in {} ERROR: {}", KindName(r.kind), target, v, failed.error);

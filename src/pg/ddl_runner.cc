@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/error_class.h"
 #include "pg/quote.h"
 #include "pg/session.h"
 
@@ -13,13 +14,9 @@ namespace zs::pg {
 
 namespace {
 
-constexpr char kLockNotAvailable[] = "55P03";
-constexpr char kDeadlockDetected[] = "40P01";
-constexpr char kDuplicateTable[] = "42P07";
-
 // Failures where nothing but the lock wait went wrong: trying again later may succeed.
 bool IsLockFailure(const Status& status) {
-  return status.sqlstate() == kLockNotAvailable || status.sqlstate() == kDeadlockDetected;
+  return backend::IsLockFailure(backend::ClassifyPostgresError(status));
 }
 
 std::mt19937& Rng() {
@@ -149,7 +146,11 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
         return RunConcurrently(conn_, policy_, sql);
       },
       options.lock_table, &attempts_);
-  if (status.ok() || status.sqlstate() == kDuplicateTable) return status;
+  // An index of that name already exists: it is not ours to clear.
+  if (status.ok() ||
+      backend::ClassifyPostgresError(status) == backend::ErrorClass::kDuplicateObject) {
+    return status;
+  }
   return WithCleanup(status, RunConcurrently(conn_, policy_, clear_sql), clear_sql);
 }
 

@@ -1,4 +1,7 @@
-// The one place where SQL text is built from user-supplied names and values.
+// The one place where SQL text is built from user-supplied names and values:
+// PostgreSQL's, the implementation behind backend::Backend::QuoteIdentifier and
+// QuoteLiteral (src/backend/postgres_backend.h). New code quotes through the
+// backend; existing call sites move over as their areas go behind it.
 #pragma once
 
 #include <chrono>
