@@ -100,7 +100,7 @@ std::string Summary(const Config& config, const nlohmann::json& facts,
       m["nproc"].get<unsigned>(), m["cpu_model"].get<std::string>(), m["memory_gib"].get<double>(),
       m["kernel"].get<std::string>(), m["load_average_at_start"].get<std::string>());
   out << "Server: " << facts["server"]["version"].get<std::string>()
-      << ", a throwaway cluster (testing::TempCluster), one fresh database per figure. "
+      << ", a throwaway cluster (servers::TempCluster), one fresh database per figure. "
          "Settings:";
   for (const char* name : kSettingsShown) {
     if (s.contains(name)) out << fmt::format(" {}={}", name, s[name]["setting"].get<std::string>());
@@ -221,8 +221,8 @@ int Main(int argc, char** argv) {
   Say(fmt::format("{} run; results to {}", config.quick ? "quick" : "full", config.out_dir));
 
   nlohmann::json facts{{"machine", MachineFacts()}, {"git", GitState(config.source_dir)}};
-  Result<std::unique_ptr<testing::TempCluster>> cluster =
-      testing::TempCluster::Start({.config_lines = kServerConfig});
+  Result<std::unique_ptr<servers::TempCluster>> cluster =
+      servers::TempCluster::Start({.config_lines = kServerConfig});
   if (!cluster.ok()) {
     std::cerr << "zeroshift_bench: " << cluster.status().ToString() << "\n";
     return 1;

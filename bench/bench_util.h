@@ -16,7 +16,7 @@
 #include "core/status.h"
 #include "migration/migration.h"
 #include "pg/connection.h"
-#include "testing/temp_cluster.h"
+#include "servers/temp_cluster.h"
 
 namespace zs::bench {
 
@@ -61,15 +61,15 @@ FigureResult RunFigure(std::string name, std::string title,
 // The cluster every figure runs on, and a fresh database per figure.
 class Databases {
  public:
-  explicit Databases(testing::TempCluster& cluster) : cluster_(cluster) {}
+  explicit Databases(servers::TempCluster& cluster) : cluster_(cluster) {}
   // Creates (after dropping any leftover) database `name`; returns its URL.
   Result<std::string> Fresh(const std::string& name);
   // Drops `name`, disconnecting anyone still on it, to give its disk back.
   Status Drop(const std::string& name);
-  testing::TempCluster& cluster() { return cluster_; }
+  servers::TempCluster& cluster() { return cluster_; }
 
  private:
-  testing::TempCluster& cluster_;
+  servers::TempCluster& cluster_;
 };
 
 // The seed's table: users(id bigserial primary key, name text not null) with

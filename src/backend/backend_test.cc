@@ -10,7 +10,8 @@
 #include <vector>
 
 #include "backend/postgres_backend.h"
-#include "testing/temp_cluster.h"
+#include "pg/errors.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::backend {
@@ -113,7 +114,7 @@ TEST(BackendClassifyTest, MapsEachSqlstateToItsClass) {
   for (const auto& [sqlstate, expected] : cases) {
     Status status(Code::kDatabase, "boom", sqlstate);
     EXPECT_EQ(Postgres().Classify(status), expected) << sqlstate;
-    EXPECT_EQ(ClassifyPostgresError(status), expected) << sqlstate;
+    EXPECT_EQ(pg::ClassifyError(status), expected) << sqlstate;
   }
 }
 

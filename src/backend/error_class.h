@@ -31,10 +31,4 @@ std::string_view ErrorClassName(ErrorClass error_class);
 // trying again later may succeed (the DDL runner's and the rehearsal's retry).
 bool IsLockFailure(ErrorClass error_class);
 
-// PostgreSQL's mapping, from the SQLSTATE a zs::Status carries. Lives here
-// rather than in the PostgreSQL backend so that src/pg (which the backend is
-// built on) can use it without depending on the backend.
-ErrorClass ClassifySqlstate(std::string_view sqlstate);
-ErrorClass ClassifyPostgresError(const Status& status);
-
 }  // namespace zs::backend

@@ -1,5 +1,6 @@
 #include "backend/postgres_backend.h"
 
+#include "pg/errors.h"
 #include "pg/lock_holders.h"
 #include "pg/quote.h"
 #include "state/state_store.h"
@@ -38,7 +39,7 @@ Capabilities PostgresBackend::capabilities() const {
 }
 
 ErrorClass PostgresBackend::Classify(const Status& status) const {
-  return ClassifyPostgresError(status);
+  return pg::ClassifyError(status);
 }
 
 std::string PostgresBackend::QuoteIdentifier(std::string_view name) const {

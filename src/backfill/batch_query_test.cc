@@ -17,7 +17,7 @@
 #include "backfill/table_walk.h"
 #include "pg/connection.h"
 #include "schema/schema.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::backfill {
 namespace {

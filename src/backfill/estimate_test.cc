@@ -18,7 +18,7 @@
 #include "engine/engine.h"
 #include "migration/parser.h"
 #include "testing/seed_migration.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::backfill {

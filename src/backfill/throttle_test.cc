@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "pg/connection.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::backfill {
 namespace {

@@ -21,7 +21,7 @@
 #include "pg/connection.h"
 #include "pg/quote.h"
 #include "testing/seed_migration.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "triggers/dual_write.h"
 
 namespace zs::backfill {

@@ -9,7 +9,7 @@
 #include "cli/embedded_examples.h"
 #include "cli/status_json.h"
 #include "migration/parser.h"
-#include "testing/temp_cluster.h"
+#include "servers/temp_cluster.h"
 
 namespace zs::cli {
 
@@ -44,7 +44,7 @@ Status RunDemo(const GlobalOptions& options, int rows, const std::string& file) 
   ZS_ASSIGN_OR_RETURN(migration::Migration migration, DemoMigration(file));
   std::string shown = file.empty() ? "02_split_name.yaml (built in)" : file;
   std::cout << "Starting a throwaway PostgreSQL...\n";
-  ZS_ASSIGN_OR_RETURN(auto cluster, testing::TempCluster::Start());
+  ZS_ASSIGN_OR_RETURN(auto cluster, servers::TempCluster::Start());
   ZS_ASSIGN_OR_RETURN(std::string url, cluster->CreateDatabase("demo"));
   ZS_ASSIGN_OR_RETURN(pg::Connection app, pg::Connection::Open(url));
   auto t0 = std::chrono::steady_clock::now();

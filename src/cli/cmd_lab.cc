@@ -13,7 +13,7 @@
 #include "lab/scenario.h"
 #include "lab/server.h"
 #include "lab/session.h"
-#include "testing/temp_cluster.h"
+#include "servers/temp_cluster.h"
 
 namespace zs::cli {
 
@@ -48,11 +48,11 @@ Status WriteFile(const std::string& path, const std::string& text) {
 }
 
 Status RunHeadless(const GlobalOptions& global, const LabFlags& flags) {
-  std::unique_ptr<testing::TempCluster> cluster;
+  std::unique_ptr<servers::TempCluster> cluster;
   std::string admin = global.postgres_url;
   if (admin.empty()) {
     std::cout << "Starting a throwaway PostgreSQL..." << std::endl;
-    ZS_ASSIGN_OR_RETURN(cluster, testing::TempCluster::Start());
+    ZS_ASSIGN_OR_RETURN(cluster, servers::TempCluster::Start());
     admin = cluster->Url();
   }
   lab::ScenarioOptions options{.admin_conninfo = admin,

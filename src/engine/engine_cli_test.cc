@@ -28,7 +28,7 @@
 #include "engine/engine.h"
 #include "engine/engine_test_util.h"
 #include "pg/connection.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::engine {

@@ -17,7 +17,7 @@
 #include <fmt/format.h>
 
 #include "testing/catalog_dump.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::engine {

@@ -19,7 +19,7 @@
 #include "migration/parser.h"
 #include "testing/catalog_dump.h"
 #include "testing/seed_migration.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::engine {

@@ -14,7 +14,7 @@
 #include "pg/connection.h"
 #include "pg/session.h"
 #include "testing/seed_migration.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::engine {

@@ -15,7 +15,7 @@
 #include "history/drift.h"
 #include "migration/parser.h"
 #include "schema/schema.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::engine {

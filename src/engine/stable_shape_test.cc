@@ -29,7 +29,7 @@
 #include "migration/parser.h"
 #include "pg/quote.h"
 #include "testing/seed_migration.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::engine {

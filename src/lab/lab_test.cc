@@ -12,7 +12,7 @@
 #include "lab/scenario.h"
 #include "lab/session.h"
 #include "pg/connection.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::lab {
 namespace {

@@ -22,7 +22,7 @@
 #include <httplib.h>
 
 #include "lab/assets.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::lab {
 namespace {

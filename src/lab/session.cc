@@ -25,7 +25,7 @@
 #include "lab/users_table.h"
 #include "lab/workload.h"
 #include "migration/parser.h"
-#include "testing/temp_cluster.h"
+#include "servers/temp_cluster.h"
 
 namespace zs::lab {
 
@@ -104,7 +104,7 @@ class LabSession : public Session {
   json StateJson() const;  // REQUIRES: mu_ held
 
   SessionOptions options_;
-  std::unique_ptr<testing::TempCluster> cluster_;
+  std::unique_ptr<servers::TempCluster> cluster_;
   std::string admin_;
   std::string database_;  // the lab's own (users_table.h), set once by Init()
   std::string url_;
@@ -160,7 +160,7 @@ LabSession::~LabSession() {
 Status LabSession::Init() {
   admin_ = options_.postgres_url;
   if (admin_.empty()) {
-    ZS_ASSIGN_OR_RETURN(cluster_, testing::TempCluster::Start());
+    ZS_ASSIGN_OR_RETURN(cluster_, servers::TempCluster::Start());
     admin_ = cluster_->Url();
   }
   database_ = UniqueDatabaseName(kDatabasePrefix);

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::lab {
 namespace {

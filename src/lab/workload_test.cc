@@ -13,7 +13,7 @@
 #include "migration/parser.h"
 #include "pg/connection.h"
 #include "testing/seed_migration.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::lab {
 namespace {

@@ -27,7 +27,7 @@
 #include "migration/parser.h"
 #include "ops/names.h"
 #include "pg/quote.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::migration {

@@ -24,7 +24,7 @@
 
 #include "migration/parts_format.h"
 #include "migration/reading.h"
-#include "ops/registry.h"
+#include "ops/formats.h"
 
 namespace zs::migration {
 namespace {

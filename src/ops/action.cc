@@ -66,4 +66,14 @@ std::string FormatActions(const std::vector<Action>& actions) {
   return out;
 }
 
+// Not clipped: a column swap refuses a column whose temporary name would be
+// longer than 63 bytes (two long columns would share one clipped name).
+std::string TemporaryColumnName(const std::string& column) { return "_zs_new_" + column; }
+
+// Clipped where PostgreSQL would clip it (on a character boundary), so the
+// name zeroshift computes again at complete or rollback is the stored one.
+std::string NotNullCheckName(const std::string& column) {
+  return ClipIdentifier("_zs_" + column + "_not_null");
+}
+
 }  // namespace zs::ops

@@ -15,7 +15,7 @@
 #include "engine/engine.h"
 #include "migration/parser.h"
 #include "pg/connection.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::ops {
 

@@ -23,4 +23,12 @@ std::string ClipIdentifier(std::string_view text, size_t max_bytes = kPgIdentifi
 // written as \xNN.
 std::string CommentText(std::string_view text);
 
+// Name of the temporary column that holds the new shape of `column` while an
+// alter_column is in progress.
+std::string TemporaryColumnName(const std::string& column);
+
+// Name of the CHECK (column IS NOT NULL) NOT VALID constraint that enforces
+// NOT NULL for new writes until complete validates it and sets NOT NULL.
+std::string NotNullCheckName(const std::string& column);
+
 }  // namespace zs::ops

@@ -11,6 +11,7 @@
 #include "core/status.h"
 #include "migration/migration.h"
 #include "ops/action.h"
+#include "ops/names.h"
 #include "schema/schema.h"
 #include "triggers/dual_write.h"
 
@@ -76,14 +77,6 @@ class Operation {
   // Type names the operation uses, checked against the server before anything runs.
   virtual std::vector<std::string> TypesUsed() const { return {}; }
 };
-
-// Name of the temporary column that holds the new shape of `column` while an
-// alter_column is in progress.
-std::string TemporaryColumnName(const std::string& column);
-
-// Name of the CHECK (column IS NOT NULL) NOT VALID constraint that enforces
-// NOT NULL for new writes until complete validates it and sets NOT NULL.
-std::string NotNullCheckName(const std::string& column);
 
 // Shared checks used by several operations. Each returns a message that
 // starts with ctx.where.

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::pg {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "backend/error_class.h"
+#include "pg/errors.h"
 #include "pg/quote.h"
 #include "pg/session.h"
 
@@ -16,7 +16,7 @@ namespace {
 
 // Failures where nothing but the lock wait went wrong: trying again later may succeed.
 bool IsLockFailure(const Status& status) {
-  return backend::IsLockFailure(backend::ClassifyPostgresError(status));
+  return backend::IsLockFailure(ClassifyError(status));
 }
 
 std::mt19937& Rng() {
@@ -148,7 +148,7 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
       options.lock_table, &attempts_);
   // An index of that name already exists: it is not ours to clear.
   if (status.ok() ||
-      backend::ClassifyPostgresError(status) == backend::ErrorClass::kDuplicateObject) {
+      ClassifyError(status) == backend::ErrorClass::kDuplicateObject) {
     return status;
   }
   return WithCleanup(status, RunConcurrently(conn_, policy_, clear_sql), clear_sql);

@@ -5,7 +5,7 @@
 #include <set>
 #include <thread>
 
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::pg {
 namespace {

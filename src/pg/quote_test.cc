@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "pg/connection.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::pg {
 namespace {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pg/connection.h"
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::schema {
 

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::state {

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "ops/operation.h"
+#include "ops/names.h"
 #include "pg/quote.h"
 
 namespace zs::versions {

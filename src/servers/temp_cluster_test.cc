@@ -1,4 +1,4 @@
-#include "testing/temp_cluster.h"
+#include "testing/shared_cluster.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -10,7 +10,7 @@
 
 #include "core/status.h"
 
-namespace zs::testing {
+namespace zs::servers {
 
 struct ClusterOptions {
   // Extra postgresql.conf lines, e.g. "wal_level = replica".
@@ -70,11 +70,4 @@ class TempCluster {
   ClusterOptions options_;
 };
 
-// One cluster shared by all tests of this process, started on first use and
-// stopped at exit. Tests isolate themselves by creating their own database.
-TempCluster& SharedCluster();
-
-// A fresh database on the shared cluster with a unique name; returns its URL.
-std::string FreshDatabaseUrl();
-
-}  // namespace zs::testing
+}  // namespace zs::servers
