@@ -1,6 +1,6 @@
 # The layers of zeroshift as build targets (CMakeLists.txt lists them, bottom up).
 #
-# zs_layer(NAME FILES pattern... [USES layer...] [PUBLIC_LIBS lib...] [PRIVATE_LIBS lib...])
+# zs_layer(NAME DOC text FILES pattern... [USES layer...] [PUBLIC_LIBS lib...] [PRIVATE_LIBS lib...])
 #   A static library zs_NAME of the files matched by the patterns (relative to src/: `dir/`
 #   is the directory and everything below it, anything else a file glob). Tests
 #   (*_test.cc) and test-only headers (layer `testing`) never belong to a production layer;
@@ -37,7 +37,7 @@ endfunction()
 set(ZS_TEST_ONLY_REGEX "(_test\\.cc|_fixture\\.h|_test_util\\.h)$|^testing/")
 
 function(zs_layer name)
-  cmake_parse_arguments(L "" "" "FILES;USES;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
+  cmake_parse_arguments(L "" "DOC" "FILES;USES;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
   zs_layer_files(files ${L_FILES})
   list(FILTER files EXCLUDE REGEX "${ZS_TEST_ONLY_REGEX}")
   get_property(taken GLOBAL PROPERTY ZS_LAYERED_FILES)
@@ -83,6 +83,8 @@ function(zs_layer name)
   endif()
   set_property(GLOBAL APPEND PROPERTY ZS_LAYERS ${name})
   set_property(GLOBAL PROPERTY ZS_LAYER_USES_${name} "${L_USES}")
+  set_property(GLOBAL PROPERTY ZS_LAYER_FILES_${name} "${L_FILES}")
+  set_property(GLOBAL PROPERTY ZS_LAYER_DOC_${name} "${L_DOC}")
 endfunction()
 
 # Every production file of src/ belongs to a layer: a file no layer claims could be
@@ -98,4 +100,30 @@ function(zs_check_every_file_has_a_layer)
     list(JOIN all ", " orphans)
     message(FATAL_ERROR "files of src/ in no layer (add them to a zs_layer in CMakeLists.txt): ${orphans}")
   endif()
+endfunction()
+
+# The layer table of docs/code-map.md, as the build defines it: one row per layer, bottom
+# up, with the layers it uses and its directories' files. The test layers_doc
+# (cmake/check_layers_doc.cmake) fails when the table in the document differs, so the
+# document cannot drift from the build.
+function(zs_write_layer_table out)
+  get_property(layers GLOBAL PROPERTY ZS_LAYERS)
+  set(text "| layer | files under src/ | may use | what it holds |\n| --- | --- | --- | --- |\n")
+  foreach(layer IN LISTS layers)
+    get_property(uses GLOBAL PROPERTY ZS_LAYER_USES_${layer})
+    if(uses)
+      list(TRANSFORM uses PREPEND "`")
+      list(TRANSFORM uses APPEND "`")
+      list(JOIN uses ", " uses_text)
+    else()
+      set(uses_text "(nothing of ours)")
+    endif()
+    get_property(files GLOBAL PROPERTY ZS_LAYER_FILES_${layer})
+    get_property(doc GLOBAL PROPERTY ZS_LAYER_DOC_${layer})
+    list(TRANSFORM files PREPEND "`")
+    list(TRANSFORM files APPEND "`")
+    list(JOIN files " " files_text)
+    string(APPEND text "| `${layer}` | ${files_text} | ${uses_text} | ${doc} |\n")
+  endforeach()
+  file(WRITE ${out} "${text}")
 endfunction()
