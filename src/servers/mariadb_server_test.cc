@@ -1,0 +1,100 @@
+#include "servers/mariadb_server.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "mysql/connection.h"
+
+namespace zs::servers {
+namespace {
+
+mysql::Connection OpenOrDie(const std::string& url) {
+  Result<mysql::Connection> conn = mysql::Connection::Open(url);
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  if (!conn.ok()) std::abort();
+  return std::move(conn).value();
+}
+
+// The real uid of a process, from /proc/PID/status ("Uid: real effective ...").
+long ProcessUid(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("Uid:", 0) == 0) return std::stol(line.substr(4));
+  }
+  return -1;
+}
+
+TEST(MariadbServerTest, StartsOnASocketAndALoopbackPortAndIsRemovedWhenDestroyed) {
+  auto begin = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<MariadbServer>> started = MariadbServer::Start();
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  double start_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+  std::printf("MariaDB server start: %.2f s\n", start_s);
+  std::unique_ptr<MariadbServer> server = std::move(started).value();
+  std::string root = std::filesystem::path(server->data_dir()).parent_path();
+  pid_t pid = server->pid();
+
+  mysql::Connection tcp = OpenOrDie(server->Url());
+  Result<mysql::Rows> rows = tcp.Exec("SELECT @@port, @@bind_address, @@socket, VERSION()");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->GetInt(0, 0), server->port());
+  EXPECT_EQ(rows->Get(0, 1), "127.0.0.1");
+  EXPECT_EQ(rows->Get(0, 2), server->socket_path());
+  EXPECT_NE(rows->Get(0, 3).find("MariaDB"), std::string::npos) << rows->Get(0, 3);
+
+  mysql::Connection socket = OpenOrDie(server->SocketUrl());
+  Result<mysql::Rows> via = socket.Exec("SELECT @@hostname IS NOT NULL, USER()");
+  ASSERT_TRUE(via.ok()) << via.status().ToString();
+  EXPECT_EQ(via->Get(0, 1), "root@localhost");
+
+  if (geteuid() == 0) {
+    EXPECT_NE(ProcessUid(pid), 0) << "mariadbd must not run as root";
+  }
+  server.reset();
+  EXPECT_FALSE(std::filesystem::exists(root)) << root;
+  EXPECT_NE(ProcessUid(pid), 0) << "the server process is gone";  // -1: no such process
+  EXPECT_EQ(ProcessUid(pid), -1);
+}
+
+TEST(MariadbServerTest, CreateDatabaseReturnsAUrlThatSelectsIt) {
+  MariadbServer& server = SharedMariadbServer();
+  Result<std::string> url = server.CreateDatabase("app db");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  EXPECT_EQ(*url, "mariadb://root@127.0.0.1:" + std::to_string(server.port()) + "/app%20db");
+  mysql::Connection conn = OpenOrDie(*url);
+  Result<mysql::Rows> rows = conn.Exec("SELECT DATABASE(), @@character_set_database");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Get(0, 0), "app db");
+  EXPECT_EQ(rows->Get(0, 1), "utf8mb4");
+
+  Result<std::string> again = server.CreateDatabase("app db");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(mysql::ErrorNumber(again.status()), mysql::errors::kDatabaseExists);
+  EXPECT_NE(again.status().message().find("app db"), std::string::npos);
+}
+
+TEST(MariadbServerTest, FreshDatabasesAreDistinct) {
+  std::string first = FreshMariadbDatabaseUrl();
+  std::string second = FreshMariadbDatabaseUrl();
+  EXPECT_NE(first, second);
+  mysql::Connection conn = OpenOrDie(second);
+  EXPECT_TRUE(conn.Run("CREATE TABLE t (id INT PRIMARY KEY)").ok());
+}
+
+TEST(MariadbServerTest, SocketUrlPercentEncodesThePath) {
+  MariadbServer& server = SharedMariadbServer();
+  std::string url = server.SocketUrl("x");
+  EXPECT_EQ(url.rfind("mariadb://root@localhost/x?socket=%2F", 0), 0u) << url;
+  Result<mysql::ConnectParams> params = mysql::ParseUrl(url);
+  ASSERT_TRUE(params.ok()) << params.status().ToString();
+  EXPECT_EQ(params->socket, server.socket_path());
+}
+
+}  // namespace
+}  // namespace zs::servers
