@@ -3,10 +3,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "mysql/connection.h"
@@ -94,6 +99,41 @@ TEST(MariadbServerTest, SocketUrlPercentEncodesThePath) {
   Result<mysql::ConnectParams> params = mysql::ParseUrl(url);
   ASSERT_TRUE(params.ok()) << params.status().ToString();
   EXPECT_EQ(params->socket, server.socket_path());
+}
+
+// Run only as the child of the next test: starts the shared server, prints
+// its pid and directory, then is terminated by a signal.
+TEST(MariadbServerSignalTest, HelperStartsTheSharedServerThenGetsSigterm) {
+  if (std::getenv("ZS_MARIADB_SIGNAL_HELPER") == nullptr) {
+    GTEST_SKIP() << "run by MariadbServerSignalTest.SigtermKillsTheSharedServerAndRemovesIt";
+  }
+  MariadbServer& server = SharedMariadbServer();
+  std::printf("SERVER %d %s\n", static_cast<int>(server.pid()),
+              std::filesystem::path(server.data_dir()).parent_path().c_str());
+  std::fflush(stdout);
+  std::raise(SIGTERM);
+}
+
+TEST(MariadbServerSignalTest, SigtermKillsTheSharedServerAndRemovesIt) {
+  std::string self = std::filesystem::read_symlink("/proc/self/exe");
+  std::string command = "ZS_MARIADB_SIGNAL_HELPER=1 '" + self +
+                        "' --gtest_filter=MariadbServerSignalTest.Helper* 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  int status = pclose(pipe);
+  ASSERT_TRUE(WIFEXITED(status) || WIFSIGNALED(status));
+  size_t at = output.find("SERVER ");
+  ASSERT_NE(at, std::string::npos) << output;
+  std::istringstream line(output.substr(at + 7));
+  int pid = 0;
+  std::string root;
+  line >> pid >> root;
+  ASSERT_GT(pid, 0) << output;
+  EXPECT_EQ(ProcessUid(pid), -1) << "mariadbd " << pid << " survived its test process";
+  EXPECT_FALSE(std::filesystem::exists(root)) << root;
 }
 
 }  // namespace
