@@ -199,6 +199,9 @@ Result<std::vector<LockHolder>> MariadbSession::LockHolders(const std::string& s
         "JOIN information_schema.PROCESSLIST p ON p.ID = m.THREAD_ID "
         "LEFT JOIN information_schema.INNODB_TRX t ON t.trx_mysql_thread_id = p.ID "
         "WHERE m.TABLE_SCHEMA = {} AND m.TABLE_NAME = {} AND p.ID <> CONNECTION_ID() "
+        // A queued ALTER holds MDL_SHARED_UPGRADABLE while it waits for the
+        // exclusive lock (measured): it is in the queue, not what blocks it.
+        "AND COALESCE(p.STATE, '') <> 'Waiting for table metadata lock' "
         "GROUP BY p.ID, p.COMMAND, p.USER, p.HOST, p.STATE, t.trx_started, p.INFO",
         fmt::format(fmt::runtime(kHolderColumns), fmt::arg("holds",
                                                            "GROUP_CONCAT(DISTINCT m.LOCK_MODE "

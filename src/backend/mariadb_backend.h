@@ -59,7 +59,9 @@ class MariadbSession final : public Session {
   Result<std::optional<std::string>> SchemaLockHolder(const std::string& schema) override;
   // The other sessions holding a granted metadata lock on schema.table, from
   // information_schema.METADATA_LOCK_INFO when the metadata_lock_info plugin
-  // is loaded (`holds` lists MDL modes). Without it, the server cannot say who
+  // is loaded (`holds` lists MDL modes; a session itself waiting for the
+  // table's metadata lock, such as a queued ALTER, which holds
+  // MDL_SHARED_UPGRADABLE meanwhile, is left out). Without it, the server cannot say who
   // holds a metadata lock (performance_schema is off by default, and its MDL
   // instrument too), so the answer is every other session with an open InnoDB
   // transaction, which may hold one, with `holds` "": a session that took

@@ -264,6 +264,13 @@ TEST(MariadbBackendPluginTest, WithThePluginLockHoldersAreExactlyTheTablesHolder
   ASSERT_TRUE(bystander.Run("BEGIN").ok());
   ASSERT_TRUE(bystander.Run("SELECT * FROM other").ok());
 
+  // A queued ALTER (it holds MDL_SHARED_UPGRADABLE while it waits) is no holder.
+  mysql::Connection ddl = OpenOrDie(*url);
+  std::future<Status> queued = std::async(std::launch::async, [&ddl] {
+    return ddl.Run("SET STATEMENT max_statement_time = 2 FOR ALTER TABLE t ADD COLUMN c INT");
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
   std::unique_ptr<MariadbSession> session = SessionOrDie(*url);
   Result<std::vector<LockHolder>> holders = session->LockHolders("app", "t");
   ASSERT_TRUE(holders.ok()) << holders.status().ToString();
@@ -274,6 +281,8 @@ TEST(MariadbBackendPluginTest, WithThePluginLockHoldersAreExactlyTheTablesHolder
   EXPECT_EQ(holders->front().state, "idle in transaction");
   std::string text = session->DescribeLockHolders(*holders);
   EXPECT_NE(text.find("holds MDL_SHARED_READ"), std::string::npos) << text;
+  Status timed_out = queued.get();
+  EXPECT_EQ(Mariadb().Classify(timed_out), ErrorClass::kStatementTimeout) << timed_out.ToString();
 }
 
 TEST(MariadbBackendDescribeTest, NamesTheFirstThreeThenCounts) {
