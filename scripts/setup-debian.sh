@@ -8,6 +8,7 @@ packages=(
   libpq-dev libpg-query-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libcpp-httplib-dev libgtest-dev
   postgresql postgresql-contrib
+  mariadb-server libmariadb-dev  # MariaDB's tests start a throwaway mariadbd (src/servers/)
   chromium  # Debian's browser, driven headless by the dashboard's test (tests/e2e)
 )
 
@@ -26,7 +27,8 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# Debian's postgresql package starts a system cluster; zeroshift never uses it.
+# Debian's postgresql package starts a system cluster, and mariadb-server a system mariadbd
+# where an init system runs; zeroshift never uses either.
 
 # playwright-core for tests/e2e, exactly as locked; it never downloads a browser.
 e2e_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"

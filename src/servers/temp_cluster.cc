@@ -26,6 +26,7 @@
 
 #include "pg/connection.h"
 #include "pg/quote.h"
+#include "servers/process.h"
 
 extern char** environ;
 
@@ -37,92 +38,6 @@ namespace {
 
 constexpr int kStartAttempts = 5;
 constexpr int kLogLinesOnFailure = 60;
-
-std::string Errno(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-// Closes a file descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-class SpawnActions {
- public:
-  SpawnActions() { posix_spawn_file_actions_init(&actions_); }
-  ~SpawnActions() { posix_spawn_file_actions_destroy(&actions_); }
-  SpawnActions(const SpawnActions&) = delete;
-  SpawnActions& operator=(const SpawnActions&) = delete;
-  posix_spawn_file_actions_t* get() { return &actions_; }
-
- private:
-  posix_spawn_file_actions_t actions_;
-};
-
-struct CommandOutput {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr, interleaved
-};
-
-std::string Join(const std::vector<std::string>& argv) {
-  std::string text;
-  for (const auto& arg : argv) text += (text.empty() ? "" : " ") + arg;
-  return text;
-}
-
-// Runs argv[0] (looked up in PATH) with stdin from /dev/null, in "/" (the
-// server user may not be allowed into the caller's working directory), and
-// captures stdout+stderr. No shell is involved.
-Result<CommandOutput> RunCommand(const std::vector<std::string>& argv) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return IoError(Errno("pipe"));
-  Fd read_end(fds[0]);
-  pid_t pid = -1;
-  {
-    Fd write_end(fds[1]);
-    SpawnActions actions;
-    posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), 1);
-    posix_spawn_file_actions_adddup2(actions.get(), write_end.get(), 2);
-    posix_spawn_file_actions_addchdir_np(actions.get(), "/");
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    int rc = posix_spawnp(&pid, args[0], actions.get(), nullptr, args.data(), environ);
-    if (rc != 0) return IoError("cannot run " + argv[0] + ": " + std::strerror(rc));
-  }
-  CommandOutput result;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(read_end.get(), buffer, sizeof buffer)) != 0) {
-    if (n > 0) result.output.append(buffer, static_cast<size_t>(n));
-    if (n < 0 && errno != EINTR) break;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return IoError(Errno("waitpid " + argv[0]));
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return result;
-}
-
-// Runs a command that must exit 0; the error names it and carries its output.
-Result<std::string> RunChecked(const std::vector<std::string>& argv) {
-  ZS_ASSIGN_OR_RETURN(CommandOutput out, RunCommand(argv));
-  if (out.exit_code != 0) {
-    return IoError(Join(argv) + " exited with " + std::to_string(out.exit_code) + ": " +
-                   out.output);
-  }
-  return out.output;
-}
 
 bool HasInitdb(const fs::path& dir) {
   std::error_code ec;
@@ -173,55 +88,20 @@ Result<std::string> ServerVersion(const std::string& bin_dir) {
 }
 
 // Who runs the server: ourselves, or `postgres` when we are root.
-struct ServerUser {
-  bool via_runuser = false;
-  uid_t uid = 0;
-  gid_t gid = 0;
-};
-
-Result<ServerUser> FindServerUser() {
-  ServerUser user{false, geteuid(), getegid()};
-  if (user.uid != 0) return user;
-  const passwd* pw = getpwnam("postgres");
-  if (pw == nullptr) {
-    return IoError(
-        "running as root, but there is no `postgres` system user to run the server as "
-        "(PostgreSQL refuses to run as root)");
-  }
-  return ServerUser{true, pw->pw_uid, pw->pw_gid};
+Result<SystemUser> FindServerUser() {
+  return ServerSystemUser("postgres",
+                          "running as root, but there is no `postgres` system user to run the "
+                          "server as (PostgreSQL refuses to run as root)");
 }
 
-std::vector<std::string> AsServerUser(const ServerUser& user, std::vector<std::string> argv) {
-  if (!user.via_runuser) return argv;
+std::vector<std::string> AsServerUser(const SystemUser& user, std::vector<std::string> argv) {
+  if (!user.switch_user) return argv;
   std::vector<std::string> wrapped = {"runuser", "-u", "postgres", "--"};
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   return wrapped;
 }
 
-Status ChownTree(const ServerUser& user, const fs::path& root) {
-  if (!user.via_runuser) return Status::Ok();
-  if (lchown(root.c_str(), user.uid, user.gid) != 0)
-    return IoError(Errno("chown " + root.string()));
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (lchown(it->path().c_str(), user.uid, user.gid) != 0) {
-      return IoError(Errno("chown " + it->path().string()));
-    }
-  }
-  if (ec) return IoError("walking " + root.string() + ": " + ec.message());
-  return Status::Ok();
-}
-
-Result<std::string> MakeTempDir(const std::string& parent, const std::string& prefix) {
-  std::string pattern = parent + "/" + prefix + "XXXXXX";
-  std::vector<char> buffer(pattern.begin(), pattern.end());
-  buffer.push_back('\0');
-  if (mkdtemp(buffer.data()) == nullptr) return IoError(Errno("mkdtemp " + pattern));
-  return std::string(buffer.data());
-}
-
-Status InitDb(const ServerUser& user, const std::string& bin_dir, const std::string& data_dir) {
+Status InitDb(const SystemUser& user, const std::string& bin_dir, const std::string& data_dir) {
   return RunChecked(AsServerUser(user, {bin_dir + "/initdb", "-D", data_dir, "-A", "trust", "-U",
                                         "postgres", "--no-sync", "-E", "UTF8", "--locale=C"}))
       .status()
@@ -231,14 +111,14 @@ Status InitDb(const ServerUser& user, const std::string& bin_dir, const std::str
 // An initdb'd data directory shared by every cluster of this server user and
 // version: initdb takes ~1 s, a copy a few ms. Built once under an flock, into
 // a temporary directory renamed into place, so readers never see half of it.
-Result<std::string> CachedTemplate(const ServerUser& user, const std::string& bin_dir) {
+Result<std::string> CachedTemplate(const SystemUser& user, const std::string& bin_dir) {
   ZS_ASSIGN_OR_RETURN(std::string version, ServerVersion(bin_dir));
   const std::string cache =
       "/tmp/zeroshift-initdb-cache-" + std::to_string(user.uid) + "-" + version;
-  Fd lock(open((cache + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-  if (lock.get() < 0) return IoError(Errno("open " + cache + ".lock"));
+  FileDescriptor lock(open((cache + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (lock.get() < 0) return IoError(ErrnoText("open " + cache + ".lock"));
   while (flock(lock.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) return IoError(Errno("flock " + cache + ".lock"));
+    if (errno != EINTR) return IoError(ErrnoText("flock " + cache + ".lock"));
   }
   struct stat info {};
   if (stat(cache.c_str(), &info) == 0) {
@@ -250,7 +130,7 @@ Result<std::string> CachedTemplate(const ServerUser& user, const std::string& bi
   Status status = ChownTree(user, building);
   if (status.ok()) status = InitDb(user, bin_dir, building);
   if (status.ok() && rename(building.c_str(), cache.c_str()) != 0)
-    status = IoError(Errno("rename"));
+    status = IoError(ErrnoText("rename"));
   if (!status.ok()) {
     std::error_code ec;
     fs::remove_all(building, ec);
@@ -261,7 +141,7 @@ Result<std::string> CachedTemplate(const ServerUser& user, const std::string& bi
 
 // A data directory at `data_dir`: a copy of the cached template, or a fresh
 // initdb when the cache is unusable.
-Status CreateDataDir(const ServerUser& user, const std::string& bin_dir,
+Status CreateDataDir(const SystemUser& user, const std::string& bin_dir,
                      const std::string& data_dir) {
   if (Result<std::string> cache = CachedTemplate(user, bin_dir); cache.ok()) {
     // cp -a keeps the template's owner (postgres) and its 0700 mode.
@@ -280,49 +160,10 @@ Status AppendConfig(const std::string& data_dir, const std::vector<std::string>&
   return Status::Ok();
 }
 
-// A port free right now on 127.0.0.1. Another process may take it before the
-// server binds it; StartServer retries for that case.
-Result<int> FreePort() {
-  Fd sock(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (sock.get() < 0) return IoError(Errno("socket"));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(sock.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    return IoError(Errno("bind 127.0.0.1:0"));
-  }
-  socklen_t len = sizeof addr;
-  if (getsockname(sock.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return IoError(Errno("getsockname"));
-  }
-  return static_cast<int>(ntohs(addr.sin_port));
-}
-
-std::string ReadFrom(const std::string& path, std::streamoff offset) {
-  std::ifstream in(path, std::ios::binary);
-  in.seekg(offset);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::streamoff FileSize(const std::string& path) {
   std::error_code ec;
   auto size = fs::file_size(path, ec);
   return ec ? 0 : static_cast<std::streamoff>(size);
-}
-
-std::string LastLines(const std::string& text, int count) {
-  std::deque<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    lines.push_back(line);
-    if (static_cast<int>(lines.size()) > count) lines.pop_front();
-  }
-  std::string out;
-  for (const auto& line : lines) out += line + "\n";
-  return out;
 }
 
 bool PortInUse(const std::string& log) {
@@ -331,31 +172,17 @@ bool PortInUse(const std::string& log) {
          log.find("could not create any TCP/IP sockets") != std::string::npos;
 }
 
-// "%xx"-escapes everything but RFC 3986 unreserved characters.
-std::string PercentEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 // ---- TempCluster ------------------------------------------------------------
 
 Result<std::unique_ptr<TempCluster>> TempCluster::Start(const ClusterOptions& options) {
-  ZS_ASSIGN_OR_RETURN(ServerUser user, FindServerUser());
+  ZS_ASSIGN_OR_RETURN(SystemUser user, FindServerUser());
   // The constructor is private, so make_unique cannot be used; ownership is
   // taken on the spot and the destructor cleans up whatever a failure leaves.
   std::unique_ptr<TempCluster> cluster(new TempCluster());
   cluster->options_ = options;
-  cluster->run_as_postgres_ = user.via_runuser;
+  cluster->run_as_postgres_ = user.switch_user;
   ZS_ASSIGN_OR_RETURN(cluster->bin_dir_, FindBinDir());
   const char* tmpdir = std::getenv("TMPDIR");
   ZS_ASSIGN_OR_RETURN(cluster->root_dir_,
@@ -363,7 +190,7 @@ Result<std::unique_ptr<TempCluster>> TempCluster::Start(const ClusterOptions& op
   cluster->data_dir_ = cluster->root_dir_ + "/data";
   cluster->socket_dir_ = cluster->root_dir_ + "/socket";
   cluster->log_file_ = cluster->root_dir_ + "/server.log";
-  if (mkdir(cluster->socket_dir_.c_str(), 0700) != 0) return IoError(Errno("mkdir socket dir"));
+  if (mkdir(cluster->socket_dir_.c_str(), 0700) != 0) return IoError(ErrnoText("mkdir socket dir"));
   ZS_RETURN_IF_ERROR(CreateDataDir(user, cluster->bin_dir_, cluster->data_dir_));
   ZS_RETURN_IF_ERROR(AppendConfig(cluster->data_dir_, options.config_lines));
   ZS_RETURN_IF_ERROR(ChownTree(user, cluster->root_dir_));
@@ -375,7 +202,7 @@ TempCluster::~TempCluster() {
   if (running_ && !StopServer(/*immediate=*/false).ok()) (void)StopServer(/*immediate=*/true);
   if (options_.keep_log && !log_file_.empty()) {
     std::fprintf(stderr, "---- PostgreSQL log %s ----\n%s", log_file_.c_str(),
-                 ReadFrom(log_file_, 0).c_str());
+                 ReadFileFrom(log_file_, 0).c_str());
   }
   if (!root_dir_.empty()) {
     std::error_code ec;
@@ -384,7 +211,8 @@ TempCluster::~TempCluster() {
 }
 
 std::vector<std::string> TempCluster::ServerCommand(std::vector<std::string> argv) const {
-  return AsServerUser(ServerUser{run_as_postgres_, 0, 0}, std::move(argv));
+  return AsServerUser(SystemUser{.name = "postgres", .switch_user = run_as_postgres_},
+                      std::move(argv));
 }
 
 Status TempCluster::StartServer() {
@@ -392,7 +220,7 @@ Status TempCluster::StartServer() {
   for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
     // A restart keeps its port (clients hold URLs); only a clash picks another.
     if (port_ == 0 || attempt > 1) {
-      ZS_ASSIGN_OR_RETURN(port_, FreePort());
+      ZS_ASSIGN_OR_RETURN(port_, FreeLoopbackPort());
     }
     // pg_ctl hands -o to a shell, hence the quotes around the socket path.
     // synchronous_commit stays on: with fsync=off a commit costs one write(),
@@ -410,7 +238,7 @@ Status TempCluster::StartServer() {
       running_ = true;
       return Status::Ok();
     }
-    last_log = ReadFrom(log_file_, log_start);
+    last_log = ReadFileFrom(log_file_, log_start);
     if (!PortInUse(last_log)) {
       last_log = out.output + last_log;
       break;
@@ -450,7 +278,7 @@ Status TempCluster::Restart() {
 }
 
 Result<std::unique_ptr<TempCluster>> TempCluster::StartStandby() const {
-  ZS_ASSIGN_OR_RETURN(ServerUser user, FindServerUser());
+  ZS_ASSIGN_OR_RETURN(SystemUser user, FindServerUser());
   std::unique_ptr<TempCluster> standby(new TempCluster());
   standby->run_as_postgres_ = run_as_postgres_;
   standby->bin_dir_ = bin_dir_;
@@ -460,7 +288,7 @@ Result<std::unique_ptr<TempCluster>> TempCluster::StartStandby() const {
   standby->data_dir_ = standby->root_dir_ + "/data";
   standby->socket_dir_ = standby->root_dir_ + "/socket";
   standby->log_file_ = standby->root_dir_ + "/server.log";
-  if (mkdir(standby->socket_dir_.c_str(), 0700) != 0) return IoError(Errno("mkdir socket dir"));
+  if (mkdir(standby->socket_dir_.c_str(), 0700) != 0) return IoError(ErrnoText("mkdir socket dir"));
   ZS_RETURN_IF_ERROR(ChownTree(user, standby->root_dir_));
   // -R writes standby.signal and primary_conninfo; -X stream copies the WAL
   // needed to reach a consistent state; -c fast checkpoints at once.
