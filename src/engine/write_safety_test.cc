@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "migration/parser.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
@@ -60,12 +61,7 @@ class WriteSafety : public ::testing::Test {
 
   Engine MakeEngine(Options options = {}) {
     options.backfill.batch_size = 10;
-    Result<Engine> engine = Engine::Connect(url_, std::move(options));
-    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-    if (!engine.ok()) std::abort();
-    Status init = engine->Init();
-    EXPECT_TRUE(init.ok()) << init.ToString();
-    return std::move(engine).value();
+    return test_util::MustConnectAndInit(url_, std::move(options));
   }
 
   // accounts(id, email text <email_constraint>) with 20 rows, granted to the
