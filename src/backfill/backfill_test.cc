@@ -27,6 +27,7 @@
 namespace zs::backfill {
 namespace {
 
+using engine::test_util::SplitName;
 using zs::testing::MustRun;
 using zs::testing::Open;
 
@@ -38,10 +39,6 @@ long long QueryInt(pg::Connection& conn, const std::string& sql) {
   EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
   if (!rows.ok() || rows->empty() || rows->IsNull(0, 0)) return -1;
   return rows->GetInt(0, 0);
-}
-
-migration::Migration SplitName() {
-  return zs::testing::MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml");
 }
 
 void CreateUsers(pg::Connection& conn, int rows) {

@@ -30,6 +30,9 @@ inline migration::Migration Parse(const std::string& yaml,
   return zs::testing::MustParseMigration(yaml, file);
 }
 
+// The seed's split-name migration (kSplitName), read as 02_split_name.yaml.
+inline migration::Migration SplitName() { return Parse(kSplitName); }
+
 // Connects an engine with `options` or fails the test and aborts.
 inline Engine MustConnect(const std::string& url, Options options = {}) {
   Result<Engine> engine = Engine::Connect(url, std::move(options));

@@ -21,6 +21,7 @@
 namespace zs::engine {
 namespace {
 
+using test_util::SplitName;
 using zs::testing::MustParseMigration;
 using zs::testing::MustRun;
 using zs::testing::Open;
@@ -62,11 +63,6 @@ std::string FreshDatabase(const std::string& role, const std::string& setup) {
   if (!role.empty()) EnsureRole(admin, role);
   MustRun(admin, setup);
   return url;
-}
-
-// The seed's split-name migration.
-migration::Migration SplitName() {
-  return MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml");
 }
 
 // users(id, name) with 20 rows; `app` has table grants only.
