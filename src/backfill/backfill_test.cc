@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "migration/parser.h"
 #include "pg/connection.h"
 #include "testing/seed_migration.h"
@@ -26,6 +27,7 @@
 namespace zs::backfill {
 namespace {
 
+using engine::test_util::SplitName;
 using zs::testing::MustRun;
 using zs::testing::Open;
 
@@ -37,14 +39,6 @@ long long QueryInt(pg::Connection& conn, const std::string& sql) {
   EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
   if (!rows.ok() || rows->empty() || rows->IsNull(0, 0)) return -1;
   return rows->GetInt(0, 0);
-}
-
-migration::Migration SplitName() {
-  Result<migration::Migration> m =
-      migration::ParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml");
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) std::abort();
-  return std::move(m).value();
 }
 
 void CreateUsers(pg::Connection& conn, int rows) {
@@ -84,6 +78,22 @@ class Events {
     for (const auto& e : All()) n += e.kind == kind;
     return n;
   }
+  // The rows of each batch, in order (the progress events').
+  std::vector<long long> BatchSizes() {
+    std::vector<long long> sizes;
+    for (const auto& e : All()) {
+      if (e.kind == EventKind::kProgress) sizes.push_back(e.progress.batch_rows);
+    }
+    return sizes;
+  }
+  // The reason the last throttle event gave ("" without one).
+  std::string LastThrottleReason() {
+    std::string reason;
+    for (const auto& e : All()) {
+      if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
+    }
+    return reason;
+  }
   Progress Last() {
     std::lock_guard<std::mutex> lock(mu_);
     return events_.empty() ? Progress{} : events_.back().progress;
@@ -97,21 +107,12 @@ class Events {
 engine::Engine Connect(const std::string& url, Options backfill) {
   engine::Options options;
   options.backfill = std::move(backfill);
-  Result<engine::Engine> engine = engine::Engine::Connect(url, std::move(options));
-  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-  if (!engine.ok()) std::abort();
-  EXPECT_TRUE(engine->Init().ok());
-  return std::move(engine).value();
+  return engine::test_util::MustConnectAndInit(url, std::move(options));
 }
 
 // Waits up to `limit` for `done`; false on timeout.
 bool WaitFor(const std::function<bool()>& done, milliseconds limit = milliseconds(30000)) {
-  auto deadline = Clock::now() + limit;
-  while (Clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return done();
+  return zs::testing::WaitUntil(done, limit, milliseconds(20));
 }
 
 TEST(BackfillTest, FixedModeKeepsTheScheduleAndIgnoresPressure) {
@@ -133,10 +134,7 @@ TEST(BackfillTest, FixedModeKeepsTheScheduleAndIgnoresPressure) {
   auto elapsed = Clock::now() - started;
   MustRun(reader, "COMMIT");
 
-  std::vector<long long> sizes;
-  for (const auto& e : events.All()) {
-    if (e.kind == EventKind::kProgress) sizes.push_back(e.progress.batch_rows);
-  }
+  std::vector<long long> sizes = events.BatchSizes();
   EXPECT_EQ(sizes, (std::vector<long long>{300, 300, 300, 300}));
   EXPECT_EQ(events.Count(EventKind::kThrottle), 0);
   EXPECT_EQ(events.Last().rows_done, 1000);
@@ -169,11 +167,8 @@ TEST(BackfillTest, AdaptiveModeGrowsBatchesAndBacksOffFromALongTransaction) {
   ASSERT_TRUE(status.ok()) << status.ToString();
 
   long long largest = 0;
-  std::string reason;
-  for (const auto& e : events.All()) {
-    largest = std::max(largest, e.progress.batch_rows);
-    if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
-  }
+  for (const auto& e : events.All()) largest = std::max(largest, e.progress.batch_rows);
+  std::string reason = events.LastThrottleReason();
   EXPECT_GT(largest, 100) << "batches never grew";
   EXPECT_EQ(events.Count(EventKind::kThrottle), 1) << "one log line per pressure episode";
   EXPECT_NE(reason.find("open longer than 200 ms"), std::string::npos) << reason;
@@ -227,13 +222,8 @@ TEST(BackfillTest, ALongTransactionThrottlesInProportionAndIsNamed) {
                LongTransactionPolicy::kThrottle, [] { return StuckSession(); }, &sleeps, events));
   Status status = engine.Start(SplitName());
   ASSERT_TRUE(status.ok()) << status.ToString();
-  std::string reason;
-  for (const auto& e : events.All()) {
-    if (e.kind == EventKind::kProgress) {
-      EXPECT_EQ(e.progress.batch_rows, 100) << "batch shrank";
-    }
-    if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
-  }
+  for (long long rows : events.BatchSizes()) EXPECT_EQ(rows, 100) << "batch shrank";
+  std::string reason = events.LastThrottleReason();
   EXPECT_EQ(events.Count(EventKind::kThrottle), 1);
   EXPECT_EQ(events.Count(EventKind::kProgress), 4) << "300 rows in batches of 100, then the end";
   EXPECT_EQ(sleeps.size(), 4u);
@@ -364,10 +354,7 @@ TEST(BackfillTest, RetuneSwitchesARunningBackfillToFixedBatches) {
   runner.join();
   ASSERT_TRUE(result.ok()) << result.ToString();
 
-  std::vector<long long> sizes;
-  for (const auto& e : events.All()) {
-    if (e.kind == EventKind::kProgress) sizes.push_back(e.progress.batch_rows);
-  }
+  std::vector<long long> sizes = events.BatchSizes();
   ASSERT_GE(sizes.size(), 3u);
   EXPECT_LE(sizes.front(), 500) << "adaptive batches before the retune";
   EXPECT_EQ(sizes.back(), 777);
@@ -408,10 +395,7 @@ TEST(BackfillTest, BacksOffWhileAStandbyDoesNotReplay) {
   MustRun(replica, "SELECT pg_wal_replay_resume()");
   runner.join();
   ASSERT_TRUE(result.ok()) << result.ToString();
-  std::string reason;
-  for (const auto& e : events.All()) {
-    if (e.kind == EventKind::kThrottle) reason = e.progress.throttle_reason;
-  }
+  std::string reason = events.LastThrottleReason();
   EXPECT_NE(reason.find("standby replay lag"), std::string::npos) << reason;
   EXPECT_EQ(events.Last().rows_done, 100000);
   EXPECT_EQ(WrongRows(admin), 0);

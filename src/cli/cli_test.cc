@@ -36,9 +36,7 @@ class CliTest : public ::testing::Test {
 
   // Runs a shell command; returns its exit status and output (stdout and stderr).
   ProcessRun Shell(const std::string& command) {
-    std::string out = (dir_ / "shell.out").string();
-    int status = std::system((command + " >" + ShellQuote(out) + " 2>&1").c_str());
-    return {.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1, .out = ReadFile(out)};
+    return zs::testing::RunShell(command, dir_ / "shell.out");
   }
   static bool Have(const std::string& tool) {
     return std::system(("command -v " + tool + " >/dev/null 2>&1").c_str()) == 0;

@@ -3,24 +3,18 @@
 // cursor saved and "interrupted" recorded; `status` tells the live runner
 // from the gone one; `rollback` beside a live runner names it; `backfill run`
 // resumes, `rollback` undoes. Synchronised on the state rows, never on time.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "testing/shared_cluster.h"
 #include "testing/test_support.h"
-
-extern char** environ;
 
 namespace zs::cli {
 namespace {
@@ -60,27 +54,16 @@ class InterruptCli : public ::testing::Test {
   pid_t SpawnStart() { return Spawn({"start", kExample}); }
 
   // `zeroshift <command...>` with the same small batches, in the background.
-  pid_t Spawn(const std::vector<std::string>& command) {
-    std::vector<std::string> args = {ZS_BINARY};
-    args.insert(args.end(), command.begin(), command.end());
+  pid_t Spawn(std::vector<std::string> args) {
     for (const std::string& flag :
          {std::string("--postgres-url"), url_, std::string("--backfill-batch-size"),
           std::string("10"), std::string("--backfill-batch-delay"), std::string("200")}) {
       args.push_back(flag);
     }
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    std::string out = (dir_ / "out").string(), err = (dir_ / "err").string();
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = -1;
-    int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    EXPECT_EQ(spawned, 0);
-    return pid;
+    zs::testing::Spawned spawned =
+        zs::testing::SpawnBinary(args, (dir_ / "out").string(), (dir_ / "err").string());
+    EXPECT_EQ(spawned.error, 0);
+    return spawned.pid;
   }
 
   long long Int(const std::string& sql) {
@@ -96,13 +79,8 @@ class InterruptCli : public ::testing::Test {
 
   // Polls observable state; the deadline only turns a hang into a failure.
   template <typename Condition>
-  bool WaitFor(Condition condition) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!condition()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
+  static bool WaitFor(Condition condition) {
+    return zs::testing::WaitUntil(condition, std::chrono::seconds(60));
   }
 
   // The first batch has committed its cursor: the backfill is under way.
@@ -113,11 +91,7 @@ class InterruptCli : public ::testing::Test {
   }
 
   // The exit code of `pid`, or -1 when a signal ended it.
-  static int Wait(pid_t pid) {
-    int status = 0;
-    EXPECT_EQ(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
+  static int Wait(pid_t pid) { return zs::testing::WaitExitCode(pid); }
 
   // The server ends a session shortly after its client closed it: until
   // then it still holds the lock. Waits until no other session is left.

@@ -1,7 +1,5 @@
 // The real zeroshift binary driving the engine: help, a missing file,
 // init/start/status/complete, and a backfill resumed after kill -9.
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,19 +105,11 @@ TEST(EngineCliTest, BackfillResumesAfterKillNine) {
   std::ofstream(file) << kSplitName;
   ASSERT_EQ(RunBinary({"init", "--postgres-url", url}).exit_code, 0);
 
-  std::vector<std::string> args = {
-      ZS_BINARY, "start", file.string(), "--postgres-url", url, "--backfill-max-rows", "2000"};
-  std::vector<char*> argv;
-  for (auto& arg : args) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  ASSERT_EQ(spawned, 0) << std::strerror(spawned);
+  zs::testing::Spawned spawned = zs::testing::SpawnBinary(
+      {"start", file.string(), "--postgres-url", url, "--backfill-max-rows", "2000"}, "/dev/null",
+      "/dev/null");
+  ASSERT_EQ(spawned.error, 0) << std::strerror(spawned.error);
+  pid_t pid = spawned.pid;
 
   auto rows_done = [&admin] {
     Result<pg::Rows> rows = admin.Exec(
@@ -127,10 +117,7 @@ TEST(EngineCliTest, BackfillResumesAfterKillNine) {
         "WHERE to_regclass('zeroshift.backfill_cursors') IS NOT NULL");
     return rows.ok() && !rows->empty() ? rows->GetInt(0, 0) : 0LL;
   };
-  auto deadline = Clock::now() + std::chrono::seconds(60);
-  while (rows_done() < 10000 && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  zs::testing::WaitUntil([&] { return rows_done() >= 10000; }, std::chrono::seconds(60));
   long long before_kill = rows_done();
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int wait_status = 0;
@@ -141,7 +128,7 @@ TEST(EngineCliTest, BackfillResumesAfterKillNine) {
 
   // The server ends the killed client's session (and frees its lock) once it
   // notices the closed socket.
-  deadline = Clock::now() + std::chrono::seconds(30);
+  auto deadline = Clock::now() + std::chrono::seconds(30);
   for (;;) {
     Result<pg::Rows> others = admin.Exec(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> "

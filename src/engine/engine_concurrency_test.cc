@@ -34,7 +34,7 @@
 namespace zs::engine {
 namespace {
 
-using namespace zs::engine::test_util;  // NOLINT: Parse, Connect, CreateUsers, kSplitName
+using namespace zs::engine::test_util;  // NOLINT: Parse, SplitName, Connect, CreateUsers
 using zs::testing::MustRun;
 using zs::testing::Open;
 
@@ -166,7 +166,7 @@ TEST(EngineConcurrencyTest, OldAndNewClientsLoseNoWriteThroughStartAndComplete) 
   pg::Connection admin = Open(url);
   CreateUsers(admin, kInitialRows);
   Engine engine = Connect(url, 1000);
-  migration::Migration m = Parse(kSplitName);
+  migration::Migration m = SplitName();
   std::printf("load: %.2fs\n", Seconds(t0));
 
   Recorder rec;

@@ -38,7 +38,7 @@
 namespace zs::engine {
 namespace {
 
-using namespace zs::engine::test_util;  // NOLINT: Parse, Connect, CreateUsers, kSplitName
+using namespace zs::engine::test_util;  // NOLINT: Parse, SplitName, Connect, CreateUsers
 using zs::testing::MustRun;
 using zs::testing::Open;
 
@@ -106,7 +106,7 @@ TEST(EngineLockTest, StartFailsWhileAnotherProcessHoldsTheLock) {
   MustRun(holder, "SELECT pg_advisory_lock(hashtext('zeroshift:public'))");
   std::string before = CatalogSnapshot(admin);
 
-  Status status = engine.Start(Parse(kSplitName));
+  Status status = engine.Start(SplitName());
   EXPECT_EQ(status.code(), Code::kConflict) << status.ToString();
   EXPECT_NE(status.message().find("another zeroshift process"), std::string::npos)
       << status.message();
@@ -114,7 +114,7 @@ TEST(EngineLockTest, StartFailsWhileAnotherProcessHoldsTheLock) {
 
   // Once the lock is released, start goes through.
   MustRun(holder, "SELECT pg_advisory_unlock(hashtext('zeroshift:public'))");
-  Status retried = engine.Start(Parse(kSplitName));
+  Status retried = engine.Start(SplitName());
   EXPECT_TRUE(retried.ok()) << retried.ToString();
 }
 
@@ -142,7 +142,7 @@ TEST(EngineLockTest, RetriedLockWaitIsLoggedByAMovedEngine) {
     std::this_thread::sleep_for(std::chrono::milliseconds(400));
     (void)holder.Run("COMMIT");
   });
-  Status status = engine->Start(Parse(kSplitName));
+  Status status = engine->Start(SplitName());
   release.join();
   EXPECT_TRUE(status.ok()) << status.ToString();
   bool logged = std::any_of(lines->begin(), lines->end(), [](const std::string& line) {
@@ -247,7 +247,7 @@ TEST(EngineRollbackTest, WritesThroughBothVersionsSurviveRollback) {
   Engine engine = Connect(url, 100);
   std::string before_catalog = CatalogSnapshot(admin);
 
-  ASSERT_TRUE(engine.Start(Parse(kSplitName)).ok());
+  ASSERT_TRUE(engine.Start(SplitName()).ok());
   pg::Connection old_client = Open(url);
   pg::Connection new_client = Open(url);
   MustRun(new_client, fmt::format("SET search_path TO {}", kVersionSchema));
@@ -301,7 +301,7 @@ TEST(EngineSelectorTest, ZeroshiftVersionSettingSelectsTheNewVersion) {
   pg::Connection admin = Open(url);
   CreateUsers(admin, 100);
   Engine engine = Connect(url, 100);
-  ASSERT_TRUE(engine.Start(Parse(kSplitName)).ok());
+  ASSERT_TRUE(engine.Start(SplitName()).ok());
   std::string view = fmt::format("{}.users", kVersionSchema);
 
   pg::Connection unselected = Open(url);
@@ -396,7 +396,7 @@ TEST(EngineStateTest, ConflictsAndNotFound) {
   Status rollback = engine.Rollback();
   EXPECT_EQ(rollback.code(), Code::kNotFound) << rollback.ToString();
 
-  ASSERT_TRUE(engine.Start(Parse(kSplitName)).ok());
+  ASSERT_TRUE(engine.Start(SplitName()).ok());
   std::string active = CatalogSnapshot(admin);
   migration::Migration other = Parse(
       "operations:\n"
@@ -406,14 +406,14 @@ TEST(EngineStateTest, ConflictsAndNotFound) {
   EXPECT_EQ(second.code(), Code::kConflict) << second.ToString();
   EXPECT_NE(second.message().find("02_split_name"), std::string::npos) << second.message();
   // The same migration again, while active (not backfilling), is a conflict too.
-  Status again = engine.Start(Parse(kSplitName));
+  Status again = engine.Start(SplitName());
   EXPECT_EQ(again.code(), Code::kConflict) << again.ToString();
   EXPECT_EQ(CatalogSnapshot(admin), active);
 
   ASSERT_TRUE(engine.Complete().ok());
   Status after = engine.Complete();
   EXPECT_EQ(after.code(), Code::kNotFound) << after.ToString();
-  Status reapply = engine.Start(Parse(kSplitName));
+  Status reapply = engine.Start(SplitName());
   EXPECT_EQ(reapply.code(), Code::kConflict) << reapply.ToString();
 }
 
@@ -422,7 +422,7 @@ TEST(EngineStateTest, RerunningStartResumesAnInterruptedBackfill) {
   pg::Connection admin = Open(url);
   CreateUsers(admin, 1000);
   Engine engine = Connect(url, 100);
-  ASSERT_TRUE(engine.Start(Parse(kSplitName)).ok());
+  ASSERT_TRUE(engine.Start(SplitName()).ok());
 
   // Simulate a crash after the batch that ended at id 500: the step is still
   // backfilling, the cursor points at 500 and later rows were never touched.
@@ -440,7 +440,7 @@ TEST(EngineStateTest, RerunningStartResumesAnInterruptedBackfill) {
           "UPDATE users SET first_name = 'Keep', last_name = 'Me' WHERE id = 10; "
           "ALTER TABLE users ENABLE ALWAYS TRIGGER \"~zs_public_users_dual_write\"");
 
-  Status resumed = engine.Start(Parse(kSplitName));
+  Status resumed = engine.Start(SplitName());
   ASSERT_TRUE(resumed.ok()) << resumed.ToString();
   Result<pg::Rows> rows = admin.Exec(
       "SELECT (SELECT count(*) FROM users WHERE first_name IS NULL OR last_name IS NULL), "

@@ -1,5 +1,5 @@
 // Helpers shared by the engine's integration tests (engine_test.cc,
-// engine_concurrency_test.cc, engine_cli_test.cc). Test-only: never
+// engine_concurrency_test.cc, engine_cli_test.cc, round_trip_test.cc). Test-only: never
 // included by the core library.
 #pragma once
 
@@ -23,23 +23,36 @@ using zs::testing::MustRun;
 inline constexpr const char* kSplitName = zs::testing::kSplitNameYaml;
 inline constexpr const char* kVersionSchema = "public_02_split_name";
 
+// A migration the test wrote, named after 02_split_name.yaml unless `file`
+// says otherwise (see zs::testing::MustParseMigration).
 inline migration::Migration Parse(const std::string& yaml,
                                   const std::string& file = "02_split_name.yaml") {
-  Result<migration::Migration> m = migration::ParseMigration(yaml, file);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  if (!m.ok()) std::abort();
-  return std::move(m).value();
+  return zs::testing::MustParseMigration(yaml, file);
+}
+
+// The seed's split-name migration (kSplitName), read as 02_split_name.yaml.
+inline migration::Migration SplitName() { return Parse(kSplitName); }
+
+// Connects an engine with `options` or fails the test and aborts.
+inline Engine MustConnect(const std::string& url, Options options = {}) {
+  Result<Engine> engine = Engine::Connect(url, std::move(options));
+  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
+  if (!engine.ok()) std::abort();
+  return std::move(engine).value();
+}
+
+// MustConnect, then Init (`zeroshift init`): its failure fails the test.
+inline Engine MustConnectAndInit(const std::string& url, Options options = {}) {
+  Engine engine = MustConnect(url, std::move(options));
+  Status init = engine.Init();
+  EXPECT_TRUE(init.ok()) << init.ToString();
+  return engine;
 }
 
 inline Engine Connect(const std::string& url, int batch_size = 1000) {
   Options options;
   options.backfill.batch_size = batch_size;
-  Result<Engine> engine = Engine::Connect(url, std::move(options));
-  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-  if (!engine.ok()) std::abort();
-  Status init = engine->Init();
-  EXPECT_TRUE(init.ok()) << init.ToString();
-  return std::move(engine).value();
+  return MustConnectAndInit(url, std::move(options));
 }
 
 // users(id bigserial pk, name text not null) with `rows` rows "First<i> Last<i>".

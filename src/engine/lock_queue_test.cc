@@ -14,6 +14,7 @@
 
 #include "cli/status_json.h"
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "lab/users_table.h"
 #include "lab/workload.h"
 #include "migration/parser.h"
@@ -99,10 +100,7 @@ class LockQueueTest : public ::testing::Test {
       std::lock_guard<std::mutex> lock(log_mu_);
       log_.push_back(line);
     };
-    Result<Engine> engine = Engine::Connect(url_, std::move(options));
-    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-    if (!engine.ok()) std::abort();
-    return std::move(engine).value();
+    return test_util::MustConnect(url_, std::move(options));
   }
 
   // Log lines of lock retries that name `pid` as the holder.

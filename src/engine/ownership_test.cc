@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "migration/parser.h"
 #include "ops/names.h"
 #include "pg/quote.h"
@@ -36,13 +37,7 @@ class Ownership : public ::testing::Test {
             "FROM generate_series(1, 20) i;");
   }
 
-  Engine Connect() {
-    Result<Engine> engine = Engine::Connect(url_, Options{});
-    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-    if (!engine.ok()) std::abort();
-    EXPECT_TRUE(engine->Init().ok());
-    return std::move(engine).value();
-  }
+  Engine Connect() { return test_util::MustConnectAndInit(url_); }
 
   std::string Value(const std::string& sql) {
     Result<pg::Rows> rows = conn_->Exec(sql);

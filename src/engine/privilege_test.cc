@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "engine/resolve.h"
 #include "migration/parser.h"
 #include "pg/connection.h"
@@ -20,6 +21,7 @@
 namespace zs::engine {
 namespace {
 
+using test_util::SplitName;
 using zs::testing::MustParseMigration;
 using zs::testing::MustRun;
 using zs::testing::Open;
@@ -27,12 +29,7 @@ using zs::testing::Open;
 Engine Connect(const std::string& url, const std::string& schema = "public") {
   Options options;
   options.schema = schema;
-  Result<Engine> engine = Engine::Connect(url, std::move(options));
-  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-  if (!engine.ok()) std::abort();
-  Status init = engine->Init();
-  EXPECT_TRUE(init.ok()) << init.ToString();
-  return std::move(engine).value();
+  return test_util::MustConnectAndInit(url, std::move(options));
 }
 
 // Roles are cluster-wide and tests share the cluster: created once.
@@ -58,18 +55,24 @@ std::string One(pg::Connection& conn, const std::string& sql) {
   return rows->Get(0, 0);
 }
 
-// users(id, name) with 20 rows; `app` has table grants only.
-std::string UsersWithAppRole() {
+// A fresh database set up by `setup` (run as the superuser), after `role`
+// exists when one is named; its URL.
+std::string FreshDatabase(const std::string& role, const std::string& setup) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);
-  EnsureRole(admin, "zs_app");
-  MustRun(admin,
-          "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);"
-          "INSERT INTO users (name) SELECT 'First' || i || ' Last' || i "
-          "FROM generate_series(1, 20) AS i;"
-          "GRANT SELECT, INSERT, UPDATE, DELETE ON users TO zs_app;"
-          "GRANT USAGE ON SEQUENCE users_id_seq TO zs_app");
+  if (!role.empty()) EnsureRole(admin, role);
+  MustRun(admin, setup);
   return url;
+}
+
+// users(id, name) with 20 rows; `app` has table grants only.
+std::string UsersWithAppRole() {
+  return FreshDatabase("zs_app",
+                       "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);"
+                       "INSERT INTO users (name) SELECT 'First' || i || ' Last' || i "
+                       "FROM generate_series(1, 20) AS i;"
+                       "GRANT SELECT, INSERT, UPDATE, DELETE ON users TO zs_app;"
+                       "GRANT USAGE ON SEQUENCE users_id_seq TO zs_app");
 }
 
 // 19.0: the application's role uses the new version: its views carry the
@@ -78,8 +81,7 @@ std::string UsersWithAppRole() {
 TEST(PrivilegeTest, AppRoleWithTableGrantsWritesThroughTheNewVersion) {
   std::string url = UsersWithAppRole();
   Engine engine = Connect(url);
-  ASSERT_TRUE(
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
+  ASSERT_TRUE(engine.Start(SplitName()).ok());
 
   pg::Connection app = Open(UrlAs(url, "zs_app"));
   MustRun(app, "SET search_path = public_02_split_name, public");
@@ -102,8 +104,7 @@ TEST(PrivilegeTest, AppRoleWithTableGrantsWritesThroughTheNewVersion) {
 TEST(PrivilegeTest, RoleThatCannotUseTheVersionGetsAnError) {
   std::string url = UsersWithAppRole();
   Engine engine = Connect(url);
-  ASSERT_TRUE(
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
+  ASSERT_TRUE(engine.Start(SplitName()).ok());
   pg::Connection admin = Open(url);
   EnsureRole(admin, "zs_late");
   // Granted after start, so the version's views do not carry it.
@@ -127,14 +128,13 @@ TEST(PrivilegeTest, RoleThatCannotUseTheVersionGetsAnError) {
 // needs SELECT on every column the view selects, a PostgreSQL rule: a role
 // granted some columns only reads the old version until complete.)
 TEST(PrivilegeTest, ColumnGrantsReachTheVersionAndSurviveComplete) {
-  std::string url = zs::testing::FreshDatabaseUrl();
+  std::string url = FreshDatabase(
+      "zs_cols",
+      "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, secret text);"
+      "INSERT INTO users (email, secret) SELECT 'u' || i || '@x.org', 's' FROM "
+      "generate_series(1, 20) AS i;"
+      "GRANT SELECT (id, email), UPDATE (email) ON users TO zs_cols");
   pg::Connection admin = Open(url);
-  EnsureRole(admin, "zs_cols");
-  MustRun(admin,
-          "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL, secret text);"
-          "INSERT INTO users (email, secret) SELECT 'u' || i || '@x.org', 's' FROM "
-          "generate_series(1, 20) AS i;"
-          "GRANT SELECT (id, email), UPDATE (email) ON users TO zs_cols");
   Engine engine = Connect(url);
   const char* alter = R"yaml(operations:
   - alter_column:
@@ -307,18 +307,17 @@ TEST(PrivilegeTest, UntrustedFunctionInACheckDefaultOrPredicateIsRefused) {
 // called by its qualified name, so old writers whose search_path lacks the
 // schema keep writing, and the backfill runs.
 TEST(PrivilegeTest, FunctionOfTheMigratedSchemaWorksForWritersWithoutIt) {
-  std::string url = zs::testing::FreshDatabaseUrl();
+  std::string url = FreshDatabase(
+      "zs_app",
+      "CREATE SCHEMA app;"
+      "CREATE FUNCTION app.norm(text) RETURNS text LANGUAGE sql IMMUTABLE "
+      "AS $$ SELECT pg_catalog.upper($1) $$;"
+      "CREATE TABLE app.people (id bigserial PRIMARY KEY, name text NOT NULL);"
+      "INSERT INTO app.people (name) SELECT 'p' || i FROM generate_series(1, 20) AS i;"
+      "GRANT USAGE ON SCHEMA app TO zs_app;"
+      "GRANT SELECT, INSERT, UPDATE ON app.people TO zs_app;"
+      "GRANT USAGE ON SEQUENCE app.people_id_seq TO zs_app");
   pg::Connection admin = Open(url);
-  EnsureRole(admin, "zs_app");
-  MustRun(admin,
-          "CREATE SCHEMA app;"
-          "CREATE FUNCTION app.norm(text) RETURNS text LANGUAGE sql IMMUTABLE "
-          "AS $$ SELECT pg_catalog.upper($1) $$;"
-          "CREATE TABLE app.people (id bigserial PRIMARY KEY, name text NOT NULL);"
-          "INSERT INTO app.people (name) SELECT 'p' || i FROM generate_series(1, 20) AS i;"
-          "GRANT USAGE ON SCHEMA app TO zs_app;"
-          "GRANT SELECT, INSERT, UPDATE ON app.people TO zs_app;"
-          "GRANT USAGE ON SEQUENCE app.people_id_seq TO zs_app");
   Engine engine = Connect(url, "app");
   const char* add = R"yaml(operations:
   - add_column:
@@ -338,12 +337,12 @@ TEST(PrivilegeTest, FunctionOfTheMigratedSchemaWorksForWritersWithoutIt) {
 // with session_replication_role = replica left set, the backfill's updates
 // would fire no trigger and fill nothing, yet report success.
 TEST(PrivilegeTest, RawSqlSessionSettingsDoNotReachTheBackfill) {
-  std::string url = zs::testing::FreshDatabaseUrl();
+  std::string url =
+      FreshDatabase("",
+                    "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);"
+                    "INSERT INTO users (name) SELECT 'First' || i || ' Last' || i "
+                    "FROM generate_series(1, 50) AS i");
   pg::Connection admin = Open(url);
-  MustRun(admin,
-          "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);"
-          "INSERT INTO users (name) SELECT 'First' || i || ' Last' || i "
-          "FROM generate_series(1, 50) AS i");
   Engine engine = Connect(url);
   const char* yaml = R"yaml(operations:
   - sql:

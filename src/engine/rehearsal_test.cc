@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "history/drift.h"
 #include "migration/parser.h"
 #include "schema/schema.h"
@@ -25,14 +26,7 @@ using zs::testing::MustParseMigration;
 using zs::testing::MustRun;
 using zs::testing::Open;
 
-Engine Connect(const std::string& url) {
-  Result<Engine> engine = Engine::Connect(url, Options{});
-  EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-  if (!engine.ok()) std::abort();
-  Status init = engine->Init();
-  EXPECT_TRUE(init.ok()) << init.ToString();
-  return std::move(engine).value();
-}
+Engine Connect(const std::string& url) { return test_util::MustConnectAndInit(url); }
 
 std::string One(pg::Connection& conn, const std::string& sql) {
   auto rows = conn.Exec(sql);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "migration/parser.h"
 #include "testing/seed_migration.h"
 #include "testing/shared_cluster.h"
@@ -18,6 +19,7 @@
 namespace zs::engine {
 namespace {
 
+using test_util::Parse;
 using zs::testing::MustRun;
 using zs::testing::Open;
 
@@ -34,12 +36,6 @@ class RoundTripTest : public ::testing::Test {
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::make_unique<Engine>(std::move(engine).value());
     ASSERT_TRUE(engine_->Init().ok());
-  }
-
-  static migration::Migration Parse(const std::string& yaml) {
-    Result<migration::Migration> m = migration::ParseMigration(yaml, "02_split_name.yaml");
-    EXPECT_TRUE(m.ok()) << m.status().ToString();
-    return m.ok() ? std::move(m).value() : migration::Migration{};
   }
 
   static std::string Example() {

@@ -26,6 +26,7 @@
 
 #include "engine/baseline_version.h"
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "migration/parser.h"
 #include "pg/quote.h"
 #include "testing/seed_migration.h"
@@ -151,12 +152,7 @@ class StableShapeTest : public ::testing::Test {
     gate_ = std::make_unique<pg::Connection>(Open(url_));
   }
 
-  Engine Connect() {
-    Result<Engine> engine = Engine::Connect(url_, Options{});
-    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-    if (!engine.ok()) std::abort();
-    return std::move(engine).value();
-  }
+  Engine Connect() { return test_util::MustConnect(url_); }
 
   // `zeroshift init`: the state schema and the baseline version.
   void Init() {

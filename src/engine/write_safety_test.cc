@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/engine_test_util.h"
 #include "migration/parser.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
@@ -60,12 +61,7 @@ class WriteSafety : public ::testing::Test {
 
   Engine MakeEngine(Options options = {}) {
     options.backfill.batch_size = 10;
-    Result<Engine> engine = Engine::Connect(url_, std::move(options));
-    EXPECT_TRUE(engine.ok()) << engine.status().ToString();
-    if (!engine.ok()) std::abort();
-    Status init = engine->Init();
-    EXPECT_TRUE(init.ok()) << init.ToString();
-    return std::move(engine).value();
+    return test_util::MustConnectAndInit(url_, std::move(options));
   }
 
   // accounts(id, email text <email_constraint>) with 20 rows, granted to the
@@ -167,8 +163,7 @@ TEST_F(WriteSafety, MarkerColumnIsRecordedAndCollisionChecked) {
           "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);"
           "INSERT INTO users (name) VALUES ('Ada Lovelace')");
   Engine engine = MakeEngine();
-  ASSERT_TRUE(
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml")).ok());
+  ASSERT_TRUE(engine.Start(test_util::SplitName()).ok());
   EXPECT_EQ(Value("SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND "
                   "attname = '_zs_synced'"),
             "1");
@@ -178,8 +173,7 @@ TEST_F(WriteSafety, MarkerColumnIsRecordedAndCollisionChecked) {
                   "attname = '_zs_synced' AND NOT attisdropped"),
             "0");
   MustRun(*admin_, "ALTER TABLE users ADD COLUMN _zs_synced boolean");
-  Status refused =
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status refused = engine.Start(test_util::SplitName());
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("_zs_synced"), std::string::npos) << refused.message();
   EXPECT_EQ(Value("SELECT count(*) FROM pg_attribute WHERE attrelid = 'users'::regclass AND NOT "
@@ -252,8 +246,7 @@ INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_serie
 )sql");
   GrantApp("users");
   Engine engine = MakeEngine();
-  Status started =
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started = engine.Start(test_util::SplitName());
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(Value("SELECT count(*) FROM users WHERE first_name IS NULL"), "0");
   EXPECT_EQ(Value("SELECT sum(writes) FROM users"), "0");
@@ -284,8 +277,7 @@ INSERT INTO users (name) SELECT 'First' || i || ' Last' || i FROM generate_serie
 )sql");
   GrantApp("users");
   Engine engine = MakeEngine();
-  Status started =
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started = engine.Start(test_util::SplitName());
   ASSERT_TRUE(started.ok()) << started.ToString();
   pg::Connection old_client = Client("SET search_path TO public");
   MustRun(old_client,
@@ -309,8 +301,7 @@ CREATE TRIGGER "~~after" AFTER INSERT ON users FOR EACH ROW EXECUTE FUNCTION tid
 INSERT INTO users (name) VALUES ('ada lovelace');
 )sql");
   Engine engine = MakeEngine();
-  Status refused =
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status refused = engine.Start(test_util::SplitName());
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.message().find("\"ätidy\" on users"), std::string::npos) << refused.message();
   EXPECT_NE(refused.message().find("\"~~tidy\" on users"), std::string::npos);
@@ -322,8 +313,7 @@ INSERT INTO users (name) VALUES ('ada lovelace');
   MustRun(*admin_,
           "ALTER TRIGGER \"ätidy\" ON users RENAME TO tidy_update;"
           "ALTER TRIGGER \"~~tidy\" ON users RENAME TO tidy_insert");
-  Status started =
-      engine.Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started = engine.Start(test_util::SplitName());
   ASSERT_TRUE(started.ok()) << started.ToString();
 }
 
@@ -357,8 +347,7 @@ RESET ROLE;
   {  // its session keeps the advisory lock until it is gone
     Result<Engine> engine = Engine::Connect(owner_url, Options{});
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
-    Status refused =
-        engine->Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+    Status refused = engine->Start(test_util::SplitName());
     ASSERT_FALSE(refused.ok());
     EXPECT_NE(refused.message().find("count_writes"), std::string::npos) << refused.message();
     EXPECT_NE(refused.message().find("--backfill-fires-user-triggers"), std::string::npos);
@@ -370,8 +359,7 @@ RESET ROLE;
   opt_in.backfill.fire_user_triggers = true;
   Result<Engine> fires = Engine::Connect(owner_url, std::move(opt_in));
   ASSERT_TRUE(fires.ok());
-  Status started =
-      fires->Start(MustParseMigration(zs::testing::kSplitNameYaml, "02_split_name.yaml"));
+  Status started = fires->Start(test_util::SplitName());
   ASSERT_TRUE(started.ok()) << started.ToString();
   EXPECT_EQ(Value("SELECT sum(writes) FROM users"), "5");
 }

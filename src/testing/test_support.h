@@ -2,22 +2,28 @@
 // test target's ZS_BINARY, so the core library never includes it).
 #pragma once
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "migration/parser.h"
 #include "pg/connection.h"
+
+extern char** environ;
 
 namespace zs::testing {
 
@@ -62,7 +68,70 @@ inline std::string ReadFile(const std::filesystem::path& path) {
   return buffer.str();
 }
 
+// The exit code in a wait status, or -1 when a signal ended the process.
+inline int ExitCode(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+}
+
+// Runs a shell command with its stdout and stderr both into `out_file`;
+// returns its exit code and that output (in `out`).
+inline ProcessRun RunShell(const std::string& command, const std::filesystem::path& out_file) {
+  int status = std::system((command + " >" + ShellQuote(out_file.string()) + " 2>&1").c_str());
+  return {.exit_code = ExitCode(status), .out = ReadFile(out_file)};
+}
+
+// Waits for the child `pid` to end; its exit code, or -1 when a signal ended it.
+inline int WaitExitCode(pid_t pid) {
+  int status = 0;
+  EXPECT_EQ(waitpid(pid, &status, 0), pid);
+  return ExitCode(status);
+}
+
+// Polls `condition` every `interval` until it holds (true) or `timeout` has
+// passed (false): the deadline only turns a hang into a failure.
+template <typename Condition>
+bool WaitUntil(Condition condition, std::chrono::milliseconds timeout,
+               std::chrono::milliseconds interval = std::chrono::milliseconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(interval);
+  }
+  return true;
+}
+
+// A child started in the background: `error` is posix_spawn's (0: started).
+struct Spawned {
+  int error = 0;
+  pid_t pid = -1;
+};
+
+// Starts `program` with `args` in the background, its stdout into `out` and
+// stderr into `err` (created or truncated; "/dev/null" to drop them).
+inline Spawned Spawn(const std::string& program, const std::vector<std::string>& args,
+                     const std::string& out, const std::string& err) {
+  std::vector<std::string> all = {program};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& arg : all) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  Spawned spawned;
+  spawned.error = posix_spawn(&spawned.pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return spawned;
+}
+
 #ifdef ZS_BINARY
+// The zeroshift binary with `args`, in the background (see Spawn).
+inline Spawned SpawnBinary(const std::vector<std::string>& args, const std::string& out,
+                           const std::string& err) {
+  return Spawn(ZS_BINARY, args, out, err);
+}
+
 // Runs the zeroshift binary with `args` and captures its exit code (-1 when a
 // signal ended it) and output.
 inline ProcessRun RunBinary(const std::vector<std::string>& args) {
@@ -77,8 +146,7 @@ inline ProcessRun RunBinary(const std::vector<std::string>& args) {
   for (const auto& arg : args) command += " " + ShellQuote(arg);
   command += " >" + ShellQuote((dir / "out").string()) + " 2>" + ShellQuote((dir / "err").string());
   ProcessRun run;
-  int status = std::system(command.c_str());
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.exit_code = ExitCode(std::system(command.c_str()));
   run.out = ReadFile(dir / "out");
   run.err = ReadFile(dir / "err");
   fs::remove_all(dir);
