@@ -15,9 +15,7 @@ namespace zs::pg {
 namespace {
 
 // Failures where nothing but the lock wait went wrong: trying again later may succeed.
-bool IsLockFailure(const Status& status) {
-  return backend::IsLockFailure(ClassifyError(status));
-}
+bool IsLockFailure(const Status& status) { return backend::IsLockFailure(ClassifyError(status)); }
 
 std::mt19937& Rng() {
   thread_local std::mt19937 rng{std::random_device{}()};
@@ -147,8 +145,7 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
       },
       options.lock_table, &attempts_);
   // An index of that name already exists: it is not ours to clear.
-  if (status.ok() ||
-      ClassifyError(status) == backend::ErrorClass::kDuplicateObject) {
+  if (status.ok() || ClassifyError(status) == backend::ErrorClass::kDuplicateObject) {
     return status;
   }
   return WithCleanup(status, RunConcurrently(conn_, policy_, clear_sql), clear_sql);
