@@ -1,5 +1,5 @@
 # make demo   set-up, build, then the lab: the seed's naive script vs the zeroshift migration
-#             under live client traffic on a throwaway PostgreSQL, side by side (~1.5 min)
+#             under live client traffic on a throwaway PostgreSQL, side by side (~2.5 min from a fresh clone)
 # make test   set-up, build, then every test (CTest)
 # make bench  set-up, build, then the five benchmark figures into bench/results/
 # make install   the binary, man page and bash completion under PREFIX (/usr/local), DESTDIR
