@@ -80,13 +80,16 @@ TEST(BackendSelectTest, NeitherUrlNorKeyValueIsRefusedWithoutEchoingIt) {
 }
 
 #ifdef ZS_BINARY
+// Every command that connects: through the engine (init) and on its own (doctor).
 TEST(BackendSelectTest, TheCliRefusesAMariadbUrlBeforeConnecting) {
   std::string url = std::string("mariadb://app:") + kSecret + "@127.0.0.1:1/app";
-  zs::testing::ProcessRun run = zs::testing::RunBinary({"--postgres-url", url, "init"});
-  EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_NE(run.err.find("no MariaDB backend yet"), std::string::npos) << run.err;
-  EXPECT_EQ(run.err.find(kSecret), std::string::npos) << run.err;
-  EXPECT_EQ(run.out.find(kSecret), std::string::npos) << run.out;
+  for (const char* command : {"init", "doctor"}) {
+    zs::testing::ProcessRun run = zs::testing::RunBinary({"--postgres-url", url, command});
+    EXPECT_EQ(run.exit_code, 1) << command << ": " << run.err;
+    EXPECT_NE(run.err.find("no MariaDB backend yet"), std::string::npos) << command << run.err;
+    EXPECT_EQ(run.err.find(kSecret), std::string::npos) << run.err;
+    EXPECT_EQ(run.out.find(kSecret), std::string::npos) << run.out;
+  }
 }
 #endif
 

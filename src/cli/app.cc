@@ -56,11 +56,15 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
   if (!o.quiet) {
     options.log = [](const std::string& line) { std::cerr << line << "\n"; };
   }
-  std::string conninfo = pg::ResolveConnectionString(o.postgres_url);
-  // Refuses a URL no backend of this build serves (mariadb://) with a clear
-  // message, before libpq would misread it. The engine is PostgreSQL's for now.
-  ZS_RETURN_IF_ERROR(backend::SelectBackend(conninfo).status());
+  ZS_ASSIGN_OR_RETURN(std::string conninfo, ResolveConninfo(o));
   return engine::Engine::Connect(conninfo, std::move(options));
+}
+
+Result<std::string> ResolveConninfo(const GlobalOptions& options) {
+  std::string conninfo = pg::ResolveConnectionString(options.postgres_url);
+  // The engine is PostgreSQL's for now: SelectBackend refuses the others.
+  ZS_RETURN_IF_ERROR(backend::SelectBackend(conninfo).status());
+  return conninfo;
 }
 
 void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {

@@ -35,6 +35,11 @@ using Runner = std::function<Status()>;
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& options);
 
+// The connection string of the global options (--postgres-url, DATABASE_URL, ...), refused
+// with a clear message when no backend of this build serves its scheme (mariadb://), before
+// libpq would misread it. Every command that connects goes through it.
+Result<std::string> ResolveConninfo(const GlobalOptions& options);
+
 // An engine connected with the global options (URL resolution, timeouts).
 Result<engine::Engine> ConnectEngine(const GlobalOptions& options,
                                      const backfill::Options& backfill = {});

@@ -30,10 +30,11 @@ pg::RetryPolicy Policy(const GlobalOptions& o) {
 
 Status RunDoctor(const GlobalOptions& options, const DoctorFlags& flags) {
   pg::RetryPolicy policy = Policy(options);
-  ZS_ASSIGN_OR_RETURN(pg::Connection conn,
-                      pg::Connection::Open(pg::ResolveConnectionString(options.postgres_url),
-                                           {.lock_timeout = policy.lock_timeout,
-                                            .statement_timeout = policy.statement_timeout}));
+  ZS_ASSIGN_OR_RETURN(std::string conninfo, ResolveConninfo(options));
+  ZS_ASSIGN_OR_RETURN(
+      pg::Connection conn,
+      pg::Connection::Open(conninfo, {.lock_timeout = policy.lock_timeout,
+                                      .statement_timeout = policy.statement_timeout}));
   ZS_ASSIGN_OR_RETURN(doctor::Report report, flags.fix ? doctor::Fix(conn, options.schema, policy)
                                                        : doctor::Diagnose(conn, options.schema));
   if (flags.json) {

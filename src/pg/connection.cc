@@ -1,6 +1,7 @@
 #include "pg/connection.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <string_view>
 
@@ -102,14 +103,20 @@ struct Span {
   size_t end = 0;
 };
 
+// Any scheme, not only postgres(ql)://: a URL of another scheme (mariadb://)
+// reaches libpq's messages too, and its password must not.
 bool IsUrl(const std::string& conninfo, size_t* authority_begin) {
-  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (conninfo.rfind(scheme, 0) == 0) {
-      *authority_begin = scheme.size();
-      return true;
-    }
+  size_t end = conninfo.find("://");
+  if (end == std::string::npos || end == 0 ||
+      !std::isalpha(static_cast<unsigned char>(conninfo[0]))) {
+    return false;
   }
-  return false;
+  for (size_t i = 1; i < end; ++i) {
+    unsigned char c = static_cast<unsigned char>(conninfo[i]);
+    if (!std::isalnum(c) && c != '+' && c != '-' && c != '.') return false;
+  }
+  *authority_begin = end + 3;
+  return true;
 }
 
 // Where the values of `password` parameters lie (URL query or key=value form).
@@ -364,10 +371,9 @@ std::string ResolveConnectionString(const std::string& explicit_url) {
 }
 
 std::string RedactPassword(const std::string& conninfo) {
-  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
-    if (conninfo.rfind(scheme, 0) == 0) {
-      return RedactPasswordParams(RedactUrlUserInfo(conninfo, scheme.size()), "&#");
-    }
+  size_t authority = 0;
+  if (IsUrl(conninfo, &authority)) {
+    return RedactPasswordParams(RedactUrlUserInfo(conninfo, authority), "&#");
   }
   return RedactPasswordParams(conninfo, " \t\n");
 }

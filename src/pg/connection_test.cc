@@ -1,4 +1,5 @@
 #include "pg/connection.h"
+#include "pg/session.h"
 
 #include <gtest/gtest.h>
 
@@ -180,6 +181,19 @@ TEST(RedactPasswordTest, Urls) {
   EXPECT_EQ(RedactPassword("postgresql://host/db?user=a@b"), "postgresql://host/db?user=a@b");
   EXPECT_EQ(RedactPassword("postgresql://h/d?user=u&password=secret&sslmode=require"),
             "postgresql://h/d?user=u&password=***&sslmode=require");
+}
+
+// A URL of another scheme reaches libpq's messages too (it echoes what it
+// cannot parse): its password is masked the same way.
+TEST(RedactPasswordTest, UrlsOfAnyScheme) {
+  EXPECT_EQ(RedactPassword("mariadb://app:s3cret@127.0.0.1:1/app"),
+            "mariadb://app:***@127.0.0.1:1/app");
+  EXPECT_EQ(RedactPassword("mysql+x://u:p@h/d"), "mysql+x://u:***@h/d");
+  EXPECT_EQ(RedactSecrets("missing \"=\" after \"mariadb://app:s3cret@h/app\" in connection info",
+                          "mariadb://app:s3cret@h/app")
+                .find("s3cret"),
+            std::string::npos);
+  EXPECT_EQ(RedactPassword("1http://u:p@h"), "1http://u:p@h");  // not a scheme: key=value rules
 }
 
 TEST(RedactPasswordTest, KeyValueStrings) {
