@@ -45,6 +45,14 @@
 
 namespace zs::backend {
 
+class Backend;
+
+// Which database a Backend speaks. Each concern that differs (the catalog
+// reader, the state store, the DDL runner, triggers, version views, the
+// backfill's batches, each operation's SQL) keeps its implementations side by
+// side in its own home and picks one by this.
+enum class Kind { kPostgres, kMariadb };
+
 // What a database can do, which decides the shape of an operation's intent.
 struct Capabilities {
   // DDL and the state row that records it commit in one transaction
@@ -79,6 +87,9 @@ class Session {
  public:
   virtual ~Session() = default;
 
+  // The backend this session speaks to.
+  virtual const Backend& backend() const = 0;
+
   // Takes the advisory lock that keeps two zeroshift processes off one schema,
   // held until the session ends. kConflict, naming the holder, when another
   // session holds it.
@@ -102,6 +113,7 @@ class Backend {
 
   // "PostgreSQL", for messages.
   virtual std::string_view Name() const = 0;
+  virtual Kind kind() const = 0;
   virtual Capabilities capabilities() const = 0;
 
   // The class of a failed statement's error (kOther for success and for

@@ -141,6 +141,8 @@ std::string MariadbSchemaLockName(const std::string& schema) {
   return fmt::format("zeroshift:#{:016x}", Fnv1a64(schema));
 }
 
+const Backend& MariadbSession::backend() const { return Mariadb(); }
+
 Status MariadbSession::AcquireSchemaLock(const std::string& schema) {
   const std::string name = MariadbSchemaLockName(schema);
   // A zeroshift process that has just exited still holds the lock until the

@@ -18,6 +18,7 @@ namespace zs::backend {
 class MariadbBackend final : public Backend {
  public:
   std::string_view Name() const override { return "MariaDB"; }
+  Kind kind() const override { return Kind::kMariadb; }
   // No transactional DDL (each ALTER commits), no NOT VALID constraints, an
   // online index build (ALGORITHM=INPLACE, LOCK=NONE), versions in databases.
   Capabilities capabilities() const override;
@@ -55,6 +56,7 @@ class MariadbSession final : public Session {
 
   // GET_LOCK(MariadbSchemaLockName(schema)), held until this session
   // disconnects (or RELEASE_LOCK). Server-wide, like the names of databases.
+  const Backend& backend() const override;
   Status AcquireSchemaLock(const std::string& schema) override;
   Result<std::optional<std::string>> SchemaLockHolder(const std::string& schema) override;
   // The other sessions holding a granted metadata lock on schema.table, from

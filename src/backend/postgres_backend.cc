@@ -3,7 +3,7 @@
 #include "pg/errors.h"
 #include "pg/lock_holders.h"
 #include "pg/quote.h"
-#include "state/state_store.h"
+#include "pg/schema_lock.h"
 
 namespace zs::backend {
 
@@ -63,15 +63,16 @@ const PostgresBackend& Postgres() {
 PostgresSession::PostgresSession(pg::Connection&& conn)
     : owned_(std::make_unique<pg::Connection>(std::move(conn))), conn_(owned_.get()) {}
 
-// The advisory lock is the state store's (pg_try_advisory_lock on the
-// schema's key): one implementation, so the key cannot drift between them.
+const Backend& PostgresSession::backend() const { return Postgres(); }
+
+// The advisory lock of pg/schema_lock.h, which the state store takes too.
 Status PostgresSession::AcquireSchemaLock(const std::string& schema) {
-  return state::StateStore(*conn_).AcquireSchemaLock(schema);
+  return pg::AcquireSchemaLock(*conn_, schema);
 }
 
 Result<std::optional<std::string>> PostgresSession::SchemaLockHolder(const std::string& schema) {
-  ZS_ASSIGN_OR_RETURN(std::optional<state::LockHolder> holder,
-                      state::StateStore(*conn_).SchemaLockHolder(schema));
+  ZS_ASSIGN_OR_RETURN(std::optional<pg::AdvisoryLockHolder> holder,
+                      pg::FindSchemaLockHolder(*conn_, schema));
   if (!holder) return std::optional<std::string>();
   return std::optional<std::string>(holder->Describe());
 }

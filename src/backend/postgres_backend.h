@@ -17,6 +17,7 @@ inline constexpr size_t kPostgresMaxIdentifierBytes = 63;
 class PostgresBackend final : public Backend {
  public:
   std::string_view Name() const override { return "PostgreSQL"; }
+  Kind kind() const override { return Kind::kPostgres; }
   Capabilities capabilities() const override;
   ErrorClass Classify(const Status& status) const override;
   std::string QuoteIdentifier(std::string_view name) const override;
@@ -38,6 +39,7 @@ class PostgresSession final : public Session {
 
   pg::Connection& connection() { return *conn_; }
 
+  const Backend& backend() const override;
   Status AcquireSchemaLock(const std::string& schema) override;
   Result<std::optional<std::string>> SchemaLockHolder(const std::string& schema) override;
   Result<std::vector<LockHolder>> LockHolders(const std::string& schema,

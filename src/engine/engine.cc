@@ -75,8 +75,9 @@ Result<ops::Action> WithoutForeignDrops(pg::Connection& conn, const std::string&
 
 }  // namespace
 
-Engine::Engine(std::unique_ptr<pg::Connection> conn, Options options)
-    : conn_(std::move(conn)),
+Engine::Engine(std::unique_ptr<backend::PostgresSession> session, Options options)
+    : conn_(&session->connection()),
+      session_(std::move(session)),
       options_(std::move(options)),
       state_(std::make_unique<state::StateStore>(*conn_)),
       runner_(std::make_unique<pg::DdlRunner>(*conn_, options_.retry)) {
@@ -95,7 +96,7 @@ Result<Engine> Engine::Connect(const std::string& conninfo, Options options) {
                                .statement_timeout = options.retry.statement_timeout};
   ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(conninfo, settings));
   ZS_RETURN_IF_ERROR(pg::PinSearchPath(conn, pg::PinnedSearchPath(options.schema)));
-  return Engine(std::make_unique<pg::Connection>(std::move(conn)), std::move(options));
+  return Engine(std::make_unique<backend::PostgresSession>(std::move(conn)), std::move(options));
 }
 
 void Engine::Log(const std::string& line) const {

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/postgres_backend.h"
 #include "backfill/backfill.h"
 #include "backfill/verify.h"
 #include "core/status.h"
@@ -98,10 +99,14 @@ class Engine {
   Result<std::string> LatestVersionSchema();
 
   pg::Connection& connection() { return *conn_; }
+  // The session every concern behind the backend seam is reached through,
+  // and the backend it speaks to (chosen from the URL's scheme).
+  backend::Session& session() { return *session_; }
+  const backend::Backend& backend() const { return session_->backend(); }
   const std::string& schema() const { return options_.schema; }
 
  private:
-  Engine(std::unique_ptr<pg::Connection> conn, Options options);
+  Engine(std::unique_ptr<backend::PostgresSession> session, Options options);
 
   Status Lock();
   Status StartRecorded(const migration::Migration& migration,
@@ -134,8 +139,11 @@ class Engine {
   void Log(const std::string& line) const;
   void EnterPhase(std::string_view phase) const;
 
-  // Heap-allocated so the references held by state_ and runner_ survive moves.
-  std::unique_ptr<pg::Connection> conn_;
+  // The PostgreSQL connection session_ owns, for the code not yet behind the
+  // seam. Heap-allocated (in session_) so the references held by state_ and
+  // runner_ survive moves.
+  pg::Connection* conn_ = nullptr;
+  std::unique_ptr<backend::Session> session_;
   Options options_;
   std::unique_ptr<state::StateStore> state_;
   std::unique_ptr<pg::DdlRunner> runner_;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pg/quote.h"
+#include "pg/schema_lock.h"
 
 namespace zs::state {
 
@@ -198,73 +199,17 @@ Status StateStore::Upgrade() {
   return Init();
 }
 
-std::string LockHolder::Describe() const {
-  std::string out = fmt::format("server pid {}", pid);
-  std::string details;
-  if (!application_name.empty())
-    details += fmt::format("application_name \"{}\"", application_name);
-  if (!client.empty()) details += fmt::format("{}from {}", details.empty() ? "" : ", ", client);
-  if (!backend_start.empty()) {
-    details += fmt::format("{}connected at {}", details.empty() ? "" : ", ", backend_start);
-  }
-  return details.empty() ? out : out + " (" + details + ")";
-}
-
 Result<bool> StateStore::SchemaLockHeldElsewhere(const std::string& schema) {
   ZS_ASSIGN_OR_RETURN(std::optional<LockHolder> holder, SchemaLockHolder(schema));
   return holder.has_value();
 }
 
 Result<std::optional<LockHolder>> StateStore::SchemaLockHolder(const std::string& schema) {
-  // A one-key advisory lock shows its bigint key split into classid (high
-  // half) and objid (low half). pg_stat_activity shows other roles' sessions
-  // without their query to a role that is not a member of theirs: only the
-  // columns every role may read are used.
-  ZS_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn_.ExecParams(
-          "SELECT l.pid, coalesce(a.application_name, ''), "
-          "coalesce(host(a.client_addr) || ':' || a.client_port, CASE WHEN a.pid IS NOT NULL "
-          "THEN 'local socket' END, ''), coalesce(date_trunc('second', a.backend_start)::text, "
-          "'') FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-          "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 "
-          "AND l.pid <> pg_backend_pid() "
-          "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-          "AND ((l.classid::bigint << 32) | l.objid::bigint) = "
-          "hashtext('zeroshift:' || $1)::bigint LIMIT 1",
-          {schema}));
-  if (rows.empty()) return std::optional<LockHolder>();
-  return std::optional<LockHolder>(LockHolder{.pid = static_cast<int>(rows.GetInt(0, 0)),
-                                              .application_name = rows.Get(0, 1),
-                                              .client = rows.Get(0, 2),
-                                              .backend_start = rows.Get(0, 3)});
+  return pg::FindSchemaLockHolder(conn_, schema);
 }
 
 Status StateStore::AcquireSchemaLock(const std::string& schema) {
-  // A zeroshift process that has just exited still holds the lock until its
-  // backend has finished exiting, which PQfinish does not wait for: so the
-  // next command, run right after it, tries for a moment before refusing.
-  constexpr int kAttempts = 10;
-  constexpr std::chrono::milliseconds kPause{50};
-  bool acquired = false;
-  for (int attempt = 0; attempt < kAttempts && !acquired; ++attempt) {
-    if (attempt > 0) std::this_thread::sleep_for(kPause);
-    ZS_ASSIGN_OR_RETURN(
-        pg::Rows rows,
-        conn_.ExecParams("SELECT pg_try_advisory_lock(hashtext('zeroshift:' || $1))", {schema}));
-    acquired = rows.GetBool(0, 0);
-  }
-  if (!acquired) {
-    ZS_ASSIGN_OR_RETURN(std::optional<LockHolder> holder, SchemaLockHolder(schema));
-    return Conflict(fmt::format(
-        "another zeroshift process is working on schema \"{}\": its connection, {}, holds "
-        "the schema's advisory lock. Wait for it to finish (`zeroshift status` shows its "
-        "progress), or stop it with Ctrl-C where it runs (or kill -INT / -TERM its process): "
-        "a backfill stops after its current batch and can be resumed or rolled back; then run "
-        "this command again",
-        schema, holder ? holder->Describe() : "which has just let it go"));
-  }
-  return Status::Ok();
+  return pg::AcquireSchemaLock(conn_, schema);
 }
 
 Result<std::optional<StoredMigration>> StateStore::QueryOne(const std::string& where_sql,

@@ -9,6 +9,7 @@
 
 #include "core/status.h"
 #include "pg/connection.h"
+#include "pg/schema_lock.h"
 #include "schema/schema.h"
 #include "state/step.h"
 
@@ -98,18 +99,11 @@ struct BackfillCursor {
   std::string updated_at;
 };
 
+// The session holding a schema's advisory lock (pg/schema_lock.h).
+using LockHolder = pg::AdvisoryLockHolder;
+
 // Live control of a running backfill, set from another shell and read by the
 // batch loop before every batch. Unset values leave the command line's.
-// The session holding a schema's advisory lock: the zeroshift command at work.
-struct LockHolder {
-  int pid = 0;  // the server process of its connection (pg_stat_activity.pid)
-  std::string application_name;
-  std::string client;  // "10.0.0.5:51234", or "local socket"
-  std::string backend_start;
-  // "pid 4242 (application_name "zeroshift", from local socket, connected at ...)"
-  std::string Describe() const;
-};
-
 struct BackfillControl {
   bool paused = false;
   std::optional<long long> batch_size;  // fixed batches of this many rows
