@@ -141,6 +141,10 @@ std::string MariadbSchemaLockName(const std::string& schema) {
   return fmt::format("zeroshift:#{:016x}", Fnv1a64(schema));
 }
 
+mysql::Connection& MariadbConnection(Session& session) {
+  return static_cast<MariadbSession&>(session).connection();
+}
+
 const Backend& MariadbSession::backend() const { return Mariadb(); }
 
 Status MariadbSession::AcquireSchemaLock(const std::string& schema) {

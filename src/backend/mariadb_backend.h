@@ -79,4 +79,9 @@ class MariadbSession final : public Session {
   mysql::Connection conn_;
 };
 
+// The Connector/C connection under `session`, which must be a MariaDB session
+// (session.backend().kind() == Kind::kMariadb): for the MariaDB
+// implementation of a concern behind the seam.
+mysql::Connection& MariadbConnection(Session& session);
+
 }  // namespace zs::backend

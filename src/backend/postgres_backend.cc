@@ -63,6 +63,10 @@ const PostgresBackend& Postgres() {
 PostgresSession::PostgresSession(pg::Connection&& conn)
     : owned_(std::make_unique<pg::Connection>(std::move(conn))), conn_(owned_.get()) {}
 
+pg::Connection& PostgresConnection(Session& session) {
+  return static_cast<PostgresSession&>(session).connection();
+}
+
 const Backend& PostgresSession::backend() const { return Postgres(); }
 
 // The advisory lock of pg/schema_lock.h, which the state store takes too.

@@ -51,4 +51,9 @@ class PostgresSession final : public Session {
   pg::Connection* conn_ = nullptr;
 };
 
+// The libpq connection under `session`, which must be a PostgreSQL session
+// (session.backend().kind() == Kind::kPostgres): for the PostgreSQL
+// implementation of a concern behind the seam.
+pg::Connection& PostgresConnection(Session& session);
+
 }  // namespace zs::backend
