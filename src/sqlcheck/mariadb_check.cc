@@ -18,11 +18,11 @@ constexpr int kMariadbUnknownFunction = 1305;
 constexpr int kMariadbSyntaxError = 1064;
 constexpr int kMariadbNotPreparable = 1295;
 // Connector/C's own errors (the connection went away): not the text's fault.
-bool MariadbIsClientError(int number) { return number >= 2000 && number <= 2999; }
+bool MariadbCheckIsClientError(int number) { return number >= 2000 && number <= 2999; }
 // An expression reading more unknown names than this is refused anyway.
 constexpr int kMariadbMaxUnknownColumns = 32;
 
-std::string MariadbLower(std::string text) {
+std::string MariadbCheckLower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return text;
@@ -30,8 +30,8 @@ std::string MariadbLower(std::string text) {
 
 // The server's own message in the Status of a failed statement whose first
 // line is `first_line`.
-std::string MariadbServerText(const Status& status,
-                              const std::string& first_line = kMariadbPrepareHead) {
+std::string MariadbCheckServerText(const Status& status,
+                                   const std::string& first_line = kMariadbPrepareHead) {
   std::string message = status.message();
   const std::string head = first_line + ": ";
   if (message.rfind(head, 0) == 0) message.erase(0, head.size());
@@ -41,22 +41,22 @@ std::string MariadbServerText(const Status& status,
 }
 
 // The first capture of `pattern` in `text`, or "".
-std::string MariadbCapture(const std::string& text, const char* pattern) {
+std::string MariadbCheckCapture(const std::string& text, const char* pattern) {
   std::smatch match;
   if (!std::regex_search(text, match, std::regex(pattern))) return "";
   return match[1].str();
 }
 
-std::string MariadbShown(const std::string& text) {
+std::string MariadbCheckShown(const std::string& text) {
   return text.size() <= 300 ? text : text.substr(0, 300) + "...";
 }
 
 // Where a syntax error is, in the user's text: the server says "near
 // '<rest of the statement>' at line N"; the user's text starts `offset`
 // bytes into `statement` and is `length` bytes long.
-std::string MariadbSyntaxWhere(const std::string& server_text, const std::string& statement,
-                               size_t offset, size_t length) {
-  std::string near = MariadbCapture(server_text, "near '([\\s\\S]*)' at line [0-9]+$");
+std::string MariadbCheckSyntaxWhere(const std::string& server_text, const std::string& statement,
+                                    size_t offset, size_t length) {
+  std::string near = MariadbCheckCapture(server_text, "near '([\\s\\S]*)' at line [0-9]+$");
   // The server cuts the rest at 80 characters and marks the cut with "...".
   if (near.size() > 3 && near.compare(near.size() - 3, 3, "...") == 0) near.resize(near.size() - 3);
   size_t at = near.empty() ? std::string::npos : statement.find(near, offset);
@@ -69,7 +69,7 @@ std::string MariadbSyntaxWhere(const std::string& server_text, const std::string
 }
 
 // " (<type>)" of a column type: the text inside its first parentheses.
-std::string MariadbTypeArguments(const std::string& type) {
+std::string MariadbCheckTypeArguments(const std::string& type) {
   size_t open = type.find('(');
   size_t close = type.find(')', open == std::string::npos ? 0 : open);
   if (open == std::string::npos || close == std::string::npos) return "";
@@ -79,7 +79,8 @@ std::string MariadbTypeArguments(const std::string& type) {
 // The derived row the expression is checked against: each visible column
 // as a NULL of its type's family, plus `extra` names (unknown columns being
 // reported) as plain NULLs.
-std::string MariadbDerivedRow(const VisibleTable& table, const std::vector<std::string>& extra) {
+std::string MariadbCheckDerivedRow(const VisibleTable& table,
+                                   const std::vector<std::string>& extra) {
   std::string row;
   for (const VisibleColumn& column : table.columns) {
     row += (row.empty() ? "" : ", ") + std::string("CAST(NULL AS ") +
@@ -92,7 +93,7 @@ std::string MariadbDerivedRow(const VisibleTable& table, const std::vector<std::
   return "SELECT " + row;
 }
 
-bool MariadbIsTransactionControl(const std::string& first_word) {
+bool MariadbCheckIsTransactionControl(const std::string& first_word) {
   for (const char* word : {"BEGIN", "START", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "XA"}) {
     if (first_word == word) return true;
   }
@@ -102,7 +103,7 @@ bool MariadbIsTransactionControl(const std::string& first_word) {
 }  // namespace
 
 std::string MariadbCastTarget(const std::string& type) {
-  std::string lower = MariadbLower(type);
+  std::string lower = MariadbCheckLower(type);
   size_t end = 0;
   while (end < lower.size() && (std::isalpha(static_cast<unsigned char>(lower[end])) != 0)) ++end;
   const std::string base = lower.substr(0, end);
@@ -117,13 +118,13 @@ std::string MariadbCastTarget(const std::string& type) {
       {"varbinary", "BINARY"},   {"tinyblob", "BINARY"}, {"blob", "BINARY"},
       {"mediumblob", "BINARY"},  {"longblob", "BINARY"}};
   if (base == "decimal" || base == "numeric" || base == "dec" || base == "fixed") {
-    return "DECIMAL" + MariadbTypeArguments(lower);
+    return "DECIMAL" + MariadbCheckTypeArguments(lower);
   }
   auto family = kFamilies.find(base);
   if (family == kFamilies.end()) return "CHAR";  // char, varchar, text, enum, set, json, ...
   if (family->second == "SIGNED" && is_unsigned) return "UNSIGNED";
   if (family->second == "DATETIME" || family->second == "TIME") {
-    return family->second + MariadbTypeArguments(lower);
+    return family->second + MariadbCheckTypeArguments(lower);
   }
   return family->second;
 }
@@ -150,7 +151,7 @@ std::string MariadbFunctionAdvice(const std::string& name) {
       {"encode", "use TO_BASE64(value) or HEX(value) instead of encode"},
       {"decode", "use FROM_BASE64(value) or UNHEX(value) instead of decode"},
   };
-  auto advice = kAdvice.find(MariadbLower(name));
+  auto advice = kAdvice.find(MariadbCheckLower(name));
   return advice == kAdvice.end() ? "" : advice->second;
 }
 
@@ -175,7 +176,7 @@ Result<CheckedExpression> MariadbExpressionChecker::CheckExpression(const Visibl
   ZS_RETURN_IF_ERROR(RequirePinnedSqlMode());
   std::string problem = MariadbExpressionProblem(expression);
   if (!problem.empty()) {
-    return InvalidInput(what + ": `" + MariadbShown(expression) +
+    return InvalidInput(what + ": `" + MariadbCheckShown(expression) +
                         "` is not a single MariaDB expression over table \"" + table.name +
                         "\": " + problem);
   }
@@ -187,21 +188,21 @@ Result<CheckedExpression> MariadbExpressionChecker::PrepareExpression(const Visi
                                                                       const std::string& what,
                                                                       UnknownColumns unknown) {
   const std::string prefix = "SELECT (";
-  const std::string shown = "`" + MariadbShown(expression) + "`";
+  const std::string shown = "`" + MariadbCheckShown(expression) + "`";
   const std::string on_table = " (table \"" + table.name + "\")";
   CheckedExpression checked;
   for (;;) {
     std::string statement = prefix + expression + "\n) FROM (" +
-                            MariadbDerivedRow(table, checked.unknown_columns) + ") zs_row";
+                            MariadbCheckDerivedRow(table, checked.unknown_columns) + ") zs_row";
     Status prepared = Prepare(statement);
     if (prepared.ok()) break;
     const int number = mysql::ErrorNumber(prepared);
-    const std::string server = MariadbServerText(prepared);
-    if (number == 0 || MariadbIsClientError(number)) {
+    const std::string server = MariadbCheckServerText(prepared);
+    if (number == 0 || MariadbCheckIsClientError(number)) {
       return prepared.WithContext(what + ": checking the expression on MariaDB");
     }
     if (number == mysql::errors::kBadField) {
-      std::string column = MariadbCapture(server, "^Unknown column '([\\s\\S]*)' in '");
+      std::string column = MariadbCheckCapture(server, "^Unknown column '([\\s\\S]*)' in '");
       if (column.find('.') != std::string::npos) {
         return InvalidInput(what + ": " + shown + " refers to `" + column + "`" + on_table +
                             ": on MariaDB write the column without a table name (the triggers "
@@ -215,7 +216,7 @@ Result<CheckedExpression> MariadbExpressionChecker::PrepareExpression(const Visi
       return InvalidInput(UnknownColumnMessage(what, expression, column, table));
     }
     if (number == kMariadbUnknownFunction) {
-      std::string function = MariadbCapture(server, "^FUNCTION (\\S+) does not exist");
+      std::string function = MariadbCheckCapture(server, "^FUNCTION (\\S+) does not exist");
       function = function.substr(function.rfind('.') + 1);
       std::string advice = MariadbFunctionAdvice(function);
       return InvalidInput(what + ": " + shown + " calls " + function + "()" + on_table +
@@ -225,10 +226,10 @@ Result<CheckedExpression> MariadbExpressionChecker::PrepareExpression(const Visi
                                : advice));
     }
     if (number == kMariadbSyntaxError) {
-      return InvalidInput(what + ": " + shown + " is not a MariaDB expression" + on_table +
-                          ": syntax error " +
-                          MariadbSyntaxWhere(server, statement, prefix.size(), expression.size()) +
-                          "; write MariaDB's syntax (CAST(x AS CHAR), CONCAT(a, b), no `::`)");
+      return InvalidInput(
+          what + ": " + shown + " is not a MariaDB expression" + on_table + ": syntax error " +
+          MariadbCheckSyntaxWhere(server, statement, prefix.size(), expression.size()) +
+          "; write MariaDB's syntax (CAST(x AS CHAR), CONCAT(a, b), no `::`)");
     }
     return InvalidInput(what + ": " + shown + " is refused by MariaDB" + on_table + ": " + server +
                         "; fix the expression");
@@ -247,7 +248,7 @@ Result<CheckedExpression> MariadbExpressionChecker::PrepareExpression(const Visi
 Status MariadbExpressionChecker::CheckType(const std::string& type, const std::string& what) {
   ZS_RETURN_IF_ERROR(RequirePinnedSqlMode());
   auto reject = [&](const std::string& reason) {
-    return InvalidInput(what + ": `" + MariadbShown(type) +
+    return InvalidInput(what + ": `" + MariadbCheckShown(type) +
                         "` is not a MariaDB column type: " + reason +
                         "; write a plain type such as `VARCHAR(255)`, `INT` or "
                         "`DATETIME(6)`");
@@ -260,21 +261,21 @@ Status MariadbExpressionChecker::CheckType(const std::string& type, const std::s
   Status prepared = Prepare(statement);
   const int number = mysql::ErrorNumber(prepared);
   if (number == 0 && !prepared.ok()) return prepared.WithContext(what + ": checking the type");
-  if (MariadbIsClientError(number)) return prepared.WithContext(what + ": checking the type");
+  if (MariadbCheckIsClientError(number)) return prepared.WithContext(what + ": checking the type");
   if (number == kMariadbSyntaxError) {
-    return reject("syntax error " + MariadbSyntaxWhere(MariadbServerText(prepared), statement,
-                                                       prefix.size(), type.size()));
+    return reject("syntax error " + MariadbCheckSyntaxWhere(MariadbCheckServerText(prepared),
+                                                            statement, prefix.size(), type.size()));
   }
   if (!prepared.ok() && number != kMariadbNotPreparable) {
-    return reject(MariadbServerText(prepared));
+    return reject(MariadbCheckServerText(prepared));
   }
   // Measured on 10.11: PREPARE finds unknown types, bad precisions, widths
   // and charsets; only creating finds VARCHAR(70000) and ENUM('a', 'a').
   ZS_RETURN_IF_ERROR(conn_.Run("DROP TEMPORARY TABLE IF EXISTS zs_type_check"));
   Status created = conn_.Run(statement);
   if (!created.ok()) {
-    if (MariadbIsClientError(mysql::ErrorNumber(created))) return created;
-    return reject(MariadbServerText(created, head));
+    if (MariadbCheckIsClientError(mysql::ErrorNumber(created))) return created;
+    return reject(MariadbCheckServerText(created, head));
   }
   return conn_.Run("DROP TEMPORARY TABLE zs_type_check");
 }
@@ -288,16 +289,16 @@ Result<std::vector<Statement>> MariadbExpressionChecker::CheckStatements(const s
     Status prepared = Prepare(text.text);
     const int number = mysql::ErrorNumber(prepared);
     if (number == 0 && !prepared.ok()) return prepared.WithContext(what);
-    if (MariadbIsClientError(number)) return prepared.WithContext(what);
+    if (MariadbCheckIsClientError(number)) return prepared.WithContext(what);
     if (number == kMariadbSyntaxError) {
-      std::string shown = MariadbShown(text.text);
-      return InvalidInput(
-          what + ": `" + shown + "` does not parse on MariaDB: syntax error " +
-          MariadbSyntaxWhere(MariadbServerText(prepared), text.text, 0, text.text.size()) +
-          "; fix the statement (MariaDB's syntax; one statement per `;`)");
+      std::string shown = MariadbCheckShown(text.text);
+      return InvalidInput(what + ": `" + shown + "` does not parse on MariaDB: syntax error " +
+                          MariadbCheckSyntaxWhere(MariadbCheckServerText(prepared), text.text, 0,
+                                                  text.text.size()) +
+                          "; fix the statement (MariaDB's syntax; one statement per `;`)");
     }
     Statement statement;
-    statement.transaction_control = MariadbIsTransactionControl(text.first_word);
+    statement.transaction_control = MariadbCheckIsTransactionControl(text.first_word);
     statement.text = std::move(text.text);
     statements.push_back(std::move(statement));
   }
