@@ -71,8 +71,10 @@ class ExpressionChecker {
   virtual Status CheckType(const std::string& type, const std::string& what) = 0;
 
   // Checks a `sql` operation's text and splits it into its statements, in
-  // order. On MariaDB only the PostgreSQL-specific fields of Statement stay
-  // false except transaction_control.
+  // order. On MariaDB every statement is outside_transaction (each commits
+  // on its own, so each is an Action of its own), share_update_exclusive
+  // stays false (the lock of arbitrary SQL is unknown) and no index_name is
+  // set; transaction_control is set as on PostgreSQL.
   virtual Result<std::vector<Statement>> CheckStatements(const std::string& sql,
                                                          const std::string& what) = 0;
 };

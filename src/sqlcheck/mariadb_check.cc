@@ -174,13 +174,13 @@ Result<CheckedExpression> MariadbExpressionChecker::CheckExpression(const Visibl
                                                                     const std::string& what,
                                                                     UnknownColumns unknown) {
   ZS_RETURN_IF_ERROR(RequirePinnedSqlMode());
-  std::string problem = MariadbExpressionProblem(expression);
+  std::string problem = MariadbExpressionProblem(MariadbWithoutFinalSemicolon(expression));
   if (!problem.empty()) {
     return InvalidInput(what + ": `" + MariadbCheckShown(expression) +
                         "` is not a single MariaDB expression over table \"" + table.name +
                         "\": " + problem);
   }
-  return PrepareExpression(table, expression, what, unknown);
+  return PrepareExpression(table, MariadbWithoutFinalSemicolon(expression), what, unknown);
 }
 
 Result<CheckedExpression> MariadbExpressionChecker::PrepareExpression(const VisibleTable& table,
@@ -298,6 +298,10 @@ Result<std::vector<Statement>> MariadbExpressionChecker::CheckStatements(const s
                           "; fix the statement (MariaDB's syntax; one statement per `;`)");
     }
     Statement statement;
+    // Each statement commits on its own on MariaDB (DDL commits implicitly),
+    // so none can share a transaction with zeroshift's statements: each is
+    // an Action of its own.
+    statement.outside_transaction = true;
     statement.transaction_control = MariadbCheckIsTransactionControl(text.first_word);
     statement.text = std::move(text.text);
     statements.push_back(std::move(statement));

@@ -55,6 +55,8 @@ const std::vector<ExpressionCase> kExpressionCases = {
     {"CAST(score AS CHAR) + YEAR(born) + id", "", {"score", "born", "id"}},
     {"(SELECT COUNT(*) FROM no_such_table)", "doesn't exist"},
     {"1) , (2", "closes a parenthesis it did not open"},
+    {"", "it is empty; write one value expression"},
+    {"1; 2;", "`;` outside a string"},
 };
 
 class MariadbCheckTest : public ::testing::Test {
@@ -99,6 +101,14 @@ TEST_F(MariadbCheckTest, ExpressionCases) {
   // Nothing was dropped: the `;` never reached the server.
   EXPECT_TRUE(conn_->Run("CREATE TABLE users (id INT)").ok());
   EXPECT_TRUE(conn_->Run("SELECT COUNT(*) FROM users").ok());
+}
+
+TEST_F(MariadbCheckTest, ALoneSelectAndOneFinalSemicolonAsOnPostgres) {
+  auto checked = checker_->CheckExpression(kUsers, "SELECT UPPER(name); -- done\n", kWhat,
+                                           UnknownColumns::kRefuse);
+  ASSERT_TRUE(checked.ok()) << checked.status().ToString();
+  EXPECT_EQ(checked->embedded, "(SELECT UPPER(name))");
+  EXPECT_EQ(checked->columns, (std::vector<std::string>{"name"}));
 }
 
 TEST_F(MariadbCheckTest, SuggestionsNameTheColumnAndTheTable) {
@@ -215,6 +225,7 @@ TEST_F(MariadbCheckTest, StatementsOneEachPreparedForTheirSyntax) {
   EXPECT_EQ((*statements)[0].text, "ALTER TABLE users ADD COLUMN c INT");
   EXPECT_EQ((*statements)[1].text, "INSERT INTO not_created_yet VALUES (';')");
   EXPECT_FALSE((*statements)[1].transaction_control);
+  EXPECT_TRUE((*statements)[1].outside_transaction);
   EXPECT_TRUE((*statements)[2].transaction_control);
   EXPECT_TRUE((*statements)[3].transaction_control);
 

@@ -200,8 +200,23 @@ Result<std::vector<MariadbToken>> LexMariadb(std::string_view sql) {
   return tokens;
 }
 
+std::string MariadbWithoutFinalSemicolon(const std::string& expression) {
+  Result<std::vector<MariadbToken>> tokens = LexMariadb(expression);
+  if (!tokens.ok()) return expression;
+  std::vector<const MariadbToken*> semicolons;
+  const MariadbToken* last_code = nullptr;
+  for (const MariadbToken& t : *tokens) {
+    if (MariadbLexIsSymbol(t, ';')) semicolons.push_back(&t);
+    if (t.kind != MariadbTokenKind::kComment) last_code = &t;
+  }
+  if (semicolons.size() != 1 || semicolons.front() != last_code) return expression;
+  return expression.substr(0, last_code->begin);
+}
+
 std::string MariadbExpressionProblem(std::string_view expression) {
-  if (MariadbLexIsBlank(expression)) return "it is empty";
+  if (MariadbLexIsBlank(expression)) {
+    return "it is empty; write one value expression, e.g. `SUBSTRING_INDEX(name, ' ', 1)`";
+  }
   std::string problem;
   Result<std::vector<MariadbToken>> tokens = MariadbLexLexOrProblem(expression, problem);
   if (!tokens.ok()) return problem;

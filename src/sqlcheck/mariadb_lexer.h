@@ -48,6 +48,11 @@ Result<std::vector<MariadbToken>> LexMariadb(std::string_view sql);
 // the lexical guard passes it. Each reason says what to write instead.
 std::string MariadbExpressionProblem(std::string_view expression);
 
+// `expression` without one `;` ending it (only whitespace and comments
+// after), as PostgreSQL's check accepts "SELECT upper(name);"; unchanged
+// otherwise (a `;` anywhere else is MariadbExpressionProblem's to refuse).
+std::string MariadbWithoutFinalSemicolon(const std::string& expression);
+
 // The same guard for a type name embedded into `ADD COLUMN c <type>`: also
 // refuses a `,` or a column attribute (DEFAULT, NOT NULL, ...) outside
 // parentheses.
