@@ -70,6 +70,11 @@ class ExpressionChecker {
   // Checks that `type` is a single column type, usable in `ADD COLUMN c <type>`.
   virtual Status CheckType(const std::string& type, const std::string& what) = 0;
 
+  // Checks that `name` is usable as a new identifier (a column, table,
+  // index or constraint name): non-empty, within the backend's limit, a
+  // plain name without quotes, whitespace, `;` or control characters.
+  virtual Status CheckIdentifier(const std::string& name, const std::string& what) = 0;
+
   // Checks a `sql` operation's text and splits it into its statements, in
   // order. On MariaDB every statement is outside_transaction (each commits
   // on its own, so each is an Action of its own), share_update_exclusive

@@ -280,6 +280,24 @@ Status MariadbExpressionChecker::CheckType(const std::string& type, const std::s
   return conn_.Run("DROP TEMPORARY TABLE zs_type_check");
 }
 
+Status MariadbExpressionChecker::CheckIdentifier(const std::string& name, const std::string& what) {
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    if (c != '`' && c != '"' && c != ';' && std::isspace(c) == 0 && c >= 0x20 && c != 0x7f) {
+      continue;
+    }
+    return InvalidInput(
+        what + ": `" + name + "` contains " +
+        (c == '`' ? std::string("a backtick") : "`" + std::string(1, name[i]) + "`") +
+        " at position " + std::to_string(i + 1) +
+        "; identifiers must be plain names without quotes, whitespace, "
+        "semicolons or control characters");
+  }
+  Result<std::string> quoted = mysql::QuoteIdentifierChecked(name);
+  if (!quoted.ok()) return InvalidInput(what + ": " + quoted.status().message());
+  return Status::Ok();
+}
+
 Result<std::vector<Statement>> MariadbExpressionChecker::CheckStatements(const std::string& sql,
                                                                          const std::string& what) {
   ZS_RETURN_IF_ERROR(RequirePinnedSqlMode());

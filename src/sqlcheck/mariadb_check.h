@@ -46,6 +46,10 @@ class MariadbExpressionChecker final : public ExpressionChecker {
   // commits nothing and no one else sees it) for what only creating finds:
   // VARCHAR(70000), ENUM('a', 'a').
   Status CheckType(const std::string& type, const std::string& what) override;
+  // No server needed: at most 64 characters, none above U+FFFF, no trailing
+  // space (mysql::QuoteIdentifierChecked), and a plain name: no backtick,
+  // double quote, `;`, whitespace or control character.
+  Status CheckIdentifier(const std::string& name, const std::string& what) override;
   // One statement each (split at `;` outside strings, quoted names and
   // comments; MariadbSplitStatements refuses DELIMITER, SET, ...), each
   // PREPAREd for its syntax. Other errors of PREPARE (an unknown table) are

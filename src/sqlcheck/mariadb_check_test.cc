@@ -258,6 +258,26 @@ TEST_F(MariadbCheckTest, FactoryPicksMariadbFromTheSession) {
   EXPECT_FALSE(split.ok());
 }
 
+TEST_F(MariadbCheckTest, Identifiers) {
+  EXPECT_TRUE(checker_->CheckIdentifier("first_name", kWhat).ok());
+  EXPECT_TRUE(checker_->CheckIdentifier("prénom", kWhat).ok());
+  EXPECT_TRUE(checker_->CheckIdentifier(std::string(64, 'a'), kWhat).ok());
+  const std::vector<TypeCase> refused = {
+      {"", "empty name"},
+      {std::string(65, 'a'), "65 characters long"},
+      {"a`b", "contains a backtick at position 2"},
+      {"a;b", "contains `;` at position 2"},
+      {"a b", "contains ` ` at position 2"},
+      {"smile\xF0\x9F\x98\x80", "Basic Multilingual Plane"},
+  };
+  for (const TypeCase& c : refused) {
+    Status status = checker_->CheckIdentifier(c.input, kWhat);
+    ASSERT_FALSE(status.ok()) << c.input;
+    EXPECT_NE(status.message().find(c.error), std::string::npos) << status.message();
+    EXPECT_EQ(status.message().rfind(std::string(kWhat) + ": ", 0), 0u) << status.message();
+  }
+}
+
 TEST(MariadbCastTargetTest, FamiliesOfTypes) {
   EXPECT_EQ(MariadbCastTarget("varchar(255)"), "CHAR");
   EXPECT_EQ(MariadbCastTarget("int(11) unsigned"), "UNSIGNED");

@@ -29,6 +29,11 @@ Status PostgresExpressionChecker::CheckType(const std::string& type, const std::
   return ValidateTypeName(type, what);
 }
 
+Status PostgresExpressionChecker::CheckIdentifier(const std::string& name,
+                                                  const std::string& what) {
+  return ValidateIdentifier(name, what);
+}
+
 Result<std::vector<Statement>> PostgresExpressionChecker::CheckStatements(const std::string& sql,
                                                                           const std::string& what) {
   return SplitStatements(sql, what);

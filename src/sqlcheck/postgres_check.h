@@ -18,6 +18,8 @@ class PostgresExpressionChecker final : public ExpressionChecker {
                                             UnknownColumns unknown) override;
   // ValidateTypeName.
   Status CheckType(const std::string& type, const std::string& what) override;
+  // ValidateIdentifier (at most 63 bytes).
+  Status CheckIdentifier(const std::string& name, const std::string& what) override;
   // SplitStatements.
   Result<std::vector<Statement>> CheckStatements(const std::string& sql,
                                                  const std::string& what) override;

@@ -46,6 +46,9 @@ TEST(PostgresCheckTest, TypesAndStatementsAreTheParserChecks) {
   PostgresExpressionChecker checker;
   EXPECT_TRUE(checker.CheckType("timestamp with time zone", kWhat).ok());
   EXPECT_FALSE(checker.CheckType("int; DROP TABLE t", kWhat).ok());
+  EXPECT_TRUE(checker.CheckIdentifier("first_name", kWhat).ok());
+  EXPECT_EQ(checker.CheckIdentifier(std::string(64, 'a'), kWhat).message(),
+            ValidateIdentifier(std::string(64, 'a'), kWhat).message());
   auto statements = checker.CheckStatements("CREATE INDEX CONCURRENTLY i ON t (c); BEGIN", kWhat);
   ASSERT_TRUE(statements.ok()) << statements.status().ToString();
   ASSERT_EQ(statements->size(), 2u);
