@@ -190,6 +190,14 @@ Result<CheckedExpression> MariadbExpressionChecker::PrepareExpression(const Visi
   const std::string prefix = "SELECT (";
   const std::string shown = "`" + MariadbCheckShown(expression) + "`";
   const std::string on_table = " (table \"" + table.name + "\")";
+  std::vector<std::string> names;
+  for (const VisibleColumn& column : table.columns) names.push_back(column.name);
+  if (std::string column = MariadbDoubleQuotedColumn(expression, names); !column.empty()) {
+    return InvalidInput(what + ": " + shown + " has \"" + column + "\"" + on_table +
+                        ", which MariaDB reads as a string, not as the column; write the column "
+                        "as " +
+                        mysql::QuoteIdentifier(column) + " or bare");
+  }
   CheckedExpression checked;
   for (;;) {
     std::string statement = prefix + expression + "\n) FROM (" +
@@ -234,8 +242,6 @@ Result<CheckedExpression> MariadbExpressionChecker::PrepareExpression(const Visi
     return InvalidInput(what + ": " + shown + " is refused by MariaDB" + on_table + ": " + server +
                         "; fix the expression");
   }
-  std::vector<std::string> names;
-  for (const VisibleColumn& column : table.columns) names.push_back(column.name);
   checked.columns = MariadbReferencedColumns(expression, names);
   std::string body = expression;
   while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())) != 0) {

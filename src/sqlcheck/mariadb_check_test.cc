@@ -55,6 +55,8 @@ const std::vector<ExpressionCase> kExpressionCases = {
     {"CAST(score AS CHAR) + YEAR(born) + id", "", {"score", "born", "id"}},
     {"(SELECT COUNT(*) FROM no_such_table)", "doesn't exist"},
     {"1) , (2", "closes a parenthesis it did not open"},
+    {"UPPER(\"Name\")", "has \"name\" (table \"users\"), which MariaDB reads as a string"},
+    {"CONCAT(name, \"x\")", "", {"name"}},
     {"", "it is empty; write one value expression"},
     {"1; 2;", "`;` outside a string"},
 };

@@ -293,6 +293,20 @@ std::vector<std::string> MariadbReferencedColumns(std::string_view expression,
   return found;
 }
 
+std::string MariadbDoubleQuotedColumn(std::string_view expression,
+                                      const std::vector<std::string>& columns) {
+  Result<std::vector<MariadbToken>> tokens = LexMariadb(expression);
+  if (!tokens.ok()) return "";
+  for (const MariadbToken& t : *tokens) {
+    if (t.kind != MariadbTokenKind::kString || t.text.size() < 2 || t.text[0] != '"') continue;
+    std::string inner = MariadbLexUpper(std::string_view(t.text).substr(1, t.text.size() - 2));
+    for (const std::string& column : columns) {
+      if (MariadbLexUpper(column) == inner) return column;
+    }
+  }
+  return "";
+}
+
 namespace {
 
 // Why one statement of a `sql` operation may not be sent, or "".

@@ -68,6 +68,12 @@ std::string MariadbTypeProblem(std::string_view type);
 std::vector<std::string> MariadbReferencedColumns(std::string_view expression,
                                                   const std::vector<std::string>& columns);
 
+// The first "..." string of `expression` whose text is the name of one of
+// `columns` (without regard to case): PostgreSQL's quoted identifier, which
+// MariaDB's sql_mode reads as a string ("name" = 'name'); "" when none.
+std::string MariadbDoubleQuotedColumn(std::string_view expression,
+                                      const std::vector<std::string>& columns);
+
 // One statement of a `sql` operation, as split by MariadbSplitStatements.
 struct MariadbStatementText {
   std::string text;        // without its `;` and surrounding whitespace and comments
