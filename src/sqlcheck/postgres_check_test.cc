@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include <string>
 #include <vector>
+
+#include "backend/postgres_backend.h"
+#include "testing/shared_cluster.h"
 
 namespace zs::sqlcheck {
 namespace {
@@ -54,6 +59,17 @@ TEST(PostgresCheckTest, TypesAndStatementsAreTheParserChecks) {
   ASSERT_EQ(statements->size(), 2u);
   EXPECT_TRUE((*statements)[0].outside_transaction);
   EXPECT_TRUE((*statements)[1].transaction_control);
+}
+
+TEST(PostgresCheckTest, FactoryPicksPostgresFromTheSession) {
+  std::string url = testing::FreshDatabaseUrl();
+  auto session = backend::Postgres().Connect(url);
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  std::unique_ptr<ExpressionChecker> checker = ExpressionCheckerFor(**session);
+  EXPECT_NE(dynamic_cast<PostgresExpressionChecker*>(checker.get()), nullptr);
+  EXPECT_TRUE(
+      checker->CheckExpression(kUsers, "split_part(name, ' ', 1)", kWhat, UnknownColumns::kRefuse)
+          .ok());
 }
 
 }  // namespace
