@@ -167,6 +167,9 @@ TEST_F(MariadbDualWriteTest, OldAndNewClientsEachFillTheOtherShape) {
   // an old write: `down` must not overwrite the name it wrote.
   RunOk(new_client, "UPDATE " + split_.Table() + " SET name = 'Carl Dane' WHERE id = 3");
   EXPECT_EQ(split_.Row(old_client, 3), "Carl Dane|Carl|Dane|1");
+  // So is its INSERT into the base table that sets name and no new column.
+  RunOk(new_client, "INSERT INTO " + split_.Table() + " (id, name) VALUES (4, 'Dee Fox')");
+  EXPECT_EQ(split_.Row(old_client, 4), "Dee Fox|Dee|Fox|1");
 }
 
 TEST_F(MariadbDualWriteTest, ANewClientThatForgotTheVariableIsStoppedWithTheFix) {
