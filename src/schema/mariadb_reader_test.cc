@@ -362,6 +362,28 @@ TEST(MariadbReaderDatabaseTest, AMissingDatabaseIsNotFoundNamingIt) {
   }
 }
 
+TEST(MariadbReaderDatabaseTest, ReadsADatabaseWhoseNameNeedsQuoting) {
+  const std::string url = zs::testing::FreshMariadbDatabaseUrl();
+  mysql::Connection conn = MariadbOpenOrDie(url);
+  const std::string name = "we`ird db \xc3\xbc " + DatabaseOf(url);
+  const std::string quoted = mysql::QuoteIdentifier(name);
+  ASSERT_TRUE(conn.Run("CREATE DATABASE " + quoted).ok());
+  ASSERT_TRUE(conn.Run("CREATE TABLE " + quoted +
+                       ".t (id INT PRIMARY KEY, p INT, FOREIGN KEY (p) "
+                       "REFERENCES " +
+                       quoted + ".t (id))")
+                  .ok());
+  Result<Schema> schema = ReadMariadbSchema(conn, name);
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  ASSERT_EQ(NamesOf(schema->tables), (std::vector<std::string>{"t"}));
+  const Table& t = schema->tables[0];
+  EXPECT_EQ(t.indexes.front().definition, "ALTER TABLE " + quoted + ".`t` ADD PRIMARY KEY (`id`)");
+  ASSERT_EQ(t.constraints.size(), 2u);
+  EXPECT_EQ(t.constraints[0].type, 'p');
+  EXPECT_EQ(t.constraints[1].definition, "FOREIGN KEY (`p`) REFERENCES " + quoted + ".`t` (`id`)");
+  EXPECT_TRUE(conn.Run("DROP DATABASE " + quoted).ok());
+}
+
 TEST(MariadbNamesInTest, FindsQuotedAndBareNamesOutsideLiteralsAndComments) {
   std::vector<MariadbName> names = MariadbNamesIn(
       "SET NEW.`a``b` = 'x `no` y', @v = \"it\\\"s `no`\" -- `no`\n"
