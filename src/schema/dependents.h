@@ -25,7 +25,8 @@ struct Dependent {
   // "publication", or the catalog's name for anything else; on MariaDB also
   // "trigger body" (a trigger whose body names the column).
   std::string kind;
-  std::string description;  // pg_describe_object: "policy p on table t"
+  // pg_describe_object: "policy p on table t"; MariaDB: "view `db`.`v`".
+  std::string description;
 };
 
 // The objects that depend on column `column` of `schema`.`table` (physical
@@ -36,10 +37,11 @@ Result<std::vector<Dependent>> ReadColumnDependents(
     backend::Session& session, const std::string& schema, const std::string& table,
     const std::string& column, const std::vector<std::string>& ignored_schemas);
 
-// The PostgreSQL implementation: from pg_depend, in a stable order. Left out, because column swaps
-// carry them over: the column's own default, indexes, owned sequences,
-// constraints, internal triggers, and views in `ignored_schemas` (zeroshift's
-// version schemas, which are dropped and recreated by the migrations).
+// The PostgreSQL implementation: from pg_depend, in a stable order. Left out,
+// because column swaps carry them over: the column's own default, indexes,
+// owned sequences, constraints, internal triggers, and views in
+// `ignored_schemas` (zeroshift's version schemas, which are dropped and
+// recreated by the migrations).
 Result<std::vector<Dependent>> ReadColumnDependents(
     pg::Connection& conn, const std::string& schema, const std::string& table,
     const std::string& column, const std::vector<std::string>& ignored_schemas);

@@ -9,7 +9,7 @@
 //   Table.partitioned         CREATE_OPTIONS contains "partitioned"
 //   Table.primary_key         the PRIMARY index's columns, in key order
 //   Column.type               COLUMN_TYPE as the server spells it ("int(10) unsigned",
-//                             "varchar(100)", "enum('a','b)"; JSON reads "longtext")
+//                             "varchar(100)", "enum('a','b')"; JSON reads "longtext")
 //   Column.nullable           IS_NULLABLE
 //   Column.default_expr       COLUMN_DEFAULT, an expression since 10.2: a string literal
 //                             is quoted ('anon'), a function is current_timestamp();
