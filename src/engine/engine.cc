@@ -162,7 +162,7 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
   ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
-  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
+  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*session_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan plan, DryRun(input, operations, std::move(base)));
   ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, plan));
   // Inside validate's READ ONLY transaction it runs after it (ValidateMigration).
