@@ -92,12 +92,14 @@ class MariadbRunnerTest : public ::testing::Test {
   }
 
   // Polls until `count_sql` (a SELECT COUNT(*)) is positive; false after about 30 s.
+  // Every 150 ms: InnoDB refreshes the rows of INNODB_TRX only when they were
+  // not read for 100 ms, so a faster poll would see them frozen.
   bool WaitUntil(const std::string& count_sql) {
     mysql::Connection observer = OpenMariadbOrDie(url_);
-    for (int i = 0; i < 3000; ++i) {
+    for (int i = 0; i < 200; ++i) {
       Result<mysql::Rows> rows = observer.Exec(count_sql);
       if (rows.ok() && rows->GetInt(0, 0) > 0) return true;
-      std::this_thread::sleep_for(milliseconds(10));
+      std::this_thread::sleep_for(milliseconds(150));
     }
     return false;
   }
