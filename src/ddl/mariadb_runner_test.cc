@@ -30,7 +30,7 @@ RetryPolicy FastMariadbPolicy(int max_attempts) {
                      .max_backoff = milliseconds(100)};
 }
 
-TEST(MariadbBoundTest, MaxStatementTimeInFractionalSecondsLockWaitInWholeOnes) {
+TEST(MariadbRunnerBoundTest, MaxStatementTimeInFractionalSecondsLockWaitInWholeOnes) {
   RetryPolicy policy{.lock_timeout = milliseconds(500)};
   EXPECT_EQ(MariadbBoundedStatement(policy, "ALTER TABLE t DROP COLUMN c"),
             "SET STATEMENT max_statement_time=0.500 FOR ALTER TABLE t DROP COLUMN c");
@@ -249,7 +249,7 @@ TEST_F(MariadbRunnerTest, RunEachRunsStatementsInOrderAndSaysHowFarItGot) {
 
 // ------------------------------------------------ groups under LOCK TABLES
 
-class MariadbGroupTest : public MariadbRunnerTest {
+class MariadbRunnerGroupTest : public MariadbRunnerTest {
  protected:
   void SetUp() override {
     MariadbRunnerTest::SetUp();
@@ -278,7 +278,7 @@ class MariadbGroupTest : public MariadbRunnerTest {
   }
 };
 
-TEST_F(MariadbGroupTest, AWriterStartedDuringTheGroupLandsAfterUnlock) {
+TEST_F(MariadbRunnerGroupTest, AWriterStartedDuringTheGroupLandsAfterUnlock) {
   // The group stops half-way at a user lock this test holds (the gate), so
   // a writer can be started while the group holds LOCK TABLES.
   mysql::Connection gate = OpenMariadbOrDie(url_);
@@ -318,7 +318,7 @@ TEST_F(MariadbGroupTest, AWriterStartedDuringTheGroupLandsAfterUnlock) {
   EXPECT_EQ(runner->attempts_of_last_run(), 1);
 }
 
-TEST_F(MariadbGroupTest, UnlocksAfterAFailingStatement) {
+TEST_F(MariadbRunnerGroupTest, UnlocksAfterAFailingStatement) {
   std::unique_ptr<Runner> runner = MakeFastRunner(3);
   Status status = runner->RunGroup(
       {Users()}, {"DROP TRIGGER users_legacy", "ALTER TABLE users DROP COLUMN no_such_column",
@@ -341,7 +341,7 @@ TEST_F(MariadbGroupTest, UnlocksAfterAFailingStatement) {
   EXPECT_TRUE(written.ok()) << written.ToString();
 }
 
-TEST_F(MariadbGroupTest, LockTablesIsBoundedRetriedAndNamesTheHolder) {
+TEST_F(MariadbRunnerGroupTest, LockTablesIsBoundedRetriedAndNamesTheHolder) {
   mysql::Connection holder = HoldOpenTransaction();
   std::unique_ptr<Runner> runner = MakeFastRunner(3);
   std::vector<int> errors;
