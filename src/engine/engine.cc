@@ -80,7 +80,7 @@ Engine::Engine(std::unique_ptr<backend::PostgresSession> session, Options option
       session_(std::move(session)),
       options_(std::move(options)),
       state_(std::make_unique<state::StateStore>(*conn_)),
-      runner_(std::make_unique<pg::DdlRunner>(*conn_, options_.retry)) {
+      runner_(ddl::MakeRunner(*session_, options_.retry)) {
   // Captures copies, never `this`: Engine is returned by value and moved, so
   // a captured `this` would dangle by the time a lock wait is retried.
   runner_->OnRetry([log = options_.log, max_attempts = options_.retry.max_attempts](
