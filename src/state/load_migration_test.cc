@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "state/postgres_state_store.h"
 #include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
@@ -91,7 +92,7 @@ class StateLoadDb : public ::testing::Test {
  protected:
   void SetUp() override {
     conn_ = std::make_unique<pg::Connection>(zs::testing::Open(zs::testing::FreshDatabaseUrl()));
-    store_ = std::make_unique<StateStore>(*conn_);
+    store_ = std::make_unique<PostgresStateStore>(*conn_);
     Status init = store_->Init();
     ASSERT_TRUE(init.ok()) << init.ToString();
   }
