@@ -36,7 +36,7 @@ namespace {
 // object_oid holds whatever numeric identity the ownership code chooses for
 // an object there (0 when none), so the name is part of the key and objects
 // without a numeric identity do not collide.
-constexpr const char* kMariadbSchemaSql[] = {
+constexpr const char* kMariadbStateSchemaSql[] = {
     "CREATE DATABASE IF NOT EXISTS {db} CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin",
     R"sql(CREATE TABLE IF NOT EXISTS {db}.migrations (
   `schema` VARCHAR(64) NOT NULL,
@@ -108,28 +108,30 @@ constexpr const char* kMariadbSchemaSql[] = {
 
 // A DATETIME(6) column as PostgreSQL prints a timestamptz in UTC, so that
 // what status shows reads the same on both.
-std::string MariadbTimestampText(std::string_view column) {
+std::string MariadbStateTimestamp(std::string_view column) {
   return fmt::format("DATE_FORMAT({}, '%Y-%m-%d %H:%i:%s.%f+00')", column);
 }
 
-std::string MariadbLiteralOrNull(const std::optional<std::string>& value) {
+std::string MariadbStateLiteralOrNull(const std::optional<std::string>& value) {
   return value ? mysql::QuoteLiteral(*value) : "NULL";
 }
 
-std::string MariadbNumberOrNull(const std::optional<long long>& value) {
+std::string MariadbStateNumberOrNull(const std::optional<long long>& value) {
   return value ? std::to_string(*value) : "NULL";
 }
 
-std::string MariadbBool(bool value) { return value ? "TRUE" : "FALSE"; }
+std::string MariadbStateBool(bool value) { return value ? "TRUE" : "FALSE"; }
 
-bool MariadbGetBool(const mysql::Rows& rows, int row, int col) { return rows.Get(row, col) == "1"; }
+bool MariadbStateGetBool(const mysql::Rows& rows, int row, int col) {
+  return rows.Get(row, col) == "1";
+}
 
-std::optional<long long> MariadbOptionalInt(const mysql::Rows& rows, int row, int col) {
+std::optional<long long> MariadbStateOptionalInt(const mysql::Rows& rows, int row, int col) {
   if (rows.IsNull(row, col)) return std::nullopt;
   return rows.GetInt(row, col);
 }
 
-std::vector<MigrationPart> MariadbPartsFromJson(const std::string& text) {
+std::vector<MigrationPart> MariadbStatePartsFromJson(const std::string& text) {
   std::vector<MigrationPart> parts;
   if (text.empty()) return parts;
   auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -143,7 +145,7 @@ std::vector<MigrationPart> MariadbPartsFromJson(const std::string& text) {
 }
 
 // The stored forms, as PostgresStateStore stores them: NULL for none.
-std::optional<std::string> MariadbPartsToJson(const std::vector<MigrationPart>& parts) {
+std::optional<std::string> MariadbStatePartsToJson(const std::vector<MigrationPart>& parts) {
   if (parts.empty()) return std::nullopt;
   nlohmann::json array = nlohmann::json::array();
   for (const auto& part : parts) {
@@ -153,12 +155,12 @@ std::optional<std::string> MariadbPartsToJson(const std::vector<MigrationPart>& 
   return array.dump();
 }
 
-std::optional<std::string> MariadbSchemaText(const std::optional<schema::Schema>& schema) {
+std::optional<std::string> MariadbStateSchemaText(const std::optional<schema::Schema>& schema) {
   if (!schema) return std::nullopt;
   return schema::ToJson(*schema).dump();
 }
 
-std::optional<std::string> MariadbSnapshotsText(const std::vector<schema::Schema>& snapshots) {
+std::optional<std::string> MariadbStateSnapshotsText(const std::vector<schema::Schema>& snapshots) {
   if (snapshots.empty()) return std::nullopt;
   nlohmann::json array = nlohmann::json::array();
   for (const auto& snapshot : snapshots) array.push_back(schema::ToJson(snapshot));
@@ -166,21 +168,21 @@ std::optional<std::string> MariadbSnapshotsText(const std::vector<schema::Schema
 }
 
 // The columns RowAt reads, in its order.
-std::string MariadbSelectColumns() {
+std::string MariadbStateSelectColumns() {
   return fmt::format(
       "`schema`, name, migration, parent, done, version_schema, step, COALESCE(snapshots, ''), "
       "COALESCE(resulting_schema, ''), {}, {}, COALESCE(live_schema, ''), baseline, "
       "COALESCE(parts, ''), actions_done",
-      MariadbTimestampText("created_at"), MariadbTimestampText("updated_at"));
+      MariadbStateTimestamp("created_at"), MariadbStateTimestamp("updated_at"));
 }
 
-StoredMigration MariadbRowAt(const mysql::Rows& rows, int row) {
+StoredMigration MariadbStateRowAt(const mysql::Rows& rows, int row) {
   StoredMigration r;
   r.schema = rows.Get(row, 0);
   r.name = rows.Get(row, 1);
   r.migration_json = rows.Get(row, 2);
   r.parent = rows.GetOptional(row, 3);
-  r.done = MariadbGetBool(rows, row, 4);
+  r.done = MariadbStateGetBool(rows, row, 4);
   r.version_schema = rows.Get(row, 5);
   r.step = rows.Get(row, 6);
   r.snapshots_json = rows.Get(row, 7);
@@ -188,15 +190,15 @@ StoredMigration MariadbRowAt(const mysql::Rows& rows, int row) {
   r.created_at = rows.Get(row, 9);
   r.updated_at = rows.Get(row, 10);
   r.live_schema_json = rows.Get(row, 11);
-  r.baseline = MariadbGetBool(rows, row, 12);
-  r.parts = MariadbPartsFromJson(rows.Get(row, 13));
+  r.baseline = MariadbStateGetBool(rows, row, 12);
+  r.parts = MariadbStatePartsFromJson(rows.Get(row, 13));
   r.actions_done = static_cast<int>(rows.GetInt(row, 14));
   return r;
 }
 
 // `schema` = ... AND <name column> = ...: a migration's rows.
-std::string MariadbWhereMigration(const std::string& schema, std::string_view name_column,
-                                  const std::string& name) {
+std::string MariadbStateWhereMigration(const std::string& schema, std::string_view name_column,
+                                       const std::string& name) {
   return fmt::format("`schema` = {} AND {} = {}", mysql::QuoteLiteral(schema), name_column,
                      mysql::QuoteLiteral(name));
 }
@@ -240,8 +242,10 @@ Status MariadbStateStore::RunAll(const std::string& sql) {
 }
 
 Status MariadbStateStore::Init() {
-  for (const char* statement : kMariadbSchemaSql) {
-    ZS_RETURN_IF_ERROR(conn_.Run(Sql(statement)).WithContext("creating the zeroshift state"));
+  for (const char* statement : kMariadbStateSchemaSql) {
+    ZS_RETURN_IF_ERROR(
+        conn_.Run(Sql(statement))
+            .WithContext(fmt::format("creating the zeroshift state (database {})", db_)));
   }
   return Status::Ok();
 }
@@ -284,16 +288,13 @@ Result<std::optional<LockHolder>> MariadbStateStore::SchemaLockHolder(const std:
   ZS_ASSIGN_OR_RETURN(
       mysql::Rows rows,
       conn_.Exec(fmt::format(
-          "SELECT l.id, COALESCE(CONCAT(p.USER, '@', p.HOST), ''), COALESCE(DATE_FORMAT("
-          "UTC_TIMESTAMP() - INTERVAL p.TIME SECOND, '%Y-%m-%d %H:%i:%s+00'), '') FROM (SELECT "
-          "IS_USED_LOCK({}) AS id) l LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id "
+          "SELECT l.id, COALESCE(CONCAT(p.USER, '@', p.HOST), '') FROM (SELECT IS_USED_LOCK({}) "
+          "AS id) l LEFT JOIN information_schema.PROCESSLIST p ON p.ID = l.id "
           "WHERE l.id IS NOT NULL AND l.id <> CONNECTION_ID()",
           mysql::QuoteLiteral(backend::MariadbSchemaLockName(schema)))));
   if (rows.empty()) return std::optional<LockHolder>();
-  return std::optional<LockHolder>(LockHolder{.pid = static_cast<int>(rows.GetInt(0, 0)),
-                                              .application_name = "",
-                                              .client = rows.Get(0, 1),
-                                              .backend_start = rows.Get(0, 2)});
+  return std::optional<LockHolder>(
+      LockHolder{.pid = static_cast<int>(rows.GetInt(0, 0)), .client = rows.Get(0, 1)});
 }
 
 Result<std::optional<StoredMigration>> MariadbStateStore::QueryOne(const std::string& where_sql,
@@ -301,9 +302,10 @@ Result<std::optional<StoredMigration>> MariadbStateStore::QueryOne(const std::st
   ZS_ASSIGN_OR_RETURN(
       mysql::Rows rows,
       conn_.Exec(fmt::format("SELECT {} FROM {}.migrations WHERE `schema` = {} AND {} LIMIT 1",
-                             MariadbSelectColumns(), db_, mysql::QuoteLiteral(schema), where_sql)));
+                             MariadbStateSelectColumns(), db_, mysql::QuoteLiteral(schema),
+                             where_sql)));
   if (rows.empty()) return std::optional<StoredMigration>();
-  return std::optional<StoredMigration>(MariadbRowAt(rows, 0));
+  return std::optional<StoredMigration>(MariadbStateRowAt(rows, 0));
 }
 
 Result<std::optional<StoredMigration>> MariadbStateStore::ActiveRow(const std::string& schema) {
@@ -319,9 +321,9 @@ Result<std::vector<StoredMigration>> MariadbStateStore::HistoryRows(const std::s
       mysql::Rows rows,
       conn_.Exec(fmt::format("SELECT {} FROM {}.migrations WHERE `schema` = {} ORDER BY "
                              "created_at, name",
-                             MariadbSelectColumns(), db_, mysql::QuoteLiteral(schema))));
+                             MariadbStateSelectColumns(), db_, mysql::QuoteLiteral(schema))));
   std::vector<StoredMigration> out;
-  for (int i = 0; i < rows.size(); ++i) out.push_back(MariadbRowAt(rows, i));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(MariadbStateRowAt(rows, i));
   return out;
 }
 
@@ -332,12 +334,12 @@ Status MariadbStateStore::Insert(const MigrationRecord& r) {
       "snapshots, done, resulting_schema, live_schema, baseline, parts, tracks_objects) VALUES "
       "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, TRUE)",
       db_, mysql::QuoteLiteral(r.schema), mysql::QuoteLiteral(r.name),
-      mysql::QuoteLiteral(r.migration_json), MariadbLiteralOrNull(r.parent),
+      mysql::QuoteLiteral(r.migration_json), MariadbStateLiteralOrNull(r.parent),
       mysql::QuoteLiteral(r.version_schema), mysql::QuoteLiteral(StepName(r.step)),
-      MariadbLiteralOrNull(MariadbSnapshotsText(r.snapshots)), MariadbBool(r.done),
-      MariadbLiteralOrNull(MariadbSchemaText(r.resulting_schema)),
-      MariadbLiteralOrNull(MariadbSchemaText(r.live_schema)), MariadbBool(r.baseline),
-      MariadbLiteralOrNull(MariadbPartsToJson(r.parts))));
+      MariadbStateLiteralOrNull(MariadbStateSnapshotsText(r.snapshots)), MariadbStateBool(r.done),
+      MariadbStateLiteralOrNull(MariadbStateSchemaText(r.resulting_schema)),
+      MariadbStateLiteralOrNull(MariadbStateSchemaText(r.live_schema)),
+      MariadbStateBool(r.baseline), MariadbStateLiteralOrNull(MariadbStatePartsToJson(r.parts))));
 }
 
 Status MariadbStateStore::SetLiveSchema(const std::string& schema, const std::string& name,
@@ -345,7 +347,7 @@ Status MariadbStateStore::SetLiveSchema(const std::string& schema, const std::st
   return conn_.Run(fmt::format(
       "UPDATE {}.migrations SET live_schema = {}, updated_at = UTC_TIMESTAMP(6) WHERE {}", db_,
       mysql::QuoteLiteral(schema::ToJson(live_schema).dump()),
-      MariadbWhereMigration(schema, "name", name)));
+      MariadbStateWhereMigration(schema, "name", name)));
 }
 
 std::string MariadbStateStore::SetStepSql(const std::string& schema, const std::string& name,
@@ -353,7 +355,7 @@ std::string MariadbStateStore::SetStepSql(const std::string& schema, const std::
   return fmt::format(
       "UPDATE {}.migrations SET step = {}, actions_done = 0, updated_at = UTC_TIMESTAMP(6) "
       "WHERE {};\n",
-      db_, mysql::QuoteLiteral(StepName(step)), MariadbWhereMigration(schema, "name", name));
+      db_, mysql::QuoteLiteral(StepName(step)), MariadbStateWhereMigration(schema, "name", name));
 }
 
 Status MariadbStateStore::SetStep(const std::string& schema, const std::string& name, Step step) {
@@ -364,15 +366,15 @@ std::string MariadbStateStore::ActionsDoneSql(const std::string& schema, const s
                                               int actions_done) const {
   return fmt::format(
       "UPDATE {}.migrations SET actions_done = {}, updated_at = UTC_TIMESTAMP(6) WHERE {};\n", db_,
-      actions_done, MariadbWhereMigration(schema, "name", name));
+      actions_done, MariadbStateWhereMigration(schema, "name", name));
 }
 
 Status MariadbStateStore::SetSnapshots(const std::string& schema, const std::string& name,
                                        const std::vector<schema::Schema>& snapshots) {
   return conn_.Run(
       fmt::format("UPDATE {}.migrations SET snapshots = {}, updated_at = UTC_TIMESTAMP(6) WHERE {}",
-                  db_, MariadbLiteralOrNull(MariadbSnapshotsText(snapshots)),
-                  MariadbWhereMigration(schema, "name", name)));
+                  db_, MariadbStateLiteralOrNull(MariadbStateSnapshotsText(snapshots)),
+                  MariadbStateWhereMigration(schema, "name", name)));
 }
 
 std::string MariadbStateStore::MarkDoneSql(const std::string& schema, const std::string& name,
@@ -387,14 +389,14 @@ std::string MariadbStateStore::MarkDoneSql(const std::string& schema, const std:
       "DELETE FROM {0}.backfill_control WHERE {4};\n",
       db_, mysql::QuoteLiteral(StepName(Step::kDone)),
       mysql::QuoteLiteral(schema::ToJson(resulting_schema).dump()),
-      MariadbWhereMigration(schema, "name", name),
-      MariadbWhereMigration(schema, "migration", name));
+      MariadbStateWhereMigration(schema, "name", name),
+      MariadbStateWhereMigration(schema, "migration", name));
 }
 
 std::string MariadbStateStore::DeleteSql(const std::string& schema, const std::string& name) const {
   // The cursors and the control row go with it (ON DELETE CASCADE).
   return fmt::format("DELETE FROM {}.migrations WHERE {};\n", db_,
-                     MariadbWhereMigration(schema, "name", name));
+                     MariadbStateWhereMigration(schema, "name", name));
 }
 
 Result<std::vector<BackfillCursor>> MariadbStateStore::Cursors(const std::string& schema,
@@ -406,15 +408,15 @@ Result<std::vector<BackfillCursor>> MariadbStateStore::Cursors(const std::string
           "run_rows_start, throttled_batches, throttle_reason, {}, {}, {}, "
           "COALESCE(run_seconds, TIMESTAMPDIFF(MICROSECOND, run_started_at, updated_at) / 1e6), "
           "interrupted_by FROM {}.backfill_cursors WHERE {} ORDER BY table_name",
-          MariadbTimestampText("started_at"), MariadbTimestampText("run_started_at"),
-          MariadbTimestampText("updated_at"), db_,
-          MariadbWhereMigration(schema, "migration", name))));
+          MariadbStateTimestamp("started_at"), MariadbStateTimestamp("run_started_at"),
+          MariadbStateTimestamp("updated_at"), db_,
+          MariadbStateWhereMigration(schema, "migration", name))));
   std::vector<BackfillCursor> out;
   for (int i = 0; i < rows.size(); ++i) {
     out.push_back({.table = rows.Get(i, 0),
                    .last_key_json = rows.GetOptional(i, 1),
                    .rows_done = rows.GetInt(i, 2),
-                   .finished = MariadbGetBool(rows, i, 3),
+                   .finished = MariadbStateGetBool(rows, i, 3),
                    .rows_estimate = rows.GetInt(i, 4),
                    .batch_rows = rows.GetInt(i, 5),
                    .run_rows_start = rows.GetInt(i, 6),
@@ -449,9 +451,10 @@ Status MariadbStateStore::SaveCursor(const std::string& schema, const std::strin
       "interrupted_by = VALUES(interrupted_by), updated_at = UTC_TIMESTAMP(6), "
       "run_started_at = IF({}, UTC_TIMESTAMP(6), run_started_at)",
       db_, mysql::QuoteLiteral(schema), mysql::QuoteLiteral(name), mysql::QuoteLiteral(c.table),
-      MariadbLiteralOrNull(c.last_key_json), c.rows_done, MariadbBool(c.finished), c.rows_estimate,
-      c.batch_rows, c.run_rows_start, c.throttled_batches, mysql::QuoteLiteral(c.throttle_reason),
-      run_seconds, mysql::QuoteLiteral(c.interrupted_by), MariadbBool(new_run)));
+      MariadbStateLiteralOrNull(c.last_key_json), c.rows_done, MariadbStateBool(c.finished),
+      c.rows_estimate, c.batch_rows, c.run_rows_start, c.throttled_batches,
+      mysql::QuoteLiteral(c.throttle_reason), run_seconds, mysql::QuoteLiteral(c.interrupted_by),
+      MariadbStateBool(new_run)));
 }
 
 Result<BackfillControl> MariadbStateStore::Control(const std::string& schema,
@@ -460,13 +463,13 @@ Result<BackfillControl> MariadbStateStore::Control(const std::string& schema,
       mysql::Rows rows,
       conn_.Exec(fmt::format("SELECT paused, batch_size, target_ms, delay_ms "
                              "FROM {}.backfill_control WHERE {}",
-                             db_, MariadbWhereMigration(schema, "migration", name))));
+                             db_, MariadbStateWhereMigration(schema, "migration", name))));
   BackfillControl control;
   if (rows.empty()) return control;
-  control.paused = MariadbGetBool(rows, 0, 0);
-  control.batch_size = MariadbOptionalInt(rows, 0, 1);
-  control.target_ms = MariadbOptionalInt(rows, 0, 2);
-  control.delay_ms = MariadbOptionalInt(rows, 0, 3);
+  control.paused = MariadbStateGetBool(rows, 0, 0);
+  control.batch_size = MariadbStateOptionalInt(rows, 0, 1);
+  control.target_ms = MariadbStateOptionalInt(rows, 0, 2);
+  control.delay_ms = MariadbStateOptionalInt(rows, 0, 3);
   return control;
 }
 
@@ -478,9 +481,9 @@ Status MariadbStateStore::SetControl(const std::string& schema, const std::strin
       "paused = VALUES(paused), batch_size = VALUES(batch_size), "
       "target_ms = VALUES(target_ms), delay_ms = VALUES(delay_ms), "
       "updated_at = UTC_TIMESTAMP(6)",
-      db_, mysql::QuoteLiteral(schema), mysql::QuoteLiteral(name), MariadbBool(c.paused),
-      MariadbNumberOrNull(c.batch_size), MariadbNumberOrNull(c.target_ms),
-      MariadbNumberOrNull(c.delay_ms)));
+      db_, mysql::QuoteLiteral(schema), mysql::QuoteLiteral(name), MariadbStateBool(c.paused),
+      MariadbStateNumberOrNull(c.batch_size), MariadbStateNumberOrNull(c.target_ms),
+      MariadbStateNumberOrNull(c.delay_ms)));
 }
 
 }  // namespace zs::state

@@ -49,7 +49,9 @@ class MariadbStateStore final : public StateStore {
   // The Session's GET_LOCK('zeroshift:<schema>').
   Status AcquireSchemaLock(const std::string& schema) override;
   // The connection holding that lock: `pid` its connection id, `client` its
-  // user@host, `backend_start` when it connected (UTC, from its TIME).
+  // user@host ("" without the PROCESS privilege). `application_name` and
+  // `backend_start` stay "": MariaDB shows neither without performance_schema,
+  // which is off by default.
   Result<std::optional<LockHolder>> SchemaLockHolder(const std::string& schema) override;
 
   Result<std::optional<StoredMigration>> ActiveRow(const std::string& schema) override;

@@ -485,6 +485,7 @@ TEST_P(StateStoreContract, SchemaLockIsRefusedToASecondSessionNamingTheHolder) {
   ASSERT_TRUE(holder.ok()) << holder.status().ToString();
   ASSERT_TRUE(holder->has_value());
   EXPECT_EQ(std::to_string((*holder)->pid), *holder_id);
+  EXPECT_FALSE((*holder)->client.empty());
   auto elsewhere = other->SchemaLockHeldElsewhere(env_.schema);
   ASSERT_TRUE(elsewhere.ok());
   EXPECT_TRUE(*elsewhere);
