@@ -5,9 +5,8 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include "backend/mariadb_backend.h"
+#include "state/stored_row.h"
 
 namespace zs::state {
 
@@ -131,69 +130,13 @@ std::optional<long long> MariadbStateOptionalInt(const mysql::Rows& rows, int ro
   return rows.GetInt(row, col);
 }
 
-std::vector<MigrationPart> MariadbStatePartsFromJson(const std::string& text) {
-  std::vector<MigrationPart> parts;
-  if (text.empty()) return parts;
-  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_array()) return parts;
-  for (const auto& item : json) {
-    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) continue;
-    parts.push_back({.name = item["name"].get<std::string>(),
-                     .migration_json = item.value("migration", nlohmann::json::object()).dump()});
-  }
-  return parts;
-}
-
-// The stored forms, as PostgresStateStore stores them: NULL for none.
-std::optional<std::string> MariadbStatePartsToJson(const std::vector<MigrationPart>& parts) {
-  if (parts.empty()) return std::nullopt;
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& part : parts) {
-    array.push_back({{"name", part.name},
-                     {"migration", nlohmann::json::parse(part.migration_json, nullptr, false)}});
-  }
-  return array.dump();
-}
-
-std::optional<std::string> MariadbStateSchemaText(const std::optional<schema::Schema>& schema) {
-  if (!schema) return std::nullopt;
-  return schema::ToJson(*schema).dump();
-}
-
-std::optional<std::string> MariadbStateSnapshotsText(const std::vector<schema::Schema>& snapshots) {
-  if (snapshots.empty()) return std::nullopt;
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& snapshot : snapshots) array.push_back(schema::ToJson(snapshot));
-  return array.dump();
-}
-
-// The columns RowAt reads, in its order.
+// The columns StoredMigrationAt reads, in its order.
 std::string MariadbStateSelectColumns() {
   return fmt::format(
       "`schema`, name, migration, parent, done, version_schema, step, COALESCE(snapshots, ''), "
       "COALESCE(resulting_schema, ''), {}, {}, COALESCE(live_schema, ''), baseline, "
       "COALESCE(parts, ''), actions_done",
       MariadbStateTimestamp("created_at"), MariadbStateTimestamp("updated_at"));
-}
-
-StoredMigration MariadbStateRowAt(const mysql::Rows& rows, int row) {
-  StoredMigration r;
-  r.schema = rows.Get(row, 0);
-  r.name = rows.Get(row, 1);
-  r.migration_json = rows.Get(row, 2);
-  r.parent = rows.GetOptional(row, 3);
-  r.done = MariadbStateGetBool(rows, row, 4);
-  r.version_schema = rows.Get(row, 5);
-  r.step = rows.Get(row, 6);
-  r.snapshots_json = rows.Get(row, 7);
-  r.resulting_schema_json = rows.Get(row, 8);
-  r.created_at = rows.Get(row, 9);
-  r.updated_at = rows.Get(row, 10);
-  r.live_schema_json = rows.Get(row, 11);
-  r.baseline = MariadbStateGetBool(rows, row, 12);
-  r.parts = MariadbStatePartsFromJson(rows.Get(row, 13));
-  r.actions_done = static_cast<int>(rows.GetInt(row, 14));
-  return r;
 }
 
 // `schema` = ... AND <name column> = ...: a migration's rows.
@@ -305,7 +248,7 @@ Result<std::optional<StoredMigration>> MariadbStateStore::QueryOne(const std::st
                              MariadbStateSelectColumns(), db_, mysql::QuoteLiteral(schema),
                              where_sql)));
   if (rows.empty()) return std::optional<StoredMigration>();
-  return std::optional<StoredMigration>(MariadbStateRowAt(rows, 0));
+  return std::optional<StoredMigration>(StoredMigrationAt(rows, 0, MariadbStateGetBool));
 }
 
 Result<std::optional<StoredMigration>> MariadbStateStore::ActiveRow(const std::string& schema) {
@@ -323,7 +266,8 @@ Result<std::vector<StoredMigration>> MariadbStateStore::HistoryRows(const std::s
                              "created_at, name",
                              MariadbStateSelectColumns(), db_, mysql::QuoteLiteral(schema))));
   std::vector<StoredMigration> out;
-  for (int i = 0; i < rows.size(); ++i) out.push_back(MariadbStateRowAt(rows, i));
+  for (int i = 0; i < rows.size(); ++i)
+    out.push_back(StoredMigrationAt(rows, i, MariadbStateGetBool));
   return out;
 }
 
@@ -336,10 +280,10 @@ Status MariadbStateStore::Insert(const MigrationRecord& r) {
       db_, mysql::QuoteLiteral(r.schema), mysql::QuoteLiteral(r.name),
       mysql::QuoteLiteral(r.migration_json), MariadbStateLiteralOrNull(r.parent),
       mysql::QuoteLiteral(r.version_schema), mysql::QuoteLiteral(StepName(r.step)),
-      MariadbStateLiteralOrNull(MariadbStateSnapshotsText(r.snapshots)), MariadbStateBool(r.done),
-      MariadbStateLiteralOrNull(MariadbStateSchemaText(r.resulting_schema)),
-      MariadbStateLiteralOrNull(MariadbStateSchemaText(r.live_schema)),
-      MariadbStateBool(r.baseline), MariadbStateLiteralOrNull(MariadbStatePartsToJson(r.parts))));
+      MariadbStateLiteralOrNull(SnapshotsText(r.snapshots)), MariadbStateBool(r.done),
+      MariadbStateLiteralOrNull(SchemaText(r.resulting_schema)),
+      MariadbStateLiteralOrNull(SchemaText(r.live_schema)), MariadbStateBool(r.baseline),
+      MariadbStateLiteralOrNull(PartsToJson(r.parts))));
 }
 
 Status MariadbStateStore::SetLiveSchema(const std::string& schema, const std::string& name,
@@ -373,7 +317,7 @@ Status MariadbStateStore::SetSnapshots(const std::string& schema, const std::str
                                        const std::vector<schema::Schema>& snapshots) {
   return conn_.Run(
       fmt::format("UPDATE {}.migrations SET snapshots = {}, updated_at = UTC_TIMESTAMP(6) WHERE {}",
-                  db_, MariadbStateLiteralOrNull(MariadbStateSnapshotsText(snapshots)),
+                  db_, MariadbStateLiteralOrNull(SnapshotsText(snapshots)),
                   MariadbStateWhereMigration(schema, "name", name)));
 }
 
@@ -413,20 +357,7 @@ Result<std::vector<BackfillCursor>> MariadbStateStore::Cursors(const std::string
           MariadbStateWhereMigration(schema, "migration", name))));
   std::vector<BackfillCursor> out;
   for (int i = 0; i < rows.size(); ++i) {
-    out.push_back({.table = rows.Get(i, 0),
-                   .last_key_json = rows.GetOptional(i, 1),
-                   .rows_done = rows.GetInt(i, 2),
-                   .finished = MariadbStateGetBool(rows, i, 3),
-                   .rows_estimate = rows.GetInt(i, 4),
-                   .batch_rows = rows.GetInt(i, 5),
-                   .run_rows_start = rows.GetInt(i, 6),
-                   .throttled_batches = rows.GetInt(i, 7),
-                   .throttle_reason = rows.Get(i, 8),
-                   .run_seconds = std::stod(rows.Get(i, 12)),
-                   .interrupted_by = rows.Get(i, 13),
-                   .started_at = rows.Get(i, 9),
-                   .run_started_at = rows.Get(i, 10),
-                   .updated_at = rows.Get(i, 11)});
+    out.push_back(BackfillCursorAt(rows, i, MariadbStateGetBool));
   }
   return out;
 }

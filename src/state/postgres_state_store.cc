@@ -5,10 +5,9 @@
 
 #include <fmt/format.h>
 
-#include <nlohmann/json.hpp>
-
 #include "pg/quote.h"
 #include "pg/schema_lock.h"
+#include "state/stored_row.h"
 
 namespace zs::state {
 
@@ -108,61 +107,7 @@ constexpr const char* kSelectColumns =
     "coalesce(nullif(to_jsonb(m) -> 'parts', 'null')::text, ''), "
     "coalesce((to_jsonb(m) ->> 'actions_done')::integer, 0)";
 
-std::vector<MigrationPart> PartsFromJson(const std::string& text) {
-  std::vector<MigrationPart> parts;
-  if (text.empty()) return parts;
-  auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_array()) return parts;
-  for (const auto& item : json) {
-    if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) continue;
-    parts.push_back({.name = item["name"].get<std::string>(),
-                     .migration_json = item.value("migration", nlohmann::json::object()).dump()});
-  }
-  return parts;
-}
-
-std::optional<std::string> PartsToJson(const std::vector<MigrationPart>& parts) {
-  if (parts.empty()) return std::nullopt;
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& part : parts) {
-    array.push_back({{"name", part.name},
-                     {"migration", nlohmann::json::parse(part.migration_json, nullptr, false)}});
-  }
-  return array.dump();
-}
-
-std::optional<std::string> SchemaText(const std::optional<schema::Schema>& schema) {
-  if (!schema) return std::nullopt;
-  return schema::ToJson(*schema).dump();
-}
-
-// The stored form of the snapshots: a JSON array of schema::ToJson; NULL for none.
-std::optional<std::string> SnapshotsText(const std::vector<schema::Schema>& snapshots) {
-  if (snapshots.empty()) return std::nullopt;
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& snapshot : snapshots) array.push_back(schema::ToJson(snapshot));
-  return array.dump();
-}
-
-StoredMigration RowAt(const pg::Rows& rows, int row) {
-  StoredMigration r;
-  r.schema = rows.Get(row, 0);
-  r.name = rows.Get(row, 1);
-  r.migration_json = rows.Get(row, 2);
-  r.parent = rows.GetOptional(row, 3);
-  r.done = rows.GetBool(row, 4);
-  r.version_schema = rows.Get(row, 5);
-  r.step = rows.Get(row, 6);
-  r.snapshots_json = rows.Get(row, 7);
-  r.resulting_schema_json = rows.Get(row, 8);
-  r.created_at = rows.Get(row, 9);
-  r.updated_at = rows.Get(row, 10);
-  r.live_schema_json = rows.Get(row, 11);
-  r.baseline = rows.GetBool(row, 12);
-  r.parts = PartsFromJson(rows.Get(row, 13));
-  r.actions_done = rows.GetInt(row, 14);
-  return r;
-}
+bool PostgresIsTrue(const pg::Rows& rows, int row, int col) { return rows.GetBool(row, col); }
 
 }  // namespace
 
@@ -215,7 +160,7 @@ Result<std::optional<StoredMigration>> PostgresStateStore::QueryOne(const std::s
                                                    kSelectColumns, where_sql),
                                        {schema}));
   if (rows.empty()) return std::optional<StoredMigration>();
-  return std::optional<StoredMigration>(RowAt(rows, 0));
+  return std::optional<StoredMigration>(StoredMigrationAt(rows, 0, PostgresIsTrue));
 }
 
 Result<std::optional<StoredMigration>> PostgresStateStore::ActiveRow(const std::string& schema) {
@@ -235,7 +180,7 @@ Result<std::vector<StoredMigration>> PostgresStateStore::HistoryRows(const std::
                                    kSelectColumns),
                        {schema}));
   std::vector<StoredMigration> out;
-  for (int i = 0; i < rows.size(); ++i) out.push_back(RowAt(rows, i));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(StoredMigrationAt(rows, i, PostgresIsTrue));
   return out;
 }
 
@@ -324,22 +269,7 @@ Result<std::vector<BackfillCursor>> PostgresStateStore::Cursors(const std::strin
           "zeroshift.backfill_cursors c WHERE schema = $1 AND migration = $2 ORDER BY table_name",
           {schema, name}));
   std::vector<BackfillCursor> out;
-  for (int i = 0; i < rows.size(); ++i) {
-    out.push_back({.table = rows.Get(i, 0),
-                   .last_key_json = rows.GetOptional(i, 1),
-                   .rows_done = rows.GetInt(i, 2),
-                   .finished = rows.GetBool(i, 3),
-                   .rows_estimate = rows.GetInt(i, 4),
-                   .batch_rows = rows.GetInt(i, 5),
-                   .run_rows_start = rows.GetInt(i, 6),
-                   .throttled_batches = rows.GetInt(i, 7),
-                   .throttle_reason = rows.Get(i, 8),
-                   .run_seconds = std::stod(rows.Get(i, 12)),
-                   .interrupted_by = rows.Get(i, 13),
-                   .started_at = rows.Get(i, 9),
-                   .run_started_at = rows.Get(i, 10),
-                   .updated_at = rows.Get(i, 11)});
-  }
+  for (int i = 0; i < rows.size(); ++i) out.push_back(BackfillCursorAt(rows, i, PostgresIsTrue));
   return out;
 }
 

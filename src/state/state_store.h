@@ -129,7 +129,8 @@ struct BackfillControl {
 //   - at most one active (not done) migration per schema: a second Insert of
 //     an active row for the same schema fails (a unique index);
 //   - history is in the order the rows were inserted (created_at, then name);
-//   - timestamps are the server's, in UTC;
+//   - timestamps come from the server's clock (PostgreSQL: timestamptz, as
+//     text in the session's time zone; MariaDB: UTC, "...+00");
 //   - the *Sql methods return SQL text for the caller to run, alone or together
 //     with DDL: on a backend with transactional DDL (PostgreSQL) in the same
 //     transaction, so the step and the DDL commit together; on a backend
@@ -138,8 +139,8 @@ struct BackfillControl {
 //     (SetStep before the DDL) then done (the returned SQL after it), and a
 //     crash between the two leaves the intent, which a re-run repeats with
 //     DDL that is safe to repeat. The text is one or more statements, each
-//     ending in ';' and a newline (MariadbStatements in the MariaDB store's
-//     header splits it for running one by one there).
+//     ending in ';', separated by newlines (MariadbStatements, in the MariaDB
+//     store's header, splits it for running one by one there).
 class StateStore {
  public:
   virtual ~StateStore() = default;

@@ -16,6 +16,7 @@
 #include "backend/postgres_backend.h"
 #include "state/load_migration.h"
 #include "state/mariadb_state_store.h"
+#include "state/state_test_util.h"
 #include "testing/shared_cluster.h"
 #include "testing/shared_mariadb.h"
 
@@ -94,18 +95,8 @@ struct BackendCase {
   StoreEnv (*make)();
 };
 
-schema::Schema Users(const std::string& column) {
-  schema::Table users{.name = "users", .physical_name = "users"};
-  users.columns.push_back(
-      {.name = "id", .physical_name = "id", .type = "bigint", .nullable = false});
-  users.columns.push_back(
-      {.name = column, .physical_name = column, .type = "text", .nullable = true});
-  schema::Schema out;
-  out.tables.push_back(users);
-  return out;
-}
-
-std::string Text(const schema::Schema& schema) { return schema::ToJson(schema).dump(); }
+using test_util::Text;
+using test_util::Users;
 
 nlohmann::json Json(const std::string& text) { return nlohmann::json::parse(text); }
 
