@@ -8,7 +8,7 @@
 
 #include "doctor/doctor_context.h"
 #include "pg/session.h"
-#include "state/state_store.h"
+#include "state/postgres_state_store.h"
 
 namespace zs::doctor {
 
@@ -26,7 +26,7 @@ constexpr std::chrono::milliseconds kLockCheckInterval{50};
 Result<Report> DiagnoseLocked(pg::Connection& conn, const std::string& schema) {
   Context ctx{.conn = conn, .schema = schema};
   ctx.report.schema = schema;
-  state::StateStore state(conn);
+  state::PostgresStateStore state(conn);
   ZS_ASSIGN_OR_RETURN(ctx.initialized, state.IsInitialized());
   if (ctx.initialized) {
     ZS_ASSIGN_OR_RETURN(pg::Rows tracked,
@@ -64,7 +64,7 @@ class SchemaLock {
  public:
   static Result<std::unique_ptr<SchemaLock>> Acquire(pg::Connection& conn,
                                                      const std::string& schema) {
-    state::StateStore state(conn);
+    state::PostgresStateStore state(conn);
     Status acquired = state.AcquireSchemaLock(schema);
     for (int check = 1; acquired.code() == Code::kConflict && check < kLockChecks; ++check) {
       std::this_thread::sleep_for(kLockCheckInterval);
@@ -91,7 +91,7 @@ Result<Report> Diagnose(pg::Connection& conn, const std::string& schema) {
   // The caller's session may name any schema first; a function there that
   // shadows a built-in doctor calls would run as zeroshift (SAFETY.md).
   ZS_RETURN_IF_ERROR(pg::PinSearchPath(conn, pg::PinnedSearchPath(schema)));
-  state::StateStore state(conn);
+  state::PostgresStateStore state(conn);
   bool running = true;
   for (int check = 0; running && check < kLockChecks; ++check) {
     if (check > 0) std::this_thread::sleep_for(kLockCheckInterval);
@@ -109,7 +109,7 @@ Result<Report> Diagnose(pg::Connection& conn, const std::string& schema) {
 Result<Report> Fix(pg::Connection& conn, const std::string& schema, const pg::RetryPolicy& policy) {
   ZS_RETURN_IF_ERROR(pg::PinSearchPath(conn, pg::PinnedSearchPath(schema)));
   ZS_ASSIGN_OR_RETURN(std::unique_ptr<SchemaLock> lock, SchemaLock::Acquire(conn, schema));
-  state::StateStore state(conn);
+  state::PostgresStateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (initialized) ZS_RETURN_IF_ERROR(state.Upgrade());
   ZS_ASSIGN_OR_RETURN(Report before, DiagnoseLocked(conn, schema));

@@ -5,7 +5,7 @@
 #include "pg/quote.h"
 #include "schema/schema.h"
 #include "state/load_migration.h"
-#include "state/state_store.h"
+#include "state/postgres_state_store.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -26,7 +26,7 @@ void Say(const std::function<void(const std::string&)>& log, const std::string& 
 Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
                              const std::string& name, const pg::RetryPolicy& retry,
                              const std::function<void(const std::string&)>& log) {
-  state::StateStore state(conn);
+  state::PostgresStateStore state(conn);
   ZS_RETURN_IF_ERROR(state.RequireInitialized());
   ZS_RETURN_IF_ERROR(state.AcquireSchemaLock(schema));
   ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
@@ -111,7 +111,7 @@ Result<std::optional<std::string>> BaselineVersionSchema(pg::Connection& conn,
 
 Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::string& schema,
                                           const std::string& name) {
-  state::StateStore state(conn);
+  state::PostgresStateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
   ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(state, schema));
@@ -124,7 +124,7 @@ Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::strin
 }
 
 Result<std::string> OldVersionSchema(pg::Connection& conn, const std::string& schema) {
-  state::StateStore state(conn);
+  state::PostgresStateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
   ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));

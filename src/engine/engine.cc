@@ -79,7 +79,7 @@ Engine::Engine(std::unique_ptr<backend::PostgresSession> session, Options option
     : conn_(&session->connection()),
       session_(std::move(session)),
       options_(std::move(options)),
-      state_(std::make_unique<state::StateStore>(*conn_)),
+      state_(state::OpenStateStore(*session_)),
       runner_(ddl::MakeRunner(*session_, options_.retry)) {
   // Captures copies, never `this`: Engine is returned by value and moved, so
   // a captured `this` would dangle by the time a lock wait is retried.

@@ -7,24 +7,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "state/postgres_state_store.h"
+#include "state/state_test_util.h"
 #include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
 namespace zs::state {
 namespace {
 
-schema::Schema Users(const std::string& column) {
-  schema::Table users{.name = "users", .physical_name = "users"};
-  users.columns.push_back(
-      {.name = "id", .physical_name = "id", .type = "bigint", .nullable = false});
-  users.columns.push_back(
-      {.name = column, .physical_name = column, .type = "text", .nullable = true});
-  schema::Schema out;
-  out.tables.push_back(users);
-  return out;
-}
-
-std::string Text(const schema::Schema& schema) { return schema::ToJson(schema).dump(); }
+using test_util::Text;
+using test_util::Users;
 
 StoredMigration Row(std::string step) {
   nlohmann::json snapshots =
@@ -91,7 +83,7 @@ class StateLoadDb : public ::testing::Test {
  protected:
   void SetUp() override {
     conn_ = std::make_unique<pg::Connection>(zs::testing::Open(zs::testing::FreshDatabaseUrl()));
-    store_ = std::make_unique<StateStore>(*conn_);
+    store_ = std::make_unique<PostgresStateStore>(*conn_);
     Status init = store_->Init();
     ASSERT_TRUE(init.ok()) << init.ToString();
   }

@@ -1,14 +1,17 @@
-// The zeroshift schema in the target database: migration history (linear, at
+// The zeroshift state in the target database: migration history (linear, at
 // most one active migration per schema), the active step, backfill cursors,
-// and the advisory lock that keeps two zeroshift processes apart.
+// and the advisory lock that keeps two zeroshift processes apart. The
+// interface and its records; the implementations are postgres_state_store.h
+// and mariadb_state_store.h.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "core/status.h"
-#include "pg/connection.h"
 #include "pg/schema_lock.h"
 #include "schema/schema.h"
 #include "state/step.h"
@@ -55,7 +58,7 @@ struct MigrationRecord {
 };
 
 // The same row as stored: the step and the schemas as text ("" for NULL).
-// StateStore reads these; LoadMigration turns one into a MigrationRecord.
+// A StateStore reads these; LoadMigration turns one into a MigrationRecord.
 struct StoredMigration {
   std::string schema;
   std::string name;
@@ -99,7 +102,9 @@ struct BackfillCursor {
   std::string updated_at;
 };
 
-// The session holding a schema's advisory lock (pg/schema_lock.h).
+// The session holding a schema's advisory lock (pg/schema_lock.h). On MariaDB
+// `pid` is the holder's connection id (PROCESSLIST ID) and `client` its
+// user@host.
 using LockHolder = pg::AdvisoryLockHolder;
 
 // Live control of a running backfill, set from another shell and read by the
@@ -111,68 +116,103 @@ struct BackfillControl {
   std::optional<long long> delay_ms;    // sleep between batches
 };
 
+// The state store: where zeroshift keeps, in the target database, what it has
+// done (one interface, one implementation per backend, chosen by
+// OpenStateStore). PostgreSQL: the schema `zeroshift` of the target database
+// (postgres_state_store.h); MariaDB: the database `zeroshift` of the server
+// (mariadb_state_store.h). Tables: migrations (one row per migration: step,
+// snapshots, parts, the migration file as JSON), backfill_cursors,
+// backfill_control, and created_objects (written by engine/ownership, not
+// through this interface).
+//
+// Contracts every implementation keeps:
+//   - at most one active (not done) migration per schema: a second Insert of
+//     an active row for the same schema fails (a unique index);
+//   - history is in the order the rows were inserted (created_at, then name);
+//   - timestamps come from the server's clock (PostgreSQL: timestamptz, as
+//     text in the session's time zone; MariaDB: UTC, "...+00");
+//   - the *Sql methods return SQL text for the caller to run, alone or together
+//     with DDL: on a backend with transactional DDL (PostgreSQL) in the same
+//     transaction, so the step and the DDL commit together; on a backend
+//     without it (MariaDB: "DDL commits implicitly", ../shared/design/
+//     mariadb.md) right after the DDL, so the step is recorded as intent
+//     (SetStep before the DDL) then done (the returned SQL after it), and a
+//     crash between the two leaves the intent, which a re-run repeats with
+//     DDL that is safe to repeat. The text is one or more statements, each
+//     ending in ';', separated by newlines (MariadbStatements, in the MariaDB
+//     store's header, splits it for running one by one there).
 class StateStore {
  public:
-  explicit StateStore(pg::Connection& conn) : conn_(conn) {}
+  virtual ~StateStore() = default;
 
-  // Creates the zeroshift schema and its tables if missing (idempotent).
-  Status Init();
-  Result<bool> IsInitialized();
-  // Fails with a message that says to run `zeroshift init` when not initialised.
-  Status RequireInitialized();
+  // Creates the zeroshift schema (database) and its tables if missing
+  // (idempotent).
+  virtual Status Init() = 0;
+  virtual Result<bool> IsInitialized() = 0;
+  // Fails with kNotFound and a message that says to run `zeroshift init` when
+  // not initialised.
+  virtual Status RequireInitialized() = 0;
 
   // Adds what a newer zeroshift keeps (backfill control, cursor columns) to
   // a state schema created by an older one; nothing when it is up to date.
-  Status Upgrade();
+  virtual Status Upgrade() = 0;
 
   // Session-level advisory lock on `schema`, held until the connection
-  // closes. kConflict when another session holds it.
-  Status AcquireSchemaLock(const std::string& schema);
+  // closes. kConflict, naming the holder, when another session holds it.
+  virtual Status AcquireSchemaLock(const std::string& schema) = 0;
   // Whether another session holds that lock (a zeroshift command is running).
   Result<bool> SchemaLockHeldElsewhere(const std::string& schema);
   // That session, if any: a runner whose process has gone holds nothing
-  // (the server drops a session lock with the connection).
-  Result<std::optional<LockHolder>> SchemaLockHolder(const std::string& schema);
+  // (the server drops a session lock with the connection). Never this
+  // session itself.
+  virtual Result<std::optional<LockHolder>> SchemaLockHolder(const std::string& schema) = 0;
 
   // The rows as stored; LoadActiveMigration and friends (state/load_migration.h)
-  // type them.
-  Result<std::optional<StoredMigration>> ActiveRow(const std::string& schema);
-  Result<std::optional<StoredMigration>> LatestDoneRow(const std::string& schema);
-  Result<std::vector<StoredMigration>> HistoryRows(const std::string& schema);
+  // type them. Active: the schema's row that is not done; latest done: the
+  // newest done row; history: every row, oldest first.
+  virtual Result<std::optional<StoredMigration>> ActiveRow(const std::string& schema) = 0;
+  virtual Result<std::optional<StoredMigration>> LatestDoneRow(const std::string& schema) = 0;
+  virtual Result<std::vector<StoredMigration>> HistoryRows(const std::string& schema) = 0;
 
-  // Inserts every field of `record` except the timestamps.
-  Status Insert(const MigrationRecord& record);
-  Status SetLiveSchema(const std::string& schema, const std::string& name,
-                       const schema::Schema& live_schema);
-  // SQL that sets the step; run alone or in the same transaction as DDL.
-  std::string SetStepSql(const std::string& schema, const std::string& name, Step step) const;
-  Status SetStep(const std::string& schema, const std::string& name, Step step);
+  // Inserts every field of `record` except the timestamps (the server's now).
+  virtual Status Insert(const MigrationRecord& record) = 0;
+  virtual Status SetLiveSchema(const std::string& schema, const std::string& name,
+                               const schema::Schema& live_schema) = 0;
+  // SQL that sets the step (and resets actions_done); run alone or with DDL
+  // (see the contract above).
+  virtual std::string SetStepSql(const std::string& schema, const std::string& name,
+                                 Step step) const = 0;
+  virtual Status SetStep(const std::string& schema, const std::string& name, Step step) = 0;
   // SQL that records how many of the current step's actions have committed;
-  // run in the same transaction as the last of them (SetStepSql resets it).
-  std::string ActionsDoneSql(const std::string& schema, const std::string& name,
-                             int actions_done) const;
-  Status SetSnapshots(const std::string& schema, const std::string& name,
-                      const std::vector<schema::Schema>& snapshots);
-  std::string MarkDoneSql(const std::string& schema, const std::string& name,
-                          const schema::Schema& resulting_schema) const;
-  std::string DeleteSql(const std::string& schema, const std::string& name) const;
+  // run with the last of them (SetStepSql resets it).
+  virtual std::string ActionsDoneSql(const std::string& schema, const std::string& name,
+                                     int actions_done) const = 0;
+  virtual Status SetSnapshots(const std::string& schema, const std::string& name,
+                              const std::vector<schema::Schema>& snapshots) = 0;
+  // SQL that marks the migration done with its resulting schema and deletes
+  // its backfill cursors and control row; run with the last DDL of complete.
+  virtual std::string MarkDoneSql(const std::string& schema, const std::string& name,
+                                  const schema::Schema& resulting_schema) const = 0;
+  // SQL that deletes the migration's row (its cursors and control go with it).
+  virtual std::string DeleteSql(const std::string& schema, const std::string& name) const = 0;
 
-  Result<std::vector<BackfillCursor>> Cursors(const std::string& schema, const std::string& name);
+  // The migration's cursors, by table name.
+  virtual Result<std::vector<BackfillCursor>> Cursors(const std::string& schema,
+                                                      const std::string& name) = 0;
   // Upsert of a cursor; meant to run inside the batch's transaction.
-  // `new_run` also resets run_started_at to now().
-  Status SaveCursor(const std::string& schema, const std::string& name,
-                    const BackfillCursor& cursor, bool new_run = false);
+  // `new_run` also resets run_started_at to now.
+  virtual Status SaveCursor(const std::string& schema, const std::string& name,
+                            const BackfillCursor& cursor, bool new_run = false) = 0;
 
   // The control row of a migration's backfill; defaults when there is none.
-  Result<BackfillControl> Control(const std::string& schema, const std::string& name);
+  virtual Result<BackfillControl> Control(const std::string& schema, const std::string& name) = 0;
   // Replaces the control row (upsert).
-  Status SetControl(const std::string& schema, const std::string& name,
-                    const BackfillControl& control);
-
- private:
-  Result<std::optional<StoredMigration>> QueryOne(const std::string& where_sql,
-                                                  const std::string& schema);
-  pg::Connection& conn_;
+  virtual Status SetControl(const std::string& schema, const std::string& name,
+                            const BackfillControl& control) = 0;
 };
+
+// The state store of `session`'s backend, working through that session (which
+// must outlive it).
+std::unique_ptr<StateStore> OpenStateStore(backend::Session& session);
 
 }  // namespace zs::state
