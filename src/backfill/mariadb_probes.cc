@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace zs::backfill {
 
@@ -18,17 +19,25 @@ constexpr char kMariadbLongTransactions[] =
     "t.trx_mysql_thread_id > 0 AND t.trx_mysql_thread_id <> CONNECTION_ID() AND {0} > 0 AND "
     "t.trx_started < NOW(6) - INTERVAL {0} * 1000 MICROSECOND";
 
-// Waiters for the table: a metadata lock wait by a statement that names the
-// table (PROCESSLIST says what a session waits for, not on which table; a
-// name contained in another's over-counts, which only slows the backfill),
-// and InnoDB row lock waits on it.
-constexpr char kMariadbPressureQuery[] =
-    "SELECT (SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
-    "AND STATE = 'Waiting for table metadata lock' AND LOCATE({table}, INFO) > 0), "
-    "(SELECT COUNT(DISTINCT w.requesting_trx_id) FROM information_schema.INNODB_LOCK_WAITS w "
-    "JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id "
+// Metadata lock waits by a statement that names the table (PROCESSLIST says
+// what a session waits for, not on which table; a name contained in
+// another's over-counts, which only slows the backfill).
+constexpr char kMariadbMetadataWaitersQuery[] =
+    "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID <> CONNECTION_ID() "
+    "AND STATE = 'Waiting for table metadata lock' AND LOCATE({}, INFO) > 0";
+
+// InnoDB row lock waits on the table, and the long transactions.
+constexpr char kMariadbInnodbQuery[] =
+    "SELECT (SELECT COUNT(DISTINCT w.requesting_trx_id) FROM information_schema.INNODB_LOCK_WAITS "
+    "w JOIN information_schema.INNODB_LOCKS l ON l.lock_id = w.requested_lock_id "
     "WHERE l.lock_table = {relation}), "
     "(SELECT COUNT(*) FROM information_schema.INNODB_TRX t WHERE {long})";
+
+// The server refreshes its INNODB_TRX / INNODB_LOCK* cache only when nobody
+// has read it for 0.1 s: read more often, and it never changes again. So
+// they are read at most this often, and the sample in between reuses the
+// last reading.
+constexpr std::chrono::milliseconds kMariadbInnodbReadInterval{150};
 
 constexpr char kMariadbOldestQuery[] =
     "SELECT t.trx_mysql_thread_id, COALESCE(p.USER, ''), COALESCE(p.HOST, ''), "
@@ -82,20 +91,27 @@ Result<PressureSample> MariadbProbes::Probe(mysql::Connection& conn, const std::
                                             const PressureThresholds& thresholds) {
   std::string long_condition =
       fmt::format(kMariadbLongTransactions, thresholds.max_xact_age.count());
-  ZS_ASSIGN_OR_RETURN(
-      mysql::Rows rows,
-      conn.Exec(kMariadbSystemTime +
-                fmt::format(
-                    kMariadbPressureQuery, fmt::arg("table", mysql::QuoteLiteral(table)),
-                    fmt::arg("relation", mysql::QuoteLiteral(mysql::QuoteIdentifier(schema) + "." +
-                                                             mysql::QuoteIdentifier(table))),
-                    fmt::arg("long", long_condition))));
-  PressureSample sample{.lock_waiters = rows.GetInt(0, 0) + rows.GetInt(0, 1),
-                        .long_transactions = rows.GetInt(0, 2)};
-  // A second round trip only under pressure: the user needs to know whom to end.
-  if (sample.long_transactions > 0) {
-    ZS_ASSIGN_OR_RETURN(sample.oldest_transaction, MariadbOldestTransaction(conn, long_condition));
+  ZS_ASSIGN_OR_RETURN(mysql::Rows waiters, conn.Exec(fmt::format(kMariadbMetadataWaitersQuery,
+                                                                 mysql::QuoteLiteral(table))));
+  auto now = std::chrono::steady_clock::now();
+  if (!innodb_ || now - innodb_read_at_ >= kMariadbInnodbReadInterval) {
+    std::string relation =
+        mysql::QuoteLiteral(mysql::QuoteIdentifier(schema) + "." + mysql::QuoteIdentifier(table));
+    ZS_ASSIGN_OR_RETURN(mysql::Rows rows,
+                        conn.Exec(kMariadbSystemTime +
+                                  fmt::format(kMariadbInnodbQuery, fmt::arg("relation", relation),
+                                              fmt::arg("long", long_condition))));
+    innodb_ =
+        PressureSample{.lock_waiters = rows.GetInt(0, 0), .long_transactions = rows.GetInt(0, 1)};
+    // A second round trip only under pressure: the user needs to know whom to end.
+    if (innodb_->long_transactions > 0) {
+      ZS_ASSIGN_OR_RETURN(innodb_->oldest_transaction,
+                          MariadbOldestTransaction(conn, long_condition));
+    }
+    innodb_read_at_ = std::chrono::steady_clock::now();
   }
+  PressureSample sample = *innodb_;
+  sample.lock_waiters += waiters.GetInt(0, 0);
   for (Replica& replica : replicas_) ZS_RETURN_IF_ERROR(ProbeReplica(replica, sample));
   return sample;
 }
