@@ -1,8 +1,10 @@
-// Backfill: rewrites every existing row of a table in small batches (the
-// walks of batch_query.h: keyset or ctid ranges) so that the dual-write
-// triggers fill the new columns with `up`. Never OFFSET, never one big UPDATE; each batch is its
-// own short transaction that also saves the cursor, so an interrupted backfill resumes where it
-// stopped.
+// Backfill: rewrites every existing row of a table in small batches so that
+// the new columns hold `up` (PostgreSQL: the walks of batch_query.h, keyset or
+// ctid ranges, and the dual-write trigger computes `up`; MariaDB:
+// mariadb_batch.h, a keyset walk whose UPDATE computes `up`; the seam is
+// batch_backend.h). Never an OFFSET from the start of the table, never one big
+// UPDATE; each batch is its own short transaction that also saves the cursor,
+// so an interrupted backfill resumes where it stopped.
 //
 // Between batches the loop reads the control row (pause, retune from another
 // shell) and, in adaptive mode, probes for pressure and sizes the next batch

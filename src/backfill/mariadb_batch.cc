@@ -29,7 +29,7 @@ JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = s.TABLE_SCHEMA
 WHERE s.TABLE_SCHEMA = {} AND s.TABLE_NAME = {} AND s.NON_UNIQUE = 0
 ORDER BY s.INDEX_NAME = 'PRIMARY' DESC, s.INDEX_NAME, s.SEQ_IN_INDEX)sql";
 
-std::string MariadbJoin(const std::vector<std::string>& parts, std::string_view separator) {
+std::string MariadbWalkJoin(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (const auto& part : parts) {
     if (!out.empty()) out += separator;
@@ -41,7 +41,8 @@ std::string MariadbJoin(const std::vector<std::string>& parts, std::string_view 
 // The kind of a key column's type; nullopt for a type the walk refuses:
 // FLOAT and DOUBLE (their text is rounded, so a cursor would not compare
 // equal to the row it came from), ENUM and SET (a quoted literal compares as
-// a string, ORDER BY sorts by the member's number), JSON and geometry.
+// a string, ORDER BY sorts by the member's number), BIT (HEX() drops its
+// leading zero digits), JSON and geometry.
 std::optional<MariadbKeyColumn::Kind> MariadbKeyKind(const std::string& data_type) {
   using Kind = MariadbKeyColumn::Kind;
   static const std::map<std::string, Kind> kinds = {
@@ -53,7 +54,7 @@ std::optional<MariadbKeyColumn::Kind> MariadbKeyKind(const std::string& data_typ
       {"timestamp", Kind::kString},  {"time", Kind::kString},     {"uuid", Kind::kString},
       {"inet4", Kind::kString},      {"inet6", Kind::kString},    {"binary", Kind::kBinary},
       {"varbinary", Kind::kBinary},  {"tinyblob", Kind::kBinary}, {"blob", Kind::kBinary},
-      {"mediumblob", Kind::kBinary}, {"longblob", Kind::kBinary}, {"bit", Kind::kBinary},
+      {"mediumblob", Kind::kBinary}, {"longblob", Kind::kBinary},
   };
   auto it = kinds.find(data_type);
   if (it == kinds.end()) return std::nullopt;
@@ -66,7 +67,7 @@ struct MariadbIndexCandidate {
   std::string unusable;  // why it cannot be walked; "" when it can
 };
 
-std::vector<MariadbIndexCandidate> MariadbCandidates(const mysql::Rows& rows) {
+std::vector<MariadbIndexCandidate> MariadbWalkCandidates(const mysql::Rows& rows) {
   std::vector<MariadbIndexCandidate> out;
   for (int i = 0; i < rows.size(); ++i) {
     if (out.empty() || out.back().name != rows.Get(i, 0)) out.push_back({.name = rows.Get(i, 0)});
@@ -112,7 +113,7 @@ std::string MariadbNoKeyMessage(const MariadbWalk& walk,
       walk.relation, reasons, walk.relation);
 }
 
-bool MariadbIsNumber(const std::string& text) {
+bool MariadbWalkIsNumber(const std::string& text) {
   size_t i = text[0] == '-' ? 1 : 0;
   bool digits = false, dot = false;
   for (; i < text.size(); ++i) {
@@ -127,7 +128,7 @@ bool MariadbIsNumber(const std::string& text) {
   return digits;
 }
 
-bool MariadbIsHex(const std::string& text) {
+bool MariadbWalkIsHex(const std::string& text) {
   return text.size() % 2 == 0 && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F') || (c >= 'a' && c <= 'f');
          });
@@ -146,9 +147,9 @@ std::string MariadbRowComparison(const MariadbWalk& walk, const std::vector<std:
     }
     parts.push_back(fmt::format("{} {} {}", mysql::QuoteIdentifier(walk.key[i].name),
                                 i + 1 == walk.key.size() ? last : lead, values[i]));
-    terms.push_back("(" + MariadbJoin(parts, " AND ") + ")");
+    terms.push_back("(" + MariadbWalkJoin(parts, " AND ") + ")");
   }
-  return "(" + MariadbJoin(terms, " OR ") + ")";
+  return "(" + MariadbWalkJoin(terms, " OR ") + ")";
 }
 
 std::string MariadbKeyOrder(const MariadbWalk& walk, std::string_view direction) {
@@ -156,7 +157,7 @@ std::string MariadbKeyOrder(const MariadbWalk& walk, std::string_view direction)
   for (const auto& column : walk.key) {
     parts.push_back(fmt::format("{}{}", mysql::QuoteIdentifier(column.name), direction));
   }
-  return MariadbJoin(parts, ", ");
+  return MariadbWalkJoin(parts, ", ");
 }
 
 std::string MariadbAfterCondition(const MariadbWalk& walk, const std::vector<std::string>& after) {
@@ -178,7 +179,7 @@ long long MariadbRowsMatched(mysql::Connection& conn) {
 std::string MariadbWalk::Describe() const {
   std::vector<std::string> names;
   for (const auto& column : key) names.push_back(column.name);
-  return fmt::format("keyset on {} ({})", key_source, MariadbJoin(names, ", "));
+  return fmt::format("keyset on {} ({})", key_source, MariadbWalkJoin(names, ", "));
 }
 
 Result<MariadbWalk> PlanMariadbWalk(mysql::Connection& conn, const std::string& schema,
@@ -199,7 +200,7 @@ Result<MariadbWalk> PlanMariadbWalk(mysql::Connection& conn, const std::string& 
   ZS_ASSIGN_OR_RETURN(mysql::Rows rows,
                       conn.Exec(fmt::format(kMariadbUniqueKeysQuery, mysql::QuoteLiteral(schema),
                                             mysql::QuoteLiteral(table))));
-  std::vector<MariadbIndexCandidate> candidates = MariadbCandidates(rows);
+  std::vector<MariadbIndexCandidate> candidates = MariadbWalkCandidates(rows);
   const MariadbIndexCandidate* best = nullptr;
   for (const auto& index : candidates) {
     if (!index.unusable.empty()) continue;
@@ -233,11 +234,11 @@ Result<std::vector<std::string>> MariadbKeyLiterals(const MariadbWalk& walk,
     bool valid = cursor[i].has_value() && !text.empty();
     switch (column.kind) {
       case MariadbKeyColumn::Kind::kNumber:
-        valid = valid && MariadbIsNumber(text);
+        valid = valid && MariadbWalkIsNumber(text);
         out.push_back(text);
         break;
       case MariadbKeyColumn::Kind::kBinary:
-        valid = cursor[i].has_value() && MariadbIsHex(text);
+        valid = cursor[i].has_value() && MariadbWalkIsHex(text);
         out.push_back(fmt::format("X'{}'", text));
         break;
       case MariadbKeyColumn::Kind::kString:
@@ -262,7 +263,7 @@ std::string MariadbKeySelectList(const MariadbWalk& walk) {
     std::string name = mysql::QuoteIdentifier(column.name);
     parts.push_back(column.kind == MariadbKeyColumn::Kind::kBinary ? "HEX(" + name + ")" : name);
   }
-  return MariadbJoin(parts, ", ");
+  return MariadbWalkJoin(parts, ", ");
 }
 
 std::string MariadbUpperBoundSql(const MariadbWalk& walk, const std::vector<std::string>& after,
@@ -320,7 +321,7 @@ Result<MariadbAssignments> MariadbUpAssignments(const std::string& table,
     sets.push_back(marker + " = TRUE");
     out.skip = fmt::format(" AND {} IS NULL", marker);
   }
-  out.set = MariadbJoin(sets, ", ");
+  out.set = MariadbWalkJoin(sets, ", ");
   return out;
 }
 
@@ -341,7 +342,7 @@ namespace {
 // session's settings alone. Lock waits are whole seconds on MariaDB (row
 // locks: innodb_lock_wait_timeout; metadata locks: lock_wait_timeout), so a
 // bound under a second waits one second; the statement's time is exact.
-std::string MariadbBounded(const BatchBounds& bounds) {
+std::string MariadbBatchBounded(const BatchBounds& bounds) {
   long long lock_s = std::max<long long>(1, (bounds.lock_timeout.count() + 999) / 1000);
   return fmt::format(
       "SET STATEMENT innodb_lock_wait_timeout = {0}, lock_wait_timeout = {0}, "
@@ -382,7 +383,7 @@ class MariadbTableBatches final : public TableBatches {
         "(an `updated_at` trigger would rewrite every timestamp), and MariaDB cannot keep them "
         "quiet for one session; make them do nothing while @zeroshift_backfill = 1, drop them "
         "for the migration, or pass --backfill-fires-user-triggers to let them fire",
-        walk_.relation, MariadbJoin(names, ", ")));
+        walk_.relation, MariadbWalkJoin(names, ", ")));
   }
 
   Status Begin() override {
@@ -398,7 +399,7 @@ class MariadbTableBatches final : public TableBatches {
   Result<BatchOutcome> Next(const BatchCursor& cursor, long long rows) override {
     ZS_ASSIGN_OR_RETURN(std::vector<std::string> after, MariadbKeyLiterals(walk_, cursor));
     BatchOutcome outcome;
-    std::string bounded = MariadbBounded(bounds_);
+    std::string bounded = MariadbBatchBounded(bounds_);
     ZS_ASSIGN_OR_RETURN(mysql::Rows bound,
                         conn_.Exec(bounded + MariadbUpperBoundSql(walk_, after, rows)));
     if (bound.empty()) {

@@ -39,7 +39,7 @@ struct MariadbKeyColumn {
     kNumber,  // integers, DECIMAL, YEAR: a bare numeric literal
     kString,  // strings, temporal types, UUID: a quoted literal, converted to the
               // column's type and compared in its collation
-    kBinary,  // BINARY, VARBINARY, BLOB, BIT: read as HEX(), written as X'..'
+    kBinary,  // BINARY, VARBINARY, BLOB: read as HEX(), written as X'..'
   };
   std::string name;
   std::string data_type;  // information_schema.COLUMNS.DATA_TYPE

@@ -193,7 +193,8 @@ TEST_F(MariadbBackfillTest, BackfillsTenThousandRowsInBatches) {
   EXPECT_EQ(cursors_->saved.front().last_key_json, "[\"700\"]");
   // A second run finds the cursor finished and does nothing.
   size_t saves = cursors_->saved.size();
-  ASSERT_TRUE(Backfill("items", Fixed(700)).ok());
+  Status again = Backfill("items", Fixed(700));
+  ASSERT_TRUE(again.ok()) << again.ToString();
   EXPECT_EQ(cursors_->saved.size(), saves);
 }
 

@@ -11,7 +11,7 @@ namespace {
 
 // INNODB_TRX.trx_started is in the server's system time zone, not the
 // session's (pinned to +00:00): each probe compares it with NOW() there.
-constexpr char kMariadbSystemTime[] = "SET STATEMENT time_zone = 'SYSTEM' FOR ";
+constexpr char kMariadbProbeSystemTime[] = "SET STATEMENT time_zone = 'SYSTEM' FOR ";
 
 // Transactions of client sessions (thread id 0: recovered or background
 // ones, which no KILL ends) open longer than {0} ms, other than ours.
@@ -47,16 +47,16 @@ constexpr char kMariadbOldestQuery[] =
     "LEFT JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id "
     "WHERE {long} ORDER BY t.trx_started LIMIT 1";
 
-std::string MariadbReplicaName(const std::string& url) {
+std::string MariadbProbeReplicaName(const std::string& url) {
   auto params = mysql::ParseUrl(url);
   if (!params.ok()) return "a replica URL that does not parse";
   if (!params->socket.empty()) return "replica at socket " + params->socket;
   return fmt::format("replica {}:{}", params->host, params->port);
 }
 
-Result<std::optional<BlockingSession>> MariadbOldestTransaction(mysql::Connection& conn,
-                                                                const std::string& long_condition) {
-  ZS_ASSIGN_OR_RETURN(mysql::Rows rows, conn.Exec(kMariadbSystemTime +
+Result<std::optional<BlockingSession>> MariadbProbeOldestTransaction(
+    mysql::Connection& conn, const std::string& long_condition) {
+  ZS_ASSIGN_OR_RETURN(mysql::Rows rows, conn.Exec(kMariadbProbeSystemTime +
                                                   fmt::format(kMariadbOldestQuery,
                                                               fmt::arg("long", long_condition))));
   if (rows.empty()) return std::optional<BlockingSession>();
@@ -78,7 +78,7 @@ Result<std::optional<BlockingSession>> MariadbOldestTransaction(mysql::Connectio
 
 MariadbProbes::MariadbProbes(std::vector<std::string> replica_urls) {
   for (auto& url : replica_urls) {
-    std::string name = MariadbReplicaName(url);
+    std::string name = MariadbProbeReplicaName(url);
     replicas_.push_back({.url = std::move(url), .name = std::move(name), .conn = std::nullopt});
   }
 }
@@ -98,7 +98,7 @@ Result<PressureSample> MariadbProbes::Probe(mysql::Connection& conn, const std::
     std::string relation =
         mysql::QuoteLiteral(mysql::QuoteIdentifier(schema) + "." + mysql::QuoteIdentifier(table));
     ZS_ASSIGN_OR_RETURN(mysql::Rows rows,
-                        conn.Exec(kMariadbSystemTime +
+                        conn.Exec(kMariadbProbeSystemTime +
                                   fmt::format(kMariadbInnodbQuery, fmt::arg("relation", relation),
                                               fmt::arg("long", long_condition))));
     innodb_ =
@@ -106,7 +106,7 @@ Result<PressureSample> MariadbProbes::Probe(mysql::Connection& conn, const std::
     // A second round trip only under pressure: the user needs to know whom to end.
     if (innodb_->long_transactions > 0) {
       ZS_ASSIGN_OR_RETURN(innodb_->oldest_transaction,
-                          MariadbOldestTransaction(conn, long_condition));
+                          MariadbProbeOldestTransaction(conn, long_condition));
     }
     innodb_read_at_ = std::chrono::steady_clock::now();
   }
