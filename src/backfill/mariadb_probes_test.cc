@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "backfill/mariadb_batch.h"
+#include "servers/mariadb_server.h"
 #include "testing/shared_mariadb.h"
 
 namespace zs::backfill {
@@ -208,6 +209,68 @@ TEST_F(MariadbProbeTest, WalkStatementsOfACompositeKeyAreRangeScans) {
   }
   auto bad = MariadbKeyLiterals(*walk, {"5; DROP TABLE pairs", "x", "1"});
   EXPECT_FALSE(bad.ok());
+}
+
+// A real replica (a second throwaway server replicating from a primary with
+// a binary log): caught up, its lag is 0; with its applier blocked behind a
+// global read lock while the primary writes, the lag grows in whole seconds;
+// with its SQL thread stopped, replication counts as stopped.
+TEST(MariadbReplicaThrottleTest, ReadsTheLagOfARealReplica) {
+  auto primary = servers::MariadbServer::Start(
+      {.server_args = {"--log-bin=zs-bin", "--server-id=1", "--binlog-format=MIXED"}});
+  ASSERT_TRUE(primary.ok()) << primary.status().ToString();
+  auto replica = servers::MariadbServer::Start({.server_args = {"--server-id=2"}});
+  ASSERT_TRUE(replica.ok()) << replica.status().ToString();
+  auto on_primary = mysql::Connection::Open((*primary)->Url());
+  auto on_replica = mysql::Connection::Open((*replica)->Url());
+  ASSERT_TRUE(on_primary.ok() && on_replica.ok());
+  auto run = [](mysql::Connection& conn, const std::string& sql) {
+    Status status = conn.Run(sql);
+    EXPECT_TRUE(status.ok()) << sql << ": " << status.ToString();
+  };
+  run(*on_replica, fmt::format("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {}, "
+                               "MASTER_USER = 'root', MASTER_USE_GTID = no",
+                               (*primary)->port()));
+  run(*on_replica, "START REPLICA");
+  run(*on_primary, "CREATE DATABASE app");
+  run(*on_primary, "CREATE TABLE app.items (id int PRIMARY KEY, name varchar(20))");
+  run(*on_primary, "INSERT INTO app.items VALUES (1, 'a')");
+  bool caught_up = false;
+  for (int i = 0; i < 100 && !caught_up; ++i) {
+    auto rows = on_replica->Exec("SELECT COUNT(*) FROM app.items");
+    caught_up = rows.ok() && rows->GetInt(0, 0) == 1;
+    if (!caught_up) std::this_thread::sleep_for(milliseconds(100));
+  }
+  ASSERT_TRUE(caught_up);
+
+  PressureThresholds thresholds;
+  thresholds.max_replay_lag = milliseconds(1000);
+  MariadbProbes probes({(*replica)->Url()});
+  auto calm = probes.Probe(*on_primary, "app", "items", thresholds);
+  ASSERT_TRUE(calm.ok()) << calm.status().ToString();
+  EXPECT_EQ(calm->standbys, 1);
+  EXPECT_EQ(calm->max_replay_lag_ms, 0);
+  EXPECT_TRUE(calm->stopped_replicas.empty());
+
+  // The applier waits behind a global read lock on the replica.
+  auto blocker = mysql::Connection::Open((*replica)->Url());
+  ASSERT_TRUE(blocker.ok());
+  run(*blocker, "FLUSH TABLES WITH READ LOCK");
+  run(*on_primary, "INSERT INTO app.items VALUES (2, 'b')");
+  std::this_thread::sleep_for(milliseconds(2500));
+  auto lagging = probes.Probe(*on_primary, "app", "items", thresholds);
+  run(*blocker, "UNLOCK TABLES");
+  ASSERT_TRUE(lagging.ok()) << lagging.status().ToString();
+  EXPECT_GE(lagging->max_replay_lag_ms, 2000);
+  EXPECT_LT(lagging->max_replay_lag_ms, 60000);
+  EXPECT_NE(PressureReason(*lagging, thresholds).find("standby replay lag"), std::string::npos);
+
+  run(*on_replica, "STOP REPLICA SQL_THREAD");
+  auto stopped = probes.Probe(*on_primary, "app", "items", thresholds);
+  ASSERT_TRUE(stopped.ok()) << stopped.status().ToString();
+  ASSERT_EQ(stopped->stopped_replicas.size(), 1u);
+  EXPECT_EQ(stopped->stopped_replicas[0], fmt::format("replica 127.0.0.1:{}", (*replica)->port()));
+  run(*on_replica, "STOP REPLICA");
 }
 
 }  // namespace
