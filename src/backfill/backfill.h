@@ -1,8 +1,10 @@
-// Backfill: rewrites every existing row of a table in small batches (the
-// walks of batch_query.h: keyset or ctid ranges) so that the dual-write
-// triggers fill the new columns with `up`. Never OFFSET, never one big UPDATE; each batch is its
-// own short transaction that also saves the cursor, so an interrupted backfill resumes where it
-// stopped.
+// Backfill: rewrites every existing row of a table in small batches so that
+// the new columns hold `up` (PostgreSQL: the walks of batch_query.h, keyset or
+// ctid ranges, and the dual-write trigger computes `up`; MariaDB:
+// mariadb_batch.h, a keyset walk whose UPDATE computes `up`; the seam is
+// batch_backend.h). Never an OFFSET from the start of the table, never one big
+// UPDATE; each batch is its own short transaction that also saves the cursor,
+// so an interrupted backfill resumes where it stopped.
 //
 // Between batches the loop reads the control row (pause, retune from another
 // shell) and, in adaptive mode, probes for pressure and sizes the next batch
@@ -14,12 +16,19 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
+#include "backfill/batch_backend.h"
+#include "backfill/cursor_store.h"
+// PlanUserTriggers and EstimateTableRows, which the engine calls directly
+// until it reaches the backfill through the seam.
+#include "backfill/postgres_batch.h"
 #include "backfill/throttle.h"
 #include "core/status.h"
 #include "ops/action.h"
 #include "pg/connection.h"
 #include "schema/schema.h"
 #include "state/state_store.h"
+#include "triggers/dual_write.h"
 
 namespace zs::backfill {
 
@@ -85,50 +94,41 @@ struct Options {
   // privilege on the parameter) is refused when the table has user UPDATE
   // triggers, unless this opt-in says they may fire for every row.
   bool fire_user_triggers = false;
+
+  // MariaDB: the replicas whose lag (SHOW ALL REPLICAS STATUS) the adaptive
+  // mode yields to, as mariadb:// URLs; see ProbeTargets. PostgreSQL finds
+  // its standbys itself.
+  std::vector<std::string> replica_urls;
 };
 
-// How the backfill of one table keeps its user triggers quiet.
-struct UserTriggerPlan {
-  bool replica = false;  // run each batch with session_replication_role = replica
-};
-
-// The table's user triggers that a backfill batch would fire (UPDATE, row or
-// statement level, enabled, not zeroshift's; `UPDATE OF` ones are never
-// fired, as a batch sets only zeroshift's marker column), on the table and its
-// partitions. Fails, naming them, when they cannot be kept quiet and
-// `fire_user_triggers` is off. Runs no DDL: start calls it before anything.
-Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string& schema,
-                                         const std::string& table, bool fire_user_triggers);
-
-// The rows of `relation` (qualified), for progress: the planner's count
-// (pg_class.reltuples), summed over partitions; for a heap never vacuumed or
-// analysed (reltuples -1), a count of its first rows, extrapolated over its
-// size in pages when there are more. -1 when the relation does not exist.
-Result<long long> EstimateTableRows(pg::Connection& conn, const std::string& relation);
-
-class BatchQuery;
-
+// The batch loop, shared by every database: what differs (the walk, the
+// batch statement, its transaction, the probes, the estimate) is behind
+// BatchBackend (batch_backend.h).
 class Backfiller {
  public:
+  // PostgreSQL over `conn`, the cursors in `state` (which uses `conn` too).
   Backfiller(pg::Connection& conn, state::StateStore& state, std::string schema,
-             std::string migration, Options options)
-      : conn_(conn),
-        state_(state),
-        schema_(std::move(schema)),
-        migration_(std::move(migration)),
-        options_(std::move(options)) {}
+             std::string migration, Options options);
+  // The backend of `session`; `cursors` must write through that session
+  // (CursorStore's contract). Both must outlive the Backfiller.
+  Backfiller(backend::Session& session, CursorStore& cursors, std::string schema,
+             std::string migration, Options options);
+  ~Backfiller();
 
   // Touches every row of task.table, resuming from the saved cursor. After
   // SIGINT or SIGTERM (backfill/interrupt.h) it stops between batches, saves
   // the cursor with the signal's name, and fails naming how to resume.
   Status Run(const schema::Table& table, const ops::BackfillTask& task);
+  // With the table's `up` specs, for a backend whose batches compute `up`
+  // themselves (MariaDB; TableRequest::up).
+  Status Run(const schema::Table& table, const ops::BackfillTask& task,
+             const std::vector<triggers::TriggerSpec>& up);
 
  private:
   struct RunState;
-  Result<long long> EstimateRows(const schema::Table& table);
   // Runs one batch of `rows` rows and saves the cursor in the same
   // transaction, retrying lock timeouts and deadlocks. Returns rows updated.
-  Result<long long> RunBatch(const BatchQuery& query, long long rows, RunState& run);
+  Result<long long> RunBatch(TableBatches& batches, long long rows, RunState& run);
   // Applies the control row; blocks (without a transaction) while paused.
   Status ApplyControl(RunState& run);
   // Adaptive mode: sleeps and shrinks when the database is under pressure.
@@ -138,8 +138,9 @@ class Backfiller {
   double ActiveSeconds(const RunState& run) const;
   Status StopInterrupted(RunState& run, int signal);
 
-  pg::Connection& conn_;
-  state::StateStore& state_;
+  std::unique_ptr<CursorStore> owned_cursors_;
+  CursorStore& cursors_;
+  std::unique_ptr<BatchBackend> batches_;
   std::string schema_;
   std::string migration_;
   Options options_;

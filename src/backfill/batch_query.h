@@ -1,7 +1,8 @@
 // How a backfill walks one table: the SQL of one batch for the table's key
 // shape (single or composite keyset, uuid, identity, unique NOT NULL index,
-// ctid page ranges when there is no key, partitioned tables). The batch loop
-// (backfill.cc) only sees this interface, so adding a shape never touches it.
+// ctid page ranges when there is no key, partitioned tables): PostgreSQL's
+// walks, which postgres_batch.cc runs behind the backfill's seam
+// (batch_backend.h), so adding a shape never touches the batch loop.
 #pragma once
 
 #include <memory>

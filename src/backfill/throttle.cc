@@ -74,68 +74,6 @@ std::string BlockingSession::Describe() const {
   return out + ")";
 }
 
-namespace {
-
-// The oldest long transaction's session, for the message that names it: the
-// sessions ProbePressure counts, oldest first.
-Result<std::optional<BlockingSession>> OldestTransaction(pg::Connection& conn,
-                                                         const PressureThresholds& thresholds) {
-  ZS_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn.ExecParams(
-          std::string("SELECT pid, coalesce(usename::text, ''), coalesce(application_name, ''), "
-                      "coalesce(host(client_addr), 'local'), coalesce(state, ''), "
-                      "(extract(epoch FROM now() - xact_start) * 1000)::float8, "
-                      "left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 100) "
-                      "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-                      "AND datname = current_database() AND backend_type = 'client backend' "
-                      "AND state <> 'idle' AND $1::bigint > 0 "
-                      "AND xact_start < now() - $1::bigint * interval '1 millisecond' "
-                      "ORDER BY xact_start LIMIT 1"),
-          {std::to_string(thresholds.max_xact_age.count())}));
-  if (rows.empty()) return std::optional<BlockingSession>();
-  return std::optional<BlockingSession>(BlockingSession{.pid = rows.GetInt(0, 0),
-                                                        .user = rows.Get(0, 1),
-                                                        .application_name = rows.Get(0, 2),
-                                                        .client = rows.Get(0, 3),
-                                                        .state = rows.Get(0, 4),
-                                                        .xact_age_ms = std::stod(rows.Get(0, 5)),
-                                                        .query = rows.Get(0, 6)});
-}
-
-}  // namespace
-
-Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qualified_table,
-                                     const PressureThresholds& thresholds) {
-  // Each part is cheap: pg_locks filtered on one relation, pg_stat_activity
-  // of one database, pg_stat_replication (a handful of rows).
-  ZS_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn.ExecParams(
-          "SELECT "
-          "(SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass($1)), "
-          "(SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-          "   AND datname = current_database() AND backend_type = 'client backend' "
-          "   AND state <> 'idle' AND $2::bigint > 0 "
-          "   AND xact_start < now() - $2::bigint * interval '1 millisecond'), "
-          "(SELECT count(*) FROM pg_stat_replication), "
-          "(SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint "
-          "   FROM pg_stat_replication), "
-          "(SELECT coalesce(max(extract(epoch FROM replay_lag)) * 1000, 0)::float8 "
-          "   FROM pg_stat_replication)",
-          {qualified_table, std::to_string(thresholds.max_xact_age.count())}));
-  PressureSample sample{.lock_waiters = rows.GetInt(0, 0),
-                        .long_transactions = rows.GetInt(0, 1),
-                        .standbys = rows.GetInt(0, 2),
-                        .max_lag_bytes = rows.GetInt(0, 3),
-                        .max_replay_lag_ms = std::stod(rows.Get(0, 4))};
-  // A second round trip only under pressure: the user needs to know whom to end.
-  if (sample.long_transactions > 0) {
-    ZS_ASSIGN_OR_RETURN(sample.oldest_transaction, OldestTransaction(conn, thresholds));
-  }
-  return sample;
-}
-
 std::string PressureReason(const PressureSample& s, const PressureThresholds& t) {
   if (t.lock_waits && s.lock_waiters > 0) {
     return fmt::format("{} session(s) waiting for a lock on the table", s.lock_waiters);
@@ -146,12 +84,25 @@ std::string PressureReason(const PressureSample& s, const PressureThresholds& t)
     if (s.oldest_transaction) {
       const BlockingSession& b = *s.oldest_transaction;
       out += fmt::format(
-          ", the oldest in {}: it keeps vacuum from removing the rows the backfill rewrites "
-          "({}); end it with SELECT pg_terminate_backend({}), or run the backfill with "
+          ", the oldest in {}: it keeps {} from removing the rows the backfill rewrites "
+          "({}); end it with {}, or run the backfill with "
           "--backfill-long-xact=wait, proceed or stop",
-          b.Describe(), PolicyName(t.long_transactions), b.pid);
+          b.Describe(), b.holds_back.empty() ? "vacuum" : b.holds_back,
+          PolicyName(t.long_transactions),
+          b.end_statement.empty() ? fmt::format("SELECT pg_terminate_backend({})", b.pid)
+                                  : b.end_statement);
     }
     return out;
+  }
+  // Stopped replication is lag that only grows: the most pressure there is.
+  if (t.max_replay_lag.count() > 0 && !s.stopped_replicas.empty()) {
+    std::string names;
+    for (const auto& name : s.stopped_replicas) names += (names.empty() ? "" : ", ") + name;
+    return fmt::format(
+        "replication stopped on {} (Seconds_Behind_Master is NULL): its lag is unknown and "
+        "growing; the backfill goes at its slowest until replication runs again (START REPLICA "
+        "on it), or drop it from the replica URLs",
+        names);
   }
   if (t.max_lag_bytes > 0 && s.max_lag_bytes > t.max_lag_bytes) {
     return fmt::format("standby replay lag {} kB > {} kB", s.max_lag_bytes / 1024,

@@ -1,16 +1,17 @@
 // How fast a backfill goes: a batch-size controller that aims each batch at a
 // target duration, and the pressure probes (lock waits on the table, long
 // transactions, standby replication lag) that make it back off. The
-// controller is pure logic; only ProbePressure talks to the database.
+// controller and the decisions are pure logic; the probes that fill a
+// PressureSample are each database's (BatchBackend::ProbePressure).
 #pragma once
 
 #include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
-#include "pg/connection.h"
 
 namespace zs::backfill {
 
@@ -81,16 +82,22 @@ struct PressureThresholds {
   LongTransactionPolicy long_transactions = LongTransactionPolicy::kThrottle;
 };
 
-// The oldest of the long transactions: the session to end (pg_terminate_backend)
-// or to wait for.
+// The oldest of the long transactions: the session to end (pg_terminate_backend,
+// KILL) or to wait for.
 struct BlockingSession {
-  long long pid = 0;
+  long long pid = 0;  // PostgreSQL: the backend's pid; MariaDB: the PROCESSLIST id
   std::string user;
   std::string application_name;
   std::string client;  // client_addr, or "local"
   std::string state;   // "idle in transaction", "active", ...
   double xact_age_ms = 0;
   std::string query;  // its latest statement, shortened
+  // The statement that ends it; "" means PostgreSQL's
+  // `SELECT pg_terminate_backend(<pid>)`.
+  std::string end_statement;
+  // What it keeps from cleaning up the rows the backfill rewrites; "" means
+  // PostgreSQL's "vacuum".
+  std::string holds_back;
 
   // "pid 4242 (user app, application \"psql\", local, idle in transaction for 75 s, last
   // query: SELECT 1)"
@@ -103,13 +110,11 @@ struct PressureSample {
   long long standbys = 0;           // rows of pg_stat_replication
   long long max_lag_bytes = 0;      // largest current WAL minus standby replay position
   double max_replay_lag_ms = 0;     // largest pg_stat_replication.replay_lag
+  // Replicas whose replication is stopped, so their lag is unknown and grows
+  // (MariaDB: Seconds_Behind_Master NULL), "host:port (connection name)" each.
+  std::vector<std::string> stopped_replicas;
   std::optional<BlockingSession> oldest_transaction;  // set when long_transactions > 0
 };
-
-// One round trip: the pressure the backfill of `qualified_table` should
-// yield to. Must run outside the batch transaction (between batches).
-Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qualified_table,
-                                     const PressureThresholds& thresholds);
 
 // Why the backfill should back off ("replication lag 80 MB > 64 MB"), or ""
 // when every probe is under its threshold. A long transaction is named by its

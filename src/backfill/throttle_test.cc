@@ -8,6 +8,7 @@
 #include <chrono>
 #include <thread>
 
+#include "backfill/postgres_batch.h"
 #include "pg/connection.h"
 #include "testing/shared_cluster.h"
 

@@ -1,0 +1,283 @@
+#include "backfill/postgres_batch.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "backend/postgres_backend.h"
+#include "backfill/batch_query.h"
+#include "pg/quote.h"
+#include "triggers/dual_write.h"
+
+namespace zs::backfill {
+
+namespace {
+
+// Enabled user triggers that an UPDATE setting only the marker column fires:
+// UPDATE triggers (tgtype bit 4) without a column list, on the table or any
+// of its partitions. tgenabled: O fires normally, A always, R only in
+// replica mode, D never.
+constexpr char kUserTriggersQuery[] = R"sql(
+SELECT format('%I on %s', t.tgname, t.tgrelid::regclass), t.tgenabled::text
+FROM pg_trigger t
+WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT $1::regclass)
+  AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 16) <> 0
+  AND cardinality(t.tgattr::int2[]) = 0 AND t.tgname <> $2
+ORDER BY 1)sql";
+
+std::string JoinNames(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+// Each heap of the relation (itself, or its leaf partitions): the planner's
+// row count (-1 when never vacuumed or analysed) and its size in pages now.
+constexpr char kHeapStatsQuery[] = R"sql(
+SELECT c.oid::regclass::text, c.reltuples::float8,
+       (pg_relation_size(c.oid) / current_setting('block_size')::bigint)::bigint
+FROM pg_class c
+WHERE c.relkind IN ('r', 'm') AND (c.oid = to_regclass($1) OR c.oid IN
+      (SELECT relid FROM pg_partition_tree(to_regclass($1)) WHERE isleaf)))sql";
+
+// A heap the statistics know nothing of: its first kSampleRows rows are
+// read; fewer means they are all of it, else their density over the pages
+// they span gives the estimate for the heap's size.
+constexpr long long kSampleRows = 10000;
+
+Result<long long> EstimateUnanalysedHeap(pg::Connection& conn, const std::string& heap,
+                                         long long pages) {
+  if (pages == 0) return 0LL;
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.Exec(fmt::format("SELECT count(*), coalesce(max((ctid::text::point)[0]), 0)::bigint + 1 "
+                            "FROM (SELECT ctid FROM ONLY {} LIMIT {}) s",
+                            heap, kSampleRows)));
+  long long sampled = rows.GetInt(0, 0);
+  long long spanned = rows.GetInt(0, 1);
+  if (sampled < kSampleRows) return sampled;
+  double per_page = static_cast<double>(sampled) / static_cast<double>(std::max(1LL, spanned));
+  return std::max(sampled, static_cast<long long>(per_page * static_cast<double>(pages)));
+}
+
+// The oldest long transaction's session, for the message that names it: the
+// sessions ProbePressure counts, oldest first.
+Result<std::optional<BlockingSession>> OldestTransaction(pg::Connection& conn,
+                                                         const PressureThresholds& thresholds) {
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.ExecParams(
+          std::string("SELECT pid, coalesce(usename::text, ''), coalesce(application_name, ''), "
+                      "coalesce(host(client_addr), 'local'), coalesce(state, ''), "
+                      "(extract(epoch FROM now() - xact_start) * 1000)::float8, "
+                      "left(regexp_replace(coalesce(query, ''), '\\s+', ' ', 'g'), 100) "
+                      "FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                      "AND datname = current_database() AND backend_type = 'client backend' "
+                      "AND state <> 'idle' AND $1::bigint > 0 "
+                      "AND xact_start < now() - $1::bigint * interval '1 millisecond' "
+                      "ORDER BY xact_start LIMIT 1"),
+          {std::to_string(thresholds.max_xact_age.count())}));
+  if (rows.empty()) return std::optional<BlockingSession>();
+  return std::optional<BlockingSession>(BlockingSession{.pid = rows.GetInt(0, 0),
+                                                        .user = rows.Get(0, 1),
+                                                        .application_name = rows.Get(0, 2),
+                                                        .client = rows.Get(0, 3),
+                                                        .state = rows.Get(0, 4),
+                                                        .xact_age_ms = std::stod(rows.Get(0, 5)),
+                                                        .query = rows.Get(0, 6)});
+}
+
+}  // namespace
+
+Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string& schema,
+                                         const std::string& table, bool fire_user_triggers) {
+  std::string relation = pg::QualifiedName(schema, table);
+  // zeroshift's own trigger is known by name; a user's trigger named like
+  // ours (`_zs_audit`) is still the user's and counts.
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.ExecParams(kUserTriggersQuery, {relation, triggers::TableTriggerName(schema, table)}));
+  std::vector<std::string> normal, always;
+  for (int i = 0; i < rows.size(); ++i) {
+    (rows.Get(i, 1) == "O" ? normal : always).push_back(rows.Get(i, 0));
+  }
+  UserTriggerPlan plan;
+  if (normal.empty() && always.empty()) return plan;
+  if (fire_user_triggers) return plan;
+  // Replica mode silences ordinary triggers; ENABLE ALWAYS / REPLICA ones
+  // still fire, and nothing but the opt-in lets them.
+  if (!always.empty()) {
+    return InvalidInput(fmt::format(
+        "table {} has triggers enabled ALWAYS or REPLICA ({}) that would fire for every row the "
+        "backfill touches; pass --backfill-fires-user-triggers to let them, or disable them for "
+        "the migration",
+        relation, JoinNames(always)));
+  }
+  // SET LOCAL in a transaction that is rolled back: changes nothing.
+  ZS_RETURN_IF_ERROR(conn.Run("BEGIN"));
+  Status can_set = conn.Run("SET LOCAL session_replication_role = replica");
+  ZS_RETURN_IF_ERROR(conn.Run("ROLLBACK"));
+  // In replica mode zeroshift's own trigger must still fire, on every
+  // partition: a relation where it exists but is not ENABLE ALWAYS would be
+  // marked without `up` running. (Before start installs it, nothing to check.)
+  if (can_set.ok()) {
+    ZS_ASSIGN_OR_RETURN(
+        pg::Rows not_always,
+        conn.ExecParams("SELECT t.tgrelid::regclass::text FROM pg_trigger t WHERE t.tgrelid IN "
+                        "(SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT "
+                        "$1::regclass) AND t.tgname = $2 AND t.tgenabled <> 'A' LIMIT 1",
+                        {relation, triggers::TableTriggerName(schema, table)}));
+    if (!not_always.empty()) {
+      can_set = Internal(
+          fmt::format("zeroshift's trigger on {} is not ENABLE ALWAYS", not_always.Get(0, 0)));
+    }
+  }
+  if (!can_set.ok()) {
+    return InvalidInput(fmt::format(
+        "table {} has user triggers ({}) that the backfill would fire for every row (a "
+        "`updated_at` trigger would rewrite every timestamp), and this role may not set "
+        "session_replication_role to keep them quiet ({}); run zeroshift as a superuser or "
+        "GRANT SET ON PARAMETER session_replication_role to it, or pass "
+        "--backfill-fires-user-triggers to let them fire",
+        relation, JoinNames(normal), can_set.message()));
+  }
+  plan.replica = true;
+  return plan;
+}
+
+Result<long long> EstimateTableRows(pg::Connection& conn, const std::string& relation) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows heaps, conn.ExecParams(kHeapStatsQuery, {relation}));
+  if (heaps.empty()) return -1LL;
+  long long total = 0;
+  for (int i = 0; i < heaps.size(); ++i) {
+    double reltuples = std::stod(heaps.Get(i, 1));
+    if (reltuples >= 0) {
+      total += static_cast<long long>(reltuples);
+      continue;
+    }
+    ZS_ASSIGN_OR_RETURN(long long rows,
+                        EstimateUnanalysedHeap(conn, heaps.Get(i, 0), heaps.GetInt(i, 2)));
+    total += rows;
+  }
+  return total;
+}
+
+Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qualified_table,
+                                     const PressureThresholds& thresholds) {
+  // Each part is cheap: pg_locks filtered on one relation, pg_stat_activity
+  // of one database, pg_stat_replication (a handful of rows).
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows,
+      conn.ExecParams(
+          "SELECT "
+          "(SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass($1)), "
+          "(SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+          "   AND datname = current_database() AND backend_type = 'client backend' "
+          "   AND state <> 'idle' AND $2::bigint > 0 "
+          "   AND xact_start < now() - $2::bigint * interval '1 millisecond'), "
+          "(SELECT count(*) FROM pg_stat_replication), "
+          "(SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint "
+          "   FROM pg_stat_replication), "
+          "(SELECT coalesce(max(extract(epoch FROM replay_lag)) * 1000, 0)::float8 "
+          "   FROM pg_stat_replication)",
+          {qualified_table, std::to_string(thresholds.max_xact_age.count())}));
+  PressureSample sample{.lock_waiters = rows.GetInt(0, 0),
+                        .long_transactions = rows.GetInt(0, 1),
+                        .standbys = rows.GetInt(0, 2),
+                        .max_lag_bytes = rows.GetInt(0, 3),
+                        .max_replay_lag_ms = std::stod(rows.Get(0, 4))};
+  // A second round trip only under pressure: the user needs to know whom to end.
+  if (sample.long_transactions > 0) {
+    ZS_ASSIGN_OR_RETURN(sample.oldest_transaction, OldestTransaction(conn, thresholds));
+  }
+  return sample;
+}
+
+namespace {
+
+// The walk of batch_query.h: one statement per batch, which sets the marker
+// (or the touch column) so that the dual-write trigger computes `up`.
+class PostgresTableBatches final : public TableBatches {
+ public:
+  PostgresTableBatches(pg::Connection& conn, std::unique_ptr<BatchQuery> query,
+                       TableRequest request, BatchBounds bounds)
+      : conn_(conn), query_(std::move(query)), request_(std::move(request)), bounds_(bounds) {}
+
+  std::string Describe() const override { return query_->Describe(); }
+
+  Status CheckUserTriggers() override {
+    ZS_ASSIGN_OR_RETURN(
+        UserTriggerPlan plan,
+        PlanUserTriggers(conn_, request_.schema, request_.table, bounds_.fire_user_triggers));
+    replica_ = plan.replica;
+    return Status::Ok();
+  }
+
+  Status Begin() override {
+    return conn_.Run(fmt::format(
+        "BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';{}",
+        bounds_.lock_timeout.count(), bounds_.statement_timeout.count(),
+        replica_ ? " SET LOCAL session_replication_role = replica;" : ""));
+  }
+
+  Result<BatchOutcome> Next(const BatchCursor& cursor, long long rows) override {
+    ZS_ASSIGN_OR_RETURN(pg::Rows result,
+                        conn_.ExecParams(query_->Sql(rows, cursor.empty()), cursor));
+    BatchOutcome outcome;
+    // No row: the batch was empty, the walk is over.
+    outcome.rows_touched = result.empty() ? 0 : result.GetInt(0, 0);
+    outcome.done = result.empty() || result.GetBool(0, 1);
+    if (outcome.done) return outcome;
+    for (int i = 0; i < query_->cursor_width(); ++i) {
+      outcome.cursor.push_back(result.GetOptional(0, i + 2));
+    }
+    return outcome;
+  }
+
+  Status Commit() override { return conn_.Run("COMMIT"); }
+  void Rollback() override { (void)conn_.Run("ROLLBACK"); }
+
+ private:
+  pg::Connection& conn_;
+  std::unique_ptr<BatchQuery> query_;
+  TableRequest request_;
+  BatchBounds bounds_;
+  bool replica_ = false;  // see UserTriggerPlan
+};
+
+class PostgresBatchBackend final : public BatchBackend {
+ public:
+  explicit PostgresBatchBackend(pg::Connection& conn) : conn_(conn) {}
+
+  const backend::Backend& backend() const override { return backend::Postgres(); }
+
+  Result<std::unique_ptr<TableBatches>> Prepare(const TableRequest& request,
+                                                const BatchBounds& bounds) override {
+    schema::Table table;  // MakeBatchQuery reads only the relation's name
+    table.physical_name = request.table;
+    ZS_ASSIGN_OR_RETURN(std::unique_ptr<BatchQuery> query,
+                        MakeBatchQuery(conn_, request.schema, table, request.touch_column));
+    return std::unique_ptr<TableBatches>(
+        std::make_unique<PostgresTableBatches>(conn_, std::move(query), request, bounds));
+  }
+
+  Result<long long> EstimateRows(const std::string& schema, const std::string& table) override {
+    return EstimateTableRows(conn_, pg::QualifiedName(schema, table));
+  }
+
+  Result<PressureSample> ProbePressure(const std::string& schema, const std::string& table,
+                                       const PressureThresholds& thresholds) override {
+    return backfill::ProbePressure(conn_, pg::QualifiedName(schema, table), thresholds);
+  }
+
+ private:
+  pg::Connection& conn_;
+};
+
+}  // namespace
+
+std::unique_ptr<BatchBackend> MakePostgresBatchBackend(pg::Connection& conn) {
+  return std::make_unique<PostgresBatchBackend>(conn);
+}
+
+}  // namespace zs::backfill
