@@ -11,6 +11,7 @@
 
 #include "backend/mariadb_backend.h"
 #include "backfill/mariadb_probes.h"
+#include "schema/mariadb_dependents.h"
 #include "triggers/dual_write.h"
 
 namespace zs::backfill {
@@ -363,7 +364,8 @@ class MariadbTableBatches final : public TableBatches {
 
   // MariaDB cannot silence a table's triggers for one session (PostgreSQL's
   // session_replication_role): a user's UPDATE trigger (an `updated_at`)
-  // would run for every row. zeroshift's own start with kTriggerPrefix.
+  // would run for every row. zeroshift's own start with
+  // schema::kMariadbZeroshiftTriggerPrefix (triggers/mariadb_dual_write.h).
   Status CheckUserTriggers() override {
     if (bounds_.fire_user_triggers) return Status::Ok();
     ZS_ASSIGN_OR_RETURN(
@@ -373,8 +375,8 @@ class MariadbTableBatches final : public TableBatches {
             "AND EVENT_OBJECT_TABLE = {} AND EVENT_MANIPULATION = 'UPDATE' AND "
             "LEFT(TRIGGER_NAME, {}) <> {} ORDER BY TRIGGER_NAME",
             mysql::QuoteLiteral(walk_.schema), mysql::QuoteLiteral(walk_.table),
-            std::string_view(triggers::kTriggerPrefix).size(),
-            mysql::QuoteLiteral(triggers::kTriggerPrefix))));
+            std::string_view(schema::kMariadbZeroshiftTriggerPrefix).size(),
+            mysql::QuoteLiteral(schema::kMariadbZeroshiftTriggerPrefix))));
     if (rows.empty()) return Status::Ok();
     std::vector<std::string> names;
     for (int i = 0; i < rows.size(); ++i) names.push_back(mysql::QuoteIdentifier(rows.Get(i, 0)));

@@ -7,6 +7,7 @@
 
 #include "mysql/connection.h"
 #include "ops/names.h"
+#include "schema/mariadb_dependents.h"
 
 namespace zs::triggers {
 
@@ -265,12 +266,14 @@ class MariadbDualWriteSql final : public DualWriteSql {
 
 std::string MariadbTriggerName(const std::string& table, MariadbEvent event) {
   const char* suffix = event == MariadbEvent::kInsert ? "insert" : "update";
-  std::string name = fmt::format("_zs_{}_dual_write_{}", table, suffix);
+  // The prefix the catalog reader and the backfill recognise as ours.
+  const std::string prefix = schema::kMariadbZeroshiftTriggerPrefix;
+  std::string name = fmt::format("{}{}_dual_write_{}", prefix, table, suffix);
   if (name.size() <= mysql::kMaxIdentifierChars) return name;
   std::string hash = ShortNameHash(table);
   size_t room =
-      mysql::kMaxIdentifierChars - std::strlen("_zs___") - hash.size() - std::strlen(suffix);
-  return fmt::format("_zs_{}_{}_{}", ops::ClipIdentifier(table, room), hash, suffix);
+      mysql::kMaxIdentifierChars - prefix.size() - 2 - hash.size() - std::strlen(suffix);
+  return fmt::format("{}{}_{}_{}", prefix, ops::ClipIdentifier(table, room), hash, suffix);
 }
 
 std::string MariadbUserTriggersSql(const std::string& database, const std::string& table) {
