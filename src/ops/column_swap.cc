@@ -123,9 +123,9 @@ std::string FitIdentifier(const std::string& name) {
 
 Status ColumnSwapOperation::Validate(const OpContext& ctx) const {
   ZS_RETURN_IF_ERROR(RequireTable(ctx, spec_.table).status());
-  ZS_RETURN_IF_ERROR(
-      swap::MakeLayout(ctx, spec_, CreatedByThisMigration(ctx, spec_.table)).status());
-  return SqlFor(ctx, MariadbSql()).Supports(*this, ctx);
+  // What the database refuses first: it says why, whatever else is wrong.
+  ZS_RETURN_IF_ERROR(SqlFor(ctx, MariadbSql()).Supports(*this, ctx));
+  return swap::MakeLayout(ctx, spec_, CreatedByThisMigration(ctx, spec_.table)).status();
 }
 
 Result<std::vector<Action>> ColumnSwapOperation::Start(const OpContext& ctx) const {

@@ -202,6 +202,12 @@ class LayoutBuilder {
     for (const schema::Index& index : table().indexes) {
       if (index.name == spec_.dropped || !index.valid) continue;
       std::string subject = fmt::format("index \"{}\"", index.name);
+      // No definition (MariaDB's catalog has no CREATE INDEX text): the
+      // catalog's column list says whether the index is involved.
+      if (index.definition.empty() && !index.columns.empty() &&
+          !Involves(index.columns, layout_.renames)) {
+        continue;
+      }
       auto columns = sqlcheck::IndexColumns(index.definition);
       if (!columns.ok()) return CannotCarryOver(subject, columns.status());
       if (!Involves(*columns, layout_.renames)) continue;

@@ -62,7 +62,8 @@ class MariadbOps : public ::testing::Test {
   std::vector<std::string> Columns(const std::string& table) {
     return Query(
         "SELECT CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE, IF(IS_NULLABLE = 'YES', ' NULL', ' NOT "
-        "NULL'), IFNULL(CONCAT(' default ', COLUMN_DEFAULT), ''), IF(COLUMN_COMMENT = '', '', "
+        "NULL'), IF(COLUMN_DEFAULT IS NULL OR COLUMN_DEFAULT = 'NULL', '', CONCAT(' default ', "
+        "COLUMN_DEFAULT)), IF(COLUMN_COMMENT = '', '', "
         "CONCAT(' comment ', COLUMN_COMMENT))) FROM information_schema.COLUMNS WHERE "
         "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
         table + "' ORDER BY ORDINAL_POSITION");
@@ -74,7 +75,7 @@ class MariadbOps : public ::testing::Test {
         "SELECT CONCAT(INDEX_NAME, IF(NON_UNIQUE = 0, ' unique ', ' '), GROUP_CONCAT(COLUMN_NAME "
         "ORDER BY SEQ_IN_INDEX)) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = "
         "DATABASE() AND TABLE_NAME = '" +
-        table + "' GROUP BY INDEX_NAME, NON_UNIQUE ORDER BY INDEX_NAME");
+        table + "' GROUP BY INDEX_NAME, NON_UNIQUE ORDER BY INDEX_NAME <> 'PRIMARY', INDEX_NAME");
   }
 
   std::vector<std::string> Tables() {

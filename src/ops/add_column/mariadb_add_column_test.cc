@@ -8,12 +8,12 @@ namespace {
 TEST_F(MariadbOps, AddColumnNullableWithDefaultAndComment) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL)");
   Exec("INSERT INTO users VALUES (1, 'Ada')");
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - add_column:
       table: users
       column: {name: score, type: int, nullable: false, default: "7", comment: the score}
-)yaml")
-                  .ok());
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   std::string plan = FormatActions(Actions(Phase::kStart));
   EXPECT_NE(plan.find("ALGORITHM=INSTANT, LOCK=NONE"), std::string::npos) << plan;
   EXPECT_NE(plan.find("[metadata lock (exclusive, brief) on users]"), std::string::npos) << plan;
@@ -29,13 +29,13 @@ TEST_F(MariadbOps, AddColumnNullableWithDefaultAndComment) {
 TEST_F(MariadbOps, AddColumnNotNullWithUpIsSetNotNullAtComplete) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL)");
   Exec("INSERT INTO users VALUES (1, 'Ada Lovelace')");
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - add_column:
       table: users
       up: name
       column: {name: first_name, type: varchar(50), nullable: false, unique: true}
-)yaml")
-                  .ok());
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   EXPECT_EQ(Columns("users").back(), "first_name varchar(50) NULL");
   EXPECT_EQ(Indexes("users"), (std::vector<std::string>{"PRIMARY unique id",
@@ -47,12 +47,12 @@ TEST_F(MariadbOps, AddColumnNotNullWithUpIsSetNotNullAtComplete) {
 
 TEST_F(MariadbOps, AddColumnRollbackDropsTheColumnTwice) {
   Exec("CREATE TABLE users (id int PRIMARY KEY)");
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - add_column:
       table: users
-      column: {name: email, type: text, nullable: true, unique: true}
-)yaml")
-                  .ok());
+      column: {name: email, type: varchar(100), nullable: true, unique: true}
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   RunTwice(Phase::kRollback);
   EXPECT_EQ(Columns("users"), (std::vector<std::string>{"id int(11) NOT NULL"}));
@@ -64,7 +64,7 @@ TEST_F(MariadbOps, AddColumnForeignKeyIsCheckedThenAddedAtComplete) {
   Exec("CREATE TABLE users (id int PRIMARY KEY)");
   Exec("INSERT INTO teams VALUES (1)");
   Exec("INSERT INTO users VALUES (1), (2)");
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - add_column:
       table: users
       column:
@@ -72,8 +72,8 @@ TEST_F(MariadbOps, AddColumnForeignKeyIsCheckedThenAddedAtComplete) {
         type: int
         nullable: true
         references: {name: users_team_fk, table: teams, column: id}
-)yaml")
-                  .ok());
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   Exec("UPDATE users SET team_id = 5 WHERE id = 2");  // an orphan
   try {

@@ -1,7 +1,7 @@
 // alter_column on MariaDB: the column swap without its copies of indexes and
-// constraints. Start adds the temporary column (INSTANT) with the new type,
-// default and comment, nullable, plus its unique index built in place; the
-// dual-write triggers and the backfill are the swap's own (backend-neutral
+// constraints. Start adds the temporary column (INSTANT) with the new type
+// and comment, nullable, then its default (for new rows only), plus its unique index built in
+// place; the dual-write triggers and the backfill are the swap's own (backend-neutral
 // TriggerSpecs). Complete makes it NOT NULL in place, then, in ONE ALTER, drops
 // the old column and gives the temporary one its name; that ALTER runs only
 // while the temporary column exists (a catalog check in a compound
@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "ops/alter_column/alter_column.h"
 #include "ops/column_swap_layout.h"
@@ -20,16 +21,20 @@ namespace zs::ops {
 namespace {
 
 // `temp` type [NOT NULL] [DEFAULT (...)] [COMMENT '...'] of the new shape.
+// The new shape's default, parenthesised (MariaDB takes any expression so).
+std::optional<std::string> MariadbSwapDefault(const swap::TempColumn& column) {
+  if (!column.shape.default_expr) return std::nullopt;
+  const std::string& value = *column.shape.default_expr;
+  bool wrapped = value.size() >= 2 && value.front() == '(' && value.back() == ')';
+  return wrapped ? value : "(" + value + ")";
+}
+
 std::string MariadbSwapColumnDefinition(const OpContext& ctx, const swap::TempColumn& column,
-                                        bool not_null) {
+                                        bool not_null, bool with_default = true) {
   const schema::Column& shape = column.shape;
   std::string sql = MariadbQuote(ctx, column.temp) + " " + shape.type;
   if (not_null) sql += " NOT NULL";
-  if (shape.default_expr) {
-    const std::string& value = *shape.default_expr;
-    bool wrapped = value.size() >= 2 && value.front() == '(' && value.back() == ')';
-    sql += " DEFAULT " + (wrapped ? value : "(" + value + ")");
-  }
+  if (with_default && shape.default_expr) sql += " DEFAULT " + *MariadbSwapDefault(column);
   if (shape.comment) sql += " COMMENT " + ctx.backend->QuoteLiteral(*shape.comment);
   return sql;
 }
@@ -75,7 +80,9 @@ class MariadbAlterColumn final : public OperationSql<ColumnSwapOperation> {
                                              op.table));
     }
     const schema::Table& table = *ctx.before->FindTable(op.table);
-    return MariadbColumnAlone(ctx, table, table.FindColumn(op.column)->physical_name);
+    const schema::Column* column = table.FindColumn(op.column);
+    if (column == nullptr) return Status::Ok();  // the swap's layout says it is missing
+    return MariadbColumnAlone(ctx, table, column->physical_name);
   }
 
   Result<std::vector<Action>> Start(const ColumnSwapOperation& swap_op,
@@ -89,8 +96,19 @@ class MariadbAlterColumn final : public OperationSql<ColumnSwapOperation> {
         swap_op.spec().id + ":add",
         fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}, ALGORITHM=INSTANT, LOCK=NONE;",
                     MariadbTableName(ctx, table),
-                    MariadbSwapColumnDefinition(ctx, column, /*not_null=*/false)),
+                    MariadbSwapColumnDefinition(ctx, column, /*not_null=*/false,
+                                                /*with_default=*/false)),
         table, MariadbLock::kBrief));
+    // The default for new rows only: added with the column, it would fill
+    // the existing rows, before the backfill, with one value.
+    if (std::optional<std::string> value = MariadbSwapDefault(column)) {
+      actions.push_back(MariadbAction(
+          swap_op.spec().id + ":default",
+          fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}, ALGORITHM=INSTANT, "
+                      "LOCK=NONE;",
+                      MariadbTableName(ctx, table), MariadbQuote(ctx, column.temp), *value),
+          table, MariadbLock::kBrief));
+    }
     if (op.unique) {
       actions.push_back(MariadbAction(
           swap_op.spec().id + ":unique_index",

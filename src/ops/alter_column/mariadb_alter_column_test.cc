@@ -22,7 +22,8 @@ constexpr const char* kMariadbWidenAge = R"yaml(operations:
 TEST_F(MariadbOps, AlterColumnSwapsInTheNewColumnAtComplete) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
   Exec("INSERT INTO users VALUES (1, 36), (2, NULL)");
-  ASSERT_TRUE(Load(kMariadbWidenAge).ok());
+  Status loaded = Load(kMariadbWidenAge);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   EXPECT_EQ(Columns("users"),
             (std::vector<std::string>{"id int(11) NOT NULL", "age int(11) NULL",
@@ -40,7 +41,8 @@ TEST_F(MariadbOps, AlterColumnSwapsInTheNewColumnAtComplete) {
 
 TEST_F(MariadbOps, AlterColumnRollbackDropsTheTemporaryColumn) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
-  ASSERT_TRUE(Load(kMariadbWidenAge).ok());
+  Status loaded = Load(kMariadbWidenAge);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   RunTwice(Phase::kRollback);
   EXPECT_EQ(Columns("users"),

@@ -7,16 +7,16 @@ namespace {
 
 TEST_F(MariadbOps, CreateIndexInPlaceAndRollback) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, email varchar(100), age int)");
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - create_index:
       name: users_email_age
       table: users
       unique: true
       columns:
-        email: {}
-        age: {sort: DESC}
-)yaml")
-                  .ok());
+        - column: email
+        - {column: age, sort: DESC}
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   std::string plan = FormatActions(Actions(Phase::kStart));
   EXPECT_NE(plan.find("ALGORITHM=INPLACE LOCK=NONE"), std::string::npos) << plan;
   EXPECT_NE(plan.find("writes go on meanwhile"), std::string::npos) << plan;
@@ -30,7 +30,7 @@ TEST_F(MariadbOps, CreateIndexInPlaceAndRollback) {
 TEST_F(MariadbOps, CreateIndexRefusesPostgresOnlyMethods) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, email varchar(100))");
   Status status = Load(R"yaml(operations:
-  - create_index: {name: users_email_hash, table: users, method: hash, columns: [email]}
+  - create_index: {name: users_email_hash, table: users, method: hash, columns: [{column: email}]}
 )yaml");
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("create_index: cannot run on MariaDB"), std::string::npos)

@@ -26,7 +26,8 @@ constexpr const char* kMariadbCreateOrders = R"yaml(operations:
 
 TEST_F(MariadbOps, CreateTableWithKeysChecksAndForeignKeys) {
   Exec("CREATE TABLE customers (id int PRIMARY KEY)");
-  ASSERT_TRUE(Load(kMariadbCreateOrders).ok());
+  Status loaded = Load(kMariadbCreateOrders);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   EXPECT_EQ(Columns("orders"), (std::vector<std::string>{
                                    "id bigint(20) NOT NULL", "code varchar(20) NOT NULL",

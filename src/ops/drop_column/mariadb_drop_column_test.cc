@@ -7,11 +7,11 @@ namespace {
 TEST_F(MariadbOps, DropColumnIsSoftAtStartAndDroppedAtComplete) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, nick text, age int)");
   Exec("CREATE INDEX users_age ON users (age)");
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - drop_column: {table: users, column: nick}
   - drop_column: {table: users, column: age}
-)yaml")
-                  .ok());
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   EXPECT_EQ(Columns("users").size(), 3u);
   RunTwice(Phase::kRollback);

@@ -7,7 +7,8 @@ namespace {
 TEST_F(MariadbOps, DropIndexAtComplete) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, email varchar(100))");
   Exec("CREATE INDEX users_email ON users (email)");
-  ASSERT_TRUE(Load("operations:\n  - drop_index: {name: users_email}\n").ok());
+  Status loaded = Load("operations:\n  - drop_index: {name: users_email}\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   EXPECT_EQ(Indexes("users").size(), 2u);
   RunTwice(Phase::kComplete);

@@ -7,7 +7,8 @@ namespace {
 TEST_F(MariadbOps, DropTableAtComplete) {
   Exec("CREATE TABLE old_logs (id int PRIMARY KEY)");
   Exec("CREATE TABLE keep (id int PRIMARY KEY)");
-  ASSERT_TRUE(Load("operations:\n  - drop_table: {name: old_logs}\n").ok());
+  Status loaded = Load("operations:\n  - drop_table: {name: old_logs}\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   RunTwice(Phase::kRollback);
   EXPECT_EQ(Tables(), (std::vector<std::string>{"keep", "old_logs"}));

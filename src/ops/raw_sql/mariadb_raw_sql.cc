@@ -25,17 +25,20 @@ std::vector<std::string> MariadbSplitStatements(const std::string& sql) {
     return {sql.substr(first, last - first + 1)};
   }
   std::string current;
+  bool code = false;  // `current` has more than comments and spaces
   auto flush = [&] {
     size_t begin = current.find_first_not_of(" \t\r\n");
-    if (begin != std::string::npos) {
+    if (code && begin != std::string::npos) {
       size_t end = current.find_last_not_of(" \t\r\n");
       out.push_back(current.substr(begin, end - begin + 1));
     }
     current.clear();
+    code = false;
   };
   for (size_t i = 0; i < sql.size(); ++i) {
     char c = sql[i];
     if (c == '\'' || c == '"' || c == '`') {
+      code = true;
       size_t j = i + 1;
       while (j < sql.size() && sql[j] != c) j += (sql[j] == '\\' && c != '`') ? 2 : 1;
       current += sql.substr(i, std::min(j, sql.size() - 1) - i + 1);
@@ -62,6 +65,7 @@ std::vector<std::string> MariadbSplitStatements(const std::string& sql) {
       flush();
       continue;
     }
+    if (!std::isspace(static_cast<unsigned char>(c))) code = true;
     current += c;
   }
   flush();
@@ -113,7 +117,12 @@ std::vector<Action> MariadbSqlActions(const std::string& sql, const std::string&
   std::vector<Action> actions;
   for (size_t i = 0; i < statements.size(); ++i) {
     std::string part = statements.size() == 1 ? id : fmt::format("{}:{}", id, i + 1);
-    actions.push_back(MariadbAction(part, statements[i] + ";", "", MariadbLock::kUnknown, phase));
+    // The `;` on a line of its own when the last line has a comment that would swallow it.
+    size_t line = statements[i].rfind('\n');
+    std::string last = statements[i].substr(line == std::string::npos ? 0 : line);
+    bool comment = last.find("--") != std::string::npos || last.find('#') != std::string::npos;
+    actions.push_back(MariadbAction(part, statements[i] + (comment ? "\n;" : ";"), "",
+                                    MariadbLock::kUnknown, phase));
   }
   return actions;
 }

@@ -6,14 +6,14 @@ namespace zs::ops {
 namespace {
 
 TEST_F(MariadbOps, RawSqlOneActionPerStatement) {
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - sql:
       up: |
         CREATE TABLE IF NOT EXISTS notes (id int PRIMARY KEY, body text); -- a note; really
         INSERT IGNORE INTO notes VALUES (1, 'a;b')
       down: DROP TABLE IF EXISTS notes
-)yaml")
-                  .ok());
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   std::vector<Action> start = Actions(Phase::kStart);
   ASSERT_EQ(start.size(), 2u) << FormatActions(start);
   EXPECT_EQ(start[0].id, "sql:0:up:1");

@@ -7,10 +7,10 @@ namespace {
 TEST_F(MariadbOps, RenameColumnAtComplete) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, name text)");
   Exec("INSERT INTO users VALUES (1, 'Ada')");
-  ASSERT_TRUE(Load(R"yaml(operations:
+  Status loaded = Load(R"yaml(operations:
   - rename_column: {table: users, from: name, to: full_name}
-)yaml")
-                  .ok());
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   EXPECT_EQ(Columns("users").back(), "name text NULL");
   std::string plan = FormatActions(Actions(Phase::kComplete));

@@ -7,7 +7,8 @@ namespace {
 TEST_F(MariadbOps, RenameTableAtComplete) {
   Exec("CREATE TABLE people (id int PRIMARY KEY)");
   Exec("INSERT INTO people VALUES (1)");
-  ASSERT_TRUE(Load("operations:\n  - rename_table: {from: people, to: persons}\n").ok());
+  Status loaded = Load("operations:\n  - rename_table: {from: people, to: persons}\n");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);
   EXPECT_EQ(Tables(), (std::vector<std::string>{"people"}));
   RunTwice(Phase::kComplete);

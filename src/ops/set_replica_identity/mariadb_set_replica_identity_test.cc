@@ -7,7 +7,7 @@ namespace {
 TEST_F(MariadbOps, SetReplicaIdentityIsRefused) {
   Exec("CREATE TABLE fruits (id int PRIMARY KEY)");
   Status status = Load(R"yaml(operations:
-  - set_replica_identity: {table: fruits, identity: {type: full}}
+  - set_replica_identity: {table: fruits, identity: {type: full, index: ""}}
 )yaml");
   ASSERT_FALSE(status.ok());
   EXPECT_NE(status.message().find("set_replica_identity: cannot run on MariaDB: replica "
