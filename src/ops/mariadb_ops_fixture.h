@@ -123,6 +123,12 @@ class MariadbOps : public ::testing::Test {
           index.columns.push_back(parts[2].substr(s, comma - s));
           if (comma == std::string::npos) break;
         }
+        // In MariaDB's own form, as the catalog reader writes it (not PostgreSQL's).
+        std::string list;
+        for (const auto& c : index.columns) list += (list.empty() ? "`" : ", `") + c + "`";
+        index.definition =
+            index.primary ? "ALTER TABLE `" + name + "` ADD PRIMARY KEY (" + list + ")"
+                          : "CREATE INDEX `" + index.name + "` ON `" + name + "` (" + list + ")";
         table.indexes.push_back(index);
       }
       for (const auto& check :
