@@ -18,8 +18,7 @@ Status Drift(const GlobalOptions& options, bool json) {
   ZS_RETURN_IF_ERROR(engine.RequireInitialized());
   ZS_ASSIGN_OR_RETURN(auto records, engine.History());
   ZS_ASSIGN_OR_RETURN(history::Reference reference, history::ReferenceSchema(records));
-  ZS_ASSIGN_OR_RETURN(schema::Schema live,
-                      schema::ReadSchema(engine.connection(), engine.schema()));
+  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(engine.session(), engine.schema()));
   std::vector<history::Difference> differences = history::Diff(reference.schema, live);
   if (json) {
     nlohmann::json list = nlohmann::json::array();

@@ -80,7 +80,7 @@ Engine::Engine(std::unique_ptr<backend::PostgresSession> session, Options option
       session_(std::move(session)),
       options_(std::move(options)),
       state_(std::make_unique<state::StateStore>(*conn_)),
-      runner_(std::make_unique<pg::DdlRunner>(*conn_, options_.retry)) {
+      runner_(ddl::MakeRunner(*session_, options_.retry)) {
   // Captures copies, never `this`: Engine is returned by value and moved, so
   // a captured `this` would dangle by the time a lock wait is retried.
   runner_->OnRetry([log = options_.log, max_attempts = options_.retry.max_attempts](
@@ -162,7 +162,7 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
   ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
-  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
+  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*session_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan plan, DryRun(input, operations, std::move(base)));
   ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, plan));
   // Inside validate's READ ONLY transaction it runs after it (ValidateMigration).

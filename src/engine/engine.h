@@ -14,6 +14,7 @@
 #include "backfill/backfill.h"
 #include "backfill/verify.h"
 #include "core/status.h"
+#include "ddl/runner.h"
 #include "engine/planner.h"
 #include "engine/status_report.h"
 #include "migration/migration.h"
@@ -146,7 +147,7 @@ class Engine {
   std::unique_ptr<backend::Session> session_;
   Options options_;
   std::unique_ptr<state::StateStore> state_;
-  std::unique_ptr<pg::DdlRunner> runner_;
+  std::unique_ptr<ddl::Runner> runner_;
   // The command being run ("start", "complete", "rollback", "backfill"):
   // names the crash points of engine/fault_injection.h.
   std::string_view command_;

@@ -48,7 +48,7 @@ Result<state::MigrationRecord> Engine::Baseline(const std::string& name) {
           options_.schema, name, record.created_at));
     }
   }
-  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*conn_, options_.schema));
+  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*session_, options_.schema));
   migration::Migration empty{.name = name};
   state::MigrationRecord record{.schema = options_.schema,
                                 .name = name,

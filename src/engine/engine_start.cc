@@ -36,7 +36,7 @@ Status Engine::StartSingleVersion(const std::vector<migration::Migration>& migra
 }
 
 Status Engine::RecordLiveSchema(const std::string& name) {
-  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*conn_, options_.schema));
+  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*session_, options_.schema));
   return state_->SetLiveSchema(options_.schema, name, live);
 }
 
@@ -91,7 +91,7 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
   ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
-  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*conn_, options_.schema));
+  ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*session_, options_.schema));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
   ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, dry));
   for (const auto& task : dry.backfill) {  // user triggers the backfill would fire
@@ -133,7 +133,7 @@ Status Engine::StartRecorded(const migration::Migration& migration,
     }
     ZS_RETURN_IF_ERROR(RunActions(actions, ""));
     if (!op.ChangesSchemaOpaquely()) return std::optional<schema::Schema>();
-    ZS_ASSIGN_OR_RETURN(schema::Schema reread, schema::ReadSchema(*conn_, options_.schema));
+    ZS_ASSIGN_OR_RETURN(schema::Schema reread, schema::ReadSchema(*session_, options_.schema));
     ran.back() = reread;
     return std::optional<schema::Schema>(std::move(reread));
   };

@@ -1,9 +1,5 @@
 #include "pg/ddl_runner.h"
 
-#include <algorithm>
-#include <random>
-#include <thread>
-
 #include <fmt/format.h>
 
 #include "pg/errors.h"
@@ -17,9 +13,10 @@ namespace {
 // Failures where nothing but the lock wait went wrong: trying again later may succeed.
 bool IsLockFailure(const Status& status) { return backend::IsLockFailure(ClassifyError(status)); }
 
-std::mt19937& Rng() {
-  thread_local std::mt19937 rng{std::random_device{}()};
-  return rng;
+// The table whose lock holders a failure names: quoted and qualified.
+std::string PgLockTableOf(const DdlOptions& options) {
+  if (!options.lock_table.empty() || options.locked.empty()) return options.lock_table;
+  return QualifiedName(options.locked.schema, options.locked.name);
 }
 
 // The value of a setting as SHOW prints it ("0", "5s"), so it can be SET back.
@@ -61,16 +58,6 @@ Status RunConcurrently(Connection& conn, const RetryPolicy& policy, const std::s
   return restore.WithContext("restoring session timeouts");
 }
 
-Status GaveUp(const RetryPolicy& policy, int attempts, const Status& last) {
-  return Status(Code::kLockTimeout,
-                "gave up after " + std::to_string(attempts) +
-                    " attempts waiting for a lock (lock_timeout " +
-                    std::to_string(policy.lock_timeout.count()) + "ms): " + last.message() +
-                    "; another session holds a conflicting lock — retry later or raise "
-                    "--lock-timeout / --lock-retries",
-                last.sqlstate());
-}
-
 // `failure` with what the clean-up after it did.
 Status WithCleanup(const Status& failure, const Status& cleanup, const std::string& cleanup_sql) {
   std::string message =
@@ -83,16 +70,6 @@ Status WithCleanup(const Status& failure, const Status& cleanup, const std::stri
 }
 
 }  // namespace
-
-std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt) {
-  long long delay = std::max<long long>(policy.initial_backoff.count(), 0);
-  const long long cap = std::max<long long>(policy.max_backoff.count(), 0);
-  // Doubling with an early stop at the cap cannot overflow, whatever `attempt` is.
-  for (int i = 1; i < attempt && delay < cap; ++i) delay *= 2;
-  delay = std::min(delay, cap);
-  std::uniform_int_distribution<long long> jitter(delay / 2, delay);
-  return std::chrono::milliseconds(jitter(Rng()));
-}
 
 Status DdlRunner::RunOnce(const std::string& sql, const DdlOptions& options) {
   if (options.concurrently) return RunConcurrently(conn_, policy_, sql);
@@ -115,7 +92,7 @@ Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
       ZS_RETURN_IF_ERROR(RunConcurrentlyWithCleanup(sql, options));
     } else {
       ZS_RETURN_IF_ERROR(RetryOnLockTimeout([&] { return RunOnce(sql, options); },
-                                            options.lock_table, &attempts_));
+                                            PgLockTableOf(options), &attempts_));
     }
     if (!options.concurrently || options.same_transaction_sql.empty()) return Status::Ok();
     // A concurrent statement cannot share a transaction, so its bookkeeping
@@ -143,7 +120,7 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
         first = false;
         return RunConcurrently(conn_, policy_, sql);
       },
-      options.lock_table, &attempts_);
+      PgLockTableOf(options), &attempts_);
   // An index of that name already exists: it is not ours to clear.
   if (status.ok() || ClassifyError(status) == backend::ErrorClass::kDuplicateObject) {
     return status;
@@ -153,19 +130,11 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
 
 Status DdlRunner::RetryOnLockTimeout(const std::function<Status()>& attempt_once,
                                      const std::string& lock_table, int* attempts) {
-  const int max_attempts = std::max(policy_.max_attempts, 1);
-  Status last;
-  for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-    *attempts = attempt;
-    last = attempt_once();
-    if (last.ok() || !IsLockFailure(last)) return last;
-    last = ExplainLockFailure(last, lock_table);
-    if (attempt == max_attempts) break;
-    std::chrono::milliseconds delay = BackoffDelay(policy_, attempt);
-    if (on_retry_) on_retry_(attempt, delay, last);
-    std::this_thread::sleep_for(delay);
-  }
-  return GaveUp(policy_, max_attempts, last);
+  return ddl::RetryLockFailures(
+      policy_, attempt_once,
+      {.is_lock_failure = IsLockFailure,
+       .explain = [&](const Status& failure) { return ExplainLockFailure(failure, lock_table); }},
+      on_retry_, attempts);
 }
 
 Status DdlRunner::ExplainLockFailure(const Status& failure, const std::string& lock_table) {

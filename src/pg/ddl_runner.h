@@ -1,7 +1,7 @@
-// Runs lock-taking statements the safe way: each attempt under a short
-// lock_timeout and a statement_timeout, retried on lock_not_available (55P03)
-// and deadlock_detected (40P01) with jittered exponential backoff, a bounded
-// number of times.
+// Runs lock-taking statements the safe way on PostgreSQL: each attempt under a
+// short lock_timeout and a statement_timeout, retried on lock_not_available
+// (55P03) and deadlock_detected (40P01) with jittered exponential backoff, a
+// bounded number of times (ddl::RetryLockFailures).
 #pragma once
 
 #include <chrono>
@@ -9,49 +9,19 @@
 #include <string>
 
 #include "core/status.h"
+#include "ddl/policy.h"
 #include "pg/connection.h"
 #include "pg/lock_holders.h"
 
 namespace zs::pg {
 
-struct RetryPolicy {
-  std::chrono::milliseconds lock_timeout{500};
-  std::chrono::milliseconds statement_timeout{5000};
-  int max_attempts = 10;
-  std::chrono::milliseconds initial_backoff{100};
-  std::chrono::milliseconds max_backoff{5000};
-  // After a lock timeout, cancel an autovacuum worker holding a lock on the
-  // statement's table (never an anti-wraparound one). PostgreSQL cancels such
-  // a worker for a lock waiter itself, but only after deadlock_timeout (1 s by
-  // default): longer than lock_timeout, so a waiter that gives up sooner would
-  // lose to the vacuum of a big table on every attempt.
-  bool cancel_autovacuum = true;
-};
+// The policy, the backoff and the options are shared with every backend's
+// runner (ddl/policy.h); these names predate the seam.
+using RetryPolicy = ddl::RetryPolicy;
+using DdlOptions = ddl::Options;
+using ddl::BackoffDelay;
 
-// The delay before retry number `attempt` (1-based): initial * 2^(attempt-1),
-// capped at max_backoff, then a uniformly random point in [delay/2, delay].
-std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt);
-
-struct DdlOptions {
-  // CREATE INDEX CONCURRENTLY and friends: cannot run in a transaction block
-  // and are exempt from statement_timeout.
-  bool concurrently = false;
-  // Statements to run in the same transaction after `sql` succeeds (state
-  // bookkeeping), so the DDL and its record commit together.
-  std::string same_transaction_sql;
-  // With `concurrently`: run outside a transaction before each retry, and
-  // once more after the last failed attempt, to clear what a failed attempt
-  // left (the INVALID index of a CREATE INDEX CONCURRENTLY). Never after a
-  // 42P07 failure: the name then belongs to an object that is not ours.
-  // REQUIRES: idempotent (DROP INDEX CONCURRENTLY IF EXISTS ...).
-  std::string before_retry_sql;
-  // The table the statement locks, quoted and qualified ("public.users"): on
-  // a lock failure the sessions holding locks on it are named in the error,
-  // and an autovacuum worker among them is cancelled (RetryPolicy). "" when
-  // the statement locks no user table.
-  std::string lock_table;
-};
-
+// The PostgreSQL implementation of ddl::Runner (ddl/postgres_runner.h wraps it).
 class DdlRunner {
  public:
   DdlRunner(Connection& conn, RetryPolicy policy) : conn_(conn), policy_(std::move(policy)) {}
@@ -65,9 +35,7 @@ class DdlRunner {
 
   // Called before each retry with the attempt number, the delay and the error;
   // for progress output and tests.
-  void OnRetry(std::function<void(int, std::chrono::milliseconds, const Status&)> callback) {
-    on_retry_ = std::move(callback);
-  }
+  void OnRetry(ddl::RetryCallback callback) { on_retry_ = std::move(callback); }
   int attempts_of_last_run() const { return attempts_; }
   const RetryPolicy& policy() const { return policy_; }
 
@@ -76,9 +44,8 @@ class DdlRunner {
   // The concurrently path with before_retry_sql: clears before each retry,
   // and after the final failure.
   Status RunConcurrentlyWithCleanup(const std::string& sql, const DdlOptions& options);
-  // Calls `attempt_once` until it succeeds, fails with anything but 55P03 or
-  // 40P01, or max_attempts is reached; `*attempts` counts the calls. Each
-  // lock failure is explained with the holders of `lock_table` (if any).
+  // ddl::RetryLockFailures on 55P03 and 40P01; each lock failure is
+  // explained with the holders of `lock_table` (if any).
   Status RetryOnLockTimeout(const std::function<Status()>& attempt_once,
                             const std::string& lock_table, int* attempts);
   // `failure` with who holds locks on `lock_table`, after cancelling an
@@ -89,7 +56,7 @@ class DdlRunner {
 
   Connection& conn_;
   RetryPolicy policy_;
-  std::function<void(int, std::chrono::milliseconds, const Status&)> on_retry_;
+  ddl::RetryCallback on_retry_;
   int attempts_ = 0;
 };
 

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <set>
 #include <thread>
 
 #include "testing/shared_cluster.h"
@@ -11,36 +10,6 @@ namespace zs::pg {
 namespace {
 
 using std::chrono::milliseconds;
-
-TEST(BackoffDelayTest, StaysWithinHalfAndFullOfTheCappedExponential) {
-  RetryPolicy policy;
-  policy.initial_backoff = milliseconds(100);
-  policy.max_backoff = milliseconds(1000);
-  const long long expected[] = {100, 200, 400, 800, 1000, 1000};
-  for (int attempt = 1; attempt <= 6; ++attempt) {
-    for (int sample = 0; sample < 200; ++sample) {
-      long long delay = BackoffDelay(policy, attempt).count();
-      EXPECT_GE(delay, expected[attempt - 1] / 2) << "attempt " << attempt;
-      EXPECT_LE(delay, expected[attempt - 1]) << "attempt " << attempt;
-    }
-  }
-}
-
-TEST(BackoffDelayTest, IsJitteredAndNeverOverflows) {
-  RetryPolicy policy;
-  policy.initial_backoff = milliseconds(100);
-  policy.max_backoff = milliseconds(5000);
-  std::set<long long> seen;
-  for (int i = 0; i < 100; ++i) seen.insert(BackoffDelay(policy, 3).count());
-  EXPECT_GT(seen.size(), 10u);
-  for (int attempt : {64, 1000, 1 << 30}) {
-    long long delay = BackoffDelay(policy, attempt).count();
-    EXPECT_GE(delay, 2500);
-    EXPECT_LE(delay, 5000);
-  }
-  policy.initial_backoff = milliseconds(0);
-  EXPECT_EQ(BackoffDelay(policy, 5).count(), 0);
-}
 
 Connection Open(const std::string& url) {
   Result<Connection> conn = Connection::Open(url);

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include "backend/mariadb_backend.h"
+#include "backend/postgres_backend.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
+#include "schema/mariadb_dependents.h"
 
 namespace zs::schema {
 
@@ -45,6 +48,33 @@ WHERE d.refclassid = 'pg_class'::regclass AND d.deptype IN ('n', 'a')
 ORDER BY 1, 2)sql";
 
 }  // namespace
+
+// The two Session overloads are the one place that picks the implementation.
+Result<std::vector<Dependent>> ReadColumnDependents(
+    backend::Session& session, const std::string& schema, const std::string& table,
+    const std::string& column, const std::vector<std::string>& ignored_schemas) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return ReadColumnDependents(backend::PostgresConnection(session), schema, table, column,
+                                  ignored_schemas);
+    case backend::Kind::kMariadb:
+      return ReadMariadbColumnDependents(backend::MariadbConnection(session), schema, table, column,
+                                         ignored_schemas);
+  }
+  return Internal("ReadColumnDependents: unknown backend kind");
+}
+
+Result<std::vector<std::string>> PublicationsOfAllColumns(backend::Session& session,
+                                                          const std::string& schema,
+                                                          const std::string& table) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return PublicationsOfAllColumns(backend::PostgresConnection(session), schema, table);
+    case backend::Kind::kMariadb:
+      return std::vector<std::string>{};
+  }
+  return Internal("PublicationsOfAllColumns: unknown backend kind");
+}
 
 Result<std::vector<Dependent>> ReadColumnDependents(
     pg::Connection& conn, const std::string& schema, const std::string& table,
@@ -111,6 +141,10 @@ std::string AdviceFor(const Dependent& dependent) {
   if (kind == "trigger") {
     return "drop the trigger (its WHEN clause names the column) before the "
            "migration and create it again after complete";
+  }
+  if (kind == "trigger body") {
+    return "drop the trigger (its body names the column, and once the column is dropped every "
+           "write to the table fails) before the migration and create it again after complete";
   }
   if (kind == "statistics") {
     return "DROP STATISTICS before the migration and CREATE STATISTICS again after complete";

@@ -14,6 +14,9 @@
 namespace zs::pg {
 class Connection;
 }
+namespace zs::backend {
+class Session;
+}
 
 namespace zs::schema {
 
@@ -77,9 +80,19 @@ struct Schema {
   const Index* FindIndex(const std::string& name) const;
 };
 
-// Reads every ordinary and partitioned table of `schema_name` from the
-// catalogs (pg_class, pg_attribute, pg_constraint, pg_index, pg_description).
-// Tables are ordered by name, columns by attnum; virtual names equal physical.
+// Reads every table of `schema_name` from the catalogs of the session's
+// database: on PostgreSQL the schema's (the pg::Connection overload below), on
+// MariaDB the database's of that name (ReadMariadbSchema, mariadb_reader.h,
+// which says which fields have no MariaDB meaning). Tables are ordered by
+// name, columns by position; virtual names equal physical. A schema that does
+// not exist reads as empty on PostgreSQL; a missing MariaDB database is
+// kNotFound, naming it.
+Result<Schema> ReadSchema(backend::Session& session, const std::string& schema_name);
+
+// The PostgreSQL implementation (postgres_reader.cc), for code that still
+// holds a pg::Connection: every ordinary and partitioned table of
+// `schema_name` from the catalogs (pg_class, pg_attribute, pg_constraint,
+// pg_index, pg_description). Tables are ordered by name, columns by attnum.
 Result<Schema> ReadSchema(pg::Connection& conn, const std::string& schema_name);
 
 nlohmann::json ToJson(const Schema& schema);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/postgres_backend.h"
 #include "pg/connection.h"
 #include "testing/shared_cluster.h"
 
@@ -236,6 +237,18 @@ TEST_F(ReadSchemaTest, JsonRoundTripOfARealSchema) {
   Result<Schema> back = SchemaFromJson(ToJson(schema_));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_TRUE(*back == schema_);
+}
+
+// Behind the seam, a PostgreSQL session reads with the pg::Connection reader.
+TEST_F(ReadSchemaTest, TheSessionOverloadReadsTheSame) {
+  backend::PostgresSession session(*conn_);
+  Result<Schema> schema = ReadSchema(session, "app");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  EXPECT_TRUE(*schema == schema_);
+  EXPECT_EQ(ToJson(*schema), ToJson(schema_));
+  Result<Schema> unknown = ReadSchema(session, "no_such_schema");
+  ASSERT_TRUE(unknown.ok()) << unknown.status().ToString();
+  EXPECT_TRUE(unknown->tables.empty());
 }
 
 TEST_F(ReadSchemaTest, UnknownSchemaIsEmpty) {

@@ -1,88 +1,67 @@
-// Dual-write triggers: BEFORE INSERT OR UPDATE row triggers that keep the old
-// and the new shape of a table in step while both versions are in use.
-//
-// A trigger only assigns to NEW and never issues another statement, so
-// triggers cannot loop. Whether a write comes from the new version is decided
-// by the writer's selector: the session setting zeroshift.version equal to the
-// new version schema, or that schema anywhere in the effective search_path,
-// unless the write itself shows it came in the old shape (see
-// OldShapeEvidence in dual_write.cc). Every write through the trigger sets
-// the table's marker column (MarkerColumnName), which the backfill skips.
+// Dual-write triggers: row triggers that keep the old and the new shape of a
+// table in step while both versions are in use. The specs (trigger_spec.h)
+// are the same on every database; the SQL that installs and removes them is
+// the backend's, behind DualWriteSql:
+//   - PostgreSQL (postgres_dual_write.h): one BEFORE INSERT OR UPDATE trigger
+//     per table calling one PL/pgSQL function; the version is read from
+//     search_path or the zeroshift.version setting.
+//   - MariaDB (mariadb_dual_write.h): a BEFORE INSERT and a BEFORE UPDATE
+//     trigger per table; the version is read from @zeroshift_version, with a
+//     guard for a new-version client that forgot to set it.
+// Every implementation only builds SQL text; the engine runs it.
 #pragma once
 
-#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
+
+#include "backend/backend.h"
+#include "ops/action.h"
+#include "triggers/trigger_spec.h"
+
+// Code written before the seam calls PostgreSQL's free functions
+// (CreateTableTriggerSql, TableTriggerName, ...) directly; they stay
+// reachable through this header until those callers go through DualWriteFor.
+#include "triggers/postgres_dual_write.h"
 
 namespace zs::triggers {
 
-// The schema that holds zeroshift's own objects (state tables, trigger functions).
-inline constexpr const char* kStateSchema = "zeroshift";
-
-enum class Direction {
-  kUp,    // fires for writes from older versions: fills the new shape with `up`
-  kDown,  // fires for writes from the new version: fills the old shape with `down`
+// The user's own BEFORE triggers on a table, each list in firing order.
+// MariaDB orders zeroshift's triggers after them with FOLLOWS (read them with
+// MariadbUserTriggersSql); PostgreSQL orders by name and ignores this.
+struct UserTriggers {
+  std::vector<std::string> before_insert;
+  std::vector<std::string> before_update;
 };
 
-struct TriggerSpec {
-  std::string name;    // names the expression in plans and verify output (see TriggerName)
-  std::string schema;  // schema of the table
-  std::string table;   // physical table name
-  Direction direction = Direction::kUp;
-  std::string version_schema;  // the new version's schema
-  // Names the expression may use, each bound to a physical column of NEW.
-  std::vector<std::pair<std::string, std::string>> variables;
-  std::string target_column;  // physical column assigned from the expression
-  // What an INSERT that leaves the target column out stores in it, as SQL
-  // the trigger can compare with: "NULL" without a default, the literal of a
-  // constant default; unset when the trigger cannot predict it (a volatile
-  // default, an identity, a generated column).
-  std::optional<std::string> target_unwritten_value;
-  std::string expression;  // validated and parenthesised (sqlcheck::ValidateExpression)
-  // Said before start runs: a `down` naming a column its version lacks is
-  // accepted, as pgroll does, and fails only the writes through that version.
-  std::vector<std::string> warnings;
+class DualWriteSql {
+ public:
+  virtual ~DualWriteSql() = default;
+
+  // The names of the triggers zeroshift puts on `table` (PostgreSQL: one,
+  // MariaDB: the INSERT one, then the UPDATE one).
+  virtual std::vector<std::string> TriggerNames(const std::string& schema,
+                                                const std::string& table) const = 0;
+
+  // What installs the dual write of one table: the marker column
+  // (MarkerColumnName) and the trigger(s) running `specs`, all of one table,
+  // in operation order; the user's BEFORE triggers run first. In the order
+  // to run. Empty for no specs.
+  virtual std::vector<ops::Action> InstallActions(const std::vector<TriggerSpec>& specs,
+                                                  const UserTriggers& user_triggers) const = 0;
+
+  // What removes the table's triggers and its marker column, safe to run
+  // again; one Action's SQL per element, in order (PostgreSQL: one element
+  // of several statements, run in the transaction of the table's finalize
+  // actions).
+  virtual std::vector<std::string> DropSql(const std::string& schema,
+                                           const std::string& table) const = 0;
+
+  // The SQL boolean expression that is true when the current session writes
+  // as `version_schema`'s client.
+  virtual std::string IsVersionCondition(const std::string& version_schema) const = 0;
 };
 
-// "_zs_<table>_<NN>_<column>_<up|down>", shortened with a hash when longer than
-// 63 bytes; NN is the operation's index.
-std::string TriggerName(const std::string& table, int op_index, const std::string& column,
-                        Direction direction);
-
-// All of a migration's expressions on one table run in ONE trigger function,
-// "_zs_<schema>_<table>_dual_write" in schema zeroshift (shortened with a hash
-// past 63 bytes): one PL/pgSQL call per written row instead of one per
-// expression, and the version test evaluated once. `specs` are the table's
-// specs in operation order; each becomes a block that reads its variables from
-// NEW as it runs, so later expressions see what earlier ones assigned.
-//
-// The trigger itself is "~zs_<schema>_<table>_dual_write": PostgreSQL fires
-// the BEFORE triggers of one event in byte order of their names, and '~'
-// sorts after every ASCII letter, digit and '_', so the user's own BEFORE
-// triggers run first (a trigger that normalises `name` does so before `up`
-// reads it) and zeroshift derives the other shape from the row they leave.
-// A user BEFORE trigger that still sorts after it (a name starting with '~'
-// or a non-ASCII character) is refused before anything runs (CheckTriggerOrder
-// in engine/rehearsal.h).
-inline constexpr const char* kTriggerPrefix = "~zs_";
-std::string TableTriggerName(const std::string& schema, const std::string& table);
-std::string TableTriggerFunctionName(const std::string& schema, const std::string& table);
-std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs);
-
-// The boolean column every write through the table's trigger sets (added
-// with the trigger, dropped with it): rows that carry it are in step, so the
-// backfill skips them. true: `up` ran (an old-version write or the backfill);
-// false: `down` ran (a new-version write); NULL: not written since start.
-// Start refuses a table that already has it.
-std::string MarkerColumnName();
-
-// DROP TRIGGER IF EXISTS + DROP FUNCTION IF EXISTS of the table's trigger,
-// and DROP COLUMN IF EXISTS of its marker column.
-std::string DropTableTriggerSql(const std::string& schema, const std::string& table);
-
-// The SQL boolean expression that is true when the current session writes
-// through `version_schema`.
-std::string IsVersionCondition(const std::string& version_schema);
+// The implementation for `backend` (the only place that looks at its kind).
+const DualWriteSql& DualWriteFor(const backend::Backend& backend);
 
 }  // namespace zs::triggers

@@ -1,37 +1,56 @@
-// Version schemas: one schema per migration holding one view per table in the
-// migration's resulting shape. Clients select a version with search_path or
-// the zeroshift.version session setting.
+// Versions: one namespace per migration holding one view per table in the
+// migration's resulting shape, through which the new version's clients read
+// and write. Where that namespace lives is the backend's, behind VersionSql:
+//   - PostgreSQL (postgres_version_schema.h): a schema of the same database,
+//     selected with search_path or the zeroshift.version setting.
+//   - MariaDB (mariadb_version_schema.h): a database `<database>_<migration>`
+//     of SQL SECURITY INVOKER views, selected with USE (and
+//     @zeroshift_version for the dual-write triggers).
+// Every implementation only builds SQL text; the engine runs it.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "ops/action.h"
 #include "schema/schema.h"
 
+// Code written before the seam calls PostgreSQL's free functions
+// (VersionSchemaName, CreateVersionActions, ...) directly; they stay
+// reachable through this header until those callers go through VersionSqlFor.
+#include "versions/postgres_version_schema.h"
+
 namespace zs::versions {
 
-// "<schema>_<name>", where name is the migration's version_schema or name.
-std::string VersionSchemaName(const std::string& schema, const std::string& migration_name,
-                              const std::string& version_schema_override);
+class VersionSql {
+ public:
+  virtual ~VersionSql() = default;
 
-// CREATE SCHEMA and one view per table of `shape` (virtual names over
-// physical columns), with column defaults copied so INSERT through a view
-// behaves like INSERT into the table. security_invoker on PostgreSQL 15+, so
-// row-level security and privileges apply to the caller, not the view owner.
-std::vector<ops::Action> CreateVersionActions(const schema::Schema& shape,
-                                              const std::string& version_schema,
-                                              int server_version_num);
+  // The version's namespace for `migration_name` (or its version_schema
+  // override) of `schema` (MariaDB: the database).
+  virtual std::string VersionName(const std::string& schema, const std::string& migration_name,
+                                  const std::string& version_schema_override) const = 0;
 
-// A DO block giving the view of `table` in `version_schema` the privileges
-// its table has, per grantee (table-level, and column-level under the names
-// the version shows), with USAGE on the version schema to each grantee; a
-// temporary column (ops::TemporaryColumnName) first gets the column grants of
-// the column it stands in for. Reads the ACLs when it runs, and only adds, so
-// it can run again (at complete) to carry grants made since start.
-std::string CopyGrantsSql(const schema::Table& table, const std::string& base_schema,
-                          const std::string& version_schema);
+  // What creates the version: its namespace, one view per table of `shape`
+  // (virtual names over physical columns) and the tables' grants on the
+  // views, in the order to run. `server_version_num` is the server's version
+  // number (PostgreSQL's server_version_num; MariaDB's mysql_get_server_version).
+  virtual std::vector<ops::Action> CreateActions(const schema::Schema& shape,
+                                                 const std::string& version,
+                                                 int server_version_num) const = 0;
 
-ops::Action DropVersionAction(const std::string& version_schema);
+  // One statement giving the view of `table` in `version` the privileges its
+  // table has; only adds, so it can run again (at complete) to carry grants
+  // made since start.
+  virtual std::string CopyGrantsSql(const schema::Table& table, const std::string& base_schema,
+                                    const std::string& version) const = 0;
+
+  // Removes the version, safe to run again.
+  virtual ops::Action DropAction(const std::string& version) const = 0;
+};
+
+// The implementation for `backend` (the only place that looks at its kind).
+const VersionSql& VersionSqlFor(const backend::Backend& backend);
 
 }  // namespace zs::versions

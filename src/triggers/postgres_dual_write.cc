@@ -1,0 +1,238 @@
+#include "triggers/postgres_dual_write.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ops/names.h"
+#include "pg/quote.h"
+#include "triggers/dual_write.h"
+
+namespace zs::triggers {
+
+namespace {
+
+constexpr size_t kMaxIdentifierBytes = 63;
+
+// A dollar-quote tag that does not occur in `body`.
+std::string DollarTag(const std::string& body) {
+  std::string tag = "$zs$";
+  for (int i = 0; body.find(tag) != std::string::npos; ++i) tag = fmt::format("$zs{}$", i);
+  return tag;
+}
+
+}  // namespace
+
+std::string IsVersionCondition(const std::string& version_schema) {
+  std::string literal = pg::QuoteLiteral(version_schema);
+  return fmt::format(
+      "(coalesce(pg_catalog.current_setting('zeroshift.version', true), '') = {0} OR {0} = ANY "
+      "(pg_catalog.current_schemas(false)))",
+      literal);
+}
+
+namespace {
+
+// "<prefix><schema>_<table>_dual_write", or "<prefix><table>_<hash>" past 63 bytes.
+std::string PerTableName(const std::string& prefix, const std::string& schema,
+                         const std::string& table) {
+  std::string name = fmt::format("{}{}_{}_dual_write", prefix, schema, table);
+  if (name.size() <= kMaxIdentifierBytes) return name;
+  std::string hash = ShortNameHash(schema + "." + table);
+  return fmt::format(
+      "{}{}_{}", prefix,
+      ops::ClipIdentifier(table, kMaxIdentifierBytes - prefix.size() - 1 - hash.size()), hash);
+}
+
+}  // namespace
+
+std::string TableTriggerName(const std::string& schema, const std::string& table) {
+  return PerTableName(kTriggerPrefix, schema, table);
+}
+
+std::string TableTriggerFunctionName(const std::string& schema, const std::string& table) {
+  return PerTableName("_zs_", schema, table);
+}
+
+namespace {
+
+// One expression as a nested block: its variables are read from NEW when the
+// block runs, so it sees what the blocks before it assigned, exactly as the
+// next trigger in a chain of triggers would.
+std::string ExpressionBlock(const TriggerSpec& spec, const std::string& table) {
+  std::string declarations;
+  for (const auto& [variable, column] : spec.variables) {
+    declarations += fmt::format("      {} {}.{}%TYPE := NEW.{};\n", pg::QuoteIdent(variable), table,
+                                pg::QuoteIdent(column), pg::QuoteIdent(column));
+  }
+  // <<zs_row>> qualifies the variables: an expression resolved at validate
+  // time (engine/resolve.h) reads its columns as zs_row.<column>.
+  return fmt::format(
+      "  IF {}is_new_version THEN\n    <<zs_row>>\n    DECLARE\n{}    BEGIN\n      NEW.{} := {};\n"
+      "    END;\n  END IF;\n",
+      spec.direction == Direction::kUp ? "NOT " : "", declarations,
+      pg::QuoteIdent(spec.target_column), spec.expression);
+}
+
+// A writer whose search_path names the version schema but lacks USAGE on it
+// gets the raw table (PostgreSQL skips the schema silently), and its write
+// would be taken for the old version's: it is refused instead. The strpos
+// test keeps the check off the path of the old version's writers.
+std::string UnusableVersionCheck(const std::string& version_schema) {
+  std::string literal = pg::QuoteLiteral(version_schema);
+  return fmt::format(
+      "  IF NOT is_new_version AND pg_catalog.strpos(pg_catalog.current_setting('search_path'), "
+      "{0}) > 0\n"
+      "     AND pg_catalog.to_regnamespace({1}) IS NOT NULL\n"
+      "     AND {0} = ANY (SELECT pg_catalog.btrim(pg_catalog.btrim(p), ' \"') FROM "
+      "pg_catalog.unnest(pg_catalog.string_to_array(pg_catalog.current_setting('search_path'), "
+      "',')) AS p) THEN\n"
+      "    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format("
+      "'search_path names version schema %s, but role %s cannot use it (no USAGE on the "
+      "schema), so this write reached table %s directly and would be taken for an old "
+      "version''s', {0}, CURRENT_USER, TG_TABLE_NAME), HINT = pg_catalog.format('GRANT USAGE ON "
+      "SCHEMA %s and the table''s privileges on its views to %s, or leave the version out of "
+      "search_path', {0}, CURRENT_USER);\n"
+      "  END IF;\n",
+      literal, pg::QuoteLiteral(pg::QuoteIdent(version_schema)));
+}
+
+std::string JoinConditions(const std::vector<std::string>& columns, const char* format,
+                           const char* separator) {
+  std::string out;
+  for (const auto& column : columns) {
+    if (!out.empty()) out += separator;
+    out += fmt::format(fmt::runtime(format), pg::QuoteIdent(column));
+  }
+  return out;
+}
+
+// The selector (search_path or zeroshift.version) says which version the
+// client uses, not which relation it wrote: a client with the setting and
+// search_path `public` writes the raw table in the old shape. A write that
+// changed a column only the old shape has (UPDATE) cannot have come through
+// the new version's views, so it is taken as an old-version write: `down`
+// must not overwrite what the client wrote with the new columns' stale
+// values. An INSERT is old-shape too when it leaves every new-only column as
+// an INSERT that does not name it would (NULL, or its constant default) and
+// sets an old-only column to something else: through the new version's
+// views that column cannot be written, and `down` over the new columns'
+// defaults would replace the client's value. Where the trigger cannot
+// predict what an unnamed column gets (a volatile default), no evidence.
+std::string OldShapeEvidence(const std::vector<TriggerSpec>& specs) {
+  std::vector<std::string> old_only = TargetColumns(specs, Direction::kDown);
+  if (old_only.empty()) return "";  // nothing `down` could overwrite
+  std::string changed = JoinConditions(old_only, "NEW.{0} IS DISTINCT FROM OLD.{0}", " OR ");
+  std::vector<std::string> seen;
+  std::string old_written, new_unwritten;
+  bool predictable = true;
+  for (const auto& spec : specs) {
+    if (std::find(seen.begin(), seen.end(), spec.target_column) != seen.end()) continue;
+    seen.push_back(spec.target_column);
+    bool up = spec.direction == Direction::kUp;
+    if (!spec.target_unwritten_value) {
+      if (up) predictable = false;
+      continue;
+    }
+    std::string& out = up ? new_unwritten : old_written;
+    out += fmt::format("{}NEW.{} IS {}DISTINCT FROM {}", out.empty() ? "" : (up ? " AND " : " OR "),
+                       pg::QuoteIdent(spec.target_column), up ? "NOT " : "",
+                       *spec.target_unwritten_value);
+  }
+  std::string insert_evidence;
+  if (predictable && !old_written.empty()) {
+    insert_evidence = fmt::format("    ELSIF ({}) AND ({}) THEN\n      is_new_version := false;\n",
+                                  new_unwritten.empty() ? "true" : new_unwritten, old_written);
+  }
+  return fmt::format(
+      "  IF is_new_version THEN\n"
+      "    IF TG_OP = 'UPDATE' THEN\n"
+      "      IF {} THEN is_new_version := false; END IF;\n"
+      "{}"
+      "    END IF;\n"
+      "  END IF;\n",
+      changed, insert_evidence);
+}
+
+}  // namespace
+
+std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
+  if (specs.empty()) return "";
+  const TriggerSpec& first = specs.front();
+  std::string table = pg::QualifiedName(first.schema, first.table);
+  std::string name = TableTriggerName(first.schema, first.table);
+  std::string function = TableTriggerFunctionName(first.schema, first.table);
+  std::string marker = pg::QuoteIdent(MarkerColumnName());
+  std::string blocks;
+  for (const auto& spec : specs) blocks += ExpressionBlock(spec, table);
+  // Every write through the trigger leaves the row in step and marks it, so
+  // the backfill (which only touches unmarked rows) never runs `up` over a
+  // value a client wrote through the new version. The mark also says which
+  // direction ran (true: `up`, false: `down`), so that verify checks each row
+  // only against the expressions that ran for it.
+  std::string body = fmt::format(
+      "\nDECLARE\n  is_new_version boolean := {};\nBEGIN\n{}{}{}  NEW.{} := NOT is_new_version;\n"
+      "  RETURN NEW;\nEND\n",
+      IsVersionCondition(first.version_schema), UnusableVersionCheck(first.version_schema),
+      OldShapeEvidence(specs), blocks, marker);
+  std::string tag = DollarTag(body);
+  // The marker is added without a default: catalog only, NULL = not yet in step.
+  // ENABLE ALWAYS: the trigger also fires in the backfill's session, which runs
+  // with session_replication_role = replica so that user triggers do not.
+  return fmt::format(
+      "ALTER TABLE {4} ADD COLUMN {5} boolean;\n"
+      "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS {1}{2}{1};\n"
+      "CREATE TRIGGER {3} BEFORE INSERT OR UPDATE ON {4} FOR EACH ROW EXECUTE FUNCTION {0}();\n"
+      "ALTER TABLE {4} ENABLE ALWAYS TRIGGER {3};",
+      pg::QualifiedName(kStateSchema, function), tag, body, pg::QuoteIdent(name), table, marker);
+}
+
+std::string DropTableTriggerSql(const std::string& schema, const std::string& table) {
+  std::string name = TableTriggerName(schema, table);
+  std::string qualified = pg::QualifiedName(schema, table);
+  return fmt::format(
+      "DROP TRIGGER IF EXISTS {} ON {};\nDROP FUNCTION IF EXISTS {}();\n"
+      "ALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {};",
+      pg::QuoteIdent(name), qualified,
+      pg::QualifiedName(kStateSchema, TableTriggerFunctionName(schema, table)), qualified,
+      pg::QuoteIdent(MarkerColumnName()));
+}
+
+namespace {
+
+// The free functions above, behind the interface: the planner's action for
+// the trigger (id, lock, table) is built here exactly as engine/planner.cc
+// builds it today, so both give the same plan.
+class PostgresDualWriteSql final : public DualWriteSql {
+ public:
+  std::vector<std::string> TriggerNames(const std::string& schema,
+                                        const std::string& table) const override {
+    return {TableTriggerName(schema, table)};
+  }
+  std::vector<ops::Action> InstallActions(
+      const std::vector<TriggerSpec>& specs,
+      const UserTriggers& /*by name: CheckTriggerOrder*/) const override {
+    if (specs.empty()) return {};
+    const TriggerSpec& first = specs.front();
+    return {{.id = "trigger:" + TableTriggerName(first.schema, first.table) + ":create",
+             .sql = CreateTableTriggerSql(specs),
+             .lock = ops::Lock::kAccessExclusive,  // ADD COLUMN of the marker (catalog only)
+             .table = first.table}};
+  }
+  std::vector<std::string> DropSql(const std::string& schema,
+                                   const std::string& table) const override {
+    return {DropTableTriggerSql(schema, table)};
+  }
+  std::string IsVersionCondition(const std::string& version_schema) const override {
+    return triggers::IsVersionCondition(version_schema);
+  }
+};
+
+}  // namespace
+
+const DualWriteSql& PostgresDualWrite() {
+  static const PostgresDualWriteSql instance;
+  return instance;
+}
+
+}  // namespace zs::triggers
