@@ -1,9 +1,9 @@
 // The fixture of the operations' MariaDB tests (src/ops/<name>/mariadb_<name>_test.cc):
-// a fresh database on the shared throwaway MariaDB, the schema as a
-// schema::Schema read from information_schema (what the operations plan
-// against), each operation's Actions for MariaDB, and helpers that run a phase
-// TWICE (DDL commits on its own on MariaDB, so a crash re-runs a statement:
-// every one must be safe to repeat) and read the resulting catalog.
+// a fresh database on the shared throwaway MariaDB, the schema read by the
+// engine's catalog reader (what the operations plan against), each
+// operation's Actions for MariaDB, and helpers that run a phase TWICE (DDL
+// commits on its own on MariaDB, so a crash re-runs a statement: every one
+// must be safe to repeat) and read the resulting catalog.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,6 +19,7 @@
 #include "mysql/connection.h"
 #include "ops/operation.h"
 #include "ops/registry.h"
+#include "schema/schema.h"
 #include "testing/shared_mariadb.h"
 
 namespace zs::ops {
@@ -31,6 +32,11 @@ class MariadbOps : public ::testing::Test {
     if (!conn.ok()) throw std::runtime_error("connect: " + conn.status().ToString());
     conn_ = std::make_unique<mysql::Connection>(std::move(conn).value());
     database_ = Value("SELECT DATABASE()");
+    auto backend = backend::MariadbBackendForUrl(url);
+    if (!backend.ok()) throw std::runtime_error("backend: " + backend.status().ToString());
+    auto session = (*backend)->Connect(url);
+    if (!session.ok()) throw std::runtime_error("session: " + session.status().ToString());
+    session_ = std::move(session).value();
   }
 
   void Exec(const std::string& sql) {
@@ -84,62 +90,12 @@ class MariadbOps : public ::testing::Test {
         "BY TABLE_NAME");
   }
 
-  // The database as the operations see it: tables, columns, primary keys and
-  // indexes and CHECK constraints (enough for these tests; the catalog reader proper is schema/'s).
+  // The database as the operations see it: read by the catalog reader the
+  // engine uses (schema::ReadSchema on a MariaDB session).
   schema::Schema ReadSchema() {
-    schema::Schema out;
-    out.name = database_;
-    for (const auto& name : Tables()) {
-      schema::Table table{.name = name, .physical_name = name};
-      auto rows = conn_->Exec(
-          "SELECT COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, COLUMN_KEY FROM "
-          "information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
-          name + "' ORDER BY ORDINAL_POSITION");
-      if (!rows.ok()) throw std::runtime_error(rows.status().ToString());
-      for (int r = 0; r < rows->size(); ++r) {
-        schema::Column column{.name = rows->Get(r, 0),
-                              .physical_name = rows->Get(r, 0),
-                              .type = rows->Get(r, 1),
-                              .nullable = rows->Get(r, 2) == "YES"};
-        if (!rows->IsNull(r, 3) && rows->Get(r, 3) != "NULL") column.default_expr = rows->Get(r, 3);
-        if (rows->Get(r, 4) == "PRI") table.primary_key.push_back(column.name);
-        table.columns.push_back(column);
-      }
-      for (const auto& row :
-           Query("SELECT INDEX_NAME, NON_UNIQUE, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) "
-                 "FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND "
-                 "TABLE_NAME = '" +
-                 name + "' GROUP BY INDEX_NAME, NON_UNIQUE")) {
-        std::vector<std::string> parts;
-        size_t start = 0;
-        for (size_t bar; (bar = row.find('|', start)) != std::string::npos; start = bar + 1) {
-          parts.push_back(row.substr(start, bar - start));
-        }
-        parts.push_back(row.substr(start));
-        schema::Index index{.name = parts[0], .unique = parts[1] == "0"};
-        index.primary = index.name == "PRIMARY";
-        for (size_t s = 0, comma;; s = comma + 1) {
-          comma = parts[2].find(',', s);
-          index.columns.push_back(parts[2].substr(s, comma - s));
-          if (comma == std::string::npos) break;
-        }
-        // In MariaDB's own form, as the catalog reader writes it (not PostgreSQL's).
-        std::string list;
-        for (const auto& c : index.columns) list += (list.empty() ? "`" : ", `") + c + "`";
-        index.definition =
-            index.primary ? "ALTER TABLE `" + name + "` ADD PRIMARY KEY (" + list + ")"
-                          : "CREATE INDEX `" + index.name + "` ON `" + name + "` (" + list + ")";
-        table.indexes.push_back(index);
-      }
-      for (const auto& check :
-           Query("SELECT CONSTRAINT_NAME FROM information_schema.TABLE_CONSTRAINTS WHERE "
-                 "TABLE_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'CHECK' AND TABLE_NAME = '" +
-                 name + "'")) {
-        table.constraints.push_back({.name = check, .type = 'c'});
-      }
-      out.tables.push_back(table);
-    }
-    return out;
+    auto schema = schema::ReadSchema(*session_, database_);
+    if (!schema.ok()) throw std::runtime_error("read schema: " + schema.status().ToString());
+    return std::move(schema).value();
   }
 
   // Parses `yaml`, reads the schema and builds each operation with its
@@ -213,6 +169,7 @@ class MariadbOps : public ::testing::Test {
   }
 
   std::unique_ptr<mysql::Connection> conn_;
+  std::unique_ptr<backend::Session> session_;
   std::string database_;
   migration::Migration migration_;
   std::vector<std::unique_ptr<Operation>> ops_;
