@@ -25,7 +25,8 @@ ops::OpContext Context(const PlanInput& input, const std::vector<schema::Schema>
           .before = &snapshots[index],
           .after = &snapshots[index + 1],
           .base = &snapshots[0],
-          .where = fmt::format("{} {}", op.location.ToString(), op.kind)};
+          .where = fmt::format("{} {}", op.location.ToString(), op.kind),
+          .backend = input.backend};
 }
 
 // A phase's result for an operation: its error when the planner validated

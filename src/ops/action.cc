@@ -56,7 +56,8 @@ std::string FormatActions(const std::vector<Action>& actions) {
   for (const auto& action : actions) {
     out += "-- " + CommentText(action.id);
     if (action.lock != Lock::kNone) {
-      out += "  [" + std::string(LockName(action.lock));
+      out += "  [" + (action.lock_text.empty() ? std::string(LockName(action.lock))
+                                               : CommentText(action.lock_text));
       if (!action.table.empty()) out += " on " + CommentText(action.table);
       out += "]";
     }

@@ -54,6 +54,10 @@ struct Action {
   // check on a column the trigger fills would, before it, refuse every write
   // of the old clients.
   bool after_triggers = false;
+  // The database's own words for the lock, printed instead of LockName(lock)
+  // (MariaDB: "metadata lock (exclusive, brief)"); "" for PostgreSQL, whose
+  // lock modes `lock` names.
+  std::string lock_text;
 };
 
 // Rows to touch after the triggers exist, so that `up` fills the new columns

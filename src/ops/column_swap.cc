@@ -1,5 +1,7 @@
 #include "ops/column_swap.h"
 
+#include "ops/operation_sql.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -121,10 +123,33 @@ std::string FitIdentifier(const std::string& name) {
 
 Status ColumnSwapOperation::Validate(const OpContext& ctx) const {
   ZS_RETURN_IF_ERROR(RequireTable(ctx, spec_.table).status());
+  // What the database refuses first: it says why, whatever else is wrong.
+  ZS_RETURN_IF_ERROR(SqlFor(ctx, MariadbSql()).Supports(*this, ctx));
   return swap::MakeLayout(ctx, spec_, CreatedByThisMigration(ctx, spec_.table)).status();
 }
 
 Result<std::vector<Action>> ColumnSwapOperation::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> ColumnSwapOperation::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> ColumnSwapOperation::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbSql()).Rollback(*this, ctx);
+}
+
+const OperationSql<ColumnSwapOperation>& ColumnSwapOperation::MariadbSql() const {
+  static const RefusedOperationSql<ColumnSwapOperation> sql(
+      "it rebuilds the column's constraint on a copy of the column kept in step by triggers, "
+      "and MariaDB adds a CHECK only by copying the table under a shared lock (zeroshift's "
+      "MariaDB triggers do not enforce checks yet), and a UNIQUE or FOREIGN KEY without the "
+      "copy; change the constraint with an `sql` operation on a small table, or keep it");
+  return sql;
+}
+
+Result<std::vector<Action>> ColumnSwapOperation::PostgresStart(const OpContext& ctx) const {
   bool in_place = CreatedByThisMigration(ctx, spec_.table);
   ZS_ASSIGN_OR_RETURN(Layout layout, swap::MakeLayout(ctx, spec_, in_place));
   return in_place ? swap::InPlaceStart(spec_, layout) : swap::SwapStart(ctx, spec_, layout);
@@ -149,7 +174,7 @@ Result<std::vector<triggers::TriggerSpec>> ColumnSwapOperation::Triggers(
   const schema::Table* after = ctx.after->FindTable(spec_.table);
   if (after == nullptr) return Internal(spec_.id + ": the table is missing after the operation");
   for (const TempColumn& column : layout.columns) {
-    std::string same = pg::QuoteIdent(column.name);
+    std::string same = ctx.backend->QuoteIdentifier(column.name);
     ZS_ASSIGN_OR_RETURN(
         auto up, MakeTrigger(ctx, *layout.table, column.temp, column.name,
                              column.up.empty() ? same : column.up, triggers::Direction::kUp));
@@ -173,7 +198,7 @@ Result<std::vector<BackfillTask>> ColumnSwapOperation::Backfill(const OpContext&
                                     .reason = reason}};
 }
 
-Result<std::vector<Action>> ColumnSwapOperation::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> ColumnSwapOperation::PostgresComplete(const OpContext& ctx) const {
   // In place, start made the final shape: nothing is left to swap.
   if (CreatedByThisMigration(ctx, spec_.table)) return std::vector<Action>{};
   ZS_ASSIGN_OR_RETURN(Layout layout, swap::MakeLayout(ctx, spec_, false));
@@ -186,7 +211,7 @@ Result<std::vector<Action>> ColumnSwapOperation::Complete(const OpContext& ctx) 
   return actions;
 }
 
-Result<std::vector<Action>> ColumnSwapOperation::Rollback(const OpContext& ctx) const {
+Result<std::vector<Action>> ColumnSwapOperation::PostgresRollback(const OpContext& ctx) const {
   bool in_place = CreatedByThisMigration(ctx, spec_.table);
   ZS_ASSIGN_OR_RETURN(Layout layout, swap::MakeLayout(ctx, spec_, in_place));
   return in_place ? swap::InPlaceRollback(spec_, layout) : swap::SwapRollback(ctx, spec_, layout);

@@ -24,6 +24,9 @@
 
 namespace zs::ops {
 
+template <typename Op>
+class OperationSql;  // ops/operation_sql.h
+
 // One column to duplicate, and how the new column differs from it.
 struct SwapColumn {
   std::string name;  // the column's name in ctx.before
@@ -100,6 +103,13 @@ class ColumnSwapOperation : public Operation {
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
 
   const SwapSpec& spec() const { return spec_; }
+
+  // PostgreSQL's SQL (ops/operation_sql.h: SqlFor picks it or MariadbSql()).
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  // MariaDB's: refused (naming why) unless the operation gives its own.
+  virtual const OperationSql<ColumnSwapOperation>& MariadbSql() const;
 
  protected:
   explicit ColumnSwapOperation(SwapSpec spec) : spec_(std::move(spec)) {}

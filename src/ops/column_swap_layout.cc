@@ -203,7 +203,12 @@ class LayoutBuilder {
       if (index.name == spec_.dropped || !index.valid) continue;
       std::string subject = fmt::format("index \"{}\"", index.name);
       auto columns = sqlcheck::IndexColumns(index.definition);
-      if (!columns.ok()) return CannotCarryOver(subject, columns.status());
+      if (!columns.ok()) {
+        // Not PostgreSQL's CREATE INDEX (MariaDB's catalog writes its own
+        // form): the catalog's column list says whether the index is involved.
+        if (!index.columns.empty() && !Involves(index.columns, layout_.renames)) continue;
+        return CannotCarryOver(subject, columns.status());
+      }
       if (!Involves(*columns, layout_.renames)) continue;
       if (AnyTemporary(*columns)) {
         return Refuse(subject,

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
+#include "backend/postgres_backend.h"
 #include "core/status.h"
 #include "migration/migration.h"
 #include "ops/action.h"
@@ -27,6 +29,10 @@ struct OpContext {
   // by an earlier operation of this migration, so no old version reads it.
   const schema::Schema* base = nullptr;
   std::string where;  // "file:line:col <kind>" for messages
+  // The database the SQL is for: quoting, capabilities and, through SqlFor
+  // (ops/operation_sql.h), the implementation of each operation's SQL.
+  // Never null; the engine sets it from the plan's input.
+  const backend::Backend* backend = &backend::Postgres();
 };
 
 class Operation {

@@ -1,5 +1,8 @@
 #include "ops/add_column/add_column.h"
 
+#include "ops/add_column/mariadb_add_column.h"
+#include "ops/operation_sql.h"
+
 #include <fmt/format.h>
 
 #include "ops/column_sql.h"
@@ -31,7 +34,7 @@ std::string Id(const migration::OpAddColumn& op, const char* step) {
 
 }  // namespace
 
-Status AddColumn::Validate(const OpContext& ctx) const {
+Status AddColumn::CheckIntent(const OpContext& ctx) const {
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   std::string what = fmt::format("{} table \"{}\"", ctx.where, op_.table);
   ZS_RETURN_IF_ERROR(ValidateColumnDefinition(op_.column, what));
@@ -59,7 +62,7 @@ void AddColumn::Apply(const OpContext&, schema::Schema& schema) const {
   schema.FindTable(op_.table)->columns.push_back(ToSchemaColumn(op_.column));
 }
 
-Result<std::vector<Action>> AddColumn::Start(const OpContext& ctx) const {
+Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   std::string qualified = pg::QualifiedName(ctx.before->name, table.physical_name);
   std::string column = pg::QuoteIdent(op_.column.name);
@@ -143,7 +146,7 @@ Result<std::vector<BackfillTask>> AddColumn::Backfill(const OpContext& ctx) cons
                                     .reason = "add_column " + op_.table + "." + op_.column.name}};
 }
 
-Result<std::vector<Action>> AddColumn::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> AddColumn::PostgresComplete(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   std::string qualified = pg::QualifiedName(ctx.before->name, table.physical_name);
   std::vector<Action> actions;
@@ -185,7 +188,7 @@ Result<std::vector<Action>> AddColumn::Complete(const OpContext& ctx) const {
   return actions;
 }
 
-Result<std::vector<Action>> AddColumn::Rollback(const OpContext& ctx) const {
+Result<std::vector<Action>> AddColumn::PostgresRollback(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return std::vector<Action>{
       {.id = Id(op_, "drop"),
@@ -197,5 +200,23 @@ Result<std::vector<Action>> AddColumn::Rollback(const OpContext& ctx) const {
 }
 
 std::vector<std::string> AddColumn::TypesUsed() const { return {op_.column.type}; }
+
+// The checks of the operation's intent, then what the database refuses.
+Status AddColumn::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbAddColumnSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> AddColumn::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbAddColumnSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> AddColumn::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbAddColumnSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> AddColumn::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbAddColumnSql()).Rollback(*this, ctx);
+}
 
 }  // namespace zs::ops

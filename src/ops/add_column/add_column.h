@@ -16,11 +16,18 @@ class AddColumn final : public Operation {
   Result<std::vector<Action>> Start(const OpContext& ctx) const override;
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
+
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_add_column.cc.
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpAddColumn& op() const { return op_; }
   Result<std::vector<triggers::TriggerSpec>> Triggers(const OpContext& ctx) const override;
   Result<std::vector<BackfillTask>> Backfill(const OpContext& ctx) const override;
   std::vector<std::string> TypesUsed() const override;
 
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   migration::OpAddColumn op_;
 };
 

@@ -15,6 +15,9 @@ class AlterColumn final : public ColumnSwapOperation {
   explicit AlterColumn(migration::OpAlterColumn op);
   Status Validate(const OpContext& ctx) const override;
   std::vector<std::string> TypesUsed() const override;
+  // mariadb_alter_column.cc
+  const OperationSql<ColumnSwapOperation>& MariadbSql() const override;
+  const migration::OpAlterColumn& op() const { return op_; }
 
  private:
   migration::OpAlterColumn op_;

@@ -1,5 +1,8 @@
 #include "ops/create_index/create_index.h"
 
+#include "ops/create_index/mariadb_create_index.h"
+#include "ops/operation_sql.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -114,7 +117,7 @@ Status CreateIndex::ValidatePredicate(const OpContext& ctx, const schema::Table&
   return Status::Ok();
 }
 
-Status CreateIndex::Validate(const OpContext& ctx) const {
+Status CreateIndex::CheckIntent(const OpContext& ctx) const {
   ZS_RETURN_IF_ERROR(RequireNewIdentifier(ctx, op_.name, "index name"));
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   // Indexes and tables share one namespace per schema.
@@ -181,7 +184,7 @@ void CreateIndex::Apply(const OpContext&, schema::Schema& schema) const {
   table.indexes.push_back(std::move(index));
 }
 
-Result<std::vector<Action>> CreateIndex::Start(const OpContext& ctx) const {
+Result<std::vector<Action>> CreateIndex::PostgresStart(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   const std::string& schema = ctx.before->name;
   return std::vector<Action>{{.id = "create_index:" + op_.name,
@@ -195,17 +198,35 @@ Result<std::vector<Action>> CreateIndex::Start(const OpContext& ctx) const {
                               .lock = Lock::kNone}};
 }
 
-Result<std::vector<Action>> CreateIndex::Complete(const OpContext&) const {
+Result<std::vector<Action>> CreateIndex::PostgresComplete(const OpContext&) const {
   return std::vector<Action>{};
 }
 
-Result<std::vector<Action>> CreateIndex::Rollback(const OpContext& ctx) const {
+Result<std::vector<Action>> CreateIndex::PostgresRollback(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return std::vector<Action>{{.id = "create_index:" + op_.name + ":drop",
                               .sql = DropIndexConcurrentlySql(ctx.before->name, op_.name),
                               .lock = Lock::kShareUpdateExclusive,
                               .table = table.physical_name,
                               .transactional = false}};
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status CreateIndex::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbCreateIndexSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> CreateIndex::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbCreateIndexSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> CreateIndex::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbCreateIndexSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> CreateIndex::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbCreateIndexSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

@@ -17,7 +17,14 @@ class CreateIndex final : public Operation {
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
 
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_create_index.cc.
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpCreateIndex& op() const { return op_; }
+
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   Status ValidateField(const OpContext& ctx, const schema::Table& table,
                        const migration::IndexField& field) const;
   Status ValidatePredicate(const OpContext& ctx, const schema::Table& table) const;

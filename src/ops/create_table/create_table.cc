@@ -1,5 +1,8 @@
 #include "ops/create_table/create_table.h"
 
+#include "ops/create_table/mariadb_create_table.h"
+#include "ops/operation_sql.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -289,7 +292,7 @@ Status CreateTable::ValidateConstraint(const OpContext& ctx, const migration::Co
   return ResolveColumns(ctx, op_.name, params.include_columns, what + " include_columns").status();
 }
 
-Status CreateTable::Validate(const OpContext& ctx) const {
+Status CreateTable::CheckIntent(const OpContext& ctx) const {
   ZS_RETURN_IF_ERROR(RequireNewIdentifier(ctx, op_.name, "table name"));
   if (ctx.before->FindTable(op_.name) != nullptr ||
       ctx.before->FindPhysicalTable(op_.name) != nullptr ||
@@ -349,7 +352,7 @@ void CreateTable::Apply(const OpContext&, schema::Schema& schema) const {
   schema.tables.push_back(std::move(table));
 }
 
-Result<std::vector<Action>> CreateTable::Start(const OpContext& ctx) const {
+Result<std::vector<Action>> CreateTable::PostgresStart(const OpContext& ctx) const {
   std::vector<std::string> pk = PrimaryKeyColumns(op_);
   std::vector<std::string> parts;
   for (const auto& column : op_.columns) {
@@ -380,11 +383,11 @@ Result<std::vector<Action>> CreateTable::Start(const OpContext& ctx) const {
                               .table = op_.name}};
 }
 
-Result<std::vector<Action>> CreateTable::Complete(const OpContext&) const {
+Result<std::vector<Action>> CreateTable::PostgresComplete(const OpContext&) const {
   return std::vector<Action>{};
 }
 
-Result<std::vector<Action>> CreateTable::Rollback(const OpContext& ctx) const {
+Result<std::vector<Action>> CreateTable::PostgresRollback(const OpContext& ctx) const {
   return std::vector<Action>{
       {.id = "create_table:" + op_.name + ":drop",
        .sql = "DROP TABLE IF EXISTS " + pg::QualifiedName(ctx.before->name, op_.name) + ";",
@@ -396,6 +399,24 @@ std::vector<std::string> CreateTable::TypesUsed() const {
   std::vector<std::string> types;
   for (const auto& column : op_.columns) types.push_back(column.type);
   return types;
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status CreateTable::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbCreateTableSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> CreateTable::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbCreateTableSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> CreateTable::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbCreateTableSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> CreateTable::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbCreateTableSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

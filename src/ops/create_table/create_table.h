@@ -15,9 +15,16 @@ class CreateTable final : public Operation {
   Result<std::vector<Action>> Start(const OpContext& ctx) const override;
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
+
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_create_table.cc.
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpCreateTable& op() const { return op_; }
   std::vector<std::string> TypesUsed() const override;
 
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   Status ValidateColumns(const OpContext& ctx) const;
   Status ValidateConstraint(const OpContext& ctx, const migration::Constraint& c) const;
   Status ValidateForeignKey(const OpContext& ctx, const migration::Constraint& c,

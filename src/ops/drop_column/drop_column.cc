@@ -1,5 +1,8 @@
 #include "ops/drop_column/drop_column.h"
 
+#include "ops/drop_column/mariadb_drop_column.h"
+#include "ops/operation_sql.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,7 +11,7 @@
 
 namespace zs::ops {
 
-Status DropColumn::Validate(const OpContext& ctx) const {
+Status DropColumn::CheckIntent(const OpContext& ctx) const {
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   ZS_ASSIGN_OR_RETURN(const schema::Column* column, RequireColumn(ctx, *table, op_.column));
   const auto& pk = table->primary_key;
@@ -26,7 +29,7 @@ void DropColumn::Apply(const OpContext&, schema::Schema& schema) const {
   std::erase_if(columns, [&](const schema::Column& c) { return c.name == op_.column; });
 }
 
-Result<std::vector<Action>> DropColumn::Start(const OpContext&) const {
+Result<std::vector<Action>> DropColumn::PostgresStart(const OpContext&) const {
   return std::vector<Action>{};
 }
 
@@ -40,7 +43,7 @@ Result<std::vector<triggers::TriggerSpec>> DropColumn::Triggers(const OpContext&
   return std::vector<triggers::TriggerSpec>{std::move(spec)};
 }
 
-Result<std::vector<Action>> DropColumn::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> DropColumn::PostgresComplete(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return std::vector<Action>{
       {.id = fmt::format("drop_column:{}.{}:drop", op_.table, op_.column),
@@ -52,8 +55,26 @@ Result<std::vector<Action>> DropColumn::Complete(const OpContext& ctx) const {
        .phase = CompletePhase::kFinalize}};
 }
 
-Result<std::vector<Action>> DropColumn::Rollback(const OpContext&) const {
+Result<std::vector<Action>> DropColumn::PostgresRollback(const OpContext&) const {
   return std::vector<Action>{};
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status DropColumn::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbDropColumnSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> DropColumn::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropColumnSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> DropColumn::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropColumnSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> DropColumn::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropColumnSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

@@ -1,5 +1,8 @@
 #include "ops/drop_index/drop_index.h"
 
+#include "ops/drop_index/mariadb_drop_index.h"
+#include "ops/operation_sql.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,7 +25,7 @@ const schema::Table* TableOfIndex(const schema::Schema& schema, const std::strin
 
 }  // namespace
 
-Status DropIndex::Validate(const OpContext& ctx) const {
+Status DropIndex::CheckIntent(const OpContext& ctx) const {
   const schema::Table* table = TableOfIndex(*ctx.before, op_.name);
   if (table == nullptr) {
     return NotFound(fmt::format(
@@ -57,13 +60,13 @@ void DropIndex::Apply(const OpContext&, schema::Schema& schema) const {
   }
 }
 
-Result<std::vector<Action>> DropIndex::Start(const OpContext&) const {
+Result<std::vector<Action>> DropIndex::PostgresStart(const OpContext&) const {
   return std::vector<Action>{};
 }
 
 // kPrepare, not kFinalize: a CONCURRENTLY statement cannot join the table's
 // finalize transaction.
-Result<std::vector<Action>> DropIndex::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> DropIndex::PostgresComplete(const OpContext& ctx) const {
   const schema::Table* table = TableOfIndex(*ctx.before, op_.name);
   return std::vector<Action>{{.id = "drop_index:" + op_.name,
                               .sql = DropIndexConcurrentlySql(ctx.before->name, op_.name),
@@ -73,8 +76,26 @@ Result<std::vector<Action>> DropIndex::Complete(const OpContext& ctx) const {
                               .phase = CompletePhase::kPrepare}};
 }
 
-Result<std::vector<Action>> DropIndex::Rollback(const OpContext&) const {
+Result<std::vector<Action>> DropIndex::PostgresRollback(const OpContext&) const {
   return std::vector<Action>{};
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status DropIndex::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbDropIndexSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> DropIndex::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropIndexSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> DropIndex::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropIndexSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> DropIndex::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropIndexSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

@@ -16,7 +16,14 @@ class DropIndex final : public Operation {
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
 
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_drop_index.cc.
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpDropIndex& op() const { return op_; }
+
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   migration::OpDropIndex op_;
 };
 

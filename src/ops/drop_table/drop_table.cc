@@ -1,12 +1,15 @@
 #include "ops/drop_table/drop_table.h"
 
+#include "ops/drop_table/mariadb_drop_table.h"
+#include "ops/operation_sql.h"
+
 #include <fmt/format.h>
 
 #include "pg/quote.h"
 
 namespace zs::ops {
 
-Status DropTable::Validate(const OpContext& ctx) const {
+Status DropTable::CheckIntent(const OpContext& ctx) const {
   return RequireTable(ctx, op_.name).status();
 }
 
@@ -14,11 +17,11 @@ void DropTable::Apply(const OpContext&, schema::Schema& schema) const {
   schema.RemoveTable(op_.name);
 }
 
-Result<std::vector<Action>> DropTable::Start(const OpContext&) const {
+Result<std::vector<Action>> DropTable::PostgresStart(const OpContext&) const {
   return std::vector<Action>{};
 }
 
-Result<std::vector<Action>> DropTable::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> DropTable::PostgresComplete(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.name);
   return std::vector<Action>{{.id = "drop_table:" + op_.name + ":drop",
                               .sql = "DROP TABLE IF EXISTS " +
@@ -28,8 +31,26 @@ Result<std::vector<Action>> DropTable::Complete(const OpContext& ctx) const {
                               .phase = CompletePhase::kFinalize}};
 }
 
-Result<std::vector<Action>> DropTable::Rollback(const OpContext&) const {
+Result<std::vector<Action>> DropTable::PostgresRollback(const OpContext&) const {
   return std::vector<Action>{};
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status DropTable::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbDropTableSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> DropTable::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropTableSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> DropTable::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropTableSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> DropTable::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbDropTableSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

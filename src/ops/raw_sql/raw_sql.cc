@@ -1,5 +1,8 @@
 #include "ops/raw_sql/raw_sql.h"
 
+#include "ops/operation_sql.h"
+#include "ops/raw_sql/mariadb_raw_sql.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -86,7 +89,10 @@ std::vector<Action> SqlActions(const std::string& sql, const std::string& id, Co
 
 }  // namespace
 
-Status RawSql::Validate(const OpContext& ctx) const {
+// Nothing the databases share: each splits and checks the statements its own way.
+Status RawSql::CheckIntent(const OpContext&) const { return Status::Ok(); }
+
+Status RawSql::PostgresSupports(const OpContext& ctx) const {
   ZS_RETURN_IF_ERROR(ValidateSide(op_.up, ctx.where + " up"));
   if (!op_.down.empty()) ZS_RETURN_IF_ERROR(ValidateSide(op_.down, ctx.where + " down"));
   return Status::Ok();
@@ -94,21 +100,39 @@ Status RawSql::Validate(const OpContext& ctx) const {
 
 void RawSql::Apply(const OpContext&, schema::Schema&) const {}
 
-Result<std::vector<Action>> RawSql::Start(const OpContext& ctx) const {
+Result<std::vector<Action>> RawSql::PostgresStart(const OpContext& ctx) const {
   if (op_.on_complete) return std::vector<Action>{};
   return SqlActions(op_.up, fmt::format("sql:{}:up", ctx.index), CompletePhase::kFinalize);
 }
 
 // kRename: last, in operation order among the renames, so the SQL sees the
 // final shape that the operations before it give.
-Result<std::vector<Action>> RawSql::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> RawSql::PostgresComplete(const OpContext& ctx) const {
   if (!op_.on_complete) return std::vector<Action>{};
   return SqlActions(op_.up, fmt::format("sql:{}:up", ctx.index), CompletePhase::kRename);
 }
 
-Result<std::vector<Action>> RawSql::Rollback(const OpContext& ctx) const {
+Result<std::vector<Action>> RawSql::PostgresRollback(const OpContext& ctx) const {
   if (op_.down.empty() || op_.on_complete) return std::vector<Action>{};
   return SqlActions(op_.down, fmt::format("sql:{}:down", ctx.index), CompletePhase::kFinalize);
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status RawSql::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbRawSqlSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> RawSql::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRawSqlSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> RawSql::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRawSqlSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> RawSql::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRawSqlSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

@@ -18,10 +18,18 @@ class RawSql final : public Operation {
   Result<std::vector<Action>> Start(const OpContext& ctx) const override;
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
+
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_raw_sql.cc.
+  Status PostgresSupports(const OpContext& ctx) const;  // its statements, parsed
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpRawSql& op() const { return op_; }
   // With onComplete nothing runs at start, so the schema stays known.
   bool ChangesSchemaOpaquely() const override { return !op_.on_complete; }
 
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   migration::OpRawSql op_;
 };
 

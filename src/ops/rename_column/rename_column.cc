@@ -1,12 +1,15 @@
 #include "ops/rename_column/rename_column.h"
 
+#include "ops/operation_sql.h"
+#include "ops/rename_column/mariadb_rename_column.h"
+
 #include <fmt/format.h>
 
 #include "pg/quote.h"
 
 namespace zs::ops {
 
-Status RenameColumn::Validate(const OpContext& ctx) const {
+Status RenameColumn::CheckIntent(const OpContext& ctx) const {
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   ZS_RETURN_IF_ERROR(RequireColumn(ctx, *table, op_.from).status());
   ZS_RETURN_IF_ERROR(RequireNewIdentifier(ctx, op_.to, "new column name"));
@@ -21,11 +24,11 @@ void RenameColumn::Apply(const OpContext&, schema::Schema& schema) const {
   schema.FindTable(op_.table)->FindColumn(op_.from)->name = op_.to;
 }
 
-Result<std::vector<Action>> RenameColumn::Start(const OpContext&) const {
+Result<std::vector<Action>> RenameColumn::PostgresStart(const OpContext&) const {
   return std::vector<Action>{};
 }
 
-Result<std::vector<Action>> RenameColumn::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> RenameColumn::PostgresComplete(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   const schema::Column& column = *table.FindColumn(op_.from);
   // A column that an alter_column of this migration replaced keeps its
@@ -44,8 +47,26 @@ Result<std::vector<Action>> RenameColumn::Complete(const OpContext& ctx) const {
        .phase = CompletePhase::kRename}};
 }
 
-Result<std::vector<Action>> RenameColumn::Rollback(const OpContext&) const {
+Result<std::vector<Action>> RenameColumn::PostgresRollback(const OpContext&) const {
   return std::vector<Action>{};
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status RenameColumn::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbRenameColumnSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> RenameColumn::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRenameColumnSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> RenameColumn::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRenameColumnSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> RenameColumn::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRenameColumnSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

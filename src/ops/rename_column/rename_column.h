@@ -15,7 +15,14 @@ class RenameColumn final : public Operation {
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
 
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_rename_column.cc.
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpRenameColumn& op() const { return op_; }
+
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   migration::OpRenameColumn op_;
 };
 

@@ -1,5 +1,8 @@
 #include "ops/rename_constraint/rename_constraint.h"
 
+#include "ops/operation_sql.h"
+#include "ops/rename_constraint/mariadb_rename_constraint.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,7 +33,7 @@ bool OwnsIndex(const schema::Constraint& constraint) {
 
 }  // namespace
 
-Status RenameConstraint::Validate(const OpContext& ctx) const {
+Status RenameConstraint::CheckIntent(const OpContext& ctx) const {
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   const schema::Constraint* constraint = FindConstraint(*table, op_.from);
   if (constraint == nullptr) {
@@ -66,13 +69,13 @@ void RenameConstraint::Apply(const OpContext&, schema::Schema& schema) const {
   }
 }
 
-Result<std::vector<Action>> RenameConstraint::Start(const OpContext&) const {
+Result<std::vector<Action>> RenameConstraint::PostgresStart(const OpContext&) const {
   return std::vector<Action>{};
 }
 
 // kFinalize: runs with the table's trigger removal, before any table rename
 // of this migration (kRename), so the table's name at start is right.
-Result<std::vector<Action>> RenameConstraint::Complete(const OpContext& ctx) const {
+Result<std::vector<Action>> RenameConstraint::PostgresComplete(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return std::vector<Action>{
       {.id = fmt::format("rename_constraint:{}.{}:rename", op_.table, op_.from),
@@ -84,8 +87,26 @@ Result<std::vector<Action>> RenameConstraint::Complete(const OpContext& ctx) con
        .phase = CompletePhase::kFinalize}};
 }
 
-Result<std::vector<Action>> RenameConstraint::Rollback(const OpContext&) const {
+Result<std::vector<Action>> RenameConstraint::PostgresRollback(const OpContext&) const {
   return std::vector<Action>{};
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status RenameConstraint::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbRenameConstraintSql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> RenameConstraint::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRenameConstraintSql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> RenameConstraint::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRenameConstraintSql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> RenameConstraint::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbRenameConstraintSql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

@@ -16,7 +16,14 @@ class RenameConstraint final : public Operation {
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
 
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_rename_constraint.cc.
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpRenameConstraint& op() const { return op_; }
+
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   migration::OpRenameConstraint op_;
 };
 

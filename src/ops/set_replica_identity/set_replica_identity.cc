@@ -1,5 +1,8 @@
 #include "ops/set_replica_identity/set_replica_identity.h"
 
+#include "ops/operation_sql.h"
+#include "ops/set_replica_identity/mariadb_set_replica_identity.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -75,7 +78,7 @@ Status SetReplicaIdentity::ValidateIndex(const OpContext& ctx, const schema::Tab
   return Status::Ok();
 }
 
-Status SetReplicaIdentity::Validate(const OpContext& ctx) const {
+Status SetReplicaIdentity::CheckIntent(const OpContext& ctx) const {
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   std::string code = Code();
   if (code.empty()) {
@@ -93,21 +96,39 @@ void SetReplicaIdentity::Apply(const OpContext&, schema::Schema& schema) const {
   table.replica_identity_index = table.replica_identity == "i" ? op_.index : "";
 }
 
-Result<std::vector<Action>> SetReplicaIdentity::Start(const OpContext& ctx) const {
+Result<std::vector<Action>> SetReplicaIdentity::PostgresStart(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return std::vector<Action>{IdentityAction("set_replica_identity:" + op_.table, ctx.before->name,
                                             table.physical_name, Code(), op_.index)};
 }
 
-Result<std::vector<Action>> SetReplicaIdentity::Complete(const OpContext&) const {
+Result<std::vector<Action>> SetReplicaIdentity::PostgresComplete(const OpContext&) const {
   return std::vector<Action>{};
 }
 
-Result<std::vector<Action>> SetReplicaIdentity::Rollback(const OpContext& ctx) const {
+Result<std::vector<Action>> SetReplicaIdentity::PostgresRollback(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return std::vector<Action>{IdentityAction("set_replica_identity:" + op_.table + ":restore",
                                             ctx.before->name, table.physical_name,
                                             table.replica_identity, table.replica_identity_index)};
+}
+
+// The checks of the operation's intent, then what the database refuses.
+Status SetReplicaIdentity::Validate(const OpContext& ctx) const {
+  ZS_RETURN_IF_ERROR(CheckIntent(ctx));
+  return SqlFor(ctx, MariadbSetReplicaIdentitySql()).Supports(*this, ctx);
+}
+
+Result<std::vector<Action>> SetReplicaIdentity::Start(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbSetReplicaIdentitySql()).Start(*this, ctx);
+}
+
+Result<std::vector<Action>> SetReplicaIdentity::Complete(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbSetReplicaIdentitySql()).Complete(*this, ctx);
+}
+
+Result<std::vector<Action>> SetReplicaIdentity::Rollback(const OpContext& ctx) const {
+  return SqlFor(ctx, MariadbSetReplicaIdentitySql()).Rollback(*this, ctx);
 }
 
 }  // namespace zs::ops

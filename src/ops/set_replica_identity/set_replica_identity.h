@@ -17,7 +17,14 @@ class SetReplicaIdentity final : public Operation {
   Result<std::vector<Action>> Complete(const OpContext& ctx) const override;
   Result<std::vector<Action>> Rollback(const OpContext& ctx) const override;
 
+  // PostgreSQL's SQL (ops/operation_sql.h); MariaDB's is in mariadb_set_replica_identity.cc.
+  Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
+  Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
+  const migration::OpSetReplicaIdentity& op() const { return op_; }
+
  private:
+  Status CheckIntent(const OpContext& ctx) const;
   Status ValidateIndex(const OpContext& ctx, const schema::Table& table) const;
   // "d", "f", "n" or "i" (pg_class.relreplident) for the type as written.
   std::string Code() const;

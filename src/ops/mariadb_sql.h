@@ -1,0 +1,51 @@
+// What every operation's MariaDB SQL shares (docs: ../shared/design/mariadb.md).
+// MariaDB commits each DDL statement on its own, so a crash can leave any
+// statement run and the engine runs it again: every statement built here is
+// safe to repeat (IF [NOT] EXISTS, MODIFY to a full definition), and each
+// Action is ONE statement. Identifiers are quoted by ctx.backend.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "migration/migration.h"
+#include "ops/operation.h"
+
+namespace zs::ops {
+
+// How an ALTER holds the table on MariaDB; it decides the Action's lock text.
+enum class MariadbLock {
+  kBrief,    // ALGORITHM=INSTANT (or a new/dropped table): exclusive metadata lock, briefly
+  kOnline,   // ALGORITHM=INPLACE, LOCK=NONE: brief exclusive metadata lock at both ends
+  kReads,    // a query: shared metadata lock, reads rows only
+  kUnknown,  // user SQL
+};
+
+// "metadata lock (exclusive, brief)", ...: what `zeroshift plan` prints.
+std::string MariadbLockText(MariadbLock lock);
+
+// One statement on `table` (its physical name; "" when none). DDL commits
+// implicitly on MariaDB, so no action is transactional.
+Action MariadbAction(std::string id, std::string sql, const std::string& table, MariadbLock lock,
+                     CompletePhase phase = CompletePhase::kFinalize);
+
+// `database`.`table` for a table of ctx.before (a MariaDB schema is a database).
+std::string MariadbTableName(const OpContext& ctx, const std::string& physical_table);
+std::string MariadbQuote(const OpContext& ctx, const std::string& name);
+std::string MariadbQuoteList(const OpContext& ctx, const std::vector<std::string>& names);
+
+// `name` type [NOT NULL] [DEFAULT (...)] [COMMENT '...'] for add_column and
+// create_table. REQUIRES: MariadbColumnSupported(column) succeeded.
+std::string MariadbColumnDefinition(const OpContext& ctx, const migration::Column& column,
+                                    bool not_null);
+
+// What MariaDB refuses of a column definition whatever the operation: identity
+// and generated columns, column checks and references (`what` names the place,
+// e.g. "table \"users\"").
+Status MariadbColumnSupported(const OpContext& ctx, const migration::Column& column,
+                              const std::string& what);
+
+// "<ctx.where>: cannot run on MariaDB: <reason>".
+Status MariadbRefusal(const OpContext& ctx, const std::string& reason);
+
+}  // namespace zs::ops
