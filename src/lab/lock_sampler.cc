@@ -4,8 +4,12 @@
 
 namespace zs::lab {
 
-LockSampler::LockSampler(std::function<Result<LockProbe>()> probe, const Workload& workload)
-    : probe_(std::move(probe)), workload_(workload), thread_([this] { Run(); }) {}
+LockSampler::LockSampler(std::function<Result<LockProbe>()> probe, const Workload& workload,
+                         std::chrono::milliseconds interval)
+    : probe_(std::move(probe)),
+      workload_(workload),
+      interval_(interval),
+      thread_([this] { Run(); }) {}
 
 LockSampler::~LockSampler() {
   stop_ = true;
@@ -20,7 +24,7 @@ std::vector<LockSample> LockSampler::Samples() const {
 void LockSampler::Run() {
   double previous = workload_.Now();
   while (!stop_) {
-    std::this_thread::sleep_for(kLockSampleInterval);
+    std::this_thread::sleep_for(interval_);
     Result<LockProbe> probe = probe_();
     double now = workload_.Now();
     if (probe.ok()) {

@@ -1,7 +1,7 @@
 // Lock waits of the workload's clients, sampled: a probe asks the server how
 // many client sessions wait for a lock right now and how long the longest has
-// waited; a thread calls it every 20 ms. Waits shorter than a sample can be
-// missed. What the probe asks differs by database (PostgreSQL:
+// waited; a thread calls it at a fixed interval (20 ms on PostgreSQL). Waits
+// shorter than a sample can be missed. What the probe asks differs by database (PostgreSQL:
 // pg_stat_activity; MariaDB: PROCESSLIST and INNODB_TRX); the sampling and
 // the per-step figures do not.
 #pragma once
@@ -34,11 +34,12 @@ struct LockSample {
   double longest_ms = 0;
 };
 
-// Calls `probe` on its own thread every kLockSampleInterval until destroyed; a
-// failed probe leaves no sample.
+// Calls `probe` on its own thread every `interval` until destroyed; a failed
+// probe leaves no sample.
 class LockSampler {
  public:
-  LockSampler(std::function<Result<LockProbe>()> probe, const Workload& workload);
+  LockSampler(std::function<Result<LockProbe>()> probe, const Workload& workload,
+              std::chrono::milliseconds interval = kLockSampleInterval);
   ~LockSampler();
   LockSampler(const LockSampler&) = delete;
   LockSampler& operator=(const LockSampler&) = delete;
@@ -49,6 +50,7 @@ class LockSampler {
 
   std::function<Result<LockProbe>()> probe_;
   const Workload& workload_;
+  std::chrono::milliseconds interval_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::vector<LockSample> samples_;

@@ -116,7 +116,7 @@ TEST(MariadbLabWorkload, RunsTheMixAndRecordsEachRequest) {
   EXPECT_TRUE(found);
 }
 
-TEST(MariadbLabWorkload, AWriterBehindARowLockTimesOutAndTheSamplerSeesItWait) {
+TEST(MariadbLabWorkload, AWriterBehindARowLockWaitsThenTimesOut) {
   std::string url = LoadedMariadb(10);
   Workload workload({.conninfo = url,
                      .clients = 1,
@@ -131,7 +131,11 @@ TEST(MariadbLabWorkload, AWriterBehindARowLockTimesOutAndTheSamplerSeesItWait) {
   ASSERT_TRUE(locker.Run("SELECT id FROM users WHERE id = 1 FOR UPDATE").ok());
   workload.Start();
   mysql::Connection watcher = OpenMariadb(url);
-  ASSERT_TRUE(EventuallyTrue([&] { return RowLockWaiters(watcher) >= 1; }));
+  // INNODB_TRX is refilled only after 100 ms without a reader: poll it slower.
+  ASSERT_TRUE(EventuallyTrue([&] {
+    SleepMs(150);
+    return RowLockWaiters(watcher) >= 1;
+  }));
   // The lock stays held until the client's request is cut off by max_statement_time.
   ASSERT_TRUE(EventuallyTrue([&] {
     std::vector<RequestRecord> records = workload.Records();
@@ -152,10 +156,19 @@ TEST(MariadbLabWorkload, AWriterBehindARowLockTimesOutAndTheSamplerSeesItWait) {
   }
 }
 
+// Client writes running for over 200 ms: with the UPDATE held still by the
+// test, they wait for its row locks.
+long long ClientWritesWaitingLong(mysql::Connection& conn) {
+  Result<mysql::Rows> rows = conn.Exec(
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE TIME_MS > 200 AND "
+      "(INFO LIKE 'UPDATE users SET name%' OR INFO LIKE 'INSERT INTO users%')");
+  return rows.ok() ? rows->GetInt(0, 0) : -1;
+}
+
 // Holds the table's last row from the moment the naive script's UPDATE is
 // about to start: the UPDATE then stops there with every row before it
 // locked, and the lock is released only once a client is seen waiting behind
-// it (plus a few sampling intervals). That makes the writers' lock wait
+// it (plus several sampling intervals). That makes the writers' lock wait
 // certain on a small table.
 class HoldLastRowDuringUpdate {
  public:
@@ -173,8 +186,12 @@ class HoldLastRowDuringUpdate {
         conn->Run(fmt::format("SELECT id FROM users WHERE id = {} FOR UPDATE", last_id_)).ok());
     thread_ = std::thread([this, conn] {
       // The UPDATE itself is one waiter; a second is a client.
-      saw_client_wait_ = EventuallyTrue([&] { return RowLockWaiters(*conn) >= 2; });
-      SleepMs(300);
+      // Watched through PROCESSLIST, not INNODB_TRX: polling that cache
+      // faster than every 100 ms freezes it (see mariadb_scenario.cc), for
+      // the scenario's sampler too.
+      mysql::Connection watcher = OpenMariadb(url_);
+      saw_client_wait_ = EventuallyTrue([&] { return ClientWritesWaitingLong(watcher) >= 1; });
+      SleepMs(800);  // several of the sampler's 150 ms intervals
       EXPECT_TRUE(conn->Run("ROLLBACK").ok());
     });
   }
