@@ -185,7 +185,7 @@ class HoldLastRowDuringUpdate {
     EXPECT_TRUE(
         conn->Run(fmt::format("SELECT id FROM users WHERE id = {} FOR UPDATE", last_id_)).ok());
     thread_ = std::thread([this, conn] {
-      // The UPDATE itself is one waiter; a second is a client.
+      // A client write running for 200 ms waits for the UPDATE's row locks.
       // Watched through PROCESSLIST, not INNODB_TRX: polling that cache
       // faster than every 100 ms freezes it (see mariadb_scenario.cc), for
       // the scenario's sampler too.
