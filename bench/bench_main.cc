@@ -1,4 +1,5 @@
-// zeroshift_bench: the five figures of issue 4 on one throwaway PostgreSQL.
+// zeroshift_bench: the five figures of issue 4 on one throwaway PostgreSQL, and the
+// MariaDB peer (figure 6, on a throwaway MariaDB of its own).
 //
 //   zeroshift_bench [--quick] [--out DIR] [--only NAME,NAME...]
 //
@@ -37,11 +38,9 @@ struct Figure {
 
 // In run order: the longest (scaling, with its 10 M-row table) last, so an
 // interrupted run has the others. The summary lists them by number.
-constexpr Figure kFigures[] = {{"backfill_speed", BackfillSpeed},
-                               {"under_load", UnderLoad},
-                               {"trigger_cost", TriggerCost},
-                               {"locks", Locks},
-                               {"scaling", Scaling}};
+constexpr Figure kFigures[] = {{"backfill_speed", BackfillSpeed}, {"under_load", UnderLoad},
+                               {"trigger_cost", TriggerCost},     {"locks", Locks},
+                               {"ptosc_peer", PtOscPeer},         {"scaling", Scaling}};
 
 // Every figure runs with these server settings: a 10 M-row rewrite must not
 // be timed through forced checkpoints. (TempCluster itself sets fsync=off,

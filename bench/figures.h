@@ -18,6 +18,10 @@ FigureResult UnderLoad(const Config& config, Databases& databases);
 FigureResult TriggerCost(const Config& config, Databases& databases);
 // 5. The longest ACCESS EXCLUSIVE lock held or waited for during start and complete.
 FigureResult Locks(const Config& config, Databases& databases);
+// 6. pt-online-schema-change widening users.visits on its own throwaway
+//    MariaDB under the lab's clients (`databases` unused): errors, longest
+//    request, p99, total time.
+FigureResult PtOscPeer(const Config& config, Databases& databases);
 
 // The child process of one scaling point:
 //   zeroshift_bench --child-backfill URL MIGRATION_FILE OUT_JSON

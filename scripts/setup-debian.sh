@@ -10,6 +10,9 @@ packages=(
   postgresql postgresql-contrib
   mariadb-server libmariadb-dev  # MariaDB's tests start a throwaway mariadbd (src/servers/)
   chromium  # Debian's browser, driven headless by the dashboard's test (tests/e2e)
+  # Bench only: pt-online-schema-change, the MariaDB peer of `make bench`'s figure 6
+  # (bench/ptosc_bench.cc); it brings the DBI and DBD::mysql Perl modules it needs.
+  percona-toolkit
 )
 
 missing=()

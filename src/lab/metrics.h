@@ -15,6 +15,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "backend/error_class.h"
+
 namespace zs::lab {
 
 enum class RequestKind : std::uint8_t { kRead, kUpdate, kInsert };
@@ -25,6 +27,8 @@ struct RequestRecord {
   RequestKind kind = RequestKind::kRead;
   bool ok = true;
   bool timed_out = false;  // cancelled by statement_timeout: no answer in time
+  // Why it failed, in every database's terms (kOther when it succeeded).
+  backend::ErrorClass error_class = backend::ErrorClass::kOther;
 
   double end_s() const { return start_s + latency_ms / 1000.0; }
 };

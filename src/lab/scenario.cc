@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "lab/lock_sampler.h"
 #include "lab/users_table.h"
 #include "lab/workload.h"
 #include "migration/parser.h"
@@ -18,63 +20,28 @@ namespace zs::lab {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr std::chrono::milliseconds kLockSampleInterval{20};
 
 const char* kLockWaitMethod =
     "pg_stat_activity sampled every 20 ms: workload connections with wait_event_type = 'Lock' "
     "(lock_wait_ms = client time waiting summed over clients; waits shorter than a sample can "
     "be missed)";
 
-struct LockSample {
-  double t = 0;
-  double interval_s = 0;
-  int waiting = 0;
-  double longest_ms = 0;
-};
-
-// Polls pg_stat_activity on its own connection until destroyed.
-class LockSampler {
- public:
-  LockSampler(pg::Connection conn, const Workload& workload)
-      : conn_(std::move(conn)), workload_(workload), thread_([this] { Run(); }) {}
-  ~LockSampler() {
-    stop_ = true;
-    thread_.join();
-  }
-  std::vector<LockSample> Samples() const {
-    std::lock_guard lock(mu_);
-    return samples_;
-  }
-
- private:
-  void Run() {
-    double previous = workload_.Now();
-    while (!stop_) {
-      std::this_thread::sleep_for(kLockSampleInterval);
-      Result<pg::Rows> rows = conn_.ExecParams(
-          "SELECT count(*), coalesce(max(extract(epoch FROM clock_timestamp() - query_start)) * "
-          "1000, 0) FROM pg_stat_activity WHERE application_name = $1 "
-          "AND wait_event_type = 'Lock'",
-          {kClientApplicationName});
-      double now = workload_.Now();
-      if (rows.ok()) {
-        std::lock_guard lock(mu_);
-        samples_.push_back({.t = now,
-                            .interval_s = now - previous,
-                            .waiting = static_cast<int>(rows->GetInt(0, 0)),
-                            .longest_ms = std::stod(rows->Get(0, 1))});
-      }
-      previous = now;
-    }
-  }
-
-  pg::Connection conn_;
-  const Workload& workload_;
-  std::atomic<bool> stop_{false};
-  mutable std::mutex mu_;
-  std::vector<LockSample> samples_;
-  std::thread thread_;  // last: starts once the members above exist
-};
+// How many workload connections wait for a lock now (pg_stat_activity's
+// wait_event_type 'Lock'), on the sampler's own connection.
+std::function<Result<LockProbe>()> PostgresLockProbe(pg::Connection conn) {
+  auto shared = std::make_shared<pg::Connection>(std::move(conn));
+  return [shared]() -> Result<LockProbe> {
+    ZS_ASSIGN_OR_RETURN(
+        pg::Rows rows,
+        shared->ExecParams(
+            "SELECT count(*), coalesce(max(extract(epoch FROM clock_timestamp() - query_start)) * "
+            "1000, 0) FROM pg_stat_activity WHERE application_name = $1 "
+            "AND wait_event_type = 'Lock'",
+            {kClientApplicationName}));
+    return LockProbe{.waiting = static_cast<int>(rows.GetInt(0, 0)),
+                     .longest_ms = std::stod(rows.Get(0, 1))};
+  };
+}
 
 // Drops the scenario's database however the scenario ends.
 class DatabaseGuard {
@@ -94,28 +61,6 @@ void Progress(const ScenarioOptions& options, const std::string& line) {
 
 void SleepSeconds(double seconds) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-}
-
-// Fills each step's lock waits from the samples and its slowest request from
-// the records.
-void MeasureSteps(std::vector<StepResult>& steps, const std::vector<LockSample>& samples,
-                  const std::vector<RequestRecord>& records) {
-  for (StepResult& step : steps) {
-    double begin = step.start_s;
-    double end = step.start_s + step.duration_ms / 1000.0;
-    for (const LockSample& s : samples) {
-      // A sample stands for (t - interval, t]; a step gets the share it overlaps.
-      double overlap = std::min(s.t, end) - std::max(s.t - s.interval_s, begin);
-      if (overlap <= 0) continue;
-      step.lock_wait_ms += s.waiting * overlap * 1000.0;
-      if (s.waiting > 0) step.max_lock_wait_ms = std::max(step.max_lock_wait_ms, s.longest_ms);
-    }
-    for (const RequestRecord& r : records) {
-      if (r.start_s <= end && r.end_s() >= begin) {
-        step.max_request_ms = std::max(step.max_request_ms, r.latency_ms);
-      }
-    }
-  }
 }
 
 // The common frame of both scenarios: a fresh database, the load, the
@@ -155,7 +100,7 @@ Result<ScenarioResult> RunScenario(
   double end_s = 0;
   std::vector<LockSample> samples;
   {
-    LockSampler sampler(std::move(sampler_conn), workload);
+    LockSampler sampler(PostgresLockProbe(std::move(sampler_conn)), workload);
     SleepSeconds(options.before_s);
     Run run{.url = url, .workload = &workload};
     Status status = change(run, result.steps);
@@ -170,6 +115,9 @@ Result<ScenarioResult> RunScenario(
   std::vector<RequestRecord> records = workload.Records();
   result.summary = Summarize(records, 0, end_s);
   result.errors_by_message = workload.ErrorCounts();
+  for (const auto& [error_class, count] : workload.ErrorClassCounts()) {
+    result.errors_by_class[std::string(backend::ErrorClassName(error_class))] += count;
+  }
   MeasureSteps(result.steps, samples, records);
   return result;
 }

@@ -54,6 +54,7 @@ struct ScenarioResult {
   Summary summary;
   std::vector<StepResult> steps;
   std::map<std::string, long long> errors_by_message;
+  std::map<std::string, long long> errors_by_class;  // backend::ErrorClassName -> failed requests
   double load_s = 0;
 };
 

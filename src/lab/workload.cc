@@ -6,11 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "backend/postgres_backend.h"
-#include "lab/users_table.h"
-#include "pg/connection.h"
-#include "pg/quote.h"
-
 namespace zs::lab {
 
 using Clock = std::chrono::steady_clock;
@@ -22,6 +17,7 @@ struct Workload::Client {
   std::vector<RequestRecord> records;  // GUARDED_BY(mu)
   std::atomic<double> in_flight_start{-1};
   std::atomic<int> served_generation{-1};  // target generation of its last finished request
+  std::atomic<long long> session_id{0};    // of its connection; 0 while it has none
 };
 
 namespace {
@@ -30,25 +26,8 @@ constexpr const char* kFirstNames[] = {"Alice", "Bob",   "Carol", "Dave", "Erin"
                                        "Frank", "Grace", "Heidi", "Ivan", "Judy"};
 constexpr const char* kLastNames[] = {"Smith",  "Jones", "Brown",  "Lee",   "Garcia",
                                       "Miller", "Davis", "Wilson", "Moore", "Taylor"};
-constexpr size_t kMaxErrorText = 120;
-
-struct Request {
-  RequestKind kind = RequestKind::kRead;
-  long long id = 0;
-  std::string first;
-  std::string last;
-};
-
-struct Outcome {
-  bool ok = true;
-  bool timed_out = false;
-  bool disconnected = false;
-  std::string text;   // the log line without the duration
-  std::string error;  // short error message when !ok
-};
-
-Request PickRequest(std::mt19937_64& rng, const WorkloadOptions& options) {
-  Request request;
+ClientRequest PickRequest(std::mt19937_64& rng, const WorkloadOptions& options) {
+  ClientRequest request;
   int roll = static_cast<int>(rng() % 100);
   request.kind = roll < options.read_percent                            ? RequestKind::kRead
                  : roll < options.read_percent + options.update_percent ? RequestKind::kUpdate
@@ -60,82 +39,7 @@ Request PickRequest(std::mt19937_64& rng, const WorkloadOptions& options) {
   return request;
 }
 
-std::string ShortError(const Status& status) {
-  std::string message = status.message();
-  if (message.size() > kMaxErrorText) message = message.substr(0, kMaxErrorText - 3) + "...";
-  return message;
-}
-
-// Runs one request as `version` on `conn` and describes its outcome.
-Outcome Execute(pg::Connection& conn, ClientVersion version, const Request& r) {
-  bool v1 = version == ClientVersion::kV1;
-  const char* v = VersionName(version);
-  std::string id = std::to_string(r.id);
-  std::string full = r.first + " " + r.last;
-  std::string email = fmt::format("{}.{}@example.com", r.first, r.last);
-  Result<pg::Rows> rows = pg::Rows();
-  std::string text;
-  switch (r.kind) {
-    case RequestKind::kRead:
-      rows = v1 ? conn.ExecParams("SELECT name FROM users WHERE id = $1", {id})
-                : conn.ExecParams("SELECT first_name, last_name FROM users WHERE id = $1", {id});
-      if (rows.ok() && rows->empty()) text = fmt::format("READ id={} not found in {}", id, v);
-      if (rows.ok() && !rows->empty()) {
-        text = v1 ? fmt::format("READ id={} found {} in v1", id, rows->Get(0, 0))
-                  : fmt::format("READ id={} found first_name={} last_name={} in v2", id,
-                                rows->Get(0, 0), rows->Get(0, 1));
-      }
-      break;
-    case RequestKind::kUpdate:
-      rows = v1 ? conn.ExecParams("UPDATE users SET name = $2 WHERE id = $1", {id, full})
-                : conn.ExecParams("UPDATE users SET first_name = $2, last_name = $3 WHERE id = $1",
-                                  {id, r.first, r.last});
-      text = v1 ? fmt::format("UPDATE id={} name='{}' in v1", id, full)
-                : fmt::format("UPDATE id={} first_name='{}' last_name='{}' in v2", id, r.first,
-                              r.last);
-      break;
-    case RequestKind::kInsert:
-      rows = v1 ? conn.ExecParams("INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id",
-                                  {full, email})
-                : conn.ExecParams(
-                      "INSERT INTO users (first_name, last_name, email) VALUES ($1, $2, $3) "
-                      "RETURNING id",
-                      {r.first, r.last, email});
-      if (rows.ok()) {
-        text = v1 ? fmt::format("INSERT id={} name='{}' in v1", rows->Get(0, 0), full)
-                  : fmt::format("INSERT id={} first_name='{}' last_name='{}' in v2",
-                                rows->Get(0, 0), r.first, r.last);
-      }
-      break;
-  }
-  if (rows.ok()) return {.text = text};
-  std::string target = r.kind == RequestKind::kInsert ? "" : " id=" + id;
-  Outcome failed{.ok = false,
-                 .timed_out = backend::Postgres().Classify(rows.status()) ==
-                              backend::ErrorClass::kStatementTimeout,
-                 .disconnected = PQstatus(conn.raw()) != CONNECTION_OK,
-                 .error = ShortError(rows.status())};
-  failed.text = fmt::format("{}{} in {} ERROR: {}", KindName(r.kind), target, v, failed.error);
-  return failed;
-}
-
 }  // namespace
-
-const char* VersionName(ClientVersion version) {
-  return version == ClientVersion::kV1 ? "v1" : "v2";
-}
-
-const char* KindName(RequestKind kind) {
-  switch (kind) {
-    case RequestKind::kRead:
-      return "READ";
-    case RequestKind::kUpdate:
-      return "UPDATE";
-    case RequestKind::kInsert:
-      return "INSERT";
-  }
-  return "?";
-}
 
 Workload::Workload(WorkloadOptions options) : options_(std::move(options)) {}
 
@@ -196,43 +100,42 @@ bool Workload::AllShifted() const {
 
 void Workload::RunClient(Client& client) {
   std::mt19937_64 rng(std::random_device{}() + static_cast<uint64_t>(client.index));
-  std::optional<pg::Connection> conn;
-  int path_generation = -1;  // target generation whose search_path `conn` has
+  const ClientBackend& clients = ClientBackendFor(options_.backend);
+  std::unique_ptr<ClientConnection> conn;
+  int path_generation = -1;  // target generation whose version `conn` uses
   Clock::duration interval{0};
   if (options_.rate > 0) {
     interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(static_cast<double>(options_.clients) / options_.rate));
   }
   Clock::time_point next = epoch_ + interval * client.index / std::max(1, options_.clients);
-  pg::SessionSettings settings{.application_name = kClientApplicationName,
-                               .statement_timeout = options_.timeout};
   while (!stopping_) {
     if (interval.count() > 0) {
       if (!SleepUntil(next)) break;
       next = std::max(next + interval, Clock::now());  // a stalled client does not burst after
     }
-    Request request = PickRequest(rng, options_);
+    ClientRequest request = PickRequest(rng, options_);
     Target target = CurrentTarget();
     double start = Now();
     client.in_flight_start = start;
-    Outcome outcome;
+    ClientOutcome outcome;
     if (!conn) {
-      Result<pg::Connection> opened = pg::Connection::Open(options_.conninfo, settings);
+      Result<std::unique_ptr<ClientConnection>> opened =
+          clients.Connect(options_.conninfo, options_.timeout);
       if (opened.ok()) {
-        conn.emplace(std::move(opened).value());
+        conn = std::move(opened).value();
+        client.session_id = conn->SessionId();
         path_generation = -1;
       } else {
-        outcome = {.ok = false, .disconnected = true, .error = ShortError(opened.status())};
+        outcome = {.ok = false, .disconnected = true, .error = ShortClientError(opened.status())};
       }
     }
     if (conn && path_generation != target.generation) {
-      std::string path =
-          target.version == ClientVersion::kV1 ? "public" : pg::QuoteIdent(target.version_schema);
-      Status set = conn->Run("SET search_path TO " + path);
+      Status set = conn->UseVersion(target.version, target.version_schema);
       if (set.ok()) path_generation = target.generation;
-      if (!set.ok()) outcome = {.ok = false, .error = ShortError(set)};
+      if (!set.ok()) outcome = {.ok = false, .error = ShortClientError(set)};
     }
-    if (conn && outcome.ok) outcome = Execute(*conn, target.version, request);
+    if (conn && outcome.ok) outcome = conn->Execute(target.version, request);
     if (outcome.text.empty()) {
       outcome.text = fmt::format("{} in {} ERROR: {}", KindName(request.kind),
                                  VersionName(target.version), outcome.error);
@@ -241,14 +144,16 @@ void Workload::RunClient(Client& client) {
                          .latency_ms = (Now() - start) * 1000.0,
                          .kind = request.kind,
                          .ok = outcome.ok,
-                         .timed_out = outcome.timed_out};
+                         .timed_out = outcome.timed_out,
+                         .error_class = outcome.error_class};
     client.in_flight_start = -1;
     Record(client, record, fmt::format("{} ({:.1f} ms)", outcome.text, record.latency_ms),
            outcome.error);
     client.served_generation = target.generation;
     if (outcome.disconnected) {
-      bool had_connection = conn.has_value();
+      bool had_connection = conn != nullptr;
       conn.reset();
+      client.session_id = 0;
       // A refused connection is retried after a pause rather than in a tight loop.
       if (!had_connection && !SleepUntil(Clock::now() + std::chrono::milliseconds(200))) break;
     }
@@ -264,7 +169,10 @@ void Workload::Record(Client& client, const RequestRecord& record, const std::st
   std::lock_guard lock(log_mu_);
   log_.push_back({.t = record.end_s(), .ok = record.ok, .text = text});
   while (log_.size() > options_.log_capacity) log_.pop_front();
-  if (!record.ok) ++error_counts_[error];
+  if (!record.ok) {
+    ++error_counts_[error];
+    ++error_class_counts_[record.error_class];
+  }
 }
 
 std::vector<RequestRecord> Workload::Records() const { return RecordsSince(-1e300); }
@@ -299,6 +207,24 @@ std::vector<LogLine> Workload::RecentLog(size_t max) const {
 std::map<std::string, long long> Workload::ErrorCounts() const {
   std::lock_guard lock(log_mu_);
   return error_counts_;
+}
+
+}  // namespace zs::lab
+
+namespace zs::lab {
+
+std::map<backend::ErrorClass, long long> Workload::ErrorClassCounts() const {
+  std::lock_guard lock(log_mu_);
+  return error_class_counts_;
+}
+
+std::vector<long long> Workload::ClientSessionIds() const {
+  std::vector<long long> out;
+  for (const auto& client : clients_) {
+    long long id = client->session_id.load();
+    if (id != 0) out.push_back(id);
+  }
+  return out;
 }
 
 }  // namespace zs::lab

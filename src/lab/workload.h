@@ -1,10 +1,12 @@
-// The lab's application: N client threads, each with its own libpq
-// connection, issuing a social portal's mix of requests against `users` (reads
-// by id, updates of one row, inserts), optionally at a total rate. Every
-// request is timed under the client's statement_timeout and recorded.
+// The lab's application: N client threads, each with its own connection
+// (libpq or Connector/C: client.h, chosen by WorkloadOptions::backend),
+// issuing a social portal's mix of requests against `users` (reads by id,
+// updates of one row, inserts), optionally at a total rate. Every request is
+// timed under the client's statement timeout and recorded.
 //
-// "v1" clients use search_path public and read/write `name`; "v2" clients use
-// the migration's version schema and read/write first_name/last_name.
+// "v1" clients use the application's tables and read/write `name`; "v2"
+// clients use the migration's version (a schema on PostgreSQL, a database on
+// MariaDB) and read/write first_name/last_name.
 // ShiftTo() moves the fleet: each client switches at its next request, as a
 // rolling deploy would. Clients survive errors and reconnect when their
 // connection breaks.
@@ -26,6 +28,9 @@
 #include <thread>
 #include <vector>
 
+#include "backend/backend.h"
+#include "backend/error_class.h"
+#include "lab/client.h"
 #include "lab/metrics.h"
 
 namespace zs::lab {
@@ -33,19 +38,18 @@ namespace zs::lab {
 // How long the lab gives every client to move to another version before it calls them stuck.
 inline constexpr double kShiftDeadlineSeconds = 10;
 
-enum class ClientVersion { kV1, kV2 };
-const char* VersionName(ClientVersion version);  // "v1" / "v2"
-const char* KindName(RequestKind kind);          // "READ" / "UPDATE" / "INSERT"
-
 struct WorkloadOptions {
   std::string conninfo;
   int clients = 4;
-  int rate = 200;                           // total requests per second; 0 = as fast as they go
-  long long id_range = 1;                   // reads and updates pick ids in [1, id_range]
-  std::chrono::milliseconds timeout{2000};  // statement_timeout of every request
-  int read_percent = 80;                    // the rest after reads and updates are inserts
+  int rate = 200;          // total requests per second; 0 = as fast as they go
+  long long id_range = 1;  // reads and updates pick ids in [1, id_range]
+  // Bound of every request (PostgreSQL statement_timeout, MariaDB max_statement_time).
+  std::chrono::milliseconds timeout{2000};
+  int read_percent = 80;  // the rest after reads and updates are inserts
   int update_percent = 15;
   size_t log_capacity = 200;  // lines kept for the live log
+  // The database `conninfo` points at (a mariadb:// URL for kMariadb).
+  backend::Kind backend = backend::Kind::kPostgres;
 };
 
 struct LogLine {
@@ -67,7 +71,8 @@ class Workload {
   void Stop();
 
   // Clients switch to `version` at their next request; `version_schema` is
-  // the search_path of v2 clients (ignored for v1).
+  // the version of v2 clients (ignored for v1): on PostgreSQL their
+  // search_path, on MariaDB the database they USE.
   void ShiftTo(ClientVersion version, const std::string& version_schema = "");
   ClientVersion target_version() const;
   // True once every client has finished a request as the target version.
@@ -87,6 +92,11 @@ class Workload {
   std::vector<LogLine> RecentLog(size_t max) const;
   // Failed requests by error message.
   std::map<std::string, long long> ErrorCounts() const;
+  // Failed requests by the class of their error (backend::ErrorClass).
+  std::map<backend::ErrorClass, long long> ErrorClassCounts() const;
+  // The server's session ids of the clients connected now (PostgreSQL pid,
+  // MariaDB CONNECTION_ID()): what a lock sampler filters on.
+  std::vector<long long> ClientSessionIds() const;
 
  private:
   struct Client;
@@ -117,6 +127,7 @@ class Workload {
   mutable std::mutex log_mu_;
   std::deque<LogLine> log_;
   std::map<std::string, long long> error_counts_;
+  std::map<backend::ErrorClass, long long> error_class_counts_;
 };
 
 }  // namespace zs::lab
