@@ -172,6 +172,16 @@ Result<std::unique_ptr<MariadbServer>> MariadbServer::Start(const MariadbServerO
   server->socket_path_ = server->root_dir_ + "/mariadbd.sock";
   server->log_file_ = server->root_dir_ + "/server.log";
   ZS_RETURN_IF_ERROR(CreateMariadbDataDir(user, server->data_dir_));
+  // Its own tmpdir: a starting mariadbd deletes every #sql* file in its
+  // tmpdir, which in a shared /tmp are the internal temporary tables of
+  // another server running at that moment (seen: "Error on delete of
+  // '/tmp/#sql-temptable-...'" in a query of information_schema).
+  std::error_code made_error;
+  std::filesystem::create_directory(server->root_dir_ + "/tmp", made_error);
+  if (made_error) {
+    return IoError(
+        fmt::format("cannot create {}/tmp: {}", server->root_dir_, made_error.message()));
+  }
   ZS_RETURN_IF_ERROR(ChownTree(user, server->root_dir_));
   std::string log;
   for (int attempt = 1; attempt <= kMariadbStartAttempts; ++attempt) {
@@ -194,8 +204,8 @@ Status MariadbServer::Spawn() {
   std::vector<std::string> argv = {
       kMariadbd, "--no-defaults", "--datadir=" + data_dir_, "--socket=" + socket_path_,
       "--port=" + std::to_string(port_), "--bind-address=127.0.0.1", "--skip-name-resolve",
-      "--pid-file=" + root_dir_ + "/mariadbd.pid", "--log-error=" + log_file_, kRedoLogSize,
-      "--innodb-buffer-pool-size=64M",
+      "--pid-file=" + root_dir_ + "/mariadbd.pid", "--log-error=" + log_file_,
+      "--tmpdir=" + root_dir_ + "/tmp", kRedoLogSize, "--innodb-buffer-pool-size=64M",
       // A throwaway server: a crash may lose the last second.
       "--innodb-flush-log-at-trx-commit=2", "--innodb-doublewrite=0",
       "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",

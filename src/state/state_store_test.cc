@@ -94,6 +94,9 @@ struct BackendCase {
   const char* name;
   StoreEnv (*make)();
 };
+// CTest names each case with its printed parameter: the name, not the bytes
+// of a function pointer (which differ from run to run).
+void PrintTo(const BackendCase& backend_case, std::ostream* os) { *os << backend_case.name; }
 
 using test_util::Text;
 using test_util::Users;

@@ -271,8 +271,7 @@ std::string MariadbTriggerName(const std::string& table, MariadbEvent event) {
   std::string name = fmt::format("{}{}_dual_write_{}", prefix, table, suffix);
   if (name.size() <= mysql::kMaxIdentifierChars) return name;
   std::string hash = ShortNameHash(table);
-  size_t room =
-      mysql::kMaxIdentifierChars - prefix.size() - 2 - hash.size() - std::strlen(suffix);
+  size_t room = mysql::kMaxIdentifierChars - prefix.size() - 2 - hash.size() - std::strlen(suffix);
   return fmt::format("{}{}_{}_{}", prefix, ops::ClipIdentifier(table, room), hash, suffix);
 }
 
