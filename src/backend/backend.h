@@ -4,33 +4,31 @@
 // lab's metrics) stays shared; what differs sits behind `Backend`, chosen from
 // the connection URL's scheme (SelectBackend). PostgreSQL is the first
 // implementation (postgres_backend.h, a thin layer over src/pg/); MariaDB
-// (docs: ../shared/design/mariadb.md) is to be the second.
+// (mariadb_backend.h over src/mysql/; facts: ../shared/design/mariadb.md) is
+// the second.
 //
-// What differs between databases, and where this slice stands:
-//   - connection and error classes: Connect, Classify (ErrorClass)    [here]
-//   - quoting and identifier limits: QuoteIdentifier, QuoteLiteral,
-//     MaxIdentifierBytes                                              [here]
-//   - capability flags: transactional DDL, NOT VALID constraints,
-//     concurrent index build, schemas as version namespaces           [here]
-//   - the schema's advisory lock and who holds a lock on a table:
-//     Session                                                         [here]
-//   - where a version lives: a schema (PostgreSQL) or a database
-//     (MariaDB) of views                                              [later]
-//   - the catalog reader (src/schema/)                                [later]
-//   - checking user expressions and types: libpg_query (src/sqlcheck/)
-//     or the server's PREPARE plus a lexical guard                    [later]
-//   - the SQL of each operation's intent (src/ops/), gated by the
-//     capability flags                                                [later]
-//   - dual-write triggers (src/triggers/) and version views
-//     (src/versions/)                                                 [later]
-//   - how a group of statements is made atomic (one transaction, or
-//     intent/done records and idempotent DDL) and how a lock wait is
-//     bounded (SET LOCAL lock_timeout, or SET STATEMENT
-//     max_statement_time ... FOR): src/pg/ddl_runner                  [later]
-//   - backfill batch SQL and pressure probes (src/backfill/)          [later]
-//   - the state store (src/state/: a `zeroshift` schema or database)  [later]
-// Until those move behind the interface, the code listed [later] talks to
-// PostgreSQL through src/pg/ directly.
+// This interface answers the questions every layer asks: connection and error
+// classes (Connect, Classify), quoting and identifier limits, capability
+// flags, the schema's advisory lock and who holds a lock on a table (Session).
+// Each larger concern that differs keeps ONE interface in its own home, with
+// the PostgreSQL and the MariaDB implementation side by side, and one factory
+// that picks by Kind (no other code tests the kind):
+//   - the catalog reader: schema::ReadSchema(Session&)   src/schema/read_schema.cc
+//   - what depends on a column: schema::ReadColumnDependents(Session&, ...)
+//   - the state store: state::OpenStateStore(Session&)   src/state/state_store.h
+//   - how a group of statements is made atomic and how a lock wait is
+//     bounded and retried: ddl::MakeRunner(Session&, policy)   src/ddl/runner.h
+//   - dual-write triggers: triggers::DualWriteFor(Backend)   src/triggers/dual_write.h
+//   - version views: versions::VersionSqlFor(Backend)   src/versions/version_schema.h
+//   - checking user SQL: sqlcheck::ExpressionCheckerFor(Session&)   src/sqlcheck/checker.h
+//   - each operation's SQL: ops::OperationSql, chosen from OpContext::backend
+//     (src/ops/operation_sql.h; refusals name the operation and the reason)
+//   - backfill batches and pressure probes: backfill::BatchBackendFor(Session&)
+//     src/backfill/batch_backend.h
+//   - the lab's clients: lab::ClientBackendFor(Kind)   src/lab/client.h
+// The engine holds a Session and reaches the catalog, the state store and the
+// DDL runner through it; the commands still connect to PostgreSQL only
+// (SelectBackend refuses mariadb://) until the engine's phases use the rest.
 #pragma once
 
 #include <cstddef>
