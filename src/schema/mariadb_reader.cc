@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "mysql/connection.h"
+#include "mysql/lexical.h"
 
 namespace zs::schema {
 
@@ -16,28 +17,6 @@ namespace {
 
 bool MariadbIsWordByte(unsigned char c) {
   return std::isalnum(c) || c == '_' || c == '$' || c >= 0x80;
-}
-
-// The index just past the literal opened by quote at `start`; a backslash
-// escapes (NO_BACKSLASH_ESCAPES is off in the pinned session and by
-// default) and a doubled quote is one quote.
-size_t MariadbSkipLiteral(std::string_view sql, size_t start) {
-  const char quote = sql[start];
-  size_t i = start + 1;
-  while (i < sql.size()) {
-    if (sql[i] == '\\') {
-      i += 2;
-    } else if (sql[i] == quote) {
-      if (i + 1 < sql.size() && sql[i + 1] == quote) {
-        i += 2;
-      } else {
-        return i + 1;
-      }
-    } else {
-      ++i;
-    }
-  }
-  return sql.size();
 }
 
 // The index just past a comment starting at `i`, or `i` when none starts
@@ -69,7 +48,8 @@ std::vector<MariadbName> MariadbNamesIn(std::string_view sql) {
     if (size_t after = MariadbSkipComment(sql, i); after != i) {
       i = after;
     } else if (c == '\'' || c == '"') {
-      i = MariadbSkipLiteral(sql, i);
+      // An unclosed literal runs to the end of the text.
+      i = std::min(mysql::QuotedEnd(sql, i), sql.size());
     } else if (c == '`') {
       MariadbName name{.quoted = true};
       for (++i; i < sql.size(); ++i) {

@@ -5,6 +5,8 @@
 #include <initializer_list>
 #include <optional>
 
+#include "mysql/lexical.h"
+
 namespace zs::sqlcheck {
 namespace {
 
@@ -17,28 +19,6 @@ std::string MariadbLexUpper(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return out;
-}
-
-// The end of a quoted run starting at `begin` (on the opening quote), past
-// the closing quote; npos when unterminated. A doubled quote is one
-// character; in strings (not names) a backslash escapes the next byte.
-size_t MariadbLexQuotedEnd(std::string_view sql, size_t begin, bool backslash_escapes) {
-  const char quote = sql[begin];
-  size_t i = begin + 1;
-  while (i < sql.size()) {
-    if (backslash_escapes && sql[i] == '\\') {
-      i += 2;
-    } else if (sql[i] == quote) {
-      if (i + 1 < sql.size() && sql[i + 1] == quote) {
-        i += 2;
-      } else {
-        return i + 1;
-      }
-    } else {
-      ++i;
-    }
-  }
-  return std::string_view::npos;
 }
 
 std::string MariadbLexUnquoteName(std::string_view quoted) {
@@ -70,7 +50,7 @@ Result<size_t> MariadbLexLexOne(std::string_view sql, size_t i, MariadbToken& to
   size_t end = i + 1;
   token.kind = MariadbTokenKind::kSymbol;
   if (c == '\'' || c == '"' || c == '`') {
-    end = MariadbLexQuotedEnd(sql, i, c != '`');
+    end = mysql::QuotedEnd(sql, i);
     if (end == std::string_view::npos) {
       return MariadbLexUnterminated(c == '`' ? "quoted name" : "string", i);
     }

@@ -6,69 +6,23 @@
 #include <cctype>
 
 #include "ops/mariadb_sql.h"
+#include "sqlcheck/mariadb_lexer.h"
 
 namespace zs::ops {
 
 namespace {
 
-std::string MariadbFirstWords(const std::string& statement);
-
-// Splits `sql` at the `;` that end statements, outside '...', "...", `...`
-// and comments (--, #, /* */). A compound statement (BEGIN NOT ATOMIC ... END)
-// has `;` inside: it is kept whole, and must be the operation's only statement.
-std::vector<std::string> MariadbSplitStatements(const std::string& sql) {
+// The statements of `sql`, split by the user-SQL checker's lexer (outside
+// strings, quoted names and comments), which also refuses what a migration
+// may not send (DELIMITER, SET and variables, USE, LOCK TABLES, compound
+// statements, executable comments). `what` names the side in messages.
+Result<std::vector<std::string>> MariadbSplitStatements(const std::string& sql,
+                                                        const std::string& what) {
+  ZS_ASSIGN_OR_RETURN(std::vector<sqlcheck::MariadbStatementText> statements,
+                      sqlcheck::MariadbSplitStatements(sql, what));
   std::vector<std::string> out;
-  size_t first = sql.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos &&
-      MariadbFirstWords(sql.substr(first)).compare(0, 16, "BEGIN NOT ATOMIC") == 0) {
-    size_t last = sql.find_last_not_of(" \t\r\n;");
-    return {sql.substr(first, last - first + 1)};
-  }
-  std::string current;
-  bool code = false;  // `current` has more than comments and spaces
-  auto flush = [&] {
-    size_t begin = current.find_first_not_of(" \t\r\n");
-    if (code && begin != std::string::npos) {
-      size_t end = current.find_last_not_of(" \t\r\n");
-      out.push_back(current.substr(begin, end - begin + 1));
-    }
-    current.clear();
-    code = false;
-  };
-  for (size_t i = 0; i < sql.size(); ++i) {
-    char c = sql[i];
-    if (c == '\'' || c == '"' || c == '`') {
-      code = true;
-      size_t j = i + 1;
-      while (j < sql.size() && sql[j] != c) j += (sql[j] == '\\' && c != '`') ? 2 : 1;
-      current += sql.substr(i, std::min(j, sql.size() - 1) - i + 1);
-      i = j;
-      continue;
-    }
-    bool line_comment = c == '#' || (c == '-' && i + 2 < sql.size() && sql[i + 1] == '-' &&
-                                     std::isspace(static_cast<unsigned char>(sql[i + 2])));
-    if (line_comment) {
-      size_t j = sql.find('\n', i);
-      if (j == std::string::npos) j = sql.size();
-      current += sql.substr(i, j - i);
-      i = j - 1;
-      continue;
-    }
-    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      size_t j = sql.find("*/", i + 2);
-      j = j == std::string::npos ? sql.size() : j + 2;
-      current += sql.substr(i, j - i);
-      i = j - 1;
-      continue;
-    }
-    if (c == ';') {
-      flush();
-      continue;
-    }
-    if (!std::isspace(static_cast<unsigned char>(c))) code = true;
-    current += c;
-  }
-  flush();
+  out.reserve(statements.size());
+  for (auto& statement : statements) out.push_back(std::move(statement.text));
   return out;
 }
 
@@ -95,10 +49,12 @@ bool MariadbControlsTransaction(const std::string& statement) {
 }
 
 Status MariadbCheckSide(const OpContext& ctx, const std::string& sql, const char* side) {
-  if (MariadbSplitStatements(sql).empty()) {
+  Result<std::vector<std::string>> statements = MariadbSplitStatements(sql, side);
+  if (!statements.ok()) return MariadbRefusal(ctx, statements.status().message());
+  if (statements->empty()) {
     return MariadbRefusal(ctx, fmt::format("`{}` has no statement", side));
   }
-  for (const auto& statement : MariadbSplitStatements(sql)) {
+  for (const auto& statement : *statements) {
     if (!MariadbControlsTransaction(statement)) continue;
     return MariadbRefusal(ctx, fmt::format("{} statement `{}` controls the transaction or table "
                                            "locks; remove it: zeroshift runs each statement on "
@@ -113,7 +69,10 @@ Status MariadbCheckSide(const OpContext& ctx, const std::string& sql, const char
 // must be safe to repeat: a crash between statements re-runs the phase.
 std::vector<Action> MariadbSqlActions(const std::string& sql, const std::string& id,
                                       CompletePhase phase) {
-  std::vector<std::string> statements = MariadbSplitStatements(sql);
+  // Validate refused what does not split.
+  Result<std::vector<std::string>> split = MariadbSplitStatements(sql, id);
+  std::vector<std::string> statements;
+  if (split.ok()) statements = std::move(split).value();
   std::vector<Action> actions;
   for (size_t i = 0; i < statements.size(); ++i) {
     std::string part = statements.size() == 1 ? id : fmt::format("{}:{}", id, i + 1);
