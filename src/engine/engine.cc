@@ -122,9 +122,10 @@ Status Engine::Lock() {
 Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
   Resolvers resolvers = MakeResolvers(*conn_, options_.schema);
   PlanInput input{.migration = &migration,
-                  .version_schema = versions::VersionSchemaName(options_.schema, migration.name,
-                                                                migration.version_schema),
+                  .version_schema = versions::VersionSqlFor(backend()).VersionName(
+                      options_.schema, migration.name, migration.version_schema),
                   .server_version_num = conn_->ServerVersion(),
+                  .backend = &backend(),
                   .resolve = std::move(resolvers.resolve),
                   .check_stored = std::move(resolvers.check_stored)};
   ZS_ASSIGN_OR_RETURN(input.previous_version_schema,

@@ -11,6 +11,7 @@
 #include "engine/resolve.h"
 #include "ops/names.h"
 #include "ops/registry.h"
+#include "triggers/dual_write.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -46,8 +47,14 @@ Result<std::vector<ops::Action>> RollbackActionsChecked(
     const PlanInput& input, const Operations& operations,
     const std::vector<schema::Schema>& snapshots, size_t checked);
 
-// One trigger per table holding the table's specs in operation order.
-std::vector<ops::Action> TriggerActions(const std::vector<triggers::TriggerSpec>& specs) {
+// What installs each table's dual write (PostgreSQL: one trigger per table
+// holding the table's specs in operation order), tables in order of first
+// appearance. The plan reads nothing, so the user's own BEFORE triggers are
+// not known here: MariaDB's FOLLOWS needs them from whoever reads the
+// catalog (the engine's MariaDB wiring); PostgreSQL ignores them.
+std::vector<ops::Action> TriggerActions(const PlanInput& input,
+                                        const std::vector<triggers::TriggerSpec>& specs) {
+  const triggers::DualWriteSql& dual_write = triggers::DualWriteFor(*input.backend);
   std::vector<ops::Action> actions;
   std::vector<std::string> tables;
   for (const auto& spec : specs) {
@@ -60,11 +67,8 @@ std::vector<ops::Action> TriggerActions(const std::vector<triggers::TriggerSpec>
     for (const auto& spec : specs) {
       if (spec.table == table) of_table.push_back(spec);
     }
-    actions.push_back(
-        {.id = "trigger:" + triggers::TableTriggerName(of_table.front().schema, table) + ":create",
-         .sql = triggers::CreateTableTriggerSql(of_table),
-         .lock = ops::Lock::kAccessExclusive,  // ADD COLUMN of the marker (catalog only)
-         .table = table});
+    auto installs = dual_write.InstallActions(of_table, triggers::UserTriggers{});
+    actions.insert(actions.end(), installs.begin(), installs.end());
   }
   return actions;
 }
@@ -84,17 +88,36 @@ std::vector<std::string> TablesInOrder(const std::vector<ops::Action>& actions,
 }
 
 // One action per table: the removal of the table's triggers followed by
-// `finalize` actions on it, so they commit together.
-std::vector<ops::Action> GroupByTable(const std::string& id_prefix,
+// `finalize` actions on it, so they commit together. A backend without
+// transactional DDL (MariaDB) cannot commit them together: there each
+// statement is its own Action (an Action is one statement), the triggers'
+// removal first, and the engine's MariaDB wiring runs a table's actions under
+// LOCK TABLES so no write slips between them (ddl::Runner::RunGroup).
+std::vector<ops::Action> GroupByTable(const PlanInput& input, const std::string& id_prefix,
                                       const std::vector<ops::Action>& finalize,
                                       const std::vector<triggers::TriggerSpec>& specs) {
+  const triggers::DualWriteSql& dual_write = triggers::DualWriteFor(*input.backend);
+  bool one_transaction = input.backend->capabilities().transactional_ddl;
   std::vector<ops::Action> grouped;
   for (const auto& table : TablesInOrder(finalize, specs)) {
-    ops::Action group{.id = id_prefix + ":" + table, .lock = ops::Lock::kNone, .table = table};
     auto spec = std::find_if(specs.begin(), specs.end(),
                              [&](const triggers::TriggerSpec& s) { return s.table == table; });
-    if (spec != specs.end()) {
-      group.sql = triggers::DropTableTriggerSql(spec->schema, table);
+    std::vector<std::string> drops;
+    if (spec != specs.end()) drops = dual_write.DropSql(spec->schema, table);
+    if (!one_transaction) {
+      for (size_t i = 0; i < drops.size(); ++i) {
+        grouped.push_back({.id = fmt::format("{}:{}:drop_dual_write:{}", id_prefix, table, i + 1),
+                           .sql = drops[i],
+                           .lock = ops::Lock::kAccessExclusive,  // DROP TRIGGER, DROP COLUMN
+                           .table = table});
+      }
+      std::copy_if(finalize.begin(), finalize.end(), std::back_inserter(grouped),
+                   [&](const ops::Action& a) { return a.table == table; });
+      continue;
+    }
+    ops::Action group{.id = id_prefix + ":" + table, .lock = ops::Lock::kNone, .table = table};
+    for (const auto& drop : drops) {
+      group.sql += (group.sql.empty() ? "" : "\n") + drop;
       group.lock = ops::Lock::kAccessExclusive;  // DROP TRIGGER
     }
     for (const auto& action : finalize) {
@@ -213,10 +236,11 @@ Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, sch
     plan.warnings.insert(plan.warnings.end(), spec.warnings.begin(), spec.warnings.end());
   }
   plan.trigger_specs = specs;
-  plan.install = TriggerActions(specs);
+  plan.install = TriggerActions(input, specs);
   plan.install.insert(plan.install.end(), after_triggers.begin(), after_triggers.end());
-  auto views = versions::CreateVersionActions(plan.snapshots.back(), input.version_schema,
-                                              input.server_version_num);
+  auto views =
+      versions::VersionSqlFor(*input.backend)
+          .CreateActions(plan.snapshots.back(), input.version_schema, input.server_version_num);
   plan.install.insert(plan.install.end(), views.begin(), views.end());
   // One pass per table: every batch UPDATE fires all of the table's triggers.
   for (size_t i = 0; i < operations.size(); ++i) {
@@ -283,18 +307,19 @@ Result<std::vector<ops::Action>> CompleteActionsChecked(
   std::vector<ops::Action> actions = by_phase[ops::CompletePhase::kPrepare];
   // Grants made since start reach the version that stays, and temporary
   // columns, while the old columns still exist (SAFETY.md invariant 4).
+  const versions::VersionSql& version_sql = versions::VersionSqlFor(*input.backend);
   if (!snapshots.empty()) {
     const schema::Schema& shape = snapshots.back();
     for (const auto& table : shape.tables) {
       actions.push_back({.id = "version:" + input.version_schema + ":grants:" + table.name,
-                         .sql = versions::CopyGrantsSql(table, shape.name, input.version_schema),
+                         .sql = version_sql.CopyGrantsSql(table, shape.name, input.version_schema),
                          .lock = ops::Lock::kNone});
     }
   }
   if (!input.previous_version_schema.empty()) {
-    actions.push_back(versions::DropVersionAction(input.previous_version_schema));
+    actions.push_back(version_sql.DropAction(input.previous_version_schema));
   }
-  auto grouped = GroupByTable("finalize", by_phase[ops::CompletePhase::kFinalize],
+  auto grouped = GroupByTable(input, "finalize", by_phase[ops::CompletePhase::kFinalize],
                               TriggerSpecs(input, operations, snapshots));
   actions.insert(actions.end(), grouped.begin(), grouped.end());
   const auto& renames = by_phase[ops::CompletePhase::kRename];
@@ -329,13 +354,14 @@ Result<std::vector<ops::Action>> RollbackActionsChecked(
   for (const auto& action : undo) {
     if (merges(action)) same_table.push_back(action);
   }
-  std::vector<ops::Action> actions{versions::DropVersionAction(input.version_schema)};
+  std::vector<ops::Action> actions{
+      versions::VersionSqlFor(*input.backend).DropAction(input.version_schema)};
   std::set<std::string> grouped;
   for (const auto& spec : specs) {  // tables with nothing to undo but their trigger
     if (std::none_of(same_table.begin(), same_table.end(),
                      [&](const ops::Action& a) { return a.table == spec.table; }) &&
         grouped.insert(spec.table).second) {
-      auto group = GroupByTable("drop_triggers", {}, {spec});
+      auto group = GroupByTable(input, "drop_triggers", {}, {spec});
       actions.insert(actions.end(), group.begin(), group.end());
     }
   }
@@ -349,7 +375,7 @@ Result<std::vector<ops::Action>> RollbackActionsChecked(
       std::vector<triggers::TriggerSpec> table_specs;
       std::copy_if(specs.begin(), specs.end(), std::back_inserter(table_specs),
                    [&](const triggers::TriggerSpec& s) { return s.table == action.table; });
-      auto group = GroupByTable("undo", table_undo, table_specs);
+      auto group = GroupByTable(input, "undo", table_undo, table_specs);
       actions.insert(actions.end(), group.begin(), group.end());
     }
   }

@@ -23,7 +23,9 @@ struct PlanInput {
   std::string version_schema;           // schema this migration's version lives in
   std::string previous_version_schema;  // dropped at complete; "" when there is none
   int server_version_num = 150000;
-  // The database the operations' SQL is for (never null).
+  // The database the plan is for (never null): the operations' SQL, the
+  // dual-write triggers (triggers::DualWriteFor) and the version
+  // (versions::VersionSqlFor).
   const backend::Backend* backend = &backend::Postgres();
   // Resolves a trigger expression's names against the server (engine/resolve.h):
   // returns the schema-qualified form, or an error for an untrusted or unknown

@@ -50,7 +50,8 @@ Status ApplyOneByOne(engine::Engine& engine, const std::vector<migration::Migrat
       return status.WithContext(
           fmt::format("migrate stopped at {} ({}); {}", m.name, FileOf(m), before));
     }
-    std::string version = versions::VersionSchemaName(engine.schema(), m.name, m.version_schema);
+    std::string version = versions::VersionSqlFor(engine.backend())
+                              .VersionName(engine.schema(), m.name, m.version_schema);
     say(complete ? fmt::format("applied {}", m.name)
                  : fmt::format("started {}: active in version schema {}; `zeroshift complete` "
                                "once old clients are gone",
