@@ -201,8 +201,8 @@ std::string DropTableTriggerSql(const std::string& schema, const std::string& ta
 namespace {
 
 // The free functions above, behind the interface: the planner's action for
-// the trigger (id, lock, table) is built here exactly as engine/planner.cc
-// builds it today, so both give the same plan.
+// the trigger (id, lock, table), byte for byte what the golden plan
+// (engine/testdata/split_name.plan) holds.
 class PostgresDualWriteSql final : public DualWriteSql {
  public:
   std::vector<std::string> TriggerNames(const std::string& schema,
