@@ -121,6 +121,13 @@ const char* PhaseName(Phase phase) {
   return "?";
 }
 
+// Readable test parameters in `--gtest_list_tests` (not pointer bytes).
+void PrintTo(const FaultCase* fault_case, std::ostream* out) { *out << fault_case->name; }
+void PrintTo(Phase phase, std::ostream* out) { *out << PhaseName(phase); }
+void PrintTo(Recovery recovery, std::ostream* out) {
+  *out << (recovery == Recovery::kRerun ? "re-run" : "roll back");
+}
+
 std::string Value(pg::Connection& conn, const std::string& sql) {
   auto rows = conn.Exec(sql);
   EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
@@ -303,6 +310,8 @@ const char* WaitName(Wait wait) {
   }
   return "?";
 }
+
+void PrintTo(Wait wait, std::ostream* out) { *out << WaitName(wait); }
 
 class TerminateMidStatement : public ::testing::TestWithParam<std::tuple<const FaultCase*, Wait>> {
  protected:
