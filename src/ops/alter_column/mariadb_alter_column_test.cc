@@ -69,7 +69,7 @@ namespace {
 TEST_F(MariadbOps, AlterColumnDropsNotNullThroughTheSwap) {
   Exec("CREATE TABLE users (id int PRIMARY KEY, age int NOT NULL DEFAULT 1)");
   Status loaded = Load(R"yaml(operations:
-  - alter_column: {table: users, column: age, nullable: true, default: null, up: age, down: coalesce(age, 0)}
+  - alter_column: {table: users, column: age, nullable: true, default: null, up: age, down: "coalesce(age, 0)"}
 )yaml");
   ASSERT_TRUE(loaded.ok()) << loaded.message();
   RunTwice(Phase::kStart);

@@ -60,3 +60,22 @@ TEST_F(MariadbOps, RenameConstraintIsRefused) {
 
 }  // namespace
 }  // namespace zs::ops
+
+namespace zs::ops {
+namespace {
+
+TEST_F(MariadbOps, RenamePrimaryKeyIsRefused) {
+  Exec("CREATE TABLE people (id int PRIMARY KEY)");
+  Status status = Load(R"yaml(operations:
+  - rename_constraint: {table: people, from: PRIMARY, to: people_pk}
+)yaml");
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find("rename_constraint: cannot run on MariaDB: MariaDB cannot "
+                                  "rename primary key constraint \"PRIMARY\" of table \"people\""),
+            std::string::npos)
+      << status.message();
+  EXPECT_NE(status.message().find("remove the operation"), std::string::npos) << status.message();
+}
+
+}  // namespace
+}  // namespace zs::ops
