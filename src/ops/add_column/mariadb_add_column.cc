@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include "ops/column_sql.h"
+#include "ops/column_swap_layout.h"
 #include "ops/mariadb_sql.h"
+#include "ops/mariadb_swap_rules.h"
+#include "sqlcheck/mariadb_lexer.h"
 
 namespace zs::ops {
 
@@ -53,11 +56,39 @@ std::string MariadbOrphanCheck(const OpContext& ctx, const std::string& table,
       ctx.backend->QuoteLiteral(message));
 }
 
+// The column's check as the swap's rules see it (ops/mariadb_swap_rules.h):
+// on the table, whose new column is its own "temporary" column (the one the
+// validation runs only while it exists).
+struct MariadbAddedCheck {
+  AddedConstraint check;
+  swap::Layout layout;
+  MariadbAliases aliases;  // the columns the check reads, by name
+};
+
+MariadbAddedCheck MariadbAddColumnCheck(const OpContext& ctx, const migration::OpAddColumn& op) {
+  MariadbAddedCheck out;
+  out.check = {.name = op.column.check->name, .type = 'c', .check = op.column.check->constraint};
+  out.layout.table = ctx.before->FindTable(op.table);
+  swap::TempColumn column;
+  column.name = op.column.name;
+  column.temp = op.column.name;
+  out.layout.columns.push_back(column);
+  std::vector<std::string> names{op.column.name};
+  for (const auto& existing : out.layout.table->columns) names.push_back(existing.name);
+  for (const auto& name : sqlcheck::MariadbReferencedColumns(out.check.check, names)) {
+    const schema::Column* existing = out.layout.table->FindColumn(name);
+    out.aliases.emplace_back(name, existing == nullptr ? name : existing->physical_name);
+  }
+  return out;
+}
+
 // Added at start with an INSTANT ADD COLUMN IF NOT EXISTS; a unique column
 // gets its unique index in place while writes go on; NOT NULL without a
 // default is set at complete (in place, LOCK=NONE); a foreign key is added at
 // complete, after a query that checks the rows, with foreign_key_checks=0
-// (the only online form).
+// (the only online form); a check is a pair of triggers created once the
+// dual write exists (ops/mariadb_swap_rules.h says what they catch), and the
+// rows are validated in batches at complete.
 class MariadbAddColumn final : public OperationSql<AddColumn> {
  public:
   Status Supports(const AddColumn& add, const OpContext& ctx) const override {
@@ -66,11 +97,18 @@ class MariadbAddColumn final : public OperationSql<AddColumn> {
     ZS_RETURN_IF_ERROR(MariadbColumnSupported(ctx, op.column, what));
     std::string column = fmt::format("{} column \"{}\"", what, op.column.name);
     if (op.column.check) {
-      return MariadbRefusal(
-          ctx, column +
-                   " has a check: MariaDB adds a CHECK constraint only by copying the table "
-                   "under a shared lock, and zeroshift's MariaDB triggers do not enforce checks "
-                   "yet; add the column without `check`, and validate in the application");
+      // MariaDB adds a CHECK only by copying the table under a shared lock:
+      // the check is a trigger (ops/mariadb_swap_rules.h), and the rows are
+      // validated in batches of the primary key at complete.
+      std::string problem = sqlcheck::MariadbExpressionProblem(op.column.check->constraint);
+      if (!problem.empty()) return MariadbRefusal(ctx, column + ": the check " + problem);
+      if (ctx.before->FindTable(op.table)->primary_key.size() != 1) {
+        return MariadbRefusal(
+            ctx, column +
+                     " has a check, which zeroshift enforces on MariaDB with a trigger and "
+                     "validates in batches of a single-column primary key, which the table "
+                     "lacks; add one first, or add the column without `check`");
+      }
     }
     if (HasVolatileDefault(op.column)) {
       return MariadbRefusal(ctx, column +
@@ -108,6 +146,20 @@ class MariadbAddColumn final : public OperationSql<AddColumn> {
                       MariadbQuote(ctx, op.column.name)),
           table, MariadbLock::kOnline));
     }
+    if (op.column.check) {
+      MariadbAddedCheck rule = MariadbAddColumnCheck(ctx, op);
+      auto [insert, update] = MariadbCheckTriggerNames(rule.check);
+      const std::pair<std::string, std::string> triggers[] = {{insert, "INSERT"},
+                                                              {update, "UPDATE"}};
+      for (const auto& [trigger, event] : triggers) {
+        Action action = MariadbAction(
+            MariadbAddColumnId(op, "check_trigger") + ":" + trigger,
+            MariadbCheckTrigger(ctx, rule.layout, rule.check, trigger, event, rule.aliases), table,
+            MariadbLock::kBrief);
+        action.after_triggers = true;  // sees what the dual write computed
+        actions.push_back(std::move(action));
+      }
+    }
     return actions;
   }
 
@@ -116,6 +168,14 @@ class MariadbAddColumn final : public OperationSql<AddColumn> {
     const std::string& table = ctx.before->FindTable(op.table)->physical_name;
     std::string qualified = MariadbTableName(ctx, table);
     std::vector<Action> actions;
+    if (op.column.check) {
+      MariadbAddedCheck rule = MariadbAddColumnCheck(ctx, op);
+      actions.push_back(
+          MariadbAction(MariadbAddColumnId(op, "validate_check"),
+                        MariadbValidateRows(ctx, rule.layout, rule.check, rule.aliases,
+                                            MariadbCheckViolation(rule.check), 4025),
+                        table, MariadbLock::kReads, CompletePhase::kPrepare));
+    }
     if (op.column.references) {
       const auto& ref = *op.column.references;
       actions.push_back(MariadbAction(MariadbAddColumnId(op, "validate_foreign_key"),
@@ -143,11 +203,23 @@ class MariadbAddColumn final : public OperationSql<AddColumn> {
   Result<std::vector<Action>> Rollback(const AddColumn& add, const OpContext& ctx) const override {
     const migration::OpAddColumn& op = add.op();
     const std::string& table = ctx.before->FindTable(op.table)->physical_name;
-    return std::vector<Action>{
+    std::vector<Action> actions;
+    if (op.column.check) {
+      auto [insert, update] = MariadbCheckTriggerNames(MariadbAddColumnCheck(ctx, op).check);
+      for (const std::string& trigger : {insert, update}) {
+        actions.push_back(MariadbAction(
+            MariadbAddColumnId(op, "drop_check_trigger") + ":" + trigger,
+            fmt::format("DROP TRIGGER IF EXISTS {}.{};", MariadbQuote(ctx, ctx.before->name),
+                        MariadbQuote(ctx, trigger)),
+            table, MariadbLock::kBrief));
+      }
+    }
+    actions.push_back(
         MariadbAction(MariadbAddColumnId(op, "drop"),
                       fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}, LOCK=NONE;",
                                   MariadbTableName(ctx, table), MariadbQuote(ctx, op.column.name)),
-                      table, MariadbLock::kBrief)};
+                      table, MariadbLock::kBrief));
+    return actions;
   }
 };
 

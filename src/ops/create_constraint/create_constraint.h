@@ -14,6 +14,7 @@ namespace zs::ops {
 class CreateConstraint final : public ColumnSwapOperation {
  public:
   explicit CreateConstraint(migration::OpCreateConstraint op);
+  const OperationSql<ColumnSwapOperation>& MariadbSql() const override;
   Status Validate(const OpContext& ctx) const override;
 
  private:

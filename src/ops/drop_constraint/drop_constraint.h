@@ -11,6 +11,7 @@ namespace zs::ops {
 class DropConstraint final : public ColumnSwapOperation {
  public:
   explicit DropConstraint(const migration::OpDropConstraint& op);
+  const OperationSql<ColumnSwapOperation>& MariadbSql() const override;
 };
 
 }  // namespace zs::ops

@@ -11,6 +11,7 @@ namespace zs::ops {
 class DropMultiColumnConstraint final : public ColumnSwapOperation {
  public:
   explicit DropMultiColumnConstraint(const migration::OpDropMultiColumnConstraint& op);
+  const OperationSql<ColumnSwapOperation>& MariadbSql() const override;
 };
 
 }  // namespace zs::ops

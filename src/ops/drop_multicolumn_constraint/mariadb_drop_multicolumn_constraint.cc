@@ -1,0 +1,12 @@
+// drop_multicolumn_constraint on MariaDB: the column swap's MariaDB SQL (ops/mariadb_swap.h says
+// what runs when, and what is refused).
+#include "ops/drop_multicolumn_constraint/drop_multicolumn_constraint.h"
+#include "ops/mariadb_swap.h"
+
+namespace zs::ops {
+
+const OperationSql<ColumnSwapOperation>& DropMultiColumnConstraint::MariadbSql() const {
+  return MariadbSwapSql();
+}
+
+}  // namespace zs::ops

@@ -1,0 +1,39 @@
+// The column swap on MariaDB (ops/column_swap.h), for every operation built on
+// it: alter_column, create_constraint, drop_constraint and
+// drop_multicolumn_constraint. Measured on MariaDB 10.11.19 (docs/mariadb.md):
+//
+// - start: each temporary column is added nullable and without a default
+//   (ALGORITHM=INSTANT), then given its default for new rows (INSTANT). An
+//   added UNIQUE is an index on the temporary columns built
+//   ALGORITHM=INPLACE, LOCK=NONE; an added FOREIGN KEY is added under
+//   foreign_key_checks=0 (the only INPLACE, LOCK=NONE form: it checks no
+//   existing row); an added CHECK, which MariaDB adds only by copying the
+//   table under LOCK=SHARED, is a BEFORE INSERT and a BEFORE UPDATE trigger
+//   (created after the dual-write triggers, so it sees what they computed).
+//   The backfill's UPDATEs fire both the trigger and InnoDB's foreign key
+//   check, so each existing row is checked as it is copied.
+// - complete: the rows are validated again in batches of the primary key
+//   (a violation fails complete before anything is dropped), the columns
+//   that must be are made NOT NULL (INPLACE, LOCK=NONE), then ONE ALTER drops
+//   the dropped constraint and the old columns and gives the temporary ones
+//   their names (run only while the first temporary column exists, so a
+//   repeat cannot drop the new columns), and the check triggers are
+//   re-created over the final names.
+// - rollback: the added foreign keys, the check triggers and the temporary
+//   columns (with their indexes) are dropped.
+// Refused before anything runs: a primary key, anything else hanging on the
+// columns (zeroshift would have to copy it onto the new columns), a table
+// created by this migration, DEFERRABLE or MATCH FULL foreign keys (MariaDB
+// has neither), and a check or foreign key on a table without a
+// single-column primary key (the validation walks that key).
+#pragma once
+
+#include "ops/column_swap.h"
+#include "ops/operation_sql.h"
+
+namespace zs::ops {
+
+// The MariaDB SQL of any ColumnSwapOperation.
+const OperationSql<ColumnSwapOperation>& MariadbSwapSql();
+
+}  // namespace zs::ops
