@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "backend/postgres_backend.h"
 #include "engine/engine.h"
 #include "engine/engine_test_util.h"
 #include "pg/connection.h"
@@ -97,6 +98,8 @@ TEST(PoolerLifecycleTest, TransactionPoolerIsRefusedAndTheDatabaseIsUntouched) {
             "0");
   Result<Engine> engine = Engine::Connect(pooled, Options{});
   EXPECT_FALSE(engine.ok());
+  // The backend's sessions (which take the advisory lock) refuse it too.
+  EXPECT_FALSE(backend::Postgres().Connect(pooled).ok());
 
   // The probe set nothing on the pool's server sessions: a client of the
   // pool finds no setting of zeroshift's (--lock-timeout 1234ms above).
@@ -112,6 +115,11 @@ TEST(PoolerLifecycleTest, SessionPoolerRunsTheLifecycleEndToEnd) {
   std::unique_ptr<PgBouncer> bouncer = StartPooler("session");
   std::string pooled = bouncer->Url(DatabaseOf(url));
   fs::path file = WriteSplitName("session");
+
+  {  // the backend's sessions (the advisory lock's) go through a session pool
+    Result<std::unique_ptr<backend::Session>> session = backend::Postgres().Connect(pooled);
+    EXPECT_TRUE(session.ok()) << session.status().ToString();
+  }
 
   ProcessRun init = RunBinary({"init", "--postgres-url", pooled});
   ASSERT_EQ(init.exit_code, 0) << init.err;
