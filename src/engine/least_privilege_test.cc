@@ -80,7 +80,7 @@ fs::path WriteMigration(const std::string& tag, const std::string& name, const c
   return file;
 }
 
-ProcessRun Run(std::vector<std::string> args, const std::string& url) {
+ProcessRun RunAs(std::vector<std::string> args, const std::string& url) {
   args.insert(args.end(), {"--postgres-url", url});
   return RunBinary(args);
 }
@@ -114,12 +114,12 @@ TEST(LeastPrivilegeTest, EveryLifecycleCommandRunsAsTheTablesOwner) {
            {"verify"},
            {"complete"},
            {"start", email.string()},
-           {"backfill", "run"},
+           {"backfill", "status"},
            {"status"},
            {"rollback"},
            {"status"},
        }) {
-    ProcessRun run = Run(command, as_migrator);
+    ProcessRun run = RunAs(command, as_migrator);
     EXPECT_EQ(run.exit_code, 0) << fmt::format("{}", fmt::join(command, " ")) << ":\n"
                                 << run.err << run.out;
   }
@@ -141,14 +141,14 @@ TEST(LeastPrivilegeTest, EveryLifecycleCommandRunsAsTheTablesOwner) {
 TEST(LeastPrivilegeTest, StartAndStatusSayWhatTheRoleCannotDo) {
   std::string url = DatabaseOwnedByMigrator(10);
   std::string as_migrator = UrlAsRole(url, kMigrator);
-  ASSERT_EQ(Run({"init"}, as_migrator).exit_code, 0);
+  ASSERT_EQ(RunAs({"init"}, as_migrator).exit_code, 0);
   fs::path split = WriteMigration("notes", "02_split_name.yaml", zs::testing::kSplitNameYaml);
-  ProcessRun start = Run({"start", split.string()}, as_migrator);
+  ProcessRun start = RunAs({"start", split.string()}, as_migrator);
   ASSERT_EQ(start.exit_code, 0) << start.err;
   EXPECT_NE(start.err.find("note: this role sees no query"), std::string::npos) << start.err;
   EXPECT_NE(start.err.find("grant it pg_read_all_stats"), std::string::npos) << start.err;
 
-  ProcessRun status = Run({"status"}, as_migrator);
+  ProcessRun status = RunAs({"status"}, as_migrator);
   ASSERT_EQ(status.exit_code, 0) << status.err;
   nlohmann::json json = nlohmann::json::parse(status.out, nullptr, false);
   ASSERT_FALSE(json.is_discarded()) << status.out;
@@ -158,7 +158,7 @@ TEST(LeastPrivilegeTest, StartAndStatusSayWhatTheRoleCannotDo) {
   EXPECT_NE(notes.find("autovacuum"), std::string::npos) << notes;
 
   // A superuser is told nothing.
-  ProcessRun as_superuser = Run({"status"}, url);
+  ProcessRun as_superuser = RunAs({"status"}, url);
   nlohmann::json superuser = nlohmann::json::parse(as_superuser.out, nullptr, false);
   ASSERT_FALSE(superuser.is_discarded()) << as_superuser.out;
   EXPECT_EQ(superuser["privilege_notes"], nlohmann::json::array()) << as_superuser.out;
@@ -167,7 +167,7 @@ TEST(LeastPrivilegeTest, StartAndStatusSayWhatTheRoleCannotDo) {
 TEST(LeastPrivilegeTest, AnotherRolesLockHolderIsReportedWithTheGrantThatWouldNameIt) {
   std::string url = DatabaseOwnedByMigrator(10);
   std::string as_migrator = UrlAsRole(url, kMigrator);
-  ASSERT_EQ(Run({"init"}, as_migrator).exit_code, 0);
+  ASSERT_EQ(RunAs({"init"}, as_migrator).exit_code, 0);
   fs::path split = WriteMigration("holder", "02_split_name.yaml", zs::testing::kSplitNameYaml);
 
   // A superuser's session (another role: its pg_stat_activity row is hidden
@@ -176,7 +176,7 @@ TEST(LeastPrivilegeTest, AnotherRolesLockHolderIsReportedWithTheGrantThatWouldNa
   MustRun(holder, "SET application_name = 'the_holder'");
   MustRun(holder, "BEGIN; SELECT count(*) FROM users");
   ProcessRun start =
-      Run({"start", split.string(), "--lock-timeout", "50ms", "--lock-retries", "1"}, as_migrator);
+      RunAs({"start", split.string(), "--lock-timeout", "50", "--lock-retries", "1"}, as_migrator);
   MustRun(holder, "ROLLBACK");
   EXPECT_NE(start.exit_code, 0);
   EXPECT_NE(start.err.find(fmt::format("pid {}", holder.BackendPid())), std::string::npos)
@@ -189,7 +189,7 @@ TEST(LeastPrivilegeTest, AnotherRolesLockHolderIsReportedWithTheGrantThatWouldNa
   MustRun(admin, fmt::format("GRANT pg_read_all_stats TO {}", kMigrator));
   MustRun(holder, "BEGIN; SELECT count(*) FROM users");
   ProcessRun named =
-      Run({"start", split.string(), "--lock-timeout", "50ms", "--lock-retries", "1"}, as_migrator);
+      RunAs({"start", split.string(), "--lock-timeout", "50", "--lock-retries", "1"}, as_migrator);
   MustRun(holder, "ROLLBACK");
   MustRun(admin, fmt::format("REVOKE pg_read_all_stats FROM {}", kMigrator));
   EXPECT_NE(named.exit_code, 0);

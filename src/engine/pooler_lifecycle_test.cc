@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/postgres_backend.h"
+#include "engine/baseline_version.h"
 #include "engine/engine.h"
 #include "engine/engine_test_util.h"
 #include "pg/connection.h"
@@ -58,6 +59,16 @@ std::string One(pg::Connection& conn, const std::string& sql) {
   return rows.ok() && !rows->empty() ? rows->Get(0, 0) : "<none>";
 }
 
+// SHOW `setting` on a bare libpq connection that sets nothing itself.
+std::string RawShow(const std::string& url, const std::string& setting) {
+  std::unique_ptr<PGconn, pg::PgConnDeleter> conn(PQconnectdb(url.c_str()));
+  if (PQstatus(conn.get()) != CONNECTION_OK) return PQerrorMessage(conn.get());
+  std::unique_ptr<PGresult, pg::PgResultDeleter> result(
+      PQexec(conn.get(), ("SHOW " + setting).c_str()));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) return PQerrorMessage(conn.get());
+  return PQgetvalue(result.get(), 0, 0);
+}
+
 fs::path WriteSplitName(const std::string& tag) {
   fs::path file = fs::temp_directory_path() /
                   fmt::format("zs_pooler_{}_{}", static_cast<long>(getpid()), tag) /
@@ -77,7 +88,7 @@ TEST(PoolerLifecycleTest, TransactionPoolerIsRefusedAndTheDatabaseIsUntouched) {
 
   // Every command that takes zeroshift's session: init on a fresh database,
   // then start on one initialised directly.
-  ProcessRun init = RunBinary({"init", "--postgres-url", pooled, "--lock-timeout", "1234ms"});
+  ProcessRun init = RunBinary({"init", "--postgres-url", pooled, "--lock-timeout", "1234"});
   EXPECT_EQ(init.exit_code, 1) << init.err;
   EXPECT_NE(init.err.find("transaction pooling"), std::string::npos) << init.err;
   EXPECT_NE(init.err.find("directly to PostgreSQL"), std::string::npos) << init.err;
@@ -102,10 +113,10 @@ TEST(PoolerLifecycleTest, TransactionPoolerIsRefusedAndTheDatabaseIsUntouched) {
   EXPECT_FALSE(backend::Postgres().Connect(pooled).ok());
 
   // The probe set nothing on the pool's server sessions: a client of the
-  // pool finds no setting of zeroshift's (--lock-timeout 1234ms above).
-  pg::Connection client = Open(pooled);
-  EXPECT_EQ(One(client, "SHOW lock_timeout"), "0");
-  EXPECT_EQ(One(client, "SHOW application_name"), "");
+  // pool finds no setting of zeroshift's (--lock-timeout 1234 above).
+  // (A raw libpq client: pg::Connection::Open would set these itself.)
+  EXPECT_EQ(RawShow(pooled, "lock_timeout"), "0");
+  EXPECT_EQ(RawShow(pooled, "application_name"), "");
 }
 
 TEST(PoolerLifecycleTest, SessionPoolerRunsTheLifecycleEndToEnd) {
@@ -287,7 +298,11 @@ TEST(PoolerLifecycleTest, OldAndNewClientsThroughATransactionPoolerLoseNoWriteAn
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);
   CreateUsers(admin, kPooledRows);
-  Engine engine = Connect(url);  // init: the baseline version old clients use
+  Engine engine = Connect(url);
+  // `zeroshift init`'s baseline version, which old clients use.
+  ASSERT_TRUE(
+      CreateBaselineVersion(engine.connection(), "public", "baseline", pg::RetryPolicy{}, nullptr)
+          .ok());
   const std::string old_version = "public_baseline";
   ASSERT_EQ(One(admin, "SELECT count(*) FROM pg_namespace WHERE nspname = 'public_baseline'"), "1");
   // The pools exactly as `start` prints them (from zeroshift's own, direct,

@@ -27,7 +27,11 @@ Result<std::string> PoolerValue(PGconn* conn, const char* sql) {
   PoolerResult result(PQexec(conn, sql));
   ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    std::string message = result ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn);
+    // A FATAL error that closes the connection (PgBouncer's "transaction blocks not
+    // allowed in statement pooling mode") may be the connection's message only.
+    std::string message = result ? PQresultErrorMessage(result.get()) : "";
+    std::string connection_message = PQerrorMessage(conn);
+    if (message.find(connection_message) == std::string::npos) message += connection_message;
     while (!message.empty() && std::isspace(static_cast<unsigned char>(message.back())))
       message.pop_back();
     return Status(Code::kDatabase, message);
