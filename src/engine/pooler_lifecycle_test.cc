@@ -93,6 +93,11 @@ TEST(PoolerLifecycleTest, TransactionPoolerIsRefusedAndTheDatabaseIsUntouched) {
   EXPECT_NE(init.err.find("transaction pooling"), std::string::npos) << init.err;
   EXPECT_NE(init.err.find("directly to PostgreSQL"), std::string::npos) << init.err;
   EXPECT_EQ(One(admin, "SELECT count(*) FROM pg_namespace WHERE nspname = 'zeroshift'"), "0");
+  // The probe set nothing on the pool's server sessions: a client of the
+  // pool finds no setting of zeroshift's (--lock-timeout 1234 above).
+  // (A raw libpq client: pg::Connection::Open would set these itself.)
+  EXPECT_EQ(RawShow(pooled, "lock_timeout"), "0");
+  EXPECT_EQ(RawShow(pooled, "application_name"), "");
 
   ProcessRun direct_init = RunBinary({"init", "--postgres-url", url});
   ASSERT_EQ(direct_init.exit_code, 0) << direct_init.err;
@@ -111,12 +116,6 @@ TEST(PoolerLifecycleTest, TransactionPoolerIsRefusedAndTheDatabaseIsUntouched) {
   EXPECT_FALSE(engine.ok());
   // The backend's sessions (which take the advisory lock) refuse it too.
   EXPECT_FALSE(backend::Postgres().Connect(pooled).ok());
-
-  // The probe set nothing on the pool's server sessions: a client of the
-  // pool finds no setting of zeroshift's (--lock-timeout 1234 above).
-  // (A raw libpq client: pg::Connection::Open would set these itself.)
-  EXPECT_EQ(RawShow(pooled, "lock_timeout"), "0");
-  EXPECT_EQ(RawShow(pooled, "application_name"), "");
 }
 
 TEST(PoolerLifecycleTest, SessionPoolerRunsTheLifecycleEndToEnd) {
