@@ -9,6 +9,7 @@ packages=(
   libcpp-httplib-dev libgtest-dev
   postgresql postgresql-contrib
   mariadb-server libmariadb-dev  # MariaDB's tests start a throwaway mariadbd (src/servers/)
+  pgbouncer  # the pooler tests start a throwaway PgBouncer in front of PostgreSQL (src/servers/)
   chromium  # Debian's browser, driven headless by the dashboard's test (tests/e2e)
   # Bench only: pt-online-schema-change, the MariaDB peer of `make bench`'s figure 6
   # (bench/ptosc_bench.cc); it brings the DBI and DBD::mysql Perl modules it needs.
@@ -30,8 +31,8 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# Debian's postgresql package starts a system cluster, and mariadb-server a system mariadbd
-# where an init system runs; zeroshift never uses either.
+# Debian's postgresql package starts a system cluster, mariadb-server a system mariadbd and
+# pgbouncer a system pgbouncer where an init system runs; zeroshift never uses any of them.
 
 # playwright-core for tests/e2e, exactly as locked; it never downloads a browser.
 e2e_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/e2e"

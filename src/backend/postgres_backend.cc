@@ -2,6 +2,7 @@
 
 #include "pg/errors.h"
 #include "pg/lock_holders.h"
+#include "pg/pooler.h"
 #include "pg/quote.h"
 #include "pg/schema_lock.h"
 
@@ -51,7 +52,9 @@ std::string PostgresBackend::QuoteLiteral(std::string_view value) const {
 }
 
 Result<std::unique_ptr<Session>> PostgresBackend::Connect(const std::string& conninfo) const {
-  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(conninfo));
+  // A Session holds the schema's advisory lock across transactions: a
+  // transaction pooler is refused (pg/pooler.h).
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::OpenOwnSession(conninfo, {}));
   return std::unique_ptr<Session>(std::make_unique<PostgresSession>(std::move(conn)));
 }
 

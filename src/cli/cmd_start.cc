@@ -4,6 +4,8 @@
 #include "cli/app.h"
 #include "engine/baseline_version.h"
 #include "migration/parser.h"
+#include "pg/pooler.h"
+#include "pg/privileges.h"
 #include "pg/quote.h"
 
 namespace zs::cli {
@@ -48,6 +50,11 @@ void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
                           migration::LoadMigrationFile(flags->file));
       ZS_ASSIGN_OR_RETURN(engine::Engine engine,
                           ConnectEngine(options, MakeBackfillOptions(flags->backfill, options)));
+      if (!options.quiet) {
+        ZS_ASSIGN_OR_RETURN(std::vector<std::string> notes,
+                            pg::PrivilegeNotes(engine.connection()));
+        for (const std::string& note : notes) std::cerr << "note: " << note << "\n";
+      }
       // Ctrl-C / SIGTERM stop the backfill between batches, resumable.
       backfill::InterruptScope interrupts;
       ZS_RETURN_IF_ERROR(engine.Start(migration));
@@ -56,6 +63,11 @@ void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
         ZS_ASSIGN_OR_RETURN(std::string old,
                             engine::OldVersionSchema(engine.connection(), engine.schema()));
         std::cerr << OldClientsAdvice(engine.schema(), old) << "\n";
+        ZS_ASSIGN_OR_RETURN(std::string latest, engine.LatestVersionSchema());
+        if (!latest.empty())
+          std::cerr << pg::TransactionPoolerAdvice(engine.connection(), engine.schema(), old,
+                                                   latest)
+                    << "\n";
       }
       return Status::Ok();
     };

@@ -17,6 +17,7 @@
 #include "engine/round_trip.h"
 #include "migration/names.h"
 #include "migration/parser.h"
+#include "pg/pooler.h"
 #include "pg/quote.h"
 #include "pg/session.h"
 #include "state/load_migration.h"
@@ -94,7 +95,7 @@ Engine::Engine(std::unique_ptr<backend::PostgresSession> session, Options option
 Result<Engine> Engine::Connect(const std::string& conninfo, Options options) {
   pg::SessionSettings settings{.lock_timeout = options.retry.lock_timeout,
                                .statement_timeout = options.retry.statement_timeout};
-  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(conninfo, settings));
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::OpenOwnSession(conninfo, settings));
   ZS_RETURN_IF_ERROR(pg::PinSearchPath(conn, pg::PinnedSearchPath(options.schema)));
   return Engine(std::make_unique<backend::PostgresSession>(std::move(conn)), std::move(options));
 }

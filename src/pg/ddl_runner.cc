@@ -163,8 +163,8 @@ std::string DdlRunner::ClearAutovacuum(const LockHolder& holder) {
       conn_.ExecParams("SELECT pg_cancel_backend($1)", {std::to_string(holder.pid)});
   if (!cancelled.ok()) {
     return fmt::format(
-        "could not cancel autovacuum pid {} ({}): grant pg_signal_backend to this role, or "
-        "run when the vacuum is done",
+        "could not cancel autovacuum pid {} ({}): only a superuser can (PostgreSQL 18: "
+        "pg_signal_autovacuum_worker); run when the vacuum is done",
         holder.pid, cancelled.status().message());
   }
   return fmt::format(

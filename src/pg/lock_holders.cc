@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace zs::pg {
@@ -10,8 +11,13 @@ namespace {
 
 constexpr size_t kMaxDescribed = 3;
 
+// pg_stat_activity's query of another role's session, for a role without
+// pg_read_all_stats (its kind, state and transaction start read NULL).
+constexpr char kHiddenQuery[] = "<insufficient privilege>";
+
 std::string Describe(const LockHolder& holder) {
   std::string who = holder.application_name.empty() ? holder.backend_type : holder.application_name;
+  if (who.empty()) who = "session";  // another role's, with no application_name
   std::string state = holder.state;
   if (holder.transaction_s >= 0) {
     state += fmt::format("{}for {:.0f} s", state.empty() ? "" : " ", holder.transaction_s);
@@ -19,7 +25,7 @@ std::string Describe(const LockHolder& holder) {
   std::string text = fmt::format("pid {} ({}", holder.pid, who);
   if (!state.empty()) text += ", " + state;
   text += ", holds " + holder.modes;
-  if (!holder.query.empty()) text += ": " + holder.query;
+  if (!holder.query.empty() && holder.query != kHiddenQuery) text += ": " + holder.query;
   return text + ")";
 }
 
@@ -68,6 +74,14 @@ std::string DescribeLockHolders(const std::vector<LockHolder>& holders) {
   }
   if (holders.size() > kMaxDescribed) {
     text += fmt::format("; and {} more", holders.size() - kMaxDescribed);
+  }
+  bool hidden = std::any_of(holders.begin(), holders.end(),
+                            [](const LockHolder& holder) { return holder.query == kHiddenQuery; });
+  if (hidden) {
+    text +=
+        " (sessions of other roles show no query, state or kind to this role: grant it "
+        "pg_read_all_stats to name them; an autovacuum worker among them is not recognised, and "
+        "cancelling one needs a superuser)";
   }
   return text;
 }
