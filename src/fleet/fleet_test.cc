@@ -130,7 +130,8 @@ class FleetCli : public ::testing::Test {
   }
   bool HasColumn(int target, const std::string& column) {
     return Text(target, fmt::format("SELECT count(*) FROM information_schema.columns WHERE "
-                                    "table_name = 'users' AND column_name = '{}'",
+                                    "table_schema = 'public' AND table_name = 'users' AND "
+                                    "column_name = '{}'",
                                     column)) == "1";
   }
   // Someone waits for a lock on target i's users: the fleet's DDL, blocked.
