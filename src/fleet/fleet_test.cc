@@ -335,5 +335,22 @@ TEST_F(FleetCli, TargetsFromAQueryNeedAJournalPath) {
   EXPECT_NE(zs::testing::ReadFile(journal).find("\"q4\""), std::string::npos);
 }
 
+TEST_F(FleetCli, AnUnreachableTargetFailsTheFleetWithoutShowingItsPassword) {
+  // Port 1 on loopback: nothing listens there; t1 is a real one.
+  std::ofstream(Targets()) << "t1 " << urls_[0] << "\n"
+                           << "gone postgresql://postgres:" << kPassword << "@127.0.0.1:1/db\n";
+  ProcessRun start = Fleet("start", {"--canary", "gone"});
+  EXPECT_NE(start.exit_code, 0);
+  EXPECT_NE(start.err.find("fleet start stopped at gone"), std::string::npos) << start.err;
+  EXPECT_EQ(OwnStep(0), "<no state>");  // the canary failed: nothing else began
+  EXPECT_EQ(JournalState("gone"), "failed");
+  EXPECT_EQ(JournalState("t1"), "pending");
+  ProcessRun status = Fleet("status");
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("unreachable"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("postgresql://postgres:***@127.0.0.1:1/db"), std::string::npos)
+      << status.out;
+}
+
 }  // namespace
 }  // namespace zs::fleet
