@@ -109,13 +109,24 @@ std::string FleetJournalText(const std::optional<fleet::JournalEntry>& e) {
   return e->canary ? text + " (canary)" : text;
 }
 
+// `text` on one line: libpq's messages carry "\n\t" before their hint.
+std::string FleetOneLine(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    bool space = c == '\n' || c == '\t' || c == ' ';
+    if (space && !out.empty() && out.back() == ' ') continue;
+    out += space ? ' ' : c;
+  }
+  return out;
+}
+
 void PrintFleetTable(const std::vector<fleet::TargetReport>& reports) {
   std::vector<std::vector<std::string>> rows = {{"TARGET", "JOURNAL", "DATABASE", "URL", "NOTE"}};
   for (const fleet::TargetReport& r : reports) {
     std::string note = !r.own_error.empty()                     ? r.own_error
                        : r.journal && !r.journal->error.empty() ? r.journal->error
                                                                 : "";
-    rows.push_back({r.name, FleetJournalText(r.journal), r.own, r.url, note});
+    rows.push_back({r.name, FleetJournalText(r.journal), r.own, r.url, FleetOneLine(note)});
   }
   std::vector<size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {

@@ -352,5 +352,28 @@ TEST_F(FleetCli, AnUnreachableTargetFailsTheFleetWithoutShowingItsPassword) {
       << status.out;
 }
 
+TEST_F(FleetCli, CtrlCStopsTheFleetWithoutRollingBack) {
+  auto hold = HoldUsers(1);
+  zs::testing::Spawned runner =
+      zs::testing::SpawnBinary(Args("start"), (dir_ / "out").string(), (dir_ / "err").string());
+  ASSERT_EQ(runner.error, 0);
+  ASSERT_TRUE(WaitUntil([&] { return JournalState("t2") == "starting" && LockWaiter(1); }, kHang))
+      << zs::testing::ReadFile(dir_ / "err");
+  ASSERT_EQ(kill(runner.pid, SIGINT), 0);
+  hold.reset();
+  EXPECT_EQ(zs::testing::WaitExitCode(runner.pid), 130) << zs::testing::ReadFile(dir_ / "err");
+  std::string err = zs::testing::ReadFile(dir_ / "err");
+  EXPECT_NE(err.find("nothing was rolled back"), std::string::npos) << err;
+  // t1 stays started, nothing new began, and the same command resumes.
+  EXPECT_EQ(OwnStep(0), "active");
+  EXPECT_EQ(JournalState("t1"), "started");
+  EXPECT_EQ(JournalState("t3"), "pending");
+  EXPECT_EQ(JournalState("t4"), "pending");
+  ASSERT_TRUE(WaitUntil([&] { return Alone(1); }, kHang));
+  ProcessRun resumed = Fleet("start");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  for (int i = 0; i < kTargets; ++i) EXPECT_EQ(OwnStep(i), "active") << i;
+}
+
 }  // namespace
 }  // namespace zs::fleet
