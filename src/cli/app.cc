@@ -94,6 +94,7 @@ void BuildApp(CLI::App& app, GlobalOptions& options, Runner& run) {
   RegisterLint(app, options, run);
   RegisterConvert(app, options, run);
   RegisterDoctor(app, options, run);
+  RegisterFleet(app, options, run);
   RegisterCreate(app, options, run);
   RegisterDocs(app, options, run);
   RegisterUpdate(app, options, run);

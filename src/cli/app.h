@@ -96,6 +96,7 @@ void RegisterBaseline(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterDrift(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterDoctor(CLI::App& app, GlobalOptions& options, Runner& run);
 void RegisterUpdate(CLI::App& app, GlobalOptions& options, Runner& run);  // cmd_update.cc
+void RegisterFleet(CLI::App& app, GlobalOptions& options, Runner& run);   // cmd_fleet.cc
 
 void RegisterCreate(CLI::App& app, GlobalOptions& options, Runner& run);
 // Hidden commands that print the man page and the bash completion script,
