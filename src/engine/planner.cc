@@ -27,7 +27,8 @@ ops::OpContext Context(const PlanInput& input, const std::vector<schema::Schema>
           .after = &snapshots[index + 1],
           .base = &snapshots[0],
           .where = fmt::format("{} {}", op.location.ToString(), op.kind),
-          .backend = input.backend};
+          .backend = input.backend,
+          .checker = input.checker};
 }
 
 // A phase's result for an operation: its error when the planner validated

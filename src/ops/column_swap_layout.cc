@@ -154,11 +154,14 @@ class LayoutBuilder {
                     "is a generated or identity column, which zeroshift cannot duplicate; change "
                     "it with an `sql` operation");
     }
-    if (TemporaryColumnName(old.physical_name).size() > kMaxIdentifierBytes) {
+    // The database's limit (MariaDB refuses a longer name; PostgreSQL would
+    // cut it, and two long columns would share one temporary column).
+    const size_t limit = ctx_.backend->MaxIdentifierBytes();
+    if (TemporaryColumnName(old.physical_name).size() > limit) {
       return Refuse(subject,
-                    fmt::format("has a name too long for its temporary column \"{}\" (63 bytes at "
+                    fmt::format("has a name too long for its temporary column \"{}\" ({} bytes at "
                                 "most); rename the column first",
-                                TemporaryColumnName(old.physical_name)));
+                                TemporaryColumnName(old.physical_name), limit));
     }
     return Status::Ok();
   }
@@ -307,7 +310,7 @@ class LayoutBuilder {
 
   Status AddConstraint(const AddedConstraint& added) {
     std::string what = fmt::format("{} constraint \"{}\"", ctx_.where, added.name);
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(added.name, what + " name"));
+    ZS_RETURN_IF_ERROR(CheckerFor(ctx_).CheckIdentifier(added.name, what + " name"));
     if (table().HasConstraint(added.name)) {
       return Conflict(
           fmt::format("{}: table \"{}\" already has a constraint \"{}\"; choose another "
@@ -390,15 +393,16 @@ class LayoutBuilder {
   }
 
   Status AddCheck(const AddedConstraint& added, const std::string& what) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateExpression(added.check, what + " check").status());
-    ZS_ASSIGN_OR_RETURN(auto referenced, sqlcheck::ReferencedColumns(added.check, table().name));
+    ZS_ASSIGN_OR_RETURN(
+        sqlcheck::CheckedExpression checked,
+        CheckStoredExpression(ctx_, VisibleTableOf(table()), added.check, what + " check"));
+    if (!checked.unknown_columns.empty()) {
+      return InvalidInput(fmt::format(
+          "{}: the check `{}` refers to column \"{}\", which table \"{}\" does not have", what,
+          added.check, checked.unknown_columns.front(), table().name));
+    }
     std::vector<std::string> columns;
-    for (const auto& name : referenced) {
-      if (table().FindColumn(name) == nullptr) {
-        return InvalidInput(fmt::format(
-            "{}: the check `{}` refers to column \"{}\", which table \"{}\" does not have", what,
-            added.check, name, table().name));
-      }
+    for (const auto& name : checked.columns) {
       ZS_ASSIGN_OR_RETURN(std::string physical, NewPhysical(name));
       columns.push_back(std::move(physical));
     }

@@ -15,6 +15,7 @@
 #include "ops/action.h"
 #include "ops/names.h"
 #include "schema/schema.h"
+#include "sqlcheck/checker.h"
 #include "triggers/dual_write.h"
 
 namespace zs::ops {
@@ -33,7 +34,30 @@ struct OpContext {
   // (ops/operation_sql.h), the implementation of each operation's SQL.
   // Never null; the engine sets it from the plan's input.
   const backend::Backend* backend = &backend::Postgres();
+  // Checks the user's SQL (up, down, check, default, predicates, types, the
+  // sql operation, new names) the way `backend`'s database reads it; the
+  // engine sets it from the plan's input (sqlcheck::ExpressionCheckerFor).
+  // Null where no server is at hand (golden plan tests, offline plans):
+  // CheckerFor then gives PostgreSQL's, which needs none and is what ran
+  // before the checker was part of the context.
+  sqlcheck::ExpressionChecker* checker = nullptr;
 };
+
+// ctx.checker, or PostgreSQL's checker when it is null.
+sqlcheck::ExpressionChecker& CheckerFor(const OpContext& ctx);
+
+// `table`'s columns as an expression over it sees them (virtual names).
+sqlcheck::VisibleTable VisibleTableOf(const schema::Table& table);
+
+// Checks an expression the DDL stores (a default, a check, a generated
+// column, an index predicate) over `table`: one expression, known functions.
+// Names it reads that `table` lacks are left for the caller (in
+// CheckedExpression::unknown_columns), as the database refuses most of them
+// when the DDL runs. Messages start with `what`.
+Result<sqlcheck::CheckedExpression> CheckStoredExpression(const OpContext& ctx,
+                                                          const sqlcheck::VisibleTable& table,
+                                                          const std::string& expression,
+                                                          const std::string& what);
 
 class Operation {
  public:

@@ -37,7 +37,10 @@ std::string Id(const migration::OpAddColumn& op, const char* step) {
 Status AddColumn::CheckIntent(const OpContext& ctx) const {
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   std::string what = fmt::format("{} table \"{}\"", ctx.where, op_.table);
-  ZS_RETURN_IF_ERROR(ValidateColumnDefinition(op_.column, what));
+  // A check or generated expression reads the table's columns and the new one.
+  sqlcheck::VisibleTable visible = VisibleTableOf(*table);
+  visible.columns.push_back({op_.column.name, op_.column.type});
+  ZS_RETURN_IF_ERROR(ValidateColumnDefinition(ctx, visible, op_.column, what));
   if (table->FindColumn(op_.column.name) != nullptr ||
       table->FindPhysicalColumn(op_.column.name) != nullptr) {
     return Conflict(fmt::format("{}: column \"{}\" already exists in table \"{}\"", ctx.where,

@@ -80,13 +80,13 @@ Status CreateIndex::ValidateField(const OpContext& ctx, const schema::Table& tab
         op_.method));
   }
   if (!field.collate.empty()) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(field.collate, what + " collate"));
+    ZS_RETURN_IF_ERROR(CheckerFor(ctx).CheckIdentifier(field.collate, what + " collate"));
   }
   if (!field.opclass) return Status::Ok();
   if (field.opclass->name.empty()) {
     return InvalidInput(what + ": opclass needs a name, e.g. `opclass: {name: text_pattern_ops}`");
   }
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(field.opclass->name, what + " opclass name"));
+  ZS_RETURN_IF_ERROR(CheckerFor(ctx).CheckIdentifier(field.opclass->name, what + " opclass name"));
   if (!field.opclass->params.empty()) {
     ZS_RETURN_IF_ERROR(
         sqlcheck::ValidateOptionList(Join(field.opclass->params, ", "), what + " opclass params"));
@@ -96,16 +96,16 @@ Status CreateIndex::ValidateField(const OpContext& ctx, const schema::Table& tab
 
 Status CreateIndex::ValidatePredicate(const OpContext& ctx, const schema::Table& table) const {
   std::string what = fmt::format("{} index \"{}\" predicate", ctx.where, op_.name);
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateExpression(op_.predicate, what).status());
-  ZS_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                      sqlcheck::ReferencedColumns(op_.predicate, op_.table));
-  for (const auto& name : names) {
+  ZS_ASSIGN_OR_RETURN(sqlcheck::CheckedExpression checked,
+                      CheckStoredExpression(ctx, VisibleTableOf(table), op_.predicate, what));
+  if (!checked.unknown_columns.empty()) {
+    return NotFound(
+        fmt::format("{}: `{}` refers to column \"{}\", which table \"{}\" does not have", what,
+                    op_.predicate, checked.unknown_columns.front(), op_.table));
+  }
+  for (const auto& name : checked.columns) {
     const schema::Column* column = table.FindColumn(name);
-    if (column == nullptr) {
-      return NotFound(
-          fmt::format("{}: `{}` refers to column \"{}\", which table \"{}\" does not have", what,
-                      op_.predicate, name, op_.table));
-    }
+    if (column == nullptr) continue;  // the checker names only the table's columns
     if (column->physical_name != column->name) {
       // The predicate runs against the table, where the column has another name until complete.
       return InvalidInput(fmt::format(

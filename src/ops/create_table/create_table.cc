@@ -16,6 +16,13 @@ namespace zs::ops {
 
 namespace {
 
+// The new table as its checks, defaults and generated columns read it.
+sqlcheck::VisibleTable CreateTableVisible(const migration::OpCreateTable& op) {
+  sqlcheck::VisibleTable visible{.name = op.name, .columns = {}};
+  for (const auto& column : op.columns) visible.columns.push_back({column.name, column.type});
+  return visible;
+}
+
 std::vector<std::string> PrimaryKeyColumns(const migration::OpCreateTable& op) {
   std::vector<std::string> pk;
   for (const auto& column : op.columns) {
@@ -192,9 +199,10 @@ Result<std::vector<std::string>> CreateTable::ResolveColumns(
 
 Status CreateTable::ValidateColumns(const OpContext& ctx) const {
   std::string what = fmt::format("{} table \"{}\"", ctx.where, op_.name);
+  const sqlcheck::VisibleTable visible = CreateTableVisible(op_);
   std::vector<std::string> seen;
   for (const auto& column : op_.columns) {
-    ZS_RETURN_IF_ERROR(ValidateColumnDefinition(column, what));
+    ZS_RETURN_IF_ERROR(ValidateColumnDefinition(ctx, visible, column, what));
     if (HasName(seen, column.name)) {
       return InvalidInput(fmt::format("{}: column \"{}\" appears twice", what, column.name));
     }
@@ -213,7 +221,7 @@ Status CreateTable::ValidateForeignKey(const OpContext& ctx, const migration::Co
                                        const std::string& what) const {
   if (!c.references) return InvalidInput(what + ": a foreign_key constraint needs `references`");
   const auto& ref = *c.references;
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.table, what + " references table"));
+  ZS_RETURN_IF_ERROR(CheckerFor(ctx).CheckIdentifier(ref.table, what + " references table"));
   ZS_RETURN_IF_ERROR(ResolveColumns(ctx, ref.table, ref.columns, what + " references").status());
   if (ref.columns.size() != c.columns.size()) {
     return InvalidInput(
@@ -242,14 +250,16 @@ Status CreateTable::ValidateForeignKey(const OpContext& ctx, const migration::Co
 
 Status CreateTable::ValidateConstraint(const OpContext& ctx, const migration::Constraint& c) const {
   std::string what = fmt::format("{} table \"{}\" constraint \"{}\"", ctx.where, op_.name, c.name);
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(c.name, what));
+  sqlcheck::ExpressionChecker& checker = CheckerFor(ctx);
+  ZS_RETURN_IF_ERROR(checker.CheckIdentifier(c.name, what));
   const bool has_index = c.type == "unique" || c.type == "primary_key" || c.type == "exclude";
   if (c.type != "check" && c.type != "exclude") {
     if (c.columns.empty()) return InvalidInput(what + ": list the constraint's `columns`");
     ZS_RETURN_IF_ERROR(ResolveColumns(ctx, op_.name, c.columns, what).status());
   }
   if (c.type == "check") {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateExpression(c.check, what + " check").status());
+    ZS_RETURN_IF_ERROR(
+        CheckStoredExpression(ctx, CreateTableVisible(op_), c.check, what + " check").status());
     if (c.deferrable || c.initially_deferred) {
       return InvalidInput(what +
                           ": PostgreSQL cannot defer a CHECK constraint; remove "
@@ -265,14 +275,14 @@ Status CreateTable::ValidateConstraint(const OpContext& ctx, const migration::Co
   if (c.type == "exclude") {
     if (!c.exclude) return InvalidInput(what + ": an exclude constraint needs `exclude`");
     if (!c.exclude->index_method.empty()) {
-      ZS_RETURN_IF_ERROR(
-          sqlcheck::ValidateIdentifier(c.exclude->index_method, what + " index_method"));
+      ZS_RETURN_IF_ERROR(checker.CheckIdentifier(c.exclude->index_method, what + " index_method"));
     }
     ZS_RETURN_IF_ERROR(
         sqlcheck::ValidateExcludeElements(c.exclude->elements, what + " exclude elements"));
     if (!c.exclude->predicate.empty()) {
-      ZS_RETURN_IF_ERROR(
-          sqlcheck::ValidateExpression(c.exclude->predicate, what + " exclude predicate").status());
+      ZS_RETURN_IF_ERROR(CheckStoredExpression(ctx, CreateTableVisible(op_), c.exclude->predicate,
+                                               what + " exclude predicate")
+                             .status());
     }
   }
   if (!c.index_parameters) return Status::Ok();
@@ -283,7 +293,7 @@ Status CreateTable::ValidateConstraint(const OpContext& ctx, const migration::Co
   }
   const auto& params = *c.index_parameters;
   if (!params.tablespace.empty()) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(params.tablespace, what + " tablespace"));
+    ZS_RETURN_IF_ERROR(checker.CheckIdentifier(params.tablespace, what + " tablespace"));
   }
   if (!params.storage_parameters.empty()) {
     ZS_RETURN_IF_ERROR(
