@@ -213,6 +213,26 @@ TEST(OpChecker, PostgresqlRefusesA64CharacterColumnName) {
   EXPECT_TRUE(OpCheckerHas(std::string(plan.status().message()), "63"));
 }
 
+// The planner holds the version's name to the backend's limit: a MariaDB
+// version database of 64 characters is planned; PostgreSQL refuses a schema
+// of 64 bytes.
+TEST(OpChecker, VersionNameLimitIsTheBackends) {
+  auto migration = migration::ParseMigration(AddColumnNamed("nick"), "nick.yaml");
+  ASSERT_TRUE(migration.ok()) << migration.status().ToString();
+  auto operations = engine::MakeOperations(*migration);
+  ASSERT_TRUE(operations.ok()) << operations.status().ToString();
+  const std::string version(64, 'v');
+  engine::PlanInput mariadb{
+      .migration = &*migration, .version_schema = version, .backend = &backend::Mariadb()};
+  auto planned = engine::BuildPlan(mariadb, *operations, OpCheckerUsers());
+  EXPECT_TRUE(planned.ok()) << planned.status().ToString();
+  engine::PlanInput postgres{.migration = &*migration, .version_schema = version};
+  auto refused = engine::BuildPlan(postgres, *operations, OpCheckerUsers());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(OpCheckerHas(std::string(refused.status().message()),
+                           "nick.yaml: the version schema \"" + version + "\" would be 64 bytes"));
+}
+
 // The seed's split (testing/seed_migration.h) with `first`'s up as given.
 std::string SplitNameYaml(const std::string& first) {
   return "operations:\n"
