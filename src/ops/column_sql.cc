@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "pg/quote.h"
 #include "sqlcheck/expression.h"
 #include "sqlcheck/function_calls.h"
 
@@ -66,8 +65,8 @@ std::string EmbedExpression(const std::string& expression) {
   return embedded;
 }
 
-std::string ColumnTypeAndDefaultSql(const migration::Column& column) {
-  std::string sql = pg::QuoteIdent(column.name) + " " + column.type;
+std::string ColumnTypeAndDefaultSql(const OpContext& ctx, const migration::Column& column) {
+  std::string sql = QuoteIdent(ctx, column.name) + " " + column.type;
   if (column.generated) {
     if (column.generated->identity) {
       const auto& identity = *column.generated->identity;
@@ -81,14 +80,15 @@ std::string ColumnTypeAndDefaultSql(const migration::Column& column) {
   return sql;
 }
 
-std::string CheckSql(const migration::CheckConstraint& check) {
-  return fmt::format("CONSTRAINT {} CHECK {}{}", pg::QuoteIdent(check.name),
+std::string CheckSql(const OpContext& ctx, const migration::CheckConstraint& check) {
+  return fmt::format("CONSTRAINT {} CHECK {}{}", QuoteIdent(ctx, check.name),
                      EmbedExpression(check.constraint), check.no_inherit ? " NO INHERIT" : "");
 }
 
-std::string ReferencesSql(const std::string& schema, const migration::ForeignKeyReference& ref) {
-  std::string sql = fmt::format("REFERENCES {} ({})", pg::QualifiedName(schema, ref.table),
-                                pg::QuoteIdent(ref.column));
+std::string ReferencesSql(const OpContext& ctx, const std::string& schema,
+                          const migration::ForeignKeyReference& ref) {
+  std::string sql = fmt::format("REFERENCES {} ({})", QualifiedName(ctx, schema, ref.table),
+                                QuoteIdent(ctx, ref.column));
   if (ref.match_type != "SIMPLE") sql += " MATCH " + ref.match_type;
   sql += " ON DELETE " + ref.on_delete + " ON UPDATE " + ref.on_update;
   if (ref.deferrable) sql += " DEFERRABLE";

@@ -15,16 +15,18 @@ namespace zs::ops {
 // REQUIRES: sqlcheck::ValidateExpression(expression) succeeded.
 std::string EmbedExpression(const std::string& expression);
 
+// Names are quoted through ctx.backend.
 // `"name" type [GENERATED ...] [DEFAULT (...)]`: no constraints.
 // REQUIRES: ValidateColumnDefinition(column) succeeded.
-std::string ColumnTypeAndDefaultSql(const migration::Column& column);
+std::string ColumnTypeAndDefaultSql(const OpContext& ctx, const migration::Column& column);
 
 // `CONSTRAINT "name" CHECK (...) [NO INHERIT]`
-std::string CheckSql(const migration::CheckConstraint& check);
+std::string CheckSql(const OpContext& ctx, const migration::CheckConstraint& check);
 
 // `REFERENCES "schema"."table" ("column") [MATCH ...] ON DELETE ... ON UPDATE ...
 // [DEFERRABLE] [INITIALLY DEFERRED]`; `ref.table` is the physical table name.
-std::string ReferencesSql(const std::string& schema, const migration::ForeignKeyReference& ref);
+std::string ReferencesSql(const OpContext& ctx, const std::string& schema,
+                          const migration::ForeignKeyReference& ref);
 
 // Validates the user SQL and names of a column definition through
 // CheckerFor(ctx): identifier, type, default/check/generated expressions

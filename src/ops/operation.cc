@@ -21,6 +21,37 @@ std::string ColumnList(const schema::Table& table) {
 
 }  // namespace
 
+std::string QuoteIdent(const backend::Backend& backend, std::string_view name) {
+  return backend.QuoteIdentifier(name);
+}
+
+std::string QuoteIdent(const OpContext& ctx, std::string_view name) {
+  return ctx.backend->QuoteIdentifier(name);
+}
+
+std::string QualifiedName(const backend::Backend& backend, std::string_view schema,
+                          std::string_view name) {
+  return backend.QuoteIdentifier(schema) + "." + backend.QuoteIdentifier(name);
+}
+
+std::string QualifiedName(const OpContext& ctx, std::string_view schema, std::string_view name) {
+  return QualifiedName(*ctx.backend, schema, name);
+}
+
+std::string QuoteIdentList(const backend::Backend& backend, const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + backend.QuoteIdentifier(name);
+  return out;
+}
+
+std::string QuoteIdentList(const OpContext& ctx, const std::vector<std::string>& names) {
+  return QuoteIdentList(*ctx.backend, names);
+}
+
+std::string QuoteLiteral(const OpContext& ctx, std::string_view value) {
+  return ctx.backend->QuoteLiteral(value);
+}
+
 Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table) {
   const schema::Table* found = ctx.before->FindTable(table);
   if (found == nullptr) {

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/backend.h"
@@ -107,6 +108,20 @@ class Operation {
   // Type names the operation uses, checked against the server before anything runs.
   virtual std::vector<std::string> TypesUsed() const { return {}; }
 };
+
+// Quoting in the SQL an operation builds, by the database's own rules
+// (Backend::QuoteIdentifier, QuoteLiteral); on PostgreSQL the same text as
+// pg::QuoteIdent and friends.
+std::string QuoteIdent(const backend::Backend& backend, std::string_view name);
+std::string QuoteIdent(const OpContext& ctx, std::string_view name);
+// "schema"."name" (MariaDB: `database`.`name`).
+std::string QualifiedName(const backend::Backend& backend, std::string_view schema,
+                          std::string_view name);
+std::string QualifiedName(const OpContext& ctx, std::string_view schema, std::string_view name);
+// The names quoted, separated by ", ".
+std::string QuoteIdentList(const backend::Backend& backend, const std::vector<std::string>& names);
+std::string QuoteIdentList(const OpContext& ctx, const std::vector<std::string>& names);
+std::string QuoteLiteral(const OpContext& ctx, std::string_view value);
 
 // Shared checks used by several operations. Each returns a message that
 // starts with ctx.where.
