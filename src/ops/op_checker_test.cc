@@ -233,33 +233,6 @@ TEST(OpChecker, VersionNameLimitIsTheBackends) {
                            "nick.yaml: the version schema \"" + version + "\" would be 64 bytes"));
 }
 
-constexpr const char* kVolatileDefaultYaml = R"yaml(operations:
-  - add_column:
-      table: users
-      column: {name: code, type: text, nullable: false, default: "UUID()"}
-)yaml";
-
-// A volatile default reaches existing rows through the backfill's `up`,
-// coalesce(<column>, <default>): the column is quoted as the backend quotes
-// (MariaDB reads "code" as a string, so every row would get 'code').
-TEST(OpChecker, VolatileDefaultsUpQuotesTheColumnAsTheBackendDoes) {
-  auto migration = migration::ParseMigration(kVolatileDefaultYaml, "code.yaml");
-  ASSERT_TRUE(migration.ok()) << migration.status().ToString();
-  auto operations = engine::MakeOperations(*migration);
-  ASSERT_TRUE(operations.ok()) << operations.status().ToString();
-  engine::PlanInput mariadb{
-      .migration = &*migration, .version_schema = "shop_code", .backend = &backend::Mariadb()};
-  auto on_mariadb = engine::BuildPlan(mariadb, *operations, OpCheckerUsers());
-  ASSERT_TRUE(on_mariadb.ok()) << on_mariadb.status().ToString();
-  ASSERT_EQ(on_mariadb->trigger_specs.size(), 1u);
-  EXPECT_TRUE(OpCheckerHas(on_mariadb->trigger_specs[0].expression, "coalesce(`code`, "));
-  engine::PlanInput postgres{.migration = &*migration, .version_schema = "public_code"};
-  auto on_postgres = engine::BuildPlan(postgres, *operations, OpCheckerUsers());
-  ASSERT_TRUE(on_postgres.ok()) << on_postgres.status().ToString();
-  ASSERT_EQ(on_postgres->trigger_specs.size(), 1u);
-  EXPECT_TRUE(OpCheckerHas(on_postgres->trigger_specs[0].expression, "coalesce(\"code\", "));
-}
-
 // The seed's split (testing/seed_migration.h) with `first`'s up as given.
 std::string SplitNameYaml(const std::string& first) {
   return "operations:\n"
@@ -339,15 +312,6 @@ TEST_F(OpCheckerMariadb, SplitRefusesSplitPartNamingTheLineTableAndColumn) {
   EXPECT_TRUE(OpCheckerHas(std::string(message), "split_part"));
   EXPECT_TRUE(OpCheckerHas(std::string(message), "table \"users\""));
   EXPECT_TRUE(OpCheckerHas(std::string(message), "SUBSTRING_INDEX"));
-}
-
-// MariaDB's checker refuses a double-quoted column ("code" is a string
-// there): the volatile default's `up` must quote with backticks to pass.
-TEST_F(OpCheckerMariadb, VolatileDefaultIsPlanned) {
-  auto plan = Plan(kVolatileDefaultYaml);
-  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
-  ASSERT_EQ(plan->trigger_specs.size(), 1u);
-  EXPECT_TRUE(OpCheckerHas(plan->trigger_specs[0].expression, "coalesce(`code`, "));
 }
 
 TEST_F(OpCheckerMariadb, AcceptsA64CharacterColumnName) {
