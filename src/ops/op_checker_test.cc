@@ -312,6 +312,11 @@ TEST_F(OpCheckerMariadb, SplitRefusesSplitPartNamingTheLineTableAndColumn) {
   EXPECT_TRUE(OpCheckerHas(std::string(message), "split_part"));
   EXPECT_TRUE(OpCheckerHas(std::string(message), "table \"users\""));
   EXPECT_TRUE(OpCheckerHas(std::string(message), "SUBSTRING_INDEX"));
+  // The refusal is the context's checker's: without one, PostgreSQL's
+  // parser (what ran before) knows split_part and plans it.
+  checker_.reset();
+  auto offline = Plan(SplitNameYaml("split_part(name, ' ', 1)"));
+  EXPECT_TRUE(offline.ok()) << offline.status().ToString();
 }
 
 TEST_F(OpCheckerMariadb, AcceptsA64CharacterColumnName) {
