@@ -27,7 +27,8 @@ ops::OpContext Context(const PlanInput& input, const std::vector<schema::Schema>
           .after = &snapshots[index + 1],
           .base = &snapshots[0],
           .where = fmt::format("{} {}", op.location.ToString(), op.kind),
-          .backend = input.backend};
+          .backend = input.backend,
+          .checker = input.checker};
 }
 
 // A phase's result for an operation: its error when the planner validated
@@ -165,16 +166,11 @@ Result<Operations> MakeOperations(const migration::Migration& migration) {
 
 Result<Plan> BuildPlan(const PlanInput& input, const Operations& operations, schema::Schema base,
                        const RunStart& run) {
-  // PostgreSQL would silently cut a longer schema name, so two migrations
-  // whose names start alike would share (and fight over) one version schema.
-  if (input.version_schema.size() > 63) {
-    return InvalidInput(fmt::format(
-        "{}: the version schema \"{}\" would be {} bytes long; PostgreSQL identifiers are at most "
-        "63 bytes: give the migration a shorter `name`, or set a shorter `version_schema`",
-        input.migration->source_file.empty() ? "migration \"" + input.migration->name + "\""
-                                             : input.migration->source_file,
-        input.version_schema, input.version_schema.size()));
-  }
+  ZS_RETURN_IF_ERROR(
+      versions::VersionSqlFor(*input.backend)
+          .CheckName(input.version_schema, input.migration->source_file.empty()
+                                               ? "migration \"" + input.migration->name + "\""
+                                               : input.migration->source_file));
   Plan plan;
   plan.version_schema = input.version_schema;
   plan.snapshots.reserve(operations.size() + 1);

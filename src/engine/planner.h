@@ -27,6 +27,8 @@ struct PlanInput {
   // dual-write triggers (triggers::DualWriteFor) and the version
   // (versions::VersionSqlFor).
   const backend::Backend* backend = &backend::Postgres();
+  // Checks the user's SQL for `backend` (ops::OpContext::checker); null: PostgreSQL's, offline.
+  sqlcheck::ExpressionChecker* checker = nullptr;
   // Resolves a trigger expression's names against the server (engine/resolve.h):
   // returns the schema-qualified form, or an error for an untrusted or unknown
   // function. Absent (golden plan tests without a server): expressions stay as written.

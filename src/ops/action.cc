@@ -68,7 +68,8 @@ std::string FormatActions(const std::vector<Action>& actions) {
 }
 
 // Not clipped: a column swap refuses a column whose temporary name would be
-// longer than 63 bytes (two long columns would share one clipped name).
+// longer than the backend's limit (Backend::MaxIdentifierBytes; clipped, two
+// long columns would share one name).
 std::string TemporaryColumnName(const std::string& column) { return "_zs_new_" + column; }
 
 // Clipped where PostgreSQL would clip it (on a character boundary), so the

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "pg/quote.h"
 #include "sqlcheck/expression.h"
 #include "sqlcheck/function_calls.h"
 
@@ -10,7 +9,8 @@ namespace zs::ops {
 
 namespace {
 
-Status ValidateGenerated(const migration::Column& column, const std::string& where) {
+Status ValidateGenerated(const OpContext& ctx, const sqlcheck::VisibleTable& table,
+                         const migration::Column& column, const std::string& where) {
   const migration::GeneratedColumn& generated = *column.generated;
   if (generated.identity && !generated.expression.empty()) {
     return InvalidInput(where +
@@ -37,13 +37,14 @@ Status ValidateGenerated(const migration::Column& column, const std::string& whe
     return sqlcheck::ValidateSequenceOptions(identity.sequence_options,
                                              where + " identity sequence_options");
   }
-  return sqlcheck::ValidateExpression(generated.expression, where + " generated").status();
+  return CheckStoredExpression(ctx, table, generated.expression, where + " generated").status();
 }
 
-Status ValidateReferenceNames(const migration::ForeignKeyReference& ref, const std::string& where) {
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.name, where + " references name"));
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.table, where + " references table"));
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.column, where + " references column"));
+Status ValidateReferenceNames(sqlcheck::ExpressionChecker& checker,
+                              const migration::ForeignKeyReference& ref, const std::string& where) {
+  ZS_RETURN_IF_ERROR(checker.CheckIdentifier(ref.name, where + " references name"));
+  ZS_RETURN_IF_ERROR(checker.CheckIdentifier(ref.table, where + " references table"));
+  ZS_RETURN_IF_ERROR(checker.CheckIdentifier(ref.column, where + " references column"));
   if (ref.match_type == "PARTIAL") {
     return InvalidInput(where +
                         ": MATCH PARTIAL is not implemented by PostgreSQL; use SIMPLE or "
@@ -64,8 +65,8 @@ std::string EmbedExpression(const std::string& expression) {
   return embedded;
 }
 
-std::string ColumnTypeAndDefaultSql(const migration::Column& column) {
-  std::string sql = pg::QuoteIdent(column.name) + " " + column.type;
+std::string ColumnTypeAndDefaultSql(const OpContext& ctx, const migration::Column& column) {
+  std::string sql = QuoteIdent(ctx, column.name) + " " + column.type;
   if (column.generated) {
     if (column.generated->identity) {
       const auto& identity = *column.generated->identity;
@@ -79,14 +80,15 @@ std::string ColumnTypeAndDefaultSql(const migration::Column& column) {
   return sql;
 }
 
-std::string CheckSql(const migration::CheckConstraint& check) {
-  return fmt::format("CONSTRAINT {} CHECK {}{}", pg::QuoteIdent(check.name),
+std::string CheckSql(const OpContext& ctx, const migration::CheckConstraint& check) {
+  return fmt::format("CONSTRAINT {} CHECK {}{}", QuoteIdent(ctx, check.name),
                      EmbedExpression(check.constraint), check.no_inherit ? " NO INHERIT" : "");
 }
 
-std::string ReferencesSql(const std::string& schema, const migration::ForeignKeyReference& ref) {
-  std::string sql = fmt::format("REFERENCES {} ({})", pg::QualifiedName(schema, ref.table),
-                                pg::QuoteIdent(ref.column));
+std::string ReferencesSql(const OpContext& ctx, const std::string& schema,
+                          const migration::ForeignKeyReference& ref) {
+  std::string sql = fmt::format("REFERENCES {} ({})", QualifiedName(ctx, schema, ref.table),
+                                QuoteIdent(ctx, ref.column));
   if (ref.match_type != "SIMPLE") sql += " MATCH " + ref.match_type;
   sql += " ON DELETE " + ref.on_delete + " ON UPDATE " + ref.on_update;
   if (ref.deferrable) sql += " DEFERRABLE";
@@ -94,21 +96,25 @@ std::string ReferencesSql(const std::string& schema, const migration::ForeignKey
   return sql;
 }
 
-Status ValidateColumnDefinition(const migration::Column& column, const std::string& what) {
+Status ValidateColumnDefinition(const OpContext& ctx, const sqlcheck::VisibleTable& table,
+                                const migration::Column& column, const std::string& what) {
+  sqlcheck::ExpressionChecker& checker = CheckerFor(ctx);
   std::string where = fmt::format("{} column \"{}\"", what, column.name);
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(column.name, what + " column name"));
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateTypeName(column.type, where + " type"));
+  ZS_RETURN_IF_ERROR(checker.CheckIdentifier(column.name, what + " column name"));
+  ZS_RETURN_IF_ERROR(checker.CheckType(column.type, where + " type"));
   if (column.default_value) {
     ZS_RETURN_IF_ERROR(
-        sqlcheck::ValidateExpression(*column.default_value, where + " default").status());
+        CheckStoredExpression(ctx, table, *column.default_value, where + " default").status());
   }
   if (column.check) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(column.check->name, where + " check name"));
+    ZS_RETURN_IF_ERROR(checker.CheckIdentifier(column.check->name, where + " check name"));
     ZS_RETURN_IF_ERROR(
-        sqlcheck::ValidateExpression(column.check->constraint, where + " check").status());
+        CheckStoredExpression(ctx, table, column.check->constraint, where + " check").status());
   }
-  if (column.generated) ZS_RETURN_IF_ERROR(ValidateGenerated(column, where));
-  if (column.references) ZS_RETURN_IF_ERROR(ValidateReferenceNames(*column.references, where));
+  if (column.generated) ZS_RETURN_IF_ERROR(ValidateGenerated(ctx, table, column, where));
+  if (column.references) {
+    ZS_RETURN_IF_ERROR(ValidateReferenceNames(checker, *column.references, where));
+  }
   return Status::Ok();
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/status.h"
 #include "migration/migration.h"
+#include "ops/operation.h"
 #include "schema/schema.h"
 
 namespace zs::ops {
@@ -14,21 +15,25 @@ namespace zs::ops {
 // REQUIRES: sqlcheck::ValidateExpression(expression) succeeded.
 std::string EmbedExpression(const std::string& expression);
 
+// Names are quoted through ctx.backend.
 // `"name" type [GENERATED ...] [DEFAULT (...)]`: no constraints.
 // REQUIRES: ValidateColumnDefinition(column) succeeded.
-std::string ColumnTypeAndDefaultSql(const migration::Column& column);
+std::string ColumnTypeAndDefaultSql(const OpContext& ctx, const migration::Column& column);
 
 // `CONSTRAINT "name" CHECK (...) [NO INHERIT]`
-std::string CheckSql(const migration::CheckConstraint& check);
+std::string CheckSql(const OpContext& ctx, const migration::CheckConstraint& check);
 
 // `REFERENCES "schema"."table" ("column") [MATCH ...] ON DELETE ... ON UPDATE ...
 // [DEFERRABLE] [INITIALLY DEFERRED]`; `ref.table` is the physical table name.
-std::string ReferencesSql(const std::string& schema, const migration::ForeignKeyReference& ref);
+std::string ReferencesSql(const OpContext& ctx, const std::string& schema,
+                          const migration::ForeignKeyReference& ref);
 
-// Validates the user SQL and names of a column definition: identifier, type
-// syntax, default/check/generated expressions, identity sequence options,
+// Validates the user SQL and names of a column definition through
+// CheckerFor(ctx): identifier, type, default/check/generated expressions
+// (over `table`, the columns the table will have), identity sequence options,
 // reference names. `what` prefixes messages.
-Status ValidateColumnDefinition(const migration::Column& column, const std::string& what);
+Status ValidateColumnDefinition(const OpContext& ctx, const sqlcheck::VisibleTable& table,
+                                const migration::Column& column, const std::string& what);
 
 // True when the column's default calls a VOLATILE function (gen_random_uuid(),
 // nextval, random, clock_timestamp) or one zeroshift does not know (user

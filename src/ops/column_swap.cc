@@ -9,7 +9,6 @@
 
 #include "ops/column_swap_layout.h"
 #include "ops/column_swap_sql.h"
-#include "pg/quote.h"
 
 namespace zs::ops {
 

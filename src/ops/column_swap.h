@@ -76,8 +76,9 @@ Result<const schema::Constraint*> RequireDroppableConstraint(const OpContext& ct
                                                              const schema::Table& table,
                                                              const std::string& name);
 
-// Identifiers zeroshift makes up are cut to PostgreSQL's 63 bytes with a
-// stable hash of the whole name, so that long names stay distinct.
+// Identifiers zeroshift makes up are cut to PostgreSQL's 63 bytes (within
+// MariaDB's 64 characters too) with a stable hash of the whole name, so that
+// long names stay distinct.
 std::string FitIdentifier(const std::string& name);
 
 // The base of the operations built on a swap (alter_column, create_constraint,

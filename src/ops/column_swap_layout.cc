@@ -6,8 +6,6 @@
 #include <algorithm>
 #include <set>
 
-#include "pg/quote.h"
-
 namespace zs::ops::swap {
 
 namespace {
@@ -64,7 +62,7 @@ class LayoutBuilder {
 
   Result<Layout> Build() {
     ZS_ASSIGN_OR_RETURN(layout_.table, RequireTable(ctx_, spec_.table));
-    layout_.qualified = pg::QualifiedName(ctx_.before->name, layout_.table->physical_name);
+    layout_.qualified = QualifiedName(ctx_, ctx_.before->name, layout_.table->physical_name);
     names_.emplace(*ctx_.before, *layout_.table);
     ZS_RETURN_IF_ERROR(AddColumns());
     if (!in_place_) {
@@ -154,11 +152,14 @@ class LayoutBuilder {
                     "is a generated or identity column, which zeroshift cannot duplicate; change "
                     "it with an `sql` operation");
     }
-    if (TemporaryColumnName(old.physical_name).size() > kMaxIdentifierBytes) {
+    // The database's limit (MariaDB refuses a longer name; PostgreSQL would
+    // cut it, and two long columns would share one temporary column).
+    const size_t limit = ctx_.backend->MaxIdentifierBytes();
+    if (TemporaryColumnName(old.physical_name).size() > limit) {
       return Refuse(subject,
-                    fmt::format("has a name too long for its temporary column \"{}\" (63 bytes at "
+                    fmt::format("has a name too long for its temporary column \"{}\" ({} bytes at "
                                 "most); rename the column first",
-                                TemporaryColumnName(old.physical_name)));
+                                TemporaryColumnName(old.physical_name), limit));
     }
     return Status::Ok();
   }
@@ -285,7 +286,7 @@ class LayoutBuilder {
     if (Involves(fk.set_columns, layout_.renames)) {
       return InvalidInput("its ON DELETE SET ... (columns) names a changed column");
     }
-    return "FOREIGN KEY (" + pg::QuoteIdentList(Mapped(fk.columns, layout_.renames)) + ") " +
+    return "FOREIGN KEY (" + QuoteIdentList(ctx_, Mapped(fk.columns, layout_.renames)) + ") " +
            fk.references_clause;
   }
 
@@ -307,7 +308,7 @@ class LayoutBuilder {
 
   Status AddConstraint(const AddedConstraint& added) {
     std::string what = fmt::format("{} constraint \"{}\"", ctx_.where, added.name);
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(added.name, what + " name"));
+    ZS_RETURN_IF_ERROR(CheckerFor(ctx_).CheckIdentifier(added.name, what + " name"));
     if (table().HasConstraint(added.name)) {
       return Conflict(
           fmt::format("{}: table \"{}\" already has a constraint \"{}\"; choose another "
@@ -342,7 +343,7 @@ class LayoutBuilder {
     if (const auto& params = added.index_parameters) {
       ZS_ASSIGN_OR_RETURN(std::vector<std::string> included, NewPhysical(params->include_columns));
       build.plain_columns.insert(build.plain_columns.end(), included.begin(), included.end());
-      if (!included.empty()) include = " INCLUDE (" + pg::QuoteIdentList(included) + ")";
+      if (!included.empty()) include = " INCLUDE (" + QuoteIdentList(ctx_, included) + ")";
       if (!params->storage_parameters.empty()) {
         ZS_RETURN_IF_ERROR(sqlcheck::ValidateOptionList(
             params->storage_parameters,
@@ -350,11 +351,11 @@ class LayoutBuilder {
                         added.name)));
         with = " WITH (" + params->storage_parameters + ")";
       }
-      if (!params->tablespace.empty()) tablespace = pg::QuoteIdent(params->tablespace);
+      if (!params->tablespace.empty()) tablespace = QuoteIdent(ctx_, params->tablespace);
     }
-    std::string keys = "(" + pg::QuoteIdentList(columns) + ")";
+    std::string keys = "(" + QuoteIdentList(ctx_, columns) + ")";
     build.sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY {} ON {} {}{}{}{}",
-                            pg::QuoteIdent(added.name), layout_.qualified, keys, include, with,
+                            QuoteIdent(ctx_, added.name), layout_.qualified, keys, include, with,
                             tablespace.empty() ? "" : " TABLESPACE " + tablespace);
     build.inline_sql =
         fmt::format("{} {}{}{}{}", added.type == 'p' ? "PRIMARY KEY" : "UNIQUE", keys, include,
@@ -390,15 +391,16 @@ class LayoutBuilder {
   }
 
   Status AddCheck(const AddedConstraint& added, const std::string& what) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateExpression(added.check, what + " check").status());
-    ZS_ASSIGN_OR_RETURN(auto referenced, sqlcheck::ReferencedColumns(added.check, table().name));
+    ZS_ASSIGN_OR_RETURN(
+        sqlcheck::CheckedExpression checked,
+        CheckStoredExpression(ctx_, VisibleTableOf(table()), added.check, what + " check"));
+    if (!checked.unknown_columns.empty()) {
+      return InvalidInput(fmt::format(
+          "{}: the check `{}` refers to column \"{}\", which table \"{}\" does not have", what,
+          added.check, checked.unknown_columns.front(), table().name));
+    }
     std::vector<std::string> columns;
-    for (const auto& name : referenced) {
-      if (table().FindColumn(name) == nullptr) {
-        return InvalidInput(fmt::format(
-            "{}: the check `{}` refers to column \"{}\", which table \"{}\" does not have", what,
-            added.check, name, table().name));
-      }
+    for (const auto& name : checked.columns) {
       ZS_ASSIGN_OR_RETURN(std::string physical, NewPhysical(name));
       columns.push_back(std::move(physical));
     }
@@ -438,9 +440,9 @@ class LayoutBuilder {
     ZS_RETURN_IF_ERROR(CheckReferencedKey(*target, target_columns, what));
     ZS_ASSIGN_OR_RETURN(std::vector<std::string> columns, NewPhysical(added.columns));
     std::string sql =
-        fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", pg::QuoteIdentList(columns),
-                    pg::QualifiedName(ctx_.before->name, target->physical_name),
-                    pg::QuoteIdentList(target_columns));
+        fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", QuoteIdentList(ctx_, columns),
+                    QualifiedName(ctx_, ctx_.before->name, target->physical_name),
+                    QuoteIdentList(ctx_, target_columns));
     if (ref.match_type != "SIMPLE") sql += " MATCH " + ref.match_type;
     sql += " ON DELETE " + ref.on_delete;
     if (!ref.on_delete_set_columns.empty()) {
@@ -453,7 +455,7 @@ class LayoutBuilder {
         }
       }
       ZS_ASSIGN_OR_RETURN(auto set_columns, NewPhysical(ref.on_delete_set_columns));
-      sql += " (" + pg::QuoteIdentList(set_columns) + ")";
+      sql += " (" + QuoteIdentList(ctx_, set_columns) + ")";
     }
     sql += " ON UPDATE " + ref.on_update;
     if (added.deferrable) sql += " DEFERRABLE";

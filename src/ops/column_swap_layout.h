@@ -14,6 +14,10 @@
 
 namespace zs::ops::swap {
 
+// The length of the names a swap makes up (FitIdentifier): PostgreSQL's
+// limit, which also fits MariaDB's 64 characters, so a made-up name is the
+// same on every backend. A user's name is held to the backend's own limit
+// (Backend::MaxIdentifierBytes, ExpressionChecker::CheckIdentifier).
 inline constexpr size_t kMaxIdentifierBytes = 63;
 
 // `columns` with each renamed column replaced by its new name.

@@ -8,7 +8,10 @@
 
 namespace zs::ops {
 
-// PostgreSQL's limit on an identifier, in bytes (NAMEDATALEN - 1).
+// PostgreSQL's limit on an identifier, in bytes (NAMEDATALEN - 1): where
+// PostgreSQL cuts the names it makes up or is given, which ClipIdentifier
+// reproduces. A user's new name is held to its backend's limit instead
+// (ExpressionChecker::CheckIdentifier, Backend::MaxIdentifierBytes).
 inline constexpr size_t kPgIdentifierMaxBytes = 63;
 
 // The longest prefix of `text` that is at most `max_bytes` long and ends on a

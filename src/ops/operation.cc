@@ -7,7 +7,7 @@
 #include <optional>
 #include <regex>
 
-#include "sqlcheck/expression.h"
+#include "sqlcheck/postgres_check.h"
 
 namespace zs::ops {
 
@@ -20,6 +20,37 @@ std::string ColumnList(const schema::Table& table) {
 }
 
 }  // namespace
+
+std::string QuoteIdent(const backend::Backend& backend, std::string_view name) {
+  return backend.QuoteIdentifier(name);
+}
+
+std::string QuoteIdent(const OpContext& ctx, std::string_view name) {
+  return ctx.backend->QuoteIdentifier(name);
+}
+
+std::string QualifiedName(const backend::Backend& backend, std::string_view schema,
+                          std::string_view name) {
+  return backend.QuoteIdentifier(schema) + "." + backend.QuoteIdentifier(name);
+}
+
+std::string QualifiedName(const OpContext& ctx, std::string_view schema, std::string_view name) {
+  return QualifiedName(*ctx.backend, schema, name);
+}
+
+std::string QuoteIdentList(const backend::Backend& backend, const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + backend.QuoteIdentifier(name);
+  return out;
+}
+
+std::string QuoteIdentList(const OpContext& ctx, const std::vector<std::string>& names) {
+  return QuoteIdentList(*ctx.backend, names);
+}
+
+std::string QuoteLiteral(const OpContext& ctx, std::string_view value) {
+  return ctx.backend->QuoteLiteral(value);
+}
 
 Result<const schema::Table*> RequireTable(const OpContext& ctx, const std::string& table) {
   const schema::Table* found = ctx.before->FindTable(table);
@@ -41,7 +72,27 @@ Result<const schema::Column*> RequireColumn(const OpContext& ctx, const schema::
 }
 
 Status RequireNewIdentifier(const OpContext& ctx, const std::string& name, const char* what) {
-  return sqlcheck::ValidateIdentifier(name, fmt::format("{}: {}", ctx.where, what));
+  return CheckerFor(ctx).CheckIdentifier(name, fmt::format("{}: {}", ctx.where, what));
+}
+
+sqlcheck::ExpressionChecker& CheckerFor(const OpContext& ctx) {
+  // Stateless, so one instance serves every caller.
+  static sqlcheck::PostgresExpressionChecker offline;
+  return ctx.checker != nullptr ? *ctx.checker : offline;
+}
+
+sqlcheck::VisibleTable VisibleTableOf(const schema::Table& table) {
+  sqlcheck::VisibleTable visible{.name = table.name, .columns = {}};
+  for (const auto& column : table.columns) visible.columns.push_back({column.name, column.type});
+  return visible;
+}
+
+Result<sqlcheck::CheckedExpression> CheckStoredExpression(const OpContext& ctx,
+                                                          const sqlcheck::VisibleTable& table,
+                                                          const std::string& expression,
+                                                          const std::string& what) {
+  return CheckerFor(ctx).CheckExpression(table, expression, what,
+                                         sqlcheck::UnknownColumns::kReport);
 }
 
 namespace {
@@ -70,29 +121,30 @@ Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Ta
                                           triggers::Direction direction) {
   const char* side = direction == triggers::Direction::kUp ? "up" : "down";
   std::string what = fmt::format("{} {}.{} {}", ctx.where, visible.name, name_column, side);
-  ZS_ASSIGN_OR_RETURN(std::string embedded, sqlcheck::ValidateExpression(expression, what));
-  ZS_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                      sqlcheck::ReferencedColumns(expression, visible.name));
+  // `up` runs on every row during the backfill, so start would fail
+  // part-way: refuse a column the table lacks now. `down` runs only on
+  // writes through the new version; pgroll accepts it (its example 35 does
+  // this), so we run it and say which writes will fail.
+  ZS_ASSIGN_OR_RETURN(sqlcheck::CheckedExpression checked,
+                      CheckerFor(ctx).CheckExpression(VisibleTableOf(visible), expression, what,
+                                                      direction == triggers::Direction::kUp
+                                                          ? sqlcheck::UnknownColumns::kRefuse
+                                                          : sqlcheck::UnknownColumns::kReport));
   triggers::TriggerSpec spec;
-  for (const auto& name : names) {
+  for (const auto& name : checked.columns) {
     const schema::Column* column = visible.FindColumn(name);
-    if (column != nullptr) {
-      spec.variables.emplace_back(column->name, column->physical_name);
-      continue;
+    if (column == nullptr) {
+      return Internal(fmt::format("{}: the checker named column \"{}\", which table \"{}\" lacks",
+                                  what, name, visible.name));
     }
-    std::string problem = fmt::format(
-        "{}: `{}` refers to column \"{}\", which table \"{}\" does not have in the version it "
-        "reads (columns: {})",
-        what, expression, name, visible.name, ColumnList(visible));
-    // `up` runs on every row during the backfill, so start would fail
-    // part-way: refuse it now. `down` runs only on writes through the new
-    // version; pgroll accepts it (its example 35 does this), so we run it
-    // and say which writes will fail.
-    if (direction == triggers::Direction::kUp) return InvalidInput(problem);
+    spec.variables.emplace_back(column->name, column->physical_name);
+  }
+  for (const auto& name : checked.unknown_columns) {
     spec.warnings.push_back(fmt::format(
         "{}; writes through version \"{}\" will fail with \"column does not exist\" until a "
         "migration fixes `down`",
-        problem, ctx.version_schema));
+        sqlcheck::UnknownColumnMessage(what, expression, name, VisibleTableOf(visible)),
+        ctx.version_schema));
   }
   spec.name = triggers::TriggerName(visible.physical_name, ctx.index, name_column, direction);
   spec.schema = ctx.before->name;
@@ -107,7 +159,7 @@ Result<triggers::TriggerSpec> MakeTrigger(const OpContext& ctx, const schema::Ta
   const schema::Column* target =
       existing == nullptr ? nullptr : existing->FindPhysicalColumn(target_physical_column);
   if (target != nullptr) spec.target_unwritten_value = UnwrittenValue(*target);
-  spec.expression = embedded;
+  spec.expression = checked.embedded;
   return spec;
 }
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "backend/backend.h"
@@ -15,6 +16,7 @@
 #include "ops/action.h"
 #include "ops/names.h"
 #include "schema/schema.h"
+#include "sqlcheck/checker.h"
 #include "triggers/dual_write.h"
 
 namespace zs::ops {
@@ -33,7 +35,30 @@ struct OpContext {
   // (ops/operation_sql.h), the implementation of each operation's SQL.
   // Never null; the engine sets it from the plan's input.
   const backend::Backend* backend = &backend::Postgres();
+  // Checks the user's SQL (up, down, check, default, predicates, types, the
+  // sql operation, new names) the way `backend`'s database reads it; the
+  // engine sets it from the plan's input (sqlcheck::ExpressionCheckerFor).
+  // Null where no server is at hand (golden plan tests, offline plans):
+  // CheckerFor then gives PostgreSQL's, which needs none and is what ran
+  // before the checker was part of the context.
+  sqlcheck::ExpressionChecker* checker = nullptr;
 };
+
+// ctx.checker, or PostgreSQL's checker when it is null.
+sqlcheck::ExpressionChecker& CheckerFor(const OpContext& ctx);
+
+// `table`'s columns as an expression over it sees them (virtual names).
+sqlcheck::VisibleTable VisibleTableOf(const schema::Table& table);
+
+// Checks an expression the DDL stores (a default, a check, a generated
+// column, an index predicate) over `table`: one expression, known functions.
+// Names it reads that `table` lacks are left for the caller (in
+// CheckedExpression::unknown_columns), as the database refuses most of them
+// when the DDL runs. Messages start with `what`.
+Result<sqlcheck::CheckedExpression> CheckStoredExpression(const OpContext& ctx,
+                                                          const sqlcheck::VisibleTable& table,
+                                                          const std::string& expression,
+                                                          const std::string& what);
 
 class Operation {
  public:
@@ -83,6 +108,20 @@ class Operation {
   // Type names the operation uses, checked against the server before anything runs.
   virtual std::vector<std::string> TypesUsed() const { return {}; }
 };
+
+// Quoting in the SQL an operation builds, by the database's own rules
+// (Backend::QuoteIdentifier, QuoteLiteral); on PostgreSQL the same text as
+// pg::QuoteIdent and friends.
+std::string QuoteIdent(const backend::Backend& backend, std::string_view name);
+std::string QuoteIdent(const OpContext& ctx, std::string_view name);
+// "schema"."name" (MariaDB: `database`.`name`).
+std::string QualifiedName(const backend::Backend& backend, std::string_view schema,
+                          std::string_view name);
+std::string QualifiedName(const OpContext& ctx, std::string_view schema, std::string_view name);
+// The names quoted, separated by ", ".
+std::string QuoteIdentList(const backend::Backend& backend, const std::vector<std::string>& names);
+std::string QuoteIdentList(const OpContext& ctx, const std::vector<std::string>& names);
+std::string QuoteLiteral(const OpContext& ctx, std::string_view value);
 
 // Shared checks used by several operations. Each returns a message that
 // starts with ctx.where.

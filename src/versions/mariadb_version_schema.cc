@@ -143,6 +143,18 @@ class MariadbVersionSql final : public VersionSql {
     return MariadbVersionDatabaseName(database, migration_name, version_schema_override);
   }
 
+  // MariaDB refuses what it cannot keep (more than 64 characters, a
+  // character above U+FFFF, a trailing space) rather than cutting it;
+  // VersionName already hashes a longer name down to 64 characters.
+  Status CheckName(const std::string& version, const std::string& migration) const override {
+    Result<std::string> quoted = mysql::QuoteIdentifierChecked(version);
+    if (quoted.ok()) return Status::Ok();
+    return InvalidInput(fmt::format(
+        "{}: the version database \"{}\" cannot be created: {}; give the migration another "
+        "`name`, or set another `version_schema`",
+        migration, version, quoted.status().message()));
+  }
+
   // The database, then each table's view, then each table's grants.
   std::vector<ops::Action> CreateActions(const schema::Schema& shape, const std::string& version,
                                          int /*server_version_num*/) const override {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "backend/postgres_backend.h"
 #include "ops/names.h"
 #include "pg/quote.h"
 #include "versions/version_schema.h"
@@ -176,6 +177,14 @@ class PostgresVersionSql final : public VersionSql {
   std::string VersionName(const std::string& schema, const std::string& migration_name,
                           const std::string& version_schema_override) const override {
     return VersionSchemaName(schema, migration_name, version_schema_override);
+  }
+  Status CheckName(const std::string& version, const std::string& migration) const override {
+    const size_t limit = backend::Postgres().MaxIdentifierBytes();
+    if (version.size() <= limit) return Status::Ok();
+    return InvalidInput(fmt::format(
+        "{}: the version schema \"{}\" would be {} bytes long; PostgreSQL identifiers are at most "
+        "{} bytes: give the migration a shorter `name`, or set a shorter `version_schema`",
+        migration, version, version.size(), limit));
   }
   std::vector<ops::Action> CreateActions(const schema::Schema& shape, const std::string& version,
                                          int server_version_num) const override {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "core/status.h"
 #include "ops/action.h"
 #include "schema/schema.h"
 
@@ -31,6 +32,13 @@ class VersionSql {
   // override) of `schema` (MariaDB: the database).
   virtual std::string VersionName(const std::string& schema, const std::string& migration_name,
                                   const std::string& version_schema_override) const = 0;
+
+  // Checks that `version` (a VersionName) is a name the database keeps as
+  // it is, within its identifier limit (PostgreSQL would silently cut a
+  // longer schema name, so two migrations whose names start alike would
+  // share one version). `migration` names the migration in the message,
+  // which says what to change.
+  virtual Status CheckName(const std::string& version, const std::string& migration) const = 0;
 
   // What creates the version: its namespace, one view per table of `shape`
   // (virtual names over physical columns) and the tables' grants on the

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "ops/column_sql.h"
-#include "pg/quote.h"
 
 namespace zs::ops {
 
@@ -22,9 +21,9 @@ bool NeedsDeferredNotNull(const migration::Column& column) {
 
 // `up`, or for a volatile default without one, the default for the rows that
 // have no value yet (the backfill's), keeping the value of those that do.
-std::string EffectiveUp(const migration::OpAddColumn& op) {
+std::string EffectiveUp(const OpContext& ctx, const migration::OpAddColumn& op) {
   if (!op.up.empty() || !HasVolatileDefault(op.column)) return op.up;
-  return fmt::format("coalesce({}, {})", pg::QuoteIdent(op.column.name),
+  return fmt::format("coalesce({}, {})", QuoteIdent(ctx, op.column.name),
                      EmbedExpression(*op.column.default_value));
 }
 
@@ -37,7 +36,10 @@ std::string Id(const migration::OpAddColumn& op, const char* step) {
 Status AddColumn::CheckIntent(const OpContext& ctx) const {
   ZS_ASSIGN_OR_RETURN(const schema::Table* table, RequireTable(ctx, op_.table));
   std::string what = fmt::format("{} table \"{}\"", ctx.where, op_.table);
-  ZS_RETURN_IF_ERROR(ValidateColumnDefinition(op_.column, what));
+  // A check or generated expression reads the table's columns and the new one.
+  sqlcheck::VisibleTable visible = VisibleTableOf(*table);
+  visible.columns.push_back({op_.column.name, op_.column.type});
+  ZS_RETURN_IF_ERROR(ValidateColumnDefinition(ctx, visible, op_.column, what));
   if (table->FindColumn(op_.column.name) != nullptr ||
       table->FindPhysicalColumn(op_.column.name) != nullptr) {
     return Conflict(fmt::format("{}: column \"{}\" already exists in table \"{}\"", ctx.where,
@@ -49,7 +51,7 @@ Status AddColumn::CheckIntent(const OpContext& ctx) const {
         "then create_constraint a primary_key",
         ctx.where, op_.table));
   }
-  if (NeedsDeferredNotNull(op_.column) && EffectiveUp(op_).empty()) {
+  if (NeedsDeferredNotNull(op_.column) && EffectiveUp(ctx, op_).empty()) {
     return InvalidInput(fmt::format(
         "{}: column \"{}\" is NOT NULL with no default, so existing rows of \"{}\" need a value: "
         "give `up` (an expression over the old columns), a `default`, or `nullable: true`",
@@ -64,12 +66,13 @@ void AddColumn::Apply(const OpContext&, schema::Schema& schema) const {
 
 Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
-  std::string qualified = pg::QualifiedName(ctx.before->name, table.physical_name);
-  std::string column = pg::QuoteIdent(op_.column.name);
+  std::string qualified = QualifiedName(ctx, ctx.before->name, table.physical_name);
+  std::string column = QuoteIdent(ctx, op_.column.name);
   bool volatile_default = HasVolatileDefault(op_.column);
   migration::Column added = op_.column;
   if (volatile_default) added.default_value.reset();
-  std::string sql = "ALTER TABLE " + qualified + " ADD COLUMN " + ColumnTypeAndDefaultSql(added);
+  std::string sql =
+      "ALTER TABLE " + qualified + " ADD COLUMN " + ColumnTypeAndDefaultSql(ctx, added);
   if (!op_.column.nullable && !NeedsDeferredNotNull(op_.column)) sql += " NOT NULL";
   sql += ";";
   if (volatile_default) {
@@ -86,7 +89,7 @@ Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const
     actions.push_back(
         {.id = Id(op_, "not_null_check"),
          .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID;",
-                            qualified, pg::QuoteIdent(NotNullCheckName(op_.column.name)), column),
+                            qualified, QuoteIdent(ctx, NotNullCheckName(op_.column.name)), column),
          .lock = Lock::kAccessExclusive,
          .table = table.physical_name,
          .after_triggers = true});
@@ -95,7 +98,7 @@ Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const
     actions.push_back(
         {.id = Id(op_, "check"),
          .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({}) NOT VALID;", qualified,
-                            pg::QuoteIdent(op_.column.check->name), op_.column.check->constraint),
+                            QuoteIdent(ctx, op_.column.check->name), op_.column.check->constraint),
          .lock = Lock::kAccessExclusive,
          .table = table.physical_name});
   }
@@ -103,8 +106,8 @@ Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const
     actions.push_back(
         {.id = Id(op_, "foreign_key"),
          .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) {} NOT VALID;",
-                            qualified, pg::QuoteIdent(op_.column.references->name), column,
-                            ReferencesSql(ctx.before->name, *op_.column.references)),
+                            qualified, QuoteIdent(ctx, op_.column.references->name), column,
+                            ReferencesSql(ctx, ctx.before->name, *op_.column.references)),
          .lock = Lock::kShareRowExclusive,
          .table = table.physical_name});
   }
@@ -112,7 +115,7 @@ Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const
     actions.push_back(
         {.id = Id(op_, "unique_index"),
          .sql = fmt::format("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({});",
-                            pg::QuoteIdent(op_.table + "_" + op_.column.name + "_key"), qualified,
+                            QuoteIdent(ctx, op_.table + "_" + op_.column.name + "_key"), qualified,
                             column),
          .lock = Lock::kShareUpdateExclusive,
          .table = table.physical_name,
@@ -121,7 +124,7 @@ Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const
   if (op_.column.comment) {
     actions.push_back({.id = Id(op_, "comment"),
                        .sql = fmt::format("COMMENT ON COLUMN {}.{} IS {};", qualified, column,
-                                          pg::QuoteLiteral(*op_.column.comment)),
+                                          QuoteLiteral(ctx, *op_.column.comment)),
                        .lock = Lock::kShareUpdateExclusive,
                        .table = table.physical_name});
   }
@@ -129,7 +132,7 @@ Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const
 }
 
 Result<std::vector<triggers::TriggerSpec>> AddColumn::Triggers(const OpContext& ctx) const {
-  std::string up = EffectiveUp(op_);
+  std::string up = EffectiveUp(ctx, op_);
   if (up.empty()) return std::vector<triggers::TriggerSpec>{};
   // The volatile default's up reads the new column itself.
   const schema::Schema& visible = op_.up.empty() ? *ctx.after : *ctx.before;
@@ -139,7 +142,7 @@ Result<std::vector<triggers::TriggerSpec>> AddColumn::Triggers(const OpContext& 
 }
 
 Result<std::vector<BackfillTask>> AddColumn::Backfill(const OpContext& ctx) const {
-  if (EffectiveUp(op_).empty()) return std::vector<BackfillTask>{};
+  if (EffectiveUp(ctx, op_).empty()) return std::vector<BackfillTask>{};
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   return std::vector<BackfillTask>{{.table = table.physical_name,
                                     .touch_column = op_.column.name,
@@ -148,12 +151,12 @@ Result<std::vector<BackfillTask>> AddColumn::Backfill(const OpContext& ctx) cons
 
 Result<std::vector<Action>> AddColumn::PostgresComplete(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
-  std::string qualified = pg::QualifiedName(ctx.before->name, table.physical_name);
+  std::string qualified = QualifiedName(ctx, ctx.before->name, table.physical_name);
   std::vector<Action> actions;
   auto validate = [&](const std::string& name, const char* step, Lock lock) {
     actions.push_back({.id = Id(op_, step),
                        .sql = fmt::format("ALTER TABLE {} VALIDATE CONSTRAINT {};", qualified,
-                                          pg::QuoteIdent(name)),
+                                          QuoteIdent(ctx, name)),
                        .lock = lock,
                        .table = table.physical_name,
                        .phase = CompletePhase::kPrepare});
@@ -164,8 +167,8 @@ Result<std::vector<Action>> AddColumn::PostgresComplete(const OpContext& ctx) co
     actions.push_back({.id = Id(op_, "set_not_null"),
                        .sql = fmt::format("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL;\n"
                                           "ALTER TABLE {} DROP CONSTRAINT {};",
-                                          qualified, pg::QuoteIdent(op_.column.name), qualified,
-                                          pg::QuoteIdent(check)),
+                                          qualified, QuoteIdent(ctx, op_.column.name), qualified,
+                                          QuoteIdent(ctx, check)),
                        .lock = Lock::kAccessExclusive,
                        .table = table.physical_name,
                        .phase = CompletePhase::kFinalize});
@@ -179,8 +182,8 @@ Result<std::vector<Action>> AddColumn::PostgresComplete(const OpContext& ctx) co
     actions.push_back(
         {.id = Id(op_, "unique_constraint"),
          .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {};", qualified,
-                            pg::QuoteIdent(op_.table + "_" + op_.column.name + "_key"),
-                            pg::QuoteIdent(op_.table + "_" + op_.column.name + "_key")),
+                            QuoteIdent(ctx, op_.table + "_" + op_.column.name + "_key"),
+                            QuoteIdent(ctx, op_.table + "_" + op_.column.name + "_key")),
          .lock = Lock::kAccessExclusive,
          .table = table.physical_name,
          .phase = CompletePhase::kFinalize});
@@ -193,8 +196,8 @@ Result<std::vector<Action>> AddColumn::PostgresRollback(const OpContext& ctx) co
   return std::vector<Action>{
       {.id = Id(op_, "drop"),
        .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {};",
-                          pg::QualifiedName(ctx.before->name, table.physical_name),
-                          pg::QuoteIdent(op_.column.name)),
+                          QualifiedName(ctx, ctx.before->name, table.physical_name),
+                          QuoteIdent(ctx, op_.column.name)),
        .lock = Lock::kAccessExclusive,
        .table = table.physical_name}};
 }

@@ -58,11 +58,17 @@ Status AlterColumn::Validate(const OpContext& ctx) const {
                     ctx.where, op_.table, op_.column));
   }
   if (op_.type) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateTypeName(*op_.type, ctx.where + " type"));
+    ZS_RETURN_IF_ERROR(CheckerFor(ctx).CheckType(*op_.type, ctx.where + " type"));
   }
   if (op_.default_value && !op_.default_value->is_null) {
+    // The table's columns when it exists; ColumnSwapOperation::Validate says when it does not.
+    const schema::Table* table = ctx.before->FindTable(op_.table);
+    sqlcheck::VisibleTable visible = table != nullptr
+                                         ? VisibleTableOf(*table)
+                                         : sqlcheck::VisibleTable{.name = op_.table, .columns = {}};
     ZS_RETURN_IF_ERROR(
-        sqlcheck::ValidateExpression(op_.default_value->value, ctx.where + " default").status());
+        CheckStoredExpression(ctx, visible, op_.default_value->value, ctx.where + " default")
+            .status());
   }
   return ColumnSwapOperation::Validate(ctx);
 }

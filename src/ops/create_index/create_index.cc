@@ -23,11 +23,12 @@ std::string Join(const std::vector<std::string>& parts, const char* separator) {
 }
 
 // `"column" [COLLATE "c"] ["opclass" [(params)]] [ASC|DESC] [NULLS FIRST|LAST]`
-std::string FieldSql(const schema::Table& table, const migration::IndexField& field) {
-  std::string sql = pg::QuoteIdent(table.FindColumn(field.column)->physical_name);
-  if (!field.collate.empty()) sql += " COLLATE " + pg::QuoteIdent(field.collate);
+std::string FieldSql(const OpContext& ctx, const schema::Table& table,
+                     const migration::IndexField& field) {
+  std::string sql = QuoteIdent(ctx, table.FindColumn(field.column)->physical_name);
+  if (!field.collate.empty()) sql += " COLLATE " + QuoteIdent(ctx, field.collate);
   if (field.opclass && !field.opclass->name.empty()) {
-    sql += " " + pg::QuoteIdent(field.opclass->name);
+    sql += " " + QuoteIdent(ctx, field.opclass->name);
     if (!field.opclass->params.empty()) sql += " (" + Join(field.opclass->params, ", ") + ")";
   }
   if (!field.sort.empty()) sql += " " + field.sort;
@@ -80,13 +81,13 @@ Status CreateIndex::ValidateField(const OpContext& ctx, const schema::Table& tab
         op_.method));
   }
   if (!field.collate.empty()) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(field.collate, what + " collate"));
+    ZS_RETURN_IF_ERROR(CheckerFor(ctx).CheckIdentifier(field.collate, what + " collate"));
   }
   if (!field.opclass) return Status::Ok();
   if (field.opclass->name.empty()) {
     return InvalidInput(what + ": opclass needs a name, e.g. `opclass: {name: text_pattern_ops}`");
   }
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(field.opclass->name, what + " opclass name"));
+  ZS_RETURN_IF_ERROR(CheckerFor(ctx).CheckIdentifier(field.opclass->name, what + " opclass name"));
   if (!field.opclass->params.empty()) {
     ZS_RETURN_IF_ERROR(
         sqlcheck::ValidateOptionList(Join(field.opclass->params, ", "), what + " opclass params"));
@@ -96,16 +97,16 @@ Status CreateIndex::ValidateField(const OpContext& ctx, const schema::Table& tab
 
 Status CreateIndex::ValidatePredicate(const OpContext& ctx, const schema::Table& table) const {
   std::string what = fmt::format("{} index \"{}\" predicate", ctx.where, op_.name);
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateExpression(op_.predicate, what).status());
-  ZS_ASSIGN_OR_RETURN(std::vector<std::string> names,
-                      sqlcheck::ReferencedColumns(op_.predicate, op_.table));
-  for (const auto& name : names) {
+  ZS_ASSIGN_OR_RETURN(sqlcheck::CheckedExpression checked,
+                      CheckStoredExpression(ctx, VisibleTableOf(table), op_.predicate, what));
+  if (!checked.unknown_columns.empty()) {
+    return NotFound(
+        fmt::format("{}: `{}` refers to column \"{}\", which table \"{}\" does not have", what,
+                    op_.predicate, checked.unknown_columns.front(), op_.table));
+  }
+  for (const auto& name : checked.columns) {
     const schema::Column* column = table.FindColumn(name);
-    if (column == nullptr) {
-      return NotFound(
-          fmt::format("{}: `{}` refers to column \"{}\", which table \"{}\" does not have", what,
-                      op_.predicate, name, op_.table));
-    }
+    if (column == nullptr) continue;  // the checker names only the table's columns
     if (column->physical_name != column->name) {
       // The predicate runs against the table, where the column has another name until complete.
       return InvalidInput(fmt::format(
@@ -158,14 +159,15 @@ Status CreateIndex::CheckIntent(const OpContext& ctx) const {
   return Status::Ok();
 }
 
-std::string CreateIndex::CreateSql(const schema::Schema& before, bool concurrently) const {
+std::string CreateIndex::CreateSql(const OpContext& ctx, const schema::Schema& before,
+                                   bool concurrently) const {
   const schema::Table& table = *before.FindTable(op_.table);
   std::vector<std::string> fields;
-  for (const auto& field : op_.columns) fields.push_back(FieldSql(table, field));
+  for (const auto& field : op_.columns) fields.push_back(FieldSql(ctx, table, field));
   std::string sql = fmt::format(
       "CREATE {}INDEX {}{} ON {} USING {} ({})", op_.unique ? "UNIQUE " : "",
-      concurrently ? "CONCURRENTLY " : "", pg::QuoteIdent(op_.name),
-      pg::QualifiedName(before.name, table.physical_name), op_.method, Join(fields, ", "));
+      concurrently ? "CONCURRENTLY " : "", QuoteIdent(ctx, op_.name),
+      QualifiedName(ctx, before.name, table.physical_name), op_.method, Join(fields, ", "));
   if (!op_.storage_parameters.empty()) sql += " WITH (" + op_.storage_parameters + ")";
   if (!op_.predicate.empty()) {
     // Validate succeeded, so this is "(<predicate>\n)".
@@ -174,8 +176,8 @@ std::string CreateIndex::CreateSql(const schema::Schema& before, bool concurrent
   return sql + ";";
 }
 
-void CreateIndex::Apply(const OpContext&, schema::Schema& schema) const {
-  std::string definition = CreateSql(schema, /*concurrently=*/false);
+void CreateIndex::Apply(const OpContext& ctx, schema::Schema& schema) const {
+  std::string definition = CreateSql(ctx, schema, /*concurrently=*/false);
   schema::Table& table = *schema.FindTable(op_.table);
   schema::Index index{.name = op_.name, .unique = op_.unique, .definition = definition};
   for (const auto& field : op_.columns) {
@@ -188,7 +190,7 @@ Result<std::vector<Action>> CreateIndex::PostgresStart(const OpContext& ctx) con
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   const std::string& schema = ctx.before->name;
   return std::vector<Action>{{.id = "create_index:" + op_.name,
-                              .sql = CreateSql(*ctx.before, /*concurrently=*/true),
+                              .sql = CreateSql(ctx, *ctx.before, /*concurrently=*/true),
                               .lock = Lock::kShareUpdateExclusive,
                               .table = table.physical_name,
                               .transactional = false,

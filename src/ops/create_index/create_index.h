@@ -30,7 +30,8 @@ class CreateIndex final : public Operation {
   Status ValidatePredicate(const OpContext& ctx, const schema::Table& table) const;
   // CREATE [UNIQUE] INDEX [CONCURRENTLY] ... as run (or, without
   // concurrently, as the virtual schema records it).
-  std::string CreateSql(const schema::Schema& before, bool concurrently) const;
+  std::string CreateSql(const OpContext& ctx, const schema::Schema& before,
+                        bool concurrently) const;
 
   migration::OpCreateIndex op_;
 };

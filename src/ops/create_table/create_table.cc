@@ -9,12 +9,18 @@
 
 #include "ops/column_sql.h"
 #include "ops/names.h"
-#include "pg/quote.h"
 #include "sqlcheck/expression.h"
 
 namespace zs::ops {
 
 namespace {
+
+// The new table as its checks, defaults and generated columns read it.
+sqlcheck::VisibleTable CreateTableVisible(const migration::OpCreateTable& op) {
+  sqlcheck::VisibleTable visible{.name = op.name, .columns = {}};
+  for (const auto& column : op.columns) visible.columns.push_back({column.name, column.type});
+  return visible;
+}
 
 std::vector<std::string> PrimaryKeyColumns(const migration::OpCreateTable& op) {
   std::vector<std::string> pk;
@@ -50,15 +56,16 @@ std::vector<std::string> PhysicalColumns(const OpContext& ctx, const migration::
 }
 
 // ` INCLUDE (...) WITH (...) USING INDEX TABLESPACE "..."`, in the grammar's order.
-std::string IndexParametersSql(const std::optional<migration::IndexParameters>& params) {
+std::string IndexParametersSql(const OpContext& ctx,
+                               const std::optional<migration::IndexParameters>& params) {
   if (!params) return "";
   std::string sql;
   if (!params->include_columns.empty()) {
-    sql += " INCLUDE (" + pg::QuoteIdentList(params->include_columns) + ")";
+    sql += " INCLUDE (" + QuoteIdentList(ctx, params->include_columns) + ")";
   }
   if (!params->storage_parameters.empty()) sql += " WITH (" + params->storage_parameters + ")";
   if (!params->tablespace.empty()) {
-    sql += " USING INDEX TABLESPACE " + pg::QuoteIdent(params->tablespace);
+    sql += " USING INDEX TABLESPACE " + QuoteIdent(ctx, params->tablespace);
   }
   return sql;
 }
@@ -74,13 +81,13 @@ std::string ForeignKeySql(const OpContext& ctx, const migration::OpCreateTable& 
                           const migration::Constraint& c) {
   const auto& ref = *c.references;
   std::string sql =
-      fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", pg::QuoteIdentList(c.columns),
-                  pg::QualifiedName(ctx.before->name, PhysicalTable(ctx, op, ref.table)),
-                  pg::QuoteIdentList(PhysicalColumns(ctx, op, ref.table, ref.columns)));
+      fmt::format("FOREIGN KEY ({}) REFERENCES {} ({})", QuoteIdentList(ctx, c.columns),
+                  QualifiedName(ctx, ctx.before->name, PhysicalTable(ctx, op, ref.table)),
+                  QuoteIdentList(ctx, PhysicalColumns(ctx, op, ref.table, ref.columns)));
   if (ref.match_type != "SIMPLE") sql += " MATCH " + ref.match_type;
   sql += " ON DELETE " + ref.on_delete;
   if (!ref.on_delete_set_columns.empty()) {
-    sql += " (" + pg::QuoteIdentList(ref.on_delete_set_columns) + ")";
+    sql += " (" + QuoteIdentList(ctx, ref.on_delete_set_columns) + ")";
   }
   return sql + " ON UPDATE " + ref.on_update + DeferrableSql(c.deferrable, c.initially_deferred);
 }
@@ -95,34 +102,35 @@ std::string ConstraintBodySql(const OpContext& ctx, const migration::OpCreateTab
   }
   if (c.type == "unique") {
     return std::string("UNIQUE") + (c.nulls_not_distinct ? " NULLS NOT DISTINCT" : "") + " (" +
-           pg::QuoteIdentList(c.columns) + ")" + IndexParametersSql(c.index_parameters) +
+           QuoteIdentList(ctx, c.columns) + ")" + IndexParametersSql(ctx, c.index_parameters) +
            deferrable;
   }
   if (c.type == "primary_key") {
-    return "PRIMARY KEY (" + pg::QuoteIdentList(c.columns) + ")" +
-           IndexParametersSql(c.index_parameters) + deferrable;
+    return "PRIMARY KEY (" + QuoteIdentList(ctx, c.columns) + ")" +
+           IndexParametersSql(ctx, c.index_parameters) + deferrable;
   }
   if (c.type == "foreign_key") return ForeignKeySql(ctx, op, c);
   const auto& ex = *c.exclude;  // exclude
   std::string sql = "EXCLUDE" +
-                    (ex.index_method.empty() ? "" : " USING " + pg::QuoteIdent(ex.index_method)) +
-                    " (" + ex.elements + ")" + IndexParametersSql(c.index_parameters);
+                    (ex.index_method.empty() ? "" : " USING " + QuoteIdent(ctx, ex.index_method)) +
+                    " (" + ex.elements + ")" + IndexParametersSql(ctx, c.index_parameters);
   if (!ex.predicate.empty()) sql += " WHERE " + EmbedExpression(ex.predicate);
   return sql + deferrable;
 }
 
 std::string ColumnSql(const OpContext& ctx, const migration::OpCreateTable& op,
                       const migration::Column& column, bool single_pk) {
-  std::string sql = ColumnTypeAndDefaultSql(column);
+  std::string sql = ColumnTypeAndDefaultSql(ctx, column);
   if (!column.nullable && !column.pk) sql += " NOT NULL";
   if (column.pk && single_pk) sql += " PRIMARY KEY";
   if (column.unique) sql += " UNIQUE";
-  if (column.check) sql += " " + CheckSql(*column.check);
+  if (column.check) sql += " " + CheckSql(ctx, *column.check);
   if (column.references) {
     migration::ForeignKeyReference ref = *column.references;
     ref.table = PhysicalTable(ctx, op, ref.table);
     ref.column = PhysicalColumns(ctx, op, column.references->table, {ref.column}).front();
-    sql += " CONSTRAINT " + pg::QuoteIdent(ref.name) + " " + ReferencesSql(ctx.before->name, ref);
+    sql += " CONSTRAINT " + QuoteIdent(ctx, ref.name) + " " +
+           ReferencesSql(ctx, ctx.before->name, ref);
   }
   return sql;
 }
@@ -143,7 +151,7 @@ std::string ReferencedTablesComment(const OpContext& ctx, const migration::OpCre
     if (c.type == "foreign_key" && c.references) add(c.references->table);
   }
   if (tables.empty()) return "";
-  return "-- foreign keys also take SHARE ROW EXCLUSIVE on " + pg::QuoteIdentList(tables) + "\n";
+  return "-- foreign keys also take SHARE ROW EXCLUSIVE on " + QuoteIdentList(ctx, tables) + "\n";
 }
 
 // The names PostgreSQL gives constraints it names itself, when they fit
@@ -192,9 +200,10 @@ Result<std::vector<std::string>> CreateTable::ResolveColumns(
 
 Status CreateTable::ValidateColumns(const OpContext& ctx) const {
   std::string what = fmt::format("{} table \"{}\"", ctx.where, op_.name);
+  const sqlcheck::VisibleTable visible = CreateTableVisible(op_);
   std::vector<std::string> seen;
   for (const auto& column : op_.columns) {
-    ZS_RETURN_IF_ERROR(ValidateColumnDefinition(column, what));
+    ZS_RETURN_IF_ERROR(ValidateColumnDefinition(ctx, visible, column, what));
     if (HasName(seen, column.name)) {
       return InvalidInput(fmt::format("{}: column \"{}\" appears twice", what, column.name));
     }
@@ -213,7 +222,7 @@ Status CreateTable::ValidateForeignKey(const OpContext& ctx, const migration::Co
                                        const std::string& what) const {
   if (!c.references) return InvalidInput(what + ": a foreign_key constraint needs `references`");
   const auto& ref = *c.references;
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(ref.table, what + " references table"));
+  ZS_RETURN_IF_ERROR(CheckerFor(ctx).CheckIdentifier(ref.table, what + " references table"));
   ZS_RETURN_IF_ERROR(ResolveColumns(ctx, ref.table, ref.columns, what + " references").status());
   if (ref.columns.size() != c.columns.size()) {
     return InvalidInput(
@@ -242,14 +251,16 @@ Status CreateTable::ValidateForeignKey(const OpContext& ctx, const migration::Co
 
 Status CreateTable::ValidateConstraint(const OpContext& ctx, const migration::Constraint& c) const {
   std::string what = fmt::format("{} table \"{}\" constraint \"{}\"", ctx.where, op_.name, c.name);
-  ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(c.name, what));
+  sqlcheck::ExpressionChecker& checker = CheckerFor(ctx);
+  ZS_RETURN_IF_ERROR(checker.CheckIdentifier(c.name, what));
   const bool has_index = c.type == "unique" || c.type == "primary_key" || c.type == "exclude";
   if (c.type != "check" && c.type != "exclude") {
     if (c.columns.empty()) return InvalidInput(what + ": list the constraint's `columns`");
     ZS_RETURN_IF_ERROR(ResolveColumns(ctx, op_.name, c.columns, what).status());
   }
   if (c.type == "check") {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateExpression(c.check, what + " check").status());
+    ZS_RETURN_IF_ERROR(
+        CheckStoredExpression(ctx, CreateTableVisible(op_), c.check, what + " check").status());
     if (c.deferrable || c.initially_deferred) {
       return InvalidInput(what +
                           ": PostgreSQL cannot defer a CHECK constraint; remove "
@@ -265,14 +276,14 @@ Status CreateTable::ValidateConstraint(const OpContext& ctx, const migration::Co
   if (c.type == "exclude") {
     if (!c.exclude) return InvalidInput(what + ": an exclude constraint needs `exclude`");
     if (!c.exclude->index_method.empty()) {
-      ZS_RETURN_IF_ERROR(
-          sqlcheck::ValidateIdentifier(c.exclude->index_method, what + " index_method"));
+      ZS_RETURN_IF_ERROR(checker.CheckIdentifier(c.exclude->index_method, what + " index_method"));
     }
     ZS_RETURN_IF_ERROR(
         sqlcheck::ValidateExcludeElements(c.exclude->elements, what + " exclude elements"));
     if (!c.exclude->predicate.empty()) {
-      ZS_RETURN_IF_ERROR(
-          sqlcheck::ValidateExpression(c.exclude->predicate, what + " exclude predicate").status());
+      ZS_RETURN_IF_ERROR(CheckStoredExpression(ctx, CreateTableVisible(op_), c.exclude->predicate,
+                                               what + " exclude predicate")
+                             .status());
     }
   }
   if (!c.index_parameters) return Status::Ok();
@@ -283,7 +294,7 @@ Status CreateTable::ValidateConstraint(const OpContext& ctx, const migration::Co
   }
   const auto& params = *c.index_parameters;
   if (!params.tablespace.empty()) {
-    ZS_RETURN_IF_ERROR(sqlcheck::ValidateIdentifier(params.tablespace, what + " tablespace"));
+    ZS_RETURN_IF_ERROR(checker.CheckIdentifier(params.tablespace, what + " tablespace"));
   }
   if (!params.storage_parameters.empty()) {
     ZS_RETURN_IF_ERROR(
@@ -358,24 +369,24 @@ Result<std::vector<Action>> CreateTable::PostgresStart(const OpContext& ctx) con
   for (const auto& column : op_.columns) {
     parts.push_back(ColumnSql(ctx, op_, column, pk.size() == 1));
   }
-  if (pk.size() > 1) parts.push_back("PRIMARY KEY (" + pg::QuoteIdentList(pk) + ")");
+  if (pk.size() > 1) parts.push_back("PRIMARY KEY (" + QuoteIdentList(ctx, pk) + ")");
   for (const auto& c : op_.constraints) {
-    parts.push_back("CONSTRAINT " + pg::QuoteIdent(c.name) + " " + ConstraintBodySql(ctx, op_, c));
+    parts.push_back("CONSTRAINT " + QuoteIdent(ctx, c.name) + " " + ConstraintBodySql(ctx, op_, c));
   }
 
-  std::string table = pg::QualifiedName(ctx.before->name, op_.name);
+  std::string table = QualifiedName(ctx, ctx.before->name, op_.name);
   std::string sql = ReferencedTablesComment(ctx, op_) + "CREATE TABLE " + table + " (\n";
   for (size_t i = 0; i < parts.size(); ++i) {
     sql += "  " + parts[i] + (i + 1 < parts.size() ? ",\n" : "\n");
   }
   sql += ");";
   if (op_.comment) {
-    sql += "\nCOMMENT ON TABLE " + table + " IS " + pg::QuoteLiteral(*op_.comment) + ";";
+    sql += "\nCOMMENT ON TABLE " + table + " IS " + QuoteLiteral(ctx, *op_.comment) + ";";
   }
   for (const auto& column : op_.columns) {
     if (!column.comment) continue;
-    sql += fmt::format("\nCOMMENT ON COLUMN {}.{} IS {};", table, pg::QuoteIdent(column.name),
-                       pg::QuoteLiteral(*column.comment));
+    sql += fmt::format("\nCOMMENT ON COLUMN {}.{} IS {};", table, QuoteIdent(ctx, column.name),
+                       QuoteLiteral(ctx, *column.comment));
   }
   return std::vector<Action>{{.id = "create_table:" + op_.name,
                               .sql = sql,
@@ -390,7 +401,7 @@ Result<std::vector<Action>> CreateTable::PostgresComplete(const OpContext&) cons
 Result<std::vector<Action>> CreateTable::PostgresRollback(const OpContext& ctx) const {
   return std::vector<Action>{
       {.id = "create_table:" + op_.name + ":drop",
-       .sql = "DROP TABLE IF EXISTS " + pg::QualifiedName(ctx.before->name, op_.name) + ";",
+       .sql = "DROP TABLE IF EXISTS " + QualifiedName(ctx, ctx.before->name, op_.name) + ";",
        .lock = Lock::kAccessExclusive,
        .table = op_.name}};
 }

@@ -7,8 +7,6 @@
 
 #include <algorithm>
 
-#include "pg/quote.h"
-
 namespace zs::ops {
 
 Status DropColumn::CheckIntent(const OpContext& ctx) const {
@@ -48,8 +46,8 @@ Result<std::vector<Action>> DropColumn::PostgresComplete(const OpContext& ctx) c
   return std::vector<Action>{
       {.id = fmt::format("drop_column:{}.{}:drop", op_.table, op_.column),
        .sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {};",
-                          pg::QualifiedName(ctx.before->name, table.physical_name),
-                          pg::QuoteIdent(table.FindColumn(op_.column)->physical_name)),
+                          QualifiedName(ctx, ctx.before->name, table.physical_name),
+                          QuoteIdent(ctx, table.FindColumn(op_.column)->physical_name)),
        .lock = Lock::kAccessExclusive,
        .table = table.physical_name,
        .phase = CompletePhase::kFinalize}};

@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "pg/quote.h"
-
 namespace zs::ops {
 
 Status DropTable::CheckIntent(const OpContext& ctx) const {
@@ -25,7 +23,8 @@ Result<std::vector<Action>> DropTable::PostgresComplete(const OpContext& ctx) co
   const schema::Table& table = *ctx.before->FindTable(op_.name);
   return std::vector<Action>{{.id = "drop_table:" + op_.name + ":drop",
                               .sql = "DROP TABLE IF EXISTS " +
-                                     pg::QualifiedName(ctx.before->name, table.physical_name) + ";",
+                                     QualifiedName(ctx, ctx.before->name, table.physical_name) +
+                                     ";",
                               .lock = Lock::kAccessExclusive,
                               .table = table.physical_name,
                               .phase = CompletePhase::kFinalize}};

@@ -15,9 +15,10 @@ namespace zs::ops {
 
 namespace {
 
-Status ValidateSide(const std::string& sql, const std::string& what) {
+Status ValidateSide(sqlcheck::ExpressionChecker& checker, const std::string& sql,
+                    const std::string& what) {
   ZS_ASSIGN_OR_RETURN(std::vector<sqlcheck::Statement> statements,
-                      sqlcheck::SplitStatements(sql, what));
+                      checker.CheckStatements(sql, what));
   for (const auto& statement : statements) {
     if (!statement.transaction_control) continue;
     return InvalidInput(fmt::format(
@@ -52,8 +53,9 @@ Lock LockOf(const sqlcheck::Statement& statement) {
 }
 
 // The actions running `sql`: REQUIRES: `sql` passed ValidateSide.
-std::vector<Action> SqlActions(const std::string& sql, const std::string& id, CompletePhase phase) {
-  std::vector<sqlcheck::Statement> statements = sqlcheck::SplitStatements(sql, id).value();
+std::vector<Action> SqlActions(sqlcheck::ExpressionChecker& checker, const std::string& sql,
+                               const std::string& id, CompletePhase phase) {
+  std::vector<sqlcheck::Statement> statements = checker.CheckStatements(sql, id).value();
   Lock all = Lock::kNone;
   for (const auto& statement : statements) all = std::max(all, LockOf(statement));
   bool split = std::any_of(statements.begin(), statements.end(),
@@ -93,8 +95,9 @@ std::vector<Action> SqlActions(const std::string& sql, const std::string& id, Co
 Status RawSql::CheckIntent(const OpContext&) const { return Status::Ok(); }
 
 Status RawSql::PostgresSupports(const OpContext& ctx) const {
-  ZS_RETURN_IF_ERROR(ValidateSide(op_.up, ctx.where + " up"));
-  if (!op_.down.empty()) ZS_RETURN_IF_ERROR(ValidateSide(op_.down, ctx.where + " down"));
+  sqlcheck::ExpressionChecker& checker = CheckerFor(ctx);
+  ZS_RETURN_IF_ERROR(ValidateSide(checker, op_.up, ctx.where + " up"));
+  if (!op_.down.empty()) ZS_RETURN_IF_ERROR(ValidateSide(checker, op_.down, ctx.where + " down"));
   return Status::Ok();
 }
 
@@ -102,19 +105,22 @@ void RawSql::Apply(const OpContext&, schema::Schema&) const {}
 
 Result<std::vector<Action>> RawSql::PostgresStart(const OpContext& ctx) const {
   if (op_.on_complete) return std::vector<Action>{};
-  return SqlActions(op_.up, fmt::format("sql:{}:up", ctx.index), CompletePhase::kFinalize);
+  return SqlActions(CheckerFor(ctx), op_.up, fmt::format("sql:{}:up", ctx.index),
+                    CompletePhase::kFinalize);
 }
 
 // kRename: last, in operation order among the renames, so the SQL sees the
 // final shape that the operations before it give.
 Result<std::vector<Action>> RawSql::PostgresComplete(const OpContext& ctx) const {
   if (!op_.on_complete) return std::vector<Action>{};
-  return SqlActions(op_.up, fmt::format("sql:{}:up", ctx.index), CompletePhase::kRename);
+  return SqlActions(CheckerFor(ctx), op_.up, fmt::format("sql:{}:up", ctx.index),
+                    CompletePhase::kRename);
 }
 
 Result<std::vector<Action>> RawSql::PostgresRollback(const OpContext& ctx) const {
   if (op_.down.empty() || op_.on_complete) return std::vector<Action>{};
-  return SqlActions(op_.down, fmt::format("sql:{}:down", ctx.index), CompletePhase::kFinalize);
+  return SqlActions(CheckerFor(ctx), op_.down, fmt::format("sql:{}:down", ctx.index),
+                    CompletePhase::kFinalize);
 }
 
 // The checks of the operation's intent, then what the database refuses.

@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "pg/quote.h"
-
 namespace zs::ops {
 
 Status RenameColumn::CheckIntent(const OpContext& ctx) const {
@@ -40,8 +38,8 @@ Result<std::vector<Action>> RenameColumn::PostgresComplete(const OpContext& ctx)
   return std::vector<Action>{
       {.id = fmt::format("rename_column:{}.{}:rename", op_.table, op_.from),
        .sql = fmt::format("ALTER TABLE {} RENAME COLUMN {} TO {};",
-                          pg::QualifiedName(ctx.before->name, table.physical_name),
-                          pg::QuoteIdent(physical), pg::QuoteIdent(op_.to)),
+                          QualifiedName(ctx, ctx.before->name, table.physical_name),
+                          QuoteIdent(ctx, physical), QuoteIdent(ctx, op_.to)),
        .lock = Lock::kAccessExclusive,
        .table = table.physical_name,
        .phase = CompletePhase::kRename}};

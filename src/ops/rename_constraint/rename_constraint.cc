@@ -7,8 +7,6 @@
 
 #include <algorithm>
 
-#include "pg/quote.h"
-
 namespace zs::ops {
 
 namespace {
@@ -80,8 +78,8 @@ Result<std::vector<Action>> RenameConstraint::PostgresComplete(const OpContext& 
   return std::vector<Action>{
       {.id = fmt::format("rename_constraint:{}.{}:rename", op_.table, op_.from),
        .sql = fmt::format("ALTER TABLE {} RENAME CONSTRAINT {} TO {};",
-                          pg::QualifiedName(ctx.before->name, table.physical_name),
-                          pg::QuoteIdent(op_.from), pg::QuoteIdent(op_.to)),
+                          QualifiedName(ctx, ctx.before->name, table.physical_name),
+                          QuoteIdent(ctx, op_.from), QuoteIdent(ctx, op_.to)),
        .lock = Lock::kAccessExclusive,
        .table = table.physical_name,
        .phase = CompletePhase::kFinalize}};

@@ -5,8 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "pg/quote.h"
-
 namespace zs::ops {
 
 Status RenameTable::CheckIntent(const OpContext& ctx) const {
@@ -31,8 +29,8 @@ Result<std::vector<Action>> RenameTable::PostgresComplete(const OpContext& ctx) 
   return std::vector<Action>{
       {.id = "rename_table:" + op_.from + ":rename",
        .sql = fmt::format("ALTER TABLE {} RENAME TO {};",
-                          pg::QualifiedName(ctx.before->name, table.physical_name),
-                          pg::QuoteIdent(op_.to)),
+                          QualifiedName(ctx, ctx.before->name, table.physical_name),
+                          QuoteIdent(ctx, op_.to)),
        .lock = Lock::kAccessExclusive,
        .table = table.physical_name,
        .phase = CompletePhase::kRename}};
