@@ -139,15 +139,6 @@ Result<std::vector<Action>> ColumnSwapOperation::Rollback(const OpContext& ctx) 
   return SqlFor(ctx, MariadbSql()).Rollback(*this, ctx);
 }
 
-const OperationSql<ColumnSwapOperation>& ColumnSwapOperation::MariadbSql() const {
-  static const RefusedOperationSql<ColumnSwapOperation> sql(
-      "it rebuilds the column's constraint on a copy of the column kept in step by triggers, "
-      "and MariaDB adds a CHECK only by copying the table under a shared lock (zeroshift's "
-      "MariaDB triggers do not enforce checks yet), and a UNIQUE or FOREIGN KEY without the "
-      "copy; change the constraint with an `sql` operation on a small table, or keep it");
-  return sql;
-}
-
 Result<std::vector<Action>> ColumnSwapOperation::PostgresStart(const OpContext& ctx) const {
   bool in_place = CreatedByThisMigration(ctx, spec_.table);
   ZS_ASSIGN_OR_RETURN(Layout layout, swap::MakeLayout(ctx, spec_, in_place));

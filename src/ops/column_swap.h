@@ -109,8 +109,8 @@ class ColumnSwapOperation : public Operation {
   Result<std::vector<Action>> PostgresStart(const OpContext& ctx) const;
   Result<std::vector<Action>> PostgresComplete(const OpContext& ctx) const;
   Result<std::vector<Action>> PostgresRollback(const OpContext& ctx) const;
-  // MariaDB's: refused (naming why) unless the operation gives its own.
-  virtual const OperationSql<ColumnSwapOperation>& MariadbSql() const;
+  // MariaDB's: each operation gives its own (ops/mariadb_swap.h; its refusals name why).
+  virtual const OperationSql<ColumnSwapOperation>& MariadbSql() const = 0;
 
  protected:
   explicit ColumnSwapOperation(SwapSpec spec) : spec_(std::move(spec)) {}
