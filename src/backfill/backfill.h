@@ -1,6 +1,7 @@
 // Backfill: rewrites every existing row of a table in small batches so that
 // the new columns hold `up` (PostgreSQL: the walks of batch_query.h, keyset or
-// ctid ranges, and the dual-write trigger computes `up`; MariaDB:
+// ctid ranges, whose UPDATE computes `up` while the dual-write trigger steps
+// aside, postgres_step_aside.h, or else lets the trigger compute it; MariaDB:
 // mariadb_batch.h, a keyset walk whose UPDATE computes `up`; the seam is
 // batch_backend.h). Never an OFFSET from the start of the table, never one big
 // UPDATE; each batch is its own short transaction that also saves the cursor,
@@ -119,8 +120,9 @@ class Backfiller {
   // SIGINT or SIGTERM (backfill/interrupt.h) it stops between batches, saves
   // the cursor with the signal's name, and fails naming how to resume.
   Status Run(const schema::Table& table, const ops::BackfillTask& task);
-  // With the table's `up` specs, for a backend whose batches compute `up`
-  // themselves (MariaDB; TableRequest::up).
+  // With the migration's trigger specs, for batches that compute `up`
+  // themselves (MariaDB always, PostgreSQL where its trigger can step aside;
+  // TableRequest::up).
   Status Run(const schema::Table& table, const ops::BackfillTask& task,
              const std::vector<triggers::TriggerSpec>& up);
 

@@ -11,12 +11,12 @@
 //   - the row estimate, for progress.
 //
 // PostgreSQL (postgres_batch.h): keyset or ctid walks (batch_query.h,
-// table_walk.h), each batch one statement that sets the dual-write marker so
-// the trigger computes `up`; probes from pg_locks, pg_stat_activity and
-// pg_stat_replication. MariaDB (mariadb_batch.h): a keyset walk on the primary
-// key or a unique NOT NULL index, the upper key bound selected first, then one
-// UPDATE of the range that computes `up` itself; probes from PROCESSLIST,
-// INNODB_TRX and the replicas' SHOW ALL REPLICAS STATUS.
+// table_walk.h), each batch one statement that computes `up` and sets the
+// dual-write marker while the trigger steps aside (postgres_step_aside.h), or
+// sets the marker alone so that the trigger computes `up`; probes from pg_locks, pg_stat_activity
+// and pg_stat_replication. MariaDB (mariadb_batch.h): a keyset walk on the primary key or a unique
+// NOT NULL index, the upper key bound selected first, then one UPDATE of the range that computes
+// `up` itself; probes from PROCESSLIST, INNODB_TRX and the replicas' SHOW ALL REPLICAS STATUS.
 #pragma once
 
 #include <chrono>
@@ -51,8 +51,10 @@ struct TableRequest {
   // marker column (the trigger then computes `up`).
   std::string touch_column;
   // The table's `up` expressions (triggers::Direction::kUp), in operation
-  // order: a database whose batch computes `up` in its own statement
-  // (MariaDB) needs them; PostgreSQL leaves that to its trigger.
+  // order (other tables' and `down` specs may be among them: each backend
+  // picks its own). MariaDB's batch always computes `up` in its statement;
+  // PostgreSQL's does where the dual-write trigger can step aside
+  // (postgres_step_aside.h), else its trigger computes them.
   std::vector<triggers::TriggerSpec> up;
 };
 

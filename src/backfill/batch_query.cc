@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "backfill/postgres_step_aside.h"
 #include "backfill/table_walk.h"
 #include "pg/quote.h"
 #include "triggers/dual_write.h"
@@ -20,13 +21,20 @@ namespace {
 // a column no user trigger lists, also keeps `UPDATE OF` triggers quiet.
 // Without the marker (a table walked outside a migration) the touch column is
 // set to itself.
+//
+// With `up` (postgres_step_aside.h), the batch also computes the new columns
+// itself: the trigger steps aside for it.
 struct Touch {
   std::string column;  // quoted
   bool marker = false;
+  std::vector<triggers::TriggerSpec> up;  // computed in the statement when not empty
 
   std::string Assignment(const std::string& alias) const {
-    if (marker) return column + " = true";
-    return fmt::format("{0} = {1}.{0}", column, alias);
+    std::string computed;
+    // MakeBatchQuery checked that UpSetItem succeeds for these specs.
+    if (!up.empty()) computed = *UpSetItem(up, alias) + ", ";
+    if (marker) return computed + column + " = true";
+    return fmt::format("{0}{1} = {2}.{1}", computed, column, alias);
   }
   std::string Skip(const std::string& alias) const {
     // false marks a new-version write (triggers::MarkerColumnName): in step too.
@@ -101,7 +109,9 @@ class CtidBatchQuery : public BatchQuery {
 
 Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const std::string& schema,
                                                    const schema::Table& table,
-                                                   const std::string& touch_column) {
+                                                   const std::string& touch_column,
+                                                   const std::vector<triggers::TriggerSpec>& up) {
+  if (!up.empty()) ZS_RETURN_IF_ERROR(UpSetItem(up, kRowAlias).status());
   // `table` may be the schema before the migration, which lacks a new touch
   // column: the walk is read from the catalogs, by the relation's name.
   ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(conn, schema, table.physical_name));
@@ -112,7 +122,8 @@ Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const s
                       {walk.relation, triggers::MarkerColumnName()}));
   Touch touch{
       .column = pg::QuoteIdent(marker.empty() ? touch_column : triggers::MarkerColumnName()),
-      .marker = !marker.empty()};
+      .marker = !marker.empty(),
+      .up = up};
   if (walk.keyset()) {
     return std::unique_ptr<BatchQuery>(std::make_unique<KeysetBatchQuery>(std::move(walk), touch));
   }

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "pg/connection.h"
 #include "schema/schema.h"
+#include "triggers/trigger_spec.h"
 
 namespace zs::backfill {
 
@@ -37,9 +38,12 @@ class BatchQuery {
 // for page counts). When the table has the dual-write trigger's marker column
 // (triggers::MarkerColumnName), each batch sets it and skips rows that carry
 // it already (written through the trigger since it exists); otherwise each
-// batch sets `touch_column` to itself. Either way the triggers fire.
-Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const std::string& schema,
-                                                   const schema::Table& table,
-                                                   const std::string& touch_column);
+// batch sets `touch_column` to itself. Either way the triggers fire, unless
+// `up` is given: then each batch also computes those expressions itself
+// (postgres_step_aside.h's UpSetItem), for a transaction in which the
+// dual-write trigger steps aside.
+Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(
+    pg::Connection& conn, const std::string& schema, const schema::Table& table,
+    const std::string& touch_column, const std::vector<triggers::TriggerSpec>& up = {});
 
 }  // namespace zs::backfill

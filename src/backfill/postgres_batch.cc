@@ -6,8 +6,10 @@
 
 #include "backend/postgres_backend.h"
 #include "backfill/batch_query.h"
+#include "backfill/postgres_step_aside.h"
 #include "pg/quote.h"
 #include "triggers/dual_write.h"
+#include "triggers/postgres_dual_write_step_aside.h"
 
 namespace zs::backfill {
 
@@ -195,29 +197,37 @@ Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qu
 
 namespace {
 
-// The walk of batch_query.h: one statement per batch, which sets the marker
-// (or the touch column) so that the dual-write trigger computes `up`.
+// The walk of batch_query.h: one statement per batch. It computes `up`
+// itself while the dual-write trigger steps aside (postgres_step_aside.h), or
+// else sets the marker (or the touch column) so that the trigger computes it.
 class PostgresTableBatches final : public TableBatches {
  public:
   PostgresTableBatches(pg::Connection& conn, std::unique_ptr<BatchQuery> query,
                        TableRequest request, BatchBounds bounds)
       : conn_(conn), query_(std::move(query)), request_(std::move(request)), bounds_(bounds) {}
 
-  std::string Describe() const override { return query_->Describe(); }
+  std::string Describe() const override {
+    if (step_aside_) return query_->Describe() + "; `up` computed in each batch";
+    if (refusal_.empty()) return query_->Describe();
+    return fmt::format("{}; `up` computed by the dual-write trigger: {}", query_->Describe(),
+                       refusal_);
+  }
 
   Status CheckUserTriggers() override {
     ZS_ASSIGN_OR_RETURN(
         UserTriggerPlan plan,
         PlanUserTriggers(conn_, request_.schema, request_.table, bounds_.fire_user_triggers));
     replica_ = plan.replica;
-    return Status::Ok();
+    return ChooseStepAside();
   }
 
   Status Begin() override {
+    bool replica = replica_ || step_aside_;
     return conn_.Run(fmt::format(
-        "BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';{}",
+        "BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';{}{}",
         bounds_.lock_timeout.count(), bounds_.statement_timeout.count(),
-        replica_ ? " SET LOCAL session_replication_role = replica;" : ""));
+        replica ? " SET LOCAL session_replication_role = replica;" : "",
+        step_aside_ ? " " + triggers::StepAsideSql() + ";" : ""));
   }
 
   Result<BatchOutcome> Next(const BatchCursor& cursor, long long rows) override {
@@ -238,11 +248,35 @@ class PostgresTableBatches final : public TableBatches {
   void Rollback() override { (void)conn_.Run("ROLLBACK"); }
 
  private:
+  // Once per run: the batches compute `up` where postgres_step_aside.h's
+  // conditions hold and PostgreSQL plans the statement; else the trigger does.
+  Status ChooseStepAside() {
+    std::vector<triggers::TriggerSpec> up = UpSpecsOf(request_.up, request_.schema, request_.table);
+    ZS_ASSIGN_OR_RETURN(StepAsidePlan plan, PlanStepAside(conn_, request_.schema, request_.table,
+                                                          up, bounds_.fire_user_triggers));
+    refusal_ = plan.refusal;
+    if (!plan.step_aside) return Status::Ok();
+    schema::Table table;  // MakeBatchQuery reads only the relation's name
+    table.physical_name = request_.table;
+    ZS_ASSIGN_OR_RETURN(std::unique_ptr<BatchQuery> query,
+                        MakeBatchQuery(conn_, request_.schema, table, request_.touch_column, up));
+    ZS_ASSIGN_OR_RETURN(std::string error, PlanError(conn_, query->Sql(1, /*first=*/true)));
+    if (!error.empty()) {
+      refusal_ = "PostgreSQL does not accept `up` in the batch's UPDATE (" + error + ")";
+      return Status::Ok();
+    }
+    query_ = std::move(query);
+    step_aside_ = true;
+    return Status::Ok();
+  }
+
   pg::Connection& conn_;
   std::unique_ptr<BatchQuery> query_;
   TableRequest request_;
   BatchBounds bounds_;
-  bool replica_ = false;  // see UserTriggerPlan
+  bool replica_ = false;     // see UserTriggerPlan
+  bool step_aside_ = false;  // see postgres_step_aside.h
+  std::string refusal_;      // why the trigger computes `up`, when `up` was given
 };
 
 class PostgresBatchBackend final : public BatchBackend {

@@ -173,7 +173,7 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
     const schema::Table* table = base.FindPhysicalTable(task.table);
     if (table == nullptr) continue;  // created by this migration: nothing to backfill
     Log(fmt::format("  backfill: {}", task.reason));
-    Status status = backfiller.Run(*table, task);
+    Status status = backfiller.Run(*table, task, plan.trigger_specs);
     // Stopped by a signal: the message already says how to resume.
     if (!status.ok() && backfill::InterruptSignal() != 0) return status;
     if (!status.ok()) {
