@@ -50,7 +50,9 @@ TEST(LockWaitForTest, StartsShortDoublesOnEachRetryAndNeverExceedsLockTimeout) {
   for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
     long long wait = LockWaitFor(policy, attempt).count();
     EXPECT_EQ(wait, expected[attempt - 1]) << "attempt " << attempt;
-    if (attempt > 1) EXPECT_GE(wait, LockWaitFor(policy, attempt - 1).count());
+    if (attempt > 1) {
+      EXPECT_GE(wait, LockWaitFor(policy, attempt - 1).count());
+    }
     EXPECT_LE(wait, policy.lock_timeout.count());
     total += wait;
   }
