@@ -94,8 +94,7 @@ std::string PgClearAutovacuum(Connection& conn, const RetryPolicy& policy,
     // Not a reason to fail: the lock wait stays bounded, as without the cancel.
     return fmt::format(
         "could not cancel autovacuum pid {} ({}); this role may not signal it (PostgreSQL 15 and "
-        "older: "
-        "grant pg_signal_backend; 16 and 17: superuser only; 18: grant "
+        "older: grant pg_signal_backend; 16 and 17: superuser only; 18: grant "
         "pg_signal_autovacuum_worker): waiting for it within lock_timeout instead",
         holder.pid, cancelled.status().message());
   }
