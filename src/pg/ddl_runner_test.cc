@@ -210,6 +210,8 @@ TEST_F(DdlRunnerTest, RetriesADeadlock) {
   ASSERT_TRUE(blocker.Run("BEGIN; LOCK TABLE other IN ACCESS EXCLUSIVE MODE").ok());
   RetryPolicy policy = FastPolicy(3);
   policy.lock_timeout = milliseconds(5000);
+  // The first attempt must wait past deadlock_timeout for the cycle to be found.
+  policy.first_lock_timeout = milliseconds(0);
   policy.statement_timeout = milliseconds(10000);
   DdlRunner runner(*conn_, policy);
   std::vector<std::string> errors;
