@@ -69,6 +69,13 @@ class AutovacuumTest : public ::testing::Test {
     return rows.ok() && rows->size() == 1 ? rows->Get(0, 0) : "";
   }
 
+  // `pid` is still vacuuming users ("autovacuum: VACUUM [ANALYZE] public.users").
+  bool VacuumsUsers(int pid) {
+    std::string query = QueryOf(pid);
+    return query.rfind("autovacuum: VACUUM ", 0) == 0 &&
+           query.find("public.users") != std::string::npos;
+  }
+
   static RetryPolicy Policy(bool cancel_autovacuum) {
     RetryPolicy policy;
     policy.lock_timeout = milliseconds(200);
@@ -105,7 +112,7 @@ TEST_F(AutovacuumTest, ARunningAutovacuumIsCancelledBeforeWaitingAndTheStatement
   EXPECT_NE(refused.message().find("left running (--no-cancel-autovacuum)"), std::string::npos)
       << refused.message();
   EXPECT_TRUE(patient_notices.empty());
-  ASSERT_EQ(QueryOf(vacuum_pid).find("autovacuum: VACUUM public.users"), 0u);
+  ASSERT_TRUE(VacuumsUsers(vacuum_pid)) << QueryOf(vacuum_pid);
 
   DdlRunner runner(*conn_, Policy(/*cancel_autovacuum=*/true));
   std::vector<std::string> notices;
@@ -162,7 +169,7 @@ TEST_F(AutovacuumTest, ARoleThatMayNotCancelItWaitsWithinTheBoundAndSaysWhy) {
   EXPECT_NE(notices[0].find("this role may not signal it"), std::string::npos) << notices[0];
   EXPECT_NE(status.message().find("this role may not signal it"), std::string::npos)
       << status.message();
-  EXPECT_EQ(QueryOf(vacuum_pid).find("autovacuum: VACUUM public.users"), 0u);
+  EXPECT_TRUE(VacuumsUsers(vacuum_pid)) << QueryOf(vacuum_pid);
 }
 
 TEST_F(AutovacuumTest, AnAntiWraparoundAutovacuumIsNeverCancelled) {
