@@ -38,9 +38,13 @@ struct Figure {
 
 // In run order: the longest (scaling, with its 10 M-row table) last, so an
 // interrupted run has the others. The summary lists them by number.
-constexpr Figure kFigures[] = {{"backfill_speed", BackfillSpeed}, {"under_load", UnderLoad},
-                               {"trigger_cost", TriggerCost},     {"locks", Locks},
-                               {"ptosc_peer", PtOscPeer},         {"scaling", Scaling}};
+constexpr Figure kFigures[] = {{"backfill_speed", BackfillSpeed},
+                               {"under_load", UnderLoad},
+                               {"trigger_cost", TriggerCost},
+                               {"locks", Locks},
+                               {"ptosc_peer", PtOscPeer},
+                               {"pgroll_shape", PgrollShape},
+                               {"scaling", Scaling}};
 
 // Every figure runs with these server settings: a 10 M-row rewrite must not
 // be timed through forced checkpoints. (TempCluster itself sets fsync=off,

@@ -22,6 +22,9 @@ FigureResult Locks(const Config& config, Databases& databases);
 //    MariaDB under the lab's clients (`databases` unused): errors, longest
 //    request, p99, total time.
 FigureResult PtOscPeer(const Config& config, Databases& databases);
+// 7. pgroll's own backfill benchmark (an alter_column to NOT NULL with `up` on
+//    users(id serial, name varchar) of 10 k / 100 k / 300 k rows), like for like.
+FigureResult PgrollShape(const Config& config, Databases& databases);
 
 // The child process of one scaling point:
 //   zeroshift_bench --child-backfill URL MIGRATION_FILE OUT_JSON

@@ -35,14 +35,31 @@ std::chrono::milliseconds BackoffDelay(const RetryPolicy& policy, int attempt) {
   return std::chrono::milliseconds(jitter(BackoffRng()));
 }
 
+std::chrono::milliseconds LockWaitFor(const RetryPolicy& policy, int attempt) {
+  const long long cap = std::max<long long>(policy.lock_timeout.count(), 0);
+  long long wait = std::max<long long>(policy.first_lock_timeout.count(), 0);
+  if (wait == 0 || wait >= cap) return std::chrono::milliseconds(cap);
+  // Doubling with an early stop at the cap cannot overflow, whatever `attempt` is.
+  for (int i = 1; i < attempt && wait < cap; ++i) wait *= 2;
+  return std::chrono::milliseconds(std::min(wait, cap));
+}
+
 Status RetryLockFailures(const RetryPolicy& policy, const std::function<Status()>& attempt_once,
+                         const LockFailureHandling& handling, const RetryCallback& on_retry,
+                         int* attempts) {
+  return RetryLockFailures(
+      policy, [&](int) { return attempt_once(); }, handling, on_retry, attempts);
+}
+
+Status RetryLockFailures(const RetryPolicy& policy,
+                         const std::function<Status(int attempt)>& attempt_once,
                          const LockFailureHandling& handling, const RetryCallback& on_retry,
                          int* attempts) {
   const int max_attempts = std::max(policy.max_attempts, 1);
   Status last;
   for (int attempt = 1; attempt <= max_attempts; ++attempt) {
     *attempts = attempt;
-    last = attempt_once();
+    last = attempt_once(attempt);
     if (last.ok() || !handling.is_lock_failure(last)) return last;
     if (handling.explain) last = handling.explain(last);
     if (attempt == max_attempts) break;

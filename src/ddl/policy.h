@@ -30,7 +30,22 @@ struct RetryPolicy {
   // lose to the vacuum of a big table on every attempt. MariaDB has no
   // autovacuum: ignored there.
   bool cancel_autovacuum = true;
+  // PostgreSQL: the first attempt's lock wait; each retry doubles it, up to
+  // lock_timeout, which stays the bound of every attempt (so of the whole
+  // step: lock_timeout * max_attempts). Every client query on the table
+  // queues behind a waiting ACCESS EXCLUSIVE request for as long as it waits:
+  // a short first wait keeps that stall short when the table frees up soon,
+  // and only a table that stays busy earns longer waits. 0, or not below
+  // lock_timeout: every attempt waits lock_timeout. MariaDB ignores it:
+  // max_statement_time bounds the whole statement there, and a short bound
+  // would kill the statement's work, not only its wait.
+  std::chrono::milliseconds first_lock_timeout{20};
 };
+
+// The lock wait of attempt number `attempt` (1-based) under `policy`:
+// first_lock_timeout * 2^(attempt-1), capped at lock_timeout. 0 (no bound)
+// when lock_timeout is 0.
+std::chrono::milliseconds LockWaitFor(const RetryPolicy& policy, int attempt);
 
 // The delay before retry number `attempt` (1-based): initial * 2^(attempt-1),
 // capped at max_backoff, then a uniformly random point in [delay/2, delay].
@@ -83,6 +98,11 @@ struct Options {
 using RetryCallback =
     std::function<void(int attempt, std::chrono::milliseconds delay, const Status& error)>;
 
+// Called with what a runner did on its own about another session (it
+// cancelled an autovacuum worker in a statement's way, or could not); for
+// the progress output.
+using NoticeCallback = std::function<void(const std::string& notice)>;
+
 // How a runner tells its backend's lock failures and explains them.
 struct LockFailureHandling {
   // Nothing but the lock wait went wrong: trying again later may succeed.
@@ -96,6 +116,12 @@ struct LockFailureHandling {
 // the last failure's SQLSTATE); sleeps BackoffDelay between attempts, calling
 // `on_retry` first. `*attempts` counts the calls.
 Status RetryLockFailures(const RetryPolicy& policy, const std::function<Status()>& attempt_once,
+                         const LockFailureHandling& handling, const RetryCallback& on_retry,
+                         int* attempts);
+// The same, passing each call its attempt number (1-based), so that it can
+// bound its wait with LockWaitFor.
+Status RetryLockFailures(const RetryPolicy& policy,
+                         const std::function<Status(int attempt)>& attempt_once,
                          const LockFailureHandling& handling, const RetryCallback& on_retry,
                          int* attempts);
 

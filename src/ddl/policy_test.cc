@@ -42,6 +42,57 @@ TEST(BackoffDelayTest, IsJitteredAndNeverOverflows) {
 Status LockFailure() { return Status(Code::kDatabase, "could not obtain lock", "55P03"); }
 bool IsLockFailureForTest(const Status& status) { return status.sqlstate() == "55P03"; }
 
+TEST(LockWaitForTest, StartsShortDoublesOnEachRetryAndNeverExceedsLockTimeout) {
+  RetryPolicy policy{.lock_timeout = milliseconds(500), .max_attempts = 10};
+  policy.first_lock_timeout = milliseconds(20);
+  const long long expected[] = {20, 40, 80, 160, 320, 500, 500, 500, 500, 500};
+  long long total = 0;
+  for (int attempt = 1; attempt <= policy.max_attempts; ++attempt) {
+    long long wait = LockWaitFor(policy, attempt).count();
+    EXPECT_EQ(wait, expected[attempt - 1]) << "attempt " << attempt;
+    if (attempt > 1) {
+      EXPECT_GE(wait, LockWaitFor(policy, attempt - 1).count());
+    }
+    EXPECT_LE(wait, policy.lock_timeout.count());
+    total += wait;
+  }
+  EXPECT_LE(total, policy.lock_timeout.count() * policy.max_attempts);
+  EXPECT_EQ(total, 20 + 40 + 80 + 160 + 320 + 5 * 500);
+  for (int attempt : {64, 1000, 1 << 30}) {
+    EXPECT_EQ(LockWaitFor(policy, attempt), milliseconds(500)) << "attempt " << attempt;
+  }
+}
+
+TEST(LockWaitForTest, WaitsTheWholeLockTimeoutWhenTheFirstWaitIsOffOrNotShorter) {
+  RetryPolicy policy{.lock_timeout = milliseconds(50)};
+  for (long long first : {0LL, 50LL, 80LL}) {
+    policy.first_lock_timeout = milliseconds(first);
+    for (int attempt = 1; attempt <= 4; ++attempt) {
+      EXPECT_EQ(LockWaitFor(policy, attempt), milliseconds(50)) << first << " " << attempt;
+    }
+  }
+  policy.lock_timeout = milliseconds(0);  // no bound stays no bound
+  policy.first_lock_timeout = milliseconds(20);
+  EXPECT_EQ(LockWaitFor(policy, 1), milliseconds(0));
+}
+
+TEST(RetryLockFailuresTest, PassesEachCallItsAttemptNumber) {
+  RetryPolicy policy{
+      .max_attempts = 4, .initial_backoff = milliseconds(0), .max_backoff = milliseconds(0)};
+  std::vector<int> seen;
+  int attempts = 0;
+  Status status = RetryLockFailures(
+      policy,
+      [&](int attempt) -> Status {
+        seen.push_back(attempt);
+        return attempt < 3 ? LockFailure() : Status::Ok();
+      },
+      {.is_lock_failure = IsLockFailureForTest}, nullptr, &attempts);
+  EXPECT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(attempts, 3);
+}
+
 TEST(RetryLockFailuresTest, RetriesLockFailuresThenGivesUpKeepingTheSqlstate) {
   RetryPolicy policy{.lock_timeout = milliseconds(50),
                      .max_attempts = 3,

@@ -1,5 +1,5 @@
 // The PostgreSQL DDL runner: pg::DdlRunner (pg/ddl_runner.h, the code that
-// predates the seam, behaviour unchanged) behind ddl::Runner.
+// predates the seam) behind ddl::Runner.
 #pragma once
 
 #include "backend/backend.h"
@@ -21,6 +21,7 @@ class PostgresRunner final : public Runner {
   Status RunGroup(const std::vector<TableRef>& tables,
                   const std::vector<std::string>& statements) override;
   void OnRetry(RetryCallback callback) override { runner_.OnRetry(std::move(callback)); }
+  void OnNotice(NoticeCallback callback) override { runner_.OnNotice(std::move(callback)); }
   int attempts_of_last_run() const override { return runner_.attempts_of_last_run(); }
   const RetryPolicy& policy() const override { return runner_.policy(); }
 

@@ -54,6 +54,10 @@ class Runner {
                           const std::vector<std::string>& statements) = 0;
 
   virtual void OnRetry(RetryCallback callback) = 0;
+  // What the runner did on its own about another session in a statement's
+  // way (PostgreSQL: an autovacuum worker it cancelled before asking for the
+  // lock, or could not). MariaDB has no such session: never called there.
+  virtual void OnNotice(NoticeCallback) {}
   // Of the last Run or RunGroup (RunEach: of its last statement).
   virtual int attempts_of_last_run() const = 0;
   virtual const RetryPolicy& policy() const = 0;

@@ -90,6 +90,9 @@ Engine::Engine(std::unique_ptr<backend::PostgresSession> session, Options option
     log(fmt::format("    lock not available (attempt {}/{}): {}; retrying in {} ms", attempt,
                     max_attempts, error.message(), delay.count()));
   });
+  runner_->OnNotice([log = options_.log](const std::string& notice) {
+    if (log) log("    " + notice);
+  });
 }
 
 Result<Engine> Engine::Connect(const std::string& conninfo, Options options) {

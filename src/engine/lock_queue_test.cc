@@ -93,6 +93,9 @@ class LockQueueTest : public ::testing::Test {
   Engine Connect(int max_attempts) {
     Options options;
     options.retry.lock_timeout = kLockTimeout;
+    // Every attempt waits the whole bound, so the queue behind it forms and
+    // the bound is put to the test (the short first waits: LockWaitForTest).
+    options.retry.first_lock_timeout = kLockTimeout;
     options.retry.max_attempts = max_attempts;
     options.retry.initial_backoff = milliseconds(50);
     options.retry.max_backoff = milliseconds(300);

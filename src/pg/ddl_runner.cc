@@ -27,13 +27,15 @@ Result<std::string> Show(Connection& conn, const std::string& setting) {
 }
 
 // REQUIRES: the connection is idle (not in a transaction).
-// Runs `sql` and `then_sql` in one transaction with SET LOCAL timeouts, so the
-// timeouts end with it. Statements are newline-separated so that a trailing
-// "-- comment" in `sql` cannot swallow the COMMIT.
-Status RunInTransaction(Connection& conn, const RetryPolicy& policy, const std::string& sql,
+// Runs `sql` and `then_sql` in one transaction with SET LOCAL timeouts (a
+// lock wait of `lock_wait`), so the timeouts end with it. Statements are
+// newline-separated so that a trailing "-- comment" in `sql` cannot swallow
+// the COMMIT.
+Status RunInTransaction(Connection& conn, const RetryPolicy& policy,
+                        std::chrono::milliseconds lock_wait, const std::string& sql,
                         const std::string& then_sql) {
   std::string script =
-      "BEGIN;\nSET LOCAL lock_timeout = " + MillisecondsLiteral(policy.lock_timeout) +
+      "BEGIN;\nSET LOCAL lock_timeout = " + MillisecondsLiteral(lock_wait) +
       ";\nSET LOCAL statement_timeout = " + MillisecondsLiteral(policy.statement_timeout) + ";\n" +
       sql + "\n;\n" + then_sql + "\n;\nCOMMIT";
   Status status = conn.Run(script);
@@ -69,15 +71,56 @@ Status WithCleanup(const Status& failure, const Status& cleanup, const std::stri
   return Status(failure.code(), std::move(message), failure.sqlstate());
 }
 
+// What was done about `holder`, an autovacuum worker in a statement's way.
+std::string PgClearAutovacuum(Connection& conn, const RetryPolicy& policy,
+                              const LockHolder& holder) {
+  if (holder.IsWraparoundAutovacuum()) {
+    return fmt::format(
+        "autovacuum pid {} prevents transaction ID wraparound and must finish: waiting for it",
+        holder.pid);
+  }
+  if (!policy.cancel_autovacuum) {
+    return fmt::format("autovacuum pid {} left running (--no-cancel-autovacuum)", holder.pid);
+  }
+  if (!holder.IsCancellableAutovacuum()) {
+    return fmt::format(
+        "autovacuum pid {} left running: its query is hidden from this role, so it may be an "
+        "anti-wraparound one (grant pg_read_all_stats to let zeroshift tell)",
+        holder.pid);
+  }
+  Result<Rows> cancelled =
+      conn.ExecParams("SELECT pg_cancel_backend($1)", {std::to_string(holder.pid)});
+  if (!cancelled.ok()) {
+    // Not a reason to fail: the lock wait stays bounded, as without the cancel.
+    return fmt::format(
+        "could not cancel autovacuum pid {} ({}); this role may not signal it (before PostgreSQL "
+        "18 only a superuser may, in every minor release since the CVE-2023-5870 fix; 18: grant "
+        "pg_signal_autovacuum_worker): waiting for it within lock_timeout instead",
+        holder.pid, cancelled.status().message());
+  }
+  if (cancelled->size() == 1 && cancelled->Get(0, 0) != "t") {
+    return fmt::format("autovacuum pid {} had already ended", holder.pid);
+  }
+  return fmt::format(
+      "cancelled autovacuum pid {}, as PostgreSQL does for a lock waiter after "
+      "deadlock_timeout; it vacuums the table again later",
+      holder.pid);
+}
+
 }  // namespace
 
-Status DdlRunner::RunOnce(const std::string& sql, const DdlOptions& options) {
+Status DdlRunner::RunOnce(const std::string& sql, const DdlOptions& options, int attempt) {
+  // A SHARE UPDATE EXCLUSIVE request blocks no client, so nothing queues
+  // behind a concurrent statement's wait: it keeps the whole lock_timeout
+  // (and each retry would leave an INVALID index to clear).
   if (options.concurrently) return RunConcurrently(conn_, policy_, sql);
-  return RunInTransaction(conn_, policy_, sql, options.same_transaction_sql);
+  return RunInTransaction(conn_, policy_, ddl::LockWaitFor(policy_, attempt), sql,
+                          options.same_transaction_sql);
 }
 
 Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
   attempts_ = 0;
+  handled_autovacuums_.clear();
   if (conn_.InTransaction()) {
     return Internal(
         "DdlRunner::Run needs an idle connection, but it is inside a transaction; commit or roll "
@@ -91,16 +134,20 @@ Status DdlRunner::Run(const std::string& sql, const DdlOptions& options) {
     if (options.concurrently && !options.before_retry_sql.empty()) {
       ZS_RETURN_IF_ERROR(RunConcurrentlyWithCleanup(sql, options));
     } else {
-      ZS_RETURN_IF_ERROR(RetryOnLockTimeout([&] { return RunOnce(sql, options); },
-                                            PgLockTableOf(options), &attempts_));
+      ZS_RETURN_IF_ERROR(
+          RetryOnLockTimeout([&](int attempt) { return RunOnce(sql, options, attempt); },
+                             PgLockTableOf(options), &attempts_));
     }
     if (!options.concurrently || options.same_transaction_sql.empty()) return Status::Ok();
     // A concurrent statement cannot share a transaction, so its bookkeeping
     // commits right after it (and must be idempotent, should this step fail).
     int bookkeeping_attempts = 0;
     return RetryOnLockTimeout(
-        [&] { return RunInTransaction(conn_, policy_, options.same_transaction_sql, ""); }, "",
-        &bookkeeping_attempts);
+        [&](int attempt) {
+          return RunInTransaction(conn_, policy_, ddl::LockWaitFor(policy_, attempt),
+                                  options.same_transaction_sql, "");
+        },
+        "", &bookkeeping_attempts);
   }();
   if (conn_.InTransaction()) return status;
   Status restored = RestoreSession(conn_, pins);
@@ -111,7 +158,7 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
   const std::string& clear_sql = options.before_retry_sql;
   bool first = true;
   Status status = RetryOnLockTimeout(
-      [&]() -> Status {
+      [&](int) -> Status {
         if (!first) {
           // A lock timeout here counts as a failed attempt: the next one clears again.
           Status cleared = RunConcurrently(conn_, policy_, clear_sql);
@@ -128,10 +175,14 @@ Status DdlRunner::RunConcurrentlyWithCleanup(const std::string& sql, const DdlOp
   return WithCleanup(status, RunConcurrently(conn_, policy_, clear_sql), clear_sql);
 }
 
-Status DdlRunner::RetryOnLockTimeout(const std::function<Status()>& attempt_once,
+Status DdlRunner::RetryOnLockTimeout(const std::function<Status(int attempt)>& attempt_once,
                                      const std::string& lock_table, int* attempts) {
   return ddl::RetryLockFailures(
-      policy_, attempt_once,
+      policy_,
+      [&](int attempt) {
+        ClearAutovacuumBeforeWaiting(lock_table);
+        return attempt_once(attempt);
+      },
       {.is_lock_failure = IsLockFailure,
        .explain = [&](const Status& failure) { return ExplainLockFailure(failure, lock_table); }},
       on_retry_, attempts);
@@ -145,32 +196,24 @@ Status DdlRunner::ExplainLockFailure(const Status& failure, const std::string& l
   std::string message =
       failure.message() + "; " + lock_table + " is locked by " + DescribeLockHolders(*holders);
   for (const LockHolder& holder : *holders) {
-    if (holder.IsAutovacuum()) message += "; " + ClearAutovacuum(holder);
+    if (holder.IsAutovacuum()) message += "; " + PgClearAutovacuum(conn_, policy_, holder);
   }
   return Status(failure.code(), std::move(message), failure.sqlstate());
 }
 
-std::string DdlRunner::ClearAutovacuum(const LockHolder& holder) {
-  if (holder.IsWraparoundAutovacuum()) {
-    return fmt::format(
-        "autovacuum pid {} prevents transaction ID wraparound and must finish: waiting for it",
-        holder.pid);
+void DdlRunner::ClearAutovacuumBeforeWaiting(const std::string& lock_table) {
+  if (lock_table.empty() || !policy_.cancel_autovacuum || conn_.InTransaction()) return;
+  Result<std::vector<LockHolder>> holders = LockHolders(conn_, lock_table);
+  // A courtesy, like the explanation of a failure: the wait stays bounded without it.
+  if (!holders.ok()) return;
+  for (const LockHolder& holder : *holders) {
+    if (!holder.IsAutovacuum() || !handled_autovacuums_.insert(holder.pid).second) continue;
+    std::string done = PgClearAutovacuum(conn_, policy_, holder);
+    if (on_notice_) {
+      on_notice_("before asking for its lock, " + lock_table + " is locked by " +
+                 DescribeLockHolders({holder}) + "; " + done);
+    }
   }
-  if (!policy_.cancel_autovacuum) {
-    return fmt::format("autovacuum pid {} left running (--no-cancel-autovacuum)", holder.pid);
-  }
-  Result<Rows> cancelled =
-      conn_.ExecParams("SELECT pg_cancel_backend($1)", {std::to_string(holder.pid)});
-  if (!cancelled.ok()) {
-    return fmt::format(
-        "could not cancel autovacuum pid {} ({}): only a superuser can (PostgreSQL 18: "
-        "pg_signal_autovacuum_worker); run when the vacuum is done",
-        holder.pid, cancelled.status().message());
-  }
-  return fmt::format(
-      "cancelled autovacuum pid {}, as PostgreSQL does for a lock waiter after "
-      "deadlock_timeout; it vacuums the table again later",
-      holder.pid);
 }
 
 }  // namespace zs::pg

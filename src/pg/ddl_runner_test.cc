@@ -210,6 +210,8 @@ TEST_F(DdlRunnerTest, RetriesADeadlock) {
   ASSERT_TRUE(blocker.Run("BEGIN; LOCK TABLE other IN ACCESS EXCLUSIVE MODE").ok());
   RetryPolicy policy = FastPolicy(3);
   policy.lock_timeout = milliseconds(5000);
+  // The first attempt must wait past deadlock_timeout for the cycle to be found.
+  policy.first_lock_timeout = milliseconds(0);
   policy.statement_timeout = milliseconds(10000);
   DdlRunner runner(*conn_, policy);
   std::vector<std::string> errors;
@@ -260,6 +262,44 @@ TEST_F(DdlRunnerTest, ALockFailureNamesTheSessionHoldingTheTable) {
   ASSERT_TRUE(blocker.Run("ROLLBACK").ok());
 }
 
+TEST_F(DdlRunnerTest, EachRetryWaitsLongerUpToTheLockTimeout) {
+  // Each attempt draws as many values from a sequence as its lock_timeout
+  // has milliseconds: sequences ignore the rollback of a failed attempt.
+  ASSERT_TRUE(conn_->Run("CREATE SEQUENCE lock_waits").ok());
+  Connection observer = Open(url_);
+  auto drawn = [&observer]() -> long long {
+    Result<Rows> rows =
+        observer.Exec("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM lock_waits");
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? rows->GetInt(0, 0) : -1;
+  };
+  Connection blocker = HoldExclusiveLock();
+  RetryPolicy policy = FastPolicy(6);
+  policy.first_lock_timeout = milliseconds(15);
+  policy.lock_timeout = milliseconds(100);
+  DdlRunner runner(*conn_, policy);
+  std::vector<long long> waits;
+  long long before = 0;
+  runner.OnRetry([&](int, milliseconds, const Status&) {
+    long long now = drawn();
+    waits.push_back(now - before);
+    before = now;
+  });
+  Status status = runner.Run(
+      "SELECT count(nextval('lock_waits')) FROM generate_series(1, "
+      "replace(current_setting('lock_timeout'), 'ms', '')::int);\n"
+      "ALTER TABLE users ADD COLUMN email text");
+  EXPECT_EQ(status.code(), Code::kLockTimeout) << status.ToString();
+  waits.push_back(drawn() - before);
+  EXPECT_EQ(waits, (std::vector<long long>{15, 30, 60, 100, 100, 100}));
+  // The message names the configured bound, which no attempt exceeded.
+  EXPECT_NE(status.message().find("gave up after 6 attempts waiting for a lock (lock_timeout "
+                                  "100ms)"),
+            std::string::npos)
+      << status.message();
+  ASSERT_TRUE(blocker.Run("ROLLBACK").ok());
+}
+
 TEST(LockHoldersTest, DescribesAtMostThreeHolders) {
   std::vector<LockHolder> holders;
   for (int pid = 1; pid <= 5; ++pid) {
@@ -284,91 +324,27 @@ TEST(LockHoldersTest, DescribesAtMostThreeHolders) {
   EXPECT_FALSE(vacuum.IsWraparoundAutovacuum());
 }
 
-// ------------------------------------------------ autovacuum in the way
-// An autovacuum worker holds SHARE UPDATE EXCLUSIVE on the table it vacuums
-// and yields to a lock waiter only after deadlock_timeout (1 s), longer than
-// the runner's lock_timeout. The cluster wakes autovacuum every second, and
-// the table's cost settings slow its vacuum to minutes.
-
-class AutovacuumTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto cluster = zs::testing::TempCluster::Start(
-        {.config_lines = {"autovacuum_naptime = 1", "deadlock_timeout = '1s'"}});
-    ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
-    cluster_ = std::move(cluster).value();
-    Result<std::string> url = cluster_->CreateDatabase("autovacuum_test");
-    ASSERT_TRUE(url.ok()) << url.status().ToString();
-    url_ = *url;
-    conn_ = std::make_unique<Connection>(Open(url_));
-    ASSERT_TRUE(conn_
-                    ->Run("CREATE TABLE users (id int PRIMARY KEY, name text) WITH ("
-                          "autovacuum_vacuum_threshold = 0, autovacuum_vacuum_scale_factor = 0, "
-                          "autovacuum_vacuum_cost_delay = 100, autovacuum_vacuum_cost_limit = 1);"
-                          "INSERT INTO users SELECT i, repeat('x', 200) FROM "
-                          "generate_series(1, 20000) i;"
-                          "DELETE FROM users WHERE id % 2 = 0")
-                    .ok());
-  }
-
-  // The pid of the autovacuum worker vacuuming users, once it has started.
-  int WaitForAutovacuum() {
-    for (int i = 0; i < 600; ++i) {
-      Result<Rows> rows = conn_->Exec(
-          "SELECT pid FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
-          "AND query LIKE 'autovacuum: VACUUM %users%'");
-      if (rows.ok() && rows->size() == 1) return static_cast<int>(rows->GetInt(0, 0));
-      std::this_thread::sleep_for(milliseconds(100));
-    }
-    ADD_FAILURE() << "autovacuum never started on users";
-    return 0;
-  }
-
-  static RetryPolicy Policy(bool cancel_autovacuum) {
-    RetryPolicy policy;
-    policy.lock_timeout = milliseconds(200);
-    policy.max_attempts = 4;
-    policy.initial_backoff = milliseconds(50);
-    policy.max_backoff = milliseconds(200);
-    policy.cancel_autovacuum = cancel_autovacuum;
-    return policy;
-  }
-
-  std::unique_ptr<zs::testing::TempCluster> cluster_;
-  std::string url_;
-  std::unique_ptr<Connection> conn_;
-};
-
-TEST_F(AutovacuumTest, ARunningAutovacuumIsCancelledAndTheStatementSucceeds) {
-  int vacuum_pid = WaitForAutovacuum();
-  ASSERT_NE(vacuum_pid, 0);
-  const std::string named = "(autovacuum worker, active for ";
-
-  // Left running, it outlasts every attempt: each gives up before deadlock_timeout.
-  DdlRunner patient(*conn_, Policy(/*cancel_autovacuum=*/false));
-  Status refused =
-      patient.Run("ALTER TABLE users ADD COLUMN email text", {.lock_table = "public.users"});
-  EXPECT_EQ(refused.code(), Code::kLockTimeout) << refused.ToString();
-  EXPECT_NE(refused.message().find("pid " + std::to_string(vacuum_pid)), std::string::npos)
-      << refused.message();
-  EXPECT_NE(refused.message().find("left running (--no-cancel-autovacuum)"), std::string::npos)
-      << refused.message();
-
-  DdlRunner runner(*conn_, Policy(/*cancel_autovacuum=*/true));
-  std::vector<std::string> retry_messages;
-  runner.OnRetry(
-      [&](int, milliseconds, const Status& error) { retry_messages.push_back(error.message()); });
-  Status status =
-      runner.Run("ALTER TABLE users ADD COLUMN email text", {.lock_table = "public.users"});
-  ASSERT_TRUE(status.ok()) << status.ToString();
-  EXPECT_GE(runner.attempts_of_last_run(), 2);
-  ASSERT_FALSE(retry_messages.empty());
-  EXPECT_NE(retry_messages[0].find(named), std::string::npos) << retry_messages[0];
-  EXPECT_NE(retry_messages[0].find("holds ShareUpdateExclusiveLock: autovacuum: VACUUM"),
-            std::string::npos)
-      << retry_messages[0];
-  EXPECT_NE(retry_messages[0].find("cancelled autovacuum pid "), std::string::npos)
-      << retry_messages[0];
+TEST(LockHoldersTest, OnlyAVisibleOrdinaryAutovacuumIsCancellable) {
+  // Rows as pg_stat_activity shows them (backend_type, query).
+  LockHolder vacuum{.backend_type = "autovacuum worker",
+                    .query = "autovacuum: VACUUM public.users"};
+  EXPECT_TRUE(vacuum.IsCancellableAutovacuum());
+  vacuum.query = "autovacuum: VACUUM ANALYZE public.users";
+  EXPECT_TRUE(vacuum.IsCancellableAutovacuum());
+  vacuum.query = "autovacuum: VACUUM public.users (to prevent wraparound)";
+  EXPECT_FALSE(vacuum.IsCancellableAutovacuum());
+  // Shortened before the suffix: the server-side flag still tells.
+  vacuum.query = "autovacuum: VACUUM public.a_very_long_table_name_cut_off_be";
+  vacuum.prevents_wraparound = true;
+  EXPECT_TRUE(vacuum.IsWraparoundAutovacuum());
+  EXPECT_FALSE(vacuum.IsCancellableAutovacuum());
+  // Hidden from a role without pg_read_all_stats: it might prevent wraparound.
+  vacuum = {.backend_type = "autovacuum worker", .query = "<insufficient privilege>"};
+  EXPECT_FALSE(vacuum.IsCancellableAutovacuum());
+  vacuum.query = "";
+  EXPECT_FALSE(vacuum.IsCancellableAutovacuum());
+  LockHolder client{.backend_type = "client backend", .query = "autovacuum: VACUUM x"};
+  EXPECT_FALSE(client.IsCancellableAutovacuum());
 }
 
 // ------------------------------------------------ CREATE INDEX CONCURRENTLY

@@ -32,7 +32,12 @@ std::string Describe(const LockHolder& holder) {
 }  // namespace
 
 bool LockHolder::IsWraparoundAutovacuum() const {
-  return IsAutovacuum() && query.find("(to prevent wraparound)") != std::string::npos;
+  return IsAutovacuum() &&
+         (prevents_wraparound || query.find("(to prevent wraparound)") != std::string::npos);
+}
+
+bool LockHolder::IsCancellableAutovacuum() const {
+  return IsAutovacuum() && query.rfind("autovacuum:", 0) == 0 && !IsWraparoundAutovacuum();
 }
 
 Result<std::vector<LockHolder>> LockHolders(Connection& conn, const std::string& table) {
@@ -45,12 +50,13 @@ SELECT a.pid, coalesce(a.backend_type, ''), coalesce(a.application_name, ''),
        coalesce(a.state, ''),
        coalesce(extract(epoch FROM clock_timestamp() - a.xact_start), -1)::float8,
        string_agg(DISTINCT l.mode, ', '),
-       left(regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 120)
+       left(regexp_replace(coalesce(a.query, ''), '\s+', ' ', 'g'), 120),
+       coalesce(a.query, '') LIKE '%(to prevent wraparound)%'
   FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
  WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
    AND l.relation = to_regclass($1)
- GROUP BY 1, 2, 3, 4, 5, 7
+ GROUP BY 1, 2, 3, 4, 5, 7, 8
  ORDER BY 5 DESC, 1)sql",
                                                  {table}));
   std::vector<LockHolder> holders;
@@ -61,7 +67,8 @@ SELECT a.pid, coalesce(a.backend_type, ''), coalesce(a.application_name, ''),
                        .state = rows.Get(i, 3),
                        .transaction_s = std::strtod(rows.Get(i, 4).c_str(), nullptr),
                        .modes = rows.Get(i, 5),
-                       .query = rows.Get(i, 6)});
+                       .query = rows.Get(i, 6),
+                       .prevents_wraparound = rows.Get(i, 7) == "t"});
   }
   return holders;
 }

@@ -19,11 +19,19 @@ struct LockHolder {
   double transaction_s = -1;  // age of its transaction; -1 when it has none
   std::string modes;          // granted modes on the table: "AccessShareLock"
   std::string query;          // its current or last statement, shortened
+  // Its whole query says "(to prevent wraparound)"; read on the server,
+  // where the query is not yet shortened (a long table name would cut it off).
+  bool prevents_wraparound = false;
 
   bool IsAutovacuum() const { return backend_type == "autovacuum worker"; }
   // An anti-wraparound autovacuum must finish: PostgreSQL never cancels one
   // for a lock waiter, and neither do we.
   bool IsWraparoundAutovacuum() const;
+  // An autovacuum worker that may be cancelled for a lock waiter: its query
+  // is visible (a role without pg_read_all_stats sees "<insufficient
+  // privilege>", and could not tell an anti-wraparound one) and it does not
+  // prevent wraparound.
+  bool IsCancellableAutovacuum() const;
 };
 
 // The other sessions holding a granted lock on `table` (a qualified, quoted
