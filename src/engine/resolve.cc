@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "backend/postgres_backend.h"
+#include "engine/resolve_mariadb.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
 #include "pg/session.h"
@@ -221,14 +222,9 @@ std::vector<ExpressionToResolve> StoredExpressions(const migration::Migration& m
 }
 
 Resolvers MakeResolvers(backend::Session& session, const std::string& schema) {
-  if (session.backend().kind() != backend::Kind::kPostgres) {
-    Status refused =
-        Conflict(fmt::format("the resolution of up/down expressions is not implemented on {} yet",
-                             session.backend().Name()));
-    return Resolvers{
-        .resolve = [refused](const triggers::TriggerSpec&, const std::vector<schema::Schema>&)
-            -> Result<std::string> { return refused; },
-        .check_stored = [refused](const ExpressionToResolve&) { return refused; }};
+  // The one place that picks the implementation.
+  if (session.backend().kind() == backend::Kind::kMariadb) {
+    return MakeMariadbResolvers(session, schema);
   }
   pg::Connection& conn = backend::PostgresConnection(session);
   auto own = std::make_shared<std::unique_ptr<pg::Connection>>();
