@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include "backend/postgres_backend.h"
+#include "engine/baseline_version_mariadb.h"
 #include "pg/quote.h"
 #include "schema/schema.h"
 #include "state/load_migration.h"
 #include "state/postgres_state_store.h"
+#include "state/state_store.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -18,23 +20,17 @@ constexpr const char* kBaselineVersionsTableSql =
     "CREATE TABLE IF NOT EXISTS zeroshift.baseline_versions (schema text PRIMARY KEY, "
     "version_schema text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());";
 
-// Until the MariaDB implementation of the baseline version exists.
-Status BaselineNotImplemented(backend::Session& session, const std::string& what) {
-  return Conflict(fmt::format("{} is not implemented on {} yet", what, session.backend().Name()));
-}
-
 void Say(const std::function<void(const std::string&)>& log, const std::string& line) {
   if (log) log(line);
 }
 
 }  // namespace
 
-Status CreateBaselineVersion(backend::Session& session, const std::string& schema,
-                             const std::string& name, const pg::RetryPolicy& retry,
-                             const std::function<void(const std::string&)>& log) {
-  if (session.backend().kind() != backend::Kind::kPostgres) {
-    return BaselineNotImplemented(session, "the baseline version");
-  }
+namespace {
+
+Status PostgresCreateBaselineVersion(backend::Session& session, const std::string& schema,
+                                     const std::string& name, const pg::RetryPolicy& retry,
+                                     const std::function<void(const std::string&)>& log) {
   pg::Connection& conn = backend::PostgresConnection(session);
   state::PostgresStateStore state(conn);
   ZS_RETURN_IF_ERROR(state.RequireInitialized());
@@ -103,12 +99,8 @@ Status CreateBaselineVersion(backend::Session& session, const std::string& schem
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> BaselineVersionSchema(backend::Session& session,
-                                                         const std::string& schema) {
-  if (session.backend().kind() != backend::Kind::kPostgres) {
-    return BaselineNotImplemented(session, "the baseline version");
-  }
-  pg::Connection& conn = backend::PostgresConnection(session);
+Result<std::optional<std::string>> PostgresBaselineVersionSchema(pg::Connection& conn,
+                                                                 const std::string& schema) {
   ZS_ASSIGN_OR_RETURN(pg::Rows table,
                       conn.Exec("SELECT to_regclass('zeroshift.baseline_versions') IS NOT NULL"));
   if (!table.GetBool(0, 0)) return std::optional<std::string>();
@@ -123,13 +115,36 @@ Result<std::optional<std::string>> BaselineVersionSchema(backend::Session& sessi
   return std::optional<std::string>(rows.Get(0, 0));
 }
 
+}  // namespace
+
+// The one place that picks the implementation.
+Status CreateBaselineVersion(backend::Session& session, const std::string& schema,
+                             const std::string& name, const pg::RetryPolicy& retry,
+                             const std::function<void(const std::string&)>& log) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return PostgresCreateBaselineVersion(session, schema, name, retry, log);
+    case backend::Kind::kMariadb:
+      return MariadbCreateBaselineVersion(session, schema, name, retry, log);
+  }
+  return Internal("unknown backend");
+}
+
+Result<std::optional<std::string>> BaselineVersionSchema(backend::Session& session,
+                                                         const std::string& schema) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return PostgresBaselineVersionSchema(backend::PostgresConnection(session), schema);
+    case backend::Kind::kMariadb:
+      return MariadbBaselineVersionSchema(session, schema);
+  }
+  return Internal("unknown backend");
+}
+
 Result<std::string> PreviousVersionSchema(backend::Session& session, const std::string& schema,
                                           const std::string& name) {
-  if (session.backend().kind() != backend::Kind::kPostgres) {
-    return BaselineNotImplemented(session, "the lookup of the previous version");
-  }
-  pg::Connection& conn = backend::PostgresConnection(session);
-  state::PostgresStateStore state(conn);
+  std::unique_ptr<state::StateStore> store = state::OpenStateStore(session);
+  state::StateStore& state = *store;
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
   ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(state, schema));
@@ -142,11 +157,8 @@ Result<std::string> PreviousVersionSchema(backend::Session& session, const std::
 }
 
 Result<std::string> OldVersionSchema(backend::Session& session, const std::string& schema) {
-  if (session.backend().kind() != backend::Kind::kPostgres) {
-    return BaselineNotImplemented(session, "the lookup of the old clients' version");
-  }
-  pg::Connection& conn = backend::PostgresConnection(session);
-  state::PostgresStateStore state(conn);
+  std::unique_ptr<state::StateStore> store = state::OpenStateStore(session);
+  state::StateStore& state = *store;
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
   ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
