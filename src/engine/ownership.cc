@@ -255,10 +255,9 @@ std::string ForgetGoneObjectsSql(const std::string& base_schema, const std::stri
 
 Result<bool> TracksObjects(backend::Session& session, const std::string& base_schema,
                            const std::string& name) {
-  if (session.backend().kind() != backend::Kind::kPostgres) {
-    return Conflict(fmt::format("the ownership records are not implemented on {} yet",
-                                session.backend().Name()));
-  }
+  // MariaDB keeps no identity records: ownership goes by names and markers
+  // (ownership_mariadb.h), as for a row an older zeroshift started.
+  if (session.backend().kind() == backend::Kind::kMariadb) return false;
   pg::Connection& conn = backend::PostgresConnection(session);
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
