@@ -3,7 +3,11 @@
 #include <gtest/gtest.h>
 
 #include "backend/mariadb_backend.h"
+#include "engine/planner.h"
+#include "migration/names.h"
+#include "migration/parser.h"
 #include "mysql/connection.h"
+#include "schema/schema.h"
 #include "state/state_store.h"
 #include "testing/shared_mariadb.h"
 #include "triggers/mariadb_dual_write.h"
@@ -125,6 +129,51 @@ TEST_F(DoctorMariadb, ARunningCommandIsNamedNotDiagnosed) {
                        mysql::QuoteLiteral(backend::MariadbSchemaLockName(database_)) + ")")
                   .ok());
   EXPECT_TRUE(Diagnose(*session_, database_).ok());
+}
+
+}  // namespace
+}  // namespace zs::doctor
+
+namespace zs::doctor {
+namespace {
+
+// An active migration whose version database and triggers are gone.
+TEST_F(DoctorMariadb, AnActiveMigrationMissingItsObjectsIsReported) {
+  const std::string json =
+      "{\"name\": \"02_nick\", \"operations\": [{\"add_column\": {\"table\": \"users\", "
+      "\"column\": {\"name\": \"nick\", \"type\": \"varchar(100)\", \"nullable\": true}, "
+      "\"up\": \"name\"}}]}";
+  auto migration = migration::ParseStoredMigration(json, "02_nick.json");
+  ASSERT_TRUE(migration.ok()) << migration.status().message();
+  auto operations = engine::MakeOperations(*migration);
+  ASSERT_TRUE(operations.ok()) << operations.status().message();
+  // The table as it was before start, which adds the marker column.
+  Run("ALTER TABLE users DROP COLUMN " + mysql::QuoteIdentifier(triggers::MarkerColumnName()));
+  auto base = schema::ReadSchema(*session_, database_);
+  ASSERT_TRUE(base.ok()) << base.status().message();
+  std::string version = versions::MariadbVersionDatabaseName(database_, "02_nick", "");
+  engine::PlanInput input{
+      .migration = &*migration, .version_schema = version, .backend = &backend::Mariadb()};
+  auto plan = engine::BuildPlan(input, *operations, *base);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  auto state = state::OpenStateStore(*session_);
+  ASSERT_TRUE(state
+                  ->Insert({.schema = database_,
+                            .name = "02_nick",
+                            .migration_json = migration::ToJson(*migration),
+                            .version_schema = version,
+                            .step = state::Step::kActive,
+                            .snapshots = plan->snapshots})
+                  .ok());
+  auto report = Diagnose(*session_, database_);
+  ASSERT_TRUE(report.ok()) << report.status().message();
+  EXPECT_EQ(report->active_migration, "02_nick");
+  std::string text = report->ToText();
+  EXPECT_NE(text.find("the version database of active migration \"02_nick\""), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("dual_write_insert"), std::string::npos) << text;
+  EXPECT_NE(text.find("dual_write_update"), std::string::npos) << text;
+  for (const auto& finding : report->findings) EXPECT_EQ(finding.kind, kActiveMigration);
 }
 
 }  // namespace
