@@ -65,8 +65,7 @@ Status Baseline(const GlobalOptions& options, const BaselineFlags& flags) {
   // Views of the recorded shape for old clients, kept by the next migration.
   ZS_RETURN_IF_ERROR(
       engine::CreateBaselineVersion(engine.session(), engine.schema(), flags.name, {}, nullptr));
-  ZS_ASSIGN_OR_RETURN(std::string old,
-                      engine::OldVersionSchema(engine.session(), engine.schema()));
+  ZS_ASSIGN_OR_RETURN(std::string old, engine::OldVersionSchema(engine.session(), engine.schema()));
   if (!options.quiet) {
     std::cout << fmt::format("recorded baseline {} of schema \"{}\"; wrote {}\n", flags.name,
                              engine.schema(), path);
