@@ -61,7 +61,7 @@ void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
       if (flags->complete) return engine.Complete();
       if (!options.quiet) {
         ZS_ASSIGN_OR_RETURN(std::string old,
-                            engine::OldVersionSchema(engine.connection(), engine.schema()));
+                            engine::OldVersionSchema(engine.session(), engine.schema()));
         std::cerr << OldClientsAdvice(engine.schema(), old) << "\n";
         ZS_ASSIGN_OR_RETURN(std::string latest, engine.LatestVersionSchema());
         if (!latest.empty())

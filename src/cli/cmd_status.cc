@@ -23,7 +23,7 @@ void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run) {
         // itself (its functions, types and sequences); null: the raw tables,
         // whose shape changes. New clients': the active migration's version.
         ZS_ASSIGN_OR_RETURN(std::string old,
-                            engine::OldVersionSchema(engine.connection(), engine.schema()));
+                            engine::OldVersionSchema(engine.session(), engine.schema()));
         auto search_path = [&](const std::string& version) {
           return pg::QuoteIdent(version) + ", " + pg::QuoteIdent(engine.schema());
         };

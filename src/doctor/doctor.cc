@@ -6,7 +6,9 @@
 #include <memory>
 #include <thread>
 
+#include "backend/postgres_backend.h"
 #include "doctor/doctor_context.h"
+#include "doctor/doctor_mariadb.h"
 #include "pg/session.h"
 #include "state/postgres_state_store.h"
 
@@ -139,6 +141,28 @@ Result<Report> Fix(pg::Connection& conn, const std::string& schema, const pg::Re
   after.fixed = std::move(fixed);
   after.refused = std::move(refused);
   return after;
+}
+
+// The one place that picks the implementation.
+Result<Report> Diagnose(backend::Session& session, const std::string& schema) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return Diagnose(backend::PostgresConnection(session), schema);
+    case backend::Kind::kMariadb:
+      return MariadbDiagnose(session, schema);
+  }
+  return Internal("unknown backend");
+}
+
+Result<Report> Fix(backend::Session& session, const std::string& schema,
+                   const pg::RetryPolicy& policy) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return Fix(backend::PostgresConnection(session), schema, policy);
+    case backend::Kind::kMariadb:
+      return MariadbFix(session, schema, policy);
+  }
+  return Internal("unknown backend");
 }
 
 }  // namespace zs::doctor

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "pg/connection.h"
 #include "pg/ddl_runner.h"
@@ -85,5 +86,11 @@ Result<Report> Diagnose(pg::Connection& conn, const std::string& schema);
 // DROP INDEX CONCURRENTLY), then diagnoses again: the returned report's
 // `findings` are what remains.
 Result<Report> Fix(pg::Connection& conn, const std::string& schema, const pg::RetryPolicy& policy);
+
+// The same on `session`'s database: PostgreSQL's above, or MariaDB's
+// (doctor_mariadb.h).
+Result<Report> Diagnose(backend::Session& session, const std::string& schema);
+Result<Report> Fix(backend::Session& session, const std::string& schema,
+                   const pg::RetryPolicy& policy);
 
 }  // namespace zs::doctor

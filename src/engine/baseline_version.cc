@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 
+#include "backend/postgres_backend.h"
+#include "engine/baseline_version_mariadb.h"
 #include "pg/quote.h"
 #include "schema/schema.h"
 #include "state/load_migration.h"
 #include "state/postgres_state_store.h"
+#include "state/state_store.h"
 #include "versions/version_schema.h"
 
 namespace zs::engine {
@@ -23,14 +26,17 @@ void Say(const std::function<void(const std::string&)>& log, const std::string& 
 
 }  // namespace
 
-Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
-                             const std::string& name, const pg::RetryPolicy& retry,
-                             const std::function<void(const std::string&)>& log) {
+namespace {
+
+Status PostgresCreateBaselineVersion(backend::Session& session, const std::string& schema,
+                                     const std::string& name, const pg::RetryPolicy& retry,
+                                     const std::function<void(const std::string&)>& log) {
+  pg::Connection& conn = backend::PostgresConnection(session);
   state::PostgresStateStore state(conn);
   ZS_RETURN_IF_ERROR(state.RequireInitialized());
   ZS_RETURN_IF_ERROR(state.AcquireSchemaLock(schema));
   ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
-  ZS_ASSIGN_OR_RETURN(std::string old, OldVersionSchema(conn, schema));
+  ZS_ASSIGN_OR_RETURN(std::string old, OldVersionSchema(session, schema));
   if (active) {
     Say(log, fmt::format(
                  "migration \"{}\" is active, so no baseline version was created; old "
@@ -93,8 +99,8 @@ Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> BaselineVersionSchema(pg::Connection& conn,
-                                                         const std::string& schema) {
+Result<std::optional<std::string>> PostgresBaselineVersionSchema(pg::Connection& conn,
+                                                                 const std::string& schema) {
   ZS_ASSIGN_OR_RETURN(pg::Rows table,
                       conn.Exec("SELECT to_regclass('zeroshift.baseline_versions') IS NOT NULL"));
   if (!table.GetBool(0, 0)) return std::optional<std::string>();
@@ -109,9 +115,36 @@ Result<std::optional<std::string>> BaselineVersionSchema(pg::Connection& conn,
   return std::optional<std::string>(rows.Get(0, 0));
 }
 
-Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::string& schema,
+}  // namespace
+
+// The one place that picks the implementation.
+Status CreateBaselineVersion(backend::Session& session, const std::string& schema,
+                             const std::string& name, const pg::RetryPolicy& retry,
+                             const std::function<void(const std::string&)>& log) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return PostgresCreateBaselineVersion(session, schema, name, retry, log);
+    case backend::Kind::kMariadb:
+      return MariadbCreateBaselineVersion(session, schema, name, retry, log);
+  }
+  return Internal("unknown backend");
+}
+
+Result<std::optional<std::string>> BaselineVersionSchema(backend::Session& session,
+                                                         const std::string& schema) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return PostgresBaselineVersionSchema(backend::PostgresConnection(session), schema);
+    case backend::Kind::kMariadb:
+      return MariadbBaselineVersionSchema(session, schema);
+  }
+  return Internal("unknown backend");
+}
+
+Result<std::string> PreviousVersionSchema(backend::Session& session, const std::string& schema,
                                           const std::string& name) {
-  state::PostgresStateStore state(conn);
+  std::unique_ptr<state::StateStore> store = state::OpenStateStore(session);
+  state::StateStore& state = *store;
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
   ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(state, schema));
@@ -119,16 +152,17 @@ Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::strin
   if (previous && !previous->version_schema.empty()) return previous->version_schema;
   // Before the first migration, or after a baseline record (which has no
   // views of its own): the baseline version, when one was created.
-  ZS_ASSIGN_OR_RETURN(auto baseline, BaselineVersionSchema(conn, schema));
+  ZS_ASSIGN_OR_RETURN(auto baseline, BaselineVersionSchema(session, schema));
   return baseline.value_or("");
 }
 
-Result<std::string> OldVersionSchema(pg::Connection& conn, const std::string& schema) {
-  state::PostgresStateStore state(conn);
+Result<std::string> OldVersionSchema(backend::Session& session, const std::string& schema) {
+  std::unique_ptr<state::StateStore> store = state::OpenStateStore(session);
+  state::StateStore& state = *store;
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
   ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
-  return PreviousVersionSchema(conn, schema, active ? active->name : "");
+  return PreviousVersionSchema(session, schema, active ? active->name : "");
 }
 
 }  // namespace zs::engine

@@ -124,7 +124,7 @@ Status Engine::Lock() {
 }
 
 Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
-  Resolvers resolvers = MakeResolvers(*conn_, options_.schema);
+  Resolvers resolvers = MakeResolvers(*session_, options_.schema);
   PlanInput input{.migration = &migration,
                   .version_schema = versions::VersionSqlFor(backend()).VersionName(
                       options_.schema, migration.name, migration.version_schema),
@@ -133,7 +133,7 @@ Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
                   .resolve = std::move(resolvers.resolve),
                   .check_stored = std::move(resolvers.check_stored)};
   ZS_ASSIGN_OR_RETURN(input.previous_version_schema,
-                      PreviousVersionSchema(*conn_, options_.schema, migration.name));
+                      PreviousVersionSchema(*session_, options_.schema, migration.name));
   if (!input.previous_version_schema.empty() &&
       input.previous_version_schema == input.version_schema) {
     return Conflict(fmt::format(
@@ -177,7 +177,7 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
 
 Status Engine::AddRoundTripWarnings(Plan& plan) {
   ZS_ASSIGN_OR_RETURN(std::vector<std::string> lossy,
-                      CheckRoundTrips(*conn_, plan.trigger_specs, plan.snapshots));
+                      CheckRoundTrips(*session_, plan.trigger_specs, plan.snapshots));
   plan.warnings.insert(plan.warnings.end(), lossy.begin(), lossy.end());
   return Status::Ok();
 }
@@ -224,11 +224,11 @@ Status Engine::RunRecordedActions(const state::MigrationRecord& record,
   DropCheck check = command_ == "rollback"   ? DropCheck::kAll
                     : command_ == "complete" ? DropCheck::kOwnKinds
                                              : DropCheck::kNone;
-  ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*conn_, record.schema, record.name));
+  ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*session_, record.schema, record.name));
   if (check == DropCheck::kOwnKinds && tracked) {
     ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(*state_, record.schema));
     if (previous) {
-      ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*conn_, record.schema, previous->name));
+      ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*session_, record.schema, previous->name));
     }
   }
   if (!tracked) check = DropCheck::kNone;
@@ -257,7 +257,7 @@ Result<Plan> Engine::ValidateMigration(const migration::Migration& migration) {
   // Runs the plan in a transaction that is rolled back (engine/rehearsal.h).
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
-  ZS_RETURN_IF_ERROR(Rehearse(*conn_, options_.schema, input, operations,
+  ZS_RETURN_IF_ERROR(Rehearse(*session_, options_.schema, input, operations,
                               {.retry = options_.retry, .log = options_.log}));
   ZS_RETURN_IF_ERROR(AddRoundTripWarnings(*plan));
   return plan;

@@ -2,8 +2,19 @@
 #include <fmt/format.h>
 
 #include "engine/engine.h"
+#include "engine/engine_verify.h"
 
 namespace zs::engine {
+
+std::unique_ptr<RowVerifier> RowVerifierFor(backend::Session& session) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return MakePostgresRowVerifier(session);
+    case backend::Kind::kMariadb:
+      return MakeMariadbRowVerifier(session);
+  }
+  return MakePostgresRowVerifier(session);
+}
 
 Result<backfill::VerifyReport> Engine::Verify(const std::string& migration,
                                               const backfill::VerifyOptions& options) {
@@ -34,7 +45,7 @@ Result<backfill::VerifyReport> Engine::Verify(const std::string& migration,
     ZS_ASSIGN_OR_RETURN(spec.expression, loaded->input.resolve(spec, loaded->snapshots));
   }
   backfill::VerifyReport report{.migration = record.name, .step = record.step};
-  ZS_ASSIGN_OR_RETURN(report.tables, backfill::VerifyTriggers(*conn_, specs, options));
+  ZS_ASSIGN_OR_RETURN(report.tables, RowVerifierFor(*session_)->Verify(specs, options));
   if (record.step == state::Step::kBackfilling) {
     // Rows the backfill has not reached differ from `up` as a bypassing
     // write would: nothing is proven until it has finished.

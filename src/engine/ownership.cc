@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "backend/postgres_backend.h"
 #include "ops/names.h"
 #include "pg/quote.h"
 #include "sqlparse/parser.h"
@@ -252,8 +253,12 @@ std::string ForgetGoneObjectsSql(const std::string& base_schema, const std::stri
       completed ? fmt::format(" OR (r.migration = {} AND r.kind <> 'schema')", L(name)) : "");
 }
 
-Result<bool> TracksObjects(pg::Connection& conn, const std::string& base_schema,
+Result<bool> TracksObjects(backend::Session& session, const std::string& base_schema,
                            const std::string& name) {
+  // MariaDB keeps no identity records: ownership goes by names and markers
+  // (ownership_mariadb.h), as for a row an older zeroshift started.
+  if (session.backend().kind() == backend::Kind::kMariadb) return false;
+  pg::Connection& conn = backend::PostgresConnection(session);
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.ExecParams("SELECT coalesce((SELECT (to_jsonb(m) ->> 'tracks_objects')::boolean FROM "

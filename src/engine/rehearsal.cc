@@ -1,5 +1,8 @@
 #include "engine/rehearsal.h"
 
+#include "engine/rehearsal_internal.h"
+#include "engine/rehearsal_mariadb.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -20,39 +23,6 @@
 namespace zs::engine {
 
 namespace {
-
-const std::string& TemporaryPrefix() {
-  static const std::string prefix = ops::TemporaryColumnName("");
-  return prefix;
-}
-
-std::string Where(const migration::Migration& migration, size_t index) {
-  if (index >= migration.operations.size()) return "migration \"" + migration.name + "\"";
-  const auto& op = migration.operations[index];
-  return fmt::format("{} {}", op.location.ToString(), op.kind);
-}
-
-// The operations up to and including the first raw SQL one, as the engine's
-// dry run plans them: the later ones may need what the SQL creates.
-Result<Plan> DryPlan(const PlanInput& input, const Operations& operations,
-                     const schema::Schema& base) {
-  for (size_t i = 0; i + 1 < operations.size(); ++i) {
-    if (!operations[i]->ChangesSchemaOpaquely()) continue;
-    migration::Migration head = *input.migration;
-    head.operations.resize(i + 1);
-    ZS_ASSIGN_OR_RETURN(Operations head_operations, MakeOperations(head));
-    PlanInput head_input = input;
-    head_input.migration = &head;
-    return BuildPlan(head_input, head_operations, base);
-  }
-  return BuildPlan(input, operations, base);
-}
-
-std::string Bullets(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& line : lines) out += "\n  - " + line;
-  return out;
-}
 
 std::string Upper(std::string text) {
   for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -143,7 +113,8 @@ class Rehearsal {
             const std::vector<ops::Action>& actions) -> Result<std::optional<schema::Schema>> {
       size_t index = IndexOf(op);
       for (const auto& action : actions) {
-        ZS_RETURN_IF_ERROR(RunAction(action, Where(*input_.migration, index), "start"));
+        ZS_RETURN_IF_ERROR(
+            RunAction(action, rehearsal_internal::Where(*input_.migration, index), "start"));
         for (const auto& t : {action.table}) {
           if (!t.empty()) ops_by_table_[t].insert(index);
         }
@@ -187,10 +158,11 @@ class Rehearsal {
   std::string OpsOf(const std::string& table) const {
     auto it = ops_by_table_.find(table);
     if (it == ops_by_table_.end() || it->second.empty()) {
-      return Where(*input_.migration, operations_.size());
+      return rehearsal_internal::Where(*input_.migration, operations_.size());
     }
     std::vector<std::string> wheres;
-    for (size_t index : it->second) wheres.push_back(Where(*input_.migration, index));
+    for (size_t index : it->second)
+      wheres.push_back(rehearsal_internal::Where(*input_.migration, index));
     return fmt::format("{}", fmt::join(wheres, "; "));
   }
 
@@ -362,110 +334,20 @@ class Rehearsal {
 
 }  // namespace
 
-std::vector<AlteredColumn> AlteredColumns(const migration::Migration& migration,
-                                          const std::vector<schema::Schema>& snapshots) {
-  std::vector<AlteredColumn> out;
-  if (snapshots.empty()) return out;
-  const schema::Schema& base = snapshots.front();
-  for (size_t i = 0; i + 1 < snapshots.size(); ++i) {
-    for (const auto& table : snapshots[i + 1].tables) {
-      const schema::Table* old_base = base.FindPhysicalTable(table.physical_name);
-      const schema::Table* before = snapshots[i].FindPhysicalTable(table.physical_name);
-      if (old_base == nullptr || before == nullptr) continue;
-      for (const auto& column : table.columns) {
-        const std::string& physical = column.physical_name;
-        if (physical.rfind(TemporaryPrefix(), 0) != 0) continue;
-        if (before->FindPhysicalColumn(physical) != nullptr) continue;
-        std::string old = physical.substr(TemporaryPrefix().size());
-        if (old_base->FindPhysicalColumn(old) == nullptr) continue;
-        out.push_back({.table = table.physical_name, .column = old, .where = Where(migration, i)});
-      }
-    }
-  }
-  return out;
-}
+namespace {
 
-Status CheckDependents(pg::Connection& conn, const std::string& schema,
-                       const std::vector<AlteredColumn>& altered,
-                       const std::vector<std::string>& ignored_schemas) {
-  std::vector<std::string> problems;
-  std::set<std::string> tables_seen;
-  std::string first_where;
-  for (const AlteredColumn& column : altered) {
-    ZS_ASSIGN_OR_RETURN(
-        auto dependents,
-        schema::ReadColumnDependents(conn, schema, column.table, column.column, ignored_schemas));
-    for (const auto& dependent : dependents) {
-      std::string description = dependent.description;
-      if (description.rfind("rule _RETURN on ", 0) == 0) description.erase(0, 16);
-      problems.push_back(fmt::format("{}: {} depends on column \"{}\" of table \"{}\": {}",
-                                     column.where, description, column.column, column.table,
-                                     schema::AdviceFor(dependent)));
-    }
-    if (tables_seen.insert(column.table).second) {
-      ZS_ASSIGN_OR_RETURN(auto publications,
-                          schema::PublicationsOfAllColumns(conn, schema, column.table));
-      for (const auto& publication : publications) {
-        problems.push_back(fmt::format(
-            "{}: publication \"{}\" publishes every column of table \"{}\", so the temporary "
-            "column \"{}\" would be replicated and a subscriber without it stops (the slot then "
-            "keeps WAL): publish the table with a column list that leaves out \"{}\" (ALTER "
-            "PUBLICATION {} SET TABLE ... (columns), PostgreSQL 15+) before the migration",
-            column.where, publication, column.table, ops::TemporaryColumnName(column.column),
-            column.column, pg::QuoteIdent(publication)));
-      }
-    }
-    if (first_where.empty() && !problems.empty()) first_where = column.where;
-  }
-  if (problems.empty()) return Status::Ok();
-  return InvalidInput(fmt::format(
-      "{}: refused before anything ran: the migration replaces columns that other objects "
-      "depend on; complete would fail on them (or drop them) with no way back:{}",
-      first_where, Bullets(problems)));
-}
-
-Status CheckTriggerOrder(pg::Connection& conn, const std::string& schema,
-                         const std::vector<std::string>& tables, const std::string& where) {
-  // tgtype bits: 1 row, 2 before, 4 insert, 16 update. Names compare byte by
-  // byte (COLLATE "C"), as PostgreSQL orders the triggers of one event.
-  constexpr char kLaterTriggers[] = R"sql(
-SELECT format('%I on %s', t.tgname, t.tgrelid::regclass)
-FROM pg_trigger t
-WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1))
-                    UNION SELECT to_regclass($1))
-  AND NOT t.tgisinternal AND t.tgenabled <> 'D'
-  AND (t.tgtype & 3) = 3 AND (t.tgtype & 20) <> 0
-  AND t.tgname::text COLLATE "C" > $2 COLLATE "C"
-ORDER BY 1)sql";
-  std::vector<std::string> problems;
-  for (const auto& table : tables) {
-    std::string ours = triggers::TableTriggerName(schema, table);
-    ZS_ASSIGN_OR_RETURN(pg::Rows rows,
-                        conn.ExecParams(kLaterTriggers, {pg::QualifiedName(schema, table), ours}));
-    for (int r = 0; r < rows.size(); ++r) {
-      problems.push_back(fmt::format(
-          "trigger {} fires after zeroshift's {}, so `up` and `down` would not see what it "
-          "writes; rename it to sort before it (ALTER TRIGGER ... RENAME TO a name starting "
-          "with an ASCII letter, digit or '_')",
-          rows.Get(r, 0), pg::QuoteIdent(ours)));
-    }
-  }
-  if (problems.empty()) return Status::Ok();
-  return InvalidInput(fmt::format(
-      "{}: refused before anything ran: BEFORE triggers of the migrated tables fire in name "
-      "order and zeroshift's dual-write trigger must be the last of them:{}",
-      where, Bullets(problems)));
-}
-
-Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput& input,
-                const Operations& operations, const RehearsalOptions& options) {
+// PostgreSQL: the checks, then the plan run in a transaction rolled back.
+Status PostgresRehearse(backend::Session& session, const std::string& schema,
+                        const PlanInput& input, const Operations& operations,
+                        const RehearsalOptions& options) {
+  pg::Connection& conn = backend::PostgresConnection(session);
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(conn, schema));
-  ZS_ASSIGN_OR_RETURN(Plan dry, DryPlan(input, operations, base));
+  ZS_ASSIGN_OR_RETURN(Plan dry, rehearsal_internal::DryPlan(input, operations, base));
   ZS_ASSIGN_OR_RETURN(std::vector<std::string> ignored, schema::RecordedVersionSchemas(conn));
   ignored.push_back(input.version_schema);
   if (!input.previous_version_schema.empty()) ignored.push_back(input.previous_version_schema);
   ZS_RETURN_IF_ERROR(
-      CheckDependents(conn, schema, AlteredColumns(*input.migration, dry.snapshots), ignored));
+      CheckDependents(session, schema, AlteredColumns(*input.migration, dry.snapshots), ignored));
 
   std::vector<std::string> trigger_tables;
   for (const auto& action : dry.install) {
@@ -524,71 +406,18 @@ Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput
                 status.sqlstate());
 }
 
-Status CheckAddedSinceStart(pg::Connection& conn, const std::string& schema,
-                            const migration::Migration& migration,
-                            const std::vector<schema::Schema>& snapshots,
-                            const std::string& previous_version_schema) {
-  std::vector<AlteredColumn> altered = AlteredColumns(migration, snapshots);
-  if (altered.empty()) return Status::Ok();
-  const schema::Schema& base = snapshots.front();
-  ZS_ASSIGN_OR_RETURN(std::vector<std::string> ignored, schema::RecordedVersionSchemas(conn));
-  // Complete drops the previous version (the baseline's views too) before the columns.
-  if (!previous_version_schema.empty()) ignored.push_back(previous_version_schema);
-  ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(conn, schema));
-  std::vector<std::string> lost;
-  for (const AlteredColumn& column : altered) {
-    const schema::Table* then = base.FindPhysicalTable(column.table);
-    const schema::Table* now = live.FindPhysicalTable(column.table);
-    if (then == nullptr || now == nullptr) continue;
-    std::string on = fmt::format("column \"{}\" of table \"{}\"", column.column, column.table);
-    ZS_ASSIGN_OR_RETURN(pg::Rows rows,
-                        conn.ExecParams(R"sql(
-SELECT CASE WHEN d.classid = 'pg_constraint'::regclass THEN 'constraint' ELSE 'index' END,
-       CASE WHEN d.classid = 'pg_constraint'::regclass
-            THEN (SELECT conname FROM pg_constraint WHERE oid = d.objid)
-            ELSE (SELECT relname FROM pg_class WHERE oid = d.objid) END
-FROM pg_depend d JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-WHERE d.refclassid = 'pg_class'::regclass AND d.refobjid = to_regclass($1) AND a.attname = $2
-  AND (d.classid = 'pg_constraint'::regclass OR
-       (d.classid = 'pg_class'::regclass AND
-        (SELECT relkind FROM pg_class WHERE oid = d.objid) IN ('i', 'I')))
-ORDER BY 1, 2)sql",
-                                        {pg::QualifiedName(schema, column.table), column.column}));
-    for (int i = 0; i < rows.size(); ++i) {
-      const std::string kind = rows.Get(i, 0);
-      const std::string name = rows.Get(i, 1);
-      // Known when any step of the migration's plan has it (an earlier
-      // operation of the migration may have created it).
-      bool known = std::any_of(snapshots.begin(), snapshots.end(), [&](const schema::Schema& s) {
-        const schema::Table* t = s.FindPhysicalTable(column.table);
-        if (t == nullptr) return false;
-        return kind == "index" ? std::any_of(t->indexes.begin(), t->indexes.end(),
-                                             [&](const auto& x) { return x.name == name; })
-                               : t->HasConstraint(name);
-      });
-      if (!known) lost.push_back(fmt::format("{} \"{}\" on {}", kind, name, on));
-    }
-    const schema::Column* old_then = then->FindPhysicalColumn(column.column);
-    const schema::Column* old_now = now->FindPhysicalColumn(column.column);
-    if (old_then != nullptr && old_now != nullptr && old_then->comment != old_now->comment) {
-      lost.push_back(fmt::format("the comment {} on {}",
-                                 old_now->comment ? pg::QuoteLiteral(*old_now->comment) : "(none)",
-                                 on));
-    }
-    ZS_ASSIGN_OR_RETURN(auto dependents, schema::ReadColumnDependents(conn, schema, column.table,
-                                                                      column.column, ignored));
-    for (const auto& dependent : dependents) {
-      lost.push_back(
-          fmt::format("{} on {} ({})", dependent.description, on, schema::AdviceFor(dependent)));
-    }
+}  // namespace
+
+// The one place that picks the implementation.
+Status Rehearse(backend::Session& session, const std::string& schema, const PlanInput& input,
+                const Operations& operations, const RehearsalOptions& options) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return PostgresRehearse(session, schema, input, operations, options);
+    case backend::Kind::kMariadb:
+      return MariadbRehearse(session, schema, input, operations, options);
   }
-  if (lost.empty()) return Status::Ok();
-  return Conflict(fmt::format(
-      "complete of \"{}\" refused before any change: since start, objects were added on columns "
-      "this migration replaces, and dropping the old columns would lose them:{}\nCreate them "
-      "again on the new version's column after complete and drop them from the old one now, "
-      "then re-run `zeroshift complete`; or `zeroshift rollback`",
-      migration.name, Bullets(lost)));
+  return Internal("unknown backend");
 }
 
 }  // namespace zs::engine

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "engine/planner.h"
 #include "pg/connection.h"
@@ -44,7 +45,7 @@ std::vector<AlteredColumn> AlteredColumns(const migration::Migration& migration,
 // Refuses, listing each with what to do, the objects that depend on an
 // altered column and that complete would fail on or lose, and the
 // publications that would replicate the temporary columns.
-Status CheckDependents(pg::Connection& conn, const std::string& schema,
+Status CheckDependents(backend::Session& session, const std::string& schema,
                        const std::vector<AlteredColumn>& altered,
                        const std::vector<std::string>& ignored_schemas);
 
@@ -67,13 +68,16 @@ struct RehearsalOptions {
 
 // Dependency checks, then the rehearsal. An error says which statement
 // failed, for which operation (file:line), and that nothing was changed.
-Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput& input,
+// MariaDB (rehearsal_mariadb.h): the dependency checks only; the plan is not
+// rehearsed, because MariaDB's DDL commits implicitly, and `log` says so.
+Status Rehearse(backend::Session& session, const std::string& schema, const PlanInput& input,
                 const Operations& operations, const RehearsalOptions& options);
 
 // At complete (before any of its DDL): refuses when indexes, constraints,
 // comments or dependent objects were added on an altered column since start,
-// with their list; they would be dropped with the old column.
-Status CheckAddedSinceStart(pg::Connection& conn, const std::string& schema,
+// with their list; they would be dropped with the old column. On both
+// databases (MariaDB reads information_schema: rehearsal_mariadb.h).
+Status CheckAddedSinceStart(backend::Session& session, const std::string& schema,
                             const migration::Migration& migration,
                             const std::vector<schema::Schema>& snapshots,
                             const std::string& previous_version_schema = "");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "backend/postgres_backend.h"
+#include "engine/resolve_mariadb.h"
 #include "pg/connection.h"
 #include "pg/quote.h"
 #include "pg/session.h"
@@ -220,7 +221,12 @@ std::vector<ExpressionToResolve> StoredExpressions(const migration::Migration& m
   return out;
 }
 
-Resolvers MakeResolvers(pg::Connection& conn, const std::string& schema) {
+Resolvers MakeResolvers(backend::Session& session, const std::string& schema) {
+  // The one place that picks the implementation.
+  if (session.backend().kind() == backend::Kind::kMariadb) {
+    return MakeMariadbResolvers(session, schema);
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   auto own = std::make_shared<std::unique_ptr<pg::Connection>>();
   pg::Connection* parent = &conn;
   auto connection = [own, parent, schema]() -> Result<pg::Connection*> {

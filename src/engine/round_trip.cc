@@ -6,6 +6,10 @@
 #include <map>
 #include <optional>
 
+#include "backend/mariadb_backend.h"
+#include "backend/postgres_backend.h"
+#include "engine/round_trip_mariadb.h"
+#include "engine/round_trip_shared.h"
 #include "pg/quote.h"
 
 namespace zs::engine {
@@ -46,55 +50,9 @@ std::string Evaluate(const TriggerSpec& spec, const std::string& type, const std
   return fmt::format("CAST((SELECT {}{}) AS {})", spec.expression, from, type);
 }
 
-// The checks of one table: its `up` specs in trigger order (each sees what
-// the earlier ones filled) and the `down` specs that read what they fill.
-struct TablePairs {
-  std::string schema;
-  std::string table;
-  std::vector<const TriggerSpec*> ups;
-  std::vector<const TriggerSpec*> downs;
-};
-
-std::vector<TablePairs> GroupPairs(const std::vector<TriggerSpec>& specs) {
-  std::vector<TablePairs> out;
-  for (const auto& spec : specs) {
-    auto same = std::find_if(out.begin(), out.end(), [&](const TablePairs& p) {
-      return p.schema == spec.schema && p.table == spec.table;
-    });
-    if (same == out.end()) {
-      out.push_back({spec.schema, spec.table, {}, {}});
-      same = out.end() - 1;
-    }
-    (spec.direction == Direction::kUp ? same->ups : same->downs).push_back(&spec);
-  }
-  return out;
-}
-
-std::string Truncate(const std::string& value, int chars) {
-  if (static_cast<int>(value.size()) <= chars) return value;
-  size_t cut = static_cast<size_t>(chars);
-  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
-  return value.substr(0, cut) + "...";
-}
-
-// A value as a message shows it: cut, control characters escaped (a value
-// must not move the terminal's cursor or break a plan's comment line).
-std::string Escaped(const std::string& text, int chars) {
-  std::string out;
-  for (char ch : Truncate(text, chars)) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    out += c < 0x20 || c == 0x7F ? fmt::format("\\x{:02x}", c) : std::string(1, ch);
-  }
-  return out;
-}
-
-std::string Shown(const std::optional<std::string>& value, int chars) {
-  return value ? "'" + Escaped(*value, chars) + "'" : "NULL";
-}
-
 class TableRoundTrip {
  public:
-  TableRoundTrip(pg::Connection& conn, const TablePairs& pairs,
+  TableRoundTrip(pg::Connection& conn, const RoundTripPairs& pairs,
                  const std::vector<schema::Schema>& snapshots, const RoundTripOptions& options)
       : conn_(conn), pairs_(pairs), snapshots_(snapshots), options_(options) {}
 
@@ -188,22 +146,16 @@ class TableRoundTrip {
     for (int i = 0; i < rows->size(); ++i) {
       if (rows->IsNull(i, 2)) continue;
       examples += fmt::format("{}{}: {} comes back as {}", examples.empty() ? "" : "; ",
-                              Escaped(rows->Get(i, 2), 2 * options_.value_chars),
-                              Shown(rows->GetOptional(i, 3), options_.value_chars),
-                              Shown(rows->GetOptional(i, 4), options_.value_chars));
+                              RoundTripEscaped(rows->Get(i, 2), 2 * options_.value_chars),
+                              RoundTripShown(rows->GetOptional(i, 3), options_.value_chars),
+                              RoundTripShown(rows->GetOptional(i, 4), options_.value_chars));
     }
-    // Named by column, not by expression: the resolved text (zs_row.first_name
-    // || ' '::text ...) is not what the user wrote.
-    out.push_back(fmt::format(
-        "{}.{}: its `down` does not give back what the `up` expressions took from {} of {} "
-        "sampled rows, so a write through the new version would change them for the old "
-        "version's clients; make `up` keep everything `down` needs (or accept the loss): {}",
-        live.name, down.target_column, lossy, sampled, examples));
+    out.push_back(RoundTripWarning(live.name, down.target_column, lossy, sampled, examples));
     return Status::Ok();
   }
 
   pg::Connection& conn_;
-  const TablePairs& pairs_;
+  const RoundTripPairs& pairs_;
   const std::vector<schema::Schema>& snapshots_;
   const RoundTripOptions& options_;
   std::map<std::string, std::string> filled_;  // physical column -> alias of the `up` filling it
@@ -212,15 +164,18 @@ class TableRoundTrip {
 
 }  // namespace
 
-Result<std::vector<std::string>> CheckRoundTrips(pg::Connection& conn,
-                                                 const std::vector<TriggerSpec>& specs,
-                                                 const std::vector<schema::Schema>& snapshots,
-                                                 const RoundTripOptions& options) {
+namespace {
+
+// PostgreSQL's check: CTEs over a sample, one per `up`.
+Result<std::vector<std::string>> PostgresCheckRoundTrips(
+    pg::Connection& conn, const std::vector<TriggerSpec>& specs,
+    const std::vector<schema::Schema>& snapshots, const RoundTripOptions& options) {
   std::vector<std::string> warnings;
   if (snapshots.empty()) return warnings;
-  std::vector<TablePairs> tables = GroupPairs(specs);
-  bool any = std::any_of(tables.begin(), tables.end(),
-                         [](const TablePairs& t) { return !t.ups.empty() && !t.downs.empty(); });
+  std::vector<RoundTripPairs> tables = GroupRoundTripPairs(specs);
+  bool any = std::any_of(tables.begin(), tables.end(), [](const RoundTripPairs& t) {
+    return !t.ups.empty() && !t.downs.empty();
+  });
   if (!any) return warnings;
   // READ ONLY: an expression that writes (nextval) fails instead; the
   // timeout keeps a slow expression from holding validate up.
@@ -235,6 +190,23 @@ Result<std::vector<std::string>> CheckRoundTrips(pg::Connection& conn,
   ZS_RETURN_IF_ERROR(status);
   ZS_RETURN_IF_ERROR(end);
   return warnings;
+}
+
+}  // namespace
+
+// The one place that picks the implementation.
+Result<std::vector<std::string>> CheckRoundTrips(backend::Session& session,
+                                                 const std::vector<TriggerSpec>& specs,
+                                                 const std::vector<schema::Schema>& snapshots,
+                                                 const RoundTripOptions& options) {
+  switch (session.backend().kind()) {
+    case backend::Kind::kPostgres:
+      return PostgresCheckRoundTrips(backend::PostgresConnection(session), specs, snapshots,
+                                     options);
+    case backend::Kind::kMariadb:
+      return MariadbCheckRoundTrips(backend::MariadbConnection(session), specs, snapshots, options);
+  }
+  return Internal("unknown backend");
 }
 
 }  // namespace zs::engine
