@@ -99,7 +99,21 @@ class Engine {
   // The version schema new clients should use ("" when none).
   Result<std::string> LatestVersionSchema();
 
+  // What a client runs to use `version` (a version schema, or the schema
+  // itself): PostgreSQL `SET search_path TO version, schema`; MariaDB `USE
+  // version; SET @zeroshift_version = 'version'` (the dual-write triggers read
+  // the variable: a new-version client without it is refused by their guard).
+  std::string ClientSql(const std::string& version) const;
+  // The version old clients keep while the active migration runs, or, with
+  // none active, the one the next migration keeps for them; "" for the
+  // tables themselves.
+  Result<std::string> OldClientsVersion();
+
+  // PostgreSQL only: the connection of the code not yet behind the seam.
+  // REQUIRES: postgres_connection() != nullptr.
   pg::Connection& connection() { return *conn_; }
+  // That connection; nullptr on another backend (MariaDB).
+  pg::Connection* postgres_connection() { return conn_; }
   // The session every concern behind the backend seam is reached through,
   // and the backend it speaks to (chosen from the URL's scheme).
   backend::Session& session() { return *session_; }
@@ -107,7 +121,10 @@ class Engine {
   const std::string& schema() const { return options_.schema; }
 
  private:
-  Engine(std::unique_ptr<backend::PostgresSession> session, Options options);
+  // `conn` is the PostgreSQL connection `session` owns, nullptr on MariaDB.
+  Engine(std::unique_ptr<backend::Session> session, pg::Connection* conn, Options options);
+  static Result<Engine> ConnectMariadb(const backend::Backend& backend, const std::string& conninfo,
+                                       Options options);
 
   Status Lock();
   Status StartRecorded(const migration::Migration& migration,
@@ -126,6 +143,19 @@ class Engine {
                             const std::vector<ops::Action>& actions,
                             const std::string& last_extra_sql);
   Status RunBackfill(const state::MigrationRecord& record, const Plan& plan);
+  // What the user's own BEFORE triggers are, per table, where the dual write
+  // must follow them (MariaDB's FOLLOWS; PostgreSQL orders by name).
+  Status FillUserTriggers(PlanInput& input, const schema::Schema& base);
+  // Without transactional DDL (MariaDB): runs record's complete actions from
+  // record.actions_done on, each table's trigger and column drops in one
+  // ddl::Runner::RunGroup (LOCK TABLES ... WRITE), recording each action.
+  Status RunRecordedGroups(const state::MigrationRecord& record,
+                           const std::vector<ops::Action>& actions,
+                           const std::string& last_extra_sql);
+  // Runs `sql`, which may hold several statements: PostgreSQL as one
+  // transaction, MariaDB one statement at a time (state bookkeeping only).
+  Status RunStateSql(const std::string& sql);
+
   // The active migration's file and operations, rebuilt from its state row
   // (the snapshots are the record's own, parsed by state::LoadMigration).
   struct Loaded {
