@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -159,6 +160,25 @@ TEST(MariadbEngineCli, TheLockIsRefusedWhileAnotherZeroshiftHoldsItNamingTheHold
                   .ok());
   ProcessRun again = split.Zeroshift({"start", split.file()});
   EXPECT_EQ(again.exit_code, 0) << again.err;
+}
+
+// Without --url, ZEROSHIFT_URL, then DATABASE_URL, pick the backend by their
+// scheme too.
+TEST(MariadbEngineCli, TheEnvironmentsUrlsPickMariadbByScheme) {
+  MariadbSplit split;
+  for (const char* variable : {"ZEROSHIFT_URL", "DATABASE_URL"}) {
+    setenv(variable, split.url().c_str(), 1);
+    ProcessRun status = zs::testing::RunBinary({"status"});
+    unsetenv(variable);
+    ASSERT_EQ(status.exit_code, 0) << variable << ": " << status.err;
+    nlohmann::json json = nlohmann::json::parse(status.out);
+    EXPECT_EQ(json["schema"], split.database()) << variable;
+    EXPECT_EQ(json["initialized"], false) << variable;
+  }
+  // --schema may only repeat the URL's database.
+  ProcessRun other = split.Zeroshift({"status", "--schema", "elsewhere"});
+  EXPECT_EQ(other.exit_code, 1) << other.err;
+  EXPECT_NE(other.err.find("differs from the URL's database"), std::string::npos) << other.err;
 }
 
 }  // namespace
