@@ -64,9 +64,9 @@ Status Baseline(const GlobalOptions& options, const BaselineFlags& flags) {
       history::AppendToLedgerIfPresent(flags.dir, std::filesystem::path(path).filename().string()));
   // Views of the recorded shape for old clients, kept by the next migration.
   ZS_RETURN_IF_ERROR(
-      engine::CreateBaselineVersion(engine.connection(), engine.schema(), flags.name, {}, nullptr));
+      engine::CreateBaselineVersion(engine.session(), engine.schema(), flags.name, {}, nullptr));
   ZS_ASSIGN_OR_RETURN(std::string old,
-                      engine::OldVersionSchema(engine.connection(), engine.schema()));
+                      engine::OldVersionSchema(engine.session(), engine.schema()));
   if (!options.quiet) {
     std::cout << fmt::format("recorded baseline {} of schema \"{}\"; wrote {}\n", flags.name,
                              engine.schema(), path);

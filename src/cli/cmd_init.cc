@@ -50,7 +50,7 @@ void RegisterInit(CLI::App& app, GlobalOptions& options, Runner& run) {
       auto log = [quiet = options.quiet](const std::string& line) {
         if (!quiet) std::cerr << line << "\n";
       };
-      return engine::CreateBaselineVersion(engine.connection(), engine.schema(),
+      return engine::CreateBaselineVersion(engine.session(), engine.schema(),
                                            flags->baseline_name, retry, log);
     };
   });

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/postgres_backend.h"
 #include "pg/quote.h"
 #include "schema/schema.h"
 #include "state/load_migration.h"
@@ -17,20 +18,29 @@ constexpr const char* kBaselineVersionsTableSql =
     "CREATE TABLE IF NOT EXISTS zeroshift.baseline_versions (schema text PRIMARY KEY, "
     "version_schema text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());";
 
+// Until the MariaDB implementation of the baseline version exists.
+Status BaselineNotImplemented(backend::Session& session, const std::string& what) {
+  return Conflict(fmt::format("{} is not implemented on {} yet", what, session.backend().Name()));
+}
+
 void Say(const std::function<void(const std::string&)>& log, const std::string& line) {
   if (log) log(line);
 }
 
 }  // namespace
 
-Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
+Status CreateBaselineVersion(backend::Session& session, const std::string& schema,
                              const std::string& name, const pg::RetryPolicy& retry,
                              const std::function<void(const std::string&)>& log) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return BaselineNotImplemented(session, "the baseline version");
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   state::PostgresStateStore state(conn);
   ZS_RETURN_IF_ERROR(state.RequireInitialized());
   ZS_RETURN_IF_ERROR(state.AcquireSchemaLock(schema));
   ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
-  ZS_ASSIGN_OR_RETURN(std::string old, OldVersionSchema(conn, schema));
+  ZS_ASSIGN_OR_RETURN(std::string old, OldVersionSchema(session, schema));
   if (active) {
     Say(log, fmt::format(
                  "migration \"{}\" is active, so no baseline version was created; old "
@@ -93,8 +103,12 @@ Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
   return Status::Ok();
 }
 
-Result<std::optional<std::string>> BaselineVersionSchema(pg::Connection& conn,
+Result<std::optional<std::string>> BaselineVersionSchema(backend::Session& session,
                                                          const std::string& schema) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return BaselineNotImplemented(session, "the baseline version");
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   ZS_ASSIGN_OR_RETURN(pg::Rows table,
                       conn.Exec("SELECT to_regclass('zeroshift.baseline_versions') IS NOT NULL"));
   if (!table.GetBool(0, 0)) return std::optional<std::string>();
@@ -109,8 +123,12 @@ Result<std::optional<std::string>> BaselineVersionSchema(pg::Connection& conn,
   return std::optional<std::string>(rows.Get(0, 0));
 }
 
-Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::string& schema,
+Result<std::string> PreviousVersionSchema(backend::Session& session, const std::string& schema,
                                           const std::string& name) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return BaselineNotImplemented(session, "the lookup of the previous version");
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   state::PostgresStateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
@@ -119,16 +137,20 @@ Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::strin
   if (previous && !previous->version_schema.empty()) return previous->version_schema;
   // Before the first migration, or after a baseline record (which has no
   // views of its own): the baseline version, when one was created.
-  ZS_ASSIGN_OR_RETURN(auto baseline, BaselineVersionSchema(conn, schema));
+  ZS_ASSIGN_OR_RETURN(auto baseline, BaselineVersionSchema(session, schema));
   return baseline.value_or("");
 }
 
-Result<std::string> OldVersionSchema(pg::Connection& conn, const std::string& schema) {
+Result<std::string> OldVersionSchema(backend::Session& session, const std::string& schema) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return BaselineNotImplemented(session, "the lookup of the old clients' version");
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   state::PostgresStateStore state(conn);
   ZS_ASSIGN_OR_RETURN(bool initialized, state.IsInitialized());
   if (!initialized) return std::string();
   ZS_ASSIGN_OR_RETURN(auto active, state::LoadActiveMigration(state, schema));
-  return PreviousVersionSchema(conn, schema, active ? active->name : "");
+  return PreviousVersionSchema(session, schema, active ? active->name : "");
 }
 
 }  // namespace zs::engine

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "pg/connection.h"
 #include "pg/ddl_runner.h"
@@ -23,23 +24,23 @@ namespace zs::engine {
 // advisory lock. Does nothing but say (through `log`) what old clients should
 // use when a migration is active or was completed since, a baseline version
 // exists already, or the schema has no table. Refuses a name that is taken.
-Status CreateBaselineVersion(pg::Connection& conn, const std::string& schema,
+Status CreateBaselineVersion(backend::Session& session, const std::string& schema,
                              const std::string& name, const pg::RetryPolicy& retry,
                              const std::function<void(const std::string&)>& log);
 
 // The recorded baseline version of `schema` while no migration started after
 // it has completed (that complete dropped it); nullopt otherwise.
-Result<std::optional<std::string>> BaselineVersionSchema(pg::Connection& conn,
+Result<std::optional<std::string>> BaselineVersionSchema(backend::Session& session,
                                                          const std::string& schema);
 
 // The version migration `name` keeps for old clients and drops at complete:
 // the latest completed version, else the baseline version; "" when there is
 // none (old clients use the raw tables).
-Result<std::string> PreviousVersionSchema(pg::Connection& conn, const std::string& schema,
+Result<std::string> PreviousVersionSchema(backend::Session& session, const std::string& schema,
                                           const std::string& name);
 
 // The version old clients keep while the active migration runs, or, with
 // none active, the one the next migration keeps for them; "" for the tables.
-Result<std::string> OldVersionSchema(pg::Connection& conn, const std::string& schema);
+Result<std::string> OldVersionSchema(backend::Session& session, const std::string& schema);
 
 }  // namespace zs::engine

@@ -177,12 +177,12 @@ Result<PlanInput> Engine::MakePlanInput(const migration::Migration& migration) {
                       options_.schema, migration.name, migration.version_schema),
                   .backend = &backend()};
   if (conn_ != nullptr) {
-    Resolvers resolvers = MakeResolvers(*conn_, options_.schema);
+    Resolvers resolvers = MakeResolvers(*session_, options_.schema);
     input.server_version_num = conn_->ServerVersion();
     input.resolve = std::move(resolvers.resolve);
     input.check_stored = std::move(resolvers.check_stored);
     ZS_ASSIGN_OR_RETURN(input.previous_version_schema,
-                        PreviousVersionSchema(*conn_, options_.schema, migration.name));
+                        PreviousVersionSchema(*session_, options_.schema, migration.name));
   } else {
     ZS_ASSIGN_OR_RETURN(input.previous_version_schema,
                         MariadbPreviousVersion(*state_, options_.schema));
@@ -240,7 +240,7 @@ Result<Plan> Engine::PlanMigration(const migration::Migration& migration) {
 Status Engine::AddRoundTripWarnings(Plan& plan) {
   if (conn_ == nullptr) return Status::Ok();  // PostgreSQL's round-trip sampling only
   ZS_ASSIGN_OR_RETURN(std::vector<std::string> lossy,
-                      CheckRoundTrips(*conn_, plan.trigger_specs, plan.snapshots));
+                      CheckRoundTrips(*session_, plan.trigger_specs, plan.snapshots));
   plan.warnings.insert(plan.warnings.end(), lossy.begin(), lossy.end());
   return Status::Ok();
 }
@@ -312,11 +312,11 @@ Status Engine::RunRecordedActions(const state::MigrationRecord& record,
                     : command_ == "complete" ? DropCheck::kOwnKinds
                                              : DropCheck::kNone;
   if (conn_ == nullptr) return RunRecordedGroups(record, actions, last_extra_sql);
-  ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*conn_, record.schema, record.name));
+  ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*session_, record.schema, record.name));
   if (check == DropCheck::kOwnKinds && tracked) {
     ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(*state_, record.schema));
     if (previous) {
-      ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*conn_, record.schema, previous->name));
+      ZS_ASSIGN_OR_RETURN(tracked, TracksObjects(*session_, record.schema, previous->name));
     }
   }
   if (!tracked) check = DropCheck::kNone;
@@ -403,7 +403,7 @@ std::string Engine::ClientSql(const std::string& version) const {
 }
 
 Result<std::string> Engine::OldClientsVersion() {
-  if (conn_ != nullptr) return OldVersionSchema(*conn_, options_.schema);
+  if (conn_ != nullptr) return OldVersionSchema(*session_, options_.schema);
   ZS_ASSIGN_OR_RETURN(bool initialized, state_->IsInitialized());
   if (!initialized) return std::string();
   return MariadbPreviousVersion(*state_, options_.schema);
@@ -423,7 +423,7 @@ Result<Plan> Engine::ValidateMigration(const migration::Migration& migration) {
   // Runs the plan in a transaction that is rolled back (engine/rehearsal.h).
   ZS_ASSIGN_OR_RETURN(Operations operations, MakeOperations(migration));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
-  ZS_RETURN_IF_ERROR(Rehearse(*conn_, options_.schema, input, operations,
+  ZS_RETURN_IF_ERROR(Rehearse(*session_, options_.schema, input, operations,
                               {.retry = options_.retry, .log = options_.log}));
   ZS_RETURN_IF_ERROR(AddRoundTripWarnings(*plan));
   return plan;

@@ -21,7 +21,7 @@ Status Engine::Complete() {
   }
   ZS_ASSIGN_OR_RETURN(auto loaded, LoadActive(record));
   if (record.step == state::Step::kActive && conn_ != nullptr) {
-    ZS_RETURN_IF_ERROR(CheckAddedSinceStart(*conn_, options_.schema, loaded->migration,
+    ZS_RETURN_IF_ERROR(CheckAddedSinceStart(*session_, options_.schema, loaded->migration,
                                             loaded->snapshots,
                                             loaded->input.previous_version_schema));
   }

@@ -107,7 +107,7 @@ Status Engine::StartRecorded(const migration::Migration& migration,
                              .status());
     }
     ZS_RETURN_IF_ERROR(
-        Rehearse(*conn_, options_.schema, input, operations,
+        Rehearse(*session_, options_.schema, input, operations,
                  {.retry = options_.retry, .log = options_.log, .skip_when_busy = true}));
   }
 

@@ -1,9 +1,20 @@
 // Engine::Verify: `zeroshift verify` for the active migration.
 #include <fmt/format.h>
 
+#include "backend/postgres_backend.h"
 #include "engine/engine.h"
+#include "engine/engine_verify.h"
 
 namespace zs::engine {
+
+Result<std::vector<backfill::TableResult>> VerifyRows(
+    backend::Session& session, const std::vector<triggers::TriggerSpec>& specs,
+    const backfill::VerifyOptions& options) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return Conflict(fmt::format("verify is not implemented on {} yet", session.backend().Name()));
+  }
+  return backfill::VerifyTriggers(backend::PostgresConnection(session), specs, options);
+}
 
 Result<backfill::VerifyReport> Engine::Verify(const std::string& migration,
                                               const backfill::VerifyOptions& options) {
@@ -34,7 +45,7 @@ Result<backfill::VerifyReport> Engine::Verify(const std::string& migration,
     ZS_ASSIGN_OR_RETURN(spec.expression, loaded->input.resolve(spec, loaded->snapshots));
   }
   backfill::VerifyReport report{.migration = record.name, .step = record.step};
-  ZS_ASSIGN_OR_RETURN(report.tables, backfill::VerifyTriggers(*conn_, specs, options));
+  ZS_ASSIGN_OR_RETURN(report.tables, VerifyRows(*session_, specs, options));
   if (record.step == state::Step::kBackfilling) {
     // Rows the backfill has not reached differ from `up` as a bypassing
     // write would: nothing is proven until it has finished.

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "backend/postgres_backend.h"
 #include "ops/names.h"
 #include "pg/quote.h"
 #include "sqlparse/parser.h"
@@ -252,8 +253,13 @@ std::string ForgetGoneObjectsSql(const std::string& base_schema, const std::stri
       completed ? fmt::format(" OR (r.migration = {} AND r.kind <> 'schema')", L(name)) : "");
 }
 
-Result<bool> TracksObjects(pg::Connection& conn, const std::string& base_schema,
+Result<bool> TracksObjects(backend::Session& session, const std::string& base_schema,
                            const std::string& name) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return Conflict(fmt::format("the ownership records are not implemented on {} yet",
+                                session.backend().Name()));
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn.ExecParams("SELECT coalesce((SELECT (to_jsonb(m) ->> 'tracks_objects')::boolean FROM "

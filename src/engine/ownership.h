@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "pg/connection.h"
 
@@ -71,7 +72,7 @@ std::string ForgetGoneObjectsSql(const std::string& base_schema, const std::stri
 // Whether the state row of `name` was started by a zeroshift that records
 // what it creates (zeroshift.migrations.tracks_objects). Rows an older
 // zeroshift started, and a state schema not yet upgraded, say false.
-Result<bool> TracksObjects(pg::Connection& conn, const std::string& base_schema,
+Result<bool> TracksObjects(backend::Session& session, const std::string& base_schema,
                            const std::string& name);
 
 }  // namespace zs::engine

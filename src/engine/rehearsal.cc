@@ -21,6 +21,12 @@ namespace zs::engine {
 
 namespace {
 
+// Until the MariaDB implementation of this phase exists.
+Status RehearsalNotImplemented(backend::Session& session, const std::string& phase) {
+  return Conflict(fmt::format("{} is not implemented on {} yet; nothing was changed", phase,
+                              session.backend().Name()));
+}
+
 const std::string& TemporaryPrefix() {
   static const std::string prefix = ops::TemporaryColumnName("");
   return prefix;
@@ -457,8 +463,12 @@ ORDER BY 1)sql";
       where, Bullets(problems)));
 }
 
-Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput& input,
+Status Rehearse(backend::Session& session, const std::string& schema, const PlanInput& input,
                 const Operations& operations, const RehearsalOptions& options) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return RehearsalNotImplemented(session, "the rehearsal");
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(conn, schema));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryPlan(input, operations, base));
   ZS_ASSIGN_OR_RETURN(std::vector<std::string> ignored, schema::RecordedVersionSchemas(conn));
@@ -524,10 +534,14 @@ Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput
                 status.sqlstate());
 }
 
-Status CheckAddedSinceStart(pg::Connection& conn, const std::string& schema,
+Status CheckAddedSinceStart(backend::Session& session, const std::string& schema,
                             const migration::Migration& migration,
                             const std::vector<schema::Schema>& snapshots,
                             const std::string& previous_version_schema) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return RehearsalNotImplemented(session, "the check of objects added since start");
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   std::vector<AlteredColumn> altered = AlteredColumns(migration, snapshots);
   if (altered.empty()) return Status::Ok();
   const schema::Schema& base = snapshots.front();

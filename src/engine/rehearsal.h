@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "engine/planner.h"
 #include "pg/connection.h"
@@ -67,13 +68,13 @@ struct RehearsalOptions {
 
 // Dependency checks, then the rehearsal. An error says which statement
 // failed, for which operation (file:line), and that nothing was changed.
-Status Rehearse(pg::Connection& conn, const std::string& schema, const PlanInput& input,
+Status Rehearse(backend::Session& session, const std::string& schema, const PlanInput& input,
                 const Operations& operations, const RehearsalOptions& options);
 
 // At complete (before any of its DDL): refuses when indexes, constraints,
 // comments or dependent objects were added on an altered column since start,
 // with their list; they would be dropped with the old column.
-Status CheckAddedSinceStart(pg::Connection& conn, const std::string& schema,
+Status CheckAddedSinceStart(backend::Session& session, const std::string& schema,
                             const migration::Migration& migration,
                             const std::vector<schema::Schema>& snapshots,
                             const std::string& previous_version_schema = "");

@@ -220,7 +220,17 @@ std::vector<ExpressionToResolve> StoredExpressions(const migration::Migration& m
   return out;
 }
 
-Resolvers MakeResolvers(pg::Connection& conn, const std::string& schema) {
+Resolvers MakeResolvers(backend::Session& session, const std::string& schema) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    Status refused =
+        Conflict(fmt::format("the resolution of up/down expressions is not implemented on {} yet",
+                             session.backend().Name()));
+    return Resolvers{
+        .resolve = [refused](const triggers::TriggerSpec&, const std::vector<schema::Schema>&)
+            -> Result<std::string> { return refused; },
+        .check_stored = [refused](const ExpressionToResolve&) { return refused; }};
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   auto own = std::make_shared<std::unique_ptr<pg::Connection>>();
   pg::Connection* parent = &conn;
   auto connection = [own, parent, schema]() -> Result<pg::Connection*> {

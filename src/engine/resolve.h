@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "migration/migration.h"
 #include "schema/schema.h"
@@ -79,6 +80,6 @@ struct Resolvers {
   SpecResolver resolve;
   StoredExpressionCheck check_stored;
 };
-Resolvers MakeResolvers(pg::Connection& conn, const std::string& schema);
+Resolvers MakeResolvers(backend::Session& session, const std::string& schema);
 
 }  // namespace zs::engine

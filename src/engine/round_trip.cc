@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 
+#include "backend/postgres_backend.h"
 #include "pg/quote.h"
 
 namespace zs::engine {
@@ -212,10 +213,15 @@ class TableRoundTrip {
 
 }  // namespace
 
-Result<std::vector<std::string>> CheckRoundTrips(pg::Connection& conn,
+Result<std::vector<std::string>> CheckRoundTrips(backend::Session& session,
                                                  const std::vector<TriggerSpec>& specs,
                                                  const std::vector<schema::Schema>& snapshots,
                                                  const RoundTripOptions& options) {
+  if (session.backend().kind() != backend::Kind::kPostgres) {
+    return Conflict(fmt::format("the round-trip check of up/down is not implemented on {} yet",
+                                session.backend().Name()));
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   std::vector<std::string> warnings;
   if (snapshots.empty()) return warnings;
   std::vector<TablePairs> tables = GroupPairs(specs);

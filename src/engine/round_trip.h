@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "pg/connection.h"
 #include "schema/schema.h"
@@ -28,7 +29,7 @@ struct RoundTripOptions {
 // either filled by an `up` of its table or a column the table has now.
 // Runs in its own READ ONLY transaction with a short statement_timeout;
 // REQUIRES: `conn` is not in a transaction.
-Result<std::vector<std::string>> CheckRoundTrips(pg::Connection& conn,
+Result<std::vector<std::string>> CheckRoundTrips(backend::Session& session,
                                                  const std::vector<triggers::TriggerSpec>& specs,
                                                  const std::vector<schema::Schema>& snapshots,
                                                  const RoundTripOptions& options = {});

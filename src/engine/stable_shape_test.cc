@@ -158,7 +158,7 @@ class StableShapeTest : public ::testing::Test {
   void Init() {
     Engine engine = Connect();
     ASSERT_TRUE(engine.Init().ok());
-    Status created = CreateBaselineVersion(engine.connection(), "public", "baseline", {}, nullptr);
+    Status created = CreateBaselineVersion(engine.session(), "public", "baseline", {}, nullptr);
     ASSERT_TRUE(created.ok()) << created.ToString();
     GrantOn(kBaseline);
   }
@@ -400,7 +400,7 @@ TEST_F(StableShapeTest, TheFirstMigrationKeepsTheBaselineUntilComplete) {
   };
   EXPECT_TRUE(has_drop(plan->complete));
   EXPECT_FALSE(has_drop(plan->rollback));
-  auto old = OldVersionSchema(engine.connection(), "public");
+  auto old = OldVersionSchema(engine.session(), "public");
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(*old, kBaseline);
 
@@ -413,7 +413,7 @@ TEST_F(StableShapeTest, TheFirstMigrationKeepsTheBaselineUntilComplete) {
 
   // A re-run of init keeps it as it is.
   MustRun(*conn_, "ALTER TABLE users ADD COLUMN age int");
-  Expect(CreateBaselineVersion(engine.connection(), "public", "baseline", {}, nullptr));
+  Expect(CreateBaselineVersion(engine.session(), "public", "baseline", {}, nullptr));
   EXPECT_EQ(BaselineColumns(), "id,name,email");
 }
 
@@ -423,16 +423,16 @@ TEST_F(StableShapeTest, ABaselineNameThatIsTakenIsRefused) {
   MustRun(*conn_, "CREATE SCHEMA public_baseline");
   Engine engine = Connect();
   ASSERT_TRUE(engine.Init().ok());
-  Status refused = CreateBaselineVersion(engine.connection(), "public", "baseline", {}, nullptr);
+  Status refused = CreateBaselineVersion(engine.session(), "public", "baseline", {}, nullptr);
   EXPECT_EQ(refused.code(), Code::kConflict) << refused.ToString();
   EXPECT_NE(refused.message().find("--baseline-name"), std::string::npos) << refused.ToString();
   EXPECT_EQ(
       Value("SELECT count(*) FROM pg_class WHERE relnamespace = 'public_baseline'::regnamespace"),
       "0");
-  auto old = OldVersionSchema(engine.connection(), "public");
+  auto old = OldVersionSchema(engine.session(), "public");
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(*old, "");
-  Expect(CreateBaselineVersion(engine.connection(), "public", "v1", {}, nullptr));
+  Expect(CreateBaselineVersion(engine.session(), "public", "v1", {}, nullptr));
   EXPECT_EQ(Value("SELECT count(*) FROM pg_views WHERE schemaname = 'public_v1'"), "1");
 }
 
