@@ -162,6 +162,36 @@ TEST(MariadbEngineCli, TheLockIsRefusedWhileAnotherZeroshiftHoldsItNamingTheHold
   EXPECT_EQ(again.exit_code, 0) << again.err;
 }
 
+// The next migration keeps the previous version for old clients (status
+// says how to select it) and drops it at complete.
+TEST(MariadbEngineCli, TheNextMigrationKeepsThePreviousVersionUntilItCompletes) {
+  MariadbSplit split;
+  ASSERT_EQ(split.Zeroshift({"init"}).exit_code, 0);
+  ASSERT_EQ(split.Zeroshift({"start", split.file(), "--complete"}).exit_code, 0);
+  std::string next = split.WriteFile("03_add_email.yaml", R"yaml(operations:
+  - add_column:
+      table: users
+      column: {name: email, type: text, nullable: true}
+)yaml");
+  ProcessRun start = split.Zeroshift({"start", next});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  std::string version = versions::MariadbVersionDatabaseName(split.database(), "03_add_email", "");
+  EXPECT_EQ(split.VersionDatabases(), (std::vector<std::string>{split.version(), version}));
+  ProcessRun status = split.Zeroshift({"status"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  nlohmann::json json = nlohmann::json::parse(status.out);
+  EXPECT_EQ(json["old_clients_sql"],
+            "USE `" + split.version() + "`; SET @zeroshift_version = '" + split.version() + "'")
+      << status.out;
+  EXPECT_EQ(json["new_clients_sql"],
+            "USE `" + version + "`; SET @zeroshift_version = '" + version + "'")
+      << status.out;
+  ProcessRun complete = split.Zeroshift({"complete"});
+  ASSERT_EQ(complete.exit_code, 0) << complete.err;
+  EXPECT_EQ(split.VersionDatabases(), (std::vector<std::string>{version}));
+  EXPECT_EQ(split.Columns(), (std::vector<std::string>{"id", "first_name", "last_name", "email"}));
+}
+
 // Without --url, ZEROSHIFT_URL, then DATABASE_URL, pick the backend by their
 // scheme too.
 TEST(MariadbEngineCli, TheEnvironmentsUrlsPickMariadbByScheme) {
