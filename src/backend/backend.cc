@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/mariadb_backend.h"
 #include "backend/postgres_backend.h"
 
 namespace zs::backend {
@@ -11,7 +12,8 @@ namespace zs::backend {
 namespace {
 
 constexpr std::string_view kAcceptedConninfoForms =
-    "postgres:// and postgresql:// URLs and libpq key=value strings (\"host=... dbname=...\")";
+    "postgres:// and postgresql:// URLs and libpq key=value strings (\"host=... dbname=...\") "
+    "for PostgreSQL, mariadb:// and mysql:// URLs for MariaDB";
 
 // The scheme of "scheme://...", RFC 3986 letters only (so never a password:
 // a scheme has no ':' or '@'); none when `conninfo` is not such a URL.
@@ -70,16 +72,9 @@ Result<const Backend*> SelectBackend(const std::string& conninfo) {
     return static_cast<const Backend*>(&Postgres());
   }
   std::string lower = LowercaseScheme(*scheme);
-  if (lower == "mariadb" || lower == "mysql") {
-    return InvalidInput(fmt::format(
-        "the connection URL's scheme \"{}://\" names MariaDB/MySQL, but this build of zeroshift "
-        "has no MariaDB backend yet: only PostgreSQL is supported; use {}",
-        *scheme, kAcceptedConninfoForms));
-  }
-  return InvalidInput(fmt::format(
-      "unknown connection URL scheme \"{}://\": zeroshift accepts {} (mariadb:// and mysql:// "
-      "are recognised, but this build has no MariaDB backend yet)",
-      *scheme, kAcceptedConninfoForms));
+  if (lower == "mariadb" || lower == "mysql") return MariadbBackendForUrl(conninfo);
+  return InvalidInput(fmt::format("unknown connection URL scheme \"{}://\": zeroshift accepts {}",
+                                  *scheme, kAcceptedConninfoForms));
 }
 
 }  // namespace zs::backend

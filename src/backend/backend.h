@@ -26,9 +26,8 @@
 //   - backfill batches and pressure probes: backfill::BatchBackendFor(Session&)
 //     src/backfill/batch_backend.h
 //   - the lab's clients: lab::ClientBackendFor(Kind)   src/lab/client.h
-// The engine holds a Session and reaches the catalog, the state store and the
-// DDL runner through it; the commands still connect to PostgreSQL only
-// (SelectBackend refuses mariadb://) until the engine's phases use the rest.
+// The engine holds a Session and reaches every concern through it; the
+// commands connect to the backend SelectBackend picks from the URL.
 #pragma once
 
 #include <cstddef>
@@ -133,10 +132,9 @@ class Backend {
 
 // The backend for a connection string, from its scheme: postgres:// and
 // postgresql:// URLs, libpq key=value strings and "" (libpq's PG* variables)
-// give PostgreSQL. mariadb:// and mysql:// are recognised and refused (no
-// MariaDB backend in this build yet); any other scheme is refused naming the
-// accepted ones. kInvalidInput on refusal; messages never include the
-// connection string itself, so never a password.
+// give PostgreSQL; mariadb:// and mysql:// (any case) give MariaDB. Any other
+// scheme is refused naming the accepted ones. kInvalidInput on refusal;
+// messages never include the connection string itself, so never a password.
 Result<const Backend*> SelectBackend(const std::string& conninfo);
 
 }  // namespace zs::backend

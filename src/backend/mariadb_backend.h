@@ -2,10 +2,7 @@
 // (Connector/C, quoting, error numbers). Facts it relies on are measured in
 // ../shared/design/mariadb.md.
 //
-// Not yet reachable from the engine's commands: SelectBackend still refuses
-// mariadb:// and mysql:// URLs, because the engine, the state store, the
-// catalog reader and the operations still speak PostgreSQL only. Tests and the
-// next steps of issue 17 reach this backend through MariadbBackendForUrl.
+// The commands reach it through SelectBackend (a mariadb:// or mysql:// URL).
 #pragma once
 
 #include <memory>
@@ -38,9 +35,8 @@ class MariadbBackend final : public Backend {
 const MariadbBackend& Mariadb();
 
 // The MariaDB backend for a mariadb:// or mysql:// URL (the scheme in any
-// case); kInvalidInput, without echoing the URL, for any other. For tests and
-// the MariaDB work in progress: SelectBackend, which the commands use, still
-// refuses these URLs until the engine runs on MariaDB.
+// case); kInvalidInput, without echoing the URL, for any other. SelectBackend
+// calls it for those schemes.
 Result<const Backend*> MariadbBackendForUrl(const std::string& conninfo);
 
 // The name GET_LOCK takes for `schema` (on MariaDB, a database):

@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -12,9 +13,12 @@
 namespace zs::cli {
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& o) {
-  app.add_option("--postgres-url", o.postgres_url,
-                 "PostgreSQL URL (else ZEROSHIFT_POSTGRES_URL, DATABASE_URL, then libpq's PG* "
+  app.add_option("--url", o.url,
+                 "database URL: postgres://... for PostgreSQL, mariadb://user:password@host:port/"
+                 "database (or mysql://, ?socket=PATH for a Unix socket) for MariaDB (else "
+                 "ZEROSHIFT_URL, ZEROSHIFT_POSTGRES_URL, DATABASE_URL, then libpq's PG* "
                  "variables)");
+  app.add_option("--postgres-url", o.postgres_url, "PostgreSQL URL (the same as --url)");
   app.add_option("--schema", o.schema, "schema to migrate")->capture_default_str();
   app.add_option("--lock-timeout", o.lock_timeout_ms,
                  "lock_timeout of each DDL statement, in milliseconds")
@@ -61,8 +65,17 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
 }
 
 Result<std::string> ResolveConninfo(const GlobalOptions& options) {
-  std::string conninfo = pg::ResolveConnectionString(options.postgres_url);
-  // The engine is PostgreSQL's for now: SelectBackend refuses the others.
+  if (!options.url.empty() && !options.postgres_url.empty()) {
+    return InvalidInput("--url and --postgres-url both given: pass one of them");
+  }
+  std::string conninfo = options.url.empty() ? options.postgres_url : options.url;
+  if (conninfo.empty()) {
+    // ZEROSHIFT_URL names any backend; the older variables follow, as before.
+    const char* url = std::getenv("ZEROSHIFT_URL");
+    if (url != nullptr && *url != '\0') conninfo = url;
+  }
+  conninfo = pg::ResolveConnectionString(conninfo);
+  // Refused here, before libpq could misread a scheme it does not know.
   ZS_RETURN_IF_ERROR(backend::SelectBackend(conninfo).status());
   return conninfo;
 }

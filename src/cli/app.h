@@ -18,7 +18,8 @@ inline constexpr int kExitUsage = 2;     // the command line is not valid: nothi
 inline constexpr int kExitConflict = 3;  // another process or an active migration is in the way
 
 struct GlobalOptions {
-  std::string postgres_url;
+  std::string url;           // --url: any backend, by scheme
+  std::string postgres_url;  // --postgres-url: kept for PostgreSQL (any scheme works)
   std::string schema = "public";
   int lock_timeout_ms = 500;
   int lock_retries = 10;
@@ -35,9 +36,11 @@ using Runner = std::function<Status()>;
 
 void AddGlobalOptions(CLI::App& app, GlobalOptions& options);
 
-// The connection string of the global options (--postgres-url, DATABASE_URL, ...), refused
-// with a clear message when no backend of this build serves its scheme (mariadb://), before
-// libpq would misread it. Every command that connects goes through it.
+// The connection string of the global options: --url, else --postgres-url, else the
+// environment (ZEROSHIFT_URL, ZEROSHIFT_POSTGRES_URL, DATABASE_URL), else libpq's PG*
+// variables. Its scheme picks the backend (backend::SelectBackend): refused with a clear
+// message, never echoing the string, when no backend serves it. Every command that connects
+// goes through it.
 Result<std::string> ResolveConninfo(const GlobalOptions& options);
 
 // An engine connected with the global options (URL resolution, timeouts).

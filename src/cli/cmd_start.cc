@@ -2,11 +2,9 @@
 
 #include "backfill/interrupt.h"
 #include "cli/app.h"
-#include "engine/baseline_version.h"
 #include "migration/parser.h"
 #include "pg/pooler.h"
 #include "pg/privileges.h"
-#include "pg/quote.h"
 
 namespace zs::cli {
 
@@ -19,18 +17,22 @@ struct StartFlags {
 };
 
 // What old clients should use while a migration is active: `old_version`
-// from Engine::OldVersionSchema, "" for the raw tables.
-std::string OldClientsAdvice(const std::string& schema, const std::string& old_version) {
-  if (old_version.empty()) {
+// from Engine::OldClientsVersion, "" for the raw tables.
+std::string OldClientsAdvice(const engine::Engine& engine, const std::string& old_version) {
+  const std::string& schema = engine.schema();
+  if (old_version.empty() && engine.backend().capabilities().schemas_as_version_namespaces) {
     return "old clients use the tables of schema \"" + schema +
            "\" directly: they see the new columns now and see them go at rollback (a prepared "
            "SELECT * fails); before the next migration, `zeroshift init` creates a baseline "
            "version whose shape never changes";
   }
-  return "old clients keep version " + old_version + " (SET search_path TO " +
-         pg::QuoteIdent(old_version) + ", " + pg::QuoteIdent(schema) +
-         "): its shape does not change until `zeroshift complete` "
-         "drops it";
+  if (old_version.empty()) {
+    return "old clients use the tables of database \"" + schema +
+           "\" directly, without @zeroshift_version: the dual-write triggers fill the new "
+           "columns from what they write";
+  }
+  return "old clients keep version " + old_version + " (" + engine.ClientSql(old_version) +
+         "): its shape does not change until `zeroshift complete` drops it";
 }
 
 }  // namespace
@@ -50,9 +52,10 @@ void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
                           migration::LoadMigrationFile(flags->file));
       ZS_ASSIGN_OR_RETURN(engine::Engine engine,
                           ConnectEngine(options, MakeBackfillOptions(flags->backfill, options)));
-      if (!options.quiet) {
-        ZS_ASSIGN_OR_RETURN(std::vector<std::string> notes,
-                            pg::PrivilegeNotes(engine.connection()));
+      // PostgreSQL only: its roles' privileges (pg/privileges.h).
+      if (pg::Connection* postgres = engine.postgres_connection();
+          postgres != nullptr && !options.quiet) {
+        ZS_ASSIGN_OR_RETURN(std::vector<std::string> notes, pg::PrivilegeNotes(*postgres));
         for (const std::string& note : notes) std::cerr << "note: " << note << "\n";
       }
       // Ctrl-C / SIGTERM stop the backfill between batches, resumable.
@@ -60,14 +63,14 @@ void RegisterStart(CLI::App& app, GlobalOptions& options, Runner& run) {
       ZS_RETURN_IF_ERROR(engine.Start(migration));
       if (flags->complete) return engine.Complete();
       if (!options.quiet) {
-        ZS_ASSIGN_OR_RETURN(std::string old,
-                            engine::OldVersionSchema(engine.session(), engine.schema()));
-        std::cerr << OldClientsAdvice(engine.schema(), old) << "\n";
+        ZS_ASSIGN_OR_RETURN(std::string old, engine.OldClientsVersion());
+        std::cerr << OldClientsAdvice(engine, old) << "\n";
         ZS_ASSIGN_OR_RETURN(std::string latest, engine.LatestVersionSchema());
-        if (!latest.empty())
-          std::cerr << pg::TransactionPoolerAdvice(engine.connection(), engine.schema(), old,
-                                                   latest)
-                    << "\n";
+        // PostgreSQL only: a PgBouncer pool per version (pg/pooler.h).
+        if (pg::Connection* postgres = engine.postgres_connection();
+            postgres != nullptr && !latest.empty()) {
+          std::cerr << pg::TransactionPoolerAdvice(*postgres, engine.schema(), old, latest) << "\n";
+        }
       }
       return Status::Ok();
     };

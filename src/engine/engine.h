@@ -20,6 +20,7 @@
 #include "migration/migration.h"
 #include "pg/connection.h"
 #include "pg/ddl_runner.h"
+#include "sqlcheck/checker.h"
 #include "state/state_store.h"
 
 namespace zs::engine {
@@ -99,7 +100,21 @@ class Engine {
   // The version schema new clients should use ("" when none).
   Result<std::string> LatestVersionSchema();
 
+  // What a client runs to use `version` (a version schema, or the schema
+  // itself): PostgreSQL `SET search_path TO version, schema`; MariaDB `USE
+  // version; SET @zeroshift_version = 'version'` (the dual-write triggers read
+  // the variable: a new-version client without it is refused by their guard).
+  std::string ClientSql(const std::string& version) const;
+  // The version old clients keep while the active migration runs, or, with
+  // none active, the one the next migration keeps for them; "" for the
+  // tables themselves.
+  Result<std::string> OldClientsVersion();
+
+  // PostgreSQL only: the connection of the code not yet behind the seam.
+  // REQUIRES: postgres_connection() != nullptr.
   pg::Connection& connection() { return *conn_; }
+  // That connection; nullptr on another backend (MariaDB).
+  pg::Connection* postgres_connection() { return conn_; }
   // The session every concern behind the backend seam is reached through,
   // and the backend it speaks to (chosen from the URL's scheme).
   backend::Session& session() { return *session_; }
@@ -107,7 +122,10 @@ class Engine {
   const std::string& schema() const { return options_.schema; }
 
  private:
-  Engine(std::unique_ptr<backend::PostgresSession> session, Options options);
+  // `conn` is the PostgreSQL connection `session` owns, nullptr on MariaDB.
+  Engine(std::unique_ptr<backend::Session> session, pg::Connection* conn, Options options);
+  static Result<Engine> ConnectMariadb(const backend::Backend& backend, const std::string& conninfo,
+                                       Options options);
 
   Status Lock();
   Status StartRecorded(const migration::Migration& migration,
@@ -126,6 +144,19 @@ class Engine {
                             const std::vector<ops::Action>& actions,
                             const std::string& last_extra_sql);
   Status RunBackfill(const state::MigrationRecord& record, const Plan& plan);
+  // What the user's own BEFORE triggers are, per table, where the dual write
+  // must follow them (MariaDB's FOLLOWS; PostgreSQL orders by name).
+  Status FillUserTriggers(PlanInput& input, const schema::Schema& base);
+  // Without transactional DDL (MariaDB): runs record's complete actions from
+  // record.actions_done on, each table's trigger and column drops in one
+  // ddl::Runner::RunGroup (LOCK TABLES ... WRITE), recording each action.
+  Status RunRecordedGroups(const state::MigrationRecord& record,
+                           const std::vector<ops::Action>& actions,
+                           const std::string& last_extra_sql);
+  // Runs `sql`, which may hold several statements: PostgreSQL as one
+  // transaction, MariaDB one statement at a time (state bookkeeping only).
+  Status RunStateSql(const std::string& sql);
+
   // The active migration's file and operations, rebuilt from its state row
   // (the snapshots are the record's own, parsed by state::LoadMigration).
   struct Loaded {
@@ -148,6 +179,9 @@ class Engine {
   Options options_;
   std::unique_ptr<state::StateStore> state_;
   std::unique_ptr<ddl::Runner> runner_;
+  // Checks the user's SQL in the backend's dialect (the operations get it
+  // through PlanInput::checker).
+  std::unique_ptr<sqlcheck::ExpressionChecker> checker_;
   // The command being run ("start", "complete", "rollback", "backfill"):
   // names the crash points of engine/fault_injection.h.
   std::string_view command_;

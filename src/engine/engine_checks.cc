@@ -4,8 +4,11 @@
 
 #include <algorithm>
 
+#include "backend/mariadb_backend.h"
+#include "backend/postgres_backend.h"
 #include "engine/ownership.h"
 #include "migration/names.h"
+#include "mysql/connection.h"
 
 namespace zs::engine {
 
@@ -51,8 +54,30 @@ Status CheckNames(const migration::Migration& migration) {
 
 // Refuses, before anything runs, a plan that would create an object whose
 // name is taken (SAFETY.md invariant 3), listing every such name.
-Status CheckNamesFree(pg::Connection& conn, const std::string& schema,
+// MariaDB: the version database is the one name a start creates outside the
+// migration's own tables and columns (which the operations' validation checks
+// against the catalog); a database of that name that exists is not ours.
+Status MariadbCheckVersionDatabaseFree(backend::Session& session,
+                                       const migration::Migration& migration, const Plan& plan) {
+  ZS_ASSIGN_OR_RETURN(mysql::Rows rows,
+                      backend::MariadbConnection(session).Exec(
+                          "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
+                          mysql::QuoteLiteral(plan.version_schema)));
+  if (rows.empty()) return Status::Ok();
+  return Conflict(fmt::format(
+      "{}: migration \"{}\" would create version database {}, which exists already and was not "
+      "created by this start; nothing was changed; drop that database or set another "
+      "`version_schema` in the migration",
+      migration.source_file.empty() ? "migration" : migration.source_file, migration.name,
+      session.backend().QuoteIdentifier(plan.version_schema)));
+}
+
+Status CheckNamesFree(backend::Session& session, const std::string& schema,
                       const migration::Migration& migration, const Plan& plan) {
+  if (!session.backend().capabilities().schemas_as_version_namespaces) {
+    return MariadbCheckVersionDatabaseFree(session, migration, plan);
+  }
+  pg::Connection& conn = backend::PostgresConnection(session);
   std::vector<ObjectRef> created;
   for (const auto* actions : {&plan.expand, &plan.install}) {
     for (const auto& action : *actions) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "backend/backend.h"
 #include "core/status.h"
 #include "engine/planner.h"
 #include "migration/migration.h"
@@ -24,8 +25,9 @@ bool IsUserSql(const ops::Action& action);
 Status CheckNames(const migration::Migration& migration);
 
 // Refuses, before anything runs, a plan that would create an object whose
-// name is taken (SAFETY.md invariant 3), listing every such name.
-Status CheckNamesFree(pg::Connection& conn, const std::string& schema,
+// name is taken (SAFETY.md invariant 3), listing every such name. MariaDB:
+// the version database.
+Status CheckNamesFree(backend::Session& session, const std::string& schema,
                       const migration::Migration& migration, const Plan& plan);
 
 // The plan of what a dry run (nothing executed) can plan: `input`'s

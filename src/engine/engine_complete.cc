@@ -36,8 +36,11 @@ Status Engine::Complete() {
   }
   auto actions = CompleteActions(loaded->input, loaded->operations, loaded->snapshots);
   std::string done = state_->MarkDoneSql(record.schema, record.name, loaded->snapshots.back());
-  // What the completed migration leaves is the user's from now on.
-  done += "\n" + ForgetGoneObjectsSql(record.schema, record.name, /*completed=*/true);
+  // What the completed migration leaves is the user's from now on
+  // (PostgreSQL records what zeroshift created; MariaDB not yet).
+  if (conn_ != nullptr) {
+    done += "\n" + ForgetGoneObjectsSql(record.schema, record.name, /*completed=*/true);
+  }
   ZS_RETURN_IF_ERROR(RunRecordedActions(record, actions, done));
   // After the row says done: a failure here loses only drift's reference
   // (it then falls back to resulting_schema), never the completion.
@@ -66,10 +69,9 @@ Status Engine::Rollback() {
     Log(fmt::format("rolling back \"{}\"", record.name));
   }
   auto actions = RollbackActions(loaded->input, loaded->operations, loaded->snapshots);
-  ZS_RETURN_IF_ERROR(
-      RunRecordedActions(record, actions,
-                         state_->DeleteSql(record.schema, record.name) + "\n" +
-                             ForgetGoneObjectsSql(record.schema, record.name, false)));
+  std::string gone = state_->DeleteSql(record.schema, record.name);
+  if (conn_ != nullptr) gone += "\n" + ForgetGoneObjectsSql(record.schema, record.name, false);
+  ZS_RETURN_IF_ERROR(RunRecordedActions(record, actions, gone));
   Log(fmt::format("\"{}\" is rolled back", record.name));
   return Status::Ok();
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "backfill/cursor_store.h"
 #include "backfill/interrupt.h"
 #include "engine/engine_checks.h"
 #include "engine/fault_injection.h"
@@ -92,14 +93,22 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_RETURN_IF_ERROR(CheckTypesExist(migration, operations));
   ZS_ASSIGN_OR_RETURN(PlanInput input, MakePlanInput(migration));
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*session_, options_.schema));
+  ZS_RETURN_IF_ERROR(FillUserTriggers(input, base));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
-  ZS_RETURN_IF_ERROR(CheckNamesFree(*conn_, options_.schema, migration, dry));
-  for (const auto& task : dry.backfill) {  // user triggers the backfill would fire
-    if (base.FindPhysicalTable(task.table) == nullptr) continue;
-    ZS_RETURN_IF_ERROR(backfill::PlanUserTriggers(*conn_, options_.schema, task.table,
-                                                  options_.backfill.fire_user_triggers)
-                           .status());
+  ZS_RETURN_IF_ERROR(CheckNamesFree(*session_, options_.schema, migration, dry));
+  // MariaDB: the backfill's batches check the user triggers they would fire
+  // (backfill::TableBatches::CheckUserTriggers).
+  if (conn_ != nullptr) {
+    for (const auto& task : dry.backfill) {  // user triggers the backfill would fire
+      if (base.FindPhysicalTable(task.table) == nullptr) continue;
+      ZS_RETURN_IF_ERROR(backfill::PlanUserTriggers(*conn_, options_.schema, task.table,
+                                                    options_.backfill.fire_user_triggers)
+                             .status());
+    }
   }
+  // PostgreSQL rehearses in a rolled-back transaction; MariaDB, whose DDL
+  // commits, checks the columns' dependents and says why it cannot
+  // (engine/rehearsal_mariadb.h).
   ZS_RETURN_IF_ERROR(
       Rehearse(*session_, options_.schema, input, operations,
                {.retry = options_.retry, .log = options_.log, .skip_when_busy = true}));
@@ -167,13 +176,22 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
     if (forward) forward(event);
     if (event.kind == backfill::EventKind::kProgress) FaultPoint(command_);
   };
-  backfill::Backfiller backfiller(*conn_, *state_, options_.schema, record.name, backfill_options);
+  backfill::StateCursorStore cursors(*state_);
+  backfill::Backfiller backfiller(*session_, cursors, options_.schema, record.name,
+                                  backfill_options);
   const schema::Schema& base = plan.snapshots.front();
   for (const auto& task : plan.backfill) {
     const schema::Table* table = base.FindPhysicalTable(task.table);
     if (table == nullptr) continue;  // created by this migration: nothing to backfill
     Log(fmt::format("  backfill: {}", task.reason));
-    Status status = backfiller.Run(*table, task, plan.trigger_specs);
+    // A batch that computes `up` itself (MariaDB) needs the table's specs.
+    std::vector<triggers::TriggerSpec> up;
+    for (const auto& spec : plan.trigger_specs) {
+      if (spec.table == task.table && spec.direction == triggers::Direction::kUp) {
+        up.push_back(spec);
+      }
+    }
+    Status status = backfiller.Run(*table, task, up);
     // Stopped by a signal: the message already says how to resume.
     if (!status.ok() && backfill::InterruptSignal() != 0) return status;
     if (!status.ok()) {
@@ -183,11 +201,13 @@ Status Engine::RunBackfill(const state::MigrationRecord& record, const Plan& pla
     }
   }
   ZS_RETURN_IF_ERROR(state_->SetStep(record.schema, record.name, state::Step::kActive));
-  // Quoted as SQL: the line is meant to be pasted into a client.
+  // Quoted as SQL: the line is meant to be pasted into a client (MariaDB's
+  // quotes identifiers with backquotes, so it is not set in backquotes).
+  std::string sql = ClientSql(record.version_schema);
+  std::string shown = sql.find('`') == std::string::npos ? "`" + sql + "`" : "\"" + sql + "\"";
   Log(fmt::format(
-      "\"{}\" is active: new clients run `SET search_path TO {}, {}`; run `zeroshift complete` "
-      "once old clients are gone",
-      record.name, pg::QuoteIdent(record.version_schema), pg::QuoteIdent(record.schema)));
+      "\"{}\" is active: new clients run {}; run `zeroshift complete` once old clients are gone",
+      record.name, shown));
   return Status::Ok();
 }
 

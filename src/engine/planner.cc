@@ -50,9 +50,9 @@ Result<std::vector<ops::Action>> RollbackActionsChecked(
 
 // What installs each table's dual write (PostgreSQL: one trigger per table
 // holding the table's specs in operation order), tables in order of first
-// appearance. The plan reads nothing, so the user's own BEFORE triggers are
-// not known here: MariaDB's FOLLOWS needs them from whoever reads the
-// catalog (the engine's MariaDB wiring); PostgreSQL ignores them.
+// appearance. The plan reads nothing: the user's own BEFORE triggers, which
+// MariaDB's FOLLOWS needs, come in PlanInput::user_triggers from the engine;
+// PostgreSQL ignores them.
 std::vector<ops::Action> TriggerActions(const PlanInput& input,
                                         const std::vector<triggers::TriggerSpec>& specs) {
   const triggers::DualWriteSql& dual_write = triggers::DualWriteFor(*input.backend);
@@ -68,7 +68,9 @@ std::vector<ops::Action> TriggerActions(const PlanInput& input,
     for (const auto& spec : specs) {
       if (spec.table == table) of_table.push_back(spec);
     }
-    auto installs = dual_write.InstallActions(of_table, triggers::UserTriggers{});
+    auto user = input.user_triggers.find(table);
+    auto installs = dual_write.InstallActions(
+        of_table, user == input.user_triggers.end() ? triggers::UserTriggers{} : user->second);
     actions.insert(actions.end(), installs.begin(), installs.end());
   }
   return actions;

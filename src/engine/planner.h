@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "migration/migration.h"
 #include "ops/operation.h"
 #include "schema/schema.h"
+#include "triggers/dual_write.h"
 
 namespace zs::engine {
 
@@ -38,6 +40,10 @@ struct PlanInput {
   // Checks who owns what a check, default, generated column or index
   // predicate calls, before any of it runs (engine/resolve.h). Absent: not checked.
   std::function<Status(const ExpressionToResolve&)> check_stored;
+  // The user's own BEFORE triggers of each table (by physical name), read
+  // from the catalog by the engine: MariaDB's dual write FOLLOWS them.
+  // Absent tables have none; PostgreSQL ignores them.
+  std::map<std::string, triggers::UserTriggers> user_triggers;
 };
 
 struct Plan {
