@@ -143,27 +143,39 @@ TEST(BackfillTest, FixedModeKeepsTheScheduleAndIgnoresPressure) {
   EXPECT_EQ(WrongRows(admin), 0);
 }
 
+// Polls until `reader`'s open transaction is older than `age` (a precondition
+// the server states, rather than a sleep the test guesses).
+void WaitUntilTransactionOlderThan(pg::Connection& admin, pg::Connection& reader,
+                                   milliseconds age) {
+  long long pid = QueryInt(reader, "SELECT pg_backend_pid()");
+  std::string sql = fmt::format(
+      "SELECT (now() - xact_start > interval '{} milliseconds')::int FROM pg_stat_activity "
+      "WHERE pid = {}",
+      age.count(), pid);
+  while (QueryInt(admin, sql) != 1) std::this_thread::sleep_for(milliseconds(20));
+}
+
 TEST(BackfillTest, AdaptiveModeGrowsBatchesAndBacksOffFromALongTransaction) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);
   CreateUsers(admin, 60000);
   pg::Connection reader = Open(url);
   MustRun(reader, "BEGIN; SELECT txid_current()");
-  std::this_thread::sleep_for(milliseconds(300));
+  WaitUntilTransactionOlderThan(admin, reader, milliseconds(250));
   Events events;
   Options options{.batch_size = 100, .adaptive = true, .target_batch = milliseconds(50)};
   options.min_batch_rows = 100;
   options.max_backoff = milliseconds(100);
   options.pressure.max_xact_age = milliseconds(200);
-  options.on_event = events.Sink();
+  // The pressure ends when the backfill has noticed it (its throttle event),
+  // not after a guessed time: the test orders events, it does not time them.
+  std::atomic<bool> committed{false};
+  options.on_event = [&reader, &committed, sink = events.Sink()](const Event& e) {
+    sink(e);
+    if (e.kind == EventKind::kThrottle && !committed.exchange(true)) MustRun(reader, "COMMIT");
+  };
   engine::Engine engine = Connect(url, options);
-  std::thread commit_later([&] {
-    // Long enough for a few throttled batches, then the pressure is gone.
-    std::this_thread::sleep_for(milliseconds(600));
-    MustRun(reader, "COMMIT");
-  });
   Status status = engine.Start(SplitName());
-  commit_later.join();
   ASSERT_TRUE(status.ok()) << status.ToString();
 
   long long largest = 0;
