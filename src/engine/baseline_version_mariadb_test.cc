@@ -6,34 +6,23 @@
 #include "engine/baseline_version.h"
 #include "mysql/connection.h"
 #include "state/state_store.h"
-#include "testing/shared_mariadb.h"
+#include "testing/mariadb_session_test.h"
 #include "versions/mariadb_version_schema.h"
 
 namespace zs::engine {
 namespace {
 
-class BaselineMariadb : public ::testing::Test {
+class BaselineMariadb : public testing::MariadbSessionTest {
  protected:
   void SetUp() override {
-    std::string url = testing::FreshMariadbDatabaseUrl();
-    auto backend = backend::MariadbBackendForUrl(url);
-    ASSERT_TRUE(backend.ok()) << backend.status().message();
-    auto session = (*backend)->Connect(url);
-    ASSERT_TRUE(session.ok()) << session.status().message();
-    session_ = std::move(*session);
-    conn_ = &backend::MariadbConnection(*session_);
-    database_ = mysql::ParseUrl(url)->database;
+    MariadbSessionTest::SetUp();
+    if (HasFatalFailure()) return;
     version_ = versions::MariadbVersionDatabaseName(database_, "baseline", "");
     Status init = state::OpenStateStore(*session_)->Init();
     ASSERT_TRUE(init.ok()) << init.message();
   }
   void TearDown() override {
     (void)conn_->Run("DROP DATABASE IF EXISTS " + mysql::QuoteIdentifier(version_));
-  }
-
-  void Run(const std::string& sql) {
-    Status status = conn_->Run(sql);
-    ASSERT_TRUE(status.ok()) << sql << ": " << status.message();
   }
 
   Status Create(std::vector<std::string>* log = nullptr) {
@@ -43,9 +32,6 @@ class BaselineMariadb : public ::testing::Test {
                                  });
   }
 
-  std::unique_ptr<backend::Session> session_;
-  mysql::Connection* conn_ = nullptr;
-  std::string database_;
   std::string version_;
 };
 

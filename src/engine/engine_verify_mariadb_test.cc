@@ -6,7 +6,7 @@
 #include "backend/mariadb_backend.h"
 #include "engine/engine_verify.h"
 #include "mysql/connection.h"
-#include "testing/shared_mariadb.h"
+#include "testing/mariadb_session_test.h"
 #include "triggers/dual_write.h"
 
 namespace zs::engine {
@@ -15,22 +15,11 @@ namespace {
 using triggers::Direction;
 using triggers::TriggerSpec;
 
-class VerifyMariadb : public ::testing::Test {
+class VerifyMariadb : public testing::MariadbSessionTest {
  protected:
   void SetUp() override {
-    std::string url = testing::FreshMariadbDatabaseUrl();
-    auto backend = backend::MariadbBackendForUrl(url);
-    ASSERT_TRUE(backend.ok()) << backend.status().message();
-    auto session = (*backend)->Connect(url);
-    ASSERT_TRUE(session.ok()) << session.status().message();
-    session_ = std::move(*session);
-    conn_ = &backend::MariadbConnection(*session_);
-    database_ = mysql::ParseUrl(url)->database;
-  }
-
-  void Run(const std::string& sql) {
-    Status status = conn_->Run(sql);
-    ASSERT_TRUE(status.ok()) << sql << ": " << status.message();
+    MariadbSessionTest::SetUp();
+    if (HasFatalFailure()) return;
   }
 
   TriggerSpec Spec(Direction direction, std::vector<std::pair<std::string, std::string>> variables,
@@ -50,10 +39,6 @@ class VerifyMariadb : public ::testing::Test {
     backfill::VerifyOptions options{.batch_rows = batch_rows};
     return RowVerifierFor(*session_)->Verify(specs, options);
   }
-
-  std::unique_ptr<backend::Session> session_;
-  mysql::Connection* conn_ = nullptr;
-  std::string database_;
 };
 
 TEST_F(VerifyMariadb, ListsEveryRowThatDiffersFromUpByteForByte) {

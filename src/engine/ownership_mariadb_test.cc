@@ -5,35 +5,24 @@
 #include "backend/mariadb_backend.h"
 #include "mysql/connection.h"
 #include "ops/names.h"
-#include "testing/shared_mariadb.h"
+#include "testing/mariadb_session_test.h"
 #include "triggers/mariadb_dual_write.h"
 #include "versions/mariadb_version_schema.h"
 
 namespace zs::engine {
 namespace {
 
-class OwnershipMariadb : public ::testing::Test {
+class OwnershipMariadb : public testing::MariadbSessionTest {
  protected:
   void SetUp() override {
-    std::string url = testing::FreshMariadbDatabaseUrl();
-    auto backend = backend::MariadbBackendForUrl(url);
-    ASSERT_TRUE(backend.ok()) << backend.status().message();
-    auto session = (*backend)->Connect(url);
-    ASSERT_TRUE(session.ok()) << session.status().message();
-    session_ = std::move(*session);
-    conn_ = &backend::MariadbConnection(*session_);
-    database_ = mysql::ParseUrl(url)->database;
+    MariadbSessionTest::SetUp();
+    if (HasFatalFailure()) return;
     version_ = versions::MariadbVersionDatabaseName(database_, "02_split", "");
     Run("CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(100), first_name VARCHAR(100), " +
         mysql::QuoteIdentifier(triggers::MarkerColumnName()) + " BOOLEAN NULL)");
   }
   void TearDown() override {
     (void)conn_->Run("DROP DATABASE IF EXISTS " + mysql::QuoteIdentifier(version_));
-  }
-
-  void Run(const std::string& sql) {
-    Status status = conn_->Run(sql);
-    ASSERT_TRUE(status.ok()) << sql << ": " << status.message();
   }
 
   ObjectRef Trigger() const {
@@ -50,9 +39,6 @@ class OwnershipMariadb : public ::testing::Test {
             .name = ops::TemporaryColumnName("name")};
   }
 
-  std::unique_ptr<backend::Session> session_;
-  mysql::Connection* conn_ = nullptr;
-  std::string database_;
   std::string version_;
 };
 

@@ -300,7 +300,7 @@ TEST(PoolerLifecycleTest, OldAndNewClientsThroughATransactionPoolerLoseNoWriteAn
   Engine engine = Connect(url);
   // `zeroshift init`'s baseline version, which old clients use.
   ASSERT_TRUE(
-      CreateBaselineVersion(engine.connection(), "public", "baseline", pg::RetryPolicy{}, nullptr)
+      CreateBaselineVersion(engine.session(), "public", "baseline", pg::RetryPolicy{}, nullptr)
           .ok());
   const std::string old_version = "public_baseline";
   ASSERT_EQ(One(admin, "SELECT count(*) FROM pg_namespace WHERE nspname = 'public_baseline'"), "1");

@@ -6,29 +6,18 @@
 #include "mysql/connection.h"
 #include "ops/names.h"
 #include "schema/schema.h"
-#include "testing/shared_mariadb.h"
+#include "testing/mariadb_session_test.h"
 
 namespace zs::engine {
 namespace {
 
-class RehearsalMariadb : public ::testing::Test {
+class RehearsalMariadb : public testing::MariadbSessionTest {
  protected:
   void SetUp() override {
-    std::string url = testing::FreshMariadbDatabaseUrl();
-    auto backend = backend::MariadbBackendForUrl(url);
-    ASSERT_TRUE(backend.ok()) << backend.status().message();
-    auto session = (*backend)->Connect(url);
-    ASSERT_TRUE(session.ok()) << session.status().message();
-    session_ = std::move(*session);
-    conn_ = &backend::MariadbConnection(*session_);
-    database_ = mysql::ParseUrl(url)->database;
+    MariadbSessionTest::SetUp();
+    if (HasFatalFailure()) return;
     migration_.name = "02_email";
     migration_.operations.push_back({.kind = "alter_column"});
-  }
-
-  void Run(const std::string& sql) {
-    Status status = conn_->Run(sql);
-    ASSERT_TRUE(status.ok()) << sql << ": " << status.message();
   }
 
   // The snapshots of an alter_column of users.email: before, and with its
@@ -46,9 +35,6 @@ class RehearsalMariadb : public ::testing::Test {
     return {*base, after};
   }
 
-  std::unique_ptr<backend::Session> session_;
-  mysql::Connection* conn_ = nullptr;
-  std::string database_;
   migration::Migration migration_;
 };
 

@@ -4,33 +4,22 @@
 
 #include "backend/mariadb_backend.h"
 #include "mysql/connection.h"
-#include "testing/shared_mariadb.h"
+#include "testing/mariadb_session_test.h"
 
 namespace zs::engine {
 namespace {
 
-class ResolveMariadb : public ::testing::Test {
+class ResolveMariadb : public testing::MariadbSessionTest {
  protected:
   void SetUp() override {
-    std::string url = testing::FreshMariadbDatabaseUrl();
-    auto backend = backend::MariadbBackendForUrl(url);
-    ASSERT_TRUE(backend.ok()) << backend.status().message();
-    auto session = (*backend)->Connect(url);
-    ASSERT_TRUE(session.ok()) << session.status().message();
-    session_ = std::move(*session);
-    conn_ = &backend::MariadbConnection(*session_);
-    database_ = mysql::ParseUrl(url)->database;
+    MariadbSessionTest::SetUp();
+    if (HasFatalFailure()) return;
     other_ = database_ + "_other";
     Run("CREATE TABLE users (id INT PRIMARY KEY, name VARCHAR(100))");
     Run("CREATE DATABASE " + mysql::QuoteIdentifier(other_));
   }
   void TearDown() override {
     (void)conn_->Run("DROP DATABASE IF EXISTS " + mysql::QuoteIdentifier(other_));
-  }
-
-  void Run(const std::string& sql) {
-    Status status = conn_->Run(sql);
-    ASSERT_TRUE(status.ok()) << sql << ": " << status.message();
   }
 
   Result<std::string> Resolve(const std::string& expression) {
@@ -41,9 +30,6 @@ class ResolveMariadb : public ::testing::Test {
                                              .what = "01_x.yaml:3:5 add_column users.first up"});
   }
 
-  std::unique_ptr<backend::Session> session_;
-  mysql::Connection* conn_ = nullptr;
-  std::string database_;
   std::string other_;
 };
 

@@ -4,7 +4,7 @@
 
 #include "backend/mariadb_backend.h"
 #include "schema/schema.h"
-#include "testing/shared_mariadb.h"
+#include "testing/mariadb_session_test.h"
 
 namespace zs::engine {
 namespace {
@@ -12,22 +12,11 @@ namespace {
 using triggers::Direction;
 using triggers::TriggerSpec;
 
-class RoundTripMariadb : public ::testing::Test {
+class RoundTripMariadb : public testing::MariadbSessionTest {
  protected:
   void SetUp() override {
-    std::string url = testing::FreshMariadbDatabaseUrl();
-    auto backend = backend::MariadbBackendForUrl(url);
-    ASSERT_TRUE(backend.ok()) << backend.status().message();
-    auto session = (*backend)->Connect(url);
-    ASSERT_TRUE(session.ok()) << session.status().message();
-    session_ = std::move(*session);
-    conn_ = &backend::MariadbConnection(*session_);
-    database_ = mysql::ParseUrl(url)->database;
-  }
-
-  void Run(const std::string& sql) {
-    Status status = conn_->Run(sql);
-    ASSERT_TRUE(status.ok()) << sql << ": " << status.message();
+    MariadbSessionTest::SetUp();
+    if (HasFatalFailure()) return;
   }
 
   TriggerSpec Spec(Direction direction, std::vector<std::pair<std::string, std::string>> variables,
@@ -46,10 +35,6 @@ class RoundTripMariadb : public ::testing::Test {
     ZS_ASSIGN_OR_RETURN(schema::Schema live, schema::ReadSchema(*session_, database_));
     return CheckRoundTrips(*session_, specs, {live});
   }
-
-  std::unique_ptr<backend::Session> session_;
-  mysql::Connection* conn_ = nullptr;
-  std::string database_;
 };
 
 TEST_F(RoundTripMariadb, ASplitThatLosesAMiddleNameIsShownWithItsRow) {
