@@ -59,7 +59,8 @@ class KeysetBatchQuery : public BatchQuery {
         "SELECT (SELECT count(*) FROM touched)::bigint AS rows_touched, {result}",
         fmt::arg("batch", KeysetBatchCte(walk_, "", batch_rows, first)),
         fmt::arg("rel", walk_.relation), fmt::arg("set", touch_.Assignment("zs_t")),
-        fmt::arg("join", KeysetJoin(walk_, "zs_t")), fmt::arg("skip", touch_.Skip("zs_t")),
+        fmt::arg("join", KeysetJoin(walk_, "zs_t") + " AND " + KeysetRange(walk_, "zs_t", first)),
+        fmt::arg("skip", touch_.Skip("zs_t")),
         fmt::arg("result", KeysetResultColumns(walk_, batch_rows)));
   }
 

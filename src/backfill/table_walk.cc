@@ -185,6 +185,19 @@ std::string KeysetJoin(const TableWalk& walk, const std::string& alias) {
   return Join(parts, " AND ");
 }
 
+std::string KeysetRange(const TableWalk& walk, const std::string& alias, bool first) {
+  std::vector<std::string> columns, params, last;
+  for (size_t i = 0; i < walk.key.size(); ++i) {
+    columns.push_back(fmt::format("{}.{}", alias, pg::QuoteIdent(walk.key[i].name)));
+    params.push_back(fmt::format("${}::{}", i + 1, walk.key[i].type));
+    last.push_back(fmt::format("(SELECT {} FROM last)", KeyAlias(i)));
+  }
+  // Each bound an InitPlan value, so the comparison is an index condition.
+  std::string upper = fmt::format("({}) <= ({})", Join(columns, ", "), Join(last, ", "));
+  if (first) return upper;
+  return fmt::format("({}) > ({}) AND {}", Join(columns, ", "), Join(params, ", "), upper);
+}
+
 std::string KeysetOrder(const TableWalk& walk) {
   std::vector<std::string> parts;
   for (size_t i = 0; i < walk.key.size(); ++i) parts.push_back("batch." + KeyAlias(i));

@@ -62,6 +62,13 @@ std::string KeysetResultColumns(const TableWalk& walk, long long limit);
 // "t.k1 = batch.k1 AND ..." joining `alias` to the CTE `batch`.
 std::string KeysetJoin(const TableWalk& walk, const std::string& alias);
 
+// "(t.k1, ...) > ($1::type, ...) AND (t.k1, ...) <= ((SELECT k1 FROM last), ...)":
+// the batch's key range (no lower bound for the first batch), redundant with
+// KeysetJoin but what lets the planner walk the key's index. Without it,
+// PostgreSQL 15 joins the batch by a sequential scan of the whole table for
+// mid-sized tables (measured: 1 M rows, 44 ms of a 48 ms batch; 2 ms with it).
+std::string KeysetRange(const TableWalk& walk, const std::string& alias, bool first);
+
 // "batch.k1, batch.k2" for ORDER BY; "json_build_array(batch.k1::text, ...)"
 // for reporting keys.
 std::string KeysetOrder(const TableWalk& walk);
