@@ -10,9 +10,11 @@
 
 #include "cli/app.h"
 #include "lab/chart.h"
+#include "lab/mariadb_comparison.h"
 #include "lab/scenario.h"
 #include "lab/server.h"
 #include "lab/session.h"
+#include "servers/mariadb_server.h"
 #include "servers/temp_cluster.h"
 
 namespace zs::cli {
@@ -29,8 +31,25 @@ struct LabFlags {
   std::string report;
   bool serve = false;
   int port = 8484;
-  std::string file = "examples/02_split_name.yaml";
+  std::string db = "postgres";
+  std::string file;  // "": the seed's split for --db (MigrationFile)
 };
+
+bool OnMariadb(const LabFlags& flags) { return flags.db == "mariadb"; }
+
+std::string MigrationFile(const LabFlags& flags) {
+  if (!flags.file.empty()) return flags.file;
+  return OnMariadb(flags) ? "examples/mariadb/02_split_name.yaml" : "examples/02_split_name.yaml";
+}
+
+// The MariaDB lab drops and creates databases on its server, so it always
+// brings its own; a URL given alongside would be silently ignored.
+Status RefuseUrlOnMariadb(const GlobalOptions& global) {
+  if (global.url.empty() && global.postgres_url.empty()) return Status::Ok();
+  return InvalidInput(
+      "zeroshift lab --db mariadb starts a throwaway MariaDB of its own and never touches "
+      "another server: drop --url/--postgres-url");
+}
 
 Status WriteFile(const std::string& path, const std::string& text) {
   std::filesystem::path target(path);
@@ -47,7 +66,60 @@ Status WriteFile(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
+Status WriteReport(const LabFlags& flags, const lab::Comparison& comparison) {
+  if (flags.report.empty()) {
+    std::cout << "(--report FILE.json writes the figures and a latency chart next to it)\n";
+    return Status::Ok();
+  }
+  std::string svg_path = std::filesystem::path(flags.report).replace_extension(".svg").string();
+  ZS_RETURN_IF_ERROR(WriteFile(flags.report, lab::ReportJson(comparison).dump(2) + "\n"));
+  ZS_RETURN_IF_ERROR(
+      WriteFile(svg_path, lab::RenderLatencyChart(lab::ReportChart(comparison),
+                                                  static_cast<double>(flags.client_timeout_ms))));
+  std::cout << "report: " << flags.report << "\nchart:  " << svg_path << "\n";
+  return Status::Ok();
+}
+
+Status RunHeadlessMariadb(const GlobalOptions& global, const LabFlags& flags) {
+  ZS_RETURN_IF_ERROR(RefuseUrlOnMariadb(global));
+  std::cout << "Starting a throwaway MariaDB..." << std::endl;
+  ZS_ASSIGN_OR_RETURN(std::unique_ptr<servers::MariadbServer> server,
+                      servers::MariadbServer::Start());
+  lab::MariadbComparisonOptions options{
+      .scenario = {.rows = flags.rows,
+                   .clients = flags.clients,
+                   .rate = flags.rate,
+                   .client_timeout = std::chrono::milliseconds(flags.client_timeout_ms),
+                   .migration_file = MigrationFile(flags),
+                   .backfill_batch_size = flags.backfill_batch_size},
+      .fresh_database = [&server](const std::string& scenario) {
+        return server->CreateDatabase(scenario == "naive" ? "zeroshift_lab_naive"
+                                                          : "zeroshift_lab_expand_contract");
+      }};
+  if (!global.quiet) {
+    options.scenario.progress = [](const std::string& line) {
+      std::cout << "  " << line << std::endl;
+    };
+  }
+  ZS_ASSIGN_OR_RETURN(lab::Comparison comparison, lab::RunMariadbComparison(options));
+  std::cout << "\n"
+            << fmt::format(
+                   "{} rows, {} clients, {} requests/s, client timeout {} ms, MariaDB {}, {} "
+                   "cores\n\n",
+                   flags.rows, flags.clients,
+                   flags.rate > 0 ? std::to_string(flags.rate) : "unthrottled",
+                   flags.client_timeout_ms, comparison.setup["server_version"].get<std::string>(),
+                   comparison.setup["machine_cores"].get<unsigned>())
+            << lab::ReportTable(comparison) << "\n"
+            << "Lock waits: " << comparison.setup["lock_wait_method"].get<std::string>()
+            << ".\n\nWhat this run shows on MariaDB:\n";
+  for (const std::string& note : comparison.notes) std::cout << "- " << note << "\n";
+  std::cout << "\n";
+  return WriteReport(flags, comparison);
+}
+
 Status RunHeadless(const GlobalOptions& global, const LabFlags& flags) {
+  if (OnMariadb(flags)) return RunHeadlessMariadb(global, flags);
   std::unique_ptr<servers::TempCluster> cluster;
   std::string admin = global.postgres_url;
   if (admin.empty()) {
@@ -60,7 +132,7 @@ Status RunHeadless(const GlobalOptions& global, const LabFlags& flags) {
                                .clients = flags.clients,
                                .rate = flags.rate,
                                .client_timeout = std::chrono::milliseconds(flags.client_timeout_ms),
-                               .migration_file = flags.file,
+                               .migration_file = MigrationFile(flags),
                                .backfill_batch_size = flags.backfill_batch_size};
   if (!global.quiet) {
     options.progress = [](const std::string& line) { std::cout << "  " << line << std::endl; };
@@ -76,17 +148,7 @@ Status RunHeadless(const GlobalOptions& global, const LabFlags& flags) {
                    comparison.setup["machine_cores"].get<unsigned>())
             << lab::ReportTable(comparison) << "\n"
             << "Lock waits: " << comparison.setup["lock_wait_method"].get<std::string>() << ".\n";
-  if (flags.report.empty()) {
-    std::cout << "(--report FILE.json writes the figures and a latency chart next to it)\n";
-    return Status::Ok();
-  }
-  std::string svg_path = std::filesystem::path(flags.report).replace_extension(".svg").string();
-  ZS_RETURN_IF_ERROR(WriteFile(flags.report, lab::ReportJson(comparison).dump(2) + "\n"));
-  ZS_RETURN_IF_ERROR(
-      WriteFile(svg_path, lab::RenderLatencyChart(lab::ReportChart(comparison),
-                                                  static_cast<double>(flags.client_timeout_ms))));
-  std::cout << "report: " << flags.report << "\nchart:  " << svg_path << "\n";
-  return Status::Ok();
+  return WriteReport(flags, comparison);
 }
 
 Status RunServe(const GlobalOptions& global, const LabFlags& flags) {
@@ -96,7 +158,12 @@ Status RunServe(const GlobalOptions& global, const LabFlags& flags) {
                               .rows = flags.rows,
                               .clients = flags.clients,
                               .rate = flags.rate,
-                              .migration_file = flags.file};
+                              .migration_file = MigrationFile(flags)};
+  if (OnMariadb(flags)) {
+    ZS_RETURN_IF_ERROR(RefuseUrlOnMariadb(global));
+    options.database = backend::Kind::kMariadb;
+    std::cout << "Starting a throwaway MariaDB..." << std::endl;
+  }
   ZS_ASSIGN_OR_RETURN(std::unique_ptr<lab::Session> session, lab::Session::Create(options));
   return lab::Serve(*session, {.port = flags.port, .on_listening = [](int port) {
                                  std::cout << fmt::format("dashboard: http://127.0.0.1:{}/", port)
@@ -128,7 +195,14 @@ void RegisterLab(CLI::App& app, GlobalOptions& options, Runner& run) {
   cmd->add_option("--backfill-batch-size", flags->backfill_batch_size, "rows per backfill batch")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
-  cmd->add_option("--file", flags->file, "the expand-contract migration")->capture_default_str();
+  cmd->add_option("--db", flags->db,
+                  "the database to run the lab on: postgres (the --url server or an embedded "
+                  "one) or mariadb (always a throwaway server of its own)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"postgres", "mariadb"}));
+  cmd->add_option("--file", flags->file,
+                  "the expand-contract migration (default: examples/02_split_name.yaml; with "
+                  "--db mariadb, examples/mariadb/02_split_name.yaml)");
   auto* headless = cmd->add_flag("--headless", flags->headless,
                                  "run both scenarios, print the comparison (the default)");
   cmd->add_option("--report", flags->report,

@@ -176,6 +176,16 @@ TEST(LabSession, StepsThroughAllFiveStepsWithoutAnError) {
   EXPECT_EQ(s["steps"][0]["state"], "done");
   EXPECT_TRUE(s["steps"][0]["duration_ms"].is_number());
   EXPECT_EQ(s["steps"][1]["state"], "pending");
+  // The engine's own lines (and the DDL runner's notices, through the same
+  // callback) stay in the event log among the requests.
+  s = WaitFor(*session, [](const json& s) {
+    for (const json& line : s["log"]) {
+      if (line["text"].get<std::string>().rfind("zeroshift: starting \"02_split_name\"", 0) == 0)
+        return true;
+    }
+    return false;
+  });
+  EXPECT_EQ(s["database"], "PostgreSQL");
   s = WaitFor(*session, [](const json& s) { return Columns(s).count("first_name") == 1; });
   EXPECT_EQ(Columns(s).count("name"), 1u);
   EXPECT_TRUE(s["rows"][0][4].is_null()) << s["rows"][0].dump();  // not backfilled yet

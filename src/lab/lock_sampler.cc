@@ -53,6 +53,8 @@ void MeasureSteps(std::vector<StepResult>& steps, const std::vector<LockSample>&
     for (const RequestRecord& r : records) {
       if (r.start_s <= end && r.end_s() >= begin) {
         step.max_request_ms = std::max(step.max_request_ms, r.latency_ms);
+        double& by_kind = r.kind == RequestKind::kRead ? step.max_read_ms : step.max_write_ms;
+        by_kind = std::max(by_kind, r.latency_ms);
       }
     }
   }

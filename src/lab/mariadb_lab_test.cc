@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "lab/mariadb_lab_test_util.h"
 #include "lab/mariadb_scenario.h"
 #include "lab/mariadb_users_table.h"
 #include "lab/workload.h"
@@ -23,42 +24,14 @@
 namespace zs::lab {
 namespace {
 
+using mariadb_lab_test::EventuallyTrue;
+using mariadb_lab_test::HoldLastRowDuringUpdate;
+using mariadb_lab_test::LoadedMariadb;
+using mariadb_lab_test::OpenMariadb;
+using mariadb_lab_test::RowLockWaiters;
+using mariadb_lab_test::SleepMs;
+
 using std::chrono::milliseconds;
-
-mysql::Connection OpenMariadb(const std::string& url, const mysql::SessionSettings& settings = {}) {
-  Result<mysql::Connection> conn = mysql::Connection::Open(url, settings);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  if (!conn.ok()) std::abort();
-  return std::move(conn).value();
-}
-
-std::string LoadedMariadb(long long rows) {
-  std::string url = testing::FreshMariadbDatabaseUrl();
-  mysql::Connection conn = OpenMariadb(url);
-  Status loaded = MariadbLoadUsers(conn, rows);
-  EXPECT_TRUE(loaded.ok()) << loaded.ToString();
-  return url;
-}
-
-void SleepMs(int ms) { std::this_thread::sleep_for(milliseconds(ms)); }
-
-// Polls `condition` every 10 ms for up to 30 s (a bound for a broken test,
-// not a timing assertion).
-template <typename Condition>
-bool EventuallyTrue(Condition condition) {
-  for (int i = 0; i < 3000; ++i) {
-    if (condition()) return true;
-    SleepMs(10);
-  }
-  return false;
-}
-
-// Sessions whose InnoDB transaction waits for a row lock.
-long long RowLockWaiters(mysql::Connection& conn) {
-  Result<mysql::Rows> rows =
-      conn.Exec("SELECT COUNT(*) FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'");
-  return rows.ok() ? rows->GetInt(0, 0) : -1;
-}
 
 TEST(MariadbLabUsers, LoadsTheSeedTableWithNamesAndVisits) {
   std::string url = testing::FreshMariadbDatabaseUrl();
@@ -155,54 +128,6 @@ TEST(MariadbLabWorkload, AWriterBehindARowLockWaitsThenTimesOut) {
     }
   }
 }
-
-// Client writes running for over 200 ms: with the UPDATE held still by the
-// test, they wait for its row locks.
-long long ClientWritesWaitingLong(mysql::Connection& conn) {
-  Result<mysql::Rows> rows = conn.Exec(
-      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE TIME_MS > 200 AND "
-      "(INFO LIKE 'UPDATE users SET name%' OR INFO LIKE 'INSERT INTO users%')");
-  return rows.ok() ? rows->GetInt(0, 0) : -1;
-}
-
-// Holds the table's last row from the moment the naive script's UPDATE is
-// about to start: the UPDATE then stops there with every row before it
-// locked, and the lock is released only once a client is seen waiting behind
-// it (plus several sampling intervals). That makes the writers' lock wait
-// certain on a small table.
-class HoldLastRowDuringUpdate {
- public:
-  HoldLastRowDuringUpdate(std::string url, long long last_id)
-      : url_(std::move(url)), last_id_(last_id) {}
-  ~HoldLastRowDuringUpdate() {
-    if (thread_.joinable()) thread_.join();
-  }
-
-  void OnStep(const StepResult& step, bool finished) {
-    if (finished || step.name.rfind("UPDATE", 0) != 0) return;
-    auto conn = std::make_shared<mysql::Connection>(OpenMariadb(url_));
-    EXPECT_TRUE(conn->Run("BEGIN").ok());
-    EXPECT_TRUE(
-        conn->Run(fmt::format("SELECT id FROM users WHERE id = {} FOR UPDATE", last_id_)).ok());
-    thread_ = std::thread([this, conn] {
-      // A client write running for 200 ms waits for the UPDATE's row locks.
-      // Watched through PROCESSLIST, not INNODB_TRX: polling that cache
-      // faster than every 100 ms freezes it (see mariadb_scenario.cc), for
-      // the scenario's sampler too.
-      mysql::Connection watcher = OpenMariadb(url_);
-      saw_client_wait_ = EventuallyTrue([&] { return ClientWritesWaitingLong(watcher) >= 1; });
-      SleepMs(800);  // several of the sampler's 150 ms intervals
-      EXPECT_TRUE(conn->Run("ROLLBACK").ok());
-    });
-  }
-  bool saw_client_wait() const { return saw_client_wait_; }
-
- private:
-  std::string url_;
-  long long last_id_;
-  std::thread thread_;
-  std::atomic<bool> saw_client_wait_{false};
-};
 
 TEST(MariadbLabScenario, NaiveScriptStallsWritersThenBreaksV1Clients) {
   const long long rows = 2000;

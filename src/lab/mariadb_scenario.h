@@ -36,8 +36,12 @@ struct MariadbScenarioOptions {
   int clients = 4;
   int rate = 200;  // total requests per second, 0 = as fast as they go
   std::chrono::milliseconds client_timeout{2000};
-  double before_s = 3;                               // workload alone before the change
-  double after_s = 4;                                // workload after the change
+  double before_s = 3;  // workload alone before the change
+  double settle_s = 3;  // expand-contract: v2 clients running before contract
+  double after_s = 4;   // workload after the change
+  // expand-contract: the seed's split in MariaDB's SQL.
+  std::string migration_file = "examples/mariadb/02_split_name.yaml";
+  int backfill_batch_size = 500;
   std::function<void(const std::string&)> progress;  // one line per stage, for the terminal
   // Sees each step of the script begin (finished = false, just before its
   // statement is sent) and end, on the script's thread.
@@ -57,5 +61,11 @@ Status RunMariadbNaiveScript(mysql::Connection& conn, const std::function<double
 
 // Loads `users`, runs v1 clients for before_s, the naive script, after_s more.
 Result<ScenarioResult> RunMariadbNaiveScenario(const MariadbScenarioOptions& options);
+
+// Loads `users`, runs v1 clients for before_s, then zeroshift's five steps:
+// start (expand, dual write, backfill) with v1 clients, every client moved to
+// v2 (USE the version database, SET @zeroshift_version), settle_s, complete
+// (contract); after_s more.
+Result<ScenarioResult> RunMariadbExpandContractScenario(const MariadbScenarioOptions& options);
 
 }  // namespace zs::lab

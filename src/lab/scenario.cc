@@ -122,38 +122,48 @@ Result<ScenarioResult> RunScenario(
   return result;
 }
 
-// Times a step of the engine's start from the on_phase hook.
-class PhaseClock {
- public:
-  explicit PhaseClock(const Workload& workload) : workload_(workload) {}
-  void Enter(std::string_view phase) {
-    std::lock_guard lock(mu_);
-    double now = workload_.Now();
-    if (!steps_.empty() && steps_.back().duration_ms < 0) Close(now);
-    steps_.push_back({.name = std::string(phase), .start_s = now, .duration_ms = -1});
-  }
-  void CloseLast() {
-    std::lock_guard lock(mu_);
-    if (!steps_.empty() && steps_.back().duration_ms < 0) Close(workload_.Now());
-  }
-  std::vector<StepResult> Take() {
-    std::lock_guard lock(mu_);
-    return std::exchange(steps_, {});
-  }
-
- private:
-  void Close(double now) { steps_.back().duration_ms = (now - steps_.back().start_s) * 1000.0; }
-  const Workload& workload_;
-  std::mutex mu_;
-  std::vector<StepResult> steps_;
-};
-
 double Rounded(double value, int decimals = 2) {
   double scale = std::pow(10.0, decimals);
   return std::round(value * scale) / scale;
 }
 
 }  // namespace
+
+void PhaseClock::Enter(std::string_view phase) {
+  std::lock_guard lock(mu_);
+  double now = workload_.Now();
+  if (!steps_.empty() && steps_.back().duration_ms < 0) Close(now);
+  steps_.push_back({.name = std::string(phase), .start_s = now, .duration_ms = -1});
+}
+
+void PhaseClock::CloseLast() {
+  std::lock_guard lock(mu_);
+  if (!steps_.empty() && steps_.back().duration_ms < 0) Close(workload_.Now());
+}
+
+std::vector<StepResult> PhaseClock::Take() {
+  std::lock_guard lock(mu_);
+  return std::exchange(steps_, {});
+}
+
+void PhaseClock::Close(double now) {
+  steps_.back().duration_ms = (now - steps_.back().start_s) * 1000.0;
+}
+
+Result<StepResult> ShiftClients(Workload& workload, const std::string& version) {
+  StepResult shift{.name = "shift_reads", .start_s = workload.Now()};
+  workload.ShiftTo(ClientVersion::kV2, version);
+  while (!workload.AllShifted()) {
+    if (workload.Now() - shift.start_s > kShiftDeadlineSeconds) {
+      return Internal(
+          fmt::format("the workload's clients did not all shift to {} within {} s; they are stuck",
+                      version, kShiftDeadlineSeconds));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  shift.duration_ms = (workload.Now() - shift.start_s) * 1000.0;
+  return shift;
+}
 
 const std::vector<NaiveStatement>& NaiveScript() {
   static const std::vector<NaiveStatement> script = {
@@ -219,17 +229,7 @@ Result<ScenarioResult> RunExpandContractScenario(const ScenarioOptions& options)
 
         ZS_ASSIGN_OR_RETURN(std::string version, engine.LatestVersionSchema());
         Progress(options, "expand-contract: shifting the clients to v2 (" + version + ")");
-        StepResult shift{.name = "shift_reads", .start_s = workload->Now()};
-        run.workload->ShiftTo(ClientVersion::kV2, version);
-        while (!run.workload->AllShifted()) {
-          if (workload->Now() - shift.start_s > kShiftDeadlineSeconds) {
-            return Internal(fmt::format(
-                "the workload's clients did not all shift to {} within {} s; they are stuck",
-                version, kShiftDeadlineSeconds));
-          }
-          std::this_thread::sleep_for(std::chrono::milliseconds(2));
-        }
-        shift.duration_ms = (workload->Now() - shift.start_s) * 1000.0;
+        ZS_ASSIGN_OR_RETURN(StepResult shift, ShiftClients(*run.workload, version));
         steps.push_back(shift);
         SleepSeconds(options.settle_s);
 
@@ -315,7 +315,9 @@ nlohmann::json ReportJson(const Comparison& comparison) {
                          {"errors_by_message", r.errors_by_message},
                          {"series", std::move(series)}});
   }
-  return {{"setup", comparison.setup}, {"scenarios", std::move(scenarios)}};
+  nlohmann::json out = {{"setup", comparison.setup}, {"scenarios", std::move(scenarios)}};
+  if (!comparison.notes.empty()) out["notes"] = comparison.notes;
+  return out;
 }
 
 std::string ReportTable(const Comparison& comparison) {

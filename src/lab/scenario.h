@@ -12,7 +12,9 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +49,8 @@ struct StepResult {
   double lock_wait_ms = 0;      // client time spent waiting for locks (sum over clients)
   double max_lock_wait_ms = 0;  // the longest single lock wait observed
   double max_request_ms = 0;    // the slowest request in flight during the step
+  double max_read_ms = 0;       // the slowest read by id in flight during the step
+  double max_write_ms = 0;      // the slowest update or insert in flight during the step
 };
 
 struct ScenarioResult {
@@ -57,6 +61,28 @@ struct ScenarioResult {
   std::map<std::string, long long> errors_by_class;  // backend::ErrorClassName -> failed requests
   double load_s = 0;
 };
+
+class Workload;
+
+// Times the steps of the engine's start and complete from its on_phase hook,
+// on the workload's clock.
+class PhaseClock {
+ public:
+  explicit PhaseClock(const Workload& workload) : workload_(workload) {}
+  void Enter(std::string_view phase);  // closes the step before, opens `phase`
+  void CloseLast();
+  std::vector<StepResult> Take();  // the steps so far, and forgets them
+
+ private:
+  void Close(double now);
+  const Workload& workload_;
+  std::mutex mu_;
+  std::vector<StepResult> steps_;
+};
+
+// Moves every client to v2 on `version` and waits until each has made a
+// request there (kShiftDeadlineSeconds at most): the "shift_reads" step.
+Result<StepResult> ShiftClients(Workload& workload, const std::string& version);
 
 struct NaiveStatement {
   const char* name;
@@ -78,6 +104,9 @@ Result<ScenarioResult> RunExpandContractScenario(const ScenarioOptions& options)
 struct Comparison {
   nlohmann::json setup;  // rows, clients, rate, postgres_version, machine_cores, methods
   std::vector<ScenarioResult> scenarios;
+  // What the figures of this run say about the outage, one paragraph each
+  // (MariaDB: mariadb_comparison.h); written to the report as "notes".
+  std::vector<std::string> notes;
 };
 
 // Both scenarios, naive first, each on its own freshly loaded database.

@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 
 #include "lab/session_internal.h"
-#include "lab/users_table.h"
 #include "migration/parser.h"
 
 namespace zs::lab {
@@ -28,20 +27,16 @@ LabSession::~LabSession() {
   if (auto workload = CurrentWorkload()) workload->Stop();
   // Dropping the database ends the engine's session, so a running backfill stops at once;
   // dropped again in case the worker was reloading it.
-  (void)DropDatabase(admin_, database_);
+  if (database_) (void)database_->Drop();
   if (worker_.joinable()) worker_.join();
   if (auto workload = CurrentWorkload()) workload->Stop();
-  (void)DropDatabase(admin_, database_);
+  if (database_) (void)database_->Drop();
 }
 
 Status LabSession::Init() {
-  admin_ = options_.postgres_url;
-  if (admin_.empty()) {
-    ZS_ASSIGN_OR_RETURN(cluster_, servers::TempCluster::Start());
-    admin_ = cluster_->Url();
-  }
-  database_ = UniqueDatabaseName(kDatabasePrefix);
-  ZS_ASSIGN_OR_RETURN(url_, WithDatabase(admin_, database_));  // fixed for the session's life
+  database_ = LabDatabaseFor(options_);
+  ZS_RETURN_IF_ERROR(database_->Open());
+  url_ = database_->url();  // fixed for the session's life
   ZS_ASSIGN_OR_RETURN(migration_, migration::LoadMigrationFile(options_.migration_file));
   ZS_RETURN_IF_ERROR(LoadFresh());
   monitor_ = std::thread([this] { MonitorLoop(); });
@@ -61,13 +56,12 @@ Status LabSession::LoadFresh() {
   }
   if (old) old->Stop();
   engine_.reset();
-  ZS_RETURN_IF_ERROR(RecreateDatabase(admin_, database_).status());
-  {
-    ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url_));
-    ZS_RETURN_IF_ERROR(LoadUsers(conn, options_.rows));
-  }
+  ZS_RETURN_IF_ERROR(database_->Reload(options_.rows));
   engine::Options engine_options;
   engine_options.on_phase = [this](std::string_view phase) { OnPhase(phase); };
+  // The engine's own lines (its steps, lock retries, the DDL runner's notices
+  // such as a cancelled autovacuum) go to the event log beside the requests.
+  engine_options.log = [this](const std::string& line) { EngineSays(line); };
   engine_options.backfill.on_progress = [this](const backfill::Progress& p) {
     std::lock_guard lock(mu_);
     backfill_ = {{"rows_done", p.rows_done},
@@ -82,8 +76,13 @@ Status LabSession::LoadFresh() {
   auto workload = std::make_shared<Workload>(WorkloadOptions{.conninfo = url_,
                                                              .clients = options_.clients,
                                                              .rate = options_.rate,
-                                                             .id_range = options_.rows});
+                                                             .id_range = options_.rows,
+                                                             .backend = database_->kind()});
   workload->Start();
+  {
+    std::lock_guard view_lock(view_mu_);
+    engine_log_.clear();  // its times were on the old workload's clock
+  }
   std::lock_guard lock(mu_);
   workload_ = std::move(workload);
   step_ = 0;
@@ -144,7 +143,7 @@ Status LabSession::Next() {
       return Conflict("all five steps are done; reset the lab to start over");
     default:
       return Conflict(fmt::format("step {} did not finish ({}); roll back or reset the lab",
-                                  kSteps[step_ - 1].name, error_.value_or("stopped")));
+                                  database_->Steps()[step_ - 1].name, error_.value_or("stopped")));
   }
 }
 
@@ -186,7 +185,7 @@ Status LabSession::Reset() {
     busy_with_ = "reset";
     cv_.notify_all();
     lock.unlock();
-    (void)DropDatabase(admin_, database_);  // ends the engine's session: start fails at once
+    (void)database_->Drop();  // ends the engine's session: start fails at once
     return Status::Ok();
   }
   if (busy_)

@@ -9,11 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/backend.h"
 #include "core/status.h"
 
 namespace zs::lab {
 
 struct SessionOptions {
+  // kMariadb: the lab always starts a throwaway MariaDB of its own.
+  backend::Kind database = backend::Kind::kPostgres;
   std::string postgres_url;  // empty: start an embedded PostgreSQL
   long long rows = 100000;   // rows loaded into users
   int clients = 4;           // application connections
@@ -48,8 +51,9 @@ class Session {
   //             "requests_per_s", "p99_ms", "client_version": "v1"|"v2"},
   //   "latency": [{"t": s, "p99_ms", "max_ms", "errors"}, ...]  one per second
   //   "log": [{"t": s, "ok": bool, "text": "READ id=42 found Alice Smith in v1 (0.8 ms)"}]
-  //   "locks": [{"pid", "mode", "granted", "query"}]          pg_locks on users
+  //   "locks": [{"pid", "mode", "granted", "query"}]          locks on users
   //   "backfill": {"rows_done", "rows_total", "rows_per_s"}|null
+  //   "database": "PostgreSQL" | "MariaDB", "locks_source": "pg_locks" | ...
   // }
   virtual nlohmann::json Snapshot() const = 0;
 };

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,47 +27,21 @@
 
 #include "engine/engine.h"
 #include "lab/session.h"
+#include "lab/session_database.h"
 #include "lab/workload.h"
 #include "migration/migration.h"
-#include "pg/connection.h"
-#include "servers/temp_cluster.h"
 
 namespace zs::lab::session_internal {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-// The lab's database is kDatabasePrefix and a random suffix (UniqueDatabaseName).
-inline constexpr const char* kDatabasePrefix = "zeroshift_lab";
 inline constexpr int kFirstRows = 10;
 inline constexpr size_t kLogLines = 60;
+// The engine's newest lines, kept in the event log however many requests follow.
+inline constexpr size_t kEngineLogLines = 12;
 inline constexpr int kLatencySeconds = 120;
 inline constexpr double kRecentWindowS = 10;  // the live p99 covers this many seconds
-
-struct StepInfo {
-  const char* name;
-  const char* title;
-  const char* explain;
-};
-
-inline constexpr std::array<StepInfo, 5> kSteps = {{
-    {"expand", "1. Expand",
-     "ADD COLUMN first_name and last_name, nullable, each under a short lock_timeout. The old "
-     "column name is untouched, so v1 clients keep reading and writing it."},
-    {"dual_write", "2. Dual write",
-     "Triggers keep both shapes in step on every write: a v1 write of name fills first_name and "
-     "last_name, a v2 write of first_name/last_name fills name. A version schema with a view in "
-     "the new shape is created for v2 clients."},
-    {"backfill", "3. Backfill",
-     "Existing rows are touched in small keyset batches on id, each its own short transaction, "
-     "so the trigger fills first_name and last_name without locking the table."},
-    {"shift_reads", "4. Shift reads",
-     "The application deploys v2: its clients use the version schema and read and write "
-     "first_name/last_name. v1 would still work; a rollback is still possible."},
-    {"contract", "5. Contract",
-     "zeroshift complete: the triggers go and name is dropped in one short transaction. Only "
-     "the new shape remains."},
-}};
 
 enum class AfterStart { kNothing, kRollback, kReset };
 
@@ -100,15 +75,16 @@ class LabSession : public Session {
   void StepEnds(int index);    // REQUIRES: mu_ held
   std::shared_ptr<Workload> CurrentWorkload() const;
 
+  void EngineSays(const std::string& line);  // the engine's log callback
   void MonitorLoop();
-  void RefreshDatabaseView(std::optional<pg::Connection>& conn);
+  void RefreshDatabaseView();
   void RefreshFigures();
   json StateJson() const;  // REQUIRES: mu_ held
 
   SessionOptions options_;
-  std::unique_ptr<servers::TempCluster> cluster_;
-  std::string admin_;
-  std::string database_;  // the lab's own (users_table.h), set once by Init()
+  // The server, the lab's database (its URL fixed by Init()) and what differs
+  // by database; its monitor methods are called by the monitor thread only.
+  std::unique_ptr<LabDatabase> database_;
   std::string url_;
   migration::Migration migration_;
   std::unique_ptr<engine::Engine> engine_;  // used by the worker only
@@ -134,7 +110,8 @@ class LabSession : public Session {
   std::thread worker_;
 
   mutable std::mutex view_mu_;
-  json view_ = json::object();  // columns, rows, rows_note, locks, stats, latency, log
+  json view_ = json::object();      // columns, rows, rows_note, locks, stats, latency, log
+  std::deque<LogLine> engine_log_;  // GUARDED_BY(view_mu_); kEngineLogLines at most
 
   std::atomic<bool> stop_monitor_{false};
   std::thread monitor_;

@@ -13,7 +13,7 @@ namespace zs::lab::session_internal {
 void LabSession::StepBegins(int index) {
   running_ = index;
   running_since_ = Clock::now();
-  if (after_start_ == AfterStart::kNothing) busy_with_ = kSteps[index].name;
+  if (after_start_ == AfterStart::kNothing) busy_with_ = database_->Steps()[index].name;
 }
 
 void LabSession::StepEnds(int index) {
@@ -121,23 +121,21 @@ Status LabSession::DoNaive() {
   }
   std::shared_ptr<Workload> workload = CurrentWorkload();
   std::this_thread::sleep_for(std::chrono::seconds(2));  // normal traffic first, for contrast
-  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url_));
   std::vector<StepResult> steps;
-  return RunNaiveScript(
-      conn, [&workload] { return workload->Now(); },
-      [this](const StepResult& step, bool finished) {
-        std::lock_guard lock(mu_);
-        if (!finished) {
-          naive_steps_.push_back({{"name", step.name},
-                                  {"sql", step.sql},
-                                  {"state", "running"},
-                                  {"duration_ms", nullptr}});
-          return;
-        }
-        naive_steps_.back()["state"] = "done";
-        naive_steps_.back()["duration_ms"] = step.duration_ms;
-      },
-      steps);
+  return database_->RunNaive([&workload] { return workload->Now(); },
+                             [this](const StepResult& step, bool finished) {
+                               std::lock_guard lock(mu_);
+                               if (!finished) {
+                                 naive_steps_.push_back({{"name", step.name},
+                                                         {"sql", step.sql},
+                                                         {"state", "running"},
+                                                         {"duration_ms", nullptr}});
+                                 return;
+                               }
+                               naive_steps_.back()["state"] = "done";
+                               naive_steps_.back()["duration_ms"] = step.duration_ms;
+                             },
+                             steps);
 }
 
 }  // namespace zs::lab::session_internal

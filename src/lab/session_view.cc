@@ -5,15 +5,23 @@
 
 #include "lab/metrics.h"
 #include "lab/session_internal.h"
-#include "lab/users_table.h"
 
 namespace zs::lab::session_internal {
 
+void LabSession::EngineSays(const std::string& line) {
+  size_t first = line.find_first_not_of(' ');
+  if (first == std::string::npos) return;
+  std::shared_ptr<Workload> workload = CurrentWorkload();
+  double t = workload ? workload->Now() : 0;
+  std::lock_guard lock(view_mu_);
+  engine_log_.push_back({.t = t, .ok = true, .text = "zeroshift: " + line.substr(first)});
+  while (engine_log_.size() > kEngineLogLines) engine_log_.pop_front();
+}
+
 void LabSession::MonitorLoop() {
-  std::optional<pg::Connection> conn;
   while (!stop_monitor_) {
     auto started = Clock::now();
-    RefreshDatabaseView(conn);
+    RefreshDatabaseView();
     RefreshFigures();
     auto next = started + std::chrono::milliseconds(1000);
     while (!stop_monitor_ && Clock::now() < next) {
@@ -22,23 +30,9 @@ void LabSession::MonitorLoop() {
   }
 }
 
-void LabSession::RefreshDatabaseView(std::optional<pg::Connection>& conn) {
-  if (!conn || PQstatus(conn->raw()) != CONNECTION_OK) {
-    conn.reset();
-    // Short timeouts: while the naive script holds its lock the rows cannot be read.
-    auto opened = pg::Connection::Open(url_, {.application_name = "zeroshift-lab-monitor",
-                                              .lock_timeout = std::chrono::milliseconds(200),
-                                              .statement_timeout = std::chrono::milliseconds(800)});
-    if (!opened.ok()) return;
-    conn.emplace(std::move(opened).value());
-  }
-  Result<json> rows = FirstRows(*conn, kFirstRows);
-  Result<pg::Rows> locks = conn->Exec(
-      "SELECT l.pid, l.mode, l.granted, coalesce(a.application_name, ''), "
-      "       coalesce(a.query, '') "
-      "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-      "WHERE l.locktype = 'relation' AND l.relation = to_regclass('public.users') "
-      "  AND l.pid <> pg_backend_pid() ORDER BY l.granted, l.pid");
+void LabSession::RefreshDatabaseView() {
+  Result<json> rows = database_->FirstRows(kFirstRows);
+  Result<json> locks = database_->Locks();
   std::lock_guard lock(view_mu_);
   if (rows.ok()) {
     view_["columns"] = (*rows)["columns"];
@@ -47,17 +41,7 @@ void LabSession::RefreshDatabaseView(std::optional<pg::Connection>& conn) {
   } else {
     view_["rows_note"] = "the rows cannot be read right now: " + rows.status().message();
   }
-  if (locks.ok()) {
-    json list = json::array();
-    for (int i = 0; i < locks->size(); ++i) {
-      list.push_back({{"pid", locks->GetInt(i, 0)},
-                      {"mode", locks->Get(i, 1)},
-                      {"granted", locks->GetBool(i, 2)},
-                      {"application", locks->Get(i, 3)},
-                      {"query", locks->Get(i, 4)}});
-    }
-    view_["locks"] = std::move(list);
-  }
+  if (locks.ok()) view_["locks"] = std::move(*locks);
 }
 
 void LabSession::RefreshFigures() {
@@ -82,8 +66,15 @@ void LabSession::RefreshFigures() {
                        {"requests", s.requests},
                        {"up", s.up}});
   }
+  std::vector<LogLine> lines = workload->RecentLog(kLogLines);
+  {
+    std::lock_guard lock(view_mu_);
+    lines.insert(lines.end(), engine_log_.begin(), engine_log_.end());
+  }
+  std::stable_sort(lines.begin(), lines.end(),
+                   [](const LogLine& a, const LogLine& b) { return a.t < b.t; });
   json log = json::array();
-  for (const LogLine& line : workload->RecentLog(kLogLines)) {
+  for (const LogLine& line : lines) {
     log.push_back({{"t", line.t}, {"ok", line.ok}, {"text", line.text}});
   }
   json stats = {{"elapsed_s", now},
@@ -105,19 +96,20 @@ void LabSession::RefreshFigures() {
 
 json LabSession::StateJson() const {
   json steps = json::array();
-  for (int i = 0; i < static_cast<int>(kSteps.size()); ++i) {
+  const LabSteps& info = database_->Steps();
+  for (int i = 0; i < static_cast<int>(info.size()); ++i) {
     std::string state = i == running_ ? "running" : i < step_ ? "done" : "pending";
     json duration = durations_ms_[i] ? json(*durations_ms_[i]) : json();
     if (i == running_) {
       duration = std::chrono::duration<double, std::milli>(Clock::now() - running_since_).count();
     }
-    steps.push_back({{"name", kSteps[i].name},
-                     {"title", kSteps[i].title},
-                     {"explain", kSteps[i].explain},
+    steps.push_back({{"name", info[i].name},
+                     {"title", info[i].title},
+                     {"explain", info[i].explain},
                      {"state", state},
                      {"duration_ms", duration}});
   }
-  return {{"step", step_ == 0 ? "v1" : kSteps[step_ - 1].name},
+  return {{"step", step_ == 0 ? "v1" : info[step_ - 1].name},
           {"busy", busy_},
           {"busy_with", busy_ ? json(busy_with_) : json()},
           {"paused", paused_},
@@ -126,7 +118,9 @@ json LabSession::StateJson() const {
           {"mode", naive_ ? "naive" : "expand_contract"},
           {"naive_steps", naive_steps_},
           {"version_schema", version_schema_},
-          {"backfill", backfill_}};
+          {"backfill", backfill_},
+          {"database", database_->DisplayName()},
+          {"locks_source", database_->LocksSource()}};
 }
 
 json LabSession::Snapshot() const {

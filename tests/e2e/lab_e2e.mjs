@@ -3,9 +3,12 @@
 // downloaded browser), clicks "Next step" through the five steps and checks
 // that the users table changes shape as expand-contract says and that the
 // workload keeps running without an error. Saves a screenshot at the end.
+// Runs twice: on PostgreSQL (the default), then on MariaDB (--db mariadb, a
+// smaller table: the lab starts its own throwaway MariaDB).
 //
 //   node lab_e2e.mjs path/to/zeroshift      (or ZEROSHIFT_BIN=...)
-//   LAB_SCREENSHOT=where/dashboard.png      default: build/lab/dashboard.png
+//   LAB_SCREENSHOT=where/dashboard.png      default: build/lab/dashboard.png (MariaDB's:
+//                                           dashboard-mariadb.png beside it)
 //   CHROMIUM=/usr/bin/chromium              the browser binary
 // Exit codes: 0 passed, 1 failed, 77 skipped (chromium or node_modules missing).
 import { spawn } from 'node:child_process';
@@ -44,12 +47,27 @@ async function loadPlaywright() {
   }
 }
 
+// The two labs: the database's name as the page shows it, the lab's arguments
+// and where the screenshot goes.
+const LABS = [
+  {
+    database: 'PostgreSQL',
+    args: ['--rows', '20000', '--file', path.join(here, '..', '..', 'examples', '02_split_name.yaml')],
+    screenshot: screenshotPath,
+  },
+  {
+    database: 'MariaDB',
+    args: ['--db', 'mariadb', '--rows', '2000',
+           '--file', path.join(here, '..', '..', 'examples', 'mariadb', '02_split_name.yaml')],
+    screenshot: screenshotPath.replace(/(\.png)?$/, '-mariadb.png'),
+  },
+];
+
 // Starts the lab and resolves with its dashboard URL once it prints it.
-function startLab() {
+function startLab(lab) {
   check(binary, 'pass the zeroshift binary: node lab_e2e.mjs path/to/zeroshift');
   check(existsSync(binary), `the zeroshift binary ${binary} does not exist; build it first`);
-  const migration = path.join(here, '..', '..', 'examples', '02_split_name.yaml');
-  const args = ['lab', '--serve', '--port', '0', '--rows', '20000', '--clients', '2', '--file', migration];
+  const args = ['lab', '--serve', '--port', '0', '--clients', '2', ...lab.args];
   console.log(`lab_e2e: starting ${binary} ${args.join(' ')}`);
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -98,6 +116,7 @@ async function readPage(page) {
       [...tr.cells].map((td) => (td.classList.contains('null') ? null : td.textContent)));
     const stat = (id) => document.getElementById(id).dataset.value;
     return {
+      database: document.getElementById('db-name').textContent,
       step: document.body.dataset.step,
       busy: document.body.dataset.busy === 'true',
       connected: document.body.dataset.connected,
@@ -193,7 +212,7 @@ async function waitForTable(page, step, timeoutMs = TABLE_TIMEOUT_MS) {
   }
 }
 
-async function run(playwright, url) {
+async function run(playwright, url, lab) {
   const browser = await playwright.chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -207,6 +226,8 @@ async function run(playwright, url) {
     let state = await waitFor(page, 'page connected', (s) => s.connected === 'true' && s.columns.length > 0,
                               30_000);
     check(state.step === 'v1' && !state.busy, `a fresh lab should be at v1, idle; the page shows ${state.step}`);
+    check(state.database === lab.database,
+          `the page should say it runs on ${lab.database}; its heading names ${state.database}`);
     state = await waitForTable(page, 'v1');
     const startRequests = state.requests;
 
@@ -218,7 +239,7 @@ async function run(playwright, url) {
       state = await waitFor(page, `step ${step} finished`, (s) => s.step === step && !s.busy, STEP_TIMEOUT_MS);
       state = await waitForTable(page, step);
       check(state.errors === 0, `after ${step}: the workload counted ${state.errors} errors`);
-      console.log(`lab_e2e: ${step} done in ${((Date.now() - before) / 1000).toFixed(1)} s; ` +
+      console.log(`lab_e2e: ${lab.database}: ${step} done in ${((Date.now() - before) / 1000).toFixed(1)} s; ` +
                   `columns ${state.columns.join(',')}; ${state.requests} requests, ${state.errors} errors`);
     }
 
@@ -230,23 +251,23 @@ async function run(playwright, url) {
     check(!state.nextEnabled, '"Next step" should be disabled after contract');
     check(pageErrors.length === 0, `the page threw: ${pageErrors.join('; ')}`);
 
-    mkdirSync(path.dirname(screenshotPath), { recursive: true });
-    await page.screenshot({ path: screenshotPath, fullPage: true });
-    console.log(`lab_e2e: screenshot ${screenshotPath}`);
-    console.log(`lab_e2e: PASSED: five steps, ${state.requests} requests, 0 errors, uptime 100 %`);
+    mkdirSync(path.dirname(lab.screenshot), { recursive: true });
+    await page.screenshot({ path: lab.screenshot, fullPage: true });
+    console.log(`lab_e2e: screenshot ${lab.screenshot}`);
+    console.log(`lab_e2e: ${lab.database}: five steps, ${state.requests} requests, 0 errors, uptime 100 %`);
   } finally {
     await browser.close();
   }
 }
 
-async function main() {
-  const playwright = await loadPlaywright();
+// One lab from start to stop; false when it failed (the reason is printed).
+async function runLab(playwright, spec) {
   let lab;
   try {
-    lab = startLab();
+    lab = startLab(spec);
   } catch (err) {
     console.error(`lab_e2e: FAILED: ${err.message}`);
-    process.exit(1);
+    return false;
   }
   const stop = () => {
     if (lab.child.exitCode === null && lab.child.signalCode === null) lab.child.kill('SIGKILL');
@@ -254,14 +275,28 @@ async function main() {
   process.on('exit', stop);  // last resort: never leave the lab running
   try {
     const url = await lab.url;
-    console.log(`lab_e2e: dashboard at ${url}`);
-    await run(playwright, url);
+    console.log(`lab_e2e: ${spec.database} dashboard at ${url}`);
+    await run(playwright, url, spec);
+    return true;
   } catch (err) {
-    console.error(`lab_e2e: FAILED: ${err.message}`);
+    console.error(`lab_e2e: FAILED on ${spec.database}: ${err.message}`);
     console.error(`lab_e2e: zeroshift lab output (last 3000 characters):\n${lab.output().slice(-3000)}`);
-    process.exitCode = 1;
+    return false;
   } finally {
     await stopLab(lab.child);
+  }
+}
+
+async function main() {
+  const playwright = await loadPlaywright();
+  let passed = 0;
+  for (const spec of LABS) {
+    if (await runLab(playwright, spec)) passed += 1;
+  }
+  if (passed === LABS.length) {
+    console.log(`lab_e2e: PASSED on ${LABS.map((l) => l.database).join(' and ')}`);
+  } else {
+    process.exitCode = 1;
   }
 }
 

@@ -77,6 +77,47 @@ const STEP_TEXT = {
   },
 };
 
+// Where MariaDB differs (the server says which database: state.database).
+const MARIADB_TEXT = {
+  v1: { db: 'users(id, name, visits). No extra columns, triggers or databases.' },
+  expand: {
+    explain:
+      'Add the new columns first_name and last_name next to name. They are nullable, so ' +
+      'no running client notices them, and nothing old is altered or dropped. Each ALTER ' +
+      'TABLE is ALGORITHM=INSTANT and needs the exclusive metadata lock for an instant only; ' +
+      'zeroshift bounds its wait with max_statement_time and retries, so it never queues in ' +
+      'front of the clients.',
+    db: 'ALTER TABLE users ADD COLUMN first_name, last_name, ALGORITHM=INSTANT (no rewrite). ' +
+      'The new columns are empty (NULL) in every existing row.',
+  },
+  dual_write: {
+    db: 'BEFORE INSERT and BEFORE UPDATE triggers on users: up = SUBSTRING_INDEX(name, \' \', 1) ' +
+      'and the rest after the first space, down = CONCAT_WS(\' \', first_name, last_name). A ' +
+      'write\'s shape comes from the session\'s @zeroshift_version.',
+  },
+  backfill: {
+    db: 'UPDATE users … WHERE id in the next primary-key range, READ COMMITTED, repeated until ' +
+      'every row has first_name and last_name.',
+  },
+  shift_reads: {
+    db: 'Nothing changes in the table: v2 clients USE the version database ' +
+      'zeroshift_lab_02_split_name (views over users) and SET @zeroshift_version.',
+  },
+  contract: {
+    db: 'LOCK TABLES users WRITE; DROP the triggers; ALTER TABLE users DROP COLUMN name; ' +
+      'UNLOCK TABLES. users is now (id, visits, first_name, last_name).',
+  },
+  naive: {
+    explain:
+      'The seed\'s statements run under the v1 workload. On MariaDB, BEGIN does not hold DDL ' +
+      'back: each ALTER commits on its own. The full-table UPDATE locks rows, not the table, ' +
+      'so reads by id keep being answered while writes wait behind it (see the locks table). ' +
+      'DROP COLUMN needs the exclusive metadata lock, and from then on every v1 client fails ' +
+      'with "Unknown column \'name\'".',
+    db: 'ADD COLUMN ×2 (each commits), UPDATE every row (row locks), DROP COLUMN name.',
+  },
+};
+
 const DEFAULT_STEPS = ['expand', 'dual_write', 'backfill', 'shift_reads', 'contract'];
 const COLUMN_VERSION = { name: 'v1', first_name: 'v2', last_name: 'v2' };
 
@@ -110,7 +151,19 @@ function formatMs(ms) {
 }
 
 function stepText(name) {
-  return STEP_TEXT[name] || { title: name, explain: '', db: '' };
+  const text = STEP_TEXT[name] || { title: name, explain: '', db: '' };
+  const state = view.lastState;
+  if (state && state.database === 'MariaDB' && MARIADB_TEXT[name]) {
+    return { ...text, ...MARIADB_TEXT[name] };
+  }
+  return text;
+}
+
+// The database the lab runs on, in the page's headings.
+function renderDatabase(state) {
+  if (state.database) $('db-name').textContent = state.database;
+  if (state.locks_source) $('locks-source').textContent = state.locks_source;
+  document.body.dataset.database = state.database || '';
 }
 
 // ---- state kept between polls ----------------------------------------------
@@ -435,6 +488,7 @@ function render(state) {
   document.body.dataset.step = state.step || '';
   document.body.dataset.busy = String(!!state.busy);
   trackMarks(state);
+  renderDatabase(state);
   renderStepper(state);
   renderExplanation(state);
   renderNaiveSteps(state);
