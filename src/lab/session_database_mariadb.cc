@@ -4,6 +4,7 @@
 // lock view from PROCESSLIST and INNODB_TRX (MariaDB has no pg_locks, and
 // performance_schema is off by default).
 #include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "mysql/connection.h"
 #include "servers/mariadb_server.h"
 #include "state/mariadb_state_store.h"
+#include "triggers/trigger_spec.h"
 
 namespace zs::lab {
 
@@ -106,10 +108,18 @@ class MariadbLab final : public LabDatabase {
     ZS_RETURN_IF_ERROR(EnsureMonitor());
     ZS_ASSIGN_OR_RETURN(mysql::Rows rows, monitor_->Exec(fmt::format(
                                               "SELECT * FROM users ORDER BY id LIMIT {}", limit)));
-    nlohmann::json out = {{"columns", rows.column_names()}, {"rows", nlohmann::json::array()}};
+    // The backfill's per-row marker is bookkeeping, not a column of either shape.
+    std::vector<int> shown;
+    nlohmann::json columns = nlohmann::json::array();
+    for (int c = 0; c < rows.columns(); ++c) {
+      if (rows.column_names()[c] == triggers::MarkerColumnName()) continue;
+      shown.push_back(c);
+      columns.push_back(rows.column_names()[c]);
+    }
+    nlohmann::json out = {{"columns", std::move(columns)}, {"rows", nlohmann::json::array()}};
     for (int i = 0; i < rows.size(); ++i) {
       nlohmann::json values = nlohmann::json::array();
-      for (int c = 0; c < rows.columns(); ++c) {
+      for (int c : shown) {
         // id as a number, like PostgreSQL's row_to_json gives it.
         if (rows.IsNull(i, c)) {
           values.push_back(nullptr);
