@@ -104,6 +104,11 @@ const MARIADB_TEXT = {
       'zeroshift_lab_02_split_name (views over users) and SET @zeroshift_version.',
   },
   contract: {
+    explain:
+      'v2 runs cleanly, so zeroshift removes what only v1 needed: the triggers, the old ' +
+      'version and the column name. On MariaDB it does so under LOCK TABLES users WRITE, so ' +
+      'no write slips in between; clients wait for that moment (see the latency chart), and no ' +
+      'row is rewritten. The change is complete and no request had to fail.',
     db: 'LOCK TABLES users WRITE; DROP the triggers; ALTER TABLE users DROP COLUMN name; ' +
       'UNLOCK TABLES. users is now (id, visits, first_name, last_name).',
   },
