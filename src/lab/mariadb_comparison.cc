@@ -85,6 +85,16 @@ std::string DropNote(const StepResult& drop) {
       drop.name, drop.duration_ms, drop.max_request_ms);
 }
 
+// ADD COLUMN: an ALTER, instant or not, takes the exclusive metadata lock for a
+// moment; said only when clients were seen waiting while it ran.
+std::string AddColumnNote(const StepResult& add) {
+  return fmt::format(
+      "While {} ran ({:.1f} ms), clients spent {:.0f} ms waiting for locks (longest single "
+      "wait seen {:.0f} ms, slowest request {:.1f} ms): every ALTER, an instant one too, takes "
+      "the exclusive metadata lock for a moment, and requests queue behind it.",
+      add.name, add.duration_ms, add.lock_wait_ms, add.max_lock_wait_ms, add.max_request_ms);
+}
+
 // After DROP COLUMN: v1 clients fail.
 std::string V1FailuresNote(const ScenarioResult& naive, const StepResult& drop) {
   long long before = 0;
@@ -103,17 +113,23 @@ std::string V1FailuresNote(const ScenarioResult& naive, const StepResult& drop) 
         drop.name, drop.start_s);
   }
   int last_second = static_cast<int>(std::ceil(naive.summary.duration_s)) - 1;
-  std::string until = last_error_second >= last_second - 1
-                          ? fmt::format("until the run ended ({:.1f} s)", naive.summary.duration_s)
-                          : fmt::format("until t = {} s", last_error_second + 1);
-  return fmt::format(
+  bool to_the_end = last_error_second >= last_second - 1;
+  std::string note = fmt::format(
       "{} requests failed before {} (t = {:.1f} s) and {} from then on, {} of them because a "
-      "column was unknown (class \"undefined column\": v1 clients still use name), {}. MariaDB "
-      "committed the DROP at once (each ALTER commits; the script's BEGIN holds nothing back), "
-      "and the outage does not end with the script: v1 clients fail until the application is "
-      "redeployed, and there is no moment at which both versions work. zeroshift keeps name "
-      "until contract, after every client has moved to v2.",
-      before, drop.name, drop.start_s, after, undefined, until);
+      "column was unknown (class \"undefined column\": v1 clients still use name), ",
+      before, drop.name, drop.start_s, after, undefined);
+  if (!to_the_end) {
+    return note +
+           fmt::format("the last of them in the second ending at t = {} s.", last_error_second + 1);
+  }
+  return note + fmt::format(
+                    "until the run ended ({:.1f} s). The DROP took effect at once (on MariaDB "
+                    "each ALTER commits on its own; the script's BEGIN holds nothing back), and "
+                    "the outage did not end with the script: v1 clients fail until the "
+                    "application is redeployed, and there was no moment at which both versions "
+                    "worked. zeroshift keeps name until contract, after every client has moved "
+                    "to v2.",
+                    naive.summary.duration_s);
 }
 
 std::string ExpandContractNote(const ScenarioResult& r) {
@@ -149,6 +165,11 @@ std::vector<std::string> MariadbOutageNotes(const Comparison& comparison) {
   if (const ScenarioResult* naive = FindScenario(comparison, "naive")) {
     if (const StepResult* update = FindStep(*naive, "UPDATE")) {
       notes.push_back(UpdateNote(*update, rows));
+    }
+    for (const StepResult& step : naive->steps) {
+      if (step.name.rfind("ADD COLUMN", 0) == 0 && step.lock_wait_ms > 0) {
+        notes.push_back(AddColumnNote(step));
+      }
     }
     if (const StepResult* drop = FindStep(*naive, "DROP COLUMN")) {
       notes.push_back(DropNote(*drop));
