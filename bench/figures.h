@@ -18,9 +18,9 @@ FigureResult UnderLoad(const Config& config, Databases& databases);
 FigureResult TriggerCost(const Config& config, Databases& databases);
 // 5. The longest ACCESS EXCLUSIVE lock held or waited for during start and complete.
 FigureResult Locks(const Config& config, Databases& databases);
-// 6. pt-online-schema-change widening users.visits on its own throwaway
-//    MariaDB under the lab's clients (`databases` unused): errors, longest
-//    request, p99, total time.
+// 6. zeroshift (type change; add-column + backfill) against pt-online-schema-change
+//    widening users.visits, each on its own throwaway MariaDB under the lab's clients
+//    (`databases` unused): errors, longest request, p99, total time, rows/s.
 FigureResult PtOscPeer(const Config& config, Databases& databases);
 // 7. pgroll's own backfill benchmark (an alter_column to NOT NULL with `up` on
 //    users(id serial, name varchar) of 10 k / 100 k / 300 k rows), like for like.

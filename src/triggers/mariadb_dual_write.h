@@ -59,7 +59,11 @@
 // Stepping aside: a session with `@zeroshift_backfill = 1` leaves the
 // triggers without doing anything (the marker included): the backfill
 // computes `up` and sets the marker in its own UPDATE. Any session may set
-// it; it is a promise, not a privilege.
+// it; it is a promise, not a privilege. MariaDB has no WHEN clause, so the
+// trigger still fires for every backfilled row: the test is its first
+// statement, and the body declares nothing whose set-up costs per firing
+// (no `TYPE OF` locals: expressions read NEW through a one-row derived table,
+// mariadb_dual_write.cc).
 //
 // Triggers run with their DEFINER's privileges (the user that created them).
 #pragma once

@@ -243,6 +243,73 @@ TEST_F(MariadbDualWriteTest, TheBackfillSessionStepsTheTriggersAside) {
   EXPECT_EQ(split_.Row(conn, 1), "Ann Other|Ann|Other|1");
 }
 
+// The backfill's batch is a transaction of its own session with the
+// variable set; the clients writing while it is open, in other sessions,
+// still go through the triggers (the step-aside test is per session, and the
+// first thing the trigger evaluates).
+TEST_F(MariadbDualWriteTest, ClientWritesDuringAnOpenBackfillBatchAreStillDualWritten) {
+  mysql::Connection conn = OpenOrDie(url_);
+  split_.CreateTable(conn);
+  RunOk(conn, "INSERT INTO users (id, name) VALUES (1, 'Ann Lee'), (2, 'Bob Roe'), (3, 'Cy Doe')");
+  split_.Install(conn);
+  split_.CreateVersion(conn);
+
+  mysql::Connection backfill = OpenOrDie(url_);
+  RunOk(backfill, "SET @zeroshift_backfill = 1");
+  RunOk(backfill, "SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+  RunOk(backfill, "START TRANSACTION");
+  RunOk(backfill,
+        "UPDATE users SET first_name = SUBSTRING_INDEX(name,' ',1), last_name = "
+        "SUBSTRING_INDEX(name,' ',-1), _zs_synced = 1 WHERE id BETWEEN 1 AND 2 AND _zs_synced "
+        "IS NULL");
+
+  // While the batch holds rows 1 and 2: an old client updates row 3 and
+  // inserts, a new client inserts through its version.
+  mysql::Connection old_client = OpenOrDie(url_);
+  RunOk(old_client, "UPDATE users SET name = 'Cy Moe' WHERE id = 3");
+  RunOk(old_client, "INSERT INTO users (id, name) VALUES (4, 'Di Poe')");
+  mysql::Connection new_client = split_.NewClient(url_);
+  RunOk(new_client, "INSERT INTO users (id, first_name, last_name) VALUES (5, 'Ed', 'Ko')");
+  EXPECT_EQ(split_.Row(conn, 3), "Cy Moe|Cy|Moe|1");
+  EXPECT_EQ(split_.Row(conn, 4), "Di Poe|Di|Poe|1");
+  EXPECT_EQ(split_.Row(conn, 5), "Ed Ko|Ed|Ko|0");
+  EXPECT_EQ(split_.Row(conn, 1), "Ann Lee|NULL|NULL|NULL");  // not committed yet
+
+  RunOk(backfill, "COMMIT");
+  RunOk(backfill, "SET @zeroshift_backfill = NULL");
+  EXPECT_EQ(split_.Row(conn, 1), "Ann Lee|Ann|Lee|1");
+  EXPECT_EQ(split_.Row(conn, 2), "Bob Roe|Bob|Roe|1");
+  // The backfill's session, once it cleared the variable, is a client again.
+  RunOk(backfill, "UPDATE users SET name = 'Bob Hale' WHERE id = 2");
+  EXPECT_EQ(split_.Row(conn, 2), "Bob Hale|Bob|Hale|1");
+}
+
+// An expression reads each column in the column's own type and collation,
+// under the name the spec binds it to: a VARBINARY compares byte for byte,
+// a VARCHAR of a case-insensitive collation does not.
+TEST_F(MariadbDualWriteTest, AnExpressionSeesEachColumnInItsOwnType) {
+  mysql::Connection conn = OpenOrDie(url_);
+  RunOk(conn,
+        "CREATE TABLE codes (id INT PRIMARY KEY, code VARBINARY(10) NOT NULL, grade VARCHAR(10) "
+        "COLLATE utf8mb4_general_ci NOT NULL, verdict VARCHAR(40))");
+  TriggerSpec up{.name = "verdict_up",
+                 .schema = split_.database,
+                 .table = "codes",
+                 .direction = Direction::kUp,
+                 .version_schema = split_.version,
+                 .variables = {{"c", "code"}, {"grade", "grade"}},
+                 .target_column = "verdict",
+                 .target_unwritten_value = "NULL",
+                 .expression =
+                     "CONCAT(IF(c = 'abc', 'same', 'differs'), '/', "
+                     "IF(grade = 'abc', 'same', 'differs'))"};
+  for (const auto& action : MariadbDualWrite().InstallActions({up}, {})) RunOk(conn, action.sql);
+  RunOk(conn, "INSERT INTO codes (id, code, grade) VALUES (1, 'ABC', 'ABC')");
+  EXPECT_EQ(One(conn, "SELECT verdict FROM codes WHERE id = 1"), "differs/same");
+  RunOk(conn, "UPDATE codes SET code = 'abc', grade = 'x' WHERE id = 1");
+  EXPECT_EQ(One(conn, "SELECT verdict FROM codes WHERE id = 1"), "same/differs");
+}
+
 TEST_F(MariadbDualWriteTest, UserTriggersRunFirstAndKeepWorking) {
   mysql::Connection conn = OpenOrDie(url_);
   split_.CreateTable(conn);
