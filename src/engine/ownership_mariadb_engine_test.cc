@@ -49,13 +49,13 @@ class MariadbOwnershipEngine : public ::testing::Test {
     return out;
   }
 
-  // plan and start both refused (exit 1) with a message holding each of `texts`,
-  // and nothing changed.
+  // plan and start both refused as a conflict (exit 3, cli::kExitConflict)
+  // with a message holding each of `texts`, and nothing changed.
   void ExpectRefused(const std::string& file, const std::vector<std::string>& texts) {
     const std::vector<std::string> before = Catalog();
     for (const char* command : {"plan", "start"}) {
       ProcessRun run = db_.Zeroshift({command, file});
-      EXPECT_EQ(run.exit_code, 1) << command << ": " << run.err;
+      EXPECT_EQ(run.exit_code, 3) << command << ": " << run.err;
       for (const auto& text : texts) {
         EXPECT_NE(run.err.find(text), std::string::npos) << command << ": " << run.err;
       }
