@@ -100,8 +100,9 @@ class MariadbHostile : public ::testing::Test {
     db_.Run("INSERT INTO orders VALUES (1, 3, 'first'), (2, 5, NULL)");
     db_.Run("CREATE TABLE pairs (a int, b int, zip int, PRIMARY KEY (a, b))");
     db_.Run("INSERT INTO pairs VALUES (1, 1, 10), (1, 2, 20), (2, 1, NULL)");
-    db_.Run("CREATE TABLE codes (tenant int NOT NULL, code varchar(10) NOT NULL, label "
-            "varchar(20), UNIQUE KEY (tenant, code))");
+    db_.Run(
+        "CREATE TABLE codes (tenant int NOT NULL, code varchar(10) NOT NULL, label "
+        "varchar(20), UNIQUE KEY (tenant, code))");
     db_.Run("INSERT INTO codes VALUES (1, 'a', 'x'), (1, 'b', NULL), (2, 'a', 'y')");
     ProcessRun init = db_.Zeroshift({"init"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
