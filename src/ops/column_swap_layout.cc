@@ -169,6 +169,10 @@ class LayoutBuilder {
 
   // Dropping the old column at complete would drop foreign keys that point at it.
   Status RefuseReferencedColumns() const {
+    // MariaDB: a referenced column is always in an index (InnoDB needs one),
+    // which MariadbSwapColumnAlone refuses first; its FOREIGN KEY definitions
+    // are not PostgreSQL's SQL to parse.
+    if (OnMariadb()) return Status::Ok();
     for (const schema::Table& other : ctx_.before->tables) {
       for (const schema::Constraint& constraint : other.constraints) {
         if (constraint.type != 'f') continue;
@@ -206,6 +210,9 @@ class LayoutBuilder {
     for (const schema::Index& index : table().indexes) {
       if (index.name == spec_.dropped || !index.valid) continue;
       std::string subject = fmt::format("index \"{}\"", index.name);
+      // MariaDB's index definitions are not PostgreSQL's SQL: the catalog's
+      // column list says whether the index is involved.
+      if (OnMariadb() && !Involves(index.columns, layout_.renames)) continue;
       auto columns = sqlcheck::IndexColumns(index.definition);
       if (!columns.ok()) {
         // Not PostgreSQL's CREATE INDEX (MariaDB's catalog writes its own
