@@ -13,6 +13,7 @@
 #include "engine/engine_checks.h"
 #include "engine/fault_injection.h"
 #include "engine/ownership.h"
+#include "engine/ownership_mariadb.h"
 #include "engine/rehearsal.h"
 #include "engine/resolve.h"
 #include "engine/round_trip.h"
@@ -319,7 +320,16 @@ Status Engine::RunRecordedActions(const state::MigrationRecord& record,
   DropCheck check = command_ == "rollback"   ? DropCheck::kAll
                     : command_ == "complete" ? DropCheck::kOwnKinds
                                              : DropCheck::kNone;
-  if (conn_ == nullptr) return RunRecordedGroups(record, actions, last_extra_sql);
+  if (conn_ == nullptr) {
+    if (check == DropCheck::kNone) return RunRecordedGroups(record, actions, last_extra_sql);
+    std::vector<ops::Action> kept;  // MariaDB: by names and markers (ownership_mariadb.h)
+    for (const auto& action : actions) {
+      ZS_ASSIGN_OR_RETURN(ops::Action filtered,
+                          MariadbWithoutForeignDrops(*session_, action, options_.log));
+      kept.push_back(std::move(filtered));
+    }
+    return RunRecordedGroups(record, kept, last_extra_sql);
+  }
   ZS_ASSIGN_OR_RETURN(bool tracked, TracksObjects(*session_, record.schema, record.name));
   if (check == DropCheck::kOwnKinds && tracked) {
     ZS_ASSIGN_OR_RETURN(auto previous, state::LoadLatestDoneMigration(*state_, record.schema));

@@ -7,6 +7,7 @@
 #include "backend/mariadb_backend.h"
 #include "backend/postgres_backend.h"
 #include "engine/ownership.h"
+#include "engine/ownership_mariadb.h"
 #include "migration/names.h"
 #include "mysql/connection.h"
 
@@ -75,7 +76,11 @@ Status MariadbCheckVersionDatabaseFree(backend::Session& session,
 Status CheckNamesFree(backend::Session& session, const std::string& schema,
                       const migration::Migration& migration, const Plan& plan) {
   if (!session.backend().capabilities().schemas_as_version_namespaces) {
-    return MariadbCheckVersionDatabaseFree(session, migration, plan);
+    ZS_RETURN_IF_ERROR(MariadbCheckVersionDatabaseFree(session, migration, plan));
+    return MariadbCheckCreatedNamesFree(session, schema, {&plan.expand, &plan.install})
+        .WithContext(fmt::format(
+            "{}: migration \"{}\"",
+            migration.source_file.empty() ? "migration" : migration.source_file, migration.name));
   }
   pg::Connection& conn = backend::PostgresConnection(session);
   std::vector<ObjectRef> created;

@@ -2,8 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "backend/mariadb_backend.h"
+#include "engine/engine_checks.h"
 #include "mysql/connection.h"
+#include "sqlcheck/mariadb_lexer.h"
 #include "versions/mariadb_version_schema.h"
 
 namespace zs::engine {
@@ -46,10 +51,31 @@ Result<std::pair<bool, bool>> MariadbObjectState(mysql::Connection& conn, const 
     if (rows.empty()) return std::make_pair(false, false);
     return std::make_pair(true, ref.name.starts_with(kMariadbOwnedPrefix));
   }
-  return InvalidInput(
-      fmt::format("{}: MariaDB ownership is known for triggers, columns and "
-                  "version databases only",
-                  ref.Describe()));
+  // No marker: a table, index or constraint that exists before start is not
+  // zeroshift's (start has not created it yet).
+  std::string exists;
+  if (ref.kind == kObjTable) {
+    exists = fmt::format(
+        "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}", db,
+        mysql::QuoteLiteral(ref.name));
+  } else if (ref.kind == kObjIndex) {
+    exists = fmt::format(
+        "SELECT 1 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} "
+        "AND INDEX_NAME = {} LIMIT 1",
+        db, mysql::QuoteLiteral(ref.table), mysql::QuoteLiteral(ref.name));
+  } else if (ref.kind == kObjConstraint) {
+    exists = fmt::format(
+        "SELECT 1 FROM information_schema.TABLE_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = {} AND "
+        "TABLE_NAME = {} AND CONSTRAINT_NAME = {}",
+        db, mysql::QuoteLiteral(ref.table), mysql::QuoteLiteral(ref.name));
+  } else {
+    return InvalidInput(fmt::format(
+        "{}: MariaDB ownership is known for triggers, columns, tables, indexes, constraints and "
+        "version databases only",
+        ref.Describe()));
+  }
+  ZS_ASSIGN_OR_RETURN(mysql::Rows rows, conn.Exec(exists));
+  return std::make_pair(!rows.empty(), false);
 }
 
 std::string MariadbForeignAdvice(const ObjectRef& ref) {
@@ -67,6 +93,16 @@ std::string MariadbForeignAdvice(const ObjectRef& ref) {
         "that database",
         mysql::QuoteIdentifier(ref.name));
   }
+  if (ref.kind != kObjColumn) {
+    return fmt::format(
+        "{} {} exists before start, so it is not zeroshift's; rename or drop it, since start "
+        "would take it for its own and rollback would drop it",
+        ref.kind,
+        ref.table.empty()
+            ? mysql::QuoteIdentifier(ref.schema) + "." + mysql::QuoteIdentifier(ref.name)
+            : mysql::QuoteIdentifier(ref.name) + " of " + mysql::QuoteIdentifier(ref.schema) + "." +
+                  mysql::QuoteIdentifier(ref.table));
+  }
   return fmt::format(
       "column {} of {}.{} exists before start, so it is not zeroshift's; rename "
       "it (names starting with `{}` are zeroshift's), since complete or rollback "
@@ -75,7 +111,219 @@ std::string MariadbForeignAdvice(const ObjectRef& ref) {
       mysql::QuoteIdentifier(ref.table), kMariadbOwnedPrefix);
 }
 
+// Reads zeroshift's own MariaDB statements token by token (comments left
+// out): upper-cased words, names (bare or backticked), `.` and parentheses.
+class MariadbStatementReader {
+ public:
+  explicit MariadbStatementReader(std::vector<sqlcheck::MariadbToken> tokens)
+      : tokens_(std::move(tokens)) {}
+
+  bool Done() const { return at_ >= tokens_.size(); }
+  // The current token upper-cased when it is a bare word, else "".
+  std::string Word() const {
+    if (Done() || tokens_[at_].kind != sqlcheck::MariadbTokenKind::kWord) return "";
+    std::string upper = tokens_[at_].text;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return upper;
+  }
+  bool Symbol(char c) const {
+    return !Done() && tokens_[at_].kind == sqlcheck::MariadbTokenKind::kSymbol &&
+           tokens_[at_].text == std::string(1, c);
+  }
+  void Next() { ++at_; }
+  // Skips the words of `words` in order, as far as they match.
+  void Skip(std::initializer_list<const char*> words) {
+    for (const char* word : words) {
+      if (Word() != word) return;
+      Next();
+    }
+  }
+  // [database.]name; database "" when unqualified. {"", ""} when no name is here.
+  std::pair<std::string, std::string> QualifiedName() {
+    std::string first = Name();
+    if (first.empty()) return {};
+    if (!Symbol('.')) return {"", first};
+    Next();
+    return {first, Name()};
+  }
+  // Skips to the next `,` outside parentheses (or the end); true at a `,`.
+  bool SkipClause() {
+    int depth = 0;
+    for (; !Done(); Next()) {
+      if (Symbol('(')) ++depth;
+      if (Symbol(')')) --depth;
+      if (depth == 0 && Symbol(',')) {
+        Next();
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  std::string Name() {
+    if (Done()) return "";
+    const sqlcheck::MariadbToken& token = tokens_[at_];
+    if (token.kind != sqlcheck::MariadbTokenKind::kWord &&
+        token.kind != sqlcheck::MariadbTokenKind::kQuotedName) {
+      return "";
+    }
+    Next();
+    return token.text;
+  }
+
+  std::vector<sqlcheck::MariadbToken> tokens_;
+  size_t at_ = 0;
+};
+
+// The clauses of ALTER TABLE <table> that add a column, an index or a constraint.
+void MariadbAlterTableAdds(MariadbStatementReader& in, const std::string& database,
+                           const std::string& table, std::vector<ObjectRef>& out) {
+  do {
+    if (in.Word() != "ADD") continue;
+    in.Next();
+    std::string kind = kObjColumn;
+    if (in.Word() == "CONSTRAINT") {
+      kind = kObjConstraint;
+      in.Next();
+    } else if (in.Word() == "UNIQUE" || in.Word() == "INDEX" || in.Word() == "KEY") {
+      kind = kObjIndex;
+      in.Skip({"UNIQUE"});
+      if (in.Word() == "INDEX" || in.Word() == "KEY") in.Next();
+    } else if (in.Word() == "PRIMARY" || in.Word() == "FOREIGN" || in.Word() == "CHECK") {
+      continue;  // unnamed: nothing to take over
+    } else {
+      in.Skip({"COLUMN"});
+    }
+    in.Skip({"IF", "NOT", "EXISTS"});
+    auto [unused, name] = in.QualifiedName();
+    if (!name.empty())
+      out.push_back({.kind = kind, .schema = database, .table = table, .name = name});
+  } while (in.SkipClause());
+}
+
 }  // namespace
+
+std::vector<ObjectRef> MariadbCreatedObjects(const std::string& sql, const std::string& database) {
+  auto lexed = sqlcheck::LexMariadb(sql);
+  if (!lexed.ok()) return {};
+  std::vector<sqlcheck::MariadbToken> tokens;
+  for (auto& token : *lexed) {
+    if (token.kind != sqlcheck::MariadbTokenKind::kComment) tokens.push_back(std::move(token));
+  }
+  MariadbStatementReader in(std::move(tokens));
+  // SET STATEMENT var = value[, ...] FOR <statement>: the statement after FOR.
+  if (in.Word() == "SET") {
+    while (!in.Done() && in.Word() != "FOR") in.Next();
+    in.Next();
+  }
+  auto in_database = [&](const std::pair<std::string, std::string>& name) {
+    return name.first.empty() ? database : name.first;
+  };
+  std::vector<ObjectRef> out;
+  if (in.Word() == "ALTER") {
+    in.Next();
+    in.Skip({"ONLINE"});
+    in.Skip({"IGNORE"});
+    if (in.Word() != "TABLE") return out;
+    in.Next();
+    in.Skip({"IF", "EXISTS"});
+    auto table = in.QualifiedName();
+    if (!table.second.empty()) MariadbAlterTableAdds(in, in_database(table), table.second, out);
+    return out;
+  }
+  if (in.Word() != "CREATE") return out;
+  in.Next();
+  in.Skip({"OR", "REPLACE"});
+  if (in.Word() == "DEFINER") {  // DEFINER = user@host
+    while (!in.Done() && in.Word() != "TRIGGER" && in.Word() != "VIEW") in.Next();
+  }
+  std::string what = in.Word();
+  if (what == "UNIQUE") {
+    in.Next();
+    what = in.Word();
+  }
+  in.Next();
+  in.Skip({"IF", "NOT", "EXISTS"});
+  auto name = in.QualifiedName();
+  if (name.second.empty()) return out;
+  if (what == "TABLE") {
+    out.push_back(
+        {.kind = kObjTable, .schema = in_database(name), .table = "", .name = name.second});
+  } else if (what == "TRIGGER" || what == "INDEX") {
+    while (!in.Done() && in.Word() != "ON") in.Next();
+    in.Next();
+    auto table = in.QualifiedName();
+    out.push_back({.kind = what == "TRIGGER" ? kObjTrigger : kObjIndex,
+                   .schema = what == "TRIGGER" ? in_database(name) : in_database(table),
+                   .table = table.second,
+                   .name = name.second});
+  }
+  return out;
+}
+
+Status MariadbCheckCreatedNamesFree(backend::Session& session, const std::string& database,
+                                    const std::vector<const std::vector<ops::Action>*>& actions) {
+  std::vector<ObjectRef> created;
+  for (const auto* list : actions) {
+    for (const ops::Action& action : *list) {
+      if (IsUserSql(action)) continue;
+      for (ObjectRef& ref : MariadbCreatedObjects(action.sql, database)) {
+        if (std::find(created.begin(), created.end(), ref) == created.end()) {
+          created.push_back(std::move(ref));
+        }
+      }
+    }
+  }
+  return MariadbRefuseForeignObjects(session, created);
+}
+
+Result<ops::Action> MariadbWithoutForeignDrops(backend::Session& session, const ops::Action& action,
+                                               const std::function<void(const std::string&)>& log) {
+  if (IsUserSql(action)) return action;
+  auto lexed = sqlcheck::LexMariadb(action.sql);
+  if (!lexed.ok()) return action;
+  std::vector<sqlcheck::MariadbToken> tokens;
+  for (auto& token : *lexed) {
+    if (token.kind != sqlcheck::MariadbTokenKind::kComment) tokens.push_back(std::move(token));
+  }
+  MariadbStatementReader in(std::move(tokens));
+  if (in.Word() == "SET") {
+    while (!in.Done() && in.Word() != "FOR") in.Next();
+    in.Next();
+  }
+  if (in.Word() != "DROP") return action;
+  in.Next();
+  std::string what = in.Word();
+  if (what != "TRIGGER" && what != "DATABASE" && what != "SCHEMA") return action;
+  in.Next();
+  in.Skip({"IF", "EXISTS"});
+  auto name = in.QualifiedName();
+  if (name.second.empty()) return action;
+  // Only the dual write's triggers carry the marker; the triggers that
+  // enforce a CHECK (ops/mariadb_swap_rules.h) are the start preflight's.
+  if (what == "TRIGGER" && !name.second.starts_with(kMariadbOwnedPrefix)) return action;
+  ObjectRef ref{.kind = what == "TRIGGER" ? kObjTrigger : kObjSchema,
+                .schema = what == "TRIGGER" ? name.first : name.second,
+                .table = "",
+                .name = name.second};
+  ZS_ASSIGN_OR_RETURN(auto state, MariadbObjectState(backend::MariadbConnection(session), ref));
+  if (!state.first || state.second) return action;
+  if (log) {
+    log(fmt::format(
+        "    skipped: {} {} exists but zeroshift did not create it ({}), so it is left "
+        "alone",
+        what == "TRIGGER" ? "trigger" : "database",
+        what == "TRIGGER"
+            ? mysql::QuoteIdentifier(name.first) + "." + mysql::QuoteIdentifier(name.second)
+            : mysql::QuoteIdentifier(name.second),
+        what == "TRIGGER" ? "its body has no zeroshift label"
+                          : "it has no zeroshift version comment"));
+  }
+  ops::Action kept = action;
+  kept.sql = "DO 0";
+  return kept;
+}
 
 Result<bool> MariadbOwnsObject(backend::Session& session, const ObjectRef& ref) {
   ZS_ASSIGN_OR_RETURN(auto state, MariadbObjectState(backend::MariadbConnection(session), ref));
@@ -91,7 +339,8 @@ Status MariadbRefuseForeignObjects(backend::Session& session,
     bool exists = state.first, ours = state.second;
     // A column zeroshift is about to add is nobody's yet: any column of that
     // name is foreign (a resumed start finds it recorded in its state row).
-    if (ref.kind == kObjColumn) ours = false;
+    // The same for tables, indexes and constraints, which carry no marker.
+    if (ref.kind != kObjTrigger && ref.kind != kObjSchema) ours = false;
     if (exists && !ours) problems += "\n  - " + MariadbForeignAdvice(ref);
   }
   if (problems.empty()) return Status::Ok();

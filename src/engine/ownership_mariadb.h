@@ -20,17 +20,21 @@
 // records, and drops go by these names and markers.
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "backend/backend.h"
 #include "core/status.h"
 #include "engine/ownership.h"
+#include "ops/action.h"
 
 namespace zs::engine {
 
 // True when `ref` (kind trigger, column or schema; schema = a database)
 // exists and carries zeroshift's marker as above; false when it does not
-// exist or is someone else's. kInvalidInput for another kind.
+// exist or is someone else's. A table, index or constraint carries no marker:
+// false. kInvalidInput for another kind.
 Result<bool> MariadbOwnsObject(backend::Session& session, const ObjectRef& ref);
 
 // kConflict listing every object of `will_create` that exists and is not
@@ -40,5 +44,29 @@ Result<bool> MariadbOwnsObject(backend::Session& session, const ObjectRef& ref);
 // refused, since start has not added it yet.
 Status MariadbRefuseForeignObjects(backend::Session& session,
                                    const std::vector<ObjectRef>& will_create);
+
+// What zeroshift's own MariaDB statement `sql` (one per Action) creates, read
+// with MariaDB's lexer (PostgreSQL's parser cannot read backticks): the
+// trigger of CREATE [OR REPLACE] TRIGGER (also behind SET STATEMENT ... FOR),
+// the table of CREATE TABLE, the index of CREATE INDEX, and the columns,
+// indexes and constraints an ALTER TABLE adds. Unqualified names are in
+// `database`. Databases are left out: the version database is checked on its
+// own (engine_checks.cc). Empty for what does not lex.
+std::vector<ObjectRef> MariadbCreatedObjects(const std::string& sql, const std::string& database);
+
+// Every object the actions create (MariadbCreatedObjects), deduplicated in
+// order, then MariadbRefuseForeignObjects: for plan and start, before
+// anything runs. User SQL (`sql` operations) is left out: it is the user's.
+Status MariadbCheckCreatedNamesFree(backend::Session& session, const std::string& database,
+                                    const std::vector<const std::vector<ops::Action>*>& actions);
+
+// `action` as complete or rollback runs it: when its statement drops a
+// dual-write trigger (`_zs_` name) or a database that exists and is not
+// zeroshift's (MariadbOwnsObject: a user's trigger or database that took the
+// name after start), the
+// statement becomes `DO 0` and `log` says what was left alone. Columns are
+// zeroshift's by the start's preflight (above), so their drops are kept.
+Result<ops::Action> MariadbWithoutForeignDrops(backend::Session& session, const ops::Action& action,
+                                               const std::function<void(const std::string&)>& log);
 
 }  // namespace zs::engine

@@ -2,8 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
+#include "ops/mariadb_sql.h"
 #include "sqlcheck/expression.h"
 #include "sqlcheck/function_calls.h"
+#include "sqlcheck/mariadb_lexer.h"
 
 namespace zs::ops {
 
@@ -55,8 +59,17 @@ Status ValidateReferenceNames(sqlcheck::ExpressionChecker& checker,
 
 }  // namespace
 
-std::string EmbedExpression(const std::string& expression) {
-  std::string embedded = sqlcheck::ValidateExpression(expression, "").value();
+std::string EmbedExpression(const OpContext& ctx, const std::string& expression) {
+  if (ctx.backend->kind() == backend::Kind::kMariadb) {
+    std::string body = sqlcheck::MariadbWithoutFinalSemicolon(expression);
+    while (!body.empty() && std::isspace(static_cast<unsigned char>(body.back())) != 0) {
+      body.pop_back();
+    }
+    return "(" + body + ")";  // as MariadbExpressionChecker embeds it
+  }
+  Result<std::string> validated = sqlcheck::ValidateExpression(expression, "");
+  if (!validated.ok()) return "(" + expression + "\n)";
+  std::string embedded = std::move(validated).value();
   // ValidateExpression's form is "(...\n)"; the newline only matters after a line comment.
   if (expression.find("--") == std::string::npos && embedded.size() >= 2 &&
       embedded.compare(embedded.size() - 2, 2, "\n)") == 0) {
@@ -73,16 +86,17 @@ std::string ColumnTypeAndDefaultSql(const OpContext& ctx, const migration::Colum
       sql += fmt::format(" GENERATED {} AS IDENTITY", identity.user_specified_values);
       if (!identity.sequence_options.empty()) sql += " (" + identity.sequence_options + ")";
     } else if (!column.generated->expression.empty()) {
-      sql += " GENERATED ALWAYS AS " + EmbedExpression(column.generated->expression) + " STORED";
+      sql +=
+          " GENERATED ALWAYS AS " + EmbedExpression(ctx, column.generated->expression) + " STORED";
     }
   }
-  if (column.default_value) sql += " DEFAULT " + EmbedExpression(*column.default_value);
+  if (column.default_value) sql += " DEFAULT " + EmbedExpression(ctx, *column.default_value);
   return sql;
 }
 
 std::string CheckSql(const OpContext& ctx, const migration::CheckConstraint& check) {
   return fmt::format("CONSTRAINT {} CHECK {}{}", QuoteIdent(ctx, check.name),
-                     EmbedExpression(check.constraint), check.no_inherit ? " NO INHERIT" : "");
+                     EmbedExpression(ctx, check.constraint), check.no_inherit ? " NO INHERIT" : "");
 }
 
 std::string ReferencesSql(const OpContext& ctx, const std::string& schema,
@@ -118,25 +132,28 @@ Status ValidateColumnDefinition(const OpContext& ctx, const sqlcheck::VisibleTab
   return Status::Ok();
 }
 
-bool HasVolatileDefault(const migration::Column& column) {
+bool HasVolatileDefault(const OpContext& ctx, const migration::Column& column) {
   if (!column.default_value) return false;
-  auto tree = sqlcheck::ParseSql("SELECT " + EmbedExpression(*column.default_value));
+  if (ctx.backend->kind() == backend::Kind::kMariadb) {
+    return !MariadbInstantDefault(*column.default_value);
+  }
+  auto tree = sqlcheck::ParseSql("SELECT " + EmbedExpression(ctx, *column.default_value));
   return !tree.ok() || sqlcheck::CallsVolatileFunction(tree->root());
 }
 
-schema::Column ToSchemaColumn(const migration::Column& column) {
+schema::Column ToSchemaColumn(const OpContext& ctx, const migration::Column& column) {
   schema::Column out;
   out.name = column.name;
   out.physical_name = column.name;
   out.type = column.type;
   out.nullable = column.nullable && !column.pk && !(column.generated && column.generated->identity);
   // Embedded form: the version views copy it into SQL of their own.
-  if (column.default_value) out.default_expr = EmbedExpression(*column.default_value);
+  if (column.default_value) out.default_expr = EmbedExpression(ctx, *column.default_value);
   out.comment = column.comment;
   if (column.generated) {
     out.generated = !column.generated->expression.empty() && !column.generated->identity;
     // As ReadSchema reports it: the generation expression is the "default".
-    if (out.generated) out.default_expr = EmbedExpression(column.generated->expression);
+    if (out.generated) out.default_expr = EmbedExpression(ctx, column.generated->expression);
     if (column.generated->identity) {
       bool always = column.generated->identity->user_specified_values == "ALWAYS";
       out.identity = std::string(1, always ? 'a' : 'd');

@@ -10,10 +10,15 @@
 
 namespace zs::ops {
 
-// "(<expression>)" to embed into DDL; the ")" goes on a line of its own when
-// the expression has a line comment that would swallow it.
-// REQUIRES: sqlcheck::ValidateExpression(expression) succeeded.
-std::string EmbedExpression(const std::string& expression);
+// "(<expression>)" to embed into DDL, read by ctx.backend's rules: on
+// PostgreSQL the ")" goes on a line of its own when the expression has a line
+// comment that would swallow it; on MariaDB (whose checker refuses line
+// comments) the text is wrapped as is, without a final `;`, and PostgreSQL's
+// parser is never used: it would misread MariaDB's `\'`, `#`, DIV, ...
+// Never fails: an expression that was not validated (the planner builds the
+// phases of operations past raw SQL in a dry run without running them) is
+// wrapped as written.
+std::string EmbedExpression(const OpContext& ctx, const std::string& expression);
 
 // Names are quoted through ctx.backend.
 // `"name" type [GENERATED ...] [DEFAULT (...)]`: no constraints.
@@ -35,14 +40,17 @@ std::string ReferencesSql(const OpContext& ctx, const std::string& schema,
 Status ValidateColumnDefinition(const OpContext& ctx, const sqlcheck::VisibleTable& table,
                                 const migration::Column& column, const std::string& what);
 
-// True when the column's default calls a VOLATILE function (gen_random_uuid(),
-// nextval, random, clock_timestamp) or one zeroshift does not know (user
-// functions are VOLATILE unless declared otherwise): ADD COLUMN with such a
-// default rewrites the whole table under ACCESS EXCLUSIVE.
-bool HasVolatileDefault(const migration::Column& column);
+// PostgreSQL: true when the column's default calls a VOLATILE function
+// (gen_random_uuid(), nextval, random, clock_timestamp) or one zeroshift does
+// not know (user functions are VOLATILE unless declared otherwise): ADD COLUMN
+// with such a default rewrites the whole table under ACCESS EXCLUSIVE.
+// MariaDB: true when the default is not one MariaDB adds instantly
+// (!MariadbInstantDefault, ops/mariadb_sql.h).
+bool HasVolatileDefault(const OpContext& ctx, const migration::Column& column);
 
-// The virtual-schema column a definition produces.
-schema::Column ToSchemaColumn(const migration::Column& column);
+// The virtual-schema column a definition produces (expressions embedded by
+// ctx.backend's rules).
+schema::Column ToSchemaColumn(const OpContext& ctx, const migration::Column& column);
 
 // pg_constraint.contype of a constraint type of the format (create_table, create_constraint):
 // check c, primary_key p, foreign_key f, exclude x, unique u.

@@ -94,11 +94,26 @@ Result<const schema::Constraint*> RequireDroppableConstraint(const OpContext& ct
                                                              const schema::Table& table,
                                                              const std::string& name) {
   std::vector<std::string> names;
+  const schema::Constraint* found = nullptr;
   for (const auto& constraint : table.constraints) {
     if (constraint.type != 'c' && constraint.type != 'f' && constraint.type != 'u') continue;
-    if (constraint.name == name) return &constraint;
-    names.push_back(constraint.name);
+    if (constraint.name != name) {
+      names.push_back(constraint.name);
+      continue;
+    }
+    // MariaDB: a CHECK constraint and a CHECK zeroshift enforces with
+    // triggers (schema::MariadbCheckByTriggers) may share a name.
+    if (found != nullptr) {
+      return InvalidInput(fmt::format(
+          "{}: table \"{}\" has two checks named \"{}\": a CHECK constraint and a check "
+          "zeroshift enforces with the triggers zs_check_{}_bi and zs_check_{}_bu; which one "
+          "to drop is ambiguous: rename the CHECK constraint first (an `sql` operation), then "
+          "drop the one you mean",
+          ctx.where, table.name, name, name, name));
+    }
+    found = &constraint;
   }
+  if (found != nullptr) return found;
   std::string also = table.HasConstraint(name)
                          ? " (\"" + name +
                                "\" is a primary key or exclusion constraint, which "

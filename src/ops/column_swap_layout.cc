@@ -76,6 +76,7 @@ class LayoutBuilder {
 
  private:
   const schema::Table& table() const { return *layout_.table; }
+  bool OnMariadb() const { return ctx_.backend->kind() == backend::Kind::kMariadb; }
 
   Status Refuse(const std::string& subject, const std::string& problem) const {
     return InvalidInput(
@@ -121,7 +122,9 @@ class LayoutBuilder {
         return Refuse(fmt::format("column \"{}\"", column.name),
                       "is part of the primary key, which cannot hold NULL; keep it NOT NULL");
       }
-      if (temp.shape.default_expr && temp.shape.default_expr == old->default_expr) {
+      // A serial's sequence: PostgreSQL only (MariaDB's AUTO_INCREMENT is no
+      // default, and its defaults are not PostgreSQL's SQL to parse).
+      if (temp.shape.default_expr && temp.shape.default_expr == old->default_expr && !OnMariadb()) {
         ZS_ASSIGN_OR_RETURN(temp.sequence, sqlcheck::SequenceOfDefault(*temp.shape.default_expr));
       }
       temp.up = std::move(column.up);
@@ -166,6 +169,10 @@ class LayoutBuilder {
 
   // Dropping the old column at complete would drop foreign keys that point at it.
   Status RefuseReferencedColumns() const {
+    // MariaDB: a referenced column is always in an index (InnoDB needs one),
+    // which MariadbSwapColumnAlone refuses first; its FOREIGN KEY definitions
+    // are not PostgreSQL's SQL to parse.
+    if (OnMariadb()) return Status::Ok();
     for (const schema::Table& other : ctx_.before->tables) {
       for (const schema::Constraint& constraint : other.constraints) {
         if (constraint.type != 'f') continue;
@@ -203,6 +210,9 @@ class LayoutBuilder {
     for (const schema::Index& index : table().indexes) {
       if (index.name == spec_.dropped || !index.valid) continue;
       std::string subject = fmt::format("index \"{}\"", index.name);
+      // MariaDB's index definitions are not PostgreSQL's SQL: the catalog's
+      // column list says whether the index is involved.
+      if (OnMariadb() && !Involves(index.columns, layout_.renames)) continue;
       auto columns = sqlcheck::IndexColumns(index.definition);
       if (!columns.ok()) {
         // Not PostgreSQL's CREATE INDEX (MariaDB's catalog writes its own
@@ -404,8 +414,14 @@ class LayoutBuilder {
       ZS_ASSIGN_OR_RETURN(std::string physical, NewPhysical(name));
       columns.push_back(std::move(physical));
     }
-    ZS_ASSIGN_OR_RETURN(std::string expression,
-                        sqlcheck::RenameColumns(added.check, table().name, NewShapeNames()));
+    // MariaDB enforces the check with triggers built from the text as
+    // written (ops/mariadb_swap_rules.h), column by column through aliases:
+    // PostgreSQL's parser must not read (and could misread) MariaDB's SQL.
+    std::string expression = added.check;
+    if (!OnMariadb()) {
+      ZS_ASSIGN_OR_RETURN(expression,
+                          sqlcheck::RenameColumns(added.check, table().name, NewShapeNames()));
+    }
     layout_.constraints.push_back(
         {.name = added.name,
          .build_name = added.name,

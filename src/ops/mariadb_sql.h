@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "migration/migration.h"
@@ -44,6 +45,15 @@ std::string MariadbColumnDefinition(const OpContext& ctx, const migration::Colum
 // e.g. "table \"users\"").
 Status MariadbColumnSupported(const OpContext& ctx, const migration::Column& column,
                               const std::string& what);
+
+// True when MariaDB adds a column with DEFAULT (`expression`) instantly
+// (ALGORITHM=INSTANT): literals, operators and the deterministic functions
+// and keywords below (measured on 10.11: CONCAT, IF, SUBSTRING_INDEX, NOW,
+// CURRENT_TIMESTAMP, CASE, x'..', _utf8mb4'..' are instant; UUID(),
+// UUID_SHORT(), SYSDATE(), UTC_TIMESTAMP() and a column are not). Anything
+// else, and what does not lex, counts as not instant: read with MariaDB's
+// lexer, never PostgreSQL's parser.
+bool MariadbInstantDefault(std::string_view expression);
 
 // "<ctx.where>: cannot run on MariaDB: <reason>".
 Status MariadbRefusal(const OpContext& ctx, const std::string& reason);

@@ -350,10 +350,22 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
   // cannot drop the new columns.
   static Action Replace(const OpContext& ctx, const SwapSpec& spec, const swap::Layout& layout) {
     const std::string& table = layout.table->physical_name;
-    std::string clauses;
+    std::string clauses, drop_triggers;
     if (!spec.dropped.empty()) {
       for (const auto& constraint : layout.table->constraints) {
-        if (constraint.name == spec.dropped) clauses += MariadbDropClause(ctx, constraint) + ", ";
+        if (constraint.name != spec.dropped) continue;
+        if (!schema::MariadbCheckByTriggers(constraint)) {
+          clauses += MariadbDropClause(ctx, constraint) + ", ";
+          continue;
+        }
+        // A CHECK enforced by triggers goes with them, in the same statement
+        // as the old column (DROP TRIGGER is allowed in a compound statement).
+        auto [insert, update] = MariadbCheckTriggerNames(AddedConstraint{.name = constraint.name});
+        for (const std::string& trigger : {insert, update}) {
+          drop_triggers +=
+              fmt::format("DROP TRIGGER IF EXISTS {}.{}; ", MariadbQuote(ctx, ctx.before->name),
+                          MariadbQuote(ctx, trigger));
+        }
       }
     }
     for (const auto& column : layout.columns) {
@@ -366,10 +378,10 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
     return MariadbAction(
         spec.id + ":replace",
         fmt::format("BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE "
-                    "TABLE_SCHEMA = {} AND TABLE_NAME = {} AND COLUMN_NAME = {}) THEN ALTER "
+                    "TABLE_SCHEMA = {} AND TABLE_NAME = {} AND COLUMN_NAME = {}) THEN {}ALTER "
                     "TABLE {} {}LOCK=NONE; END IF; END;",
                     ctx.backend->QuoteLiteral(ctx.before->name), ctx.backend->QuoteLiteral(table),
-                    ctx.backend->QuoteLiteral(layout.columns.front().temp),
+                    ctx.backend->QuoteLiteral(layout.columns.front().temp), drop_triggers,
                     MariadbTableName(ctx, table), clauses),
         table, MariadbLock::kBrief);
   }

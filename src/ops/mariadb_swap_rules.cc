@@ -36,12 +36,13 @@ std::string MariadbCheckTrigger(const OpContext& ctx, const swap::Layout& layout
   // The expression is written over the columns' names: a one-row derived
   // table gives it those names over NEW's values, so it needs no rewriting.
   return fmt::format(
-      "CREATE OR REPLACE TRIGGER {}.{} BEFORE {} ON {} FOR EACH ROW BEGIN IF (SELECT ({}\n) "
+      "CREATE OR REPLACE TRIGGER {}.{} BEFORE {} ON {} FOR EACH ROW {} BEGIN IF (SELECT ({}\n) "
       "FROM (SELECT {}) zs_row) = 0 THEN SIGNAL SQLSTATE '23000' SET MYSQL_ERRNO = 4025, "
       "MESSAGE_TEXT = {}; END IF; END",
       MariadbQuote(ctx, ctx.before->name), MariadbQuote(ctx, trigger), event,
-      MariadbTableName(ctx, table), sqlcheck::MariadbWithoutFinalSemicolon(check.check),
-      MariadbAliasList(ctx, aliases, "NEW."), ctx.backend->QuoteLiteral(failed));
+      MariadbTableName(ctx, table), schema::kMariadbCheckTriggerLabel,
+      sqlcheck::MariadbWithoutFinalSemicolon(check.check), MariadbAliasList(ctx, aliases, "NEW."),
+      ctx.backend->QuoteLiteral(failed));
 }
 
 std::string MariadbCheckViolation(const AddedConstraint& check) {

@@ -13,9 +13,13 @@
 // replica (the primary checked them), and rows already in the table (the
 // backfill's UPDATEs fire it, and complete validates every row again). It is
 // not in the catalog as a constraint (SHOW CREATE TABLE and
-// information_schema.CHECK_CONSTRAINTS do not list it; drop_constraint and
-// rename_constraint do not see it): drop it with an `sql` operation
-// (DROP TRIGGER) if the rule ever goes.
+// information_schema.CHECK_CONSTRAINTS do not list it), so zeroshift's
+// catalog reader (schema/mariadb_reader.cc) reports the trigger pair as CHECK
+// <name> (its definition is the triggers' body, which starts with the label:
+// schema::MariadbCheckByTriggers): drop_constraint drops the triggers
+// with the old column at complete, rename_constraint creates them again under
+// the new name. A user's own CHECK constraint of the same name is a second
+// constraint of that name: dropping either is refused as ambiguous.
 #pragma once
 
 #include <string>
@@ -24,6 +28,7 @@
 
 #include "ops/column_swap.h"
 #include "ops/column_swap_layout.h"
+#include "schema/mariadb_reader.h"
 
 namespace zs::ops {
 
@@ -32,6 +37,11 @@ namespace zs::ops {
 // name after complete's swap.
 using MariadbAliases = std::vector<std::pair<std::string, std::string>>;
 
+// Each CHECK trigger's body starts with the label
+// schema::kMariadbCheckTriggerLabel ("zs_check: BEGIN ..."): what tells
+// zeroshift's CHECK triggers from a user's. The backfill lets them fire (they
+// check the values it writes, as a CHECK would), where it refuses a user's
+// UPDATE trigger (backfill/mariadb_batch.cc).
 // The two trigger names of `check`'s trigger (insert, update).
 std::pair<std::string, std::string> MariadbCheckTriggerNames(const AddedConstraint& check);
 

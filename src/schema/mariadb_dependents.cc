@@ -80,6 +80,9 @@ Status MariadbDependentTriggers(mysql::Connection& conn, const std::string& data
     const std::string name = rows.Get(row, 2);
     if (rows.Get(row, 0) != database || rows.Get(row, 1) != table ||
         name.rfind(kMariadbZeroshiftTriggerPrefix, 0) == 0 ||
+        // A CHECK zeroshift enforces with triggers is a constraint of the
+        // table (mariadb_reader.h), which the operations handle as such.
+        rows.Get(row, 3).starts_with(kMariadbCheckTriggerLabel) ||
         !MariadbNamesColumn(rows.Get(row, 3), column, /*bare_too=*/true)) {
       continue;
     }

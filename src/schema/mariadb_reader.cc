@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <regex>
 #include <utility>
 
 #include "mysql/connection.h"
@@ -372,6 +373,50 @@ Status MariadbReadChecks(mysql::Connection& conn, const std::string& database,
   return Status::Ok();
 }
 
+// The CHECKs zeroshift enforces with triggers (ops/mariadb_swap_rules.h):
+// the BEFORE INSERT trigger `zs_check_<name>_bi` whose body starts with the
+// label `zs_check:` (kMariadbCheckTriggerLabel) stands for CHECK <name>, its
+// definition the body, its columns those its NEW.`...` aliases read.
+Status MariadbReadCheckTriggers(mysql::Connection& conn, const std::string& database,
+                                const MariadbTablesByName& tables) {
+  ZS_ASSIGN_OR_RETURN(
+      mysql::Rows rows,
+      MariadbCatalogRows(conn, database, "TRIGGER_SCHEMA",
+                         "EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_STATEMENT", "TRIGGERS"));
+  const std::string prefix = "zs_check_", suffix = "_bi", label = kMariadbCheckTriggerLabel;
+  const std::string head = "IF (SELECT (", tail = "\n) FROM (SELECT ", row_end = ") zs_row)";
+  for (int row = 0; row < rows.size(); ++row) {
+    Table* table = MariadbOwner(tables, database, rows, row);
+    const std::string name = rows.Get(row, 2), body = rows.Get(row, 3);
+    if (table == nullptr || !name.starts_with(prefix) || !name.ends_with(suffix) ||
+        name.size() <= prefix.size() + suffix.size() || !body.starts_with(label)) {
+      continue;
+    }
+    size_t begin = body.find(head), end = body.find(tail);
+    size_t aliases_end = body.find(row_end, end == std::string::npos ? 0 : end);
+    if (begin == std::string::npos || end == std::string::npos || end < begin ||
+        aliases_end == std::string::npos) {
+      continue;  // not the shape zeroshift writes
+    }
+    std::vector<std::string> columns;
+    const std::string aliases = body.substr(end, aliases_end - end);
+    static const std::regex kAlias("NEW\\.`((?:[^`]|``)*)`");
+    for (auto it = std::sregex_iterator(aliases.begin(), aliases.end(), kAlias);
+         it != std::sregex_iterator(); ++it) {
+      std::string column = std::regex_replace((*it)[1].str(), std::regex("``"), "`");
+      if (std::find(columns.begin(), columns.end(), column) == columns.end()) {
+        columns.push_back(column);
+      }
+    }
+    table->constraints.push_back(
+        {.name = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()),
+         .type = 'c',
+         .columns = std::move(columns),
+         .definition = body});
+  }
+  return Status::Ok();
+}
+
 void MariadbSortByName(Schema& schema) {
   for (Table& table : schema.tables) {
     std::sort(table.constraints.begin(), table.constraints.end(),
@@ -392,6 +437,7 @@ Result<Schema> ReadMariadbSchema(mysql::Connection& conn, const std::string& dat
   ZS_RETURN_IF_ERROR(MariadbReadIndexes(conn, database, tables));
   ZS_RETURN_IF_ERROR(MariadbReadForeignKeys(conn, database, tables));
   ZS_RETURN_IF_ERROR(MariadbReadChecks(conn, database, tables));
+  ZS_RETURN_IF_ERROR(MariadbReadCheckTriggers(conn, database, tables));
   MariadbSortByName(schema);
   return schema;
 }

@@ -26,6 +26,12 @@
 //                             (a column-level check is named after its column, and a
 //                             JSON column carries one, json_valid), its columns are
 //                             the table's columns its clause names in backticks.
+//                             Also c: a CHECK zeroshift enforces with triggers
+//                             (ops/mariadb_swap_rules.h), read from its BEFORE INSERT
+//                             trigger `zs_check_<name>_bi` labelled `zs_check:`:
+//                             columns from its NEW.`...` aliases, `definition` the
+//                             trigger's body ("zs_check: BEGIN ... END"), which no
+//                             other constraint's definition starts with.
 //                             `definition` is what follows ADD CONSTRAINT <name>, in
 //                             MariaDB syntax: "PRIMARY KEY (`id`)", "UNIQUE (`email`)",
 //                             "FOREIGN KEY (`a`) REFERENCES `db`.`t` (`id`) ON DELETE
@@ -62,6 +68,17 @@ class Connection;
 }
 
 namespace zs::schema {
+
+// The label the body of each trigger enforcing a CHECK for zeroshift starts
+// with (ops/mariadb_swap_rules.h): "zs_check: BEGIN ... END".
+inline constexpr char kMariadbCheckTriggerLabel[] = "zs_check:";
+
+// True for a CHECK zeroshift enforces with triggers: its definition is their
+// body (see Constraint above).
+inline bool MariadbCheckByTriggers(const Constraint& constraint) {
+  return constraint.type == 'c' &&
+         std::string_view(constraint.definition).starts_with(kMariadbCheckTriggerLabel);
+}
 
 // Reads every base table of MariaDB database `database`, as above. Tables are
 // ordered by name (bytes), columns by position, constraints and indexes by

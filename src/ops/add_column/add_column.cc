@@ -15,16 +15,16 @@ namespace {
 // by a NOT VALID check until complete validates it without a long lock.
 // A volatile default counts as none here: it is set after ADD COLUMN (which
 // would otherwise rewrite the table) and existing rows get it by backfill.
-bool NeedsDeferredNotNull(const migration::Column& column) {
-  return !column.nullable && (!column.default_value || HasVolatileDefault(column));
+bool NeedsDeferredNotNull(const OpContext& ctx, const migration::Column& column) {
+  return !column.nullable && (!column.default_value || HasVolatileDefault(ctx, column));
 }
 
 // `up`, or for a volatile default without one, the default for the rows that
 // have no value yet (the backfill's), keeping the value of those that do.
 std::string EffectiveUp(const OpContext& ctx, const migration::OpAddColumn& op) {
-  if (!op.up.empty() || !HasVolatileDefault(op.column)) return op.up;
+  if (!op.up.empty() || !HasVolatileDefault(ctx, op.column)) return op.up;
   return fmt::format("coalesce({}, {})", QuoteIdent(ctx, op.column.name),
-                     EmbedExpression(*op.column.default_value));
+                     EmbedExpression(ctx, *op.column.default_value));
 }
 
 std::string Id(const migration::OpAddColumn& op, const char* step) {
@@ -51,7 +51,7 @@ Status AddColumn::CheckIntent(const OpContext& ctx) const {
         "then create_constraint a primary_key",
         ctx.where, op_.table));
   }
-  if (NeedsDeferredNotNull(op_.column) && EffectiveUp(ctx, op_).empty()) {
+  if (NeedsDeferredNotNull(ctx, op_.column) && EffectiveUp(ctx, op_).empty()) {
     return InvalidInput(fmt::format(
         "{}: column \"{}\" is NOT NULL with no default, so existing rows of \"{}\" need a value: "
         "give `up` (an expression over the old columns), a `default`, or `nullable: true`",
@@ -60,32 +60,32 @@ Status AddColumn::CheckIntent(const OpContext& ctx) const {
   return Status::Ok();
 }
 
-void AddColumn::Apply(const OpContext&, schema::Schema& schema) const {
-  schema.FindTable(op_.table)->columns.push_back(ToSchemaColumn(op_.column));
+void AddColumn::Apply(const OpContext& ctx, schema::Schema& schema) const {
+  schema.FindTable(op_.table)->columns.push_back(ToSchemaColumn(ctx, op_.column));
 }
 
 Result<std::vector<Action>> AddColumn::PostgresStart(const OpContext& ctx) const {
   const schema::Table& table = *ctx.before->FindTable(op_.table);
   std::string qualified = QualifiedName(ctx, ctx.before->name, table.physical_name);
   std::string column = QuoteIdent(ctx, op_.column.name);
-  bool volatile_default = HasVolatileDefault(op_.column);
+  bool volatile_default = HasVolatileDefault(ctx, op_.column);
   migration::Column added = op_.column;
   if (volatile_default) added.default_value.reset();
   std::string sql =
       "ALTER TABLE " + qualified + " ADD COLUMN " + ColumnTypeAndDefaultSql(ctx, added);
-  if (!op_.column.nullable && !NeedsDeferredNotNull(op_.column)) sql += " NOT NULL";
+  if (!op_.column.nullable && !NeedsDeferredNotNull(ctx, op_.column)) sql += " NOT NULL";
   sql += ";";
   if (volatile_default) {
     // Set apart: for new rows only, so the table is not rewritten.
     sql += fmt::format("\nALTER TABLE {} ALTER COLUMN {} SET DEFAULT {};", qualified, column,
-                       EmbedExpression(*op_.column.default_value));
+                       EmbedExpression(ctx, *op_.column.default_value));
   }
   std::vector<Action> actions;
   actions.push_back({.id = Id(op_, "add"),
                      .sql = sql,
                      .lock = Lock::kAccessExclusive,
                      .table = table.physical_name});
-  if (NeedsDeferredNotNull(op_.column)) {
+  if (NeedsDeferredNotNull(ctx, op_.column)) {
     actions.push_back(
         {.id = Id(op_, "not_null_check"),
          .sql = fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK ({} IS NOT NULL) NOT VALID;",
@@ -161,7 +161,7 @@ Result<std::vector<Action>> AddColumn::PostgresComplete(const OpContext& ctx) co
                        .table = table.physical_name,
                        .phase = CompletePhase::kPrepare});
   };
-  if (NeedsDeferredNotNull(op_.column)) {
+  if (NeedsDeferredNotNull(ctx, op_.column)) {
     std::string check = NotNullCheckName(op_.column.name);
     validate(check, "validate_not_null", Lock::kShareUpdateExclusive);
     actions.push_back({.id = Id(op_, "set_not_null"),

@@ -110,7 +110,7 @@ class MariadbAddColumn final : public OperationSql<AddColumn> {
                      "lacks; add one first, or add the column without `check`");
       }
     }
-    if (HasVolatileDefault(op.column)) {
+    if (HasVolatileDefault(ctx, op.column)) {
       return MariadbRefusal(ctx, column +
                                      " has a default that is not a constant, which MariaDB "
                                      "cannot add instantly; use a constant default, or `up`");

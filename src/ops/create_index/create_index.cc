@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "ops/column_sql.h"
 #include "pg/quote.h"
 #include "sqlcheck/expression.h"
 
@@ -159,6 +160,20 @@ Status CreateIndex::CheckIntent(const OpContext& ctx) const {
   return Status::Ok();
 }
 
+namespace {
+
+// "(<predicate>\n)" on PostgreSQL (ValidateExpression's form). MariaDB
+// refuses predicates (no partial indexes) before this runs, and past raw SQL
+// in a dry run the predicate may not have been validated: read by
+// ctx.backend's rules, it never fails and never aborts.
+std::string PredicateSql(const OpContext& ctx, const std::string& predicate) {
+  if (ctx.backend->kind() == backend::Kind::kMariadb) return EmbedExpression(ctx, predicate);
+  Result<std::string> embedded = sqlcheck::ValidateExpression(predicate, "");
+  return embedded.ok() ? *embedded : "(" + predicate + "\n)";
+}
+
+}  // namespace
+
 std::string CreateIndex::CreateSql(const OpContext& ctx, const schema::Schema& before,
                                    bool concurrently) const {
   const schema::Table& table = *before.FindTable(op_.table);
@@ -169,10 +184,7 @@ std::string CreateIndex::CreateSql(const OpContext& ctx, const schema::Schema& b
       concurrently ? "CONCURRENTLY " : "", QuoteIdent(ctx, op_.name),
       QualifiedName(ctx, before.name, table.physical_name), op_.method, Join(fields, ", "));
   if (!op_.storage_parameters.empty()) sql += " WITH (" + op_.storage_parameters + ")";
-  if (!op_.predicate.empty()) {
-    // Validate succeeded, so this is "(<predicate>\n)".
-    sql += " WHERE " + sqlcheck::ValidateExpression(op_.predicate, "").value();
-  }
+  if (!op_.predicate.empty()) sql += " WHERE " + PredicateSql(ctx, op_.predicate);
   return sql + ";";
 }
 

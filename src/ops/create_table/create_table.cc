@@ -98,7 +98,7 @@ std::string ConstraintBodySql(const OpContext& ctx, const migration::OpCreateTab
                               const migration::Constraint& c) {
   std::string deferrable = DeferrableSql(c.deferrable, c.initially_deferred);
   if (c.type == "check") {
-    return "CHECK " + EmbedExpression(c.check) + (c.no_inherit ? " NO INHERIT" : "");
+    return "CHECK " + EmbedExpression(ctx, c.check) + (c.no_inherit ? " NO INHERIT" : "");
   }
   if (c.type == "unique") {
     return std::string("UNIQUE") + (c.nulls_not_distinct ? " NULLS NOT DISTINCT" : "") + " (" +
@@ -114,7 +114,7 @@ std::string ConstraintBodySql(const OpContext& ctx, const migration::OpCreateTab
   std::string sql = "EXCLUDE" +
                     (ex.index_method.empty() ? "" : " USING " + QuoteIdent(ctx, ex.index_method)) +
                     " (" + ex.elements + ")" + IndexParametersSql(ctx, c.index_parameters);
-  if (!ex.predicate.empty()) sql += " WHERE " + EmbedExpression(ex.predicate);
+  if (!ex.predicate.empty()) sql += " WHERE " + EmbedExpression(ctx, ex.predicate);
   return sql + deferrable;
 }
 
@@ -341,12 +341,12 @@ Status CreateTable::CheckIntent(const OpContext& ctx) const {
   return Status::Ok();
 }
 
-void CreateTable::Apply(const OpContext&, schema::Schema& schema) const {
+void CreateTable::Apply(const OpContext& ctx, schema::Schema& schema) const {
   schema::Table table;
   table.name = op_.name;
   table.physical_name = op_.name;
   table.comment = op_.comment;
-  for (const auto& column : op_.columns) table.columns.push_back(ToSchemaColumn(column));
+  for (const auto& column : op_.columns) table.columns.push_back(ToSchemaColumn(ctx, column));
   std::vector<std::string> pk = PrimaryKeyColumns(op_);
   table.primary_key = pk;
   if (!pk.empty()) AddNamed(table, op_.name + "_pkey", 'p', pk, "");

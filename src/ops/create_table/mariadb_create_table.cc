@@ -100,7 +100,7 @@ std::vector<std::string> MariadbTableParts(const OpContext& ctx,
     }
     if (column.check) {
       parts.push_back(fmt::format("CONSTRAINT {} CHECK {}", MariadbQuote(ctx, column.check->name),
-                                  EmbedExpression(column.check->constraint)));
+                                  EmbedExpression(ctx, column.check->constraint)));
     }
     if (column.references) {
       const auto& ref = *column.references;
@@ -119,7 +119,7 @@ std::vector<std::string> MariadbTableParts(const OpContext& ctx,
       parts.push_back(
           fmt::format("CONSTRAINT {} UNIQUE ({})", name, MariadbQuoteList(ctx, c.columns)));
     } else if (c.type == "check") {
-      parts.push_back(fmt::format("CONSTRAINT {} CHECK {}", name, EmbedExpression(c.check)));
+      parts.push_back(fmt::format("CONSTRAINT {} CHECK {}", name, EmbedExpression(ctx, c.check)));
     } else if (c.type == "foreign_key") {
       parts.push_back(MariadbForeignKey(ctx, op, c.name, c.columns, *c.references));
     }

@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ops/mariadb_sql.h"
+#include "ops/mariadb_swap_rules.h"
+#include "schema/mariadb_reader.h"
 
 namespace zs::ops {
 
@@ -22,12 +26,32 @@ class MariadbDropColumn final : public OperationSql<DropColumn> {
                                        const OpContext& ctx) const override {
     const migration::OpDropColumn& op = drop.op();
     const schema::Table& table = *ctx.before->FindTable(op.table);
-    return std::vector<Action>{
-        MariadbAction(fmt::format("drop_column:{}.{}:drop", op.table, op.column),
-                      fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}, LOCK=NONE;",
-                                  MariadbTableName(ctx, table.physical_name),
-                                  MariadbQuote(ctx, table.FindColumn(op.column)->physical_name)),
-                      table.physical_name, MariadbLock::kBrief)};
+    const std::string& physical = table.FindColumn(op.column)->physical_name;
+    std::vector<Action> actions;
+    // A CHECK zeroshift enforces with triggers goes with a column it reads,
+    // as PostgreSQL drops a CHECK with its column: left behind, its triggers
+    // would fail every write once the column is gone.
+    for (const auto& constraint : table.constraints) {
+      if (!schema::MariadbCheckByTriggers(constraint) ||
+          std::find(constraint.columns.begin(), constraint.columns.end(), physical) ==
+              constraint.columns.end()) {
+        continue;
+      }
+      auto [insert, update] = MariadbCheckTriggerNames(AddedConstraint{.name = constraint.name});
+      for (const std::string& trigger : {insert, update}) {
+        actions.push_back(MariadbAction(
+            fmt::format("drop_column:{}.{}:drop_check_trigger:{}", op.table, op.column, trigger),
+            fmt::format("DROP TRIGGER IF EXISTS {}.{};", MariadbQuote(ctx, ctx.before->name),
+                        MariadbQuote(ctx, trigger)),
+            table.physical_name, MariadbLock::kBrief));
+      }
+    }
+    actions.push_back(MariadbAction(
+        fmt::format("drop_column:{}.{}:drop", op.table, op.column),
+        fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}, LOCK=NONE;",
+                    MariadbTableName(ctx, table.physical_name), MariadbQuote(ctx, physical)),
+        table.physical_name, MariadbLock::kBrief));
+    return actions;
   }
   Result<std::vector<Action>> Rollback(const DropColumn&, const OpContext&) const override {
     return std::vector<Action>{};

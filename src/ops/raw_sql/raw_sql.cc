@@ -52,15 +52,18 @@ Lock LockOf(const sqlcheck::Statement& statement) {
   return statement.share_update_exclusive ? Lock::kShareUpdateExclusive : Lock::kAccessExclusive;
 }
 
-// The actions running `sql`: REQUIRES: `sql` passed ValidateSide.
-std::vector<Action> SqlActions(sqlcheck::ExpressionChecker& checker, const std::string& sql,
-                               const std::string& id, CompletePhase phase) {
-  std::vector<sqlcheck::Statement> statements = checker.CheckStatements(sql, id).value();
+// The actions running `sql`. Fails (never aborts) when `sql` did not pass
+// ValidateSide: the planner builds the phases of operations past raw SQL in
+// a dry run without validating them, and reports nothing of them.
+Result<std::vector<Action>> SqlActions(sqlcheck::ExpressionChecker& checker, const std::string& sql,
+                                       const std::string& id, CompletePhase phase) {
+  ZS_ASSIGN_OR_RETURN(std::vector<sqlcheck::Statement> statements,
+                      checker.CheckStatements(sql, id));
   Lock all = Lock::kNone;
   for (const auto& statement : statements) all = std::max(all, LockOf(statement));
   bool split = std::any_of(statements.begin(), statements.end(),
                            [](const sqlcheck::Statement& s) { return s.outside_transaction; });
-  if (!split) return {{.id = id, .sql = sql, .lock = all, .phase = phase}};
+  if (!split) return std::vector<Action>{{.id = id, .sql = sql, .lock = all, .phase = phase}};
   std::vector<Action> actions;
   std::string group;
   Lock group_lock = Lock::kNone;

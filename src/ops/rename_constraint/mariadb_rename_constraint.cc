@@ -4,7 +4,9 @@
 // in ONE ALTER under foreign_key_checks=0 (INPLACE, LOCK=NONE: the rows
 // already satisfy it, so skipping the check loses nothing); a CHECK can only
 // be dropped and added again, and adding one copies the table under a shared
-// lock (ALGORITHM=COPY, LOCK=SHARED): refused; the primary key is always
+// lock (ALGORITHM=COPY, LOCK=SHARED): refused; a CHECK zeroshift enforces with
+// triggers (ops/mariadb_swap_rules.h) is renamed by creating its triggers
+// under the new name and dropping the old ones; the primary key is always
 // named PRIMARY: refused.
 #include "ops/rename_constraint/mariadb_rename_constraint.h"
 
@@ -13,6 +15,7 @@
 #include <algorithm>
 
 #include "ops/mariadb_sql.h"
+#include "ops/mariadb_swap_rules.h"
 
 namespace zs::ops {
 
@@ -34,6 +37,16 @@ class MariadbRenameConstraint final : public OperationSql<RenameConstraint> {
     if (constraint == nullptr) return Status::Ok();  // the operation's own checks said so
     std::string what =
         fmt::format("constraint \"{}\" of table \"{}\"", op.op().from, op.op().table);
+    const schema::Table& table = *ctx.before->FindTable(op.op().table);
+    if (std::count_if(table.constraints.begin(), table.constraints.end(),
+                      [&](const schema::Constraint& c) { return c.name == op.op().from; }) > 1) {
+      return MariadbRefusal(
+          ctx, fmt::format("table \"{}\" has two checks named \"{}\": a CHECK constraint and a "
+                           "check zeroshift enforces with triggers; which one to rename is "
+                           "ambiguous: rename the CHECK constraint first (an `sql` operation)",
+                           op.op().table, op.op().from));
+    }
+    if (schema::MariadbCheckByTriggers(*constraint)) return Status::Ok();
     if (constraint->type == 'c') {
       return MariadbRefusal(
           ctx, "MariaDB cannot rename CHECK " + what +
@@ -66,6 +79,9 @@ class MariadbRenameConstraint final : public OperationSql<RenameConstraint> {
     std::string qualified = MariadbTableName(ctx, table.physical_name);
     std::string from = MariadbQuote(ctx, op.op().from);
     std::string to = MariadbQuote(ctx, op.op().to);
+    if (schema::MariadbCheckByTriggers(*constraint)) {
+      return RenameCheckTriggers(op, ctx, *constraint, id);
+    }
     if (constraint->type == 'u') {
       // RENAME INDEX has no IF EXISTS: a repeat runs it only while the old name exists.
       return std::vector<Action>{MariadbAction(
@@ -96,6 +112,48 @@ class MariadbRenameConstraint final : public OperationSql<RenameConstraint> {
 
   Result<std::vector<Action>> Rollback(const RenameConstraint&, const OpContext&) const override {
     return std::vector<Action>{};
+  }
+
+ private:
+  // A CHECK zeroshift enforces with triggers (ops/mariadb_swap_rules.h): MariaDB
+  // cannot rename a trigger, so the triggers are created again under the new
+  // name, their message naming the new constraint, then the old ones dropped.
+  // Each statement is safe to repeat (OR REPLACE, IF EXISTS); between them
+  // both pairs check the rows, which is harmless.
+  static Result<std::vector<Action>> RenameCheckTriggers(const RenameConstraint& op,
+                                                         const OpContext& ctx,
+                                                         const schema::Constraint& constraint,
+                                                         const std::string& id) {
+    const schema::Table& table = *ctx.before->FindTable(op.op().table);
+    const std::string database = MariadbQuote(ctx, ctx.before->name);
+    auto message = [&](const std::string& name) {
+      return ctx.backend->QuoteLiteral(fmt::format("CONSTRAINT {} failed for {}",
+                                                   MariadbQuote(ctx, name),
+                                                   MariadbTableName(ctx, table.physical_name)));
+    };
+    std::string body = constraint.definition;  // the triggers' body
+    const std::string old_message = message(op.op().from);
+    if (size_t at = body.find(old_message); at != std::string::npos) {
+      body.replace(at, old_message.size(), message(op.op().to));
+    }
+    auto [old_insert, old_update] = MariadbCheckTriggerNames(AddedConstraint{.name = op.op().from});
+    auto [new_insert, new_update] = MariadbCheckTriggerNames(AddedConstraint{.name = op.op().to});
+    std::vector<Action> actions;
+    for (const auto& [trigger, event] : {std::pair{new_insert, "INSERT"}, {new_update, "UPDATE"}}) {
+      actions.push_back(MariadbAction(
+          id + ":" + trigger,
+          fmt::format("CREATE OR REPLACE TRIGGER {}.{} BEFORE {} ON {} FOR EACH ROW {}", database,
+                      MariadbQuote(ctx, trigger), event, MariadbTableName(ctx, table.physical_name),
+                      body),
+          table.physical_name, MariadbLock::kBrief));
+    }
+    for (const std::string& trigger : {old_insert, old_update}) {
+      actions.push_back(MariadbAction(
+          id + ":drop:" + trigger,
+          fmt::format("DROP TRIGGER IF EXISTS {}.{};", database, MariadbQuote(ctx, trigger)),
+          table.physical_name, MariadbLock::kBrief));
+    }
+    return actions;
   }
 };
 
