@@ -54,15 +54,17 @@ TEST(FailoverAsyncTest, BatchesTheStandbyMissedAreRedone) {
   ASSERT_EQ(Zeroshift(pair.primary_url, {"init"}).exit_code, 0);
   MigrationFile file;
 
-  // Two row locks stop the backfill twice, each time with a batch in flight.
+  // Two row locks stop the backfill twice, each time with a batch in flight
+  // (taken once start's DDL, which they would block, is done).
+  CrashStartIntoBackfill(pair.primary_url, file);
+  if (HasFatalFailure()) return;
   pg::Connection first_lock = Open(pair.primary_url);
   pg::Connection second_lock = Open(pair.primary_url);
   MustRun(first_lock, "BEGIN; SELECT 1 FROM users WHERE id = 1001 FOR UPDATE");
   MustRun(second_lock, "BEGIN; SELECT 1 FROM users WHERE id = 2001 FOR UPDATE");
-  std::vector<std::string> args = StartArgs(file);
-  args.insert(args.end(), {"--postgres-url", pair.primary_url});
-  zs::testing::Spawned start = zs::testing::SpawnBinary(args, "/dev/null", "/dev/null");
-  ASSERT_EQ(start.error, 0);
+  zs::testing::Spawned runner =
+      zs::testing::SpawnBinary(BackfillArgs(pair.primary_url), "/dev/null", "/dev/null");
+  ASSERT_EQ(runner.error, 0);
   ASSERT_TRUE(WaitUntil([&] { return CursorRows(pair.standby_url) == 1000; }, kAsyncWait));
 
   // The standby has everything up to here, and nothing after.
@@ -76,7 +78,7 @@ TEST(FailoverAsyncTest, BatchesTheStandbyMissedAreRedone) {
   ASSERT_TRUE(WaitUntil([&] { return CursorRows(pair.primary_url) == 2000; }, kAsyncWait));
 
   ASSERT_TRUE(pair.primary->Stop(StopMode::kCrash).ok());
-  EXPECT_EQ(zs::testing::WaitExitCode(start.pid), 1);
+  EXPECT_EQ(zs::testing::WaitExitCode(runner.pid), 1);
   ASSERT_TRUE(pair.standby->Promote().ok());
   const std::string& url = pair.standby_url;
 

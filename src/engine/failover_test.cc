@@ -87,22 +87,20 @@ TEST_P(FailoverSyncTest, PrimaryCrashesWhileBackfillRuns) {
   std::string before_start = SetUpUsers(pair);
   MigrationFile file;
 
-  // Row 1001 is locked: the backfill commits the batches of rows 1..1000,
-  // then its 11th batch waits, in flight, until the primary dies.
+  // start's DDL done, its backfill not begun; row 1001 then locked: the
+  // backfill commits the batches of rows 1..1000, then its 11th batch waits,
+  // in flight, until the primary dies.
+  CrashStartIntoBackfill(pair.primary_url, file);
+  if (HasFatalFailure()) return;
   constexpr int kLockedId = 1001;
   pg::Connection blocker = Open(pair.primary_url);
   MustRun(blocker, fmt::format("BEGIN; SELECT 1 FROM users WHERE id = {} FOR UPDATE", kLockedId));
   std::filesystem::path err_file =
       std::filesystem::temp_directory_path() /
-      fmt::format("zs_failover_start_{}.err", static_cast<long>(getpid()));
-  zs::testing::Spawned start = zs::testing::SpawnBinary(
-      [&] {
-        std::vector<std::string> args = StartArgs(file);
-        args.insert(args.end(), {"--postgres-url", pair.primary_url});
-        return args;
-      }(),
-      "/dev/null", err_file.string());
-  ASSERT_EQ(start.error, 0);
+      fmt::format("zs_failover_backfill_{}.err", static_cast<long>(getpid()));
+  zs::testing::Spawned runner =
+      zs::testing::SpawnBinary(BackfillArgs(pair.primary_url), "/dev/null", err_file.string());
+  ASSERT_EQ(runner.error, 0);
   // Synchronous: what the standby shows has committed on both.
   ASSERT_TRUE(WaitUntil([&] { return CursorRows(pair.standby_url) >= kLockedId - 1; }, kWait));
 
@@ -124,13 +122,18 @@ TEST_P(FailoverSyncTest, PrimaryCrashesWhileBackfillRuns) {
             ? conn->Run(fmt::format("UPDATE users SET name = 'In Flight' WHERE id = {}", kLockedId))
             : conn.status();
   });
-  ASSERT_TRUE(WaitUntil(
+  bool waiting = WaitUntil(
       [&] {
         return Value(pair.primary_url,
                      "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
                      "query LIKE 'UPDATE users SET name = ''In Flight''%'") == "1";
       },
-      kWait));
+      kWait);
+  if (!waiting) {  // let the thread go before failing
+    MustRun(blocker, "ROLLBACK");
+    in_flight_thread.join();
+    FAIL() << "the in-flight UPDATE never waited for the row lock";
+  }
   EXPECT_EQ(CursorRows(pair.primary_url), kLockedId - 1) << "the backfill passed the locked row";
 
   // The failover: the primary dies, the synchronous standby is promoted.
@@ -141,9 +144,9 @@ TEST_P(FailoverSyncTest, PrimaryCrashesWhileBackfillRuns) {
   EXPECT_TRUE(IsConnectionError(in_flight)) << in_flight.ToString();
   EXPECT_FALSE(old_writer.error().empty());
   EXPECT_FALSE(new_writer.error().empty());
-  int start_exit = zs::testing::WaitExitCode(start.pid);
-  EXPECT_EQ(start_exit, 1) << "start should fail with an error, not crash or succeed: "
-                           << zs::testing::ReadFile(err_file);
+  int runner_exit = zs::testing::WaitExitCode(runner.pid);
+  EXPECT_EQ(runner_exit, 1) << "the backfill should fail with an error, not crash or succeed: "
+                            << zs::testing::ReadFile(err_file);
   std::filesystem::remove(err_file);
   // Still a standby: refused, naming it and saying what to do, nothing run.
   ProcessRun too_early = Zeroshift(pair.standby_url, {"backfill"});

@@ -99,13 +99,11 @@ inline ProcessRun Zeroshift(const std::string& url, std::vector<std::string> arg
   return run;
 }
 
-// `start` with fixed 100-row batches and a lock_timeout long enough that a
-// batch behind a test's row lock is still waiting when the test acts.
-inline std::vector<std::string> StartArgs(const MigrationFile& file) {
+// Fixed 100-row batches and a lock_timeout long enough that a batch behind a
+// test's row lock is still waiting when the test acts.
+inline std::vector<std::string> BatchArgs() {
   const std::string rows = std::to_string(kBatchRows);
-  return {"start",
-          file.path(),
-          "--backfill-batch-size",
+  return {"--backfill-batch-size",
           rows,
           "--backfill-min-rows",
           rows,
@@ -114,6 +112,20 @@ inline std::vector<std::string> StartArgs(const MigrationFile& file) {
           "--lock-timeout",
           "60000",
           "--quiet"};
+}
+
+inline std::vector<std::string> StartArgs(const MigrationFile& file) {
+  std::vector<std::string> args = {"start", file.path()};
+  for (auto& arg : BatchArgs()) args.push_back(arg);
+  return args;
+}
+
+// `zeroshift backfill` against `url`, for SpawnBinary.
+inline std::vector<std::string> BackfillArgs(const std::string& url) {
+  std::vector<std::string> args = {"backfill"};
+  for (auto& arg : BatchArgs()) args.push_back(arg);
+  args.insert(args.end(), {"--postgres-url", url});
+  return args;
 }
 
 // `zeroshift status` as JSON, or a failed test and a null.
@@ -142,6 +154,22 @@ inline long long CursorRows(const std::string& url) {
             "to_regclass('zeroshift.backfill_cursors') IS NOT NULL");
   return text.empty() || !std::isdigit(static_cast<unsigned char>(text.back())) ? -1
                                                                                 : std::stoll(text);
+}
+
+// Kills `start` (ZS_FAULT_AT) at successive boundaries, rolling back in
+// between, until one leaves the migration backfilling: its DDL is done (a
+// test's row lock would block it) and `zeroshift backfill` resumes from there.
+inline void CrashStartIntoBackfill(const std::string& url, const MigrationFile& file) {
+  for (int boundary = 1; boundary < 100; ++boundary) {
+    ProcessRun crashed = Zeroshift(url, StartArgs(file), fmt::format("start:{}", boundary));
+    ASSERT_EQ(crashed.exit_code, -1) << "start finished before its backfill: " << crashed.err;
+    if (Zeroshift(url, {"status"}).out.find("\"step\": \"backfilling\"") != std::string::npos) {
+      return;
+    }
+    ProcessRun rollback = Zeroshift(url, {"rollback"});
+    ASSERT_EQ(rollback.exit_code, 0) << rollback.err;
+  }
+  FAIL() << "start never reached its backfill";
 }
 
 // An acknowledged write: the row's id and its new-shape values.
