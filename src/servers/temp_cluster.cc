@@ -332,9 +332,9 @@ Result<std::unique_ptr<TempCluster>> TempCluster::StartStandby(
     // Set once the standby streams: earlier, the primary's own commits
     // (pg_basebackup's checkpoint aside) would wait for a standby not there.
     ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(Url()));
-    ZS_RETURN_IF_ERROR(
-        conn.Run("ALTER SYSTEM SET synchronous_standby_names = '*'; "
-                 "SELECT pg_reload_conf()"));
+    // ALTER SYSTEM refuses to run in a (multi-statement) transaction.
+    ZS_RETURN_IF_ERROR(conn.Run("ALTER SYSTEM SET synchronous_standby_names = '*'"));
+    ZS_RETURN_IF_ERROR(conn.Run("SELECT pg_reload_conf()"));
     ZS_RETURN_IF_ERROR(PollUntilTrue(
         Url(), "SELECT count(*) > 0 FROM pg_stat_replication WHERE sync_state = 'sync'",
         "the standby on port " + std::to_string(standby->port_) + " to become synchronous"));
@@ -364,7 +364,8 @@ Status TempCluster::DisconnectFromPrimary() {
   ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(Url()));
   // Since PostgreSQL 13 a reload applies primary_conninfo: the WAL receiver
   // stops, and with no conninfo none starts again.
-  ZS_RETURN_IF_ERROR(conn.Run("ALTER SYSTEM SET primary_conninfo = ''; SELECT pg_reload_conf()"));
+  ZS_RETURN_IF_ERROR(conn.Run("ALTER SYSTEM SET primary_conninfo = ''"));
+  ZS_RETURN_IF_ERROR(conn.Run("SELECT pg_reload_conf()"));
   return PollUntilTrue(
       Url(), "SELECT count(*) = 0 FROM pg_stat_wal_receiver",
       "the WAL receiver of the standby on port " + std::to_string(port_) + " to stop");
