@@ -1,6 +1,7 @@
 // Engine::ReadStatus: what `zeroshift status` reports, typed. The CLI formats
 // it (cli/status_json.h); nothing here knows the JSON.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -8,6 +9,7 @@
 #include "backfill/backfill.h"
 #include "engine/engine.h"
 #include "state/load_migration.h"
+#include "state/postgres_consistency.h"
 
 namespace zs::engine {
 
@@ -91,10 +93,15 @@ Result<StatusReport> Engine::ReadStatus() {
                       state_->Control(active->schema, active->name));
   ZS_ASSIGN_OR_RETURN(std::optional<state::LockHolder> runner,
                       state_->SchemaLockHolder(active->schema));
+  std::string next = NextStep(*active, runner.has_value(), control.paused);
+  if (conn_ != nullptr) {  // the record against the catalog (state/postgres_consistency.h)
+    ZS_ASSIGN_OR_RETURN(auto disagreements, state::PostgresRecordDisagreements(*conn_, *active));
+    if (!disagreements.empty()) next = fmt::format("{}", fmt::join(disagreements, "; "));
+  }
   out.active = ActiveStatus{.name = active->name,
                             .step = active->step,
                             .runner = runner,
-                            .next = NextStep(*active, runner.has_value(), control.paused),
+                            .next = std::move(next),
                             .version_schema = active->version_schema,
                             .started_at = active->created_at,
                             .backfill = std::move(backfill),

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "pg/connection.h"
@@ -166,6 +167,33 @@ std::streamoff FileSize(const std::string& path) {
   return ec ? 0 : static_cast<std::streamoff>(size);
 }
 
+// Polls `sql` (one boolean) on `url` every 10 ms until it returns true; an
+// error after a minute, naming what it waited for. A failed query is retried:
+// a server in the middle of a promotion may refuse a connection for a moment.
+Status PollUntilTrue(const std::string& url, const std::string& sql, const std::string& what) {
+  constexpr int kPolls = 6000;
+  std::string last_error;
+  std::optional<pg::Connection> conn;
+  for (int i = 0; i < kPolls; ++i) {
+    if (!conn) {
+      Result<pg::Connection> opened = pg::Connection::Open(url);
+      if (opened.ok()) conn.emplace(std::move(opened).value());
+      if (!opened.ok()) last_error = opened.status().ToString();
+    }
+    if (conn) {
+      Result<pg::Rows> rows = conn->Exec(sql);
+      if (rows.ok() && !rows->empty() && rows->GetBool(0, 0)) return Status::Ok();
+      if (!rows.ok()) {
+        last_error = rows.status().ToString();
+        conn.reset();
+      }
+    }
+    usleep(10000);
+  }
+  return IoError("timed out after a minute waiting for " + what +
+                 (last_error.empty() ? "" : " (last error: " + last_error + ")"));
+}
+
 bool PortInUse(const std::string& log) {
   return log.find("already in use") != std::string::npos ||
          log.find("could not bind") != std::string::npos ||
@@ -277,7 +305,8 @@ Status TempCluster::Restart() {
   return StartServer();
 }
 
-Result<std::unique_ptr<TempCluster>> TempCluster::StartStandby() const {
+Result<std::unique_ptr<TempCluster>> TempCluster::StartStandby(
+    const StandbyOptions& options) const {
   ZS_ASSIGN_OR_RETURN(SystemUser user, FindServerUser());
   std::unique_ptr<TempCluster> standby(new TempCluster());
   standby->run_as_postgres_ = run_as_postgres_;
@@ -299,7 +328,52 @@ Result<std::unique_ptr<TempCluster>> TempCluster::StartStandby() const {
           .status()
           .WithContext("pg_basebackup of the primary on port " + std::to_string(port_)));
   ZS_RETURN_IF_ERROR(standby->StartServer());
+  if (options.synchronous) {
+    // Set once the standby streams: earlier, the primary's own commits
+    // (pg_basebackup's checkpoint aside) would wait for a standby not there.
+    ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(Url()));
+    // ALTER SYSTEM refuses to run in a (multi-statement) transaction.
+    ZS_RETURN_IF_ERROR(conn.Run("ALTER SYSTEM SET synchronous_standby_names = '*'"));
+    ZS_RETURN_IF_ERROR(conn.Run("SELECT pg_reload_conf()"));
+    ZS_RETURN_IF_ERROR(PollUntilTrue(
+        Url(), "SELECT count(*) > 0 FROM pg_stat_replication WHERE sync_state = 'sync'",
+        "the standby on port " + std::to_string(standby->port_) + " to become synchronous"));
+  }
   return standby;
+}
+
+Status TempCluster::Promote() {
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(Url()));
+  ZS_RETURN_IF_ERROR(conn.Run("SELECT pg_promote(wait => false)")
+                         .WithContext("promoting the standby on port " + std::to_string(port_)));
+  return PollUntilTrue(Url(), "SELECT NOT pg_is_in_recovery()",
+                       "the standby on port " + std::to_string(port_) + " to leave recovery");
+}
+
+Status TempCluster::WaitForReplay(const TempCluster& primary) const {
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(primary.Url()));
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn.Exec("SELECT pg_current_wal_flush_lsn()::text"));
+  const std::string lsn = rows.Get(0, 0);
+  return PollUntilTrue(
+      Url(),
+      "SELECT coalesce(pg_last_wal_replay_lsn() >= " + pg::QuoteLiteral(lsn) + "::pg_lsn, false)",
+      "the standby on port " + std::to_string(port_) + " to replay up to " + lsn);
+}
+
+Status TempCluster::DisconnectFromPrimary() {
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(Url()));
+  // Since PostgreSQL 13 a reload applies primary_conninfo: the WAL receiver
+  // stops, and with no conninfo none starts again.
+  ZS_RETURN_IF_ERROR(conn.Run("ALTER SYSTEM SET primary_conninfo = ''"));
+  ZS_RETURN_IF_ERROR(conn.Run("SELECT pg_reload_conf()"));
+  return PollUntilTrue(
+      Url(), "SELECT count(*) = 0 FROM pg_stat_wal_receiver",
+      "the WAL receiver of the standby on port " + std::to_string(port_) + " to stop");
+}
+
+Status TempCluster::Stop(StopMode mode) {
+  if (!running_) return Status::Ok();
+  return StopServer(/*immediate=*/mode == StopMode::kCrash);
 }
 
 // ---- The shared cluster -----------------------------------------------------

@@ -19,6 +19,20 @@ struct ClusterOptions {
   bool keep_log = false;
 };
 
+struct StandbyOptions {
+  // The primary's commits wait until this standby has flushed their WAL
+  // (synchronous_standby_names = '*' on the primary, reloaded; StartStandby
+  // returns once the primary reports the standby as sync): whatever the
+  // primary acknowledged is on the standby.
+  bool synchronous = false;
+};
+
+// How Stop ends the server.
+enum class StopMode {
+  kClean,  // fast shutdown: a primary sends its standbys all its WAL first (switchover)
+  kCrash,  // immediate shutdown: like kill -9 of the server or a power cut
+};
+
 class TempCluster {
  public:
   // Finds the server binaries (pg_config --bindir, else /usr/lib/postgresql/*/bin),
@@ -48,7 +62,27 @@ class TempCluster {
   // on its own port: pg_basebackup -R over 127.0.0.1, then started. Relies on
   // the defaults initdb gives this cluster: wal_level replica, max_wal_senders
   // 10 and "host replication all 127.0.0.1/32 trust" in pg_hba.conf.
-  Result<std::unique_ptr<TempCluster>> StartStandby() const;
+  Result<std::unique_ptr<TempCluster>> StartStandby(const StandbyOptions& options = {}) const;
+
+  // Failover helpers (engine/failover_test.cc). Every wait polls the
+  // server's own view (no sleep stands for an event); the timeout only
+  // turns a hang into an error.
+
+  // On a standby: ends recovery (pg_promote without waiting), then polls
+  // pg_is_in_recovery() until it is false: the server takes writes.
+  Status Promote();
+  // On a standby: waits until it has replayed `primary`'s WAL up to the
+  // primary's flush position at the call (every commit made before it).
+  Status WaitForReplay(const TempCluster& primary) const;
+  // On a standby: stops streaming from the primary (primary_conninfo
+  // emptied and reloaded) and waits until the WAL receiver is gone. What the
+  // primary writes from then on never reaches this standby; what it already
+  // received is still replayed, and a promotion ends there: an asynchronous
+  // standby that missed the primary's last transactions.
+  Status DisconnectFromPrimary();
+  // Stops the server (the directory stays until the destructor); the
+  // destructor then has nothing to stop.
+  Status Stop(StopMode mode);
 
   // `argv` as the server's user runs it: prefixed with `runuser -u postgres --`
   // when this process is root, unchanged otherwise.

@@ -128,6 +128,41 @@ TEST(TempClusterTest, StandbyStreamsFromItsPrimaryAndCanPauseReplay) {
   EXPECT_TRUE(replicated("2"));
 }
 
+// The failover helpers: a standby cut off from its primary misses what the
+// primary commits afterwards, and once promoted it takes writes; a
+// synchronous standby is reported as such by the primary.
+TEST(TempClusterTest, CutStandbyIsPromotedWithoutTheLaterWrites) {
+  Result<std::unique_ptr<TempCluster>> primary = TempCluster::Start();
+  ASSERT_TRUE(primary.ok()) << primary.status().ToString();
+  Result<std::unique_ptr<TempCluster>> standby = (*primary)->StartStandby();
+  ASSERT_TRUE(standby.ok()) << standby.status().ToString();
+  Result<pg::Connection> conn = pg::Connection::Open((*primary)->Url());
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE(conn->Run("CREATE TABLE t (v int); INSERT INTO t VALUES (1)").ok());
+  ASSERT_TRUE((*standby)->WaitForReplay(**primary).ok());
+  ASSERT_TRUE((*standby)->DisconnectFromPrimary().ok());
+  ASSERT_TRUE(conn->Run("INSERT INTO t VALUES (2)").ok());
+  ASSERT_TRUE((*standby)->Promote().ok());
+  std::string promoted = (*standby)->Url();
+  EXPECT_EQ(TextOr(QueryOne(promoted, "SELECT pg_is_in_recovery()::text")), "false");
+  EXPECT_EQ(TextOr(QueryOne(promoted, "SELECT max(v) FROM t")), "1");
+  EXPECT_TRUE(QueryOne(promoted, "INSERT INTO t VALUES (3) RETURNING v").ok());
+  ASSERT_TRUE((*primary)->Stop(servers::StopMode::kCrash).ok());
+  EXPECT_FALSE(conn->Run("SELECT 1").ok());
+}
+
+TEST(TempClusterTest, SynchronousStandby) {
+  Result<std::unique_ptr<TempCluster>> primary = TempCluster::Start();
+  ASSERT_TRUE(primary.ok()) << primary.status().ToString();
+  Result<std::unique_ptr<TempCluster>> standby =
+      (*primary)->StartStandby(servers::StandbyOptions{.synchronous = true});
+  ASSERT_TRUE(standby.ok()) << standby.status().ToString();
+  EXPECT_EQ(TextOr(QueryOne((*primary)->Url(),
+                            "SELECT string_agg(sync_state, ',') FROM "
+                            "pg_stat_replication")),
+            "sync");
+}
+
 TEST(SharedClusterTest, IsStartedOnceAndHandsOutFreshDatabases) {
   TempCluster& first = SharedCluster();
   TempCluster& second = SharedCluster();

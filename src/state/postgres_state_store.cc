@@ -109,9 +109,35 @@ constexpr const char* kSelectColumns =
 
 bool PostgresIsTrue(const pg::Rows& rows, int row, int col) { return rows.GetBool(row, col); }
 
+// host:port and database of `conn` (no user, no password), for messages.
+std::string ServerName(const pg::Connection& conn) {
+  const char* host = PQhost(conn.raw());
+  const char* port = PQport(conn.raw());
+  const char* db = PQdb(conn.raw());
+  return fmt::format("{}:{} (database \"{}\")", host ? host : "", port ? port : "", db ? db : "");
+}
+
 }  // namespace
 
-Status PostgresStateStore::Init() { return conn_.Run(kSchemaSql); }
+Status PostgresStateStore::RequirePrimary() {
+  // A standby answers reads, so status works there, but every write fails
+  // with "read-only transaction" deep inside a command (start even blamed
+  // the migration): after a failover the old URL may well name a standby.
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows, conn_.Exec("SELECT pg_is_in_recovery()"));
+  if (!rows.GetBool(0, 0)) return Status::Ok();
+  return Status(
+      Code::kInvalidInput,
+      fmt::format("the server at {} is a standby in recovery (read-only), and zeroshift changes "
+                  "only the primary: point --postgres-url at the primary (after a failover, at "
+                  "the promoted standby, where `SELECT pg_is_in_recovery()` is false), run "
+                  "`zeroshift status` there, then this command again",
+                  ServerName(conn_)));
+}
+
+Status PostgresStateStore::Init() {
+  ZS_RETURN_IF_ERROR(RequirePrimary());
+  return conn_.Run(kSchemaSql);
+}
 
 Result<bool> PostgresStateStore::IsInitialized() {
   ZS_ASSIGN_OR_RETURN(pg::Rows rows,
@@ -149,6 +175,8 @@ Result<std::optional<LockHolder>> PostgresStateStore::SchemaLockHolder(const std
 }
 
 Status PostgresStateStore::AcquireSchemaLock(const std::string& schema) {
+  // Every command that changes anything takes the lock first.
+  ZS_RETURN_IF_ERROR(RequirePrimary());
   return pg::AcquireSchemaLock(conn_, schema);
 }
 

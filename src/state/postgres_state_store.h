@@ -23,6 +23,8 @@ class PostgresStateStore final : public StateStore {
   Status RequireInitialized() override;
   Status Upgrade() override;
 
+  // Both refuse a standby in recovery, naming it and saying to use the
+  // primary (or, after a failover, the promoted standby).
   Status AcquireSchemaLock(const std::string& schema) override;
   Result<std::optional<LockHolder>> SchemaLockHolder(const std::string& schema) override;
 
@@ -54,6 +56,8 @@ class PostgresStateStore final : public StateStore {
                     const BackfillControl& control) override;
 
  private:
+  // kInvalidInput, naming the server, when `conn_` is a standby in recovery.
+  Status RequirePrimary();
   Result<std::optional<StoredMigration>> QueryOne(const std::string& where_sql,
                                                   const std::string& schema);
   pg::Connection& conn_;
