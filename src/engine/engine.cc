@@ -126,7 +126,7 @@ Result<Plan> Engine::PlanWithoutRoundTrips(const migration::Migration& migration
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*session_, options_.schema));
   ZS_RETURN_IF_ERROR(FillUserTriggers(input, base));
   ZS_ASSIGN_OR_RETURN(Plan plan, DryRun(input, operations, std::move(base)));
-  ZS_RETURN_IF_ERROR(CheckNamesFree(*session_, options_.schema, migration, plan));
+  ZS_RETURN_IF_ERROR(steps_->CheckNamesFree(*this, migration, plan));
   return plan;
 }
 

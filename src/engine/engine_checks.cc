@@ -72,11 +72,8 @@ Status MariadbCheckVersionDatabaseFree(backend::Session& session,
       session.backend().QuoteIdentifier(plan.version_schema)));
 }
 
-Status CheckNamesFree(backend::Session& session, const std::string& schema,
-                      const migration::Migration& migration, const Plan& plan) {
-  if (!session.backend().capabilities().schemas_as_version_namespaces) {
-    return MariadbCheckVersionDatabaseFree(session, migration, plan);
-  }
+Status PostgresCheckNamesFree(backend::Session& session, const std::string& schema,
+                              const migration::Migration& migration, const Plan& plan) {
   pg::Connection& conn = backend::PostgresConnection(session);
   std::vector<ObjectRef> created;
   for (const auto* actions : {&plan.expand, &plan.install}) {

@@ -96,7 +96,7 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*session_, options_.schema));
   ZS_RETURN_IF_ERROR(FillUserTriggers(input, base));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
-  ZS_RETURN_IF_ERROR(CheckNamesFree(*session_, options_.schema, migration, dry));
+  ZS_RETURN_IF_ERROR(steps_->CheckNamesFree(*this, migration, dry));
   // User triggers the backfill would fire (engine_steps.h).
   ZS_RETURN_IF_ERROR(steps_->CheckBackfillUserTriggers(*this, dry, base));
   // PostgreSQL rehearses in a rolled-back transaction; MariaDB, whose DDL

@@ -66,6 +66,11 @@ class EngineSteps {
   virtual Status CheckBackfillUserTriggers(Engine& engine, const Plan& dry,
                                            const schema::Schema& base) const = 0;
 
+  // Refuses, before anything runs, a plan that would create an object whose
+  // name is taken (engine_checks.h).
+  virtual Status CheckNamesFree(Engine& engine, const migration::Migration& migration,
+                                const Plan& plan) const = 0;
+
   // `zeroshift validate`: the plan, checked as far as the database allows.
   virtual Result<Plan> Validate(Engine& engine, const migration::Migration& migration) const = 0;
 

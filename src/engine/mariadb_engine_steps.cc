@@ -6,6 +6,7 @@
 
 #include "backend/mariadb_backend.h"
 #include "engine/engine.h"
+#include "engine/engine_checks.h"
 #include "engine/engine_steps.h"
 #include "engine/fault_injection.h"
 #include "mysql/connection.h"
@@ -86,6 +87,11 @@ class MariadbEngineSteps final : public EngineSteps {
     // The backfill's batches check the user triggers they would fire
     // (backfill::TableBatches::CheckUserTriggers).
     return Status::Ok();
+  }
+
+  Status CheckNamesFree(Engine& engine, const migration::Migration& migration,
+                        const Plan& plan) const override {
+    return MariadbCheckVersionDatabaseFree(*engine.session_, migration, plan);
   }
 
   Result<Plan> Validate(Engine& engine, const migration::Migration& migration) const override {

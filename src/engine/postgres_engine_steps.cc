@@ -118,6 +118,11 @@ class PostgresEngineSteps final : public EngineSteps {
     return Status::Ok();
   }
 
+  Status CheckNamesFree(Engine& engine, const migration::Migration& migration,
+                        const Plan& plan) const override {
+    return PostgresCheckNamesFree(*engine.session_, engine.options_.schema, migration, plan);
+  }
+
   Result<Plan> Validate(Engine& engine, const migration::Migration& migration) const override {
     pg::Connection& conn = Conn(engine);
     // The plan is built where nothing can change; round trips sample rows
