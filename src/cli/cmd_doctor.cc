@@ -10,6 +10,7 @@
 #include "cli/app.h"
 #include "doctor/doctor.h"
 #include "pg/connection.h"
+#include "pg/ddl_runner.h"
 
 namespace zs::cli {
 
@@ -30,26 +31,27 @@ pg::RetryPolicy Policy(const GlobalOptions& o) {
 
 Status RunDoctor(const GlobalOptions& options, const DoctorFlags& flags) {
   pg::RetryPolicy policy = Policy(options);
-  ZS_ASSIGN_OR_RETURN(std::string conninfo, ResolveConninfo(options));
-  ZS_ASSIGN_OR_RETURN(
-      pg::Connection conn,
-      pg::Connection::Open(conninfo, {.lock_timeout = policy.lock_timeout,
-                                      .statement_timeout = policy.statement_timeout}));
-  ZS_ASSIGN_OR_RETURN(doctor::Report report, flags.fix ? doctor::Fix(conn, options.schema, policy)
-                                                       : doctor::Diagnose(conn, options.schema));
+  // The engine's session (PostgreSQL: pg::OpenOwnSession, so a transaction
+  // pooler is refused; MariaDB: the URL's database is the schema).
+  GlobalOptions quiet = options;
+  quiet.quiet = true;
+  ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
+  const std::string& schema = engine.schema();
+  ZS_ASSIGN_OR_RETURN(doctor::Report report, flags.fix
+                                                 ? doctor::Fix(engine.session(), schema, policy)
+                                                 : doctor::Diagnose(engine.session(), schema));
   if (flags.json) {
     std::cout << report.ToJson().dump(2) << "\n";
   } else {
     std::cout << report.ToText();
   }
   if (report.findings.empty()) return Status::Ok();
-  return Status(
-      Code::kDatabase,
-      fmt::format("{} half-applied object{} left in schema \"{}\" (listed above); {}",
-                  report.findings.size(), report.findings.size() == 1 ? "" : "s", options.schema,
-                  flags.fix ? "each says why it was not fixed"
-                            : "run `zeroshift doctor --fix` to remove those that have "
-                              "a fix"));
+  return Status(Code::kDatabase,
+                fmt::format("{} half-applied object{} left in schema \"{}\" (listed above); {}",
+                            report.findings.size(), report.findings.size() == 1 ? "" : "s", schema,
+                            flags.fix ? "each says why it was not fixed"
+                                      : "run `zeroshift doctor --fix` to remove those that have "
+                                        "a fix"));
 }
 
 }  // namespace

@@ -34,15 +34,6 @@ void RegisterInit(CLI::App& app, GlobalOptions& options, Runner& run) {
       ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(options));
       ZS_RETURN_IF_ERROR(engine.Init());
       if (flags->no_baseline_version) return Status::Ok();
-      if (engine.postgres_connection() == nullptr) {
-        // MariaDB: no baseline version database yet; old clients keep the
-        // database itself until the first migration completes.
-        if (!options.quiet) {
-          std::cerr << "no baseline version on MariaDB: old clients use database \""
-                    << engine.schema() << "\" itself until the first migration completes\n";
-        }
-        return Status::Ok();
-      }
       pg::RetryPolicy retry{
           .lock_timeout = std::chrono::milliseconds(options.lock_timeout_ms),
           .statement_timeout = std::chrono::milliseconds(options.statement_timeout_ms),

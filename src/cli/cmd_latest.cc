@@ -24,26 +24,46 @@ Result<migration::Migration> LatestLocal(const std::string& dir) {
   return std::move(local.back());
 }
 
-Result<std::string> Latest(const GlobalOptions& options, What what, const std::string& local) {
+// What `latest` prints, and the schema its version names start with.
+struct LatestAnswer {
+  std::string latest;
+  std::string schema;
+};
+
+Result<LatestAnswer> Latest(const GlobalOptions& options, What what, const std::string& local) {
   if (!local.empty()) {
     ZS_ASSIGN_OR_RETURN(migration::Migration m, LatestLocal(local));
-    if (what == What::kMigration) return m.name;
-    return versions::VersionSchemaName(options.schema, m.name, m.version_schema);
+    // The database is not asked, but its URL says how versions are named
+    // (PostgreSQL: <schema>_<name>; MariaDB: <database>_<name>, hashed past
+    // 64 characters).
+    ZS_ASSIGN_OR_RETURN(std::string conninfo, ResolveConninfo(options));
+    ZS_ASSIGN_OR_RETURN(engine::Engine::Target target,
+                        engine::Engine::TargetOf(conninfo, options.schema));
+    if (what == What::kMigration) return LatestAnswer{m.name, target.schema};
+    return LatestAnswer{versions::VersionSqlFor(*target.backend)
+                            .VersionName(target.schema, m.name, m.version_schema),
+                        target.schema};
   }
   GlobalOptions quiet = options;
   quiet.quiet = true;
   ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
   ZS_RETURN_IF_ERROR(engine.RequireInitialized());
+  const std::string& schema = engine.schema();
   if (what == What::kSchema) {
     ZS_ASSIGN_OR_RETURN(std::string latest, engine.LatestVersionSchema());
-    if (latest.empty())
-      return NotFound("no migration has been started in schema " + options.schema);
-    return latest;
+    if (latest.empty()) {
+      return NotFound("no migration has been started in schema " + schema +
+                      "; start one with `zeroshift start FILE`");
+    }
+    return LatestAnswer{latest, schema};
   }
   ZS_ASSIGN_OR_RETURN(auto records, engine.History());
   auto entries = history::Entries(records);
-  if (entries.empty()) return NotFound("no migration has been applied to schema " + options.schema);
-  return entries.back().name;
+  if (entries.empty()) {
+    return NotFound("no migration has been applied to schema " + schema +
+                    "; start one with `zeroshift start FILE`");
+  }
+  return LatestAnswer{entries.back().name, schema};
 }
 
 void AddLatest(CLI::App& cmd, GlobalOptions& options, Runner& run, What what,
@@ -54,15 +74,16 @@ void AddLatest(CLI::App& cmd, GlobalOptions& options, Runner& run, What what,
   cmd.callback([&options, &run, what, local, chosen_elsewhere] {
     if (chosen_elsewhere()) return;
     run = [&options, what, local]() -> Status {
-      ZS_ASSIGN_OR_RETURN(std::string latest, Latest(options, what, *local));
+      ZS_ASSIGN_OR_RETURN(LatestAnswer answer, Latest(options, what, *local));
+      const std::string& latest = answer.latest;
       // Printed bare for `SET search_path TO $(zeroshift latest)`: a stored
       // name with a newline, quote or `;` (from an older zeroshift or a hand
       // edit) would become part of the caller's command, so it is refused.
-      std::string prefix = options.schema + "_";
+      std::string prefix = answer.schema + "_";
       if (what == What::kMigration) {
         ZS_RETURN_IF_ERROR(
             migration::ValidateMigrationName(latest, "the latest migration's name is"));
-      } else if (latest != options.schema) {
+      } else if (latest != answer.schema) {
         ZS_RETURN_IF_ERROR(migration::ValidateMigrationName(
             latest.starts_with(prefix) ? latest.substr(prefix.size()) : latest,
             "the latest version schema ends in"));

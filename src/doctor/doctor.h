@@ -40,6 +40,14 @@ inline constexpr const char* kIndex = "index";                       // valid re
 inline constexpr const char* kVersionSchema = "version_schema";      // <schema>_<migration>
 inline constexpr const char* kBackfillState = "backfill_state";      // cursor/control row
 inline constexpr const char* kActiveMigration = "active_migration";  // report only
+// MariaDB (doctor_mariadb.h), report only: an object the state says is
+// zeroshift's, present without zeroshift's marker; a statement queued for a
+// table's metadata lock; a transaction open for long; a server setting under
+// which zeroshift's triggers or replicas would go wrong.
+inline constexpr const char* kUnmarkedObject = "unmarked_object";
+inline constexpr const char* kMetadataLockQueue = "metadata_lock_queue";
+inline constexpr const char* kLongTransaction = "long_transaction";
+inline constexpr const char* kServerSetting = "server_setting";
 
 struct Finding {
   std::string kind;    // one of the constants above

@@ -24,7 +24,7 @@ namespace {
 
 // Rebuilds the active migration's complete and rollback actions from its
 // state row, exactly as the engine does before it runs them.
-Status LoadActions(ActiveMigration& active) {
+Status LoadActions(ActiveMigration& active, const backend::Backend& backend) {
   const state::MigrationRecord& record = active.record;
   ZS_ASSIGN_OR_RETURN(
       migration::Migration migration,
@@ -33,7 +33,8 @@ Status LoadActions(ActiveMigration& active) {
   ZS_ASSIGN_OR_RETURN(engine::Operations operations, engine::MakeOperations(migration));
   const std::vector<schema::Schema>& snapshots = record.snapshots;
   if (snapshots.empty()) return Internal("it has no schema snapshots");
-  engine::PlanInput input{.migration = &migration, .version_schema = record.version_schema};
+  engine::PlanInput input{
+      .migration = &migration, .version_schema = record.version_schema, .backend = &backend};
   active.actions = engine::CompleteActions(input, operations, snapshots);
   auto rollback = engine::RollbackActions(input, operations, snapshots);
   active.actions.insert(active.actions.end(), rollback.begin(), rollback.end());
@@ -53,7 +54,8 @@ Status LoadActions(ActiveMigration& active) {
 }  // namespace
 
 Result<std::optional<ActiveMigration>> LoadActive(state::StateStore& state,
-                                                  const std::string& schema) {
+                                                  const std::string& schema,
+                                                  const backend::Backend& backend) {
   ZS_ASSIGN_OR_RETURN(auto row, state.ActiveRow(schema));
   if (!row) return std::optional<ActiveMigration>();
   ActiveMigration active{.step = row->step};
@@ -61,7 +63,7 @@ Result<std::optional<ActiveMigration>> LoadActive(state::StateStore& state,
   Status loaded = record.status();
   if (record.ok()) {
     active.record = std::move(record).value();
-    loaded = LoadActions(active);
+    loaded = LoadActions(active, backend);
   } else {
     active.record = {
         .schema = row->schema, .name = row->name, .version_schema = row->version_schema};

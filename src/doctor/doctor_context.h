@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "backend/postgres_backend.h"
 #include "core/status.h"
 #include "doctor/doctor.h"
 #include "ops/action.h"
@@ -106,10 +107,12 @@ struct Context {
   void Add(Finding finding) { report.findings.push_back(std::move(finding)); }
 };
 
-// The schema's active migration, its actions rebuilt as the engine does;
-// nullopt when none is active (doctor_active.cc).
-Result<std::optional<ActiveMigration>> LoadActive(state::StateStore& state,
-                                                  const std::string& schema);
+// The schema's active migration, its actions rebuilt as the engine does on
+// `backend` (their SQL is that database's); nullopt when none is active
+// (doctor_active.cc).
+Result<std::optional<ActiveMigration>> LoadActive(
+    state::StateStore& state, const std::string& schema,
+    const backend::Backend& backend = backend::Postgres());
 
 // Each adds the findings of one kind to ctx.report (doctor_find.cc), in the
 // order Fix runs them.

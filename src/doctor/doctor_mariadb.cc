@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
 #include "backend/mariadb_backend.h"
 #include "ddl/runner.h"
 #include "doctor/doctor_context.h"
+#include "doctor/doctor_mariadb_server.h"
 #include "engine/baseline_version.h"
 #include "engine/ownership_mariadb.h"
 #include "mysql/connection.h"
@@ -83,6 +85,69 @@ Status MariadbFindTriggers(MariadbDoctorContext& ctx) {
   return Status::Ok();
 }
 
+// The active migration's complete or rollback actions on `table` name
+// column `name` (backquoted, as MariaDB's SQL writes it).
+bool MariadbActiveNames(const detail::ActiveMigration& active, const std::string& table,
+                        const std::string& name) {
+  std::string quoted = mysql::QuoteIdentifier(name);
+  return std::any_of(active.actions.begin(), active.actions.end(), [&](const ops::Action& action) {
+    return action.table == table && action.sql.find(quoted) != std::string::npos;
+  });
+}
+
+// `_zs_` columns of the database's tables (temporary columns and the
+// dual-write marker: engine/ownership_mariadb.h) that no active migration
+// will drop at complete or rollback.
+Status MariadbFindColumns(MariadbDoctorContext& ctx) {
+  ZS_ASSIGN_OR_RETURN(
+      mysql::Rows rows,
+      ctx.conn.Exec("SELECT c.TABLE_NAME, c.COLUMN_NAME FROM information_schema.COLUMNS c JOIN "
+                    "information_schema.TABLES t ON t.TABLE_SCHEMA = c.TABLE_SCHEMA AND "
+                    "t.TABLE_NAME = c.TABLE_NAME AND t.TABLE_TYPE = 'BASE TABLE' WHERE "
+                    "c.TABLE_SCHEMA = " +
+                    mysql::QuoteLiteral(ctx.schema) +
+                    " AND c.COLUMN_NAME LIKE '\\_zs\\_%' ORDER BY 1, c.ORDINAL_POSITION"));
+  for (int i = 0; i < rows.size(); ++i) {
+    std::string table = rows.Get(i, 0), name = rows.Get(i, 1);
+    if (ctx.active && ctx.active->readable && MariadbActiveNames(*ctx.active, table, name)) {
+      continue;  // the active migration's complete or rollback drops it
+    }
+    std::string qualified = MariadbDoctorQ(ctx.schema) + "." + MariadbDoctorQ(table);
+    ctx.report.findings.push_back(
+        {.kind = kTemporaryColumn,
+         .object = qualified + "." + MariadbDoctorQ(name),
+         .reason = fmt::format("a column zeroshift adds during a migration (named `_zs_...`) on "
+                               "table {}, but no active migration will drop it; every write "
+                               "still carries it",
+                               qualified),
+         .fix_sql = fmt::format("ALTER TABLE {} DROP COLUMN IF EXISTS {}, ALGORITHM=INSTANT",
+                                qualified, MariadbDoctorQ(name)),
+         .active_migration =
+             ctx.active && ctx.active->Touches(table) ? ctx.active->record.name : ""});
+  }
+  return Status::Ok();
+}
+
+// Whether `database` exists / trigger `name` exists in ctx.schema, whoever
+// made it: an object the state says is zeroshift's may be there without
+// zeroshift's marker (re-created by hand, or by a tool that copied it).
+Result<bool> MariadbDoctorDatabaseExists(MariadbDoctorContext& ctx, const std::string& database) {
+  ZS_ASSIGN_OR_RETURN(mysql::Rows rows,
+                      ctx.conn.Exec("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME "
+                                    "= " +
+                                    mysql::QuoteLiteral(database)));
+  return !rows.empty();
+}
+
+Result<bool> MariadbDoctorTriggerExists(MariadbDoctorContext& ctx, const std::string& name) {
+  ZS_ASSIGN_OR_RETURN(
+      mysql::Rows rows,
+      ctx.conn.Exec("SELECT 1 FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = " +
+                    mysql::QuoteLiteral(ctx.schema) +
+                    " AND TRIGGER_NAME = " + mysql::QuoteLiteral(name)));
+  return !rows.empty();
+}
+
 Status MariadbCheckActive(MariadbDoctorContext& ctx) {
   if (!ctx.active) return Status::Ok();
   const state::MigrationRecord& record = ctx.active->record;
@@ -121,8 +186,22 @@ Status MariadbCheckActive(MariadbDoctorContext& ctx) {
       .kind = engine::kObjSchema, .schema = record.version_schema, .name = record.version_schema};
   ZS_ASSIGN_OR_RETURN(bool has_version, engine::MariadbOwnsObject(ctx.session, version));
   if (!has_version) {
-    report(MariadbDoctorQ(record.version_schema),
-           fmt::format("the version database of active {} is missing; {}", migration, advice));
+    ZS_ASSIGN_OR_RETURN(bool exists, MariadbDoctorDatabaseExists(ctx, record.version_schema));
+    if (exists) {
+      ctx.report.findings.push_back(
+          {.kind = kUnmarkedObject,
+           .object = MariadbDoctorQ(record.version_schema),
+           .reason = fmt::format(
+               "the version database of active {} exists but does not carry zeroshift's "
+               "comment ({}), so it was re-created by someone else and zeroshift will neither "
+               "trust nor drop it; check what it holds, drop it by hand if nothing else uses "
+               "it, then {}",
+               migration, mysql::QuoteLiteral(versions::MariadbVersionComment(ctx.schema)), advice),
+           .active_migration = record.name});
+    } else {
+      report(MariadbDoctorQ(record.version_schema),
+             fmt::format("the version database of active {} is missing; {}", migration, advice));
+    }
   }
   const triggers::DualWriteSql& dual_write = triggers::DualWriteFor(ctx.session.backend());
   for (const auto& table : ctx.active->trigger_tables) {
@@ -131,6 +210,19 @@ Status MariadbCheckActive(MariadbDoctorContext& ctx) {
           .kind = engine::kObjTrigger, .schema = ctx.schema, .table = table, .name = name};
       ZS_ASSIGN_OR_RETURN(bool present, engine::MariadbOwnsObject(ctx.session, trigger));
       if (present) continue;
+      ZS_ASSIGN_OR_RETURN(bool exists, MariadbDoctorTriggerExists(ctx, name));
+      if (exists) {
+        ctx.report.findings.push_back(
+            {.kind = kUnmarkedObject,
+             .object = MariadbDoctorQ(ctx.schema) + "." + MariadbDoctorQ(name),
+             .reason = fmt::format(
+                 "the dual-write trigger of table {} of active {} has zeroshift's name but not "
+                 "its body (no `zs_dual_write:` label): someone replaced it, so writes are not "
+                 "kept in step between the versions; {}",
+                 MariadbDoctorQ(table), migration, advice),
+             .active_migration = record.name});
+        continue;
+      }
       report(MariadbDoctorQ(ctx.schema) + "." + MariadbDoctorQ(name),
              fmt::format("the dual-write trigger of table {} of active {} is missing, so writes "
                          "are no longer kept in step between the versions; {}",
@@ -140,14 +232,15 @@ Status MariadbCheckActive(MariadbDoctorContext& ctx) {
   return Status::Ok();
 }
 
-Result<Report> MariadbDiagnoseLocked(backend::Session& session, const std::string& schema) {
+Result<Report> MariadbDiagnoseLocked(backend::Session& session, const std::string& schema,
+                                     const MariadbDoctorOptions& options) {
   MariadbDoctorContext ctx{
       .session = session, .conn = backend::MariadbConnection(session), .schema = schema};
   ctx.report.schema = schema;
   std::unique_ptr<state::StateStore> state = state::OpenStateStore(session);
   ZS_ASSIGN_OR_RETURN(bool initialized, state->IsInitialized());
   if (initialized) {
-    ZS_ASSIGN_OR_RETURN(ctx.active, detail::LoadActive(*state, schema));
+    ZS_ASSIGN_OR_RETURN(ctx.active, detail::LoadActive(*state, schema, session.backend()));
     ZS_ASSIGN_OR_RETURN(auto history, state->HistoryRows(schema));
     std::string latest_done;
     for (const auto& row : history) {
@@ -164,13 +257,20 @@ Result<Report> MariadbDiagnoseLocked(backend::Session& session, const std::strin
   }
   ZS_RETURN_IF_ERROR(MariadbFindVersionDatabases(ctx));
   ZS_RETURN_IF_ERROR(MariadbFindTriggers(ctx));
+  // After the triggers: a stray trigger reads the marker column, and a
+  // write fails once the column it reads is gone.
+  ZS_RETURN_IF_ERROR(MariadbFindColumns(ctx));
   ZS_RETURN_IF_ERROR(MariadbCheckActive(ctx));
+  // What would stall or mislead the next zeroshift command
+  // (doctor_mariadb_server.cc); report only.
+  ZS_RETURN_IF_ERROR(detail::MariadbCheckServer(session, schema, options, ctx.report));
   return std::move(ctx.report);
 }
 
 }  // namespace
 
-Result<Report> MariadbDiagnose(backend::Session& session, const std::string& schema) {
+Result<Report> MariadbDiagnose(backend::Session& session, const std::string& schema,
+                               const MariadbDoctorOptions& options) {
   std::unique_ptr<state::StateStore> state = state::OpenStateStore(session);
   ZS_ASSIGN_OR_RETURN(bool initialized, state->IsInitialized());
   if (initialized) {
@@ -182,7 +282,7 @@ Result<Report> MariadbDiagnose(backend::Session& session, const std::string& sch
           MariadbDoctorQ(schema), holder->Describe()));
     }
   }
-  return MariadbDiagnoseLocked(session, schema);
+  return MariadbDiagnoseLocked(session, schema, options);
 }
 
 Result<Report> MariadbFix(backend::Session& session, const std::string& schema,
@@ -197,7 +297,7 @@ Result<Report> MariadbFix(backend::Session& session, const std::string& schema,
     std::string name;
     ~Release() { (void)conn.Run("DO RELEASE_LOCK(" + mysql::QuoteLiteral(name) + ")"); }
   } release{conn, backend::MariadbSchemaLockName(schema)};
-  ZS_ASSIGN_OR_RETURN(Report before, MariadbDiagnoseLocked(session, schema));
+  ZS_ASSIGN_OR_RETURN(Report before, MariadbDiagnoseLocked(session, schema, {}));
   std::unique_ptr<ddl::Runner> runner = ddl::MakeRunner(session, policy);
   std::vector<Finding> fixed;
   std::vector<std::pair<Finding, std::string>> refused;
@@ -218,7 +318,7 @@ Result<Report> MariadbFix(backend::Session& session, const std::string& schema,
       refused.emplace_back(finding, status.ToString());
     }
   }
-  ZS_ASSIGN_OR_RETURN(Report after, MariadbDiagnoseLocked(session, schema));
+  ZS_ASSIGN_OR_RETURN(Report after, MariadbDiagnoseLocked(session, schema, {}));
   after.fixed = std::move(fixed);
   after.refused = std::move(refused);
   return after;

@@ -9,9 +9,20 @@
 //     refuses a database that also holds tables or routines);
 //   - kTrigger: a zeroshift trigger on a table the active migration does not
 //     dual-write (or with no migration active); fixed with DROP TRIGGER;
+//   - kTemporaryColumn: a `_zs_` column (a temporary column or the dual-write
+//     marker) that no active migration's complete or rollback drops; fixed
+//     with ALTER TABLE ... DROP COLUMN IF EXISTS, ALGORITHM=INSTANT (after
+//     the stray triggers, which read the marker);
 //   - kActiveMigration (report only): the active migration stopped between
 //     steps no command resumes, or its version database or one of its
-//     triggers is missing.
+//     triggers is missing;
+//   - kUnmarkedObject (report only): the active migration's version database
+//     or trigger exists under its name without zeroshift's marker;
+//   - kMetadataLockQueue, kLongTransaction, kServerSetting (report only,
+//     doctor_mariadb_server.h): a statement waiting for a metadata lock on
+//     the database's tables and who holds it, transactions open longer than
+//     MariadbDoctorOptions::long_transaction_s, a zeroshift trigger created
+//     under another sql_mode, and statement-based binary logging.
 // A zeroshift command holding the schema's lock (GET_LOCK) makes Diagnose
 // refuse, naming the connection that holds it (state::StateStore::
 // SchemaLockHolder). Fix takes that lock itself, diagnoses under it, runs each
@@ -26,7 +37,14 @@
 
 namespace zs::doctor {
 
-Result<Report> MariadbDiagnose(backend::Session& session, const std::string& schema);
+struct MariadbDoctorOptions {
+  // A transaction open at least this long is reported: the next DDL would
+  // queue behind it for the metadata lock.
+  int long_transaction_s = 60;
+};
+
+Result<Report> MariadbDiagnose(backend::Session& session, const std::string& schema,
+                               const MariadbDoctorOptions& options = {});
 Result<Report> MariadbFix(backend::Session& session, const std::string& schema,
                           const pg::RetryPolicy& policy);
 

@@ -25,6 +25,8 @@
 
 namespace zs::engine {
 
+class EngineSteps;  // engine_steps.h
+
 struct Options {
   std::string schema = "public";
   pg::RetryPolicy retry;
@@ -43,6 +45,15 @@ class Engine {
   static Result<Engine> Connect(const std::string& conninfo, Options options);
 
   Engine(Engine&&) = default;
+
+  // What Connect would work on, without connecting: the backend the URL's
+  // scheme picks and the schema it migrates (`schema` is the --schema
+  // option; on MariaDB the URL's database, which it may only repeat).
+  struct Target {
+    const backend::Backend* backend = nullptr;
+    std::string schema;
+  };
+  static Result<Target> TargetOf(const std::string& conninfo, const std::string& schema);
 
   // Creates the state schema (idempotent). Existing tables need nothing more:
   // they are read from the catalogs.
@@ -110,11 +121,9 @@ class Engine {
   // tables themselves.
   Result<std::string> OldClientsVersion();
 
-  // PostgreSQL only: the connection of the code not yet behind the seam.
-  // REQUIRES: postgres_connection() != nullptr.
-  pg::Connection& connection() { return *conn_; }
-  // That connection; nullptr on another backend (MariaDB).
-  pg::Connection* postgres_connection() { return conn_; }
+  // PostgreSQL only: the session's connection, for PostgreSQL-only tools
+  // (pg/pooler.h, pg/privileges.h). REQUIRES: backend().kind() is kPostgres.
+  pg::Connection& connection() { return backend::PostgresConnection(*session_); }
   // The session every concern behind the backend seam is reached through,
   // and the backend it speaks to (chosen from the URL's scheme).
   backend::Session& session() { return *session_; }
@@ -122,10 +131,12 @@ class Engine {
   const std::string& schema() const { return options_.schema; }
 
  private:
-  // `conn` is the PostgreSQL connection `session` owns, nullptr on MariaDB.
-  Engine(std::unique_ptr<backend::Session> session, pg::Connection* conn, Options options);
-  static Result<Engine> ConnectMariadb(const backend::Backend& backend, const std::string& conninfo,
-                                       Options options);
+  // What differs per database is reached through steps_ (engine_steps.h);
+  // its implementations run the engine's steps with its members.
+  friend class PostgresEngineSteps;
+  friend class MariadbEngineSteps;
+
+  Engine(std::unique_ptr<backend::Session> session, Options options);
 
   Status Lock();
   Status StartRecorded(const migration::Migration& migration,
@@ -133,6 +144,9 @@ class Engine {
   // Stores the catalog as it is now with the migration's state row.
   Status RecordLiveSchema(const std::string& name);
   Result<PlanInput> MakePlanInput(const migration::Migration& migration);
+  // PlanMigration without the round-trip warnings (which sample live rows):
+  // what validate builds inside its READ ONLY transaction.
+  Result<Plan> PlanWithoutRoundTrips(const migration::Migration& migration);
   // Adds a warning per `up`/`down` pair that loses data on sampled live rows.
   Status AddRoundTripWarnings(Plan& plan);
   Status CheckTypesExist(const migration::Migration& migration, const Operations& operations);
@@ -147,12 +161,6 @@ class Engine {
   // What the user's own BEFORE triggers are, per table, where the dual write
   // must follow them (MariaDB's FOLLOWS; PostgreSQL orders by name).
   Status FillUserTriggers(PlanInput& input, const schema::Schema& base);
-  // Without transactional DDL (MariaDB): runs record's complete actions from
-  // record.actions_done on, each table's trigger and column drops in one
-  // ddl::Runner::RunGroup (LOCK TABLES ... WRITE), recording each action.
-  Status RunRecordedGroups(const state::MigrationRecord& record,
-                           const std::vector<ops::Action>& actions,
-                           const std::string& last_extra_sql);
   // Runs `sql`, which may hold several statements: PostgreSQL as one
   // transaction, MariaDB one statement at a time (state bookkeeping only).
   Status RunStateSql(const std::string& sql);
@@ -171,11 +179,10 @@ class Engine {
   void Log(const std::string& line) const;
   void EnterPhase(std::string_view phase) const;
 
-  // The PostgreSQL connection session_ owns, for the code not yet behind the
-  // seam. Heap-allocated (in session_) so the references held by state_ and
-  // runner_ survive moves.
-  pg::Connection* conn_ = nullptr;
+  // Heap-allocated so the references held by state_ and runner_ survive moves.
   std::unique_ptr<backend::Session> session_;
+  // This backend's steps (EngineStepsFor): static, never null.
+  const EngineSteps* steps_ = nullptr;
   Options options_;
   std::unique_ptr<state::StateStore> state_;
   std::unique_ptr<ddl::Runner> runner_;

@@ -73,15 +73,8 @@ Status MariadbCheckVersionDatabaseFree(backend::Session& session,
       session.backend().QuoteIdentifier(plan.version_schema)));
 }
 
-Status CheckNamesFree(backend::Session& session, const std::string& schema,
-                      const migration::Migration& migration, const Plan& plan) {
-  if (!session.backend().capabilities().schemas_as_version_namespaces) {
-    ZS_RETURN_IF_ERROR(MariadbCheckVersionDatabaseFree(session, migration, plan));
-    return MariadbCheckCreatedNamesFree(session, schema, {&plan.expand, &plan.install})
-        .WithContext(fmt::format(
-            "{}: migration \"{}\"",
-            migration.source_file.empty() ? "migration" : migration.source_file, migration.name));
-  }
+Status PostgresCheckNamesFree(backend::Session& session, const std::string& schema,
+                              const migration::Migration& migration, const Plan& plan) {
   pg::Connection& conn = backend::PostgresConnection(session);
   std::vector<ObjectRef> created;
   for (const auto* actions : {&plan.expand, &plan.install}) {

@@ -25,10 +25,13 @@ bool IsUserSql(const ops::Action& action);
 Status CheckNames(const migration::Migration& migration);
 
 // Refuses, before anything runs, a plan that would create an object whose
-// name is taken (SAFETY.md invariant 3), listing every such name. MariaDB:
-// the version database.
-Status CheckNamesFree(backend::Session& session, const std::string& schema,
-                      const migration::Migration& migration, const Plan& plan);
+// name is taken (SAFETY.md invariant 3), listing every such name. Reached
+// through EngineSteps::CheckNamesFree (engine_steps.h). PostgreSQL: every
+// object the plan creates; MariaDB: the version database.
+Status PostgresCheckNamesFree(backend::Session& session, const std::string& schema,
+                              const migration::Migration& migration, const Plan& plan);
+Status MariadbCheckVersionDatabaseFree(backend::Session& session,
+                                       const migration::Migration& migration, const Plan& plan);
 
 // The plan of what a dry run (nothing executed) can plan: `input`'s
 // migration up to and including its first operation that changes the schema

@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/ownership.h"
+#include "engine/engine_steps.h"
 #include "engine/rehearsal.h"
 
 namespace zs::engine {
@@ -38,8 +38,9 @@ Status Engine::Complete() {
   std::string done = state_->MarkDoneSql(record.schema, record.name, loaded->snapshots.back());
   // What the completed migration leaves is the user's from now on
   // (PostgreSQL records what zeroshift created; MariaDB not yet).
-  if (conn_ != nullptr) {
-    done += "\n" + ForgetGoneObjectsSql(record.schema, record.name, /*completed=*/true);
+  if (std::string forget = steps_->ForgetObjectsSql(record.schema, record.name, /*completed=*/true);
+      !forget.empty()) {
+    done += "\n" + forget;
   }
   ZS_RETURN_IF_ERROR(RunRecordedActions(record, actions, done));
   // After the row says done: a failure here loses only drift's reference
@@ -70,7 +71,10 @@ Status Engine::Rollback() {
   }
   auto actions = RollbackActions(loaded->input, loaded->operations, loaded->snapshots);
   std::string gone = state_->DeleteSql(record.schema, record.name);
-  if (conn_ != nullptr) gone += "\n" + ForgetGoneObjectsSql(record.schema, record.name, false);
+  if (std::string forget = steps_->ForgetObjectsSql(record.schema, record.name, false);
+      !forget.empty()) {
+    gone += "\n" + forget;
+  }
   ZS_RETURN_IF_ERROR(RunRecordedActions(record, actions, gone));
   Log(fmt::format("\"{}\" is rolled back", record.name));
   return Status::Ok();

@@ -9,6 +9,7 @@
 #include "backfill/cursor_store.h"
 #include "backfill/interrupt.h"
 #include "engine/engine_checks.h"
+#include "engine/engine_steps.h"
 #include "engine/fault_injection.h"
 #include "engine/rehearsal.h"
 #include "migration/parser.h"
@@ -95,17 +96,9 @@ Status Engine::StartRecorded(const migration::Migration& migration,
   ZS_ASSIGN_OR_RETURN(schema::Schema base, schema::ReadSchema(*session_, options_.schema));
   ZS_RETURN_IF_ERROR(FillUserTriggers(input, base));
   ZS_ASSIGN_OR_RETURN(Plan dry, DryRun(input, operations, base));
-  ZS_RETURN_IF_ERROR(CheckNamesFree(*session_, options_.schema, migration, dry));
-  // MariaDB: the backfill's batches check the user triggers they would fire
-  // (backfill::TableBatches::CheckUserTriggers).
-  if (conn_ != nullptr) {
-    for (const auto& task : dry.backfill) {  // user triggers the backfill would fire
-      if (base.FindPhysicalTable(task.table) == nullptr) continue;
-      ZS_RETURN_IF_ERROR(backfill::PlanUserTriggers(*conn_, options_.schema, task.table,
-                                                    options_.backfill.fire_user_triggers)
-                             .status());
-    }
-  }
+  ZS_RETURN_IF_ERROR(steps_->CheckNamesFree(*this, migration, dry));
+  // User triggers the backfill would fire (engine_steps.h).
+  ZS_RETURN_IF_ERROR(steps_->CheckBackfillUserTriggers(*this, dry, base));
   // PostgreSQL rehearses in a rolled-back transaction; MariaDB, whose DDL
   // commits, checks the columns' dependents and says why it cannot
   // (engine/rehearsal_mariadb.h).

@@ -9,7 +9,6 @@
 #include "backfill/backfill.h"
 #include "engine/engine.h"
 #include "state/load_migration.h"
-#include "state/postgres_consistency.h"
 
 namespace zs::engine {
 
@@ -94,10 +93,10 @@ Result<StatusReport> Engine::ReadStatus() {
   ZS_ASSIGN_OR_RETURN(std::optional<state::LockHolder> runner,
                       state_->SchemaLockHolder(active->schema));
   std::string next = NextStep(*active, runner.has_value(), control.paused);
-  if (conn_ != nullptr) {  // the record against the catalog (state/postgres_consistency.h)
-    ZS_ASSIGN_OR_RETURN(auto disagreements, state::PostgresRecordDisagreements(*conn_, *active));
-    if (!disagreements.empty()) next = fmt::format("{}", fmt::join(disagreements, "; "));
-  }
+  // The record against the catalog (after a failover they must agree).
+  ZS_ASSIGN_OR_RETURN(std::vector<std::string> disagreements,
+                      steps_->RecordDisagreements(*this, *active));
+  if (!disagreements.empty()) next = fmt::format("{}", fmt::join(disagreements, "; "));
   out.active = ActiveStatus{.name = active->name,
                             .step = active->step,
                             .runner = runner,

@@ -71,7 +71,10 @@ int KillAfterEveryStep(const std::string& command, const std::function<void(Mari
   return kMariadbMaxSteps;
 }
 
-void InitOnly(MariadbSplit& split) { ASSERT_EQ(split.Zeroshift({"init"}).exit_code, 0); }
+// Without a baseline version: "as before" is the database with no version.
+void InitOnly(MariadbSplit& split) {
+  ASSERT_EQ(split.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
+}
 
 void InitAndStart(MariadbSplit& split) {
   InitOnly(split);

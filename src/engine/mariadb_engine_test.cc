@@ -25,7 +25,7 @@ using zs::testing::ProcessRun;
 
 TEST(MariadbEngineCli, SplitInitStartStatusCompleteWithBothShapesWritten) {
   MariadbSplit split;
-  ProcessRun init = split.Zeroshift({"init"});
+  ProcessRun init = split.Zeroshift({"init", "--no-baseline-version"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
   ProcessRun start = split.Zeroshift({"start", split.file()}, "", /*quiet=*/false);
   ASSERT_EQ(start.exit_code, 0) << start.err;
@@ -99,7 +99,7 @@ TEST(MariadbEngineCli, RollbackLeavesTheTableExactlyAsBefore) {
       "TRIM(NEW.name)");
   std::string before = split.ShowCreateTable();
   std::vector<std::string> triggers_before = split.Triggers();
-  ASSERT_EQ(split.Zeroshift({"init"}).exit_code, 0);
+  ASSERT_EQ(split.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
   ProcessRun start = split.Zeroshift({"start", split.file()});
   ASSERT_EQ(start.exit_code, 0) << start.err;
   EXPECT_NE(split.Triggers(), triggers_before);

@@ -1,0 +1,225 @@
+// The engine's steps on MariaDB (engine_steps.h): DDL commits by itself, so
+// each statement is followed by its record and is safe to repeat (IF EXISTS,
+// IF NOT EXISTS); contract runs a table's trigger and column drops as one
+// group under LOCK TABLES ... WRITE; nothing can be rehearsed.
+#include <fmt/format.h>
+
+#include "backend/mariadb_backend.h"
+#include "engine/engine.h"
+#include "engine/engine_checks.h"
+#include "engine/engine_steps.h"
+#include "engine/fault_injection.h"
+#include "engine/ownership_mariadb.h"
+#include "mysql/connection.h"
+#include "state/mariadb_state_store.h"
+#include "triggers/mariadb_dual_write.h"
+
+namespace zs::engine {
+
+namespace {
+
+// A complete/rollback action that removes a table's dual write: it, the
+// rest of that removal and the ALTER TABLEs right after it on the same table
+// (its old columns) run as one group under LOCK TABLES.
+bool MariadbStartsGroup(const ops::Action& action) {
+  return action.id.find(":drop_dual_write:") != std::string::npos && !action.table.empty();
+}
+
+bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
+  return action.table == first.table &&
+         (MariadbStartsGroup(action) || action.sql.starts_with("ALTER TABLE "));
+}
+
+}  // namespace
+
+class MariadbEngineSteps final : public EngineSteps {
+ public:
+  Result<std::string> SchemaFor(const std::string& conninfo,
+                                const std::string& schema) const override {
+    // MariaDB's "schema" is a database: the URL's. --schema may only repeat it.
+    ZS_ASSIGN_OR_RETURN(mysql::ConnectParams params, mysql::ParseUrl(conninfo));
+    if (params.database.empty()) {
+      return InvalidInput(
+          "the MariaDB URL names no database: write mariadb://user:password@host:port/DATABASE; "
+          "zeroshift migrates that database");
+    }
+    if (schema != "public" && schema != params.database) {
+      return InvalidInput(fmt::format(
+          "--schema \"{}\" differs from the URL's database \"{}\": on MariaDB zeroshift migrates "
+          "the URL's database; drop --schema or put the database in the URL",
+          schema, params.database));
+    }
+    return params.database;
+  }
+
+  Result<std::unique_ptr<backend::Session>> Open(const backend::Backend& backend,
+                                                 const std::string& conninfo,
+                                                 const Options&) const override {
+    return backend.Connect(conninfo);
+  }
+
+  Status FillServerFacts(Engine&, PlanInput&) const override {
+    return Status::Ok();  // the operations' MariaDB SQL does not depend on the version
+  }
+
+  Status CheckType(Engine& engine, const std::string& type,
+                   const std::string& where) const override {
+    // The server prepares a temporary table of that type.
+    return engine.checker_->CheckType(type, where);
+  }
+
+  Status FillUserTriggers(Engine& engine, PlanInput& input,
+                          const schema::Schema& base) const override {
+    mysql::Connection& conn = backend::MariadbConnection(*engine.session_);
+    for (const auto& table : base.tables) {
+      ZS_ASSIGN_OR_RETURN(mysql::Rows rows, conn.Exec(triggers::MariadbUserTriggersSql(
+                                                engine.options_.schema, table.physical_name)));
+      if (rows.empty()) continue;
+      triggers::UserTriggers& user = input.user_triggers[table.physical_name];
+      for (int r = 0; r < rows.size(); ++r) {
+        (rows.Get(r, 0) == "INSERT" ? user.before_insert : user.before_update)
+            .push_back(rows.Get(r, 1));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status CheckBackfillUserTriggers(Engine&, const Plan&, const schema::Schema&) const override {
+    // The backfill's batches check the user triggers they would fire
+    // (backfill::TableBatches::CheckUserTriggers).
+    return Status::Ok();
+  }
+
+  Status CheckNamesFree(Engine& engine, const migration::Migration& migration,
+                        const Plan& plan) const override {
+    ZS_RETURN_IF_ERROR(MariadbCheckVersionDatabaseFree(*engine.session_, migration, plan));
+    return MariadbCheckCreatedNamesFree(*engine.session_, engine.options_.schema,
+                                        {&plan.expand, &plan.install})
+        .WithContext(fmt::format(
+            "{}: migration \"{}\"",
+            migration.source_file.empty() ? "migration" : migration.source_file, migration.name));
+  }
+
+  Result<Plan> Validate(Engine& engine, const migration::Migration& migration) const override {
+    // MariaDB has no READ ONLY transaction around DDL and no rollback of it:
+    // the plan is built and checked against the catalog, nothing is rehearsed.
+    return engine.PlanMigration(migration);
+  }
+
+  Status RunAction(Engine& engine, const ops::Action& action,
+                   const std::string& bookkeeping) const override {
+    // The statement commits by itself; its record follows it, one statement
+    // at a time (the runner sends one statement per call). A brief exclusive
+    // metadata lock is bounded below a second (max_statement_time); an
+    // online build or a scan runs long, so only its lock wait is bounded
+    // (lock_wait_timeout).
+    const std::string& schema = engine.options_.schema;
+    Status status = engine.runner_->Run(
+        action.sql,
+        {.concurrently = action.lock != ops::Lock::kAccessExclusive,
+         .before_retry_sql = action.before_retry_sql,
+         .locked = {.schema = action.table.empty() ? "" : schema, .name = action.table}});
+    if (status.ok()) FaultPoint(engine.command_);
+    ZS_RETURN_IF_ERROR(status.WithContext(action.id));
+    return RunStateSql(engine, bookkeeping).WithContext(action.id + " (its record)");
+  }
+
+  Status RunStateSql(Engine& engine, const std::string& sql) const override {
+    // State bookkeeping only, one statement at a time.
+    if (sql.empty()) return Status::Ok();
+    for (const auto& statement : state::MariadbStatements(sql)) {
+      ZS_RETURN_IF_ERROR(backend::MariadbConnection(*engine.session_).Run(statement));
+    }
+    return Status::Ok();
+  }
+
+  Status RunRecordedActions(Engine& engine, const state::MigrationRecord& record,
+                            const std::vector<ops::Action>& actions,
+                            const std::string& last_extra_sql) const override {
+    // Each action (or group) is followed by its record; a crash between the
+    // two repeats it on the re-run, so every statement here is safe to repeat
+    // (IF EXISTS). The step itself was recorded (intent) before the first.
+    // Rollback and complete never drop what zeroshift did not create: found
+    // by names and markers (ownership_mariadb.h).
+    if (engine.command_ == "rollback" || engine.command_ == "complete") {
+      std::vector<ops::Action> kept;
+      for (const auto& action : actions) {
+        ZS_ASSIGN_OR_RETURN(
+            ops::Action filtered,
+            MariadbWithoutForeignDrops(*engine.session_, action, engine.options_.log));
+        kept.push_back(std::move(filtered));
+      }
+      return RunKeptActions(engine, record, kept, last_extra_sql);
+    }
+    return RunKeptActions(engine, record, actions, last_extra_sql);
+  }
+
+  std::string ForgetObjectsSql(const std::string&, const std::string&, bool) const override {
+    return "";  // MariaDB has no identity records (engine/ownership_mariadb.h)
+  }
+
+  Result<std::vector<std::string>> RecordDisagreements(
+      Engine&, const state::MigrationRecord&) const override {
+    return std::vector<std::string>{};  // nothing recorded by identity (ownership_mariadb.h)
+  }
+
+  std::string ClientSql(const backend::Backend& backend, const std::string&,
+                        const std::string& version) const override {
+    // The version is a database; the triggers read the variable.
+    return fmt::format("USE {}; SET @zeroshift_version = {}", backend.QuoteIdentifier(version),
+                       backend.QuoteLiteral(version));
+  }
+
+ private:
+  // Runs actions from the first not yet recorded as done, each (or each
+  // group) followed by its record.
+  Status RunKeptActions(Engine& engine, const state::MigrationRecord& record,
+                        const std::vector<ops::Action>& actions,
+                        const std::string& last_extra_sql) const {
+    size_t i = static_cast<size_t>(record.actions_done);
+    while (i < actions.size()) {
+      size_t end = i + 1;
+      if (MariadbStartsGroup(actions[i])) {
+        while (end < actions.size() && MariadbJoinsGroup(actions[i], actions[end])) ++end;
+      }
+      std::string bookkeeping =
+          engine.state_->ActionsDoneSql(record.schema, record.name, static_cast<int>(end));
+      if (end == actions.size()) bookkeeping += "\n" + last_extra_sql;
+      if (end == i + 1) {
+        ZS_RETURN_IF_ERROR(engine.RunAction(actions[i], bookkeeping));
+      } else {
+        ZS_RETURN_IF_ERROR(RunGroup(engine, actions, i, end, bookkeeping));
+      }
+      i = end;
+    }
+    if (static_cast<size_t>(record.actions_done) >= actions.size()) {
+      return RunStateSql(engine, last_extra_sql);
+    }
+    return Status::Ok();
+  }
+
+  // actions[begin, end): a table's triggers and old columns, dropped together
+  // so that no write slips between them.
+  static Status RunGroup(Engine& engine, const std::vector<ops::Action>& actions, size_t begin,
+                         size_t end, const std::string& bookkeeping) {
+    std::vector<std::string> statements;
+    for (size_t k = begin; k < end; ++k) {
+      engine.Log("  " + actions[k].id);
+      statements.push_back(actions[k].sql);
+    }
+    Status status = engine.runner_->RunGroup(
+        {{.schema = engine.options_.schema, .name = actions[begin].table}}, statements);
+    ZS_RETURN_IF_ERROR(status.WithContext(actions[begin].id));
+    FaultPoint(engine.command_);
+    return MariadbSteps()
+        .RunStateSql(engine, bookkeeping)
+        .WithContext(actions[end - 1].id + " (its record)");
+  }
+};
+
+const EngineSteps& MariadbSteps() {
+  static const MariadbEngineSteps steps;
+  return steps;
+}
+
+}  // namespace zs::engine
