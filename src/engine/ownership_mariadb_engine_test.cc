@@ -29,7 +29,7 @@ std::string UserTriggerSql(const std::string& name) {
 class MariadbOwnershipEngine : public ::testing::Test {
  protected:
   void SetUp() override {
-    ProcessRun init = db_.Zeroshift({"init"});
+    ProcessRun init = db_.Zeroshift({"init", "--no-baseline-version"});
     ASSERT_EQ(init.exit_code, 0) << init.err;
   }
 
