@@ -105,7 +105,7 @@ void RegisterTune(CLI::App& parent, GlobalOptions& options, const bool& json, Ru
 std::string CheckReplicaUrl(const std::string& url) {
   Result<const backend::Backend*> backend = backend::SelectBackend(url);
   if (!backend.ok() || (*backend)->kind() != backend::Kind::kMariadb) {
-    return "--replica-url takes a MariaDB replica's URL (mariadb://user:password@host:port/ or "
+    return "takes a MariaDB replica's URL (mariadb://user:password@host:port/ or "
            "mysql://...); PostgreSQL finds its standbys itself";
   }
   if (Result<mysql::ConnectParams> params = mysql::ParseUrl(url); !params.ok()) {

@@ -88,9 +88,8 @@ class ReplicaSetup {
     url_ = *url;
     mysql::Connection conn = Primary();
     MustRunMariadb(conn, "CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL)");
-    MustRunMariadb(conn, fmt::format("INSERT INTO users (id, name) WITH RECURSIVE s(i) AS (SELECT "
-                                     "1 UNION ALL SELECT i + 1 FROM s WHERE i < {}) SELECT i, "
-                                     "CONCAT('First', i, ' Last', i) FROM s",
+    MustRunMariadb(conn, fmt::format("INSERT INTO users (id, name) SELECT seq, CONCAT('First', "
+                                     "seq, ' Last', seq) FROM seq_1_to_{}",
                                      kReplicaRows));
     dir_ = std::filesystem::temp_directory_path() /
            fmt::format("zs_mariadb_replica_{}_{}", static_cast<long>(getpid()), primary_->port());
@@ -274,7 +273,7 @@ TEST(MariadbReplicaCli, ReplicaUrlMustBeAReachableMariadb) {
   ProcessRun postgres =
       split.Zeroshift({"start", split.file(), "--replica-url", "postgres://u:secret@h/db"});
   EXPECT_EQ(postgres.exit_code, 2) << postgres.err;
-  EXPECT_NE(postgres.err.find("--replica-url takes a MariaDB replica's URL"), std::string::npos)
+  EXPECT_NE(postgres.err.find("--replica-url: takes a MariaDB replica's URL"), std::string::npos)
       << postgres.err;
   EXPECT_EQ(postgres.err.find("secret"), std::string::npos) << postgres.err;
 
