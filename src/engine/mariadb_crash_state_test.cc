@@ -117,7 +117,9 @@ void ExpectUntouched(MariadbSplit& split) {
 }
 
 void ExpectExpanded(MariadbSplit& split) {
-  EXPECT_EQ(split.Columns(), (std::vector<std::string>{"id", "name", "first_name", "last_name"}));
+  // _zs_synced: the dual write's marker column.
+  EXPECT_EQ(split.Columns(),
+            (std::vector<std::string>{"id", "name", "first_name", "last_name", "_zs_synced"}));
   EXPECT_EQ(split.Triggers().size(), 2u);
   EXPECT_EQ(split.Query("SELECT COUNT(*) FROM users WHERE first_name IS NULL"),
             (std::vector<std::string>{"0"}));
