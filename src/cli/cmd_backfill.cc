@@ -100,8 +100,8 @@ void RegisterTune(CLI::App& parent, GlobalOptions& options, const bool& json, Ru
   });
 }
 
-// --replica-url's check: a URL MariaDB's client parses (the message never
-// repeats the URL: it may hold a password).
+// --replica-url's check: a MariaDB URL that parses (CLI11 prefixes the
+// message with the option's name; a password is never repeated).
 std::string CheckReplicaUrl(const std::string& url) {
   Result<const backend::Backend*> backend = backend::SelectBackend(url);
   if (!backend.ok() || (*backend)->kind() != backend::Kind::kMariadb) {
@@ -109,7 +109,7 @@ std::string CheckReplicaUrl(const std::string& url) {
            "mysql://...); PostgreSQL finds its standbys itself";
   }
   if (Result<mysql::ConnectParams> params = mysql::ParseUrl(url); !params.ok()) {
-    return "--replica-url " + mysql::RedactPassword(url) + ": " + params.status().message();
+    return mysql::RedactPassword(url) + ": " + params.status().message();
   }
   return "";
 }

@@ -265,7 +265,8 @@ TEST(MariadbReplicaCli, StoppedReplicaSlowsTheBackfillByNameUntilItRunsAgain) {
   EXPECT_EQ(ReplicaSetup::BadSplits(primary), "0");
 }
 
-// A replica URL of another database is refused before anything connects;
+// A replica URL of another database, or one that does not parse, is refused
+// before anything connects (naming it without its password);
 // an unreachable replica fails the backfill naming it, its cursor saved.
 TEST(MariadbReplicaCli, ReplicaUrlMustBeAReachableMariadb) {
   mariadb_test::MariadbSplit split;
@@ -276,6 +277,14 @@ TEST(MariadbReplicaCli, ReplicaUrlMustBeAReachableMariadb) {
   EXPECT_NE(postgres.err.find("--replica-url: takes a MariaDB replica's URL"), std::string::npos)
       << postgres.err;
   EXPECT_EQ(postgres.err.find("secret"), std::string::npos) << postgres.err;
+
+  ProcessRun malformed = split.Zeroshift(
+      {"start", split.file(), "--replica-url", "mariadb://root:secret@127.0.0.1:1/a/b"});
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.err;
+  EXPECT_NE(malformed.err.find("--replica-url: mariadb://root:***@127.0.0.1:1/a/b: "),
+            std::string::npos)
+      << malformed.err;
+  EXPECT_EQ(malformed.err.find("secret"), std::string::npos) << malformed.err;
 
   // Port 1 on loopback: nothing listens there.
   ProcessRun unreachable = split.Zeroshift(
