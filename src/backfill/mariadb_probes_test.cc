@@ -216,11 +216,13 @@ TEST_F(MariadbProbeTest, WalkStatementsOfACompositeKeyAreRangeScans) {
 // global read lock while the primary writes, the lag grows in whole seconds;
 // with its SQL thread stopped, replication counts as stopped.
 TEST(MariadbReplicaThrottleTest, ReadsTheLagOfARealReplica) {
-  auto primary = servers::MariadbServer::Start(
-      {.server_args = {"--log-bin=zs-bin", "--server-id=1", "--binlog-format=MIXED"}});
+  // The binary log's format is MIXED, the server's default.
+  auto primary = servers::MariadbServer::Start({.server_id = 1, .log_bin = true});
   ASSERT_TRUE(primary.ok()) << primary.status().ToString();
-  auto replica = servers::MariadbServer::Start({.server_args = {"--server-id=2"}});
+  auto replica = servers::MariadbServer::Start({.server_id = 2});
   ASSERT_TRUE(replica.ok()) << replica.status().ToString();
+  Status following = (*replica)->StartReplicaOf(**primary);
+  ASSERT_TRUE(following.ok()) << following.ToString();
   auto on_primary = mysql::Connection::Open((*primary)->Url());
   auto on_replica = mysql::Connection::Open((*replica)->Url());
   ASSERT_TRUE(on_primary.ok() && on_replica.ok());
@@ -228,20 +230,11 @@ TEST(MariadbReplicaThrottleTest, ReadsTheLagOfARealReplica) {
     Status status = conn.Run(sql);
     EXPECT_TRUE(status.ok()) << sql << ": " << status.ToString();
   };
-  run(*on_replica, fmt::format("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {}, "
-                               "MASTER_USER = 'root', MASTER_USE_GTID = no",
-                               (*primary)->port()));
-  run(*on_replica, "START REPLICA");
   run(*on_primary, "CREATE DATABASE app");
   run(*on_primary, "CREATE TABLE app.items (id int PRIMARY KEY, name varchar(20))");
   run(*on_primary, "INSERT INTO app.items VALUES (1, 'a')");
-  bool caught_up = false;
-  for (int i = 0; i < 100 && !caught_up; ++i) {
-    auto rows = on_replica->Exec("SELECT COUNT(*) FROM app.items");
-    caught_up = rows.ok() && rows->GetInt(0, 0) == 1;
-    if (!caught_up) std::this_thread::sleep_for(milliseconds(100));
-  }
-  ASSERT_TRUE(caught_up);
+  Status caught_up = (*replica)->WaitForReplica(**primary);
+  ASSERT_TRUE(caught_up.ok()) << caught_up.ToString();
 
   PressureThresholds thresholds;
   thresholds.max_replay_lag = milliseconds(1000);

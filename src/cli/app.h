@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "engine/engine.h"
@@ -64,6 +65,8 @@ struct BackfillFlags {
   std::string long_xact = "throttle";  // backfill::LongTransactionPolicy by name
   bool json = false;
   bool fire_user_triggers = false;  // --backfill-fires-user-triggers
+  // --replica-url (MariaDB): the replicas whose lag the backfill yields to.
+  std::vector<std::string> replica_urls;
   // Set when --backfill-batch-size or --backfill-batch-delay is given: fixed mode.
   CLI::Option* batch_size_option = nullptr;
   CLI::Option* batch_delay_option = nullptr;

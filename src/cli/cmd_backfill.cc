@@ -8,10 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "backend/backend.h"
 #include "backfill/interrupt.h"
 #include "backfill/progress.h"
 #include "cli/app.h"
 #include "cli/status_json.h"
+#include "mysql/connection.h"
 
 namespace zs::cli {
 
@@ -98,6 +100,33 @@ void RegisterTune(CLI::App& parent, GlobalOptions& options, const bool& json, Ru
   });
 }
 
+// --replica-url's check: a MariaDB URL that parses (CLI11 prefixes the
+// message with the option's name; a password is never repeated).
+std::string CheckReplicaUrl(const std::string& url) {
+  Result<const backend::Backend*> backend = backend::SelectBackend(url);
+  if (!backend.ok() || (*backend)->kind() != backend::Kind::kMariadb) {
+    return "takes a MariaDB replica's URL (mariadb://user:password@host:port/ or "
+           "mysql://...); PostgreSQL finds its standbys itself";
+  }
+  if (Result<mysql::ConnectParams> params = mysql::ParseUrl(url); !params.ok()) {
+    return mysql::RedactPassword(url) + ": " + params.status().message();
+  }
+  return "";
+}
+
+// PostgreSQL reads its standbys' lag from pg_stat_replication; a replica URL
+// would be silently unused there, so say so.
+void WarnReplicaUrlsOnPostgres(const BackfillFlags& f, const GlobalOptions& options) {
+  if (f.replica_urls.empty()) return;
+  Result<std::string> conninfo = ResolveConninfo(options);
+  if (!conninfo.ok()) return;  // the command fails on it with its own message
+  Result<const backend::Backend*> backend = backend::SelectBackend(*conninfo);
+  if (!backend.ok() || (*backend)->kind() != backend::Kind::kPostgres) return;
+  std::cerr << "warning: --replica-url is ignored on PostgreSQL: the backfill finds its "
+               "standbys in pg_stat_replication itself (--backfill-max-lag-mb, "
+               "--backfill-max-replay-lag); drop --replica-url\n";
+}
+
 }  // namespace
 
 void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
@@ -150,6 +179,14 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
   cmd.add_flag("--backfill-fires-user-triggers", f.fire_user_triggers,
                "let the table's own UPDATE triggers fire for every row the backfill touches "
                "(needed when this role may not set session_replication_role)");
+  cmd.add_option("--replica-url", f.replica_urls,
+                 "MariaDB: a replica (mariadb://user:password@host:port/) whose lag "
+                 "(Seconds_Behind_Master) the adaptive backfill yields to, as to "
+                 "--backfill-max-replay-lag; repeat it for each replica. Stopped replication "
+                 "there slows the backfill to its slowest until it runs again. PostgreSQL "
+                 "finds its standbys itself")
+      ->allow_extra_args(false)  // one URL each, so a positional argument may follow
+      ->check(CLI::Validator(CheckReplicaUrl, "MARIADB-URL"));
 }
 
 backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOptions& options) {
@@ -166,6 +203,8 @@ backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOption
   o.pressure.max_lag_bytes = static_cast<long long>(f.max_lag_mb) << 20;
   o.pressure.max_replay_lag = std::chrono::milliseconds(f.max_replay_lag_ms);
   o.pressure.max_xact_age = std::chrono::milliseconds(f.max_xact_age_ms);
+  o.replica_urls = f.replica_urls;
+  WarnReplicaUrlsOnPostgres(f, options);
   // The flag's check admits only valid names.
   if (auto policy = backfill::ParseLongTransactionPolicy(f.long_xact); policy.ok()) {
     o.pressure.long_transactions = *policy;

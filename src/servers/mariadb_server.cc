@@ -211,6 +211,7 @@ Status MariadbServer::Spawn() {
       "--character-set-server=utf8mb4", "--collation-server=utf8mb4_general_ci",
       "--max-connections=200"};
   if (as_mysql_user_) argv.insert(argv.begin() + 2, "--user=mysql");
+  for (std::string& arg : ReplicationArgs()) argv.push_back(std::move(arg));
   for (const std::string& arg : options_.server_args) argv.push_back(arg);
   FileDescriptor devnull(open("/dev/null", O_WRONLY | O_CLOEXEC));
   if (devnull.get() < 0) return IoError(ErrnoText("open /dev/null"));

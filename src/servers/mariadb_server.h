@@ -18,6 +18,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ struct MariadbServerOptions {
   std::vector<std::string> server_args;
   // Print the server's error log to stderr when it stops (debugging).
   bool keep_log = false;
+  // Replication (mariadb_server_replica.cc): a non-zero --server-id, unique
+  // among the servers that replicate together; log_bin writes the binary log
+  // a replica reads (a primary needs it).
+  int server_id = 0;
+  bool log_bin = false;
 };
 
 class MariadbServer {
@@ -59,11 +65,25 @@ class MariadbServer {
   // CREATE DATABASE <name> (utf8mb4) and returns its TCP URL.
   Result<std::string> CreateDatabase(const std::string& name);
 
+  // Makes this server a replica of `primary` (started with log_bin; the two
+  // with different server ids): CHANGE MASTER TO its loopback port as root,
+  // MASTER_USE_GTID = slave_pos, START SLAVE, then waits until it has applied
+  // all the primary had logged (WaitForReplica).
+  Status StartReplicaOf(const MariadbServer& primary);
+  // Waits until this replica has applied everything `primary` had logged
+  // when called: MASTER_GTID_WAIT, which the server wakes when the position
+  // is reached (no polling). On timeout the error quotes the replica's
+  // Last_IO_Error / Last_SQL_Error.
+  Status WaitForReplica(const MariadbServer& primary,
+                        std::chrono::seconds timeout = std::chrono::seconds(60));
+
  private:
   MariadbServer() = default;
   Status Spawn();
   Status WaitUntilReady();
   void Stop();
+  // --server-id, --log-bin and their file names, from the options.
+  std::vector<std::string> ReplicationArgs() const;
 
   std::string root_dir_;
   std::string data_dir_;

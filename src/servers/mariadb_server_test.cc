@@ -104,6 +104,43 @@ TEST(MariadbServerTest, SocketUrlPercentEncodesThePath) {
 
 // Run only as the child of the next test: starts the shared server, prints
 // its pid and directory, then is terminated by a signal.
+// A primary with its binary log and a replica of it: what the primary
+// writes reaches the replica (the wait is MASTER_GTID_WAIT, woken by the
+// replica's SQL thread), and with that thread stopped it does not.
+TEST(MariadbServerTest, ReplicaAppliesWhatItsPrimaryLogsWhileItsSqlThreadRuns) {
+  auto primary = MariadbServer::Start({.server_id = 1, .log_bin = true});
+  ASSERT_TRUE(primary.ok()) << primary.status().ToString();
+  auto replica = MariadbServer::Start({.server_id = 2});
+  ASSERT_TRUE(replica.ok()) << replica.status().ToString();
+  Status following = (*replica)->StartReplicaOf(**primary);
+  ASSERT_TRUE(following.ok()) << following.ToString();
+
+  mysql::Connection source = OpenOrDie((*primary)->SocketUrl());
+  ASSERT_TRUE(source.Run("CREATE DATABASE app").ok());
+  ASSERT_TRUE(source.Run("CREATE TABLE app.t (id int PRIMARY KEY)").ok());
+  ASSERT_TRUE(source.Run("INSERT INTO app.t VALUES (1), (2)").ok());
+  ASSERT_TRUE((*replica)->WaitForReplica(**primary).ok());
+  mysql::Connection copy = OpenOrDie((*replica)->SocketUrl());
+  Result<mysql::Rows> rows = copy.Exec("SELECT COUNT(*) FROM app.t");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Get(0, 0), "2");
+
+  // Stopped, it falls behind, and the wait says why instead of hanging.
+  ASSERT_TRUE(copy.Run("STOP SLAVE SQL_THREAD").ok());
+  ASSERT_TRUE(source.Run("INSERT INTO app.t VALUES (3)").ok());
+  Status behind = (*replica)->WaitForReplica(**primary, std::chrono::seconds(1));
+  EXPECT_FALSE(behind.ok());
+  EXPECT_NE(behind.message().find("Slave_SQL_Running No"), std::string::npos) << behind.ToString();
+  ASSERT_TRUE(copy.Run("START SLAVE SQL_THREAD").ok());
+  ASSERT_TRUE((*replica)->WaitForReplica(**primary).ok());
+  rows = copy.Exec("SELECT COUNT(*) FROM app.t");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Get(0, 0), "3");
+
+  // The shared test server has no binary log: it cannot be a primary.
+  EXPECT_FALSE((*replica)->StartReplicaOf(zs::testing::SharedMariadbServer()).ok());
+}
+
 TEST(MariadbServerSignalTest, HelperStartsTheSharedServerThenGetsSigterm) {
   if (std::getenv("ZS_MARIADB_SIGNAL_HELPER") == nullptr) {
     GTEST_SKIP() << "run by MariadbServerSignalTest.SigtermKillsTheSharedServerAndRemovesIt";
