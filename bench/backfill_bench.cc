@@ -126,7 +126,7 @@ Status MeasureBackfillSpeed(const Config& config, Databases& databases, FigureRe
                    "migration's own `up`, a regex for last_name: {} rows/s, ratio {:.2f})",
                    Thousands(engine_rate), Thousands(naive_rate), ratio, Thousands(same_up_rate),
                    engine_rate / same_up_rate),
-       ">= 0.6", Verdict(ratio >= 0.6)});
+       ">= 0.8 (issue 16)", Verdict(ratio >= 0.8)});
 
   ZS_ASSIGN_OR_RETURN(
       out.data["fixed_schedule"],

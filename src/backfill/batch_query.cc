@@ -32,7 +32,7 @@ struct Touch {
   std::string Assignment(const std::string& alias) const {
     std::string computed;
     // MakeBatchQuery checked that UpSetItem succeeds for these specs.
-    if (!up.empty()) computed = *UpSetItem(up, alias) + ", ";
+    if (!up.empty()) computed = *DirectUpSetItem(up, alias) + ", ";
     if (marker) return computed + column + " = true";
     return fmt::format("{0}{1} = {2}.{1}", computed, column, alias);
   }
@@ -42,8 +42,10 @@ struct Touch {
   }
 };
 
-// Keyset walk: the next `batch_rows` keys after the cursor, in key order,
-// then an UPDATE joined on those keys.
+// Keyset walk: the keys after the cursor up to the batch's last key (found
+// on the key's index, KeysetBoundCte), updated as one key range; when fewer
+// than `batch_rows` keys are left, the rest of the table (the second UPDATE,
+// switched off by a constant condition otherwise) and the walk is done.
 class KeysetBatchQuery : public BatchQuery {
  public:
   KeysetBatchQuery(TableWalk walk, Touch touch)
@@ -53,15 +55,23 @@ class KeysetBatchQuery : public BatchQuery {
   int cursor_width() const override { return static_cast<int>(walk_.key.size()); }
 
   std::string Sql(long long batch_rows, bool first) const override {
+    std::string cursor;
+    for (size_t i = 0; i < walk_.key.size(); ++i) {
+      cursor += fmt::format(", (SELECT zs_k{}::text FROM zs_last)", i);
+    }
     return fmt::format(
-        "WITH {batch},\n"
-        "touched AS (UPDATE {rel} zs_t SET {set} FROM batch WHERE {join}{skip} RETURNING 1)\n"
-        "SELECT (SELECT count(*) FROM touched)::bigint AS rows_touched, {result}",
-        fmt::arg("batch", KeysetBatchCte(walk_, "", batch_rows, first)),
-        fmt::arg("rel", walk_.relation), fmt::arg("set", touch_.Assignment("zs_t")),
-        fmt::arg("join", KeysetJoin(walk_, "zs_t") + " AND " + KeysetRange(walk_, "zs_t", first)),
-        fmt::arg("skip", touch_.Skip("zs_t")),
-        fmt::arg("result", KeysetResultColumns(walk_, batch_rows)));
+        "WITH {bound},\n"
+        "zs_touched AS (UPDATE {rel} {alias} SET {set} WHERE {range}{skip} RETURNING 1),\n"
+        "zs_tail AS (UPDATE {rel} {alias} SET {set} WHERE NOT EXISTS (SELECT FROM zs_last) AND "
+        "{after}{skip} RETURNING 1)\n"
+        "SELECT ((SELECT count(*) FROM zs_touched) + (SELECT count(*) FROM zs_tail))::bigint AS "
+        "rows_touched, NOT EXISTS (SELECT FROM zs_last) AS done{cursor}",
+        fmt::arg("bound", KeysetBoundCte(walk_, batch_rows, first)),
+        fmt::arg("rel", walk_.relation), fmt::arg("alias", kRowAlias),
+        fmt::arg("set", touch_.Assignment(kRowAlias)),
+        fmt::arg("range", KeysetRange(walk_, kRowAlias, first, "zs_last")),
+        fmt::arg("after", KeysetAfter(walk_, kRowAlias, first)),
+        fmt::arg("skip", touch_.Skip(kRowAlias)), fmt::arg("cursor", cursor));
   }
 
  private:

@@ -162,6 +162,39 @@ TEST_F(BatchQueryTest, BigintPrimaryKeyWithInsertsAndDeletesBetweenBatches) {
   EXPECT_EQ(Int("SELECT touches FROM items WHERE id = 2"), 0);
 }
 
+// The 1 M-row dip (bench/README.md §2): a batch must read its own key range
+// through the key's index, never the whole table. The only sequential scan
+// allowed is the last batch's, switched off by a one-time filter otherwise.
+TEST_F(BatchQueryTest, KeysetBatchReadsOnlyItsKeyRange) {
+  CreateTable("ranged", "id bigint PRIMARY KEY");
+  Run("INSERT INTO ranged (id, payload) SELECT i, 'p' || i FROM generate_series(1, 20000) i");
+  Run("ANALYZE ranged");
+  auto query = MakeAs("ranged", "keyset on primary key (id)");
+  ASSERT_NE(query, nullptr);
+  for (bool first : {true, false}) {
+    std::string plan;
+    if (first) {
+      plan = Explain(query->Sql(1000, true));
+    } else {
+      Run("PREPARE later(text) AS " + query->Sql(1000, false));
+      plan = Explain("EXECUTE later('5000')");
+      Run("DEALLOCATE later");
+    }
+    EXPECT_NE(plan.find("Index Scan using ranged_pkey on ranged"), std::string::npos) << plan;
+    EXPECT_EQ(plan.find("Nested Loop"), std::string::npos) << plan;
+    std::string previous;
+    for (size_t start = 0; start < plan.size();) {
+      size_t end = plan.find('\n', start);
+      std::string line = plan.substr(start, end - start);
+      if (line.find("Seq Scan") != std::string::npos) {
+        EXPECT_NE(previous.find("One-Time Filter"), std::string::npos) << plan;
+      }
+      previous = line;
+      start = end == std::string::npos ? plan.size() : end + 1;
+    }
+  }
+}
+
 TEST_F(BatchQueryTest, IdentityGeneratedAlways) {
   CreateTable("events", "id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY");
   Run("INSERT INTO events (payload) SELECT 'e' || i FROM generate_series(1, 3000) i");

@@ -166,6 +166,21 @@ Result<std::string> UpSetItem(const std::vector<triggers::TriggerSpec>& up,
   return fmt::format("({}) = {}", columns, select);
 }
 
+Result<std::string> DirectUpSetItem(const std::vector<triggers::TriggerSpec>& up,
+                                    const std::string& alias) {
+  ZS_ASSIGN_OR_RETURN(std::string item, UpSetItem(up, alias));
+  std::string columns, values;
+  for (size_t i = 0; i < up.size(); ++i) {
+    for (const auto& [variable, column] : up[i].variables) {
+      if (variable != column) return item;
+    }
+    columns += (i == 0 ? "" : ", ") + pg::QuoteIdent(up[i].target_column);
+    values += (i == 0 ? "" : ", ") + up[i].expression;
+  }
+  if (up.size() == 1) return fmt::format("{} = {}", columns, values);
+  return fmt::format("({}) = ({})", columns, values);
+}
+
 Result<StepAsidePlan> PlanStepAside(pg::Connection& conn, const std::string& schema,
                                     const std::string& table,
                                     const std::vector<triggers::TriggerSpec>& up,

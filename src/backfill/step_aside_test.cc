@@ -212,6 +212,28 @@ TEST(BackfillStepAsideSql, OneSubSelectBindsEachVariableToItsColumn) {
             "\"y\") AS zs_row)");
 }
 
+TEST(BackfillStepAsideSql, DirectFormWhenEveryVariableIsNamedAsItsColumn) {
+  Result<std::string> one =
+      DirectUpSetItem({Spec("first", "(split_part(name, ' ', 1))", {{"name", "name"}})}, "zs_row");
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(*one, "\"first\" = (split_part(name, ' ', 1))");
+  Result<std::string> two = DirectUpSetItem(
+      {Spec("a", "(x)", {{"x", "x"}}), Spec("b", "(x || y)", {{"x", "x"}, {"y", "y"}})}, "zs_row");
+  ASSERT_TRUE(two.ok()) << two.status().ToString();
+  EXPECT_EQ(*two, "(\"a\", \"b\") = ((x), (x || y))");
+  // A variable naming another column (a renamed one): the sub-SELECT binds it.
+  Result<std::string> renamed = DirectUpSetItem(
+      {Spec("first", "(split_part(name, ' ', 1))", {{"name", "_zs_new_name"}})}, "zs_row");
+  ASSERT_TRUE(renamed.ok()) << renamed.status().ToString();
+  EXPECT_EQ(*renamed,
+            "\"first\" = (SELECT (split_part(name, ' ', 1)) FROM (SELECT "
+            "zs_row.\"_zs_new_name\" AS \"name\") AS zs_row)");
+  // What UpSetItem refuses, the direct form refuses too.
+  EXPECT_FALSE(
+      DirectUpSetItem({Spec("a", "(x)", {{"x", "x"}}), Spec("b", "(a)", {{"a", "a"}})}, "zs_row")
+          .ok());
+}
+
 TEST(BackfillStepAsideSql, RefusesWhatOneStatementCannotComputeAsTheTriggerDoes) {
   EXPECT_FALSE(UpSetItem({}, "t").ok());
   // A later expression reads an earlier one's target.

@@ -185,17 +185,41 @@ std::string KeysetJoin(const TableWalk& walk, const std::string& alias) {
   return Join(parts, " AND ");
 }
 
-std::string KeysetRange(const TableWalk& walk, const std::string& alias, bool first) {
+std::string KeysetRange(const TableWalk& walk, const std::string& alias, bool first,
+                        const std::string& last_cte) {
   std::vector<std::string> columns, params, last;
   for (size_t i = 0; i < walk.key.size(); ++i) {
     columns.push_back(fmt::format("{}.{}", alias, pg::QuoteIdent(walk.key[i].name)));
     params.push_back(fmt::format("${}::{}", i + 1, walk.key[i].type));
-    last.push_back(fmt::format("(SELECT {} FROM last)", KeyAlias(i)));
+    last.push_back(fmt::format("(SELECT {} FROM {})", KeyAlias(i), last_cte));
   }
   // Each bound an InitPlan value, so the comparison is an index condition.
   std::string upper = fmt::format("({}) <= ({})", Join(columns, ", "), Join(last, ", "));
   if (first) return upper;
   return fmt::format("({}) > ({}) AND {}", Join(columns, ", "), Join(params, ", "), upper);
+}
+
+std::string KeysetAfter(const TableWalk& walk, const std::string& alias, bool first) {
+  if (first) return "true";
+  std::vector<std::string> columns, params;
+  for (size_t i = 0; i < walk.key.size(); ++i) {
+    columns.push_back(fmt::format("{}.{}", alias, pg::QuoteIdent(walk.key[i].name)));
+    params.push_back(fmt::format("${}::{}", i + 1, walk.key[i].type));
+  }
+  return fmt::format("({}) > ({})", Join(columns, ", "), Join(params, ", "));
+}
+
+std::string KeysetBoundCte(const TableWalk& walk, long long limit, bool first) {
+  std::vector<std::string> columns, order;
+  for (size_t i = 0; i < walk.key.size(); ++i) {
+    std::string column = fmt::format("{}.{}", kRowAlias, pg::QuoteIdent(walk.key[i].name));
+    columns.push_back(fmt::format("{} AS {}", column, KeyAlias(i)));
+    order.push_back(column);
+  }
+  return fmt::format("zs_last AS (SELECT {} FROM {} {} WHERE {} ORDER BY {} OFFSET {} LIMIT 1)",
+                     Join(columns, ", "), walk.relation, kRowAlias,
+                     KeysetAfter(walk, kRowAlias, first), Join(order, ", "),
+                     std::max(0LL, limit - 1));
 }
 
 std::string KeysetOrder(const TableWalk& walk) {

@@ -67,7 +67,22 @@ std::string KeysetJoin(const TableWalk& walk, const std::string& alias);
 // KeysetJoin but what lets the planner walk the key's index. Without it,
 // PostgreSQL 15 joins the batch by a sequential scan of the whole table for
 // mid-sized tables (measured: 1 M rows, 44 ms of a 48 ms batch; 2 ms with it).
-std::string KeysetRange(const TableWalk& walk, const std::string& alias, bool first);
+// `last` names the CTE holding the batch's last key (zs_k0, ...).
+std::string KeysetRange(const TableWalk& walk, const std::string& alias, bool first,
+                        const std::string& last = "last");
+
+// "(t.k1, ...) > ($1::type, ...)", or "true" for the first batch: the keys
+// after the cursor.
+std::string KeysetAfter(const TableWalk& walk, const std::string& alias, bool first);
+
+// "zs_last AS (SELECT zs_row.k1 AS zs_k0, ... FROM rel zs_row WHERE (k) >
+// ($1..) ORDER BY k OFFSET limit - 1 LIMIT 1)": the batch's last key, read
+// from the key's index alone; no row when fewer than `limit` keys are left
+// (the last batch). The backfill's UPDATE then takes the batch as a key
+// range (KeysetRange against zs_last) instead of joining a CTE of every key:
+// measured on 300 k rows in 30 k-row batches, the join cost 30 % more server
+// CPU than plain id ranges, this bound 12 %.
+std::string KeysetBoundCte(const TableWalk& walk, long long limit, bool first);
 
 // "batch.k1, batch.k2" for ORDER BY; "json_build_array(batch.k1::text, ...)"
 // for reporting keys.
