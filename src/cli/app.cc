@@ -29,7 +29,8 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& o) {
                      "lock wait of each DDL statement's first attempt, in milliseconds (or 20ms, "
                      "1s); each retry waits twice as long, up to --lock-timeout")
           ->capture_default_str()
-          ->transform(CLI::AsNumberWithUnit(std::map<std::string, int>{{"ms", 1}, {"s", 1000}}))
+          ->transform(CLI::AsNumberWithUnit(std::map<std::string, int>{{"ms", 1}, {"s", 1000}})
+                          .description(""))  // the help says DURATION
           ->check(CLI::Validator(
               [](std::string& ms) {
                 long long value = std::strtoll(ms.c_str(), nullptr, 10);
