@@ -24,6 +24,33 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& o) {
                  "lock_timeout of each DDL statement, in milliseconds")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600000));
+  CLI::Option* first_wait =
+      app.add_option("--first-lock-wait", o.first_lock_wait_ms,
+                     "lock wait of each DDL statement's first attempt, in milliseconds (or 20ms, "
+                     "1s); each retry waits twice as long, up to --lock-timeout")
+          ->capture_default_str()
+          ->transform(CLI::AsNumberWithUnit(std::map<std::string, int>{{"ms", 1}, {"s", 1000}})
+                          .description(""))  // the help says DURATION
+          ->check(CLI::Validator(
+              [](std::string& ms) {
+                long long value = std::strtoll(ms.c_str(), nullptr, 10);
+                return value >= 1 && value <= 3600000
+                           ? std::string()
+                           : ms + " ms is outside 1 ms .. 1 hour: give a positive wait such as "
+                                  "20ms (it doubles on each retry up to --lock-timeout)";
+              },
+              ""))
+          ->type_name("DURATION");
+  // Checked once every flag is parsed: --lock-timeout may come after it.
+  app.final_callback([first_wait, &o] {
+    if (first_wait->count() > 0 && o.first_lock_wait_ms > o.lock_timeout_ms) {
+      throw CLI::ValidationError(
+          "--first-lock-wait",
+          fmt::format("{} ms is longer than --lock-timeout {} ms, the bound of every attempt: "
+                      "give a first wait of at most {} ms, or raise --lock-timeout",
+                      o.first_lock_wait_ms, o.lock_timeout_ms, o.lock_timeout_ms));
+    }
+  });
   app.add_option("--lock-retries", o.lock_retries,
                  "attempts per DDL statement when the lock is not available")
       ->capture_default_str()
@@ -49,6 +76,7 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Opt
   engine::Options options;
   options.schema = o.schema;
   options.retry.lock_timeout = std::chrono::milliseconds(o.lock_timeout_ms);
+  options.retry.first_lock_timeout = std::chrono::milliseconds(o.first_lock_wait_ms);
   options.retry.statement_timeout = std::chrono::milliseconds(o.statement_timeout_ms);
   options.retry.max_attempts = o.lock_retries;
   options.retry.initial_backoff = std::chrono::milliseconds(o.retry_initial_ms);

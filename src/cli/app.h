@@ -23,6 +23,7 @@ struct GlobalOptions {
   std::string postgres_url;  // --postgres-url: kept for PostgreSQL (any scheme works)
   std::string schema = "public";
   int lock_timeout_ms = 500;
+  int first_lock_wait_ms = 20;  // RetryPolicy::first_lock_timeout's default
   int lock_retries = 10;
   int retry_initial_ms = 100;
   int retry_max_ms = 5000;

@@ -59,6 +59,7 @@ engine::Options FleetEngineOptions(const GlobalOptions& o, const backfill::Optio
   engine::Options options;
   options.schema = o.schema;
   options.retry.lock_timeout = std::chrono::milliseconds(o.lock_timeout_ms);
+  options.retry.first_lock_timeout = std::chrono::milliseconds(o.first_lock_wait_ms);
   options.retry.statement_timeout = std::chrono::milliseconds(o.statement_timeout_ms);
   options.retry.max_attempts = o.lock_retries;
   options.retry.initial_backoff = std::chrono::milliseconds(o.retry_initial_ms);
