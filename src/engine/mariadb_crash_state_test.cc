@@ -149,7 +149,7 @@ void ExpectAsBefore(MariadbSplit& split) {
 }
 
 void Init(MariadbSplit& split) {
-  ProcessRun init = split.Zeroshift({"init"});
+  ProcessRun init = split.Zeroshift({"init", "--no-baseline-version"});
   ASSERT_EQ(init.exit_code, 0) << init.err;
 }
 
