@@ -166,7 +166,7 @@ nlohmann::json FleetStatusJson(const std::string& migration, const std::string& 
     t["step"] = r.step ? nlohmann::json(state::StepName(*r.step)) : nlohmann::json();
     t["backfill"] = nlohmann::json::array();
     for (const engine::BackfillStatus& b : r.backfill) {
-      t["backfill"].push_back({{"table", b.target},
+      t["backfill"].push_back({{"target", b.target},
                                {"state", b.state},
                                {"rows_done", b.rows_done},
                                {"rows_estimate", b.rows_estimate},

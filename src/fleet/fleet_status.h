@@ -25,7 +25,7 @@ struct TargetReport {
   std::vector<engine::BackfillStatus> backfill;  // its backfill there, per table
 };
 
-// "users 40/50 rows (80%, running)", one per table joined by "; "; "" when none.
+// "users.nickname 40/50 rows (80.0%, running)", one per backfill joined by "; "; "" when none.
 std::string BackfillText(const std::vector<engine::BackfillStatus>& backfill);
 
 // Reads every target's own state, at most `parallel` at once.

@@ -396,14 +396,15 @@ TEST_F(FleetCli, StartPrintsEachTargetsProgressAndStatusShowsIt) {
   for (const auto& target : status["targets"]) {
     EXPECT_EQ(target["step"], "active") << target.dump();
     ASSERT_EQ(target["backfill"].size(), 1u) << target.dump();
-    EXPECT_EQ(target["backfill"][0]["table"], "users") << target.dump();
+    EXPECT_EQ(target["backfill"][0]["target"], "users.nickname") << target.dump();
     EXPECT_EQ(target["backfill"][0]["rows_done"], 20) << target.dump();
     EXPECT_EQ(target["backfill"][0]["state"], "finished") << target.dump();
   }
   ProcessRun table = Fleet("status");
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("BACKFILL"), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("users 20"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("users.nickname 20/20 rows (100.0%, finished)"), std::string::npos)
+      << table.out;
   // Completed: no migration active, so no step and no backfill.
   ASSERT_EQ(Fleet("complete").exit_code, 0);
   nlohmann::json after = nlohmann::json::parse(Fleet("status", {"--json"}).out);
