@@ -412,5 +412,30 @@ TEST_F(FleetCli, StartPrintsEachTargetsProgressAndStatusShowsIt) {
   EXPECT_TRUE(after["targets"][0]["backfill"].empty()) << after.dump();
 }
 
+// The global flags reach every target through the real binary: --schema
+// migrates each target's `tenant.users` (public.users stays as it was).
+TEST_F(FleetCli, TheSchemaFlagReachesEveryTarget) {
+  for (int i = 0; i < kTargets; ++i) {
+    MustRun(*admin_[i],
+            "CREATE SCHEMA tenant; CREATE TABLE tenant.users (id bigserial PRIMARY KEY, name text "
+            "NOT NULL); INSERT INTO tenant.users (name) VALUES ('Ada Lovelace')");
+  }
+  ProcessRun start = Fleet("start", {"--schema", "tenant", "--parallel", "2"});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  for (int i = 0; i < kTargets; ++i) {
+    EXPECT_EQ(Text(i,
+                   "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                   "'tenant' AND table_name = 'users' AND column_name LIKE '%nickname%'"),
+              "1")
+        << i;
+    EXPECT_FALSE(HasColumn(i, "nickname")) << i;
+    EXPECT_EQ(Text(i,
+                   "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                   "'public' AND table_name = 'users' AND column_name LIKE '%nickname%'"),
+              "0")
+        << i;
+  }
+}
+
 }  // namespace
 }  // namespace zs::fleet
