@@ -75,6 +75,8 @@ std::string_view EventName(EventKind kind) {
       return "done";
     case EventKind::kInterrupt:
       return "interrupt";
+    case EventKind::kNote:
+      return "note";
   }
   return "progress";
 }
@@ -97,6 +99,7 @@ struct Backfiller::RunState {
   bool under_pressure = false;                  // inside a pressure episode: logged once
   std::chrono::duration<double> last_batch{0};  // the previous batch's duration
   bool new_run = true;                          // the first save of this run resets run_started_at
+  bool visibility_noted = false;                // VisibilityNote emitted once per run
 };
 
 Backfiller::Backfiller(pg::Connection& conn, state::StateStore& state, std::string schema,
@@ -122,6 +125,14 @@ double Backfiller::ActiveSeconds(const RunState& run) const {
   Clock::duration pausing = run.paused ? Clock::now() - run.paused_at : Clock::duration{};
   std::chrono::duration<double> elapsed = Clock::now() - run.started - run.paused_total - pausing;
   return elapsed.count();
+}
+
+void Backfiller::EmitNote(const std::string& note, RunState& run) const {
+  if (!options_.on_event) return;
+  Event event{.kind = EventKind::kNote};
+  event.progress.table = run.table_name;
+  event.progress.note = note;
+  options_.on_event(event);
 }
 
 void Backfiller::Emit(EventKind kind, RunState& run) const {
@@ -215,6 +226,10 @@ Status Backfiller::Throttle(RunState& run) {
         PressureSample sample,
         options_.probe ? options_.probe()
                        : batches_->ProbePressure(schema_, run.physical_name, options_.pressure));
+    if (std::string note = VisibilityNote(sample); !note.empty() && !run.visibility_noted) {
+      run.visibility_noted = true;
+      EmitNote(note, run);
+    }
     ThrottleStep step = DecideThrottle(sample, options_.pressure, run.last_batch, run.controller,
                                        options_.pause_poll);
     if (step.reason.empty()) {

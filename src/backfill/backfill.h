@@ -46,6 +46,7 @@ struct Progress {
   bool paused = false;
   std::string throttle_reason;  // set on throttle events
   std::string interrupted_by;   // set on interrupt events: "SIGINT", "SIGTERM"
+  std::string note;             // set on note events (throttle.h's VisibilityNote)
 
   // Rows per second of this run; 0 before the first batch.
   double RowsPerSecond() const;
@@ -55,7 +56,8 @@ struct Progress {
 
 // What the loop reports. kProgress comes after every batch; renderers decide
 // how often to print. kInterrupt: a signal stopped the run (backfill/interrupt.h).
-enum class EventKind { kStart, kProgress, kThrottle, kPause, kResume, kDone, kInterrupt };
+// kNote: something the user should know once (what the throttle cannot see).
+enum class EventKind { kStart, kProgress, kThrottle, kPause, kResume, kDone, kInterrupt, kNote };
 std::string_view EventName(EventKind kind);
 
 struct Event {
@@ -136,6 +138,7 @@ class Backfiller {
   // Adaptive mode: sleeps and shrinks when the database is under pressure.
   Status Throttle(RunState& run);
   void Emit(EventKind kind, RunState& run) const;
+  void EmitNote(const std::string& note, RunState& run) const;
   // Seconds this run has worked so far, pauses excluded.
   double ActiveSeconds(const RunState& run) const;
   Status StopInterrupted(RunState& run, int signal);

@@ -181,13 +181,22 @@ Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qu
           "(SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint "
           "   FROM pg_stat_replication), "
           "(SELECT coalesce(max(extract(epoch FROM replay_lag)) * 1000, 0)::float8 "
-          "   FROM pg_stat_replication)",
+          "   FROM pg_stat_replication), "
+          // Without pg_read_all_stats other roles' rows read as NULL (VisibilityNote).
+          "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+          "   AND usesysid IS NOT NULL AND state IS NULL "
+          "   AND query = '<insufficient privilege>'), "
+          "(SELECT count(*) FROM pg_stat_replication WHERE state IS NULL), "
+          "quote_ident(current_user)",
           {qualified_table, std::to_string(thresholds.max_xact_age.count())}));
   PressureSample sample{.lock_waiters = rows.GetInt(0, 0),
                         .long_transactions = rows.GetInt(0, 1),
                         .standbys = rows.GetInt(0, 2),
                         .max_lag_bytes = rows.GetInt(0, 3),
-                        .max_replay_lag_ms = std::stod(rows.Get(0, 4))};
+                        .max_replay_lag_ms = std::stod(rows.Get(0, 4)),
+                        .hidden_sessions = rows.GetInt(0, 5),
+                        .hidden_standbys = rows.GetInt(0, 6),
+                        .role = rows.Get(0, 7)};
   // A second round trip only under pressure: the user needs to know whom to end.
   if (sample.long_transactions > 0) {
     ZS_ASSIGN_OR_RETURN(sample.oldest_transaction, OldestTransaction(conn, thresholds));

@@ -80,6 +80,8 @@ std::string EventMessage(const Event& e) {
     case EventKind::kInterrupt:
       return fmt::format("{}: stopped by {} after {} rows; the cursor is saved", p.table,
                          p.interrupted_by, p.rows_done);
+    case EventKind::kNote:
+      return fmt::format("{}: note: {}", p.table, p.note);
     case EventKind::kProgress:
       break;
   }
@@ -105,6 +107,7 @@ nlohmann::json EventJson(const Event& e) {
   out["eta_s"] = eta >= 0 ? nlohmann::json(std::round(eta)) : nlohmann::json();
   if (e.kind == EventKind::kThrottle) out["reason"] = p.throttle_reason;
   if (e.kind == EventKind::kInterrupt) out["signal"] = p.interrupted_by;
+  if (e.kind == EventKind::kNote) out["note"] = p.note;
   return out;
 }
 
@@ -141,7 +144,8 @@ void ProgressPrinter::Print(const Event& event) {
     out_ << "    " << EventMessage(event) << "\n";
     bar_drawn_ = false;
   }
-  if (event.kind != EventKind::kDone && event.kind != EventKind::kInterrupt) {
+  if (event.kind != EventKind::kDone && event.kind != EventKind::kInterrupt &&
+      event.kind != EventKind::kNote) {
     out_ << "\r\x1b[K    " << ProgressBar(event.progress);
     bar_drawn_ = true;
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace zs::backfill {
 
@@ -113,6 +114,28 @@ std::string PressureReason(const PressureSample& s, const PressureThresholds& t)
                        t.max_replay_lag.count());
   }
   return "";
+}
+
+std::string VisibilityNote(const PressureSample& s) {
+  if (s.hidden_sessions <= 0 && s.hidden_standbys <= 0) return "";
+  std::vector<std::string> unseen;
+  if (s.hidden_sessions > 0) {
+    unseen.push_back(fmt::format(
+        "{} session(s) of other roles in this database (their long transactions do not slow "
+        "the backfill down)",
+        s.hidden_sessions));
+  }
+  if (s.hidden_standbys > 0) {
+    unseen.push_back(
+        fmt::format("the replay position of {} standby(s) (their replication lag does not slow the "
+                    "backfill down)",
+                    s.hidden_standbys));
+  }
+  std::string role = s.role.empty() ? "<role>" : s.role;
+  return fmt::format(
+      "role {} may not read other roles' activity, so the backfill's throttle cannot see {}; "
+      "run GRANT pg_read_all_stats TO {} (or pg_monitor) to throttle on them",
+      role, unseen.size() == 1 ? unseen[0] : unseen[0] + " nor " + unseen[1], role);
 }
 
 std::chrono::milliseconds LongTransactionDelay(std::chrono::duration<double> last_batch,

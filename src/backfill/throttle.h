@@ -114,7 +114,19 @@ struct PressureSample {
   // (MariaDB: Seconds_Behind_Master NULL), "host:port (connection name)" each.
   std::vector<std::string> stopped_replicas;
   std::optional<BlockingSession> oldest_transaction;  // set when long_transactions > 0
+  // What the probes could not see (PostgreSQL, a role without
+  // pg_read_all_stats): other roles' sessions in this database, whose state and
+  // transaction start read as NULL (query "<insufficient privilege>"), and
+  // standbys whose positions read as NULL. Both count as calm.
+  long long hidden_sessions = 0;
+  long long hidden_standbys = 0;
+  std::string role;  // the role the probes ran as ("" when the probe does not say)
 };
+
+// The note, printed once per backfill, when the probes could not see other
+// roles' activity: what is not throttled because of it and the grant that
+// fixes it; "" when they saw everything.
+std::string VisibilityNote(const PressureSample& sample);
 
 // Why the backfill should back off ("replication lag 80 MB > 64 MB"), or ""
 // when every probe is under its threshold. A long transaction is named by its

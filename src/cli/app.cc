@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "backend/backend.h"
+#include "cli/engine_options.h"
 #include "cli/suggest.h"
 #include "cli/version.h"
 #include "pg/connection.h"
@@ -73,21 +74,7 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& o) {
 }
 
 Result<engine::Engine> ConnectEngine(const GlobalOptions& o, const backfill::Options& backfill) {
-  engine::Options options;
-  options.schema = o.schema;
-  options.retry.lock_timeout = std::chrono::milliseconds(o.lock_timeout_ms);
-  options.retry.first_lock_timeout = std::chrono::milliseconds(o.first_lock_wait_ms);
-  options.retry.statement_timeout = std::chrono::milliseconds(o.statement_timeout_ms);
-  options.retry.max_attempts = o.lock_retries;
-  options.retry.initial_backoff = std::chrono::milliseconds(o.retry_initial_ms);
-  options.retry.max_backoff = std::chrono::milliseconds(o.retry_max_ms);
-  options.retry.cancel_autovacuum = !o.no_cancel_autovacuum;
-  options.backfill = backfill;
-  options.backfill.lock_timeout = options.retry.lock_timeout;
-  options.backfill.max_attempts = o.lock_retries;
-  if (!o.quiet) {
-    options.log = [](const std::string& line) { std::cerr << line << "\n"; };
-  }
+  engine::Options options = MakeEngineOptions(o, backfill);
   ZS_ASSIGN_OR_RETURN(std::string conninfo, ResolveConninfo(o));
   return engine::Engine::Connect(conninfo, std::move(options));
 }

@@ -1,13 +1,17 @@
 // `zeroshift fleet start|complete|rollback|status FILE --targets TARGETS`: one
 // migration across many databases (src/fleet/runner.h says how).
 #include <iostream>
+#include <memory>
 #include <mutex>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "backfill/interrupt.h"
+#include "backfill/progress.h"
 #include "cli/app.h"
+#include "cli/engine_options.h"
 #include "fleet/fleet_status.h"
 #include "fleet/runner.h"
 #include "migration/parser.h"
@@ -52,30 +56,37 @@ Result<std::string> FleetJournalPath(const FleetFlags& flags, const std::string&
   return fleet::Journal::DefaultPath(flags.targets, migration);
 }
 
-// The engine's options for one target, from the global flags (as ConnectEngine
-// makes them), its lines prefixed with the target's name.
+// One target's backfill events as whole lines prefixed with its name: the
+// single-target printer's lines (progress at most every 2 s), through a
+// buffer so that targets' lines never interleave mid-line.
+std::function<void(const backfill::Event&)> FleetProgressLines(const std::string& prefix) {
+  auto buffer = std::make_shared<std::ostringstream>();
+  auto printer =
+      std::make_shared<backfill::ProgressPrinter>(backfill::ProgressStyle::kLines, *buffer);
+  return [prefix, buffer, printer](const backfill::Event& event) {
+    printer->Print(event);
+    std::istringstream lines(buffer->str());
+    buffer->str("");
+    for (std::string line; std::getline(lines, line);) {
+      size_t text = line.find_first_not_of(' ');
+      if (text != std::string::npos) FleetPrintLine(prefix + line.substr(text));
+    }
+  };
+}
+
 engine::Options FleetEngineOptions(const GlobalOptions& o, const backfill::Options& backfill,
                                    const fleet::Target& target) {
-  engine::Options options;
-  options.schema = o.schema;
-  options.retry.lock_timeout = std::chrono::milliseconds(o.lock_timeout_ms);
-  options.retry.first_lock_timeout = std::chrono::milliseconds(o.first_lock_wait_ms);
-  options.retry.statement_timeout = std::chrono::milliseconds(o.statement_timeout_ms);
-  options.retry.max_attempts = o.lock_retries;
-  options.retry.initial_backoff = std::chrono::milliseconds(o.retry_initial_ms);
-  options.retry.max_backoff = std::chrono::milliseconds(o.retry_max_ms);
-  options.retry.cancel_autovacuum = !o.no_cancel_autovacuum;
-  options.backfill = backfill;
-  options.backfill.lock_timeout = options.retry.lock_timeout;
-  options.backfill.max_attempts = o.lock_retries;
-  if (!o.quiet) {
-    std::string prefix = "[" + target.name + "] ";
-    std::string url = target.url;
-    options.log = [prefix, url](const std::string& line) {
-      FleetPrintLine(prefix + pg::RedactSecrets(line, url));
-    };
-  }
-  return options;
+  return FleetTargetEngineOptions(o, backfill, target.name, target.url);
+}
+
+// The fleet connects to its targets' URLs only: a --url or --postgres-url
+// given to it would be silently unused.
+Status FleetRefuseUrl(const GlobalOptions& o) {
+  if (o.url.empty() && o.postgres_url.empty()) return Status::Ok();
+  return InvalidInput(fmt::format(
+      "{} is not used by `zeroshift fleet`: the fleet's databases come from --targets FILE "
+      "(`name url` lines) or --targets-query URL SQL; drop {} and list the database as a target",
+      o.url.empty() ? "--postgres-url" : "--url", o.url.empty() ? "--postgres-url" : "--url"));
 }
 
 using FleetCommand = std::function<Status(const std::vector<fleet::Target>&, fleet::TargetOps&,
@@ -84,6 +95,7 @@ using FleetCommand = std::function<Status(const std::vector<fleet::Target>&, fle
 // Loads the migration, the targets and the journal, then runs `command`.
 Status RunFleetCommand(const GlobalOptions& options, const FleetFlags& flags,
                        const backfill::Options& backfill, const FleetCommand& command) {
+  ZS_RETURN_IF_ERROR(FleetRefuseUrl(options));
   ZS_ASSIGN_OR_RETURN(migration::Migration migration, migration::LoadMigrationFile(flags.file));
   ZS_ASSIGN_OR_RETURN(std::vector<fleet::Target> targets, FleetLoadTargets(flags));
   ZS_ASSIGN_OR_RETURN(std::string journal_path, FleetJournalPath(flags, migration.name));
@@ -122,12 +134,15 @@ std::string FleetOneLine(const std::string& text) {
 }
 
 void PrintFleetTable(const std::vector<fleet::TargetReport>& reports) {
-  std::vector<std::vector<std::string>> rows = {{"TARGET", "JOURNAL", "DATABASE", "URL", "NOTE"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"TARGET", "JOURNAL", "DATABASE", "BACKFILL", "URL", "NOTE"}};
   for (const fleet::TargetReport& r : reports) {
     std::string note = !r.own_error.empty()                     ? r.own_error
                        : r.journal && !r.journal->error.empty() ? r.journal->error
                                                                 : "";
-    rows.push_back({r.name, FleetJournalText(r.journal), r.own, r.url, FleetOneLine(note)});
+    std::string backfill = fleet::BackfillText(r.backfill);
+    rows.push_back({r.name, FleetJournalText(r.journal), r.own, backfill.empty() ? "-" : backfill,
+                    r.url, FleetOneLine(note)});
   }
   std::vector<size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -148,6 +163,16 @@ nlohmann::json FleetStatusJson(const std::string& migration, const std::string& 
   for (const fleet::TargetReport& r : reports) {
     nlohmann::json t = {{"name", r.name}, {"url", r.url}, {"state", r.own}};
     if (!r.own_error.empty()) t["error"] = r.own_error;
+    t["step"] = r.step ? nlohmann::json(state::StepName(*r.step)) : nlohmann::json();
+    t["backfill"] = nlohmann::json::array();
+    for (const engine::BackfillStatus& b : r.backfill) {
+      t["backfill"].push_back({{"target", b.target},
+                               {"state", b.state},
+                               {"rows_done", b.rows_done},
+                               {"rows_estimate", b.rows_estimate},
+                               {"percent", b.percent ? nlohmann::json(*b.percent) : nullptr},
+                               {"finished", b.finished}});
+    }
     if (r.journal) {
       t["journal"] = {{"state", fleet::JournalStateName(r.journal->state)},
                       {"canary", r.journal->canary},
@@ -163,6 +188,7 @@ nlohmann::json FleetStatusJson(const std::string& migration, const std::string& 
 }
 
 Status RunFleetStatus(const GlobalOptions& options, const FleetFlags& flags) {
+  ZS_RETURN_IF_ERROR(FleetRefuseUrl(options));
   ZS_ASSIGN_OR_RETURN(migration::Migration migration, migration::LoadMigrationFile(flags.file));
   ZS_ASSIGN_OR_RETURN(std::vector<fleet::Target> targets, FleetLoadTargets(flags));
   ZS_ASSIGN_OR_RETURN(std::string journal_path, FleetJournalPath(flags, migration.name));
@@ -204,6 +230,16 @@ void AddFleetTargetFlags(CLI::App& cmd, FleetFlags& flags) {
 
 }  // namespace
 
+engine::Options FleetTargetEngineOptions(const GlobalOptions& o, const backfill::Options& backfill,
+                                         const std::string& name, const std::string& url) {
+  std::string prefix = "[" + name + "] ";
+  engine::Options options = MakeEngineOptions(o, backfill, [prefix, url](const std::string& line) {
+    FleetPrintLine(prefix + pg::RedactSecrets(line, url));
+  });
+  if (!o.quiet) options.backfill.on_event = FleetProgressLines(prefix);
+  return options;
+}
+
 void RegisterFleet(CLI::App& app, GlobalOptions& options, Runner& run) {
   auto flags = std::make_shared<FleetFlags>();
   auto* fleet = app.add_subcommand(
@@ -221,7 +257,8 @@ void RegisterFleet(CLI::App& app, GlobalOptions& options, Runner& run) {
   start->add_option("--canary", flags->canary,
                     "target (a name, or `first`) that runs start AND complete before the others");
   AddBackfillFlags(*start, flags->backfill);
-  // Progress events of several targets at once would interleave: none are printed.
+  // Progress is printed as lines prefixed by the target (FleetProgressLines):
+  // JSON events of several targets at once would not say whose they are.
   start->remove_option(start->get_option("--json"));
   start->callback([&options, &run, flags] {
     run = [&options, flags] {

@@ -2,6 +2,8 @@
 // through the real binary with a password in the URL (URL user info, URL
 // query, keyword form, DATABASE_URL), against a port where nothing listens
 // and against the real server, and neither stdout nor stderr may contain it.
+// The fleet too: targets (from a file and from --targets-query) whose URLs
+// hold passwords, and its journal file and status JSON besides the output.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -10,11 +12,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
 
 #include "pg/connection.h"
 #include "pg/session.h"
@@ -224,6 +228,104 @@ TEST_F(RedactionTest, MalformedUrlsNeverLeakThePasswordFromTheBinary) {
     ExpectNoPasswordPiece(run.out, url);
     ExpectNoPasswordPiece(run.err, url);
   }
+}
+
+// A URL of the shared cluster's fresh database with kPassword in it (the
+// cluster trusts loopback: the password is accepted and ignored).
+std::string RedactionUrlWithPassword(std::string plain) {
+  plain.replace(plain.find("postgres@"), 9, fmt::format("postgres:{}@", kPassword));
+  return plain;
+}
+
+std::string RedactionReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// A fleet of two reachable targets and one where nothing listens, all with
+// passwords: start fails at the unreachable one and rolls back the others;
+// status (table and JSON) and a --targets-query run (its own URL with a
+// password) follow. No output, nor the journal, may contain the password.
+TEST_F(RedactionTest, FleetNeverPrintsNorJournalsThePassword) {
+  std::vector<std::string> urls;
+  for (int i = 0; i < 2; ++i) {
+    std::string plain = zs::testing::FreshDatabaseUrl();
+    pg::Connection conn = zs::testing::Open(plain);
+    zs::testing::MustRun(conn,
+                         "CREATE TABLE users (id bigserial PRIMARY KEY, name text NOT NULL);"
+                         "INSERT INTO users (name) VALUES ('Ada Lovelace'), ('Alan Turing')");
+    urls.push_back(RedactionUrlWithPassword(plain));
+  }
+  std::string unreachable =
+      fmt::format("postgresql://app:{}@127.0.0.1:{}/app", kPassword, UnusedPort());
+  fs::path targets = dir_ / "targets.txt";
+  std::ofstream(targets) << fmt::format("t1 {}\nt2 {}\nt3 {}\n", urls[0], urls[1], unreachable);
+  fs::path journal = fs::path(targets.string() + ".02_split_name.fleet-journal.json");
+  auto fleet = [&](const std::string& command, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"fleet", command, file_, "--targets", targets.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessRun run = RunBinary(args);
+    ExpectNoPassword(run, "fleet " + command);
+    return run;
+  };
+
+  ProcessRun start = fleet("start", {});
+  EXPECT_NE(start.exit_code, 0) << start.err;
+  EXPECT_NE(start.err.find("fleet start stopped at t3"), std::string::npos) << start.err;
+  // The unreachable target's error names it, its password masked.
+  EXPECT_NE(start.err.find("app:***@127.0.0.1"), std::string::npos) << start.err;
+  // Its progress lines were printed (the engine's, prefixed by the target).
+  EXPECT_NE(start.err.find("[t1] "), std::string::npos) << start.err;
+  std::string journal_text = RedactionReadFile(journal);
+  EXPECT_NE(journal_text.find("\"t3\""), std::string::npos) << journal_text;
+  EXPECT_NE(journal_text.find("***"), std::string::npos) << journal_text;
+  EXPECT_EQ(journal_text.find(kPassword), std::string::npos) << journal_text;
+
+  ProcessRun table = fleet("status", {});
+  EXPECT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("postgres:***@"), std::string::npos) << table.out;
+  ProcessRun json = fleet("status", {"--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json status = nlohmann::json::parse(json.out);
+  ASSERT_EQ(status["targets"].size(), 3u) << json.out;
+  EXPECT_EQ(status["targets"][2]["state"], "unreachable") << json.out;
+
+  // The targets from a query, on a database reached with a password.
+  std::string plain = zs::testing::FreshDatabaseUrl();
+  {
+    pg::Connection conn = zs::testing::Open(plain);
+    zs::testing::MustRun(conn, "CREATE TABLE shards (name text, url text)");
+    for (int i = 0; i < 2; ++i) {
+      zs::testing::MustRun(conn,
+                           fmt::format("INSERT INTO shards VALUES ('q{}', '{}')", i, urls[i]));
+    }
+  }
+  fs::path query_journal = dir_ / "query.journal.json";
+  std::vector<std::string> by_query = {"fleet",
+                                       "status",
+                                       file_,
+                                       "--targets-query",
+                                       RedactionUrlWithPassword(plain),
+                                       "SELECT name, url FROM shards",
+                                       "--journal",
+                                       query_journal.string(),
+                                       "--json"};
+  ProcessRun query_status = RunBinary(by_query);
+  EXPECT_EQ(query_status.exit_code, 0) << query_status.err;
+  EXPECT_NE(query_status.out.find("\"q1\""), std::string::npos) << query_status.out;
+  ExpectNoPassword(query_status, "fleet status --targets-query");
+  by_query[1] = "start";
+  by_query.pop_back();
+  ProcessRun query_start = RunBinary(by_query);
+  EXPECT_EQ(query_start.exit_code, 0) << query_start.err;
+  ExpectNoPassword(query_start, "fleet start --targets-query");
+  EXPECT_EQ(RedactionReadFile(query_journal).find(kPassword), std::string::npos);
+  // The query's database unreachable: its error masks the password too.
+  by_query[3 + 1] = fmt::format("postgresql://app:{}@127.0.0.1:{}/app", kPassword, UnusedPort());
+  ProcessRun query_down = RunBinary(by_query);
+  EXPECT_NE(query_down.exit_code, 0);
+  EXPECT_NE(query_down.err.find("***"), std::string::npos) << query_down.err;
+  ExpectNoPassword(query_down, "fleet start --targets-query, unreachable");
 }
 
 }  // namespace

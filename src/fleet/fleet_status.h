@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "engine/status_report.h"
 #include "fleet/journal.h"
 #include "fleet/target_ops.h"
 #include "fleet/targets.h"
@@ -16,11 +17,16 @@ namespace zs::fleet {
 
 struct TargetReport {
   std::string name;
-  std::string url;                      // password redacted
-  std::optional<JournalEntry> journal;  // nullopt: no journal, or not in it
-  std::string own;                      // OwnStateName, or "unreachable"
-  std::string own_error;                // why it could not be read ("" when read)
+  std::string url;                               // password redacted
+  std::optional<JournalEntry> journal;           // nullopt: no journal, or not in it
+  std::string own;                               // OwnStateName, or "unreachable"
+  std::string own_error;                         // why it could not be read ("" when read)
+  std::optional<state::Step> step;               // the migration's step there while active
+  std::vector<engine::BackfillStatus> backfill;  // its backfill there, per table
 };
+
+// "users.nickname 40/50 rows (80.0%, running)", one per backfill joined by "; "; "" when none.
+std::string BackfillText(const std::vector<engine::BackfillStatus>& backfill);
 
 // Reads every target's own state, at most `parallel` at once.
 std::vector<TargetReport> ReadFleetStatus(const std::vector<Target>& targets, TargetOps& ops,

@@ -375,5 +375,67 @@ TEST_F(FleetCli, CtrlCStopsTheFleetWithoutRollingBack) {
   for (int i = 0; i < kTargets; ++i) EXPECT_EQ(OwnStep(i), "active") << i;
 }
 
+// Every target's step and backfill lines come out prefixed by its name, and
+// `fleet status` shows each target's step and backfill progress.
+TEST_F(FleetCli, StartPrintsEachTargetsProgressAndStatusShowsIt) {
+  ProcessRun start = Fleet("start", {"--parallel", "2"});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  for (int i = 1; i <= kTargets; ++i) {
+    std::string prefix = fmt::format("[t{}] ", i);
+    EXPECT_NE(start.err.find(prefix + "starting \"" + kMigration + "\""), std::string::npos)
+        << prefix << start.err;
+    EXPECT_NE(start.err.find(prefix + "  backfill: "), std::string::npos) << prefix << start.err;
+    EXPECT_NE(start.err.find(prefix + "users: starting"), std::string::npos) << prefix << start.err;
+    EXPECT_NE(start.err.find(prefix + "users: done, 20 rows"), std::string::npos)
+        << prefix << start.err;
+  }
+  ProcessRun json = Fleet("status", {"--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  nlohmann::json status = nlohmann::json::parse(json.out);
+  ASSERT_EQ(status["targets"].size(), static_cast<size_t>(kTargets)) << json.out;
+  for (const auto& target : status["targets"]) {
+    EXPECT_EQ(target["step"], "active") << target.dump();
+    ASSERT_EQ(target["backfill"].size(), 1u) << target.dump();
+    EXPECT_EQ(target["backfill"][0]["target"], "users.nickname") << target.dump();
+    EXPECT_EQ(target["backfill"][0]["rows_done"], 20) << target.dump();
+    EXPECT_EQ(target["backfill"][0]["state"], "finished") << target.dump();
+  }
+  ProcessRun table = Fleet("status");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("BACKFILL"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("users.nickname 20/20 rows (100.0%, finished)"), std::string::npos)
+      << table.out;
+  // Completed: no migration active, so no step and no backfill.
+  ASSERT_EQ(Fleet("complete").exit_code, 0);
+  nlohmann::json after = nlohmann::json::parse(Fleet("status", {"--json"}).out);
+  EXPECT_TRUE(after["targets"][0]["step"].is_null()) << after.dump();
+  EXPECT_TRUE(after["targets"][0]["backfill"].empty()) << after.dump();
+}
+
+// The global flags reach every target through the real binary: --schema
+// migrates each target's `tenant.users` (public.users stays as it was).
+TEST_F(FleetCli, TheSchemaFlagReachesEveryTarget) {
+  for (int i = 0; i < kTargets; ++i) {
+    MustRun(*admin_[i],
+            "CREATE SCHEMA tenant; CREATE TABLE tenant.users (id bigserial PRIMARY KEY, name text "
+            "NOT NULL); INSERT INTO tenant.users (name) VALUES ('Ada Lovelace')");
+  }
+  ProcessRun start = Fleet("start", {"--schema", "tenant", "--parallel", "2"});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  for (int i = 0; i < kTargets; ++i) {
+    EXPECT_EQ(Text(i,
+                   "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                   "'tenant' AND table_name = 'users' AND column_name LIKE '%nickname%'"),
+              "1")
+        << i;
+    EXPECT_FALSE(HasColumn(i, "nickname")) << i;
+    EXPECT_EQ(Text(i,
+                   "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                   "'public' AND table_name = 'users' AND column_name LIKE '%nickname%'"),
+              "0")
+        << i;
+  }
+}
+
 }  // namespace
 }  // namespace zs::fleet

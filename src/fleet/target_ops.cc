@@ -33,6 +33,9 @@ Result<OwnState> EngineTargetOps::Read(const Target& target) {
   if (!report.ok()) return ForTarget(target, report.status());
   own.initialized = report->initialized;
   if (!own.initialized) return own;
+  if (report->active && report->active->name == migration_.name) {
+    own.backfill = report->active->backfill;
+  }
   Result<std::vector<state::MigrationRecord>> history = engine.History();
   if (!history.ok()) return ForTarget(target, history.status());
   for (const state::MigrationRecord& record : *history) {

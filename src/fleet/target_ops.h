@@ -6,9 +6,11 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/status.h"
 #include "engine/engine.h"
+#include "engine/status_report.h"
 #include "fleet/targets.h"
 #include "migration/migration.h"
 #include "state/step.h"
@@ -21,6 +23,8 @@ struct OwnState {
   bool completed = false;           // its row is done
   std::optional<state::Step> step;  // set while it is the active migration
   std::string other_active;         // another migration active there ("" when none)
+  // While it is active: how far its backfill got there, per table.
+  std::vector<engine::BackfillStatus> backfill;
 };
 
 // "not initialized", "not started", "completed", "other active: NAME", else

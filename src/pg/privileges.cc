@@ -1,5 +1,7 @@
 #include "pg/privileges.h"
 
+#include <fmt/format.h>
+
 namespace zs::pg {
 
 namespace {
@@ -19,15 +21,21 @@ Result<std::vector<std::string>> PrivilegeNotes(Connection& conn) {
                            (signal_role ? "pg_catalog.pg_has_role(current_user, "
                                           "'pg_signal_autovacuum_worker', 'USAGE')"
                                         : "false") +
+                           ", pg_catalog.quote_ident(current_user)"
                            " FROM pg_catalog.pg_roles r WHERE r.rolname = current_user"));
   std::vector<std::string> notes;
   if (rows.empty() || rows.GetBool(0, 0)) return notes;
   if (!rows.GetBool(0, 1)) {
-    notes.push_back(
+    // The backfill's throttle says the same when it finds hidden sessions
+    // (backfill/throttle.h, VisibilityNote).
+    std::string role = rows.Get(0, 3);
+    notes.push_back(fmt::format(
         "this role sees no query, state or transaction of other roles' sessions: a lock "
         "holder's query is not named, an autovacuum worker in the way is not recognised, and "
-        "the backfill does not see other roles' long transactions or the standbys' lag; "
-        "grant it pg_read_all_stats (or pg_monitor) to see them");
+        "the backfill is not throttled by other roles' long transactions nor by the standbys' "
+        "replication lag; grant it pg_read_all_stats (or pg_monitor) to see them: GRANT "
+        "pg_read_all_stats TO {}",
+        role));
   }
   if (!rows.GetBool(0, 2)) {
     notes.push_back(signal_role ? "cancelling an autovacuum worker that holds a table's lock "

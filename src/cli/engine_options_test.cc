@@ -1,0 +1,127 @@
+// Every per-target option reaches each target of a fleet: the global flags
+// parsed after `fleet start`, mapped by the one function the single-target
+// commands use too (engine_options.h), are the same for every target; and
+// the fleet refuses --postgres-url / --url instead of ignoring them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "cli/app.h"
+#include "cli/engine_options.h"
+#include "testing/test_support.h"
+
+namespace zs::cli {
+namespace {
+
+using std::chrono::milliseconds;
+using zs::testing::ProcessRun;
+using zs::testing::RunBinary;
+
+// The global flags, given after `fleet start` as a user writes them.
+GlobalOptions ParsedFleetGlobals() {
+  CLI::App app;
+  GlobalOptions options;
+  Runner run;
+  BuildApp(app, options, run);
+  std::vector<std::string> args = {"fleet",       "start",
+                                   "m.yaml",      "--targets",
+                                   "targets.txt", "--schema",
+                                   "tenant",      "--lock-timeout",
+                                   "123",         "--first-lock-wait",
+                                   "45",          "--lock-retries",
+                                   "7",           "--statement-timeout",
+                                   "3333",        "--retry-initial-delay",
+                                   "11",          "--retry-max-delay",
+                                   "222",         "--no-cancel-autovacuum",
+                                   "--quiet"};
+  // CLI11 takes the arguments in reverse.
+  std::reverse(args.begin(), args.end());
+  app.parse(args);
+  return options;
+}
+
+backfill::Options SomeBackfill() {
+  backfill::Options b;
+  b.batch_size = 42;
+  b.batch_delay = milliseconds(5);
+  b.adaptive = true;
+  b.target_batch = milliseconds(77);
+  b.min_batch_rows = 3;
+  b.max_batch_rows = 99;
+  b.max_backoff = milliseconds(444);
+  b.pressure.max_lag_bytes = 1234;
+  b.pressure.max_replay_lag = milliseconds(55);
+  b.pressure.max_xact_age = milliseconds(66);
+  b.pressure.long_transactions = backfill::LongTransactionPolicy::kStop;
+  b.fire_user_triggers = true;
+  return b;
+}
+
+void ExpectEveryOption(const engine::Options& e, const std::string& label) {
+  EXPECT_EQ(e.schema, "tenant") << label;
+  EXPECT_EQ(e.retry.lock_timeout, milliseconds(123)) << label;
+  EXPECT_EQ(e.retry.first_lock_timeout, milliseconds(45)) << label;
+  EXPECT_EQ(e.retry.max_attempts, 7) << label;
+  EXPECT_EQ(e.retry.statement_timeout, milliseconds(3333)) << label;
+  EXPECT_EQ(e.retry.initial_backoff, milliseconds(11)) << label;
+  EXPECT_EQ(e.retry.max_backoff, milliseconds(222)) << label;
+  EXPECT_FALSE(e.retry.cancel_autovacuum) << label;
+  // The backfill's own options, and its batches' lock waits from the globals.
+  EXPECT_EQ(e.backfill.batch_size, 42) << label;
+  EXPECT_EQ(e.backfill.batch_delay, milliseconds(5)) << label;
+  EXPECT_TRUE(e.backfill.adaptive) << label;
+  EXPECT_EQ(e.backfill.target_batch, milliseconds(77)) << label;
+  EXPECT_EQ(e.backfill.min_batch_rows, 3) << label;
+  EXPECT_EQ(e.backfill.max_batch_rows, 99) << label;
+  EXPECT_EQ(e.backfill.max_backoff, milliseconds(444)) << label;
+  EXPECT_EQ(e.backfill.pressure.max_lag_bytes, 1234) << label;
+  EXPECT_EQ(e.backfill.pressure.max_replay_lag, milliseconds(55)) << label;
+  EXPECT_EQ(e.backfill.pressure.max_xact_age, milliseconds(66)) << label;
+  EXPECT_EQ(e.backfill.pressure.long_transactions, backfill::LongTransactionPolicy::kStop) << label;
+  EXPECT_TRUE(e.backfill.fire_user_triggers) << label;
+  EXPECT_EQ(e.backfill.lock_timeout, milliseconds(123)) << label;
+  EXPECT_EQ(e.backfill.max_attempts, 7) << label;
+  // --quiet: nothing printed.
+  EXPECT_FALSE(e.log) << label;
+  EXPECT_FALSE(e.backfill.on_event) << label;
+}
+
+TEST(CliEngineOptions, EveryPerTargetOptionReachesEachFleetTarget) {
+  GlobalOptions globals = ParsedFleetGlobals();
+  backfill::Options backfill = SomeBackfill();
+  ExpectEveryOption(MakeEngineOptions(globals, backfill), "single target");
+  for (const char* name : {"t1", "t2", "t3"}) {
+    ExpectEveryOption(
+        FleetTargetEngineOptions(globals, backfill, name,
+                                 fmt::format("postgresql://app@{}.internal/db", name)),
+        name);
+  }
+}
+
+TEST(CliEngineOptions, WithoutQuietEachTargetPrintsItsLinesAndProgress) {
+  GlobalOptions globals;
+  engine::Options single = MakeEngineOptions(globals, {});
+  EXPECT_TRUE(single.log);
+  engine::Options target = FleetTargetEngineOptions(globals, {}, "t1", "postgresql://app@h/db");
+  EXPECT_TRUE(target.log);
+  EXPECT_TRUE(target.backfill.on_event);
+}
+
+TEST(CliEngineOptions, FleetRefusesAUrlItWouldNotUse) {
+  for (const char* flag : {"--postgres-url", "--url"}) {
+    ProcessRun run = RunBinary({"fleet", "status", "m.yaml", "--targets", "targets.txt", flag,
+                                "postgresql://app:pw@127.0.0.1:1/db"});
+    EXPECT_NE(run.exit_code, 0) << flag;
+    EXPECT_NE(run.err.find(fmt::format("{} is not used", flag)), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("--targets FILE"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("pw@"), std::string::npos) << run.err;
+  }
+}
+
+}  // namespace
+}  // namespace zs::cli
