@@ -49,6 +49,10 @@ struct MariadbChangeRun {
   Clock::time_point began{};
   std::vector<std::pair<std::string, double>> events_ms;
   double longest_at_ms = 0;
+  // Set by the runner: moves the clients to `version` (the v2 clients USE it
+  // and set @zeroshift_version, as the lab's do) and returns once every one
+  // has finished a request there, or an error naming the version.
+  std::function<Status(const std::string& version)> shift_clients;
 
   double RowsPerSecond() const { return backfill_s > 0 ? backfill_rows / backfill_s : 0; }
   nlohmann::json ToJson() const;
@@ -70,8 +74,10 @@ Result<MariadbChangeRun> RunMariadbChangeUnderLoad(const MariadbLoadSetup& setup
                                                    const std::string& label);
 
 // The changes. zeroshift start (and complete) of the migration file, with
-// the CLI's default backfill options.
-MariadbChange ZeroshiftChange(std::string migration_file, bool complete);
+// the CLI's default backfill options. `shift` (with `complete`): the clients
+// move to the new version after start, before complete, as the lab's do; a
+// change that drops what v1 reads needs it.
+MariadbChange ZeroshiftChange(std::string migration_file, bool complete, bool shift = false);
 // The naive way: `add_columns` (INSTANT DDL, not timed as the backfill),
 // then one `update` statement over the whole table.
 MariadbChange NaiveUpdateChange(std::string add_columns, std::string update);

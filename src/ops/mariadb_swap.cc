@@ -33,6 +33,23 @@ std::string MariadbSwapColumnDefinition(const OpContext& ctx, const swap::TempCo
   return sql;
 }
 
+// Whether start adds `column` NOT NULL already (INSTANT: the existing rows
+// read MariaDB's implicit default, 0, '' or the zero date, or the column's
+// default until the backfill writes `up` over them), so complete has no
+// table rebuild to run under the clients. Not for a column in an added
+// UNIQUE: its index is built at start, over rows that would all hold the
+// same placeholder; that column becomes NOT NULL at complete, INPLACE.
+bool MariadbSwapNotNullAtStart(const SwapSpec& spec, const swap::TempColumn& column) {
+  if (column.shape.nullable) return false;
+  for (const auto& added : spec.added) {
+    if (added.type != 'u') continue;
+    if (std::find(added.columns.begin(), added.columns.end(), column.name) != added.columns.end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // A column of ctx.before by name: the column holding its new shape now
 // (`during`: the temporary one) or after complete's swap.
 std::string MariadbSwapPhysical(const swap::Layout& layout, const std::string& name, bool during) {
@@ -198,16 +215,19 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
     std::vector<Action> actions;
     for (const auto& column : layout.columns) {
       std::string suffix = layout.columns.size() == 1 ? "" : ":" + column.name;
+      std::optional<std::string> value = MariadbSwapDefault(column);
+      bool not_null = MariadbSwapNotNullAtStart(op.spec(), column);
+      // A NOT NULL column takes a constant default with it, INSTANT: the
+      // existing rows read it until the backfill writes `up` over it.
+      bool with_default = not_null && value && MariadbInstantDefault(*value);
       actions.push_back(MariadbAction(
           id + ":add" + suffix,
           fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}, ALGORITHM=INSTANT, LOCK=NONE;",
-                      qualified,
-                      MariadbSwapColumnDefinition(ctx, column, /*not_null=*/false,
-                                                  /*with_default=*/false)),
+                      qualified, MariadbSwapColumnDefinition(ctx, column, not_null, with_default)),
           table, MariadbLock::kBrief));
-      // The default for new rows only: added with the column, it would fill
-      // the existing rows, before the backfill, with one value.
-      if (std::optional<std::string> value = MariadbSwapDefault(column)) {
+      // The default for new rows only: added with a nullable column, it would
+      // fill the existing rows, before the backfill, with one value.
+      if (value && !with_default) {
         actions.push_back(MariadbAction(
             id + ":default" + suffix,
             fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT {}, ALGORITHM=INSTANT, "
@@ -249,7 +269,7 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
                                       table, MariadbLock::kReads, CompletePhase::kPrepare));
     }
     for (const auto& column : layout.columns) {
-      if (column.shape.nullable) continue;
+      if (column.shape.nullable || MariadbSwapNotNullAtStart(op.spec(), column)) continue;
       actions.push_back(MariadbAction(
           id + ":set_not_null" + (layout.columns.size() == 1 ? "" : ":" + column.name),
           fmt::format("ALTER TABLE {} MODIFY COLUMN IF EXISTS {}, ALGORITHM=INPLACE, LOCK=NONE;",

@@ -2,8 +2,17 @@
 // it: alter_column, create_constraint, drop_constraint and
 // drop_multicolumn_constraint. Measured on MariaDB 10.11.19 (docs/mariadb.md):
 //
-// - start: each temporary column is added nullable and without a default
-//   (ALGORITHM=INSTANT), then given its default for new rows (INSTANT). An
+// - start: each temporary column is added ALGORITHM=INSTANT. A NOT NULL one
+//   is added NOT NULL at once, with its default when MariaDB adds that
+//   instantly (existing rows read it, or MariaDB's implicit 0, '' or zero
+//   date, until the backfill writes `up` over every one of them; a NULL `up`
+//   fails that write); a nullable one, or one an added UNIQUE covers (its
+//   index is built now, over rows that would all hold one placeholder), is
+//   added nullable and without a default (a default would fill the existing
+//   rows with one value). Then the default for new rows (INSTANT). Known
+//   gap: a NOT NULL column without a default refuses (1364) an old
+//   version's INSERT in the moments between its ADD and the dual-write
+//   triggers' creation. An
 //   added UNIQUE is an index on the temporary columns built
 //   ALGORITHM=INPLACE, LOCK=NONE; an added FOREIGN KEY is added under
 //   foreign_key_checks=0 (the only INPLACE, LOCK=NONE form: it checks no
@@ -14,7 +23,8 @@
 //   check, so each existing row is checked as it is copied.
 // - complete: the rows are validated again in batches of the primary key
 //   (a violation fails complete before anything is dropped), the columns
-//   that must be are made NOT NULL (INPLACE, LOCK=NONE), then ONE ALTER drops
+//   an added UNIQUE covers are made NOT NULL (INPLACE, LOCK=NONE: a table
+//   rebuild), then ONE ALTER (INSTANT, measured; NOCOPY when it drops an index) drops
 //   the dropped constraint and the old columns and gives the temporary ones
 //   their names (run only while the first temporary column exists, so a
 //   repeat cannot drop the new columns), and the check triggers are

@@ -1,5 +1,6 @@
-// alter_column on a real MariaDB: a temporary column added INSTANT at start,
-// made NOT NULL in place and swapped in by one guarded ALTER at complete,
+// alter_column on a real MariaDB: a temporary column added INSTANT at start
+// (NOT NULL already, unless an added UNIQUE covers it: then made NOT NULL in
+// place at complete), swapped in by one guarded ALTER at complete,
 // dropped at rollback; each phase twice. Columns with indexes are refused.
 #include "ops/mariadb_ops_fixture.h"
 
@@ -201,6 +202,55 @@ TEST_F(MariadbOps, AlterColumnReferencesAddsAForeignKeyOnline) {
   EXPECT_EQ(Query("SELECT id, team FROM users ORDER BY id"),
             (std::vector<std::string>{"1|1", "2|NULL", "3|2"}));
   EXPECT_EQ(mysql::ErrorNumber(conn_->Run("UPDATE users SET team = 7 WHERE id = 1")), 1452);
+}
+
+// The lab's type change (figure 6): the new column is NOT NULL from start on,
+// INSTANT, its existing rows reading the default until the backfill writes
+// `up` over them, so complete runs no table rebuild under the clients.
+TEST_F(MariadbOps, AlterColumnAddsTheNewColumnNotNullAtStart) {
+  Exec("CREATE TABLE users (id int PRIMARY KEY, visits int NOT NULL DEFAULT 0)");
+  Exec("INSERT INTO users VALUES (1, 36), (2, 7)");
+  Status loaded = Load(R"yaml(operations:
+  - alter_column: {table: users, column: visits, type: bigint, up: visits, down: visits}
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  RunTwice(Phase::kStart);
+  EXPECT_EQ(Columns("users").back(), "_zs_new_visits bigint(20) NOT NULL default 0");
+  EXPECT_EQ(Query("SELECT id, _zs_new_visits FROM users ORDER BY id"),
+            (std::vector<std::string>{"1|0", "2|0"}));  // the placeholder
+  Status null_up = conn_->Run("UPDATE users SET _zs_new_visits = NULL WHERE id = 1");
+  EXPECT_EQ(mysql::ErrorNumber(null_up), 1048) << null_up.message();  // refused at the write
+  Exec("INSERT INTO users (id, visits) VALUES (3, 5)");               // leaving it out: the default
+  Exec("UPDATE users SET _zs_new_visits = visits");                   // the backfill's work
+  for (const Action& action : Actions(Phase::kComplete)) {
+    EXPECT_EQ(action.sql.find("MODIFY"), std::string::npos) << action.sql;
+    EXPECT_EQ(action.sql.find("INPLACE"), std::string::npos) << action.sql;
+  }
+  RunTwice(Phase::kComplete);
+  EXPECT_EQ(Columns("users"), (std::vector<std::string>{"id int(11) NOT NULL",
+                                                        "visits bigint(20) NOT NULL default 0"}));
+  EXPECT_EQ(Query("SELECT id, visits FROM users ORDER BY id"),
+            (std::vector<std::string>{"1|36", "2|7", "3|5"}));
+}
+
+// Without a default the new column is NOT NULL without one: a write that
+// leaves it out and is not filled by the dual write fails, as it will after
+// complete.
+TEST_F(MariadbOps, AlterColumnNotNullWithoutDefaultNeedsAValue) {
+  Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
+  Exec("INSERT INTO users VALUES (1, NULL)");
+  Status loaded = Load(R"yaml(operations:
+  - alter_column: {table: users, column: age, nullable: false, up: "coalesce(age, 0)", down: age}
+)yaml");
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  RunTwice(Phase::kStart);
+  EXPECT_EQ(Columns("users").back(), "_zs_new_age int(11) NOT NULL");
+  Status missing = conn_->Run("INSERT INTO users (id, age) VALUES (2, 4)");
+  EXPECT_EQ(mysql::ErrorNumber(missing), 1364) << missing.message();
+  Exec("UPDATE users SET _zs_new_age = coalesce(age, 0)");
+  RunTwice(Phase::kComplete);
+  EXPECT_EQ(Columns("users"),
+            (std::vector<std::string>{"id int(11) NOT NULL", "age int(11) NOT NULL"}));
 }
 
 }  // namespace
