@@ -33,14 +33,18 @@ std::string MariadbSwapColumnDefinition(const OpContext& ctx, const swap::TempCo
   return sql;
 }
 
-// Whether start adds `column` NOT NULL already (INSTANT: the existing rows
-// read MariaDB's implicit default, 0, '' or the zero date, or the column's
-// default until the backfill writes `up` over them), so complete has no
-// table rebuild to run under the clients. Not for a column in an added
-// UNIQUE: its index is built at start, over rows that would all hold the
-// same placeholder; that column becomes NOT NULL at complete, INPLACE.
+// Whether start adds `column` NOT NULL already, with its constant default,
+// INSTANT (the existing rows read the default until the backfill writes `up`
+// over them), so complete has no table rebuild to run under the clients.
+// Only with a default MariaDB adds instantly: without one, an old client's
+// INSERT that leaves the column out would fail (1364, strict mode) between
+// the ADD COLUMN and the dual-write trigger's creation. Not for a column in an
+// added UNIQUE: its index is built at start, over rows that would all hold the
+// same placeholder. Those columns become NOT NULL at complete, INPLACE.
 bool MariadbSwapNotNullAtStart(const SwapSpec& spec, const swap::TempColumn& column) {
   if (column.shape.nullable) return false;
+  std::optional<std::string> value = MariadbSwapDefault(column);
+  if (!value || !MariadbInstantDefault(*value)) return false;
   for (const auto& added : spec.added) {
     if (added.type != 'u') continue;
     if (std::find(added.columns.begin(), added.columns.end(), column.name) != added.columns.end()) {
@@ -217,9 +221,9 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
       std::string suffix = layout.columns.size() == 1 ? "" : ":" + column.name;
       std::optional<std::string> value = MariadbSwapDefault(column);
       bool not_null = MariadbSwapNotNullAtStart(op.spec(), column);
-      // A NOT NULL column takes a constant default with it, INSTANT: the
+      // A NOT NULL column takes its constant default with it, INSTANT: the
       // existing rows read it until the backfill writes `up` over it.
-      bool with_default = not_null && value && MariadbInstantDefault(*value);
+      bool with_default = not_null;
       actions.push_back(MariadbAction(
           id + ":add" + suffix,
           fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS {}, ALGORITHM=INSTANT, LOCK=NONE;",

@@ -3,16 +3,15 @@
 // drop_multicolumn_constraint. Measured on MariaDB 10.11.19 (docs/mariadb.md):
 //
 // - start: each temporary column is added ALGORITHM=INSTANT. A NOT NULL one
-//   is added NOT NULL at once, with its default when MariaDB adds that
-//   instantly (existing rows read it, or MariaDB's implicit 0, '' or zero
-//   date, until the backfill writes `up` over every one of them; a NULL `up`
-//   fails that write); a nullable one, or one an added UNIQUE covers (its
-//   index is built now, over rows that would all hold one placeholder), is
-//   added nullable and without a default (a default would fill the existing
-//   rows with one value). Then the default for new rows (INSTANT). Known
-//   gap: a NOT NULL column without a default refuses (1364) an old
-//   version's INSERT in the moments between its ADD and the dual-write
-//   triggers' creation. An
+//   with a default MariaDB adds instantly is added NOT NULL at once, with
+//   that default (existing rows read it until the backfill writes `up` over
+//   every one of them; a NULL `up` fails that write). Any other one, and one
+//   an added UNIQUE covers (its index is built now, over rows that would all
+//   hold one placeholder), is added nullable and without a default (a
+//   default would fill the existing rows with one value; NOT NULL without
+//   one would refuse, 1364, an old version's INSERT between the ADD and the
+//   dual-write triggers' creation). Then the default for new rows (INSTANT).
+//   An
 //   added UNIQUE is an index on the temporary columns built
 //   ALGORITHM=INPLACE, LOCK=NONE; an added FOREIGN KEY is added under
 //   foreign_key_checks=0 (the only INPLACE, LOCK=NONE form: it checks no
