@@ -61,7 +61,7 @@ Status ChangeControl(const GlobalOptions& options, bool json,
     std::cout << fmt::format(
         "backfill control of schema \"{}\": {}. A running backfill applies it before its next "
         "batch; `zeroshift backfill status` shows its progress.\n",
-        options.schema, DescribeControl(control));
+        engine.schema(), DescribeControl(control));
   }
   return Status::Ok();
 }
@@ -262,7 +262,10 @@ void RegisterBackfill(CLI::App& app, GlobalOptions& options, Runner& run) {
           ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
           ZS_ASSIGN_OR_RETURN(nlohmann::json status, cli::StatusJson(engine));
           if (status["active"].is_null()) {
-            return NotFound(fmt::format("no migration is active in schema \"{}\"", options.schema));
+            return NotFound(
+                fmt::format("no migration is active in schema \"{}\": `zeroshift start FILE` "
+                            "starts one (its backfill runs in start)",
+                            engine.schema()));
           }
           std::cout << status["active"].dump(2) << "\n";
           return Status::Ok();
