@@ -134,6 +134,9 @@ TEST(MariadbCliCommands, BackfillPauseTuneAndResumeSteerTheRunningBackfill) {
   ProcessRun resume = split.Zeroshift({"backfill", "resume"});
   ASSERT_EQ(resume.exit_code, 0) << resume.err;
   EXPECT_EQ(nlohmann::json::parse(resume.out), MariadbCliControl(false, 1)) << resume.out;
+  // Waited for as an event first: a resume that did not reach the backfill
+  // fails here instead of hanging in Wait.
+  ASSERT_TRUE(MariadbCliWaitForEvent(out, "done")) << zs::testing::ReadFile(out);
   ASSERT_EQ(start.Wait(), 0) << zs::testing::ReadFile(out + ".err");
 
   // Every batch ran after the resume, one row at a time (the JSON progress
