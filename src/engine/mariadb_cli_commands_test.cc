@@ -151,6 +151,11 @@ TEST(MariadbCliCommands, BackfillPauseTuneAndResumeSteerTheRunningBackfill) {
                 std::string::npos)
           << event.dump();
     }
+    // Paused, not a batch ran (a pause announced but not kept shows here
+    // only when a batch got in before the resume).
+    if (kind == "resume") {
+      EXPECT_EQ(event.value("rows_done", -1), 0) << event.dump();
+    }
     if (kind == "resume" || kind == "progress" || kind == "done") {
       EXPECT_EQ(event.value("batch_rows", -1), 1) << event.dump();
     }
