@@ -9,6 +9,7 @@
 #include "backfill/postgres_step_aside.h"
 #include "pg/quote.h"
 #include "triggers/dual_write.h"
+#include "triggers/postgres_dual_write_origin.h"
 #include "triggers/postgres_dual_write_step_aside.h"
 
 namespace zs::backfill {
@@ -24,7 +25,7 @@ SELECT format('%I on %s', t.tgname, t.tgrelid::regclass), t.tgenabled::text
 FROM pg_trigger t
 WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT $1::regclass)
   AND NOT t.tgisinternal AND t.tgenabled <> 'D' AND (t.tgtype & 16) <> 0
-  AND cardinality(t.tgattr::int2[]) = 0 AND t.tgname <> $2
+  AND cardinality(t.tgattr::int2[]) = 0 AND t.tgname <> $2 AND t.tgname <> $3
 ORDER BY 1)sql";
 
 std::string JoinNames(const std::vector<std::string>& names) {
@@ -98,7 +99,8 @@ Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string
   // ours (`_zs_audit`) is still the user's and counts.
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
-      conn.ExecParams(kUserTriggersQuery, {relation, triggers::TableTriggerName(schema, table)}));
+      conn.ExecParams(kUserTriggersQuery, {relation, triggers::TableTriggerName(schema, table),
+                                           triggers::OriginTriggerName(schema, table)}));
   std::vector<std::string> normal, always;
   for (int i = 0; i < rows.size(); ++i) {
     (rows.Get(i, 1) == "O" ? normal : always).push_back(rows.Get(i, 0));
@@ -120,18 +122,19 @@ Result<UserTriggerPlan> PlanUserTriggers(pg::Connection& conn, const std::string
   Status can_set = conn.Run("SET LOCAL session_replication_role = replica");
   ZS_RETURN_IF_ERROR(conn.Run("ROLLBACK"));
   // In replica mode zeroshift's own trigger must still fire, on every
-  // partition: a relation where it exists but is not ENABLE ALWAYS would be
+  // partition: a relation where it exists but is not ENABLE REPLICA (or ALWAYS,
+  // as before the origin-mode trigger) would be
   // marked without `up` running. (Before start installs it, nothing to check.)
   if (can_set.ok()) {
     ZS_ASSIGN_OR_RETURN(
         pg::Rows not_always,
         conn.ExecParams("SELECT t.tgrelid::regclass::text FROM pg_trigger t WHERE t.tgrelid IN "
                         "(SELECT relid FROM pg_partition_tree($1::regclass) UNION SELECT "
-                        "$1::regclass) AND t.tgname = $2 AND t.tgenabled <> 'A' LIMIT 1",
+                        "$1::regclass) AND t.tgname = $2 AND t.tgenabled NOT IN ('A', 'R') LIMIT 1",
                         {relation, triggers::TableTriggerName(schema, table)}));
     if (!not_always.empty()) {
-      can_set = Internal(
-          fmt::format("zeroshift's trigger on {} is not ENABLE ALWAYS", not_always.Get(0, 0)));
+      can_set = Internal(fmt::format("zeroshift's trigger on {} is not ENABLE REPLICA or ALWAYS",
+                                     not_always.Get(0, 0)));
     }
   }
   if (!can_set.ok()) {

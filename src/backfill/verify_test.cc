@@ -23,6 +23,7 @@
 #include "testing/seed_migration.h"
 #include "testing/shared_cluster.h"
 #include "triggers/dual_write.h"
+#include "triggers/postgres_dual_write_origin.h"
 
 namespace zs::backfill {
 namespace {
@@ -49,13 +50,14 @@ class VerifyTest : public ::testing::Test {
   }
 
   // A write the dual-write triggers do not see (as a bug or a manual fix would).
-  // zeroshift's trigger is ENABLE ALWAYS (it fires even under
-  // session_replication_role = replica), so it is disabled around the write.
+  // zeroshift's triggers fire in every session_replication_role (one ENABLE
+  // REPLICA, one for the other roles), so they are disabled around the write.
   void RunBehindTriggers(const std::string& sql) {
     std::string trigger = pg::QuoteIdent(triggers::TableTriggerName("public", "users"));
-    Run("ALTER TABLE users DISABLE TRIGGER " + trigger);
+    std::string origin = pg::QuoteIdent(triggers::OriginTriggerName("public", "users"));
+    Run("ALTER TABLE users DISABLE TRIGGER " + trigger + ", DISABLE TRIGGER " + origin);
     Run(sql);
-    Run("ALTER TABLE users ENABLE ALWAYS TRIGGER " + trigger);
+    Run("ALTER TABLE users ENABLE REPLICA TRIGGER " + trigger + ", ENABLE TRIGGER " + origin);
   }
 
   // users(id, name) with kRows rows "First<i> Last<i>", then a real start of

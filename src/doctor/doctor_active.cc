@@ -17,6 +17,7 @@
 #include "schema/schema.h"
 #include "state/load_migration.h"
 #include "triggers/dual_write.h"
+#include "triggers/postgres_dual_write_origin.h"
 
 namespace zs::doctor::detail {
 
@@ -46,6 +47,14 @@ Status LoadActions(ActiveMigration& active, const backend::Backend& backend) {
     active.tables.insert(spec.table);
   }
   return Status::Ok();
+}
+
+// Which sessions' writes a PostgreSQL dual-write trigger of `table` serves.
+std::string TriggerRole(const std::string& name, const std::string& schema,
+                        const std::string& table) {
+  return name == triggers::OriginTriggerName(schema, table)
+             ? "every ordinary session"
+             : "replica-mode sessions: the backfill's, logical replication's apply workers";
 }
 
 // The active migration through state::LoadMigration, like the engine; a row
@@ -117,23 +126,38 @@ Status CheckActive(Context& ctx) {
     report(pg::QuoteIdent(record.version_schema),
            fmt::format("the version schema of active {} is missing; {}", migration, advice));
   }
+  const triggers::DualWriteSql& dual_write = triggers::DualWriteFor(backend::Postgres());
   for (const auto& table : ctx.active->trigger_tables) {
-    std::string name = triggers::TableTriggerName(ctx.schema, table);
     std::string function = triggers::TableTriggerFunctionName(ctx.schema, table);
+    // Both triggers of the table (ordinary sessions' and the replica-mode
+    // twin, postgres_dual_write_origin.h): without either, the writes of the
+    // sessions it serves are not dual-written. A zeroshift from before the
+    // split installed the first alone, ENABLE ALWAYS: it serves every session.
+    bool any_trigger = false, always = false;
+    for (const auto& name : dual_write.TriggerNames(ctx.schema, table)) {
+      ZS_ASSIGN_OR_RETURN(
+          pg::Rows found,
+          ctx.conn.ExecParams("SELECT t.tgenabled::text FROM pg_trigger t WHERE t.tgrelid "
+                              "= to_regclass($1) AND t.tgname = $2",
+                              {ctx.Table(table), name.substr(0, kMaxIdentifierBytes)}));
+      if (!found.empty()) {
+        any_trigger = true;
+        always = always || found.Get(0, 0) == "A";
+        continue;
+      }
+      if (always) continue;
+      report(fmt::format("{} ON {}", pg::QuoteIdent(name), ctx.Table(table)),
+             fmt::format("the dual-write trigger of active {} is missing, so the writes of the "
+                         "sessions it serves ({}) from one version do not reach the other; {}",
+                         migration, TriggerRole(name, ctx.schema, table), advice));
+    }
+    if (!any_trigger) continue;  // the function is reported as called by nothing
     ZS_ASSIGN_OR_RETURN(
         pg::Rows found,
-        ctx.conn.ExecParams(
-            "SELECT (SELECT count(*) FROM pg_trigger t WHERE t.tgrelid = to_regclass($1) "
-            "AND t.tgname = $2), (SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
-            "p.pronamespace WHERE n.nspname = $3 AND p.proname = $4)",
-            {ctx.Table(table), name.substr(0, kMaxIdentifierBytes), triggers::kStateSchema,
-             function.substr(0, kMaxIdentifierBytes)}));
+        ctx.conn.ExecParams("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
+                            "p.pronamespace WHERE n.nspname = $1 AND p.proname = $2",
+                            {triggers::kStateSchema, function.substr(0, kMaxIdentifierBytes)}));
     if (found.GetInt(0, 0) == 0) {
-      report(fmt::format("{} ON {}", pg::QuoteIdent(name), ctx.Table(table)),
-             fmt::format("the dual-write trigger of active {} is missing, so writes from one "
-                         "version do not reach the other; {}",
-                         migration, advice));
-    } else if (found.GetInt(0, 1) == 0) {
       report(pg::QualifiedName(triggers::kStateSchema, function) + "()",
              fmt::format("the trigger function of active {} is missing; {}", migration, advice));
     }

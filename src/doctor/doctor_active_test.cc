@@ -11,11 +11,13 @@ TEST_F(DoctorTest, ActiveMigrationWithMissingObjectsIsReportedNotGuessed) {
   Start("02_split_name", zs::testing::kSplitNameYaml);
   MustRun(*conn_,
           "DROP TRIGGER \"~zs_public_users_dual_write\" ON users;"
+          "DROP TRIGGER \"~zs_public_users_dual_write_o\" ON users;"
           "DROP SCHEMA public_02_split_name CASCADE;");
   Report report = Diagnose();
   EXPECT_EQ(report.active_migration, "02_split_name");
   const Objects expected = {
       {kActiveMigration, "\"~zs_public_users_dual_write\" ON \"public\".\"users\""},
+      {kActiveMigration, "\"~zs_public_users_dual_write_o\" ON \"public\".\"users\""},
       {kActiveMigration, "\"public_02_split_name\""},
       // The trigger's function is now called by nothing, but it is the active migration's.
       {kTriggerFunction, "\"zeroshift\".\"_zs_public_users_dual_write\"()"},
@@ -36,6 +38,39 @@ TEST_F(DoctorTest, ActiveMigrationWithMissingObjectsIsReportedNotGuessed) {
   EXPECT_EQ(ObjectsOf(fixed.findings), expected);
   // The advice works: rollback, then nothing is left.
   Rollback();
+  EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
+}
+
+// Either of the table's two triggers missing is reported on its own: the
+// ordinary sessions' (no WHEN) and the replica-mode twin the backfill's
+// session fires (postgres_dual_write_origin.h). The other one still calls
+// the function, so it is not reported as called by nothing.
+TEST_F(DoctorTest, ActiveMigrationMissingOneOfItsTwoTriggersIsReported) {
+  Init();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"~zs_public_users_dual_write_o", "every ordinary session"},
+      {"~zs_public_users_dual_write", "the backfill's"},
+  };
+  for (const auto& [trigger, serves] : cases) {
+    Start("02_split_name", zs::testing::kSplitNameYaml);
+    MustRun(*conn_, "DROP TRIGGER \"" + trigger + "\" ON users;");
+    Report report = Diagnose();
+    const Objects expected = {{kActiveMigration, "\"" + trigger + "\" ON \"public\".\"users\""}};
+    EXPECT_EQ(ObjectsOf(report.findings), expected) << report.ToText();
+    ASSERT_EQ(report.findings.size(), 1u) << report.ToText();
+    EXPECT_NE(report.findings[0].reason.find(serves), std::string::npos)
+        << report.findings[0].reason;
+    EXPECT_NE(report.findings[0].reason.find("zeroshift rollback"), std::string::npos);
+    // The advice works with either one gone.
+    Rollback();
+    EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
+  }
+  // A migration started by a zeroshift from before the split: one trigger,
+  // ENABLE ALWAYS, serves every session, so no twin is missing.
+  Start("02_split_name", zs::testing::kSplitNameYaml);
+  MustRun(*conn_,
+          "DROP TRIGGER \"~zs_public_users_dual_write_o\" ON users;"
+          "ALTER TABLE users ENABLE ALWAYS TRIGGER \"~zs_public_users_dual_write\"");
   EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
 }
 

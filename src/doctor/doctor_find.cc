@@ -18,12 +18,13 @@ namespace zs::doctor::detail {
 
 Status FindTriggers(Context& ctx) {
   // Clones of a partitioned table's trigger (tgparentid) go with their parent.
+  // On PostgreSQL two triggers of a table share one function (the ordinary
+  // sessions' and the replica-mode twin, postgres_dual_write_origin.h).
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       ctx.conn.ExecParams(
-          "SELECT c.relname, t.tgname, pn.nspname, p.proname, "
-          "(SELECT count(*) FROM pg_trigger o WHERE o.tgfoid = t.tgfoid AND o.oid <> t.oid "
-          "AND o.tgparentid = 0) "
+          "SELECT c.relname, t.tgname, pn.nspname, p.proname, p.oid::text, "
+          "(SELECT count(*) FROM pg_trigger o WHERE o.tgfoid = t.tgfoid AND o.tgparentid = 0) "
           "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
           "JOIN pg_namespace n ON n.oid = c.relnamespace "
           "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace pn ON pn.oid = p.pronamespace "
@@ -31,13 +32,22 @@ Status FindTriggers(Context& ctx) {
               ctx.Recorded("trigger", "t.oid", "0", "t.tgname") + " AND " +
               ctx.Recorded("function", "p.oid", "0", "p.proname") + " ORDER BY 1, 2",
           {ctx.schema}));
+  std::vector<int> reported;
   for (int i = 0; i < rows.size(); ++i) {
-    std::string table = rows.Get(i, 0), trigger = rows.Get(i, 1);
-    if (ctx.Accounts(table, trigger)) continue;
+    if (!ctx.Accounts(rows.Get(i, 0), rows.Get(i, 1))) reported.push_back(i);
+  }
+  for (int i : reported) {
+    std::string table = rows.Get(i, 0), trigger = rows.Get(i, 1), function = rows.Get(i, 4);
     std::string fix =
         fmt::format("DROP TRIGGER IF EXISTS {} ON {};", pg::QuoteIdent(trigger), ctx.Table(table));
-    bool own_function = rows.GetInt(i, 4) == 0;  // recorded (above) and no other trigger
-    if (own_function) {
+    // The function goes with the last of its triggers Fix drops (they run in
+    // this order), and only when every trigger calling it is one of these
+    // recorded leftovers: a user's own trigger calling it keeps it.
+    long long same = std::count_if(reported.begin(), reported.end(),
+                                   [&](int r) { return rows.Get(r, 4) == function; });
+    bool last = std::none_of(reported.begin(), reported.end(),
+                             [&](int r) { return r > i && rows.Get(r, 4) == function; });
+    if (last && same == rows.GetInt(i, 5)) {
       fix += fmt::format("\nDROP FUNCTION IF EXISTS {}();",
                          pg::QualifiedName(triggers::kStateSchema, rows.Get(i, 3)));
     }

@@ -155,6 +155,7 @@ TEST_F(DoctorTest, StartedMigrationWhoseStateRowWasDeletedIsFoundAndRemoved) {
   MustRun(*conn_, "DELETE FROM zeroshift.migrations");
   const Objects expected = {
       {kTrigger, "\"~zs_public_scores_dual_write\" ON \"public\".\"scores\""},
+      {kTrigger, "\"~zs_public_scores_dual_write_o\" ON \"public\".\"scores\""},
       {kTemporaryColumn, "\"public\".\"scores\".\"_zs_new_score\""},
       {kTemporaryColumn, "\"public\".\"scores\".\"_zs_synced\""},  // the backfill's marker
       {kConstraint, "\"_zs__zs_new_score_not_null\" ON \"public\".\"scores\""},
@@ -163,10 +164,22 @@ TEST_F(DoctorTest, StartedMigrationWhoseStateRowWasDeletedIsFoundAndRemoved) {
   Report report = Diagnose();
   EXPECT_TRUE(report.active_migration.empty());
   EXPECT_EQ(ObjectsOf(report.findings), expected) << report.ToText();
+  // The two triggers share one function: it is dropped once, after both.
+  for (const auto& f : report.findings) {
+    if (f.kind != kTrigger) continue;
+    bool twin = f.object.find("dual_write_o") != std::string::npos;
+    EXPECT_EQ(f.fix_sql.find(
+                  "DROP FUNCTION IF EXISTS \"zeroshift\".\"_zs_public_scores_dual_write\"()") !=
+                  std::string::npos,
+              twin)
+        << f.fix_sql;
+  }
   Report fixed = Fix();
   EXPECT_EQ(ObjectsOf(fixed.fixed), expected) << fixed.ToText();
   EXPECT_TRUE(fixed.findings.empty()) << fixed.ToText();
   EXPECT_TRUE(Diagnose().findings.empty());
+  EXPECT_EQ(Value("SELECT count(*) FROM pg_proc WHERE proname = '_zs_public_scores_dual_write'"),
+            "0");
   // The table is exactly as before the migration, data included, and writable.
   EXPECT_EQ(Value("SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ',' "
                   "ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'scores'::regclass AND "

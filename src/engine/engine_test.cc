@@ -432,13 +432,15 @@ TEST(EngineStateTest, RerunningStartResumesAnInterruptedBackfill) {
   MustRun(admin,
           "UPDATE zeroshift.backfill_cursors SET last_key = '[\"500\"]', rows_done = "
           "500, finished = false");
-  // Behind the trigger (ENABLE ALWAYS: session_replication_role does not stop
-  // it). The marker says which rows the resumed backfill still owes.
+  // Behind the triggers (one of them fires in every session_replication_role).
+  // The marker says which rows the resumed backfill still owes.
   MustRun(admin,
-          "ALTER TABLE users DISABLE TRIGGER \"~zs_public_users_dual_write\"; "
+          "ALTER TABLE users DISABLE TRIGGER \"~zs_public_users_dual_write\", DISABLE TRIGGER "
+          "\"~zs_public_users_dual_write_o\"; "
           "UPDATE users SET first_name = NULL, last_name = NULL, _zs_synced = NULL WHERE id > 500; "
           "UPDATE users SET first_name = 'Keep', last_name = 'Me' WHERE id = 10; "
-          "ALTER TABLE users ENABLE ALWAYS TRIGGER \"~zs_public_users_dual_write\"");
+          "ALTER TABLE users ENABLE REPLICA TRIGGER \"~zs_public_users_dual_write\", ENABLE "
+          "TRIGGER \"~zs_public_users_dual_write_o\"");
 
   Status resumed = engine.Start(SplitName());
   ASSERT_TRUE(resumed.ok()) << resumed.ToString();

@@ -2,9 +2,10 @@
 // table in step while both versions are in use. The specs (trigger_spec.h)
 // are the same on every database; the SQL that installs and removes them is
 // the backend's, behind DualWriteSql:
-//   - PostgreSQL (postgres_dual_write.h): one BEFORE INSERT OR UPDATE trigger
-//     per table calling one PL/pgSQL function; the version is read from
-//     search_path or the zeroshift.version setting.
+//   - PostgreSQL (postgres_dual_write.h): one PL/pgSQL function per table,
+//     called by two BEFORE INSERT OR UPDATE triggers, one per set of
+//     replication roles (postgres_dual_write_origin.h); the version is read
+//     from search_path or the zeroshift.version setting.
 //   - MariaDB (mariadb_dual_write.h): a BEFORE INSERT and a BEFORE UPDATE
 //     trigger per table; the version is read from @zeroshift_version, with a
 //     guard for a new-version client that forgot to set it.

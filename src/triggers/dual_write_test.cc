@@ -8,6 +8,7 @@
 #include "backend/mariadb_backend.h"
 #include "backend/postgres_backend.h"
 #include "triggers/mariadb_dual_write.h"
+#include "triggers/postgres_dual_write_origin.h"
 
 namespace zs::triggers {
 namespace {
@@ -52,7 +53,8 @@ TEST(DualWriteSeamTest, PostgresBehindTheInterfaceIsTheFreeFunctions) {
   EXPECT_EQ(pg.DropSql("public", "users"),
             std::vector<std::string>{DropTableTriggerSql("public", "users")});
   EXPECT_EQ(pg.TriggerNames("public", "users"),
-            std::vector<std::string>{TableTriggerName("public", "users")});
+            (std::vector<std::string>{TableTriggerName("public", "users"),
+                                      OriginTriggerName("public", "users")}));
   EXPECT_EQ(pg.IsVersionCondition("public_v2"), IsVersionCondition("public_v2"));
   EXPECT_TRUE(pg.InstallActions({}, {}).empty());
 }

@@ -26,7 +26,8 @@ namespace zs::triggers {
 // specs in operation order; each becomes a block that reads its variables from
 // NEW as it runs, so later expressions see what earlier ones assigned.
 //
-// The trigger itself is "~zs_<schema>_<table>_dual_write": PostgreSQL fires
+// The trigger itself is "~zs_<schema>_<table>_dual_write" (with a twin for
+// the other replication roles, postgres_dual_write_origin.h): PostgreSQL fires
 // the BEFORE triggers of one event in byte order of their names, and '~'
 // sorts after every ASCII letter, digit and '_', so the user's own BEFORE
 // triggers run first (a trigger that normalises `name` does so before `up`

@@ -2,15 +2,17 @@
 // batches (postgres_dual_write.h has the trigger; the backfill's side is
 // backfill/postgres_step_aside.h).
 //
-// The trigger's WHEN (FiresCondition) lets it fire for every write except
-// the backfill's batches, which compute `up` in their UPDATE and so need no
-// PL/pgSQL per row. A batch steps the trigger aside by running, in its
-// transaction, with session_replication_role = replica (SET LOCAL) and
+// The replica-mode trigger's WHEN (FiresCondition) lets it fire for every
+// replica-mode write except the backfill's batches, which compute `up` in
+// their UPDATE and so need no PL/pgSQL per row; ordinary sessions fire the
+// other trigger, which has no WHEN (postgres_dual_write_origin.h). A batch
+// steps the trigger aside by running, in its transaction, with
+// session_replication_role = replica (SET LOCAL) and
 // StepAsideSql: kBackfillSetting set LOCAL to the transaction's own id.
 //
 // What a client can forge: with the setting alone, nothing (any role may set
-// a custom setting, but without replica mode the trigger fires); with both,
-// only a role that may set session_replication_role (a superuser, or one
+// a custom setting, but without replica mode the ordinary trigger fires);
+// with both, only a role that may set session_replication_role (a superuser, or one
 // granted SET on it), which may already silence every ordinary trigger and
 // foreign-key check of the table. The transaction id ties the setting to the
 // one transaction that set it, so a value left in ALTER ROLE/DATABASE SET or
