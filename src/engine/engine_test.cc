@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -125,11 +126,27 @@ TEST(EngineLockTest, RetriedLockWaitIsLoggedByAMovedEngine) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);
   CreateUsers(admin, 100);
-  auto lines = std::make_shared<std::vector<std::string>>();
+  // The holder commits once the first retry is logged (event-ordered: the
+  // engine may take any time to reach its first DDL on a loaded machine).
+  struct Log {
+    std::mutex mutex;
+    std::condition_variable retried;
+    std::vector<std::string> lines;
+    bool logged = false;
+  };
+  auto log = std::make_shared<Log>();
   Options options;
   options.retry.lock_timeout = std::chrono::milliseconds(50);
   options.retry.initial_backoff = std::chrono::milliseconds(50);
-  options.log = [lines](const std::string& line) { lines->push_back(line); };
+  options.retry.max_attempts = 1000;  // the holder leaves after the first retry's log line
+  options.log = [log](const std::string& line) {
+    std::lock_guard<std::mutex> guard(log->mutex);
+    log->lines.push_back(line);
+    if (line.find("lock not available (attempt 1/") != std::string::npos) {
+      log->logged = true;
+      log->retried.notify_all();
+    }
+  };
   Result<Engine> connected = Engine::Connect(url, std::move(options));
   ASSERT_TRUE(connected.ok()) << connected.status().ToString();
   std::optional<Engine> engine;
@@ -138,17 +155,19 @@ TEST(EngineLockTest, RetriedLockWaitIsLoggedByAMovedEngine) {
 
   pg::Connection holder = Open(url);
   MustRun(holder, "BEGIN; LOCK TABLE users IN ACCESS SHARE MODE");
-  std::thread release([&holder] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  std::thread release([&holder, log] {
+    {
+      // Bounded only so that a broken engine fails the test instead of hanging it.
+      std::unique_lock<std::mutex> lock(log->mutex);
+      log->retried.wait_for(lock, std::chrono::minutes(2), [&log] { return log->logged; });
+    }
     (void)holder.Run("COMMIT");
   });
   Status status = engine->Start(SplitName());
   release.join();
   EXPECT_TRUE(status.ok()) << status.ToString();
-  bool logged = std::any_of(lines->begin(), lines->end(), [](const std::string& line) {
-    return line.find("lock not available (attempt 1/") != std::string::npos;
-  });
-  EXPECT_TRUE(logged) << "no retry was logged";
+  std::lock_guard<std::mutex> guard(log->mutex);
+  EXPECT_TRUE(log->logged) << "no retry was logged";
 }
 
 // ---------------------------------------------------------------------------
