@@ -30,8 +30,19 @@ TEST_F(DoctorTest, FixRetriesBehindALockAndSucceeds) {
   Plant(engine::kObjColumn, "public", "scores", "_zs_new_score");
   pg::Connection blocker = Open(url_);
   MustRun(blocker, "BEGIN; SELECT * FROM scores;");  // ACCESS SHARE until COMMIT
-  std::thread release([&blocker] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  // The blocker commits once the fix's DROP waits on its lock (event-ordered:
+  // any lock wait in this database is the fix's, nothing else runs here).
+  std::thread release([&blocker, url = url_] {
+    pg::Connection watcher = Open(url);
+    bool waited = zs::testing::WaitUntil(
+        [&watcher] {
+          auto rows = watcher.Exec(
+              "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+              "AND wait_event_type = 'Lock'");
+          return rows.ok() && !rows->empty();
+        },
+        std::chrono::minutes(2));
+    EXPECT_TRUE(waited) << "the fix never waited on the blocker's lock";
     (void)blocker.Run("COMMIT");
   });
   pg::RetryPolicy policy{.lock_timeout = std::chrono::milliseconds(100),
