@@ -20,8 +20,25 @@
 #include "core/status.h"
 #include "lab/metrics.h"
 #include "mysql/connection.h"
+#include "servers/mariadb_server.h"
 
 namespace zs::bench {
+
+// Figure 6's server, the same for every side: production-like settings
+// (bench/README.md §6 says why and what MariaDB's documentation recommends),
+// not the tests' small throwaway server (64 MB buffer pool, 8 MB redo log,
+// no binary log, flush at commit every second).
+servers::MariadbServerOptions Figure6ServerOptions();
+
+// CPU seconds (user + system) process `pid` has used so far, from
+// /proc/<pid>/stat; -1 when it cannot be read. On a shared machine the
+// server's CPU time for a change moves far less with the load than the
+// change's wall time does.
+double ProcessCpuSeconds(pid_t pid);
+
+// The settings that decide how fast a change writes, as the running server at
+// `url` reports them: printed in the figure's facts, per side.
+Result<nlohmann::json> MariadbWriteSettings(const std::string& url);
 
 struct MariadbLoadSetup {
   long long rows = 1'000'000;
@@ -30,6 +47,7 @@ struct MariadbLoadSetup {
   std::chrono::milliseconds client_timeout{2000};
   double before_s = 3;  // clients alone before the change
   double after_s = 3;   // and after it
+  servers::MariadbServerOptions server = Figure6ServerOptions();
 };
 
 // What the clients saw around one change, and how long it took.
@@ -43,6 +61,10 @@ struct MariadbChangeRun {
   std::map<std::string, long long> errors_by_class;
   std::map<std::string, long long> errors_by_message;
   double load_s = 0;
+  nlohmann::json server_settings;  // MariadbWriteSettings of the side's server
+  // mariadbd's CPU seconds from the change's start until the clients stop
+  // (the change and after_s): the server's work for it, load aside.
+  double server_cpu_s = 0;
   // Set by the runner as the change begins; the change stamps its engine's
   // phases ("phase:backfill") against it, so the slowest request can be
   // placed in the change (longest_at_ms, from the same moment).
@@ -62,7 +84,7 @@ struct MariadbChangeRun {
 // `run`'s phases and backfill fields. `url` names the table's database.
 using MariadbChange = std::function<Status(const std::string& url, MariadbChangeRun& run)>;
 
-// A fresh throwaway MariaDB (servers::MariadbServer, the peer's kind), the
+// A fresh throwaway MariaDB (servers::MariadbServer of setup.server), the
 // lab's `users` of setup.rows rows in database `database`, the v1 clients for
 // before_s, `change`, after_s more; then `check` (a query answering one
 // number, 0 when the change left every row right) must answer 0, or the run
