@@ -56,6 +56,16 @@ nlohmann::json ActiveJson(const engine::ActiveStatus& active) {
 
 nlohmann::json StatusToJson(const engine::StatusReport& report) {
   nlohmann::json out{{"schema", report.schema}, {"initialized", report.initialized}};
+  // Always present, so that a script can tell: null on a primary.
+  out["standby"] = nullptr;
+  if (report.standby) {
+    out["standby"] = {{"in_recovery", true},
+                      {"server", report.standby->server},
+                      {"replayed_as_of", report.standby->replayed_as_of.empty()
+                                             ? nlohmann::json()
+                                             : nlohmann::json(report.standby->replayed_as_of)},
+                      {"note", report.standby->note}};
+  }
   if (!report.initialized) return out;
   out["migrations"] = report.migrations;
   out["latest_version_schema"] = report.latest_version_schema.empty()
