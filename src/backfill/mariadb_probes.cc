@@ -150,11 +150,8 @@ Status MariadbProbes::ProbeReplica(Replica& replica, PressureSample& sample) {
               : fmt::format("{} (connection {})", replica.name, mysql::QuoteLiteral(channel)));
       continue;
     }
-    double lag_ms = static_cast<double>(rows->GetInt(i, seconds)) * 1000;
-    if (sample.lagging_standby.empty() || lag_ms > sample.max_replay_lag_ms) {
-      sample.lagging_standby = replica.name;  // named in the throttle's reason
-    }
-    sample.max_replay_lag_ms = std::max(sample.max_replay_lag_ms, lag_ms);
+    sample.max_replay_lag_ms =
+        std::max(sample.max_replay_lag_ms, static_cast<double>(rows->GetInt(i, seconds)) * 1000);
   }
   return Status::Ok();
 }

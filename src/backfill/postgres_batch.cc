@@ -190,19 +190,13 @@ Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qu
           "   AND usesysid IS NOT NULL AND state IS NULL "
           "   AND query = '<insufficient privilege>'), "
           "(SELECT count(*) FROM pg_stat_replication WHERE state IS NULL), "
-          "quote_ident(current_user), "
-          // The standby furthest behind, for the throttle's reason.
-          "coalesce((SELECT format('%s (%s)', application_name, "
-          "   coalesce(host(client_addr), 'local')) FROM pg_stat_replication ORDER BY "
-          "   pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) DESC NULLS LAST, "
-          "   replay_lag DESC NULLS LAST LIMIT 1), '')",
+          "quote_ident(current_user)",
           {qualified_table, std::to_string(thresholds.max_xact_age.count())}));
   PressureSample sample{.lock_waiters = rows.GetInt(0, 0),
                         .long_transactions = rows.GetInt(0, 1),
                         .standbys = rows.GetInt(0, 2),
                         .max_lag_bytes = rows.GetInt(0, 3),
                         .max_replay_lag_ms = std::stod(rows.Get(0, 4)),
-                        .lagging_standby = rows.Get(0, 8),
                         .hidden_sessions = rows.GetInt(0, 5),
                         .hidden_standbys = rows.GetInt(0, 6),
                         .role = rows.Get(0, 7)};

@@ -117,12 +117,6 @@ std::string LongTransactionReason(const PressureSample& s, const PressureThresho
                    LongTransactionAction(t.long_transactions));
 }
 
-// The standby furthest behind, by the probe's name for it when it gave one.
-std::string LaggingStandby(const PressureSample& s) {
-  return s.lagging_standby.empty() ? "the standby furthest behind in pg_stat_replication"
-                                   : s.lagging_standby;
-}
-
 }  // namespace
 
 std::string PressureReason(const PressureSample& s, const PressureThresholds& t) {
@@ -143,17 +137,21 @@ std::string PressureReason(const PressureSample& s, const PressureThresholds& t)
         "on it), or drop it from the replica URLs",
         names);
   }
+  // The sample says how far behind, not which one: where to look is named.
   if (t.max_lag_bytes > 0 && s.max_lag_bytes > t.max_lag_bytes) {
     return fmt::format(
-        "standby replay lag {} kB > {} kB on {}: the backfill backs off until it catches up; "
-        "raise --backfill-max-lag-mb (0: ignore) if it may fall this far behind",
-        s.max_lag_bytes / 1024, t.max_lag_bytes / 1024, LaggingStandby(s));
+        "standby replay lag {} kB > {} kB on the standby furthest behind (pg_stat_replication "
+        "names it): the backfill backs off until it catches up; raise --backfill-max-lag-mb "
+        "(0: ignore) if it may fall this far behind",
+        s.max_lag_bytes / 1024, t.max_lag_bytes / 1024);
   }
   if (t.max_replay_lag.count() > 0 && s.max_replay_lag_ms > t.max_replay_lag.count()) {
     return fmt::format(
-        "standby replay lag {:.0f} ms > {} ms on {}: the backfill backs off until it catches "
-        "up; raise --backfill-max-replay-lag (0: ignore) if it may fall this far behind",
-        s.max_replay_lag_ms, t.max_replay_lag.count(), LaggingStandby(s));
+        "standby replay lag {:.0f} ms > {} ms on the standby or replica furthest behind "
+        "(pg_stat_replication names it; on MariaDB, SHOW ALL REPLICAS STATUS on each "
+        "--replica-url): the backfill backs off until it catches up; raise "
+        "--backfill-max-replay-lag (0: ignore) if it may fall this far behind",
+        s.max_replay_lag_ms, t.max_replay_lag.count());
   }
   return "";
 }

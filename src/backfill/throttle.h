@@ -110,9 +110,6 @@ struct PressureSample {
   long long standbys = 0;           // rows of pg_stat_replication
   long long max_lag_bytes = 0;      // largest current WAL minus standby replay position
   double max_replay_lag_ms = 0;     // largest pg_stat_replication.replay_lag
-  // The standby (replica) furthest behind, as the probe names it
-  // ("replica-1", "10.0.0.7:5432 (walreceiver)"); "" when it did not say.
-  std::string lagging_standby;
   // Replicas whose replication is stopped, so their lag is unknown and grows
   // (MariaDB: Seconds_Behind_Master NULL), "host:port (connection name)" each.
   std::vector<std::string> stopped_replicas;

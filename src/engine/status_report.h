@@ -45,17 +45,8 @@ struct ActiveStatus {
   state::BackfillControl control;
 };
 
-// The server is a PostgreSQL standby in recovery: it answers reads, so
-// status works there, but what it shows is what it replayed from the primary.
-struct StandbyStatus {
-  std::string server;          // host:port (database "app"), no user or password
-  std::string replayed_as_of;  // pg_last_xact_replay_timestamp(); "" when none yet
-  std::string note;            // the sentence for the user, naming both
-};
-
 struct StatusReport {
   std::string schema;
-  std::optional<StandbyStatus> standby;  // nullopt on a primary (and on MariaDB)
   bool initialized = false;
   // The rest is filled only when initialized.
   size_t migrations = 0;               // rows in the history
