@@ -184,10 +184,15 @@ TEST(PressureReasonTest, ALongTransactionsReasonSaysWhatThisModeDoesAndOffersThe
     const std::string name(PolicyName(mode.policy));
     std::string reason = PressureReason(LongTransaction(120000), t);
     EXPECT_EQ(reason, session + mode.does + "; " + mode.others) << name;
-    // The chosen mode appears once, as what is being done, never as advice.
-    size_t first = reason.find("=" + name);
-    EXPECT_NE(first, std::string::npos) << reason;
-    EXPECT_EQ(reason.find(name, first + 1 + name.size()), std::string::npos) << reason;
+    // The chosen mode appears once, as what is being done; the advice after
+    // "; or " names only the others.
+    size_t advice = reason.rfind("; or ");
+    ASSERT_NE(advice, std::string::npos) << reason;
+    EXPECT_EQ(reason.find(name, advice), std::string::npos) << reason;
+    size_t chosen = reason.find("--backfill-long-xact=" + name);
+    ASSERT_NE(chosen, std::string::npos) << reason;
+    EXPECT_LT(chosen, advice) << reason;
+    EXPECT_EQ(reason.find("--backfill-long-xact=" + name, chosen + 1), std::string::npos) << reason;
   }
   // MariaDB's session: its own statement and what it holds back.
   PressureSample mariadb = LongTransaction(120000);
