@@ -75,26 +75,58 @@ std::string BlockingSession::Describe() const {
   return out + ")";
 }
 
+namespace {
+
+// What the backfill does about a long transaction under `policy`, the
+// policy's flag, and the other policies the user can still choose.
+std::string LongTransactionAction(LongTransactionPolicy policy) {
+  switch (policy) {
+    case LongTransactionPolicy::kThrottle:
+      return "the backfill sleeps after each batch in proportion to its age "
+             "(--backfill-long-xact=throttle); or run the backfill with "
+             "--backfill-long-xact=wait, proceed or stop";
+    case LongTransactionPolicy::kWait:
+      return "the backfill runs no batch until it ends (--backfill-long-xact=wait); or interrupt "
+             "the backfill and run it again with --backfill-long-xact=throttle, proceed or stop";
+    case LongTransactionPolicy::kProceed:
+      return "the backfill goes on at full speed (--backfill-long-xact=proceed), so the rows it "
+             "rewrites stay behind as dead versions until it ends; or run the backfill with "
+             "--backfill-long-xact=throttle, wait or stop";
+    case LongTransactionPolicy::kStop:
+      return "the backfill stops for it (--backfill-long-xact=stop); or run the backfill again "
+             "with --backfill-long-xact=throttle, wait or proceed";
+  }
+  return "";
+}
+
+std::string LongTransactionReason(const PressureSample& s, const PressureThresholds& t) {
+  std::string out =
+      fmt::format("{} transaction(s) open longer than {} ms (--backfill-max-xact-age)",
+                  s.long_transactions, t.max_xact_age.count());
+  if (!s.oldest_transaction) {
+    // A sampler that did not name the session: only what the backfill does.
+    return out + "; " + LongTransactionAction(t.long_transactions);
+  }
+  const BlockingSession& b = *s.oldest_transaction;
+  return out + fmt::format(
+                   ", the oldest in {}: it keeps {} from removing the rows the backfill "
+                   "rewrites; end it with {}; {}",
+                   b.Describe(), b.holds_back.empty() ? "vacuum" : b.holds_back,
+                   b.end_statement.empty() ? fmt::format("SELECT pg_terminate_backend({})", b.pid)
+                                           : b.end_statement,
+                   LongTransactionAction(t.long_transactions));
+}
+
+}  // namespace
+
 std::string PressureReason(const PressureSample& s, const PressureThresholds& t) {
   if (t.lock_waits && s.lock_waiters > 0) {
-    return fmt::format("{} session(s) waiting for a lock on the table", s.lock_waiters);
+    return fmt::format(
+        "{} session(s) waiting for a lock on the table: the backfill halves its batch and backs "
+        "off until none waits, then speeds up again by itself",
+        s.lock_waiters);
   }
-  if (t.max_xact_age.count() > 0 && s.long_transactions > 0) {
-    std::string out = fmt::format("{} transaction(s) open longer than {} ms", s.long_transactions,
-                                  t.max_xact_age.count());
-    if (s.oldest_transaction) {
-      const BlockingSession& b = *s.oldest_transaction;
-      out += fmt::format(
-          ", the oldest in {}: it keeps {} from removing the rows the backfill rewrites "
-          "({}); end it with {}, or run the backfill with "
-          "--backfill-long-xact=wait, proceed or stop",
-          b.Describe(), b.holds_back.empty() ? "vacuum" : b.holds_back,
-          PolicyName(t.long_transactions),
-          b.end_statement.empty() ? fmt::format("SELECT pg_terminate_backend({})", b.pid)
-                                  : b.end_statement);
-    }
-    return out;
-  }
+  if (t.max_xact_age.count() > 0 && s.long_transactions > 0) return LongTransactionReason(s, t);
   // Stopped replication is lag that only grows: the most pressure there is.
   if (t.max_replay_lag.count() > 0 && !s.stopped_replicas.empty()) {
     std::string names;
@@ -105,13 +137,21 @@ std::string PressureReason(const PressureSample& s, const PressureThresholds& t)
         "on it), or drop it from the replica URLs",
         names);
   }
+  // The sample says how far behind, not which one: where to look is named.
   if (t.max_lag_bytes > 0 && s.max_lag_bytes > t.max_lag_bytes) {
-    return fmt::format("standby replay lag {} kB > {} kB", s.max_lag_bytes / 1024,
-                       t.max_lag_bytes / 1024);
+    return fmt::format(
+        "standby replay lag {} kB > {} kB on the standby furthest behind (pg_stat_replication "
+        "names it): the backfill backs off until it catches up; raise --backfill-max-lag-mb "
+        "(0: ignore) if it may fall this far behind",
+        s.max_lag_bytes / 1024, t.max_lag_bytes / 1024);
   }
   if (t.max_replay_lag.count() > 0 && s.max_replay_lag_ms > t.max_replay_lag.count()) {
-    return fmt::format("standby replay lag {:.0f} ms > {} ms", s.max_replay_lag_ms,
-                       t.max_replay_lag.count());
+    return fmt::format(
+        "standby replay lag {:.0f} ms > {} ms on the standby or replica furthest behind "
+        "(pg_stat_replication names it; on MariaDB, SHOW ALL REPLICAS STATUS on each "
+        "--replica-url): the backfill backs off until it catches up; raise "
+        "--backfill-max-replay-lag (0: ignore) if it may fall this far behind",
+        s.max_replay_lag_ms, t.max_replay_lag.count());
   }
   return "";
 }

@@ -97,12 +97,21 @@ TEST(PressureReasonTest, NamesTheFirstProbeOverItsThreshold) {
   EXPECT_EQ(PressureReason({}, t), "");
   EXPECT_EQ(PressureReason({.standbys = 1, .max_lag_bytes = 1 << 20}, t), "");
   EXPECT_EQ(PressureReason({.standbys = 1, .max_lag_bytes = 3 << 20}, t),
-            "standby replay lag 3072 kB > 1024 kB");
-  EXPECT_EQ(PressureReason({.lock_waiters = 2}, t), "2 session(s) waiting for a lock on the table");
+            "standby replay lag 3072 kB > 1024 kB on the standby furthest behind "
+            "(pg_stat_replication names it): the backfill backs off until it catches up; raise "
+            "--backfill-max-lag-mb (0: ignore) if it may fall this far behind");
+  EXPECT_EQ(PressureReason({.lock_waiters = 2}, t),
+            "2 session(s) waiting for a lock on the table: the backfill halves its batch and "
+            "backs off until none waits, then speeds up again by itself");
   EXPECT_EQ(PressureReason({.long_transactions = 1}, t),
-            "1 transaction(s) open longer than 1000 ms");
+            "1 transaction(s) open longer than 1000 ms (--backfill-max-xact-age); the backfill "
+            "sleeps after each batch in proportion to its age (--backfill-long-xact=throttle); "
+            "or run the backfill with --backfill-long-xact=wait, proceed or stop");
   EXPECT_EQ(PressureReason({.standbys = 1, .max_replay_lag_ms = 6000}, t),
-            "standby replay lag 6000 ms > 5000 ms");
+            "standby replay lag 6000 ms > 5000 ms on the standby or replica furthest behind "
+            "(pg_stat_replication names it; on MariaDB, SHOW ALL REPLICAS STATUS on each "
+            "--replica-url): the backfill backs off until it catches up; raise "
+            "--backfill-max-replay-lag (0: ignore) if it may fall this far behind");
   t.lock_waits = false;
   t.max_xact_age = milliseconds(0);
   EXPECT_EQ(PressureReason({.lock_waiters = 2, .long_transactions = 1}, t), "");
@@ -138,6 +147,63 @@ TEST(DecideThrottleTest, ALongTransactionThrottlesInProportion) {
   EXPECT_EQ(DecideThrottle(LongTransaction(1e7), t, milliseconds(900), c).sleep, milliseconds(1000))
       << "capped at max_backoff";
   EXPECT_EQ(DecideThrottle({}, t, milliseconds(100), c).reason, "");
+}
+
+// Issue 17: in wait mode the reason still offered --backfill-long-xact=wait.
+// Each mode's reason names the session, what the backfill does in that mode,
+// and offers only the other modes.
+TEST(PressureReasonTest, ALongTransactionsReasonSaysWhatThisModeDoesAndOffersTheOthers) {
+  PressureThresholds t{.max_xact_age = milliseconds(60000)};
+  const std::string session =
+      "1 transaction(s) open longer than 60000 ms (--backfill-max-xact-age), the oldest in pid 77 "
+      "(user app, application \"report-job\", local, idle in transaction for 120 s): it keeps "
+      "vacuum from removing the rows the backfill rewrites; end it with SELECT "
+      "pg_terminate_backend(77); ";
+  const struct {
+    LongTransactionPolicy policy;
+    std::string does;
+    std::string others;
+  } modes[] = {
+      {LongTransactionPolicy::kThrottle,
+       "the backfill sleeps after each batch in proportion to its age "
+       "(--backfill-long-xact=throttle)",
+       "or run the backfill with --backfill-long-xact=wait, proceed or stop"},
+      {LongTransactionPolicy::kWait,
+       "the backfill runs no batch until it ends (--backfill-long-xact=wait)",
+       "or interrupt the backfill and run it again with --backfill-long-xact=throttle, proceed "
+       "or stop"},
+      {LongTransactionPolicy::kProceed,
+       "the backfill goes on at full speed (--backfill-long-xact=proceed), so the rows it "
+       "rewrites stay behind as dead versions until it ends",
+       "or run the backfill with --backfill-long-xact=throttle, wait or stop"},
+      {LongTransactionPolicy::kStop, "the backfill stops for it (--backfill-long-xact=stop)",
+       "or run the backfill again with --backfill-long-xact=throttle, wait or proceed"},
+  };
+  for (const auto& mode : modes) {
+    t.long_transactions = mode.policy;
+    const std::string name(PolicyName(mode.policy));
+    std::string reason = PressureReason(LongTransaction(120000), t);
+    EXPECT_EQ(reason, session + mode.does + "; " + mode.others) << name;
+    // The chosen mode appears once, as what is being done; the advice after
+    // "; or " names only the others.
+    size_t advice = reason.rfind("; or ");
+    ASSERT_NE(advice, std::string::npos) << reason;
+    EXPECT_EQ(reason.find(name, advice), std::string::npos) << reason;
+    size_t chosen = reason.find("--backfill-long-xact=" + name);
+    ASSERT_NE(chosen, std::string::npos) << reason;
+    EXPECT_LT(chosen, advice) << reason;
+    EXPECT_EQ(reason.find("--backfill-long-xact=" + name, chosen + 1), std::string::npos) << reason;
+  }
+  // MariaDB's session: its own statement and what it holds back.
+  PressureSample mariadb = LongTransaction(120000);
+  mariadb.oldest_transaction->end_statement = "KILL 77";
+  mariadb.oldest_transaction->holds_back = "purge";
+  t.long_transactions = LongTransactionPolicy::kWait;
+  std::string reason = PressureReason(mariadb, t);
+  EXPECT_NE(reason.find("it keeps purge from removing the rows the backfill rewrites; end it "
+                        "with KILL 77; the backfill runs no batch until it ends"),
+            std::string::npos)
+      << reason;
 }
 
 TEST(DecideThrottleTest, TheUserChoosesToWaitProceedOrStop) {

@@ -80,6 +80,22 @@ Status WriteReport(const LabFlags& flags, const lab::Comparison& comparison) {
   return Status::Ok();
 }
 
+// The run's set-up in one line, the side-by-side table and how lock waits
+// were measured, for either database (`server`: "PostgreSQL 16.4").
+void PrintComparison(const LabFlags& flags, const lab::Comparison& comparison,
+                     const std::string& server) {
+  std::cout << "\n"
+            << fmt::format(
+                   "{} rows, {} clients, {} requests/s, client timeout {} ms, {}, {} "
+                   "cores\n\n",
+                   flags.rows, flags.clients,
+                   flags.rate > 0 ? std::to_string(flags.rate) : "unthrottled",
+                   flags.client_timeout_ms, server,
+                   comparison.setup["machine_cores"].get<unsigned>())
+            << lab::ReportTable(comparison) << "\n"
+            << "Lock waits: " << comparison.setup["lock_wait_method"].get<std::string>() << ".\n";
+}
+
 Status RunHeadlessMariadb(const GlobalOptions& global, const LabFlags& flags) {
   ZS_RETURN_IF_ERROR(RefuseUrlOnMariadb(global));
   std::cout << "Starting a throwaway MariaDB..." << std::endl;
@@ -102,17 +118,9 @@ Status RunHeadlessMariadb(const GlobalOptions& global, const LabFlags& flags) {
     };
   }
   ZS_ASSIGN_OR_RETURN(lab::Comparison comparison, lab::RunMariadbComparison(options));
-  std::cout << "\n"
-            << fmt::format(
-                   "{} rows, {} clients, {} requests/s, client timeout {} ms, MariaDB {}, {} "
-                   "cores\n\n",
-                   flags.rows, flags.clients,
-                   flags.rate > 0 ? std::to_string(flags.rate) : "unthrottled",
-                   flags.client_timeout_ms, comparison.setup["server_version"].get<std::string>(),
-                   comparison.setup["machine_cores"].get<unsigned>())
-            << lab::ReportTable(comparison) << "\n"
-            << "Lock waits: " << comparison.setup["lock_wait_method"].get<std::string>()
-            << ".\n\nWhat this run shows on MariaDB:\n";
+  PrintComparison(flags, comparison,
+                  "MariaDB " + comparison.setup["server_version"].get<std::string>());
+  std::cout << "\nWhat this run shows on MariaDB:\n";
   for (const std::string& note : comparison.notes) std::cout << "- " << note << "\n";
   std::cout << "\n";
   return WriteReport(flags, comparison);
@@ -138,16 +146,8 @@ Status RunHeadless(const GlobalOptions& global, const LabFlags& flags) {
     options.progress = [](const std::string& line) { std::cout << "  " << line << std::endl; };
   }
   ZS_ASSIGN_OR_RETURN(lab::Comparison comparison, lab::RunComparison(options));
-  std::cout << "\n"
-            << fmt::format(
-                   "{} rows, {} clients, {} requests/s, client timeout {} ms, "
-                   "PostgreSQL {}, {} cores\n\n",
-                   flags.rows, flags.clients,
-                   flags.rate > 0 ? std::to_string(flags.rate) : "unthrottled",
-                   flags.client_timeout_ms, comparison.setup["postgres_version"].get<std::string>(),
-                   comparison.setup["machine_cores"].get<unsigned>())
-            << lab::ReportTable(comparison) << "\n"
-            << "Lock waits: " << comparison.setup["lock_wait_method"].get<std::string>() << ".\n";
+  PrintComparison(flags, comparison,
+                  "PostgreSQL " + comparison.setup["postgres_version"].get<std::string>());
   return WriteReport(flags, comparison);
 }
 

@@ -15,6 +15,10 @@ void RegisterStatus(CLI::App& app, GlobalOptions& options, Runner& run) {
       quiet.quiet = true;
       ZS_ASSIGN_OR_RETURN(engine::Engine engine, ConnectEngine(quiet));
       ZS_ASSIGN_OR_RETURN(nlohmann::json status, cli::StatusJson(engine));
+      // For the person reading it: stdout stays the JSON alone.
+      if (status["standby"].is_object()) {
+        std::cerr << "note: " << status["standby"]["note"].get<std::string>() << "\n";
+      }
       const ClientAdvice& advice = ClientAdviceFor(engine.backend());
       if (status.value("initialized", false)) {
         // New clients': the active migration's version.

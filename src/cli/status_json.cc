@@ -1,5 +1,7 @@
 #include "cli/status_json.h"
 
+#include "engine/standby_status.h"
+
 namespace zs::cli {
 
 namespace {
@@ -72,8 +74,21 @@ nlohmann::json StatusToJson(const engine::StatusReport& report) {
 }
 
 Result<nlohmann::json> StatusJson(engine::Engine& engine) {
+  ZS_ASSIGN_OR_RETURN(std::optional<engine::StandbyStatus> standby,
+                      engine::ReadStandbyStatus(engine));
   ZS_ASSIGN_OR_RETURN(engine::StatusReport report, engine.ReadStatus());
-  return StatusToJson(report);
+  nlohmann::json out = StatusToJson(report);
+  // Always present, so that a script can tell: null on a primary.
+  out["standby"] = nullptr;
+  if (standby) {
+    out["standby"] = {{"in_recovery", true},
+                      {"server", standby->server},
+                      {"replayed_as_of", standby->replayed_as_of.empty()
+                                             ? nlohmann::json()
+                                             : nlohmann::json(standby->replayed_as_of)},
+                      {"note", standby->note}};
+  }
+  return out;
 }
 
 }  // namespace zs::cli

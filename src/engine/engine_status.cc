@@ -6,8 +6,11 @@
 #include <algorithm>
 #include <cmath>
 
+#include <libpq-fe.h>
+
 #include "backfill/backfill.h"
 #include "engine/engine.h"
+#include "engine/standby_status.h"
 #include "state/load_migration.h"
 
 namespace zs::engine {
@@ -123,6 +126,30 @@ Result<std::vector<BackfillStatus>> Engine::ReadBackfillStatus(
     out.push_back(CursorStatus(c, CursorState(c, active, running, control.paused), running));
   }
   return out;
+}
+
+Result<std::optional<StandbyStatus>> ReadStandbyStatus(Engine& engine) {
+  if (engine.backend().kind() != backend::Kind::kPostgres) return std::optional<StandbyStatus>();
+  pg::Connection& conn = engine.connection();
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows,
+                      conn.Exec("SELECT pg_is_in_recovery(), pg_last_xact_replay_timestamp()"));
+  if (!rows.GetBool(0, 0)) return std::optional<StandbyStatus>();
+  const char* host = PQhost(conn.raw());
+  const char* port = PQport(conn.raw());
+  const char* db = PQdb(conn.raw());
+  StandbyStatus standby{.server = fmt::format("{}:{} (database \"{}\")", host ? host : "",
+                                              port ? port : "", db ? db : ""),
+                        .replayed_as_of = rows.IsNull(0, 1) ? "" : rows.Get(0, 1)};
+  const std::string as_of =
+      standby.replayed_as_of.empty()
+          ? "before its first replayed transaction (none replayed since it started)"
+          : "as of " + standby.replayed_as_of + " (pg_last_xact_replay_timestamp())";
+  standby.note = fmt::format(
+      "{} is a standby in recovery (read-only): this is the state replayed from the primary {}; "
+      "run the commands that change something (init, start, backfill, complete, rollback) "
+      "against the primary",
+      standby.server, as_of);
+  return std::optional<StandbyStatus>(std::move(standby));
 }
 
 }  // namespace zs::engine

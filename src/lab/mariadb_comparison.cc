@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "lab/scenario_frame.h"
 #include "mysql/connection.h"
 
 namespace zs::lab {
@@ -188,29 +189,9 @@ Result<Comparison> RunMariadbComparison(const MariadbComparisonOptions& options)
   MariadbScenarioOptions naive = o;
   ZS_ASSIGN_OR_RETURN(naive.url, options.fresh_database("naive"));
   ZS_ASSIGN_OR_RETURN(std::string version, MariadbServerVersion(naive.url));
-  comparison.setup = {
-      {"database", "MariaDB"},
-      {"rows", o.rows},
-      {"clients", o.clients},
-      {"rate", o.rate},
-      {"rate_note", o.rate > 0 ? "total requests per second over all clients"
-                               : "unthrottled: each client sends as fast as it is answered"},
-      {"mix", "80% reads by id, 15% updates of one row, 5% inserts"},
-      {"client_timeout_ms", o.client_timeout.count()},
-      {"server_version", version},
-      {"machine_cores", std::thread::hardware_concurrency()},
-      {"backfill_batch_size", o.backfill_batch_size},
-      {"before_s", o.before_s},
-      {"settle_s", o.settle_s},
-      {"after_s", o.after_s},
-      {"lock_wait_method", kMariadbLockWaitMethod},
-      {"uptime_definition",
-       "share of one-second windows in which every request that ended succeeded within the "
-       "client timeout; a window in which nothing was answered while requests waited is down"},
-      {"stall_definition",
-       "longest time during which requests waited and none was answered (timeouts are not "
-       "answers)"},
-  };
+  comparison.setup = ComparisonSetup(ShapeOf(o), kMariadbLockWaitMethod);
+  comparison.setup["database"] = "MariaDB";
+  comparison.setup["server_version"] = version;
   ZS_ASSIGN_OR_RETURN(ScenarioResult naive_result, RunMariadbNaiveScenario(naive));
   comparison.scenarios.push_back(std::move(naive_result));
   MariadbScenarioOptions expand_contract = o;

@@ -7,17 +7,15 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "engine/engine.h"
 #include "lab/lock_sampler.h"
 #include "lab/mariadb_users_table.h"
+#include "lab/scenario_frame.h"
 #include "lab/workload.h"
 #include "migration/parser.h"
 
 namespace zs::lab {
 
 namespace {
-
-using MariadbClock = std::chrono::steady_clock;
 
 // INNODB_TRX is a cache that InnoDB refills only when nobody has read it for
 // 100 ms (trx0i_s.cc, CACHE_MIN_IDLE_TIME): polled every 10 ms it stayed
@@ -27,10 +25,6 @@ constexpr std::chrono::milliseconds kMariadbLockSampleInterval{150};
 
 void MariadbProgress(const MariadbScenarioOptions& options, const std::string& line) {
   if (options.progress) options.progress(line);
-}
-
-void MariadbSleepSeconds(double seconds) {
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
 }
 
 // How many of the workload's client sessions wait for a lock now: an InnoDB
@@ -57,56 +51,33 @@ std::function<Result<LockProbe>()> MariadbLockProbe(mysql::Connection conn,
   };
 }
 
-// The common frame of both scenarios: the load, the workload and the lock
-// sampler around `change`, then the figures.
+// The frame (scenario_frame.h) in the database options.url names.
 Result<ScenarioResult> RunMariadbScenario(
     const MariadbScenarioOptions& options, const std::string& name,
     const std::function<Status(Workload&, std::vector<StepResult>&)>& change) {
-  ScenarioResult result;
-  result.name = name;
-  MariadbProgress(options, fmt::format("{} (MariaDB): loading {} rows into a fresh users table",
-                                       name, options.rows));
-  auto load_start = MariadbClock::now();
-  {
-    ZS_ASSIGN_OR_RETURN(mysql::Connection conn, mysql::Connection::Open(options.url));
-    ZS_RETURN_IF_ERROR(MariadbLoadUsers(conn, options.rows));
-  }
-  result.load_s = std::chrono::duration<double>(MariadbClock::now() - load_start).count();
-  ZS_ASSIGN_OR_RETURN(mysql::Connection sampler_conn, mysql::Connection::Open(options.url));
-
-  Workload workload({.conninfo = options.url,
-                     .clients = options.clients,
-                     .rate = options.rate,
-                     .id_range = std::max(1LL, options.rows),
-                     .timeout = options.client_timeout,
-                     .backend = backend::Kind::kMariadb});
-  MariadbProgress(options, fmt::format("{} (MariaDB): {} v1 clients running, {} s before the "
-                                       "change",
-                                       name, options.clients, options.before_s));
-  workload.Start();
-  double end_s = 0;
-  std::vector<LockSample> samples;
-  {
-    LockSampler sampler(MariadbLockProbe(std::move(sampler_conn), workload), workload,
-                        kMariadbLockSampleInterval);
-    MariadbSleepSeconds(options.before_s);
-    Status status = change(workload, result.steps);
-    if (!status.ok()) return status.WithContext(fmt::format("scenario {} on MariaDB", name));
-    MariadbProgress(options, fmt::format("{} (MariaDB): change done, workload runs {} s more", name,
-                                         options.after_s));
-    MariadbSleepSeconds(options.after_s);
-    workload.Stop();
-    end_s = workload.Now();
-    samples = sampler.Samples();
-  }
-  std::vector<RequestRecord> records = workload.Records();
-  result.summary = Summarize(records, 0, end_s);
-  result.errors_by_message = workload.ErrorCounts();
-  for (const auto& [error_class, count] : workload.ErrorClassCounts()) {
-    result.errors_by_class[std::string(backend::ErrorClassName(error_class))] += count;
-  }
-  MeasureSteps(result.steps, samples, records);
-  return result;
+  ScenarioFrame frame{
+      .name = name,
+      .label = name + " (MariaDB)",
+      .context = fmt::format("scenario {} on MariaDB", name),
+      .shape = ShapeOf(options),
+      .progress = options.progress,
+      .workload = {.conninfo = options.url,
+                   .clients = options.clients,
+                   .rate = options.rate,
+                   .id_range = std::max(1LL, options.rows),
+                   .timeout = options.client_timeout,
+                   .backend = backend::Kind::kMariadb},
+      .load_users = [&]() -> Status {
+        ZS_ASSIGN_OR_RETURN(mysql::Connection conn, mysql::Connection::Open(options.url));
+        return MariadbLoadUsers(conn, options.rows);
+      },
+      .open_lock_probe =
+          [&](const Workload& workload) -> Result<std::function<Result<LockProbe>()>> {
+        ZS_ASSIGN_OR_RETURN(mysql::Connection sampler_conn, mysql::Connection::Open(options.url));
+        return MariadbLockProbe(std::move(sampler_conn), workload);
+      },
+      .sample_interval = kMariadbLockSampleInterval};
+  return RunScenarioFrame(frame, change);
 }
 
 }  // namespace
@@ -162,36 +133,21 @@ Result<ScenarioResult> RunMariadbNaiveScenario(const MariadbScenarioOptions& opt
 Result<ScenarioResult> RunMariadbExpandContractScenario(const MariadbScenarioOptions& options) {
   ZS_ASSIGN_OR_RETURN(migration::Migration migration,
                       migration::LoadMigrationFile(options.migration_file));
-  return RunMariadbScenario(
-      options, "expand-contract",
-      [&](Workload& workload, std::vector<StepResult>& steps) -> Status {
-        PhaseClock phases(workload);
-        engine::Options engine_options;
-        engine_options.backfill.batch_size = options.backfill_batch_size;
-        engine_options.on_phase = [&phases](std::string_view phase) { phases.Enter(phase); };
-        ZS_ASSIGN_OR_RETURN(engine::Engine engine,
-                            engine::Engine::Connect(options.url, std::move(engine_options)));
-        ZS_RETURN_IF_ERROR(engine.Init());
-
-        MariadbProgress(
-            options, "expand-contract (MariaDB): zeroshift start (expand, dual write, backfill)");
-        ZS_RETURN_IF_ERROR(engine.Start(migration));
-        phases.CloseLast();
-        for (auto& step : phases.Take()) steps.push_back(step);
-
-        ZS_ASSIGN_OR_RETURN(std::string version, engine.LatestVersionSchema());
-        MariadbProgress(options, "expand-contract (MariaDB): shifting the clients to v2 (USE " +
-                                     version + ", SET @zeroshift_version)");
-        ZS_ASSIGN_OR_RETURN(StepResult shift, ShiftClients(workload, version));
-        steps.push_back(shift);
-        MariadbSleepSeconds(options.settle_s);
-
-        MariadbProgress(options, "expand-contract (MariaDB): zeroshift complete (contract)");
-        ZS_RETURN_IF_ERROR(engine.Complete());
-        phases.CloseLast();
-        for (auto& step : phases.Take()) steps.push_back(step);
-        return Status::Ok();
-      });
+  return RunMariadbScenario(options, "expand-contract",
+                            [&](Workload& workload, std::vector<StepResult>& steps) -> Status {
+                              return RunExpandContractSteps(
+                                  {.url = options.url,
+                                   .label = "expand-contract (MariaDB)",
+                                   .migration = &migration,
+                                   .backfill_batch_size = options.backfill_batch_size,
+                                   .settle_s = options.settle_s,
+                                   .progress = options.progress,
+                                   .describe_shift =
+                                       [](const std::string& version) {
+                                         return "(USE " + version + ", SET @zeroshift_version)";
+                                       }},
+                                  workload, steps);
+                            });
 }
 
 }  // namespace zs::lab

@@ -9,8 +9,8 @@
 
 #include <fmt/format.h>
 
-#include "engine/engine.h"
 #include "lab/lock_sampler.h"
+#include "lab/scenario_frame.h"
 #include "lab/users_table.h"
 #include "lab/workload.h"
 #include "migration/parser.h"
@@ -18,8 +18,6 @@
 namespace zs::lab {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 const char* kLockWaitMethod =
     "pg_stat_activity sampled every 20 ms: workload connections with wait_event_type = 'Lock' "
@@ -59,12 +57,7 @@ void Progress(const ScenarioOptions& options, const std::string& line) {
   if (options.progress) options.progress(line);
 }
 
-void SleepSeconds(double seconds) {
-  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
-}
-
-// The common frame of both scenarios: a fresh database, the load, the
-// workload and the lock sampler around `change`, then the figures.
+// The frame (scenario_frame.h) on a fresh database of its own, dropped at the end.
 struct Run {
   std::string url;
   Workload* workload = nullptr;
@@ -73,53 +66,33 @@ struct Run {
 Result<ScenarioResult> RunScenario(
     const ScenarioOptions& options, const std::string& name, const std::string& database_prefix,
     const std::function<Status(Run&, std::vector<StepResult>&)>& change) {
-  ScenarioResult result;
-  result.name = name;
-  Progress(options,
-           fmt::format("{}: loading {} rows into a fresh users table", name, options.rows));
   // A name of its own: a database the user has under the plain name is never touched.
   const std::string database = UniqueDatabaseName(database_prefix);
   ZS_ASSIGN_OR_RETURN(std::string url, RecreateDatabase(options.admin_conninfo, database));
   DatabaseGuard drop_at_end(options.admin_conninfo, database);
-  auto load_start = Clock::now();
-  {
-    ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url));
-    ZS_RETURN_IF_ERROR(LoadUsers(conn, options.rows));
-  }
-  result.load_s = std::chrono::duration<double>(Clock::now() - load_start).count();
-  ZS_ASSIGN_OR_RETURN(pg::Connection sampler_conn, pg::Connection::Open(url));
-
-  Workload workload({.conninfo = url,
-                     .clients = options.clients,
-                     .rate = options.rate,
-                     .id_range = options.rows,
-                     .timeout = options.client_timeout});
-  Progress(options, fmt::format("{}: {} v1 clients running, {} s before the change", name,
-                                options.clients, options.before_s));
-  workload.Start();
-  double end_s = 0;
-  std::vector<LockSample> samples;
-  {
-    LockSampler sampler(PostgresLockProbe(std::move(sampler_conn)), workload);
-    SleepSeconds(options.before_s);
+  ScenarioFrame frame{
+      .name = name,
+      .label = name,
+      .context = fmt::format("scenario {}", name),
+      .shape = ShapeOf(options),
+      .progress = options.progress,
+      .workload = {.conninfo = url,
+                   .clients = options.clients,
+                   .rate = options.rate,
+                   .id_range = options.rows,
+                   .timeout = options.client_timeout},
+      .load_users = [&]() -> Status {
+        ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url));
+        return LoadUsers(conn, options.rows);
+      },
+      .open_lock_probe = [&](const Workload&) -> Result<std::function<Result<LockProbe>()>> {
+        ZS_ASSIGN_OR_RETURN(pg::Connection sampler_conn, pg::Connection::Open(url));
+        return PostgresLockProbe(std::move(sampler_conn));
+      }};
+  return RunScenarioFrame(frame, [&](Workload& workload, std::vector<StepResult>& steps) {
     Run run{.url = url, .workload = &workload};
-    Status status = change(run, result.steps);
-    if (!status.ok()) return status.WithContext(fmt::format("scenario {}", name));
-    Progress(options,
-             fmt::format("{}: change done, workload runs {} s more", name, options.after_s));
-    SleepSeconds(options.after_s);
-    workload.Stop();
-    end_s = workload.Now();
-    samples = sampler.Samples();
-  }
-  std::vector<RequestRecord> records = workload.Records();
-  result.summary = Summarize(records, 0, end_s);
-  result.errors_by_message = workload.ErrorCounts();
-  for (const auto& [error_class, count] : workload.ErrorClassCounts()) {
-    result.errors_by_class[std::string(backend::ErrorClassName(error_class))] += count;
-  }
-  MeasureSteps(result.steps, samples, records);
-  return result;
+    return change(run, steps);
+  });
 }
 
 double Rounded(double value, int decimals = 2) {
@@ -213,31 +186,15 @@ Result<ScenarioResult> RunExpandContractScenario(const ScenarioOptions& options)
   return RunScenario(
       options, "expand-contract", options.database_prefix + "_expand_contract",
       [&](Run& run, std::vector<StepResult>& steps) -> Status {
-        const Workload* workload = run.workload;
-        PhaseClock phases(*workload);
-        engine::Options engine_options;
-        engine_options.backfill.batch_size = options.backfill_batch_size;
-        engine_options.on_phase = [&phases](std::string_view phase) { phases.Enter(phase); };
-        ZS_ASSIGN_OR_RETURN(engine::Engine engine,
-                            engine::Engine::Connect(run.url, std::move(engine_options)));
-        ZS_RETURN_IF_ERROR(engine.Init());
-
-        Progress(options, "expand-contract: zeroshift start (expand, dual write, backfill)");
-        ZS_RETURN_IF_ERROR(engine.Start(migration));
-        phases.CloseLast();
-        for (auto& step : phases.Take()) steps.push_back(step);
-
-        ZS_ASSIGN_OR_RETURN(std::string version, engine.LatestVersionSchema());
-        Progress(options, "expand-contract: shifting the clients to v2 (" + version + ")");
-        ZS_ASSIGN_OR_RETURN(StepResult shift, ShiftClients(*run.workload, version));
-        steps.push_back(shift);
-        SleepSeconds(options.settle_s);
-
-        Progress(options, "expand-contract: zeroshift complete (contract)");
-        ZS_RETURN_IF_ERROR(engine.Complete());
-        phases.CloseLast();
-        for (auto& step : phases.Take()) steps.push_back(step);
-        return Status::Ok();
+        return RunExpandContractSteps(
+            {.url = run.url,
+             .label = "expand-contract",
+             .migration = &migration,
+             .backfill_batch_size = options.backfill_batch_size,
+             .settle_s = options.settle_s,
+             .progress = options.progress,
+             .describe_shift = [](const std::string& version) { return "(" + version + ")"; }},
+            *run.workload, steps);
       });
 }
 
@@ -245,28 +202,8 @@ Result<Comparison> RunComparison(const ScenarioOptions& options) {
   Comparison comparison;
   ZS_ASSIGN_OR_RETURN(pg::Connection admin, pg::Connection::Open(options.admin_conninfo));
   ZS_ASSIGN_OR_RETURN(std::string version, ServerVersion(admin));
-  comparison.setup = {
-      {"rows", options.rows},
-      {"clients", options.clients},
-      {"rate", options.rate},
-      {"rate_note", options.rate > 0 ? "total requests per second over all clients"
-                                     : "unthrottled: each client sends as fast as it is answered"},
-      {"mix", "80% reads by id, 15% updates of one row, 5% inserts"},
-      {"client_timeout_ms", options.client_timeout.count()},
-      {"postgres_version", version},
-      {"machine_cores", std::thread::hardware_concurrency()},
-      {"backfill_batch_size", options.backfill_batch_size},
-      {"before_s", options.before_s},
-      {"settle_s", options.settle_s},
-      {"after_s", options.after_s},
-      {"lock_wait_method", kLockWaitMethod},
-      {"uptime_definition",
-       "share of one-second windows in which every request that ended succeeded within the "
-       "client timeout; a window in which nothing was answered while requests waited is down"},
-      {"stall_definition",
-       "longest time during which requests waited and none was answered (timeouts are not "
-       "answers)"},
-  };
+  comparison.setup = ComparisonSetup(ShapeOf(options), kLockWaitMethod);
+  comparison.setup["postgres_version"] = version;
   ZS_ASSIGN_OR_RETURN(ScenarioResult naive, RunNaiveScenario(options));
   comparison.scenarios.push_back(std::move(naive));
   ZS_ASSIGN_OR_RETURN(ScenarioResult expand_contract, RunExpandContractScenario(options));

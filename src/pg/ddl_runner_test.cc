@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <thread>
 
 #include "testing/shared_cluster.h"
@@ -122,21 +123,32 @@ TEST_F(DdlRunnerTest, GivesUpAfterMaxAttemptsWhileLockIsHeld) {
   EXPECT_FALSE(ColumnExists(*conn_, "users", "email"));
 }
 
-TEST_F(DdlRunnerTest, SucceedsOnceTheBlockerCommits) {
+TEST_F(DdlRunnerTest, SucceedsOnceTheBlockerCommitsBetweenRetries) {
+  // Event-ordered: the blocker commits in the retry callback of attempt 2,
+  // so attempts 1 and 2 can only time out (the blocker holds the lock) and
+  // attempt 3 finds none. lock_timeout bounds only the wait on PostgreSQL:
+  // attempt 3's work is not bounded by it, whatever the machine's load.
   Connection blocker = HoldExclusiveLock();
-  std::thread release([&blocker] {
-    std::this_thread::sleep_for(milliseconds(300));
-    EXPECT_TRUE(blocker.Run("COMMIT").ok());
+  DdlRunner runner(*conn_, FastPolicy(10));
+  std::vector<int> retries;
+  runner.OnRetry([&](int attempt, milliseconds, const Status& error) {
+    retries.push_back(attempt);
+    EXPECT_EQ(error.sqlstate(), "55P03") << error.ToString();
+    if (attempt == 2) {
+      EXPECT_TRUE(blocker.Run("COMMIT").ok());
+    }
   });
-  DdlRunner runner(*conn_, FastPolicy(50));
   DdlOptions options;
   options.same_transaction_sql = "INSERT INTO history VALUES ('email')";
   Status status = runner.Run("ALTER TABLE users ADD COLUMN email text", options);
-  release.join();
   ASSERT_TRUE(status.ok()) << status.ToString();
-  EXPECT_GT(runner.attempts_of_last_run(), 1);
-  EXPECT_LT(runner.attempts_of_last_run(), 50);
+  EXPECT_EQ(retries, (std::vector<int>{1, 2}));
+  EXPECT_EQ(runner.attempts_of_last_run(), 3);
   EXPECT_TRUE(ColumnExists(*conn_, "users", "email"));
+  // The failed attempts rolled their bookkeeping back: one row, the last attempt's.
+  Result<Rows> history = conn_->Exec("SELECT count(*) FROM history");
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_EQ(history->GetInt(0, 0), 1);
 }
 
 TEST_F(DdlRunnerTest, OtherErrorsReturnAtOnce) {
@@ -202,36 +214,59 @@ TEST_F(DdlRunnerTest, ConcurrentStatementRetriesLockTimeouts) {
   ASSERT_TRUE(blocker.Run("COMMIT").ok());
 }
 
+// Whether `pid` waits for a lock (pg_locks shows a request not granted),
+// polled until it does; false after about 30 s.
+bool WaitUntilWaitingForALock(Connection& observer, int pid) {
+  const std::string waiting =
+      "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + std::to_string(pid);
+  for (int i = 0; i < 3000; ++i) {
+    Result<Rows> rows = observer.Exec(waiting);
+    if (rows.ok() && rows->GetInt(0, 0) > 0) return true;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return false;
+}
+
 TEST_F(DdlRunnerTest, RetriesADeadlock) {
+  // Event-ordered, so that the runner is always the victim: the blocker
+  // waits for users (held by the runner) before the runner, let through a
+  // gate, asks for `other` (held by the blocker). The runner's wait then
+  // closes the cycle, and its deadlock check, 200 ms into that wait, finds
+  // it; the blocker's own check would come only after a minute.
   ASSERT_TRUE(conn_->Run("CREATE TABLE other (id int)").ok());
-  // This session runs the deadlock check first, so it is the one aborted.
   ASSERT_TRUE(conn_->Run("SET deadlock_timeout = '200ms'").ok());
   Connection blocker = Open(url_);
+  ASSERT_TRUE(blocker.Run("SET deadlock_timeout = '60s'").ok());
   ASSERT_TRUE(blocker.Run("BEGIN; LOCK TABLE other IN ACCESS EXCLUSIVE MODE").ok());
+  Connection gate = Open(url_);
+  ASSERT_TRUE(gate.Run("SELECT pg_advisory_lock(17)").ok());
   RetryPolicy policy = FastPolicy(3);
-  policy.lock_timeout = milliseconds(5000);
-  // The first attempt must wait past deadlock_timeout for the cycle to be found.
+  // Bounds far above the test's own steps: only the deadlock ends attempt 1.
+  policy.lock_timeout = milliseconds(30000);
   policy.first_lock_timeout = milliseconds(0);
-  policy.statement_timeout = milliseconds(10000);
+  policy.statement_timeout = milliseconds(60000);
   DdlRunner runner(*conn_, policy);
   std::vector<std::string> errors;
   runner.OnRetry(
       [&](int, milliseconds, const Status& error) { errors.push_back(error.sqlstate()); });
   Connection observer = Open(url_);
-  const std::string waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " +
-                              std::to_string(conn_->BackendPid());
+  const int runner_pid = conn_->BackendPid();
+  const int blocker_pid = blocker.BackendPid();
   std::thread closing_the_cycle([&] {
-    // Once the runner holds users and waits for `other`, close the cycle.
-    for (int i = 0; i < 500; ++i) {
-      Result<Rows> rows = observer.Exec(waiting);
-      if (rows.ok() && rows->GetInt(0, 0) > 0) break;
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    EXPECT_TRUE(blocker.Run("LOCK TABLE users IN ACCESS EXCLUSIVE MODE").ok());
+    // The runner holds users and waits at the gate.
+    ASSERT_TRUE(WaitUntilWaitingForALock(observer, runner_pid));
+    std::future<Status> queued = std::async(std::launch::async, [&] {
+      return blocker.Run("LOCK TABLE users IN ACCESS EXCLUSIVE MODE");
+    });
+    EXPECT_TRUE(WaitUntilWaitingForALock(observer, blocker_pid));
+    EXPECT_TRUE(gate.Run("SELECT pg_advisory_unlock(17)").ok());
+    // Granted once the runner's attempt 1 is rolled back as the victim.
+    EXPECT_TRUE(queued.get().ok());
     EXPECT_TRUE(blocker.Run("COMMIT").ok());
   });
   Status status = runner.Run(
-      "LOCK TABLE users IN ACCESS EXCLUSIVE MODE; LOCK TABLE other IN ACCESS EXCLUSIVE MODE");
+      "LOCK TABLE users IN ACCESS EXCLUSIVE MODE; SELECT pg_advisory_xact_lock(17); "
+      "LOCK TABLE other IN ACCESS EXCLUSIVE MODE");
   closing_the_cycle.join();
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(errors, (std::vector<std::string>{"40P01"}));
