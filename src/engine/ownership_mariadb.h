@@ -15,9 +15,13 @@
 // object it would create whose name is already taken by an object that is
 // not zeroshift's: CREATE OR REPLACE TRIGGER would otherwise replace the
 // user's trigger, and the contract would drop the user's column.
+// Start also records every object it creates, with InnoDB's id for tables
+// and indexes (ownership_mariadb_records.h); complete and rollback check
+// their drops against those records (MariadbWithoutForeignDrops).
 //
-// TracksObjects (ownership.h) answers false on MariaDB: there are no identity
-// records, and drops go by these names and markers.
+// TracksObjects (ownership.h) answers false on MariaDB: it reads
+// PostgreSQL's records; MariaDB's are read through
+// ownership_mariadb_records.h.
 #pragma once
 
 #include <functional>
