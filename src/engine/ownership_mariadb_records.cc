@@ -168,8 +168,9 @@ const MariadbRecord* FindMariadbRecord(const std::vector<MariadbRecord>& records
     };
     bool same_kind =
         record.ref.kind == ref.kind || (index_like(record.ref.kind) && index_like(ref.kind));
-    if (same_kind && record.ref.schema == ref.schema && record.ref.table == ref.table &&
-        record.ref.name == ref.name) {
+    // A trigger's name is unique in its database: DROP TRIGGER names no table.
+    bool same_table = record.ref.table == ref.table || ref.kind == kObjTrigger;
+    if (same_kind && same_table && record.ref.schema == ref.schema && record.ref.name == ref.name) {
       return &record;
     }
   }
