@@ -209,9 +209,9 @@ Result<std::vector<std::string>> MariadbRecordProblems(mysql::Connection& conn,
     std::string reason = MariadbReplacedReason(record, live);
     if (reason.empty()) continue;
     out.push_back(fmt::format(
-        "{} is not the one migration \"{}\" (step {}) created: {}. complete and rollback leave "
-        "it alone; if it is zeroshift's after all (a rebuild such as OPTIMIZE TABLE), drop it "
-        "yourself after rollback, otherwise rename it and re-run `zeroshift rollback`",
+        "{} is not the one migration \"{}\" (step {}) created: {}. `zeroshift rollback` and "
+        "`zeroshift complete` leave it alone and say so; if it was zeroshift's after all (rebuilt "
+        "by OPTIMIZE TABLE or an ALTER), drop it yourself once the migration is rolled back",
         what, scope.migration, step, reason));
   }
   return out;
