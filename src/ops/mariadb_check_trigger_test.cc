@@ -165,21 +165,20 @@ TEST_F(MariadbCheckTrigger, AUsersCheckOrTriggerOfTheSameNameIsNotTakenForIt) {
 }
 
 // Constraint names too long for `zs_check_<name>_bi` (MariaDB names a trigger
-// in at most 64 characters): 60 and 64 characters, the longest MariaDB takes.
+// in at most 64 characters): 60 characters, and 63, the longest a migration
+// may use (64 is refused when the migration is read: the next test).
 // The trigger names are cut and hashed with their suffix kept, and the
 // catalog reader reads the name from the trigger's message, so the reader,
 // drop_constraint and rename_constraint all know the check by its full name.
 class MariadbLongCheckName : public MariadbCheckTrigger,
                              public ::testing::WithParamInterface<size_t> {
- protected:
+ public:
   static std::string Named(char letter, size_t size) {
     return "chk_" + std::string(size - 4, letter);
   }
 
-  void InstallLongCheck(const std::string& name) {
-    Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
-    Exec("INSERT INTO users VALUES (1, 36), (2, 5)");
-    Status loaded = Load(fmt::format(R"yaml(operations:
+  static std::string InstallYaml(const std::string& name) {
+    return fmt::format(R"yaml(operations:
   - alter_column:
       table: users
       column: age
@@ -187,7 +186,13 @@ class MariadbLongCheckName : public MariadbCheckTrigger,
       up: "CASE WHEN age <= 0 THEN 1 ELSE age END"
       down: age
 )yaml",
-                                     name));
+                       name);
+  }
+
+  void InstallLongCheck(const std::string& name) {
+    Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
+    Exec("INSERT INTO users VALUES (1, 36), (2, 5)");
+    Status loaded = Load(InstallYaml(name));
     ASSERT_TRUE(loaded.ok()) << loaded.message();
     RunTwice(Phase::kStart);
     Exec("UPDATE users SET _zs_new_age = age");  // the backfill
@@ -237,7 +242,19 @@ TEST_P(MariadbLongCheckName, TheReaderDropAndRenameKnowItByItsFullName) {
   Exec("UPDATE users SET age = -1 WHERE id = 1");  // no check any more
 }
 
-INSTANTIATE_TEST_SUITE_P(Lengths, MariadbLongCheckName, ::testing::Values(60u, 64u));
+INSTANTIATE_TEST_SUITE_P(Lengths, MariadbLongCheckName, ::testing::Values(60u, 63u));
+
+// A 64-character name, which MariaDB itself would take, is refused before
+// anything runs, naming the constraint and the limit.
+TEST_F(MariadbCheckTrigger, A64CharacterConstraintNameIsRefusedNamingIt) {
+  const std::string name = "chk_" + std::string(60, 'c');
+  Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
+  Status loaded = Load(MariadbLongCheckName::InstallYaml(name));
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.message().find(name), std::string::npos) << loaded.message();
+  EXPECT_NE(loaded.message().find("64 bytes"), std::string::npos) << loaded.message();
+  EXPECT_TRUE(Triggers().empty());
+}
 
 }  // namespace
 }  // namespace zs::ops
