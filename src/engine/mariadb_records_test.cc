@@ -6,12 +6,13 @@
 // right after a CREATE, before its record, leaves a state whose re-run
 // finishes and whose rollback drops exactly zeroshift's objects.
 //
-// Each defence was checked to fail without it: with the identity check
-// removed from MariadbForeignReason (it then answers "" for a recorded
-// object), the replaced index and table are dropped by rollback; with the
-// intent left out of MariadbEngineSteps::RunAction, the kill -9 runs leave
-// the index or table behind after rollback; with RecordDisagreements
-// returning nothing, status says nothing of the missing index.
+// Each defence was checked to fail without it, on the built binary against a
+// throwaway server: with the records' identities set to 0 (what rollback
+// knows without the identity check), rollback dropped the user's index; with
+// the intent rows deleted after a kill at start:2 (start without the intent),
+// the re-run's rollback left `orders` behind, which the kill test's Tables()
+// catches; main's binary (RecordDisagreements returned nothing) gives the
+// default next step, without "recorded creating".
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
