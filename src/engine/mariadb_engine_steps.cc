@@ -4,12 +4,15 @@
 // group under LOCK TABLES ... WRITE; nothing can be rehearsed.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "backend/mariadb_backend.h"
 #include "engine/engine.h"
 #include "engine/engine_checks.h"
 #include "engine/engine_steps.h"
 #include "engine/fault_injection.h"
 #include "engine/ownership_mariadb.h"
+#include "engine/ownership_mariadb_records.h"
 #include "mysql/connection.h"
 #include "state/mariadb_state_store.h"
 #include "triggers/mariadb_dual_write.h"
@@ -28,6 +31,15 @@ bool MariadbStartsGroup(const ops::Action& action) {
 bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
   return action.table == first.table &&
          (MariadbStartsGroup(action) || action.sql.starts_with("ALTER TABLE "));
+}
+
+// Where the records of migration `name` live (engine/ownership_mariadb_records.h).
+MariadbRecordScope MariadbScope(const state::StateStore& store, const std::string& schema,
+                                const std::string& name) {
+  const auto* mariadb = dynamic_cast<const state::MariadbStateStore*>(&store);
+  return {.state_database = mariadb == nullptr ? state::kMariadbStateDatabase : mariadb->database(),
+          .schema = schema,
+          .migration = name};
 }
 
 }  // namespace
@@ -112,8 +124,19 @@ class MariadbEngineSteps final : public EngineSteps {
     // at a time (the runner sends one statement per call). A brief exclusive
     // metadata lock is bounded below a second (max_statement_time); an
     // online build or a scan runs long, so only its lock wait is bounded
-    // (lock_wait_timeout).
+    // (lock_wait_timeout). What a start statement creates is recorded around
+    // it: the intent before, the identity after (ownership_mariadb_records.h).
     const std::string& schema = engine.options_.schema;
+    std::vector<ObjectRef> created;
+    std::optional<MariadbRecordScope> scope;
+    if (engine.command_ == "start") {
+      ZS_ASSIGN_OR_RETURN(auto active, engine.state_->ActiveRow(schema));
+      if (active) scope = MariadbScope(*engine.state_, schema, active->name);
+      if (scope && !IsUserSql(action)) created = MariadbCreatedObjects(action.sql, schema);
+    }
+    std::string intent;
+    for (const ObjectRef& ref : created) intent += MariadbIntentSql(*scope, ref);
+    ZS_RETURN_IF_ERROR(RunStateSql(engine, intent).WithContext(action.id + " (its intent)"));
     Status status = engine.runner_->Run(
         action.sql,
         {.concurrently = action.lock != ops::Lock::kAccessExclusive,
@@ -121,7 +144,11 @@ class MariadbEngineSteps final : public EngineSteps {
          .locked = {.schema = action.table.empty() ? "" : schema, .name = action.table}});
     if (status.ok()) FaultPoint(engine.command_);
     ZS_RETURN_IF_ERROR(status.WithContext(action.id));
-    return RunStateSql(engine, bookkeeping).WithContext(action.id + " (its record)");
+    std::string record;
+    if (scope) {
+      ZS_ASSIGN_OR_RETURN(record, RecordIdentitiesSql(engine, *scope));
+    }
+    return RunStateSql(engine, record + bookkeeping).WithContext(action.id + " (its record)");
   }
 
   Status RunStateSql(Engine& engine, const std::string& sql) const override {
@@ -142,11 +169,18 @@ class MariadbEngineSteps final : public EngineSteps {
     // Rollback and complete never drop what zeroshift did not create: found
     // by names and markers (ownership_mariadb.h).
     if (engine.command_ == "rollback" || engine.command_ == "complete") {
+      MariadbRecordScope scope = MariadbScope(*engine.state_, record.schema, record.name);
+      MariadbDropRecords records{.database = engine.options_.schema};
+      ZS_ASSIGN_OR_RETURN(records.records,
+                          MariadbRecords(backend::MariadbConnection(*engine.session_), scope));
+      // A migration started before zeroshift recorded on MariaDB has no
+      // records: its drops go by names and markers only, as they did then.
+      records.strict = engine.command_ == "rollback" && !records.records.empty();
       std::vector<ops::Action> kept;
       for (const auto& action : actions) {
         ZS_ASSIGN_OR_RETURN(
             ops::Action filtered,
-            MariadbWithoutForeignDrops(*engine.session_, action, engine.options_.log));
+            MariadbWithoutForeignDrops(*engine.session_, action, engine.options_.log, &records));
         kept.push_back(std::move(filtered));
       }
       return RunKeptActions(engine, record, kept, last_extra_sql);
@@ -154,13 +188,25 @@ class MariadbEngineSteps final : public EngineSteps {
     return RunKeptActions(engine, record, actions, last_extra_sql);
   }
 
-  std::string ForgetObjectsSql(const std::string&, const std::string&, bool) const override {
-    return "";  // MariaDB has no identity records (engine/ownership_mariadb.h)
+  std::string ForgetObjectsSql(const std::string& schema, const std::string& name,
+                               bool) const override {
+    // After rollback what is left was not zeroshift's; after complete it is
+    // the user's. The engine's store is always the default state database
+    // (state::OpenStateStore).
+    return MariadbForgetSql(
+        {.state_database = state::kMariadbStateDatabase, .schema = schema, .migration = name});
   }
 
   Result<std::vector<std::string>> RecordDisagreements(
-      Engine&, const state::MigrationRecord&) const override {
-    return std::vector<std::string>{};  // nothing recorded by identity (ownership_mariadb.h)
+      Engine& engine, const state::MigrationRecord& active) const override {
+    // While the objects must exist: not part-way through complete or rollback.
+    if (active.step != state::Step::kStarting && active.step != state::Step::kBackfilling &&
+        active.step != state::Step::kActive) {
+      return std::vector<std::string>{};
+    }
+    return MariadbRecordProblems(backend::MariadbConnection(*engine.session_),
+                                 MariadbScope(*engine.state_, active.schema, active.name),
+                                 std::string(state::StepName(active.step)));
   }
 
   std::string ClientSql(const backend::Backend& backend, const std::string&,
@@ -171,6 +217,27 @@ class MariadbEngineSteps final : public EngineSteps {
   }
 
  private:
+  // State SQL giving every record of `scope` the identity its object has now:
+  // the first time after the statement that created it, and again after each
+  // later start statement, which may have rebuilt its table.
+  static Result<std::string> RecordIdentitiesSql(Engine& engine, const MariadbRecordScope& scope) {
+    mysql::Connection& conn = backend::MariadbConnection(*engine.session_);
+    ZS_ASSIGN_OR_RETURN(std::vector<MariadbRecord> records, MariadbRecords(conn, scope));
+    std::string sql;
+    for (const MariadbRecord& record : records) {
+      ZS_ASSIGN_OR_RETURN(std::optional<uint64_t> live, MariadbLiveIdentity(conn, record.ref));
+      if (!live) {
+        // Dropped by start's own later statement (or never created): a
+        // record of nothing would read as missing to status.
+        if (record.done) sql += MariadbForgetObjectSql(scope, record.ref);
+        continue;
+      }
+      if (record.done && record.identity == *live) continue;
+      sql += MariadbDoneSql(scope, record.ref, *live);
+    }
+    return sql;
+  }
+
   // Runs actions from the first not yet recorded as done, each (or each
   // group) followed by its record.
   Status RunKeptActions(Engine& engine, const state::MigrationRecord& record,

@@ -1,9 +1,11 @@
 #include "engine/ownership_mariadb.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "backend/mariadb_backend.h"
 #include "engine/engine_checks.h"
@@ -115,8 +117,11 @@ std::string MariadbForeignAdvice(const ObjectRef& ref) {
 // out): upper-cased words, names (bare or backticked), `.` and parentheses.
 class MariadbStatementReader {
  public:
-  explicit MariadbStatementReader(std::vector<sqlcheck::MariadbToken> tokens)
-      : tokens_(std::move(tokens)) {}
+  explicit MariadbStatementReader(std::vector<sqlcheck::MariadbToken> tokens, size_t size = 0)
+      : tokens_(std::move(tokens)), size_(size) {}
+
+  // The byte offset of the current token in the text (its size at the end).
+  size_t Begin() const { return Done() ? size_ : tokens_[at_].begin; }
 
   bool Done() const { return at_ >= tokens_.size(); }
   // The current token upper-cased when it is a bare word, else "".
@@ -173,8 +178,112 @@ class MariadbStatementReader {
   }
 
   std::vector<sqlcheck::MariadbToken> tokens_;
+  size_t size_ = 0;
   size_t at_ = 0;
 };
+
+// `kind` `name` [of `db`.`table`], for messages.
+std::string MariadbDescribeRef(const ObjectRef& ref) {
+  if (ref.table.empty()) {
+    return ref.kind + " " +
+           (ref.kind == kObjSchema ? "" : mysql::QuoteIdentifier(ref.schema) + ".") +
+           mysql::QuoteIdentifier(ref.name);
+  }
+  return fmt::format("{} {} of {}.{}", ref.kind, mysql::QuoteIdentifier(ref.name),
+                     mysql::QuoteIdentifier(ref.schema), mysql::QuoteIdentifier(ref.table));
+}
+
+// Why complete or rollback must not drop `ref`, or "" when it may (it is
+// gone, or zeroshift's by its marker and its record).
+Result<std::string> MariadbForeignReason(mysql::Connection& conn, const ObjectRef& ref,
+                                         const MariadbDropRecords* records) {
+  ZS_ASSIGN_OR_RETURN(auto state, MariadbObjectState(conn, ref));
+  if (!state.first) return std::string();
+  if (ref.kind == kObjSchema) {
+    return std::string(state.second ? "" : "it has no zeroshift version comment");
+  }
+  if (ref.kind == kObjTrigger && ref.name.starts_with(kMariadbOwnedPrefix) && !state.second) {
+    return std::string("its body has no zeroshift label");
+  }
+  if (records == nullptr) return std::string();
+  if (const MariadbRecord* record = FindMariadbRecord(records->records, ref)) {
+    ZS_ASSIGN_OR_RETURN(std::optional<uint64_t> live, MariadbLiveIdentity(conn, ref));
+    return MariadbReplacedReason(*record, live);
+  }
+  if (records->strict) return std::string("start recorded no such object");
+  return std::string();
+}
+
+// ALTER TABLE ... DROP ..., ...: the statement without the DROP clauses of
+// objects that are not zeroshift's; `DO 0` when no DROP clause is left.
+Result<ops::Action> MariadbAlterWithoutForeignDrops(
+    mysql::Connection& conn, MariadbStatementReader& in, const ops::Action& action,
+    const MariadbDropRecords* records,
+    const std::function<void(const ObjectRef&, const std::string&)>& skip) {
+  in.Next();
+  in.Skip({"ONLINE"});
+  in.Skip({"IGNORE"});
+  if (in.Word() != "TABLE") return action;
+  in.Next();
+  in.Skip({"IF", "EXISTS"});
+  auto table = in.QualifiedName();
+  if (table.second.empty()) return action;
+  std::string database = !table.first.empty() ? table.first
+                         : records == nullptr ? ""
+                                              : records->database;
+  const size_t head_end = in.Begin();
+  std::vector<std::string> kept;
+  bool skipped = false, drops_kept = false;
+  for (bool more = !in.Done(); more;) {
+    size_t begin = in.Begin();
+    std::optional<ObjectRef> dropped;
+    if (in.Word() == "DROP") {
+      in.Next();
+      std::string kind = kObjColumn;
+      if (in.Word() == "INDEX" || in.Word() == "KEY") {
+        kind = kObjIndex;
+        in.Next();
+      } else if (in.Word() == "FOREIGN" || in.Word() == "CONSTRAINT" || in.Word() == "CHECK") {
+        kind = kObjConstraint;
+        in.Skip({"FOREIGN", "KEY"});
+        in.Skip({"CONSTRAINT"});
+        in.Skip({"CHECK"});
+      } else if (in.Word() == "PRIMARY") {
+        kind = "";
+      } else {
+        in.Skip({"COLUMN"});
+      }
+      in.Skip({"IF", "EXISTS"});
+      auto name = in.QualifiedName();
+      if (!kind.empty() && !name.second.empty()) {
+        dropped =
+            ObjectRef{.kind = kind, .schema = database, .table = table.second, .name = name.second};
+      }
+    }
+    more = in.SkipClause();
+    std::string clause = action.sql.substr(begin, in.Begin() - begin);
+    while (!clause.empty() && (clause.back() == ',' || clause.back() == ';' ||
+                               std::isspace(static_cast<unsigned char>(clause.back())))) {
+      clause.pop_back();
+    }
+    if (dropped) {
+      ZS_ASSIGN_OR_RETURN(std::string reason, MariadbForeignReason(conn, *dropped, records));
+      if (!reason.empty()) {
+        skip(*dropped, reason);
+        skipped = true;
+        continue;
+      }
+      drops_kept = true;
+    }
+    kept.push_back(std::move(clause));
+  }
+  if (!skipped) return action;
+  ops::Action out = action;
+  out.sql = drops_kept
+                ? action.sql.substr(0, head_end) + fmt::format("{}", fmt::join(kept, ", ")) + ";"
+                : "DO 0";
+  return out;
+}
 
 // The clauses of ALTER TABLE <table> that add a column, an index or a constraint.
 void MariadbAlterTableAdds(MariadbStatementReader& in, const std::string& database,
@@ -279,7 +388,8 @@ Status MariadbCheckCreatedNamesFree(backend::Session& session, const std::string
 }
 
 Result<ops::Action> MariadbWithoutForeignDrops(backend::Session& session, const ops::Action& action,
-                                               const std::function<void(const std::string&)>& log) {
+                                               const std::function<void(const std::string&)>& log,
+                                               const MariadbDropRecords* records) {
   if (IsUserSql(action)) return action;
   auto lexed = sqlcheck::LexMariadb(action.sql);
   if (!lexed.ok()) return action;
@@ -287,39 +397,53 @@ Result<ops::Action> MariadbWithoutForeignDrops(backend::Session& session, const 
   for (auto& token : *lexed) {
     if (token.kind != sqlcheck::MariadbTokenKind::kComment) tokens.push_back(std::move(token));
   }
-  MariadbStatementReader in(std::move(tokens));
+  MariadbStatementReader in(std::move(tokens), action.sql.size());
   if (in.Word() == "SET") {
     while (!in.Done() && in.Word() != "FOR") in.Next();
     in.Next();
   }
+  mysql::Connection& conn = backend::MariadbConnection(session);
+  auto skip = [&](const ObjectRef& ref, const std::string& reason) {
+    if (log) {
+      log(
+          fmt::format("    skipped: {} exists but is not the one zeroshift created ({}), so it "
+                      "is left alone",
+                      MariadbDescribeRef(ref), reason));
+    }
+  };
+  if (in.Word() == "ALTER") {
+    return MariadbAlterWithoutForeignDrops(conn, in, action, records, skip);
+  }
   if (in.Word() != "DROP") return action;
   in.Next();
   std::string what = in.Word();
-  if (what != "TRIGGER" && what != "DATABASE" && what != "SCHEMA") return action;
+  if (what != "TRIGGER" && what != "DATABASE" && what != "SCHEMA" && what != "TABLE" &&
+      what != "INDEX") {
+    return action;
+  }
   in.Next();
   in.Skip({"IF", "EXISTS"});
   auto name = in.QualifiedName();
   if (name.second.empty()) return action;
-  // Only the dual write's triggers carry the marker; the triggers that
-  // enforce a CHECK (ops/mariadb_swap_rules.h) are the start preflight's.
-  if (what == "TRIGGER" && !name.second.starts_with(kMariadbOwnedPrefix)) return action;
-  ObjectRef ref{.kind = what == "TRIGGER" ? kObjTrigger : kObjSchema,
-                .schema = what == "TRIGGER" ? name.first : name.second,
-                .table = "",
-                .name = name.second};
-  ZS_ASSIGN_OR_RETURN(auto state, MariadbObjectState(backend::MariadbConnection(session), ref));
-  if (!state.first || state.second) return action;
-  if (log) {
-    log(fmt::format(
-        "    skipped: {} {} exists but zeroshift did not create it ({}), so it is left "
-        "alone",
-        what == "TRIGGER" ? "trigger" : "database",
-        what == "TRIGGER"
-            ? mysql::QuoteIdentifier(name.first) + "." + mysql::QuoteIdentifier(name.second)
-            : mysql::QuoteIdentifier(name.second),
-        what == "TRIGGER" ? "its body has no zeroshift label"
-                          : "it has no zeroshift version comment"));
+  std::string database =
+      name.first.empty() ? records == nullptr ? "" : records->database : name.first;
+  ObjectRef ref{.kind = kObjSchema, .schema = name.second, .table = "", .name = name.second};
+  if (what == "TRIGGER") {
+    ref = {.kind = kObjTrigger, .schema = database, .table = "", .name = name.second};
+  } else if (what == "TABLE") {
+    ref = {.kind = kObjTable, .schema = database, .table = "", .name = name.second};
+  } else if (what == "INDEX") {
+    while (!in.Done() && in.Word() != "ON") in.Next();
+    in.Next();
+    auto table = in.QualifiedName();
+    ref = {.kind = kObjIndex,
+           .schema = table.first.empty() ? database : table.first,
+           .table = table.second,
+           .name = name.second};
   }
+  ZS_ASSIGN_OR_RETURN(std::string reason, MariadbForeignReason(conn, ref, records));
+  if (reason.empty()) return action;
+  skip(ref, reason);
   ops::Action kept = action;
   kept.sql = "DO 0";
   return kept;

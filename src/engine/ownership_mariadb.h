@@ -15,9 +15,13 @@
 // object it would create whose name is already taken by an object that is
 // not zeroshift's: CREATE OR REPLACE TRIGGER would otherwise replace the
 // user's trigger, and the contract would drop the user's column.
+// Start also records every object it creates, with InnoDB's id for tables
+// and indexes (ownership_mariadb_records.h); complete and rollback check
+// their drops against those records (MariadbWithoutForeignDrops).
 //
-// TracksObjects (ownership.h) answers false on MariaDB: there are no identity
-// records, and drops go by these names and markers.
+// TracksObjects (ownership.h) answers false on MariaDB: it reads
+// PostgreSQL's records; MariaDB's are read through
+// ownership_mariadb_records.h.
 #pragma once
 
 #include <functional>
@@ -27,6 +31,7 @@
 #include "backend/backend.h"
 #include "core/status.h"
 #include "engine/ownership.h"
+#include "engine/ownership_mariadb_records.h"
 #include "ops/action.h"
 
 namespace zs::engine {
@@ -60,13 +65,27 @@ std::vector<ObjectRef> MariadbCreatedObjects(const std::string& sql, const std::
 Status MariadbCheckCreatedNamesFree(backend::Session& session, const std::string& database,
                                     const std::vector<const std::vector<ops::Action>*>& actions);
 
-// `action` as complete or rollback runs it: when its statement drops a
-// dual-write trigger (`_zs_` name) or a database that exists and is not
-// zeroshift's (MariadbOwnsObject: a user's trigger or database that took the
-// name after start), the
-// statement becomes `DO 0` and `log` says what was left alone. Columns are
-// zeroshift's by the start's preflight (above), so their drops are kept.
+// What complete or rollback knows of what start created (records.h): the
+// migration's records, and whether an object without a record is foreign.
+struct MariadbDropRecords {
+  std::string database;  // the migrated database: unqualified names are in it
+  std::vector<MariadbRecord> records;
+  // Rollback of a migration that records what it creates: everything it
+  // drops must be recorded. Complete also drops the user's old shape (the old
+  // column of a swap) on purpose: unrecorded objects are dropped there.
+  bool strict = false;
+};
+
+// `action` as complete or rollback runs it. A DROP of a dual-write trigger
+// (`_zs_` name) or a version database that exists and is not zeroshift's by
+// its marker (MariadbOwnsObject) is left out. With `records`, also every DROP
+// (DROP TABLE / INDEX / TRIGGER, ALTER TABLE ... DROP COLUMN / INDEX /
+// FOREIGN KEY / CONSTRAINT) of an object that exists but is recorded with
+// another identity (replaced), or is not recorded at all when
+// records->strict. A statement left with no DROP becomes `DO 0`; `log` names
+// each object left alone and why.
 Result<ops::Action> MariadbWithoutForeignDrops(backend::Session& session, const ops::Action& action,
-                                               const std::function<void(const std::string&)>& log);
+                                               const std::function<void(const std::string&)>& log,
+                                               const MariadbDropRecords* records = nullptr);
 
 }  // namespace zs::engine

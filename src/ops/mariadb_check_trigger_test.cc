@@ -2,6 +2,7 @@
 // is a constraint to the other operations: the catalog reader reports it,
 // drop_constraint drops it with the old column, rename_constraint renames it,
 // and a user's CHECK constraint or trigger of a similar name is not taken for it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "ops/mariadb_ops_fixture.h"
@@ -161,6 +162,98 @@ TEST_F(MariadbCheckTrigger, AUsersCheckOrTriggerOfTheSameNameIsNotTakenForIt) {
   EXPECT_EQ(Value("SELECT COUNT(*) FROM information_schema.CHECK_CONSTRAINTS WHERE "
                   "CONSTRAINT_SCHEMA = DATABASE() AND CONSTRAINT_NAME = 'age_positive'"),
             "1");
+}
+
+// Constraint names too long for `zs_check_<name>_bi` (MariaDB names a trigger
+// in at most 64 characters): 60 characters, and 63, the longest a migration
+// may use (64 is refused when the migration is read: the next test).
+// The trigger names are cut and hashed with their suffix kept, and the
+// catalog reader reads the name from the trigger's message, so the reader,
+// drop_constraint and rename_constraint all know the check by its full name.
+class MariadbLongCheckName : public MariadbCheckTrigger,
+                             public ::testing::WithParamInterface<size_t> {
+ public:
+  static std::string Named(char letter, size_t size) {
+    return "chk_" + std::string(size - 4, letter);
+  }
+
+  static std::string InstallYaml(const std::string& name) {
+    return fmt::format(R"yaml(operations:
+  - alter_column:
+      table: users
+      column: age
+      check: {{name: {}, constraint: age > 0}}
+      up: "CASE WHEN age <= 0 THEN 1 ELSE age END"
+      down: age
+)yaml",
+                       name);
+  }
+
+  void InstallLongCheck(const std::string& name) {
+    Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
+    Exec("INSERT INTO users VALUES (1, 36), (2, 5)");
+    Status loaded = Load(InstallYaml(name));
+    ASSERT_TRUE(loaded.ok()) << loaded.message();
+    RunTwice(Phase::kStart);
+    Exec("UPDATE users SET _zs_new_age = age");  // the backfill
+    RunTwice(Phase::kComplete);
+  }
+};
+
+TEST_P(MariadbLongCheckName, TheReaderDropAndRenameKnowItByItsFullName) {
+  const std::string name = Named('a', GetParam()), renamed = Named('b', GetParam());
+  InstallLongCheck(name);
+  std::vector<std::string> triggers = Triggers();
+  ASSERT_EQ(triggers.size(), 2u);
+  for (const auto& trigger : triggers) {
+    EXPECT_LE(trigger.size(), 64u) << trigger;
+    EXPECT_TRUE(trigger.starts_with("zs_check_chk_")) << trigger;
+  }
+  EXPECT_TRUE(triggers[0].ends_with("_bi") && triggers[1].ends_with("_bu"))
+      << triggers[0] << " " << triggers[1];
+  ASSERT_NE(Find(ReadSchema(), name), nullptr) << "the reader does not know " << name;
+
+  Status loaded = Load(fmt::format(
+      "operations:\n  - rename_constraint: {{table: users, from: {}, to: {}}}\n", name, renamed));
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  RunTwice(Phase::kStart);
+  RunTwice(Phase::kComplete);
+  schema::Schema schema = ReadSchema();
+  EXPECT_EQ(Find(schema, name), nullptr);
+  ASSERT_NE(Find(schema, renamed), nullptr) << "the reader does not know " << renamed;
+  EXPECT_EQ(Triggers().size(), 2u);
+  Status refused = conn_->Run("UPDATE users SET age = -1 WHERE id = 1");
+  EXPECT_EQ(mysql::ErrorNumber(refused), 4025) << refused.message();
+
+  loaded = Load(fmt::format(R"yaml(operations:
+  - drop_constraint:
+      table: users
+      name: {}
+      up: age
+      down: "CASE WHEN age <= 0 THEN 1 ELSE age END"
+)yaml",
+                            renamed));
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  RunTwice(Phase::kStart);
+  Exec("UPDATE users SET _zs_new_age = age");  // the backfill
+  RunTwice(Phase::kComplete);
+  EXPECT_TRUE(Triggers().empty());
+  EXPECT_EQ(Find(ReadSchema(), renamed), nullptr);
+  Exec("UPDATE users SET age = -1 WHERE id = 1");  // no check any more
+}
+
+INSTANTIATE_TEST_SUITE_P(Lengths, MariadbLongCheckName, ::testing::Values(60u, 63u));
+
+// A 64-character name, which MariaDB itself would take, is refused before
+// anything runs, naming the constraint and the limit.
+TEST_F(MariadbCheckTrigger, A64CharacterConstraintNameIsRefusedNamingIt) {
+  const std::string name = "chk_" + std::string(60, 'c');
+  Exec("CREATE TABLE users (id int PRIMARY KEY, age int)");
+  Status loaded = Load(MariadbLongCheckName::InstallYaml(name));
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.message().find(name), std::string::npos) << loaded.message();
+  EXPECT_NE(loaded.message().find("64 bytes"), std::string::npos) << loaded.message();
+  EXPECT_TRUE(Triggers().empty());
 }
 
 }  // namespace

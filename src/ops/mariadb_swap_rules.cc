@@ -20,11 +20,41 @@ std::string MariadbAliasList(const OpContext& ctx, const MariadbAliases& aliases
   return out;
 }
 
+// MariaDB names a trigger in at most 64 characters; counted in bytes here,
+// which is never more.
+constexpr size_t kMariadbMaxTriggerName = 64;
+
+// FNV-1a of a constraint name: stable across builds, since drop_constraint
+// and rename_constraint compute the trigger names again, maybe with a newer
+// binary.
+uint32_t MariadbCheckNameHash(const std::string& text) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+// `zs_check_<name><suffix>`; for a name too long for that, the name is cut
+// (never inside a UTF-8 character) and a hash of the whole name keeps two
+// long names apart, before the suffix that says which trigger of the pair it
+// is. The catalog reader reads the constraint's name from the trigger's
+// message, not from its name (schema/mariadb_reader.cc).
+std::string MariadbCheckTriggerName(const std::string& name, const char* suffix) {
+  const std::string prefix = "zs_check_";
+  std::string plain = prefix + name + suffix;
+  if (plain.size() <= kMariadbMaxTriggerName) return plain;
+  std::string hash = fmt::format("_{:08x}", MariadbCheckNameHash(name));
+  size_t keep = kMariadbMaxTriggerName - prefix.size() - hash.size() - std::string(suffix).size();
+  while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xC0) == 0x80) --keep;
+  return prefix + name.substr(0, keep) + hash + suffix;
+}
+
 }  // namespace
 
 std::pair<std::string, std::string> MariadbCheckTriggerNames(const AddedConstraint& check) {
-  return {FitIdentifier("zs_check_" + check.name + "_bi"),
-          FitIdentifier("zs_check_" + check.name + "_bu")};
+  return {MariadbCheckTriggerName(check.name, "_bi"), MariadbCheckTriggerName(check.name, "_bu")};
 }
 
 std::string MariadbCheckTrigger(const OpContext& ctx, const swap::Layout& layout,

@@ -373,6 +373,31 @@ Status MariadbReadChecks(mysql::Connection& conn, const std::string& database,
   return Status::Ok();
 }
 
+// The constraint name in the message of a CHECK trigger's body,
+// `MESSAGE_TEXT = 'CONSTRAINT `<name>` failed for ...'`, or "" when the body
+// has no such message. A long name's trigger name holds only part of it
+// (ops/mariadb_swap_rules.cc), so the name is read from here.
+std::string MariadbCheckNameInMessage(const std::string& body) {
+  const std::string head = "MESSAGE_TEXT = 'CONSTRAINT `";
+  size_t at = body.find(head);
+  if (at == std::string::npos) return "";
+  std::string name;
+  for (at += head.size(); at < body.size(); ++at) {
+    char c = body[at];
+    if (c == '`' && body.compare(at, 2, "``") == 0) {
+      name += '`';
+      ++at;
+    } else if (c == '`') {
+      return body.compare(at, 13, "` failed for ") == 0 ? name : "";
+    } else if ((c == '\\' || c == '\'') && at + 1 < body.size()) {
+      name += body[++at];  // a character the literal escaped
+    } else {
+      name += c;
+    }
+  }
+  return "";
+}
+
 // The CHECKs zeroshift enforces with triggers (ops/mariadb_swap_rules.h):
 // the BEFORE INSERT trigger `zs_check_<name>_bi` whose body starts with the
 // label `zs_check:` (kMariadbCheckTriggerLabel) stands for CHECK <name>, its
@@ -408,11 +433,14 @@ Status MariadbReadCheckTriggers(mysql::Connection& conn, const std::string& data
         columns.push_back(column);
       }
     }
-    table->constraints.push_back(
-        {.name = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size()),
-         .type = 'c',
-         .columns = std::move(columns),
-         .definition = body});
+    std::string constraint = MariadbCheckNameInMessage(body);
+    if (constraint.empty()) {
+      constraint = name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    }
+    table->constraints.push_back({.name = std::move(constraint),
+                                  .type = 'c',
+                                  .columns = std::move(columns),
+                                  .definition = body});
   }
   return Status::Ok();
 }
