@@ -82,3 +82,51 @@ std::vector<PhaseStats> OltpWorkload::Collect() const {
 }
 
 }  // namespace zs::bench
+
+namespace zs::bench {
+
+namespace {
+
+// One row per active session of this database but the sampler: whether it is
+// a workload client, and what it waits on.
+constexpr char kWaitSampleSql[] =
+    "SELECT application_name = 'zeroshift_bench_client', "
+    "coalesce(wait_event_type || ':' || wait_event, 'CPU') FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' "
+    "AND backend_type = 'client backend'";
+
+}  // namespace
+
+WaitSampler::~WaitSampler() { Stop(); }
+
+Status WaitSampler::Start() {
+  pg::SessionSettings settings{.application_name = "zeroshift_bench_sampler"};
+  ZS_ASSIGN_OR_RETURN(pg::Connection conn, pg::Connection::Open(url_, settings));
+  conn_ = std::make_unique<pg::Connection>(std::move(conn));
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void WaitSampler::Stop() {
+  stop_.store(true);
+  if (thread_.joinable()) thread_.join();
+}
+
+void WaitSampler::Run() {
+  while (!stop_.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!enabled_.load()) continue;
+    Result<pg::Rows> rows = conn_->Exec(kWaitSampleSql);
+    if (!rows.ok()) continue;  // a failed sample is left out, not guessed
+    ++samples_;
+    for (int i = 0; i < rows->size(); ++i) {
+      ++(rows->GetBool(i, 0) ? clients_ : others_)[rows->Get(i, 1)];
+    }
+  }
+}
+
+nlohmann::json WaitSampler::ToJson() const {
+  return {{"samples", samples_}, {"clients", clients_}, {"others", others_}};
+}
+
+}  // namespace zs::bench

@@ -84,3 +84,38 @@ class OltpWorkload {
 };
 
 }  // namespace zs::bench
+
+namespace zs::bench {
+
+// What the workload's sessions wait on: a thread of its own that reads
+// pg_stat_activity every few ms (one statement, one consistent snapshot)
+// while enabled, counting wait_event_type:wait_event ("CPU" when running
+// without a wait) of the active client backends, apart from the other
+// active sessions of the database (the backfill's).
+class WaitSampler {
+ public:
+  explicit WaitSampler(std::string url) : url_(std::move(url)) {}
+  ~WaitSampler();  // stops and joins
+  WaitSampler(const WaitSampler&) = delete;
+  WaitSampler& operator=(const WaitSampler&) = delete;
+
+  Status Start();
+  void SetEnabled(bool on) { enabled_.store(on); }
+  void Stop();
+  // {"samples": n, "clients": {event: count}, "others": {event: count}}.
+  // REQUIRES: Stop() was called.
+  nlohmann::json ToJson() const;
+
+ private:
+  void Run();
+
+  std::string url_;
+  std::unique_ptr<pg::Connection> conn_;
+  std::thread thread_;
+  std::atomic<bool> enabled_{false};
+  std::atomic<bool> stop_{false};
+  long long samples_ = 0;
+  std::map<std::string, long long> clients_, others_;
+};
+
+}  // namespace zs::bench

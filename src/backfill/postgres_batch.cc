@@ -233,13 +233,15 @@ class PostgresTableBatches final : public TableBatches {
     return ChooseStepAside();
   }
 
+  // synchronous_commit off: postgres_batch.h, "Commits".
   Status Begin() override {
     bool replica = replica_ || step_aside_;
-    return conn_.Run(fmt::format(
-        "BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms';{}{}",
-        bounds_.lock_timeout.count(), bounds_.statement_timeout.count(),
-        replica ? " SET LOCAL session_replication_role = replica;" : "",
-        step_aside_ ? " " + triggers::StepAsideSql() + ";" : ""));
+    return conn_.Run(
+        fmt::format("BEGIN; SET LOCAL lock_timeout = '{}ms'; SET LOCAL statement_timeout = '{}ms'; "
+                    "SET LOCAL synchronous_commit = off;{}{}",
+                    bounds_.lock_timeout.count(), bounds_.statement_timeout.count(),
+                    replica ? " SET LOCAL session_replication_role = replica;" : "",
+                    step_aside_ ? " " + triggers::StepAsideSql() + ";" : ""));
   }
 
   Result<BatchOutcome> Next(const BatchCursor& cursor, long long rows) override {
@@ -249,7 +251,12 @@ class PostgresTableBatches final : public TableBatches {
     // No row: the batch was empty, the walk is over.
     outcome.rows_touched = result.empty() ? 0 : result.GetInt(0, 0);
     outcome.done = result.empty() || result.GetBool(0, 1);
-    if (outcome.done) return outcome;
+    // The walk's last batch commits durably (postgres_batch.h, "Commits"):
+    // once it is, so is every batch before it, and the backfill is done.
+    if (outcome.done) {
+      ZS_RETURN_IF_ERROR(conn_.Run("SET LOCAL synchronous_commit = on"));
+      return outcome;
+    }
     for (int i = 0; i < query_->cursor_width(); ++i) {
       outcome.cursor.push_back(result.GetOptional(0, i + 2));
     }
