@@ -82,7 +82,7 @@ class DualWriteBodyTest : public ::testing::Test {
     MustRun(*conn_, CreateTableTriggerSql(Specs()));
   }
 
-  // id's row as "name|first_name|last_name|initials|mark".
+  // id's row as "name|first_name|last_name|initials|mark" (mark t or f).
   std::string Row(int id) {
     Result<pg::Rows> rows = conn_->Exec(fmt::format(
         "SELECT concat_ws('|', name, first_name, last_name, initials, _zs_synced) FROM users "
@@ -100,32 +100,32 @@ class DualWriteBodyTest : public ::testing::Test {
 
 TEST_F(DualWriteBodyTest, OldVersionWritesRunUpAndItsChainSeesWhatUpAssigned) {
   MustRun(*conn_, "INSERT INTO users (id, name) VALUES (1, 'Ada Lovelace')");
-  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|true");
+  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|t");
   // No column an expression reads: the new shape stays as it is, and right.
   MustRun(*conn_, "UPDATE users SET other = 1 WHERE id = 1");
-  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|true");
+  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|t");
   MustRun(*conn_, "UPDATE users SET name = name WHERE id = 1");
-  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|true");
+  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|t");
   // The source column: recomputed, and initials from the new first_name.
   MustRun(*conn_, "UPDATE users SET name = 'Grace Hopper' WHERE id = 1");
-  EXPECT_EQ(Row(1), "Grace Hopper|Grace|Hopper|G|true");
+  EXPECT_EQ(Row(1), "Grace Hopper|Grace|Hopper|G|t");
   // A new shape's column written by an old-version client is `up`'s again.
   MustRun(*conn_, "UPDATE users SET first_name = 'Bogus' WHERE id = 1");
-  EXPECT_EQ(Row(1), "Grace Hopper|Grace|Hopper|G|true");
+  EXPECT_EQ(Row(1), "Grace Hopper|Grace|Hopper|G|t");
 }
 
 TEST_F(DualWriteBodyTest, NewVersionWritesRunDownAndLeaveTheNewShapeAsWritten) {
   MustRun(*conn_, "INSERT INTO users (id, name) VALUES (1, 'Ada Lovelace')");
   AsNewVersion();
   MustRun(*conn_, "UPDATE users SET first_name = 'Alan', last_name = 'Turing' WHERE id = 1");
-  EXPECT_EQ(Row(1), "Alan Turing|Alan|Turing|A|false");
+  EXPECT_EQ(Row(1), "Alan Turing|Alan|Turing|A|f");
   // No column `down` reads: the old shape stays as it is, and right.
   MustRun(*conn_, "UPDATE users SET other = 2 WHERE id = 1");
-  EXPECT_EQ(Row(1), "Alan Turing|Alan|Turing|A|false");
+  EXPECT_EQ(Row(1), "Alan Turing|Alan|Turing|A|f");
   MustRun(*conn_,
           "INSERT INTO users (id, name, first_name, last_name) VALUES (2, 'ignored', "
           "'Emmy', 'Noether')");
-  EXPECT_EQ(Row(2), "Emmy Noether|Emmy|Noether|false");
+  EXPECT_EQ(Row(2), "Emmy Noether|Emmy|Noether|f");
 }
 
 // A session with the new version's setting that writes the raw table in the
@@ -135,9 +135,9 @@ TEST_F(DualWriteBodyTest, NewVersionSessionsWritingTheOldShapeRunUp) {
   MustRun(*conn_, "INSERT INTO users (id, name) VALUES (1, 'Ada Lovelace')");
   AsNewVersion();
   MustRun(*conn_, "UPDATE users SET name = 'Kurt Goedel' WHERE id = 1");
-  EXPECT_EQ(Row(1), "Kurt Goedel|Kurt|Goedel|K|true");
+  EXPECT_EQ(Row(1), "Kurt Goedel|Kurt|Goedel|K|t");
   MustRun(*conn_, "INSERT INTO users (id, name) VALUES (2, 'Emmy Noether')");
-  EXPECT_EQ(Row(2), "Emmy Noether|Emmy|Noether|E|true");
+  EXPECT_EQ(Row(2), "Emmy Noether|Emmy|Noether|E|t");
 }
 
 // Why the trigger is not a column-list one (BEFORE UPDATE OF <source
@@ -152,7 +152,7 @@ TEST_F(DualWriteBodyTest, AUserTriggerThatChangesASourceColumnIsDualWritten) {
           "CREATE TRIGGER a_rename BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION "
           "public.rename_on_other()");
   MustRun(*conn_, "UPDATE users SET other = 7 WHERE id = 1");
-  EXPECT_EQ(Row(1), "Lin Seven|Lin|Seven|L|true");
+  EXPECT_EQ(Row(1), "Lin Seven|Lin|Seven|L|t");
 }
 
 }  // namespace
