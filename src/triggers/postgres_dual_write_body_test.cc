@@ -17,6 +17,7 @@
 #include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 #include "triggers/postgres_dual_write.h"
+#include "triggers/postgres_dual_write_step_aside.h"
 #include "triggers/trigger_spec.h"
 
 namespace zs::triggers {
