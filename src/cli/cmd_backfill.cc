@@ -199,7 +199,7 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
             try {
               workers = std::stoi(value);
             } catch (...) {
-              return value + " is not a number";
+              return value + " is not a number; pass a count of sessions from 1 to 16";
             }
             Status status = backfill::ValidateWorkers(workers, false);
             return status.ok() ? std::string() : status.message();
