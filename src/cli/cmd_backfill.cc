@@ -188,10 +188,11 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
                  "finds its standbys itself")
       ->allow_extra_args(false)  // one URL each, so a positional argument may follow
       ->check(CLI::Validator(CheckReplicaUrl, "MARIADB-URL"));
-  cmd.add_option("--backfill-workers", f.workers,
-                 "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
-                 "parallel, each in its own short transactions and resumable per range (1..16; "
-                 "tables without a key, MariaDB and the fixed schedule use one)")
+  cmd.add_option(
+         "--backfill-workers", f.workers,
+         "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
+         "parallel, each in its own short transactions and resumable per range (1..16; "
+         "tables without a key walk in one; MariaDB and the fixed schedule refuse more than 1)")
       ->capture_default_str()
       ->check(CLI::Validator(
           [](std::string& value) {
