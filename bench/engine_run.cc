@@ -26,7 +26,8 @@ nlohmann::json ToJson(const backfill::Options& o) {
           {"batch_delay_ms", o.batch_delay.count()},
           {"target_batch_ms", o.target_batch.count()},
           {"min_batch_rows", o.min_batch_rows},
-          {"max_batch_rows", o.max_batch_rows}};
+          {"max_batch_rows", o.max_batch_rows},
+          {"workers", o.workers}};
 }
 
 Result<std::unique_ptr<TimedEngine>> TimedEngine::Connect(

@@ -26,6 +26,8 @@ using Clock = std::chrono::steady_clock;
 
 void SleepFor(std::chrono::milliseconds total) { InterruptibleSleep(total); }
 
+}  // namespace
+
 // The saved cursor (a JSON array of texts and NULLs) as a batch's cursor.
 BatchCursor ParseCursor(const std::optional<std::string>& last_key_json) {
   BatchCursor cursor;
@@ -45,8 +47,6 @@ std::string CursorJson(const BatchCursor& cursor) {
   for (const auto& value : cursor) key.push_back(value ? nlohmann::json(*value) : nlohmann::json());
   return key.dump();
 }
-
-}  // namespace
 
 double Progress::RowsPerSecond() const {
   return elapsed_seconds > 0 ? static_cast<double>(run_rows) / elapsed_seconds : 0;
@@ -104,7 +104,8 @@ struct Backfiller::RunState {
 
 Backfiller::Backfiller(pg::Connection& conn, state::StateStore& state, std::string schema,
                        std::string migration, Options options)
-    : owned_cursors_(std::make_unique<StateCursorStore>(state)),
+    : conn_(&conn),
+      owned_cursors_(std::make_unique<StateCursorStore>(state)),
       cursors_(*owned_cursors_),
       batches_(MakePostgresBatchBackend(conn)),
       schema_(std::move(schema)),
@@ -113,7 +114,11 @@ Backfiller::Backfiller(pg::Connection& conn, state::StateStore& state, std::stri
 
 Backfiller::Backfiller(backend::Session& session, CursorStore& cursors, std::string schema,
                        std::string migration, Options options)
-    : cursors_(cursors),
+    : session_(&session),
+      conn_(session.backend().kind() == backend::Kind::kPostgres
+                ? &backend::PostgresConnection(session)
+                : nullptr),
+      cursors_(cursors),
       batches_(BatchBackendFor(session, {.replica_urls = options.replica_urls})),
       schema_(std::move(schema)),
       migration_(std::move(migration)),
@@ -150,6 +155,9 @@ void Backfiller::Emit(EventKind kind, RunState& run) const {
              .paused = run.paused,
              .throttle_reason = run.cursor.throttle_reason,
              .interrupted_by = run.cursor.interrupted_by};
+  if (run.cursor.range_end_json || run.cursor.range_start_json) {
+    p.range = run.cursor.table.substr(run.cursor.table.rfind(' ') + 1);
+  }
   if (kind == EventKind::kProgress && options_.on_progress) options_.on_progress(p);
   if (options_.on_event) options_.on_event({.kind = kind, .progress = std::move(p)});
 }
@@ -275,23 +283,42 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
 
 Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task,
                        const std::vector<triggers::TriggerSpec>& up) {
+  ZS_ASSIGN_OR_RETURN(std::vector<state::BackfillCursor> cursors,
+                      cursors_.Cursors(schema_, migration_));
+  // One cursor per (table, touched column): several tasks on one table each run.
+  state::BackfillCursor cursor;
+  cursor.table = task.table + "." + task.touch_column;
+  bool ranged = false;
+  for (const auto& saved : cursors) {
+    if (saved.table == cursor.table) cursor = saved;
+    ranged = ranged || state::IsRangeOf(saved, cursor.table);
+  }
+  if (cursor.finished) return Status::Ok();
+  // Saved ranges win over the command line's count (workers.h).
+  if (ranged || options_.workers > 1) return RunParallel(table, task, up, cursors);
+  return Walk(table, task, up, std::move(cursor));
+}
+
+Status Backfiller::Walk(const schema::Table& table, const ops::BackfillTask& task,
+                        const std::vector<triggers::TriggerSpec>& up,
+                        state::BackfillCursor cursor) {
+  bool range = cursor.range_start_json || cursor.range_end_json;
   // `table` may be the schema before the migration, which lacks a new touch
   // column: each backend reads the walk from the catalog, by physical name.
   ZS_ASSIGN_OR_RETURN(std::unique_ptr<TableBatches> batches,
                       batches_->Prepare({.schema = schema_,
                                          .table = table.physical_name,
                                          .touch_column = task.touch_column,
-                                         .up = up},
+                                         .up = up,
+                                         .range_end = ParseCursor(cursor.range_end_json)},
                                         {.lock_timeout = options_.lock_timeout,
                                          .statement_timeout = options_.statement_timeout,
                                          .fire_user_triggers = options_.fire_user_triggers}));
-  ZS_ASSIGN_OR_RETURN(std::vector<state::BackfillCursor> cursors,
-                      cursors_.Cursors(schema_, migration_));
   RunState run{.table_name = table.name,
                .qualified = batches_->backend().QuoteIdentifier(schema_) + "." +
                             batches_->backend().QuoteIdentifier(table.physical_name),
                .physical_name = table.physical_name,
-               .cursor = {},
+               .cursor = std::move(cursor),
                .controller = BatchSizeController({.initial_rows = options_.batch_size,
                                                   .min_rows = options_.min_batch_rows,
                                                   .max_rows = options_.max_batch_rows,
@@ -301,24 +328,28 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
                .adaptive = options_.adaptive,
                .fixed_rows = std::max(1, options_.batch_size),
                .delay = options_.batch_delay};
-  // One cursor per (table, touched column): several tasks on one table each run.
-  run.cursor.table = task.table + "." + task.touch_column;
-  for (const auto& saved : cursors) {
-    if (saved.table == run.cursor.table) run.cursor = saved;
-  }
   if (run.cursor.finished) return Status::Ok();
   ZS_RETURN_IF_ERROR(batches->CheckUserTriggers());
-  ZS_ASSIGN_OR_RETURN(run.cursor.rows_estimate,
-                      batches_->EstimateRows(schema_, table.physical_name));
+  // A range keeps the share of the estimate it was given when it was split.
+  if (!range) {
+    ZS_ASSIGN_OR_RETURN(run.cursor.rows_estimate,
+                        batches_->EstimateRows(schema_, table.physical_name));
+  }
   run.cursor.run_rows_start = run.cursor.rows_done;
   run.cursor.run_seconds = 0;
   run.cursor.interrupted_by.clear();
   Emit(EventKind::kStart, run);
   while (!run.cursor.finished) {
     if (int signal = InterruptSignal(); signal != 0) return StopInterrupted(run, signal);
+    // Another range failed (workers.cc): its error is the one reported.
+    if (options_.stop_requested && options_.stop_requested()) {
+      return Conflict(fmt::format("backfill of {} stopped after {} rows: another range failed",
+                                  run.cursor.table, run.cursor.rows_done));
+    }
     ZS_RETURN_IF_ERROR(ApplyControl(run));
     if (run.adaptive) ZS_RETURN_IF_ERROR(Throttle(run));
     if (int signal = InterruptSignal(); signal != 0) return StopInterrupted(run, signal);
+    if (options_.stop_requested && options_.stop_requested()) continue;  // stops at the top
     long long rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows;
     Clock::time_point batch_start = Clock::now();
     ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(*batches, rows, run));

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,10 @@ struct Progress {
   std::string throttle_reason;  // set on throttle events
   std::string interrupted_by;   // set on interrupt events: "SIGINT", "SIGTERM"
   std::string note;             // set on note events (throttle.h's VisibilityNote)
+  // Parallel backfill (workers.h): the range a worker's event is about
+  // ("2/4"); "" for the whole table (every event the caller sees).
+  std::string range;
+  int workers = 1;  // sessions walking the table now
 
   // Rows per second of this run; 0 before the first batch.
   double RowsPerSecond() const;
@@ -102,6 +107,18 @@ struct Options {
   // mode yields to, as mariadb:// URLs; see ProbeTargets. PostgreSQL finds
   // its standbys itself.
   std::vector<std::string> replica_urls;
+
+  // Parallel backfill (workers.h, `--backfill-workers`): this many sessions
+  // walk disjoint key ranges of a table, each in its own short transactions.
+  // PostgreSQL keyset walks only, adaptive mode only; 1 is the single walk.
+  int workers = 1;
+  // Opens one more session the way the backfill's own was opened (pinned
+  // search_path, pooler refused); the engine sets it. Needed when workers > 1
+  // or when a table has saved ranges.
+  std::function<Result<std::unique_ptr<backend::Session>>()> open_session;
+  // Set by workers.cc on each range's walk: true once another range failed,
+  // so that this one stops before its next batch.
+  std::function<bool()> stop_requested;
 };
 
 // The batch loop, shared by every database: what differs (the walk, the
@@ -142,7 +159,18 @@ class Backfiller {
   // Seconds this run has worked so far, pauses excluded.
   double ActiveSeconds(const RunState& run) const;
   Status StopInterrupted(RunState& run, int signal);
+  // The batch loop over one cursor: the whole table, or one range of a
+  // parallel backfill (cursor.range_end_json bounds it).
+  Status Walk(const schema::Table& table, const ops::BackfillTask& task,
+              const std::vector<triggers::TriggerSpec>& up, state::BackfillCursor cursor);
+  // workers.cc: splits the table into ranges (or resumes the saved ones) and
+  // walks them on worker sessions, one thread each.
+  Status RunParallel(const schema::Table& table, const ops::BackfillTask& task,
+                     const std::vector<triggers::TriggerSpec>& up,
+                     const std::vector<state::BackfillCursor>& saved);
 
+  backend::Session* session_ = nullptr;  // the Session constructor's
+  pg::Connection* conn_ = nullptr;       // PostgreSQL only
   std::unique_ptr<CursorStore> owned_cursors_;
   CursorStore& cursors_;
   std::unique_ptr<BatchBackend> batches_;

@@ -56,6 +56,10 @@ struct TableRequest {
   // PostgreSQL's does where the dual-write trigger can step aside
   // (postgres_step_aside.h), else its trigger computes them.
   std::vector<triggers::TriggerSpec> up;
+  // The last key of the range these batches walk (inclusive), for one range
+  // of a parallel backfill (workers.h; PostgreSQL keyset walks only); empty:
+  // to the end of the table, rows inserted meanwhile included.
+  BatchCursor range_end;
 };
 
 // How long a batch may wait and run.

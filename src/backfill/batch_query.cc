@@ -48,8 +48,8 @@ struct Touch {
 // switched off by a constant condition otherwise) and the walk is done.
 class KeysetBatchQuery : public BatchQuery {
  public:
-  KeysetBatchQuery(TableWalk walk, Touch touch)
-      : walk_(std::move(walk)), touch_(std::move(touch)) {}
+  KeysetBatchQuery(TableWalk walk, Touch touch, std::string up_to)
+      : walk_(std::move(walk)), touch_(std::move(touch)), up_to_(std::move(up_to)) {}
 
   std::string Describe() const override { return walk_.Describe(); }
   int cursor_width() const override { return static_cast<int>(walk_.key.size()); }
@@ -63,20 +63,23 @@ class KeysetBatchQuery : public BatchQuery {
         "WITH {bound},\n"
         "zs_touched AS (UPDATE {rel} {alias} SET {set} WHERE {range}{skip} RETURNING 1),\n"
         "zs_tail AS (UPDATE {rel} {alias} SET {set} WHERE NOT EXISTS (SELECT FROM zs_last) AND "
-        "{after}{skip} RETURNING 1)\n"
+        "{after}{up_to}{skip} RETURNING 1)\n"
         "SELECT ((SELECT count(*) FROM zs_touched) + (SELECT count(*) FROM zs_tail))::bigint AS "
         "rows_touched, NOT EXISTS (SELECT FROM zs_last) AS done{cursor}",
-        fmt::arg("bound", KeysetBoundCte(walk_, batch_rows, first)),
+        fmt::arg("bound", KeysetBoundCte(walk_, batch_rows, first, up_to_)),
         fmt::arg("rel", walk_.relation), fmt::arg("alias", kRowAlias),
         fmt::arg("set", touch_.Assignment(kRowAlias)),
         fmt::arg("range", KeysetRange(walk_, kRowAlias, first, "zs_last")),
         fmt::arg("after", KeysetAfter(walk_, kRowAlias, first)),
-        fmt::arg("skip", touch_.Skip(kRowAlias)), fmt::arg("cursor", cursor));
+        fmt::arg("skip", touch_.Skip(kRowAlias)), fmt::arg("cursor", cursor),
+        fmt::arg("up_to", up_to_));
   }
 
  private:
   TableWalk walk_;
   Touch touch_;
+  // KeysetUpTo: the end of this walk's range; "" to the end of the table.
+  std::string up_to_;
 };
 
 // ctid walk: whole pages of one heap (the table, or one leaf partition) per
@@ -118,10 +121,10 @@ class CtidBatchQuery : public BatchQuery {
 
 }  // namespace
 
-Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const std::string& schema,
-                                                   const schema::Table& table,
-                                                   const std::string& touch_column,
-                                                   const std::vector<triggers::TriggerSpec>& up) {
+Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(
+    pg::Connection& conn, const std::string& schema, const schema::Table& table,
+    const std::string& touch_column, const std::vector<triggers::TriggerSpec>& up,
+    const std::vector<std::optional<std::string>>& range_end) {
   if (!up.empty()) ZS_RETURN_IF_ERROR(UpSetItem(up, kRowAlias).status());
   // `table` may be the schema before the migration, which lacks a new touch
   // column: the walk is read from the catalogs, by the relation's name.
@@ -136,7 +139,15 @@ Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(pg::Connection& conn, const s
       .marker = !marker.empty(),
       .up = up};
   if (walk.keyset()) {
-    return std::unique_ptr<BatchQuery>(std::make_unique<KeysetBatchQuery>(std::move(walk), touch));
+    std::string up_to = KeysetUpTo(walk, kRowAlias, range_end);
+    return std::unique_ptr<BatchQuery>(
+        std::make_unique<KeysetBatchQuery>(std::move(walk), touch, std::move(up_to)));
+  }
+  if (!range_end.empty()) {
+    return InvalidInput(fmt::format(
+        "table {} has no primary key or unique NOT NULL index, so its backfill cannot be split "
+        "into key ranges; run it with --backfill-workers 1",
+        walk.relation));
   }
   return std::unique_ptr<BatchQuery>(std::make_unique<CtidBatchQuery>(std::move(walk), touch));
 }

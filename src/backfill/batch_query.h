@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,9 +42,13 @@ class BatchQuery {
 // batch sets `touch_column` to itself. Either way the triggers fire, unless
 // `up` is given: then each batch also computes those expressions itself
 // (postgres_step_aside.h's UpSetItem), for a transaction in which the
-// dual-write trigger steps aside.
+// dual-write trigger steps aside. `range_end` (one text per key column) stops
+// a keyset walk after that key, inclusive: one range of a parallel backfill
+// (backfill/workers.h); empty walks to the end of the table. A ctid walk
+// cannot take it (kInvalidInput).
 Result<std::unique_ptr<BatchQuery>> MakeBatchQuery(
     pg::Connection& conn, const std::string& schema, const schema::Table& table,
-    const std::string& touch_column, const std::vector<triggers::TriggerSpec>& up = {});
+    const std::string& touch_column, const std::vector<triggers::TriggerSpec>& up = {},
+    const std::vector<std::optional<std::string>>& range_end = {});
 
 }  // namespace zs::backfill

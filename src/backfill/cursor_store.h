@@ -9,13 +9,20 @@
 // batch's transaction is open commits or rolls back with that batch.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "backfill/batch_backend.h"
 #include "core/status.h"
 #include "state/state_store.h"
 
 namespace zs::backfill {
+
+// The saved cursor (a JSON array of texts and NULLs) as a batch's cursor,
+// and back (backfill.cc).
+BatchCursor ParseCursor(const std::optional<std::string>& last_key_json);
+std::string CursorJson(const BatchCursor& cursor);
 
 class CursorStore {
  public:

@@ -278,7 +278,8 @@ class PostgresTableBatches final : public TableBatches {
     schema::Table table;  // MakeBatchQuery reads only the relation's name
     table.physical_name = request_.table;
     ZS_ASSIGN_OR_RETURN(std::unique_ptr<BatchQuery> query,
-                        MakeBatchQuery(conn_, request_.schema, table, request_.touch_column, up));
+                        MakeBatchQuery(conn_, request_.schema, table, request_.touch_column, up,
+                                       request_.range_end));
     ZS_ASSIGN_OR_RETURN(std::string error, PlanError(conn_, query->Sql(1, /*first=*/true)));
     if (!error.empty()) {
       refusal_ = "PostgreSQL does not accept `up` in the batch's UPDATE (" + error + ")";
@@ -308,8 +309,9 @@ class PostgresBatchBackend final : public BatchBackend {
                                                 const BatchBounds& bounds) override {
     schema::Table table;  // MakeBatchQuery reads only the relation's name
     table.physical_name = request.table;
-    ZS_ASSIGN_OR_RETURN(std::unique_ptr<BatchQuery> query,
-                        MakeBatchQuery(conn_, request.schema, table, request.touch_column));
+    ZS_ASSIGN_OR_RETURN(
+        std::unique_ptr<BatchQuery> query,
+        MakeBatchQuery(conn_, request.schema, table, request.touch_column, {}, request.range_end));
     return std::unique_ptr<TableBatches>(
         std::make_unique<PostgresTableBatches>(conn_, std::move(query), request, bounds));
   }

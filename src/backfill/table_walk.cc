@@ -209,17 +209,30 @@ std::string KeysetAfter(const TableWalk& walk, const std::string& alias, bool fi
   return fmt::format("({}) > ({})", Join(columns, ", "), Join(params, ", "));
 }
 
-std::string KeysetBoundCte(const TableWalk& walk, long long limit, bool first) {
+std::string KeysetBoundCte(const TableWalk& walk, long long limit, bool first,
+                           const std::string& up_to) {
   std::vector<std::string> columns, order;
   for (size_t i = 0; i < walk.key.size(); ++i) {
     std::string column = fmt::format("{}.{}", kRowAlias, pg::QuoteIdent(walk.key[i].name));
     columns.push_back(fmt::format("{} AS {}", column, KeyAlias(i)));
     order.push_back(column);
   }
-  return fmt::format("zs_last AS (SELECT {} FROM {} {} WHERE {} ORDER BY {} OFFSET {} LIMIT 1)",
+  return fmt::format("zs_last AS (SELECT {} FROM {} {} WHERE {}{} ORDER BY {} OFFSET {} LIMIT 1)",
                      Join(columns, ", "), walk.relation, kRowAlias,
-                     KeysetAfter(walk, kRowAlias, first), Join(order, ", "),
+                     KeysetAfter(walk, kRowAlias, first), up_to, Join(order, ", "),
                      std::max(0LL, limit - 1));
+}
+
+std::string KeysetUpTo(const TableWalk& walk, const std::string& alias,
+                       const std::vector<std::optional<std::string>>& end) {
+  if (end.empty()) return "";
+  std::vector<std::string> columns, values;
+  for (size_t i = 0; i < walk.key.size() && i < end.size(); ++i) {
+    columns.push_back(fmt::format("{}.{}", alias, pg::QuoteIdent(walk.key[i].name)));
+    values.push_back(end[i] ? fmt::format("{}::{}", pg::QuoteLiteral(*end[i]), walk.key[i].type)
+                            : std::string("NULL"));
+  }
+  return fmt::format(" AND ({}) <= ({})", Join(columns, ", "), Join(values, ", "));
 }
 
 std::string KeysetOrder(const TableWalk& walk) {

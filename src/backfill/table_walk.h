@@ -12,6 +12,7 @@
 //    table, or each leaf partition in turn) is read in ranges of whole pages.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,7 +83,16 @@ std::string KeysetAfter(const TableWalk& walk, const std::string& alias, bool fi
 // range (KeysetRange against zs_last) instead of joining a CTE of every key:
 // measured on 300 k rows in 30 k-row batches, the join cost 30 % more server
 // CPU than plain id ranges, this bound 12 %.
-std::string KeysetBoundCte(const TableWalk& walk, long long limit, bool first);
+// `up_to` (KeysetUpTo, or "") bounds the walk above: a range of a parallel
+// backfill (backfill/workers.h) stops at its end key.
+std::string KeysetBoundCte(const TableWalk& walk, long long limit, bool first,
+                           const std::string& up_to = "");
+
+// " AND (t.k1, ...) <= ('v1'::type1, ...)": the keys up to `end` (inclusive),
+// as literals; "" when `end` is empty (open-ended, the last range). `end`
+// holds one text per key column (never NULL: a keyset key is NOT NULL).
+std::string KeysetUpTo(const TableWalk& walk, const std::string& alias,
+                       const std::vector<std::optional<std::string>>& end);
 
 // "batch.k1, batch.k2" for ORDER BY; "json_build_array(batch.k1::text, ...)"
 // for reporting keys.

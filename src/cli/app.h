@@ -68,6 +68,9 @@ struct BackfillFlags {
   bool fire_user_triggers = false;  // --backfill-fires-user-triggers
   // --replica-url (MariaDB): the replicas whose lag the backfill yields to.
   std::vector<std::string> replica_urls;
+  // --backfill-workers: sessions walking disjoint key ranges (backfill/workers.h).
+  // 1 by default: see bench/README.md §1 for what 2 and 4 gave.
+  int workers = 1;
   // Set when --backfill-batch-size or --backfill-batch-delay is given: fixed mode.
   CLI::Option* batch_size_option = nullptr;
   CLI::Option* batch_delay_option = nullptr;

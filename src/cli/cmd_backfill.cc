@@ -11,6 +11,7 @@
 #include "backend/backend.h"
 #include "backfill/interrupt.h"
 #include "backfill/progress.h"
+#include "backfill/workers.h"
 #include "cli/app.h"
 #include "cli/status_json.h"
 #include "mysql/connection.h"
@@ -187,6 +188,31 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
                  "finds its standbys itself")
       ->allow_extra_args(false)  // one URL each, so a positional argument may follow
       ->check(CLI::Validator(CheckReplicaUrl, "MARIADB-URL"));
+  cmd.add_option(
+         "--backfill-workers", f.workers,
+         "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
+         "parallel, each in its own short transactions and resumable per range (1..16; "
+         "tables without a key walk in one; MariaDB and the fixed schedule refuse more than 1)")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& value) {
+            int workers = 0;
+            try {
+              workers = std::stoi(value);
+            } catch (...) {
+              return value + " is not a number; pass a count of sessions from 1 to 16";
+            }
+            Status status = backfill::ValidateWorkers(workers, false);
+            return status.ok() ? std::string() : status.message();
+          },
+          "1..16"));
+  // The fixed schedule is one session's exact pace (backfill/workers.h).
+  cmd.parse_complete_callback([&f] {
+    bool fixed = f.batch_size_option->count() > 0 || f.batch_delay_option->count() > 0;
+    if (Status status = backfill::ValidateWorkers(f.workers, fixed); !status.ok()) {
+      throw CLI::ValidationError("--backfill-workers", status.message());
+    }
+  });
 }
 
 backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOptions& options) {
@@ -204,6 +230,7 @@ backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOption
   o.pressure.max_replay_lag = std::chrono::milliseconds(f.max_replay_lag_ms);
   o.pressure.max_xact_age = std::chrono::milliseconds(f.max_xact_age_ms);
   o.replica_urls = f.replica_urls;
+  o.workers = f.workers;
   WarnReplicaUrlsOnPostgres(f, options);
   // The flag's check admits only valid names.
   if (auto policy = backfill::ParseLongTransactionPolicy(f.long_xact); policy.ok()) {

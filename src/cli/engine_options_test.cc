@@ -59,6 +59,7 @@ backfill::Options SomeBackfill() {
   b.pressure.max_xact_age = milliseconds(66);
   b.pressure.long_transactions = backfill::LongTransactionPolicy::kStop;
   b.fire_user_triggers = true;
+  b.workers = 3;
   return b;
 }
 
@@ -84,6 +85,7 @@ void ExpectEveryOption(const engine::Options& e, const std::string& label) {
   EXPECT_EQ(e.backfill.pressure.max_xact_age, milliseconds(66)) << label;
   EXPECT_EQ(e.backfill.pressure.long_transactions, backfill::LongTransactionPolicy::kStop) << label;
   EXPECT_TRUE(e.backfill.fire_user_triggers) << label;
+  EXPECT_EQ(e.backfill.workers, 3) << label;
   EXPECT_EQ(e.backfill.lock_timeout, milliseconds(123)) << label;
   EXPECT_EQ(e.backfill.max_attempts, 7) << label;
   // --quiet: nothing printed.
@@ -120,6 +122,66 @@ TEST(CliEngineOptions, FleetRefusesAUrlItWouldNotUse) {
     EXPECT_NE(run.err.find(fmt::format("{} is not used", flag)), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("--targets FILE"), std::string::npos) << run.err;
     EXPECT_EQ(run.err.find("pw@"), std::string::npos) << run.err;
+  }
+}
+
+// The backfill flags as `start`, `backfill run`, `migrate` and `fleet start`
+// parse them (AddBackfillFlags); the parse error's message when refused.
+backfill::Options ParseBackfillFlags(std::vector<std::string> args, std::string& error) {
+  CLI::App app;
+  BackfillFlags flags;
+  AddBackfillFlags(app, flags);
+  std::reverse(args.begin(), args.end());
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    error = e.what();
+    return {};
+  }
+  GlobalOptions globals;
+  globals.quiet = true;
+  return MakeBackfillOptions(flags, globals);
+}
+
+TEST(CliEngineOptions, BackfillWorkersFlag) {
+  std::string error;
+  EXPECT_EQ(ParseBackfillFlags({}, error).workers, 1);
+  EXPECT_EQ(ParseBackfillFlags({"--backfill-workers", "4"}, error).workers, 4) << error;
+  EXPECT_TRUE(ParseBackfillFlags({"--backfill-workers", "4"}, error).adaptive);
+  EXPECT_EQ(error, "");
+  for (const char* bad : {"0", "17", "two"}) {
+    error.clear();
+    ParseBackfillFlags({"--backfill-workers", bad}, error);
+    EXPECT_NE(error.find("--backfill-workers"), std::string::npos) << bad << ": " << error;
+    EXPECT_NE(error.find("1"), std::string::npos) << error;
+  }
+  // The fixed schedule is one session's; refused, naming both and what to do.
+  for (const char* fixed : {"--backfill-batch-size", "--backfill-batch-delay"}) {
+    error.clear();
+    ParseBackfillFlags({"--backfill-workers", "2", fixed, "500"}, error);
+    EXPECT_NE(error.find("cannot be combined with --backfill-batch-size or --backfill-batch-delay"),
+              std::string::npos)
+        << error;
+    EXPECT_NE(error.find("drop one"), std::string::npos) << error;
+    error.clear();
+    EXPECT_EQ(ParseBackfillFlags({"--backfill-workers", "1", fixed, "500"}, error).workers, 1);
+    EXPECT_EQ(error, "");
+  }
+}
+
+// Every command that backfills has the flag, and checks it before connecting.
+TEST(CliEngineOptions, BackfillWorkersOnEveryBackfillingCommand) {
+  std::vector<std::vector<std::string>> commands = {
+      {"start", "m.yaml"},
+      {"backfill"},
+      {"migrate", "migrations"},
+      {"fleet", "start", "m.yaml", "--targets", "targets.txt"}};
+  for (auto args : commands) {
+    args.insert(args.end(), {"--backfill-workers", "17"});
+    ProcessRun run = RunBinary(args);
+    EXPECT_NE(run.exit_code, 0) << args[0];
+    EXPECT_NE(run.err.find("--backfill-workers 17: must be between 1 and 16"), std::string::npos)
+        << args[0] << ": " << run.err;
   }
 }
 

@@ -47,6 +47,15 @@ Result<Engine> Engine::Connect(const std::string& conninfo, Options options) {
   ZS_ASSIGN_OR_RETURN(options.schema, steps.SchemaFor(conninfo, options.schema));
   ZS_ASSIGN_OR_RETURN(std::unique_ptr<backend::Session> session,
                       steps.Open(*backend, conninfo, options));
+  // A parallel backfill's workers (backfill/workers.h) open their sessions
+  // as this one was opened.
+  if (!options.backfill.open_session) {
+    Options opener = options;
+    opener.backfill = {};
+    options.backfill.open_session = [backend, &steps, conninfo, opener]() {
+      return steps.Open(*backend, conninfo, opener);
+    };
+  }
   return Engine(std::move(session), std::move(options));
 }
 

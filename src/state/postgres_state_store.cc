@@ -56,7 +56,9 @@ ALTER TABLE zeroshift.backfill_cursors
   ADD COLUMN IF NOT EXISTS throttled_batches bigint NOT NULL DEFAULT 0,
   ADD COLUMN IF NOT EXISTS throttle_reason text NOT NULL DEFAULT '',
   ADD COLUMN IF NOT EXISTS run_seconds float8,
-  ADD COLUMN IF NOT EXISTS interrupted_by text NOT NULL DEFAULT '';
+  ADD COLUMN IF NOT EXISTS interrupted_by text NOT NULL DEFAULT '',
+  ADD COLUMN IF NOT EXISTS range_start jsonb,
+  ADD COLUMN IF NOT EXISTS range_end jsonb;
 CREATE TABLE IF NOT EXISTS zeroshift.backfill_control (
   schema text NOT NULL,
   migration text NOT NULL,
@@ -156,7 +158,8 @@ Status PostgresStateStore::RequireInitialized() {
 }
 
 Status PostgresStateStore::Upgrade() {
-  // `tracks_objects` and created_objects are the newest (ownership records).
+  // `tracks_objects` and created_objects (ownership records) and the cursors'
+  // range_start/range_end (parallel backfill) are the newest.
   ZS_ASSIGN_OR_RETURN(
       pg::Rows rows,
       conn_.Exec("SELECT to_regclass('zeroshift.backfill_control') IS NOT NULL AND "
@@ -164,7 +167,7 @@ Status PostgresStateStore::Upgrade() {
                  "(SELECT 1 FROM pg_attribute WHERE attrelid = "
                  "to_regclass('zeroshift.migrations') AND attname = 'tracks_objects' AND NOT "
                  "attisdropped) AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
-                 "to_regclass('zeroshift.backfill_cursors') AND attname = 'interrupted_by' AND "
+                 "to_regclass('zeroshift.backfill_cursors') AND attname = 'range_end' AND "
                  "NOT attisdropped)"));
   if (rows.GetBool(0, 0)) return Status::Ok();
   return Init();
@@ -293,11 +296,21 @@ Result<std::vector<BackfillCursor>> PostgresStateStore::Cursors(const std::strin
           "run_started_at::text, updated_at::text, "
           "coalesce((to_jsonb(c) ->> 'run_seconds')::float8, "
           "extract(epoch FROM updated_at - run_started_at)::float8), "
-          "coalesce(to_jsonb(c) ->> 'interrupted_by', '') FROM "
+          "coalesce(to_jsonb(c) ->> 'interrupted_by', ''), "
+          "(to_jsonb(c) -> 'range_start')::text, (to_jsonb(c) -> 'range_end')::text FROM "
           "zeroshift.backfill_cursors c WHERE schema = $1 AND migration = $2 ORDER BY table_name",
           {schema, name}));
   std::vector<BackfillCursor> out;
-  for (int i = 0; i < rows.size(); ++i) out.push_back(BackfillCursorAt(rows, i, PostgresIsTrue));
+  for (int i = 0; i < rows.size(); ++i) {
+    out.push_back(BackfillCursorAt(rows, i, PostgresIsTrue));
+    // JSON null (no bound) reads as "null": no bound either.
+    for (auto [column, field] : {std::pair{14, &BackfillCursor::range_start_json},
+                                 std::pair{15, &BackfillCursor::range_end_json}}) {
+      std::optional<std::string> bound = rows.GetOptional(i, column);
+      if (bound && *bound != "null") out.back().*field = bound;
+    }
+  }
+  AggregateRanges(out);
   return out;
 }
 
@@ -306,8 +319,9 @@ Status PostgresStateStore::SaveCursor(const std::string& schema, const std::stri
   return conn_.RunParams(
       "INSERT INTO zeroshift.backfill_cursors (schema, migration, table_name, last_key, "
       "rows_done, finished, rows_estimate, batch_rows, run_rows_start, throttled_batches, "
-      "throttle_reason, run_seconds, interrupted_by) "
-      "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $13, $14) "
+      "throttle_reason, run_seconds, interrupted_by, range_start, range_end) "
+      "VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8, $9, $10, $11, $13, $14, $15::jsonb, "
+      "$16::jsonb) "
       "ON CONFLICT (schema, migration, table_name) DO UPDATE SET last_key = EXCLUDED.last_key, "
       "rows_done = EXCLUDED.rows_done, finished = EXCLUDED.finished, "
       "rows_estimate = EXCLUDED.rows_estimate, batch_rows = EXCLUDED.batch_rows, "
@@ -319,7 +333,8 @@ Status PostgresStateStore::SaveCursor(const std::string& schema, const std::stri
       {schema, name, c.table, c.last_key_json, std::to_string(c.rows_done),
        c.finished ? "true" : "false", std::to_string(c.rows_estimate), std::to_string(c.batch_rows),
        std::to_string(c.run_rows_start), std::to_string(c.throttled_batches), c.throttle_reason,
-       new_run ? "true" : "false", fmt::format("{}", c.run_seconds), c.interrupted_by});
+       new_run ? "true" : "false", fmt::format("{}", c.run_seconds), c.interrupted_by,
+       c.range_start_json, c.range_end_json});
 }
 
 Result<BackfillControl> PostgresStateStore::Control(const std::string& schema,

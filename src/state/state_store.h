@@ -100,7 +100,27 @@ struct BackfillCursor {
   std::string started_at;
   std::string run_started_at;
   std::string updated_at;
+  // One key range of a parallel backfill (backfill/workers.h), named
+  // RangeCursorName(base, i, n): its keys are those after range_start
+  // (exclusive; nullopt: the table's first key) up to range_end (inclusive;
+  // nullopt: open-ended, rows inserted meanwhile included), as JSON arrays
+  // like last_key_json. Both nullopt on a whole-table cursor. When a table's
+  // cursor has ranges, Cursors() returns it as their total (AggregateRanges).
+  std::optional<std::string> range_start_json;
+  std::optional<std::string> range_end_json;
 };
+
+// "users.first_name range 2/4": the cursor of range `index` (1-based) of
+// `count` of the whole-table cursor `base`.
+std::string RangeCursorName(const std::string& base, int index, int count);
+// Whether `cursor` is one range of `base`'s backfill.
+bool IsRangeOf(const BackfillCursor& cursor, const std::string& base);
+// Each whole-table cursor that has ranges becomes their total: rows done,
+// batch rows and throttled batches summed, finished when every range is,
+// the longest run, the first stop or throttle reason. The ranges stay in the
+// list, after it (ordered by name). A whole-table cursor without ranges is
+// left as stored.
+void AggregateRanges(std::vector<BackfillCursor>& cursors);
 
 // The session holding a schema's advisory lock (pg/schema_lock.h). On MariaDB
 // `pid` is the holder's connection id (PROCESSLIST ID) and `client` its
