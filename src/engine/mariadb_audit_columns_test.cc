@@ -20,6 +20,7 @@ using mariadb_audit::ColumnsOf;
 using mariadb_audit::Phases;
 using mariadb_audit::RunLifecycle;
 using mariadb_test::MariadbSplit;
+using zs::testing::ProcessRun;
 
 using Rows = std::vector<std::string>;
 
@@ -63,6 +64,47 @@ TEST(MariadbAuditColumns, AddColumnNotNullIsFilledByUpAndNotNullAfterComplete) {
                           (Rows{"1|12", "2|12", "3|14", "4|15", "5|12", "6|99"}));
               },
       });
+}
+
+// The new version's view lets a client write NULL into the column until
+// complete makes it NOT NULL; complete then stops before anything is dropped
+// (the dual write stays), naming the column and the fix, and finishes once
+// the row has a value.
+TEST(MariadbAuditColumns, AddColumnNotNullStopsCompleteOnANullBeforeDroppingAnything) {
+  MariadbSplit db;
+  ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
+  std::string file = db.WriteFile("02_name_length.yaml", R"yaml(operations:
+  - add_column:
+      table: users
+      up: CHAR_LENGTH(name)
+      column: {name: name_length, type: int, nullable: false}
+)yaml");
+  ProcessRun start = db.Zeroshift({"start", file});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  std::string v = versions::MariadbVersionDatabaseName(db.database(), "02_name_length", "");
+  Status null_insert = AsNewClient(
+      db, v, "INSERT INTO users (id, name, name_length) VALUES (5, 'Alan Turing', NULL)");
+  ASSERT_TRUE(null_insert.ok()) << null_insert.ToString();
+  std::vector<std::string> triggers = db.Triggers();
+  ASSERT_EQ(triggers.size(), 2u);
+
+  ProcessRun complete = db.Zeroshift({"complete"});
+  EXPECT_EQ(complete.exit_code, 1) << complete.err;
+  EXPECT_NE(complete.err.find("column `" + db.database() +
+                              "`.`users`.`name_length` becomes NOT NULL at complete, but some "
+                              "rows hold NULL"),
+            std::string::npos)
+      << complete.err;
+  EXPECT_EQ(db.Triggers(), triggers);  // the dual write still runs
+  EXPECT_EQ(ColumnsOf(db, db.database(), "users")[2], "name_length int(11)");
+
+  Status fix = AsNewClient(db, v, "UPDATE users SET name_length = 11 WHERE id = 5");
+  ASSERT_TRUE(fix.ok()) << fix.ToString();
+  complete = db.Zeroshift({"complete"});
+  ASSERT_EQ(complete.exit_code, 0) << complete.err;
+  EXPECT_EQ(ColumnsOf(db, db.database(), "users")[2], "name_length int(11) NOT NULL");
+  EXPECT_EQ(db.Query("SELECT id, name_length FROM users ORDER BY id"),
+            (Rows{"1|12", "2|12", "3|14", "4|15", "5|11"}));
 }
 
 // Nothing changes in the table until complete: the new version's view
