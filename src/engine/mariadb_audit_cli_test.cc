@@ -54,6 +54,7 @@ TEST(MariadbAuditCli, TheReadmeWalkThroughOnTheExamples) {
   auto run = [&db](std::vector<std::string> args) {
     ProcessRun run = db.Zeroshift(args);
     EXPECT_EQ(run.exit_code, 0) << args[0] << ": " << run.err;
+    EXPECT_EQ(run.err.find("warning"), std::string::npos) << args[0] << ": " << run.err;
     return run;
   };
   run({"init"});

@@ -150,7 +150,7 @@ const AuditMigration& AuditTablesAndIndexes() {
       columns:
         - {name: id, type: bigint, pk: true}
         - {name: note, type: varchar(100), nullable: true}
-  - create_index: {name: users_email, table: users, columns: [email]}
+  - create_index: {name: users_email, table: users, columns: [{column: email}]}
   - drop_index: {name: users_nick}
   - rename_column: {table: users, from: name, to: full_name}
 )yaml",

@@ -120,7 +120,7 @@ TEST(MariadbAuditTables, CreateIndexIsBuiltAtStartAndKept) {
   db.Run("ALTER TABLE users ADD email varchar(100) NULL");
   RunLifecycle(
       db, "02_email_index", R"yaml(operations:
-  - create_index: {name: users_email, table: users, columns: [email]}
+  - create_index: {name: users_email, table: users, columns: [{column: email}]}
 )yaml",
       Phases{
           .after_start =
