@@ -272,6 +272,42 @@ TEST(MariadbAuditTables, DropCheckConstraintFreesTheNewVersionFirst) {
                });
 }
 
+// Both columns through the swap without the CHECK: the new version writes
+// what it broke, the old one reads `down` until complete drops the CHECK.
+TEST(MariadbAuditTables, DropMulticolumnConstraintFreesTheNewVersionFirst) {
+  MariadbSplit db;
+  db.Run(
+      "ALTER TABLE users ADD zip int NOT NULL DEFAULT 1, ADD CONSTRAINT users_zip_name CHECK "
+      "(CHAR_LENGTH(name) > 3 OR zip > 0)");
+  RunLifecycle(
+      db, "02_drop_zip_name", R"yaml(operations:
+  - drop_multicolumn_constraint:
+      table: users
+      name: users_zip_name
+      up: {name: name, zip: zip}
+      down: {name: "IF(CHAR_LENGTH(name) > 3 OR zip > 0, name, RPAD(name, 4, '_'))", zip: zip}
+)yaml",
+      Phases{
+          .clients =
+              [](MariadbSplit& db, const std::string& v) {
+                Status broken =
+                    AsNewClient(db, v, "INSERT INTO users (id, name, zip) VALUES (5, 'Al', -1)");
+                ASSERT_TRUE(broken.ok()) << broken.ToString();
+                EXPECT_EQ(db.Query("SELECT CONCAT(name, '|', zip) FROM users WHERE id = 5"),
+                          (Rows{"Al__|-1"}));
+              },
+          .after_complete =
+              [](MariadbSplit& db, const std::string&) {
+                EXPECT_EQ(db.Query("SELECT CONCAT(name, '|', zip) FROM users WHERE id = 5"),
+                          (Rows{"Al|-1"}));
+                EXPECT_EQ(db.Query("SELECT COUNT(*) FROM information_schema."
+                                   "CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = "
+                                   "DATABASE()"),
+                          (Rows{"0"}));
+              },
+      });
+}
+
 TEST(MariadbAuditTables, RenameConstraintAtComplete) {
   MariadbSplit db;
   db.Run("ALTER TABLE users ADD email varchar(100) NULL, ADD UNIQUE KEY users_email_key (email)");
