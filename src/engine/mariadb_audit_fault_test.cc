@@ -2,8 +2,8 @@
 // operation kinds mariadb_engine_fault_test.cc does not kill, which covers the
 // split (add_column with up, drop_column) only: the column swap (alter_column's
 // type change: a temporary column, its triggers, one ALTER that swaps it in at
-// complete) and a migration of table, index and rename operations (no
-// triggers, no backfill). After each kill `zeroshift status` must name the
+// complete), a CHECK through the swap, and a migration of table, index and
+// rename operations (no triggers, no backfill). After each kill `zeroshift status` must name the
 // active migration and a command, and that command must finish the job with
 // the database right.
 #include <gtest/gtest.h>
@@ -153,16 +153,20 @@ const AuditMigration& AuditTablesAndIndexes() {
   - create_index: {name: users_email, table: users, columns: [{column: email}]}
   - drop_index: {name: users_nick}
   - rename_column: {table: users, from: name, to: full_name}
+  - rename_table: {from: old_logs, to: logs}
 )yaml",
       .setup =
           [](MariadbSplit& db) {
             db.Run(
                 "ALTER TABLE users ADD email varchar(100) NULL, ADD nick varchar(20) NULL, ADD "
                 "INDEX users_nick (nick)");
+            db.Run("CREATE TABLE old_logs (id int PRIMARY KEY)");
+            db.Run("INSERT INTO old_logs VALUES (1)");
           },
       .expect_complete =
           [](MariadbSplit& db) {
-            EXPECT_EQ(TablesOf(db, db.database()), (Rows{"orders", "users"}));
+            EXPECT_EQ(TablesOf(db, db.database()), (Rows{"logs", "orders", "users"}));
+            EXPECT_EQ(db.Query("SELECT id FROM logs"), (Rows{"1"}));
             EXPECT_EQ(ColumnsOf(db, db.database(), "users"),
                       (Rows{"id bigint(20) NOT NULL", "full_name text NOT NULL",
                             "email varchar(100)", "nick varchar(20)"}));
@@ -251,6 +255,16 @@ TEST(MariadbAuditFault, TablesAndIndexesStartKilledAfterEveryStepFinishesWhenRun
     AuditExpectComplete(db, m, fault);
   });
   EXPECT_GE(kills, 4);  // the table, the index, the version's database and views
+}
+
+TEST(MariadbAuditFault, TablesAndIndexesCompleteKilledAfterEveryStepFinishesWhenRunAgain) {
+  const AuditMigration& m = AuditTablesAndIndexes();
+  int kills =
+      AuditKillAfterEveryStep(m, "complete", [&m](MariadbSplit& db, const std::string& fault) {
+        ASSERT_NO_FATAL_FAILURE(AuditRun(db, {"complete"}, fault));
+        AuditExpectComplete(db, m, fault);
+      });
+  EXPECT_GE(kills, 3);  // the index dropped, the column and the table renamed
 }
 
 TEST(MariadbAuditFault, TablesAndIndexesRollbackKilledAfterEveryStepFinishesWhenRunAgain) {
