@@ -322,6 +322,10 @@ Result<std::vector<ops::Action>> CompleteActionsChecked(
   actions.insert(actions.end(), grouped.begin(), grouped.end());
   const auto& renames = by_phase[ops::CompletePhase::kRename];
   actions.insert(actions.end(), renames.begin(), renames.end());
+  if (!snapshots.empty()) {  // last: the views over what the renames left
+    auto rebind = version_sql.CompleteActions(snapshots.back(), input.version_schema);
+    actions.insert(actions.end(), rebind.begin(), rebind.end());
+  }
   return actions;
 }
 

@@ -210,6 +210,23 @@ class MariadbVersionSql final : public VersionSql {
            "END";
   }
 
+  // After complete every table and column has its version's name as its
+  // physical name, so each view is made again over those names. Until this
+  // runs, a view over a renamed column fails; CREATE OR REPLACE can repeat.
+  std::vector<ops::Action> CompleteActions(const schema::Schema& shape,
+                                           const std::string& version) const override {
+    std::vector<ops::Action> actions;
+    for (schema::Table table : shape.tables) {
+      table.physical_name = table.name;
+      for (auto& column : table.columns) column.physical_name = column.name;
+      actions.push_back({.id = "version:" + version + ":rebind:" + table.name,
+                         .sql = MariadbViewSql(table, shape.name, version),
+                         .lock = ops::Lock::kAccessShare,
+                         .table = table.physical_name});
+    }
+    return actions;
+  }
+
   ops::Action DropAction(const std::string& version) const override {
     std::string ours = fmt::format(
         "SELECT 1 FROM information_schema.SCHEMATA WHERE {} AND LEFT(SCHEMA_COMMENT, {}) = {}",

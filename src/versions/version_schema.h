@@ -56,6 +56,17 @@ class VersionSql {
 
   // Removes the version, safe to run again.
   virtual ops::Action DropAction(const std::string& version) const = 0;
+
+  // Run last at complete: what keeps the version's views reading the
+  // columns and tables complete renamed (a swap's temporary column, a
+  // renamed column or table). `shape` is the version's shape as start made
+  // it (physical names as they were). PostgreSQL: nothing, a view follows a
+  // rename. MariaDB: every view again, over the final names, since a view
+  // names its columns and table and would fail (1356) after the rename.
+  virtual std::vector<ops::Action> CompleteActions(const schema::Schema& /*shape*/,
+                                                   const std::string& /*version*/) const {
+    return {};
+  }
 };
 
 // The implementation for `backend` (the only place that looks at its kind).

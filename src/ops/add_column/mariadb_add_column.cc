@@ -56,6 +56,24 @@ std::string MariadbOrphanCheck(const OpContext& ctx, const std::string& table,
       ctx.backend->QuoteLiteral(message));
 }
 
+// Stops complete, before anything is dropped, when a row holds NULL in a
+// column that start added nullable and complete makes NOT NULL: a client of
+// the new version may have written one (its view lets it), and the MODIFY
+// would otherwise fail (1265) after the dual-write triggers are gone.
+std::string MariadbNullCheck(const OpContext& ctx, const std::string& table,
+                             const std::string& column) {
+  std::string message = fmt::format(
+      "zeroshift: column {}.{} becomes NOT NULL at complete, but some rows hold NULL (written "
+      "through version {}); give them a value (UPDATE {} SET {} = ... WHERE {} IS NULL), then "
+      "run `zeroshift complete` again",
+      MariadbTableName(ctx, table), MariadbQuote(ctx, column), ctx.version_schema,
+      MariadbTableName(ctx, table), MariadbQuote(ctx, column), MariadbQuote(ctx, column));
+  return fmt::format(
+      "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM {} WHERE {} IS NULL) THEN SIGNAL SQLSTATE "
+      "'23000' SET MESSAGE_TEXT = {}; END IF; END;",
+      MariadbTableName(ctx, table), MariadbQuote(ctx, column), ctx.backend->QuoteLiteral(message));
+}
+
 // The column's check as the swap's rules see it (ops/mariadb_swap_rules.h):
 // on the table, whose new column is its own "temporary" column (the one the
 // validation runs only while it exists).
@@ -190,6 +208,9 @@ class MariadbAddColumn final : public OperationSql<AddColumn> {
           table, MariadbLock::kOnline, CompletePhase::kPrepare));
     }
     if (MariadbDeferredNotNull(op.column)) {
+      actions.push_back(MariadbAction(MariadbAddColumnId(op, "check_not_null"),
+                                      MariadbNullCheck(ctx, table, op.column.name), table,
+                                      MariadbLock::kReads, CompletePhase::kPrepare));
       // MODIFY restates the whole definition, so a repeat is a no-op.
       actions.push_back(MariadbAction(
           MariadbAddColumnId(op, "set_not_null"),
