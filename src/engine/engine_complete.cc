@@ -37,7 +37,8 @@ Status Engine::Complete() {
   auto actions = CompleteActions(loaded->input, loaded->operations, loaded->snapshots);
   std::string done = state_->MarkDoneSql(record.schema, record.name, loaded->snapshots.back());
   // What the completed migration leaves is the user's from now on
-  // (PostgreSQL records what zeroshift created; MariaDB not yet).
+  // (both databases record what zeroshift created: ownership.h,
+  // ownership_mariadb_records.h).
   if (std::string forget = steps_->ForgetObjectsSql(record.schema, record.name, /*completed=*/true);
       !forget.empty()) {
     done += "\n" + forget;

@@ -62,7 +62,9 @@ class EngineSteps {
 
   // Refuses, before anything runs, a backfill that would fire the user's
   // triggers on `tables` unless allowed (PostgreSQL; MariaDB's batches check
-  // them themselves: backfill::TableBatches::CheckUserTriggers).
+  // them themselves: backfill::TableBatches::CheckUserTriggers), and on
+  // MariaDB a backfill it cannot run: a table with no key to walk, or
+  // --backfill-workers above 1.
   virtual Status CheckBackfillUserTriggers(Engine& engine, const Plan& dry,
                                            const schema::Schema& base) const = 0;
 
@@ -89,13 +91,13 @@ class EngineSteps {
                                     const std::string& last_extra_sql) const = 0;
 
   // State SQL that forgets the records of what a finished (`completed`) or
-  // rolled-back migration leaves; "" where nothing is recorded (MariaDB).
+  // rolled-back migration leaves; "" when there is nothing to forget.
   virtual std::string ForgetObjectsSql(const std::string& schema, const std::string& name,
                                        bool completed) const = 0;
 
   // What `status` finds missing from the catalog that `active` records
   // (after a failover the two must agree): one line per object, naming it
-  // and what to run; empty when they agree or nothing is recorded (MariaDB).
+  // and what to run; empty when they agree.
   virtual Result<std::vector<std::string>> RecordDisagreements(
       Engine& engine, const state::MigrationRecord& active) const = 0;
 

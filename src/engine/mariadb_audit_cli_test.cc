@@ -100,7 +100,10 @@ TEST(MariadbAuditCli, TheReadmeWalkThroughOnTheExamples) {
 // A table with neither a primary key nor a unique NOT NULL key: the backfill
 // refuses it naming the table and the fix, and rollback gives the table back.
 // (The refusal comes after start's expand, not before it: see the audit.)
-TEST(MariadbAuditCli, StartOnATableWithoutAKeyNamesTheFixAndRollbackUndoesIt) {
+// A table the backfill cannot walk is refused before anything runs: on main
+// start added the column, the triggers and the version first, then failed at
+// the backfill with advice (re-run start) that could not work.
+TEST(MariadbAuditCli, StartOnATableWithoutAKeyIsRefusedBeforeAnythingRuns) {
   MariadbSplit db;
   db.Run("CREATE TABLE guests (name text NOT NULL)");
   db.Run("INSERT INTO guests VALUES ('Ada Lovelace'), ('Alan Turing')");
@@ -120,11 +123,37 @@ TEST(MariadbAuditCli, StartOnATableWithoutAKeyNamesTheFixAndRollbackUndoesIt) {
             std::string::npos)
       << start.err;
   EXPECT_NE(start.err.find("ADD PRIMARY KEY"), std::string::npos) << start.err;
-  ProcessRun rollback = db.Zeroshift({"rollback"});
-  ASSERT_EQ(rollback.exit_code, 0) << rollback.err;
+  EXPECT_NE(start.err.find("add_column"), std::string::npos) << start.err;
+  // Nothing ran: the table, its triggers and the versions are as before,
+  // and there is no migration to roll back.
   EXPECT_EQ(db.Query("SHOW CREATE TABLE guests").front(), before);
   EXPECT_TRUE(db.Triggers().empty());
   EXPECT_TRUE(db.VersionDatabases().empty());
+  ProcessRun rollback = db.Zeroshift({"rollback"});
+  EXPECT_NE(rollback.exit_code, 0) << rollback.out;
+}
+
+// --backfill-workers above 1 is PostgreSQL's: refused before anything runs.
+TEST(MariadbAuditCli, ParallelBackfillWorkersAreRefusedBeforeAnythingRuns) {
+  MariadbSplit db;
+  db.Run("CREATE TABLE guests (id int PRIMARY KEY, name text NOT NULL)");
+  db.Run("INSERT INTO guests VALUES (1, 'Ada Lovelace'), (2, 'Alan Turing')");
+  std::string before = db.Query("SHOW CREATE TABLE guests").front();
+  ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
+  std::string file = db.WriteFile("02_guest_first.yaml", R"yaml(operations:
+  - add_column:
+      table: guests
+      up: SUBSTRING_INDEX(name, ' ', 1)
+      column: {name: first_name, type: varchar(100), nullable: true}
+)yaml");
+  ProcessRun start = db.Zeroshift({"start", "--backfill-workers", "2", file});
+  EXPECT_EQ(start.exit_code, 1) << start.err;
+  EXPECT_NE(start.err.find("--backfill-workers 2"), std::string::npos) << start.err;
+  EXPECT_EQ(db.Query("SHOW CREATE TABLE guests").front(), before);
+  EXPECT_TRUE(db.Triggers().empty());
+  EXPECT_TRUE(db.VersionDatabases().empty());
+  ProcessRun started = db.Zeroshift({"start", file});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
 }
 
 }  // namespace

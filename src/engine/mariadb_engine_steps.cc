@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "backend/mariadb_backend.h"
+#include "backfill/mariadb_batch.h"
 #include "engine/engine.h"
 #include "engine/engine_checks.h"
 #include "engine/engine_steps.h"
@@ -96,9 +97,26 @@ class MariadbEngineSteps final : public EngineSteps {
     return Status::Ok();
   }
 
-  Status CheckBackfillUserTriggers(Engine&, const Plan&, const schema::Schema&) const override {
+  Status CheckBackfillUserTriggers(Engine& engine, const Plan& dry,
+                                   const schema::Schema& base) const override {
     // The backfill's batches check the user triggers they would fire
-    // (backfill::TableBatches::CheckUserTriggers).
+    // (backfill::TableBatches::CheckUserTriggers). What only the backfill
+    // would find out, after start's DDL, is refused here, before it runs.
+    if (dry.backfill.empty()) return Status::Ok();
+    if (engine.options_.backfill.workers > 1) {
+      return InvalidInput(fmt::format(
+          "--backfill-workers {}: a parallel backfill runs on PostgreSQL only; on MariaDB "
+          "run with --backfill-workers 1 (the default)",
+          engine.options_.backfill.workers));
+    }
+    mysql::Connection& conn = backend::MariadbConnection(*engine.session_);
+    for (const ops::BackfillTask& task : dry.backfill) {
+      // A table this migration creates is empty: nothing to walk.
+      if (base.FindPhysicalTable(task.table) == nullptr) continue;
+      Result<backfill::MariadbWalk> walk =
+          backfill::PlanMariadbWalk(conn, engine.options_.schema, task.table);
+      if (!walk.ok()) return walk.status().WithContext(task.reason);
+    }
     return Status::Ok();
   }
 

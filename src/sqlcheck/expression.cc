@@ -249,8 +249,8 @@ Status ValidateIdentifier(const std::string& name, const std::string& what) {
   if (name.empty()) return InvalidInput(what + ": the name is empty; give a plain name");
   if (name.size() > kMaxIdentifierBytes) {
     return InvalidInput(what + ": `" + name + "` is " + std::to_string(name.size()) +
-                        " bytes long; PostgreSQL identifiers are at most 63 bytes, use a "
-                        "shorter name");
+                        " bytes long; zeroshift takes names of at most 63 bytes (PostgreSQL's "
+                        "limit; MariaDB's is 64) on every database, use a shorter name");
   }
   for (size_t i = 0; i < name.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(name[i]);

@@ -23,8 +23,10 @@ namespace zs::triggers {
 // "_zs_<schema>_<table>_dual_write" in schema zeroshift (shortened with a hash
 // past 63 bytes): one PL/pgSQL call per written row instead of one per
 // expression, and the version test evaluated once. `specs` are the table's
-// specs in operation order; each becomes a block that reads its variables from
-// NEW as it runs, so later expressions see what earlier ones assigned.
+// specs in operation order; expressions of one direction share a block unless
+// one reads a column an earlier one assigns, which starts a new block that
+// reads NEW as it stands then, so later expressions see what earlier ones
+// assigned (fewer blocks: PL/pgSQL prepares each expression per transaction).
 //
 // The trigger itself is "~zs_<schema>_<table>_dual_write" (with a twin for
 // the other replication roles, postgres_dual_write_origin.h): PostgreSQL fires
