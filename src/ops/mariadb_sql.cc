@@ -38,6 +38,19 @@ Action MariadbAction(std::string id, std::string sql, const std::string& table, 
           .lock_text = MariadbLockText(lock)};
 }
 
+std::string MariadbNoNullsStatement(const OpContext& ctx, const std::string& table,
+                                    const std::string& column, const std::string& message) {
+  // Safe to repeat: once complete has renamed the column away, nothing is
+  // checked (the inner query is resolved only when it runs).
+  return fmt::format(
+      "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA "
+      "= {} AND TABLE_NAME = {} AND COLUMN_NAME = {}) THEN IF EXISTS (SELECT 1 FROM {} WHERE {} "
+      "IS NULL) THEN SIGNAL SQLSTATE '23000' SET MESSAGE_TEXT = {}; END IF; END IF; END;",
+      ctx.backend->QuoteLiteral(ctx.before->name), ctx.backend->QuoteLiteral(table),
+      ctx.backend->QuoteLiteral(column), MariadbTableName(ctx, table), MariadbQuote(ctx, column),
+      ctx.backend->QuoteLiteral(message));
+}
+
 std::string MariadbQuote(const OpContext& ctx, const std::string& name) {
   return ctx.backend->QuoteIdentifier(name);
 }

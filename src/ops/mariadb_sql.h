@@ -30,6 +30,14 @@ std::string MariadbLockText(MariadbLock lock);
 Action MariadbAction(std::string id, std::string sql, const std::string& table, MariadbLock lock,
                      CompletePhase phase = CompletePhase::kFinalize);
 
+// A statement that fails (SQLSTATE 23000, `message`) when a row of `table`
+// holds NULL in `column`: complete runs it before anything is dropped, where
+// a column becomes NOT NULL that a client of the new version could leave NULL,
+// so that the MODIFY cannot fail after the dual-write triggers are gone.
+// Nothing is checked when `column` does not exist (a repeat after complete).
+std::string MariadbNoNullsStatement(const OpContext& ctx, const std::string& table,
+                                    const std::string& column, const std::string& message);
+
 // `database`.`table` for a table of ctx.before (a MariaDB schema is a database).
 std::string MariadbTableName(const OpContext& ctx, const std::string& physical_table);
 std::string MariadbQuote(const OpContext& ctx, const std::string& name);

@@ -274,6 +274,21 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
     }
     for (const auto& column : layout.columns) {
       if (column.shape.nullable || MariadbSwapNotNullAtStart(op.spec(), column)) continue;
+      // The new version's view lets a client write NULL into the column that
+      // is nullable until now: stop before anything is dropped.
+      std::string message = fmt::format(
+          "zeroshift: column {}.{} becomes NOT NULL at complete, but some rows hold NULL in it "
+          "(written through version {}); give them a value through that version (USE {}; SET "
+          "@zeroshift_version = '{}'; UPDATE {} SET {} = ... WHERE {} IS NULL), then run "
+          "`zeroshift complete` again",
+          qualified, MariadbQuote(ctx, column.name), ctx.version_schema,
+          MariadbQuote(ctx, ctx.version_schema), ctx.version_schema,
+          MariadbQuote(ctx, layout.table->name), MariadbQuote(ctx, column.name),
+          MariadbQuote(ctx, column.name));
+      actions.push_back(MariadbAction(
+          id + ":check_not_null" + (layout.columns.size() == 1 ? "" : ":" + column.name),
+          MariadbNoNullsStatement(ctx, table, column.temp, message), table, MariadbLock::kReads,
+          CompletePhase::kPrepare));
       actions.push_back(MariadbAction(
           id + ":set_not_null" + (layout.columns.size() == 1 ? "" : ":" + column.name),
           fmt::format("ALTER TABLE {} MODIFY COLUMN IF EXISTS {}, ALGORITHM=INPLACE, LOCK=NONE;",

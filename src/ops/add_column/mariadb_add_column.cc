@@ -68,10 +68,7 @@ std::string MariadbNullCheck(const OpContext& ctx, const std::string& table,
       "run `zeroshift complete` again",
       MariadbTableName(ctx, table), MariadbQuote(ctx, column), ctx.version_schema,
       MariadbTableName(ctx, table), MariadbQuote(ctx, column), MariadbQuote(ctx, column));
-  return fmt::format(
-      "BEGIN NOT ATOMIC IF EXISTS (SELECT 1 FROM {} WHERE {} IS NULL) THEN SIGNAL SQLSTATE "
-      "'23000' SET MESSAGE_TEXT = {}; END IF; END;",
-      MariadbTableName(ctx, table), MariadbQuote(ctx, column), ctx.backend->QuoteLiteral(message));
+  return MariadbNoNullsStatement(ctx, table, column, message);
 }
 
 // The column's check as the swap's rules see it (ops/mariadb_swap_rules.h):
