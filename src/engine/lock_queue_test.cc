@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -33,10 +34,12 @@ constexpr milliseconds kLockTimeout{200};
 // What a client may wait beyond lock_timeout: the brief ACCESS EXCLUSIVE of
 // the statement once it has the lock, a backfill batch's row locks, and the
 // scheduling noise of a 2-core machine running two tests at once. A client
-// queued behind a DDL statement that waited for the blocker would wait the
-// blocker's 1.5 s.
+// queued behind a DDL statement that waited for the blocker would wait
+// until the blocker ended (two attempts or more, each lock_timeout long).
 constexpr milliseconds kMargin{400};
-constexpr milliseconds kBlockerHolds{1500};
+// The blocker ends once this many of the engine's attempts have given up on it
+// (event-ordered: a slow machine makes the wait longer, never the test wrong).
+constexpr int kRetriesBeforeRelease = 2;
 constexpr long long kRows = 5000;
 
 void Sleep(milliseconds duration) { std::this_thread::sleep_for(duration); }
@@ -55,9 +58,10 @@ class Blocker {
     if (conn_.InTransaction()) (void)conn_.Run("COMMIT");
   }
   int pid() const { return conn_.BackendPid(); }
-  void ReleaseAfter(milliseconds delay) {
-    releaser_ = std::thread([this, delay] {
-      Sleep(delay);
+  // Commits once `done()` holds (polled; at most a minute, against a hang).
+  void ReleaseWhen(std::function<bool()> done) {
+    releaser_ = std::thread([this, done = std::move(done)] {
+      for (int i = 0; i < 6000 && !done(); ++i) Sleep(milliseconds(10));
       EXPECT_TRUE(conn_.Run("COMMIT").ok());
     });
   }
@@ -167,17 +171,19 @@ TEST_F(LockQueueTest, StartAndCompleteWaitOutABlockerWithoutStallingTheClients) 
   Sleep(milliseconds(300));
 
   Blocker before_start(url_);
-  before_start.ReleaseAfter(kBlockerHolds);
+  before_start.ReleaseWhen(
+      [&] { return RetriesBlockedBy(before_start.pid()) >= kRetriesBeforeRelease; });
   Status started = engine.Start(migration_);
   ASSERT_TRUE(started.ok()) << started.ToString();
-  EXPECT_GE(RetriesBlockedBy(before_start.pid()), 2);
+  EXPECT_GE(RetriesBlockedBy(before_start.pid()), kRetriesBeforeRelease);
 
   ShiftClientsToTheNewVersion(engine);
   Blocker before_complete(url_);
-  before_complete.ReleaseAfter(kBlockerHolds);
+  before_complete.ReleaseWhen(
+      [&] { return RetriesBlockedBy(before_complete.pid()) >= kRetriesBeforeRelease; });
   Status completed = engine.Complete();
   ASSERT_TRUE(completed.ok()) << completed.ToString();
-  EXPECT_GE(RetriesBlockedBy(before_complete.pid()), 2);
+  EXPECT_GE(RetriesBlockedBy(before_complete.pid()), kRetriesBeforeRelease);
 
   Sleep(milliseconds(200));
   ExpectNoClientWaitedPastTheLockTimeout();
