@@ -158,7 +158,8 @@ TEST(MariadbContractLock, SplitWritesWaitOutTheDropOfTriggersAndOldColumn) {
   // The new version's writes landed on the new shape (between the triggers'
   // drop and `name`'s the INSERT would fail, 1364: `name` has no value). The
   // old client's UPDATE of `name` ran after `name` was gone and says so
-  // (1054), where in between it would have been silently lost.
+  // (1054); run once both triggers were gone but `name` was not, it would
+  // have succeeded and been dropped with the column.
   EXPECT_TRUE(results[0].ok()) << results[0].ToString();
   EXPECT_TRUE(results[1].ok()) << results[1].ToString();
   EXPECT_EQ(mysql::ErrorNumber(results[2]), 1054) << results[2].ToString();
