@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -149,6 +150,111 @@ inline void RunLifecycle(MariadbSplit& db, const std::string& name, const std::s
   if (phases.after_complete) {
     ASSERT_NO_FATAL_FAILURE(phases.after_complete(db, version));
   }
+}
+
+// ---- The fault suite's loop (kill -9 after every step: engine/fault_injection.h)
+
+// One migration killed after every step: the tables it starts from (after
+// MariadbSplit's users table) and what complete must leave.
+struct KilledMigration {
+  std::string name;
+  std::string yaml;
+  std::function<void(MariadbSplit&)> setup;
+  std::function<void(MariadbSplit&)> expect_complete;
+};
+
+inline std::string KilledFile(MariadbSplit& db, const KilledMigration& m) {
+  return db.WriteFile(m.name + ".yaml", m.yaml);
+}
+
+// `zeroshift args` must succeed.
+inline void ExpectRuns(MariadbSplit& db, const std::vector<std::string>& args,
+                       const std::string& fault) {
+  ProcessRun run = db.Zeroshift(args);
+  ASSERT_EQ(run.exit_code, 0) << fault << ": " << args[0] << ": " << run.err;
+}
+
+// After a kill, `zeroshift status` names the migration and, once the server
+// has noticed the killed runner's connection gone (until then it says a
+// process is at work), the command `recover` (a status answer waited for,
+// not a sleep).
+inline void ExpectStatusNames(MariadbSplit& db, const KilledMigration& m,
+                              const std::string& recover, const std::string& fault) {
+  nlohmann::json json;
+  bool named = zs::testing::WaitUntil(
+      [&] {
+        json = StatusJson(db);
+        return json["active"].is_object() && json["active"]["next"].is_string() &&
+               json["active"]["next"].get<std::string>().find("`zeroshift " + recover) !=
+                   std::string::npos;
+      },
+      std::chrono::seconds(60));
+  EXPECT_TRUE(named) << fault << ": status does not name `zeroshift " << recover
+                     << "`: " << json.dump();
+  EXPECT_EQ(json["active"]["name"], m.name) << fault;
+}
+
+// The database as before start: what a fresh fixture with the setup holds
+// (SHOW CREATE TABLE and rows carry no database name; the fixtures' differ).
+inline void ExpectAsBeforeStart(MariadbSplit& db, const KilledMigration& m,
+                                const std::string& fault) {
+  MariadbSplit fresh;
+  m.setup(fresh);
+  EXPECT_EQ(Snapshot(db), Snapshot(fresh)) << fault;
+  EXPECT_TRUE(StatusJson(db)["active"].is_null()) << fault;
+}
+
+// After complete: no zeroshift trigger, the new version only, no active
+// migration, and what the migration promises.
+inline void ExpectCompleted(MariadbSplit& db, const KilledMigration& m, const std::string& fault) {
+  SCOPED_TRACE(fault);
+  for (const std::string& trigger : db.Triggers()) {  // a CHECK's own triggers stay
+    EXPECT_NE(trigger.rfind("_zs_", 0), 0u) << "left after complete: " << trigger;
+  }
+  EXPECT_EQ(
+      db.VersionDatabases(),
+      (std::vector<std::string>{versions::MariadbVersionDatabaseName(db.database(), m.name, "")}));
+  EXPECT_TRUE(StatusJson(db)["active"].is_null());
+  m.expect_complete(db);
+}
+
+// Kills `command` (start, complete or rollback; the two last after a start)
+// after its k-th step for k = 1, 2, ... until it finishes unkilled. After
+// each kill status must name `recover`, and `zeroshift recover` (then
+// `finish`, when given) must succeed and `expect` hold. Returns the number of
+// kills.
+inline int KillAfterEachStep(const KilledMigration& m, const std::string& command,
+                             const std::string& recover,
+                             const std::function<void(MariadbSplit&, const std::string&)>& expect,
+                             const std::string& finish = "") {
+  constexpr int kMaxSteps = 40;  // past the last step the command ends; a guard against a loop
+  for (int k = 1; k <= kMaxSteps; ++k) {
+    MariadbSplit db;
+    m.setup(db);
+    ProcessRun init = db.Zeroshift({"init", "--no-baseline-version"});
+    EXPECT_EQ(init.exit_code, 0) << init.err;
+    std::string file = KilledFile(db, m);
+    if (command != "start") {
+      ProcessRun start = db.Zeroshift({"start", file});
+      EXPECT_EQ(start.exit_code, 0) << start.err;
+      if (start.exit_code != 0) return k;
+    }
+    std::string fault = command + ":" + std::to_string(k);
+    std::vector<std::string> args{command};
+    if (command == "start") args.push_back(file);
+    ProcessRun run = db.Zeroshift(args, fault);
+    if (run.exit_code == 0) return k - 1;
+    EXPECT_EQ(run.exit_code, -1) << fault << ": " << run.err;  // killed, not failed
+    if (run.exit_code != -1) return k;
+    ExpectStatusNames(db, m, recover, fault);
+    std::vector<std::string> again{recover};
+    if (recover == "start") again.push_back(file);
+    ExpectRuns(db, again, fault);
+    if (!finish.empty()) ExpectRuns(db, {finish}, fault);
+    expect(db, fault);
+  }
+  ADD_FAILURE() << command << " was still being killed after " << kMaxSteps << " steps";
+  return kMaxSteps;
 }
 
 }  // namespace zs::engine::mariadb_audit

@@ -23,15 +23,29 @@ namespace zs::engine {
 namespace {
 
 // A complete/rollback action that removes a table's dual write: it, the
-// rest of that removal and the ALTER TABLEs right after it on the same table
-// (its old columns) run as one group under LOCK TABLES.
+// rest of that removal and the actions right after it on the same table
+// (the planner puts the table's finalize actions there: its old columns'
+// ALTERs, the column swap's ALTER, which a compound statement runs only
+// while the temporary column exists, and the CHECK triggers made again over
+// the final columns) run as one group under LOCK TABLES. Any of them left
+// out would run after UNLOCK TABLES: an old client's write in between would
+// land in an old column with no trigger to copy it, and be dropped with it.
 bool MariadbStartsGroup(const ops::Action& action) {
   return action.id.find(":drop_dual_write:") != std::string::npos && !action.table.empty();
 }
 
 bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
-  return action.table == first.table &&
-         (MariadbStartsGroup(action) || action.sql.starts_with("ALTER TABLE "));
+  if (action.table != first.table) return false;
+  if (MariadbStartsGroup(action) || action.sql.starts_with("ALTER TABLE ")) return true;
+  // Not the version's views made again after the renames (CREATE OR REPLACE
+  // VIEW, on a view LOCK TABLES does not hold), nor a validation (kPrepare:
+  // before the group, a long scan).
+  if (action.phase != ops::CompletePhase::kFinalize) return false;
+  for (const char* table_statement :
+       {"BEGIN NOT ATOMIC ", "CREATE OR REPLACE TRIGGER ", "DROP TRIGGER "}) {
+    if (action.sql.starts_with(table_statement)) return true;
+  }
+  return false;
 }
 
 // Where the records of migration `name` live (engine/ownership_mariadb_records.h).
