@@ -167,31 +167,40 @@ Result<long long> EstimateTableRows(pg::Connection& conn, const std::string& rel
   return total;
 }
 
-Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qualified_table,
-                                     const PressureThresholds& thresholds) {
-  // Each part is cheap: pg_locks filtered on one relation, pg_stat_activity
-  // of one database, pg_stat_replication (a handful of rows).
-  ZS_ASSIGN_OR_RETURN(
-      pg::Rows rows,
-      conn.ExecParams(
-          "SELECT "
-          "(SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass($1)), "
-          "(SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
-          "   AND datname = current_database() AND backend_type = 'client backend' "
-          "   AND state <> 'idle' AND $2::bigint > 0 "
-          "   AND xact_start < now() - $2::bigint * interval '1 millisecond'), "
-          "(SELECT count(*) FROM pg_stat_replication), "
-          "(SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint "
-          "   FROM pg_stat_replication), "
-          "(SELECT coalesce(max(extract(epoch FROM replay_lag)) * 1000, 0)::float8 "
-          "   FROM pg_stat_replication), "
-          // Without pg_read_all_stats other roles' rows read as NULL (VisibilityNote).
-          "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-          "   AND usesysid IS NOT NULL AND state IS NULL "
-          "   AND query = '<insufficient privilege>'), "
-          "(SELECT count(*) FROM pg_stat_replication WHERE state IS NULL), "
-          "quote_ident(current_user)",
-          {qualified_table, std::to_string(thresholds.max_xact_age.count())}));
+namespace {
+
+// The pressure probe ($1 the qualified table, $2 --backfill-max-xact-age in
+// ms). Each part is cheap to run: pg_locks filtered on one relation,
+// pg_stat_activity of one database, pg_stat_replication (a handful of rows);
+// but parsing and planning its views cost ~5x running it (bench/README.md §1,
+// "fig1speed"), so the batch loop runs it as a prepared statement
+// (PreparedProbe).
+constexpr char kProbeSql[] =
+    "SELECT "
+    "(SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass($1)), "
+    "(SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+    "   AND datname = current_database() AND backend_type = 'client backend' "
+    "   AND state <> 'idle' AND $2::bigint > 0 "
+    "   AND xact_start < now() - $2::bigint * interval '1 millisecond'), "
+    "(SELECT count(*) FROM pg_stat_replication), "
+    "(SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint "
+    "   FROM pg_stat_replication), "
+    "(SELECT coalesce(max(extract(epoch FROM replay_lag)) * 1000, 0)::float8 "
+    "   FROM pg_stat_replication), "
+    // Without pg_read_all_stats other roles' rows read as NULL (VisibilityNote).
+    "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+    "   AND usesysid IS NOT NULL AND state IS NULL "
+    "   AND query = '<insufficient privilege>'), "
+    "(SELECT count(*) FROM pg_stat_replication WHERE state IS NULL), "
+    "quote_ident(current_user)";
+
+// The session-level name of kProbeSql once prepared; versioned, so that a
+// session prepared by another zeroshift (a pooled server connection) is never
+// handed a different statement under this name.
+constexpr char kProbeStatement[] = "zs_backfill_probe_v1";
+
+Result<PressureSample> ReadPressure(pg::Connection& conn, const pg::Rows& rows,
+                                    const PressureThresholds& thresholds) {
   PressureSample sample{.lock_waiters = rows.GetInt(0, 0),
                         .long_transactions = rows.GetInt(0, 1),
                         .standbys = rows.GetInt(0, 2),
@@ -205,6 +214,52 @@ Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qu
     ZS_ASSIGN_OR_RETURN(sample.oldest_transaction, OldestTransaction(conn, thresholds));
   }
   return sample;
+}
+
+// kProbeSql prepared once per session: each batch then only executes it.
+class PreparedProbe {
+ public:
+  Result<PressureSample> Probe(pg::Connection& conn, const std::string& qualified_table,
+                               const PressureThresholds& thresholds) {
+    if (!prepared_) ZS_RETURN_IF_ERROR(Prepare(conn));
+    std::string execute =
+        fmt::format("EXECUTE {}({}, {})", kProbeStatement, pg::QuoteLiteral(qualified_table),
+                    thresholds.max_xact_age.count());
+    Result<pg::Rows> rows = conn.Exec(execute);
+    // 26000: gone since (DEALLOCATE ALL, DISCARD ALL): prepared again, once.
+    if (!rows.ok() && rows.status().sqlstate() == "26000") {
+      ZS_RETURN_IF_ERROR(Prepare(conn));
+      rows = conn.Exec(execute);
+    }
+    if (!rows.ok()) return rows.status();
+    return ReadPressure(conn, *rows, thresholds);
+  }
+
+ private:
+  // The session may have it already (an earlier run on this connection).
+  Status Prepare(pg::Connection& conn) {
+    ZS_ASSIGN_OR_RETURN(
+        pg::Rows existing,
+        conn.ExecParams("SELECT 1 FROM pg_prepared_statements WHERE name = $1", {kProbeStatement}));
+    if (existing.empty()) {
+      ZS_RETURN_IF_ERROR(
+          conn.Run(fmt::format("PREPARE {}(text, bigint) AS {}", kProbeStatement, kProbeSql)));
+    }
+    prepared_ = true;
+    return Status::Ok();
+  }
+
+  bool prepared_ = false;
+};
+
+}  // namespace
+
+Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qualified_table,
+                                     const PressureThresholds& thresholds) {
+  ZS_ASSIGN_OR_RETURN(
+      pg::Rows rows, conn.ExecParams(kProbeSql, {qualified_table,
+                                                 std::to_string(thresholds.max_xact_age.count())}));
+  return ReadPressure(conn, rows, thresholds);
 }
 
 namespace {
@@ -327,11 +382,12 @@ class PostgresBatchBackend final : public BatchBackend {
 
   Result<PressureSample> ProbePressure(const std::string& schema, const std::string& table,
                                        const PressureThresholds& thresholds) override {
-    return backfill::ProbePressure(conn_, pg::QualifiedName(schema, table), thresholds);
+    return probe_.Probe(conn_, pg::QualifiedName(schema, table), thresholds);
   }
 
  private:
   pg::Connection& conn_;
+  PreparedProbe probe_;
 };
 
 }  // namespace
