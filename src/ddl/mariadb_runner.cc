@@ -1,5 +1,7 @@
 #include "ddl/mariadb_runner.h"
 
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -125,6 +127,53 @@ Status MariadbRunner::Run(const std::string& sql, const Options& options) {
 
 Status MariadbRunner::RunGroup(const std::vector<TableRef>& tables,
                                const std::vector<std::string>& statements) {
+  return RunLockedGroup(tables, statements, nullptr);
+}
+
+Status MariadbRunner::RunGroupWithHandover(const std::vector<TableRef>& tables,
+                                           const std::vector<std::string>& statements,
+                                           mysql::Connection& second,
+                                           const std::vector<std::string>& handover,
+                                           Status* handover_failure) {
+  std::thread sender;
+  std::atomic<bool> finished{false};
+  Status handed = Status::Ok();
+  auto hand_over = [&] {
+    const unsigned long id = second.ConnectionId();
+    sender = std::thread([&] {
+      for (const std::string& statement : handover) {
+        handed = second.Run(MariadbWaitBoundedStatement(policy_, statement));
+        if (!handed.ok()) break;
+      }
+      finished.store(true);
+    });
+    WaitUntilSessionWaitsForALock(id, finished);
+  };
+  std::function<void()> before_unlock;
+  if (!handover.empty()) before_unlock = hand_over;
+  Status status = RunLockedGroup(tables, statements, before_unlock);
+  if (sender.joinable()) sender.join();
+  if (handover_failure != nullptr) *handover_failure = handed;
+  return status;
+}
+
+void MariadbRunner::WaitUntilSessionWaitsForALock(unsigned long id,
+                                                  const std::atomic<bool>& finished) {
+  const std::string query = fmt::format(
+      "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {} AND STATE LIKE "
+      "'Waiting for %metadata lock'",
+      id);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!finished.load() && std::chrono::steady_clock::now() < deadline) {
+    Result<mysql::Rows> rows = conn_.Exec(query);
+    if (!rows.ok() || (rows->size() == 1 && rows->Get(0, 0) != "0")) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+Status MariadbRunner::RunLockedGroup(const std::vector<TableRef>& tables,
+                                     const std::vector<std::string>& statements,
+                                     const std::function<void()>& before_unlock) {
   attempts_ = 0;
   if (tables.empty()) {
     return InvalidInput(
@@ -150,6 +199,7 @@ Status MariadbRunner::RunGroup(const std::vector<TableRef>& tables,
         "back; the tables are unlocked again{})",
         i + 1, statements.size(), lock_sql, i, unlock_failure));
   }
+  if (before_unlock) before_unlock();
   return lock.Release().WithContext("UNLOCK TABLES after the group");
 }
 

@@ -8,6 +8,7 @@
 
 #include "backend/mariadb_backend.h"
 #include "backfill/mariadb_batch.h"
+#include "ddl/mariadb_runner.h"
 #include "engine/engine.h"
 #include "engine/engine_checks.h"
 #include "engine/engine_steps.h"
@@ -46,6 +47,30 @@ bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
     if (action.sql.starts_with(table_statement)) return true;
   }
   return false;
+}
+
+// The version's views over `table` made again later in `actions` (from
+// `from` on; id "version:<version database>:rebind:<table>", the view named
+// like the table): RunGroup locks them and hands them over across its UNLOCK
+// TABLES. Their statements; the views into `refs`.
+std::vector<std::string> MariadbLaterViewsOf(const std::vector<ops::Action>& actions, size_t from,
+                                             const std::string& table,
+                                             std::vector<ddl::TableRef>* refs) {
+  constexpr std::string_view kPrefix = "version:";
+  const std::string suffix = ":rebind:" + table;
+  std::vector<std::string> views;
+  for (size_t k = from; k < actions.size(); ++k) {
+    const std::string& id = actions[k].id;
+    if (actions[k].table != table || !id.starts_with(kPrefix) || !id.ends_with(suffix) ||
+        id.size() <= kPrefix.size() + suffix.size()) {
+      continue;
+    }
+    views.push_back(actions[k].sql);
+    refs->push_back(
+        {.schema = id.substr(kPrefix.size(), id.size() - kPrefix.size() - suffix.size()),
+         .name = table});
+  }
+  return views;
 }
 
 // Where the records of migration `name` live (engine/ownership_mariadb_records.h).
@@ -306,8 +331,33 @@ class MariadbEngineSteps final : public EngineSteps {
       engine.Log("  " + actions[k].id);
       statements.push_back(actions[k].sql);
     }
-    Status status = engine.runner_->RunGroup(
-        {{.schema = engine.options_.schema, .name = actions[begin].table}}, statements);
+    std::vector<ddl::TableRef> tables = {
+        {.schema = engine.options_.schema, .name = actions[begin].table}};
+    std::vector<ddl::TableRef> view_refs;
+    std::vector<std::string> views =
+        MariadbLaterViewsOf(actions, end, actions[begin].table, &view_refs);
+    auto* runner = dynamic_cast<ddl::MariadbRunner*>(engine.runner_.get());
+    std::unique_ptr<backend::Session> second;
+    if (!views.empty() && runner != nullptr && engine.options_.backfill.open_session) {
+      Result<std::unique_ptr<backend::Session>> opened = engine.options_.backfill.open_session();
+      if (opened.ok()) second = std::move(*opened);
+      if (!opened.ok()) {
+        engine.Log("  the version's views wait for their turn: " + opened.status().message());
+      }
+    }
+    Status status;
+    if (second != nullptr) {
+      Status handover = Status::Ok();
+      tables.insert(tables.end(), view_refs.begin(), view_refs.end());
+      status = runner->RunGroupWithHandover(tables, statements, backend::MariadbConnection(*second),
+                                            views, &handover);
+      // The views are made again in their turn anyway (safe to repeat): a
+      // failed handover only leaves the gap it was there to close.
+      if (!handover.ok())
+        engine.Log("  the version's views wait for their turn: " + handover.message());
+    } else {
+      status = engine.runner_->RunGroup(tables, statements);
+    }
     ZS_RETURN_IF_ERROR(status.WithContext(actions[begin].id));
     FaultPoint(engine.command_);
     return MariadbSteps()
