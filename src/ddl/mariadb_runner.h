@@ -18,7 +18,6 @@
 // never atomic (RunEach: statements safe to repeat; RunGroup: LOCK TABLES).
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -48,21 +47,23 @@ class MariadbRunner final : public Runner {
   // TABLES, which also runs after a failure.
   Status RunGroup(const std::vector<TableRef>& tables,
                   const std::vector<std::string>& statements) override;
-  // RunGroup, and just before UNLOCK TABLES hands `handover` over to `second`
-  // (another session of the same user). `handover` makes views again
-  // (CREATE OR REPLACE VIEW, which the locking session may not run: error
-  // 1192) and `tables` must include those views, locked WRITE with the table:
-  // clients that arrive through a view meanwhile wait for the view's metadata
-  // lock and hold nothing. The statements are sent to `second`, the group
-  // unlocks once the first waits in PROCESSLIST, and MariaDB grants the
-  // waiting exclusive lock of CREATE OR REPLACE VIEW before the clients'
-  // shared ones: they read the new definition. Measured on 10.11.19: five
-  // updates through the view queued behind such a group all succeeded in
-  // three runs out of three; without the handover all five failed with 1356
-  // (the view named a column the group had renamed). The group's status is
-  // returned; a handover that failed (its wait bounded like any statement's)
-  // is left in `handover_failure`, and the caller runs the statements again
-  // in their turn (they are safe to repeat).
+  // RunGroup, handing `handover` over to `second` (another session of the
+  // same user) across UNLOCK TABLES: `handover` makes the version's views
+  // over the group's table again (CREATE OR REPLACE VIEW, which the locking
+  // session may not run: error 1192). Sent to `second` once every statement
+  // of the group has succeeded, each waits for the table (it checks the view
+  // against it) while holding the view's exclusive metadata lock, so a client
+  // that comes through the view from then on queues behind it and reads the
+  // new definition; the group unlocks once the first waits in PROCESSLIST.
+  // Without it such a client read the old definition in the gap before the
+  // caller's own turn and failed with 1356 (a column the group had renamed).
+  // A client that opened the view earlier still reads the old one. Measured
+  // by hand on 10.11.19: five updates through the view queued behind the
+  // handover succeeded in three runs out of three, all five failed without
+  // it. Returns the group's status; the handover's goes to
+  // `handover_failure` (Ok when the group failed and nothing was handed
+  // over), and the caller runs the statements again in their turn (they are
+  // safe to repeat).
   Status RunGroupWithHandover(const std::vector<TableRef>& tables,
                               const std::vector<std::string>& statements, mysql::Connection& second,
                               const std::vector<std::string>& handover, Status* handover_failure);
@@ -75,14 +76,11 @@ class MariadbRunner final : public Runner {
   Status Retry(const std::function<Status()>& attempt_once, const std::vector<TableRef>& tables,
                int* attempts);
   Status ExplainLockFailure(const Status& failure, const std::vector<TableRef>& tables);
-  // LOCK TABLES, the statements, `before_unlock` (when set), UNLOCK TABLES.
+  // LOCK TABLES, the statements, `before_unlock` (when set, and only when
+  // every statement succeeded), UNLOCK TABLES.
   Status RunLockedGroup(const std::vector<TableRef>& tables,
                         const std::vector<std::string>& statements,
                         const std::function<void()>& before_unlock);
-  // Polls PROCESSLIST (which LOCK TABLES does not restrict) until session
-  // `id` waits for a metadata lock or `finished` holds; at most a few
-  // seconds, after which the group unlocks anyway.
-  void WaitUntilSessionWaitsForALock(unsigned long id, const std::atomic<bool>& finished);
 
   backend::Session& session_;
   mysql::Connection& conn_;

@@ -50,25 +50,15 @@ bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
 }
 
 // The version's views over `table` made again later in `actions` (from
-// `from` on; id "version:<version database>:rebind:<table>", the view named
-// like the table): RunGroup locks them and hands them over across its UNLOCK
-// TABLES. Their statements; the views into `refs`.
+// `from` on): RunGroup hands them over across its UNLOCK TABLES.
 std::vector<std::string> MariadbLaterViewsOf(const std::vector<ops::Action>& actions, size_t from,
-                                             const std::string& table,
-                                             std::vector<ddl::TableRef>* refs) {
-  constexpr std::string_view kPrefix = "version:";
-  const std::string suffix = ":rebind:" + table;
+                                             const std::string& table) {
   std::vector<std::string> views;
   for (size_t k = from; k < actions.size(); ++k) {
-    const std::string& id = actions[k].id;
-    if (actions[k].table != table || !id.starts_with(kPrefix) || !id.ends_with(suffix) ||
-        id.size() <= kPrefix.size() + suffix.size()) {
-      continue;
+    if (actions[k].table == table && actions[k].id.starts_with("version:") &&
+        actions[k].id.find(":rebind:") != std::string::npos) {
+      views.push_back(actions[k].sql);
     }
-    views.push_back(actions[k].sql);
-    refs->push_back(
-        {.schema = id.substr(kPrefix.size(), id.size() - kPrefix.size() - suffix.size()),
-         .name = table});
   }
   return views;
 }
@@ -331,11 +321,9 @@ class MariadbEngineSteps final : public EngineSteps {
       engine.Log("  " + actions[k].id);
       statements.push_back(actions[k].sql);
     }
-    std::vector<ddl::TableRef> tables = {
+    const std::vector<ddl::TableRef> tables = {
         {.schema = engine.options_.schema, .name = actions[begin].table}};
-    std::vector<ddl::TableRef> view_refs;
-    std::vector<std::string> views =
-        MariadbLaterViewsOf(actions, end, actions[begin].table, &view_refs);
+    std::vector<std::string> views = MariadbLaterViewsOf(actions, end, actions[begin].table);
     auto* runner = dynamic_cast<ddl::MariadbRunner*>(engine.runner_.get());
     std::unique_ptr<backend::Session> second;
     if (!views.empty() && runner != nullptr && engine.options_.backfill.open_session) {
@@ -348,7 +336,6 @@ class MariadbEngineSteps final : public EngineSteps {
     Status status;
     if (second != nullptr) {
       Status handover = Status::Ok();
-      tables.insert(tables.end(), view_refs.begin(), view_refs.end());
       status = runner->RunGroupWithHandover(tables, statements, backend::MariadbConnection(*second),
                                             views, &handover);
       // The views are made again in their turn anyway (safe to repeat): a
