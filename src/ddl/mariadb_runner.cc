@@ -1,5 +1,8 @@
 #include "ddl/mariadb_runner.h"
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -125,6 +128,93 @@ Status MariadbRunner::Run(const std::string& sql, const Options& options) {
 
 Status MariadbRunner::RunGroup(const std::vector<TableRef>& tables,
                                const std::vector<std::string>& statements) {
+  return RunLockedGroup(tables, statements, nullptr);
+}
+
+namespace {
+
+// The second session of RunGroupWithHandover: its statements run on a
+// thread, started once every statement of the group has succeeded and
+// before UNLOCK TABLES. Not earlier: were zeroshift killed part-way through
+// the group, the server would go on with the handed-over statement once the
+// lock went with the connection, and make the views over a half-done group.
+class MariadbHandover {
+ public:
+  MariadbHandover(mysql::Connection& locking, mysql::Connection& second,
+                  std::vector<std::string> statements)
+      : locking_(locking), second_(second), statements_(std::move(statements)) {}
+  MariadbHandover(const MariadbHandover&) = delete;
+  MariadbHandover& operator=(const MariadbHandover&) = delete;
+  ~MariadbHandover() { Join(); }
+
+  // CREATE OR REPLACE VIEW needs the table's metadata lock to check the view,
+  // so it cannot finish before UNLOCK TABLES. Returns once the first
+  // statement waits for a metadata lock (holding the view's exclusive one),
+  // or has ended, or after a few seconds.
+  void StartAndWaitUntilItWaits(const RetryPolicy& policy) {
+    const unsigned long id = second_.ConnectionId();
+    sender_ = std::thread([this, policy] {
+      for (const std::string& statement : statements_) {
+        result_ = second_.Run(MariadbWaitBoundedStatement(policy, statement));
+        if (!result_.ok()) break;
+      }
+      finished_.store(true);
+    });
+    const std::string waits = fmt::format(
+        "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = {} AND STATE LIKE "
+        "'Waiting for %metadata lock'",
+        id);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!finished_.load() && std::chrono::steady_clock::now() < deadline) {
+      Result<mysql::Rows> rows = locking_.Exec(waits);
+      if (!rows.ok() || (rows->size() == 1 && rows->Get(0, 0) != "0")) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+
+  // Ok when nothing was started.
+  Status Finish() {
+    Join();
+    return result_;
+  }
+
+ private:
+  void Join() {
+    if (sender_.joinable()) sender_.join();
+  }
+
+  mysql::Connection& locking_;
+  mysql::Connection& second_;
+  std::vector<std::string> statements_;
+  std::thread sender_;
+  std::atomic<bool> finished_{false};
+  Status result_ = Status::Ok();
+};
+
+}  // namespace
+
+Status MariadbRunner::RunGroup(const std::vector<TableRef>& tables,
+                               const std::vector<std::string>& statements) {
+  return RunLockedGroup(tables, statements, nullptr);
+}
+
+Status MariadbRunner::RunGroupWithHandover(const std::vector<TableRef>& tables,
+                                           const std::vector<std::string>& statements,
+                                           mysql::Connection& second,
+                                           const std::vector<std::string>& handover,
+                                           Status* handover_failure) {
+  MariadbHandover hand(conn_, second, handover);
+  std::function<void()> before_unlock;
+  if (!handover.empty()) before_unlock = [&] { hand.StartAndWaitUntilItWaits(policy_); };
+  Status status = RunLockedGroup(tables, statements, before_unlock);
+  Status handed = hand.Finish();
+  if (handover_failure != nullptr) *handover_failure = handed;
+  return status;
+}
+
+Status MariadbRunner::RunLockedGroup(const std::vector<TableRef>& tables,
+                                     const std::vector<std::string>& statements,
+                                     const std::function<void()>& before_unlock) {
   attempts_ = 0;
   if (tables.empty()) {
     return InvalidInput(
@@ -150,6 +240,7 @@ Status MariadbRunner::RunGroup(const std::vector<TableRef>& tables,
         "back; the tables are unlocked again{})",
         i + 1, statements.size(), lock_sql, i, unlock_failure));
   }
+  if (before_unlock) before_unlock();
   return lock.Release().WithContext("UNLOCK TABLES after the group");
 }
 

@@ -390,5 +390,114 @@ TEST_F(MariadbRunnerGroupTest, LockTablesIsBoundedRetriedAndNamesTheHolder) {
   ASSERT_TRUE(holder.Run("ROLLBACK").ok());
 }
 
+// The version's view over the group's table, made again across UNLOCK TABLES
+// by a second session (RunGroupWithHandover). Another session T queues
+// LOCK TABLES users WRITE while the group holds the lock, so that after
+// UNLOCK the handover's CREATE OR REPLACE VIEW, or T, still keeps users
+// locked when a client comes through the view. With the handover the client
+// queues behind the view's new definition; without it (the view made again
+// only after the group, as the caller's later turn) the client opens the
+// old one, which names the renamed column, and fails with 1356.
+class MariadbRunnerHandoverTest : public MariadbRunnerGroupTest {
+ protected:
+  void SetUp() override {
+    MariadbRunnerGroupTest::SetUp();
+    version_ = database_ + "_hv";
+    ASSERT_TRUE(conn().Run("CREATE DATABASE " + mysql::QuoteIdentifier(version_)).ok());
+    ASSERT_TRUE(conn().Run(ViewSql("legacy")).ok());
+  }
+  void TearDown() override {
+    (void)OpenMariadbOrDie(url_).Run("DROP DATABASE IF EXISTS " + mysql::QuoteIdentifier(version_));
+  }
+
+  // The version's view: `column` of users shown as `label`.
+  std::string ViewSql(const std::string& column) const {
+    return "CREATE OR REPLACE SQL SECURITY INVOKER VIEW " + mysql::QuoteIdentifier(version_) +
+           ".users AS SELECT id, " + mysql::QuoteIdentifier(column) + " AS label FROM " +
+           mysql::QuoteIdentifier(database_) + ".users";
+  }
+
+  // Renames legacy under the group (stopping at a gate this test holds), with
+  // or without handing the view over; a client then updates through the view
+  // while T keeps users locked after the group. The client's answer.
+  Status ClientThroughTheViewAfterTheGroup(bool hand_over) {
+    mysql::Connection gate = OpenMariadbOrDie(url_);
+    Result<mysql::Rows> gated = gate.Exec("SELECT GET_LOCK('zs_handover_gate', 0)");
+    EXPECT_TRUE(gated.ok() && gated->GetInt(0, 0) == 1);
+    std::unique_ptr<Runner> runner = MakeUnhurriedRunner(3);
+    auto* mariadb = dynamic_cast<MariadbRunner*>(runner.get());
+    mysql::Connection second = OpenMariadbOrDie(url_);
+    const unsigned long runner_id = conn().ConnectionId();
+    const std::vector<std::string> group_sql = {"ALTER TABLE users RENAME COLUMN legacy TO label",
+                                                "DO GET_LOCK('zs_handover_gate', 60)",
+                                                "DO RELEASE_LOCK('zs_handover_gate')"};
+    std::future<Status> group = std::async(std::launch::async, [&] {
+      if (!hand_over) return runner->RunGroup({Users()}, group_sql);
+      Status handed = Status::Ok();
+      Status status =
+          mariadb->RunGroupWithHandover({Users()}, group_sql, second, {ViewSql("label")}, &handed);
+      EXPECT_TRUE(handed.ok()) << handed.ToString();
+      return status;
+    });
+    EXPECT_TRUE(WaitUntilConnectionIn(runner_id, "INFO", "GET_LOCK('zs_handover_gate'"));
+
+    mysql::Connection t = OpenMariadbOrDie(url_);
+    const unsigned long t_id = t.ConnectionId();
+    std::future<Status> t_locked = std::async(std::launch::async, [&] {
+      return t.Run("SET STATEMENT lock_wait_timeout=60 FOR LOCK TABLES users WRITE");
+    });
+    EXPECT_TRUE(WaitUntilConnectionIn(t_id, "STATE", "Waiting for table metadata lock"));
+    EXPECT_TRUE(gate.Run("DO RELEASE_LOCK('zs_handover_gate')").ok());
+    Status t_status = t_locked.get();  // T holds users now
+    EXPECT_TRUE(t_status.ok()) << t_status.ToString();
+
+    mysql::Connection client = OpenMariadbOrDie(url_);
+    const unsigned long client_id = client.ConnectionId();
+    std::future<Status> written = std::async(std::launch::async, [&] {
+      return client.Run("SET STATEMENT lock_wait_timeout=60 FOR UPDATE " +
+                        mysql::QuoteIdentifier(version_) + ".users SET label = 'via view'");
+    });
+    EXPECT_TRUE(WaitUntilConnectionIn(client_id, "STATE", "Waiting for table metadata lock"));
+    EXPECT_TRUE(t.Run("UNLOCK TABLES").ok());
+    Status status = group.get();
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    if (!hand_over) EXPECT_TRUE(conn().Run(ViewSql("label")).ok());  // the caller's later turn
+    return written.get();
+  }
+
+  std::string version_;
+};
+
+TEST_F(MariadbRunnerHandoverTest, AClientThroughTheViewReadsItsNewDefinition) {
+  Status written = ClientThroughTheViewAfterTheGroup(/*hand_over=*/true);
+  EXPECT_TRUE(written.ok()) << written.ToString();
+  Result<mysql::Rows> rows = OpenMariadbOrDie(url_).Exec("SELECT label FROM users ORDER BY id");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  EXPECT_EQ(rows->Get(0, 0), "via view");
+}
+
+TEST_F(MariadbRunnerHandoverTest, WithoutItTheClientReadsTheOldDefinitionAndFails) {
+  Status written = ClientThroughTheViewAfterTheGroup(/*hand_over=*/false);
+  EXPECT_EQ(mysql::ErrorNumber(written), 1356) << written.ToString();
+}
+
+TEST_F(MariadbRunnerHandoverTest, NothingIsHandedOverAfterAFailedStatement) {
+  std::unique_ptr<Runner> runner = MakeUnhurriedRunner(3);
+  auto* mariadb = dynamic_cast<MariadbRunner*>(runner.get());
+  mysql::Connection second = OpenMariadbOrDie(url_);
+  Status handed = Status::Ok();
+  Status status =
+      mariadb->RunGroupWithHandover({Users()}, {"ALTER TABLE users DROP COLUMN no_such_column"},
+                                    second, {ViewSql("name")}, &handed);
+  EXPECT_EQ(mysql::ErrorNumber(status), 1091) << status.ToString();
+  EXPECT_TRUE(handed.ok()) << handed.ToString();
+  // The view still shows legacy: no view was made over a half-done group.
+  Result<mysql::Rows> rows = OpenMariadbOrDie(url_).Exec(
+      "SELECT VIEW_DEFINITION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = " +
+      mysql::QuoteLiteral(version_) + " AND TABLE_NAME = 'users'");
+  ASSERT_TRUE(rows.ok() && rows->size() == 1) << rows.status().ToString();
+  EXPECT_NE(rows->Get(0, 0).find("`legacy`"), std::string::npos) << rows->Get(0, 0);
+}
+
 }  // namespace
 }  // namespace zs::ddl

@@ -8,6 +8,7 @@
 
 #include "backend/mariadb_backend.h"
 #include "backfill/mariadb_batch.h"
+#include "ddl/mariadb_runner.h"
 #include "engine/engine.h"
 #include "engine/engine_checks.h"
 #include "engine/engine_steps.h"
@@ -46,6 +47,20 @@ bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
     if (action.sql.starts_with(table_statement)) return true;
   }
   return false;
+}
+
+// The version's views over `table` made again later in `actions` (from
+// `from` on): RunGroup hands them over across its UNLOCK TABLES.
+std::vector<std::string> MariadbLaterViewsOf(const std::vector<ops::Action>& actions, size_t from,
+                                             const std::string& table) {
+  std::vector<std::string> views;
+  for (size_t k = from; k < actions.size(); ++k) {
+    if (actions[k].table == table && actions[k].id.starts_with("version:") &&
+        actions[k].id.find(":rebind:") != std::string::npos) {
+      views.push_back(actions[k].sql);
+    }
+  }
+  return views;
 }
 
 // Where the records of migration `name` live (engine/ownership_mariadb_records.h).
@@ -306,8 +321,30 @@ class MariadbEngineSteps final : public EngineSteps {
       engine.Log("  " + actions[k].id);
       statements.push_back(actions[k].sql);
     }
-    Status status = engine.runner_->RunGroup(
-        {{.schema = engine.options_.schema, .name = actions[begin].table}}, statements);
+    const std::vector<ddl::TableRef> tables = {
+        {.schema = engine.options_.schema, .name = actions[begin].table}};
+    std::vector<std::string> views = MariadbLaterViewsOf(actions, end, actions[begin].table);
+    auto* runner = dynamic_cast<ddl::MariadbRunner*>(engine.runner_.get());
+    std::unique_ptr<backend::Session> second;
+    if (!views.empty() && runner != nullptr && engine.options_.backfill.open_session) {
+      Result<std::unique_ptr<backend::Session>> opened = engine.options_.backfill.open_session();
+      if (opened.ok()) second = std::move(*opened);
+      if (!opened.ok()) {
+        engine.Log("  the version's views wait for their turn: " + opened.status().message());
+      }
+    }
+    Status status;
+    if (second != nullptr) {
+      Status handover = Status::Ok();
+      status = runner->RunGroupWithHandover(tables, statements, backend::MariadbConnection(*second),
+                                            views, &handover);
+      // The views are made again in their turn anyway (safe to repeat): a
+      // failed handover only leaves the gap it was there to close.
+      if (!handover.ok())
+        engine.Log("  the version's views wait for their turn: " + handover.message());
+    } else {
+      status = engine.runner_->RunGroup(tables, statements);
+    }
     ZS_RETURN_IF_ERROR(status.WithContext(actions[begin].id));
     FaultPoint(engine.command_);
     return MariadbSteps()
