@@ -126,11 +126,6 @@ Status MariadbRunner::Run(const std::string& sql, const Options& options) {
   return Retry([&] { return conn_.Run(options.same_transaction_sql); }, {}, &bookkeeping_attempts);
 }
 
-Status MariadbRunner::RunGroup(const std::vector<TableRef>& tables,
-                               const std::vector<std::string>& statements) {
-  return RunLockedGroup(tables, statements, nullptr);
-}
-
 namespace {
 
 // The second session of RunGroupWithHandover: its statements run on a

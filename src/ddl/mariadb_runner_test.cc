@@ -461,7 +461,9 @@ class MariadbRunnerHandoverTest : public MariadbRunnerGroupTest {
     EXPECT_TRUE(t.Run("UNLOCK TABLES").ok());
     Status status = group.get();
     EXPECT_TRUE(status.ok()) << status.ToString();
-    if (!hand_over) EXPECT_TRUE(conn().Run(ViewSql("label")).ok());  // the caller's later turn
+    if (!hand_over) {
+      EXPECT_TRUE(conn().Run(ViewSql("label")).ok());  // the caller's later turn
+    }
     return written.get();
   }
 
