@@ -52,7 +52,8 @@ Status LoadActions(ActiveMigration& active, const backend::Backend& backend) {
 // Which sessions' writes a PostgreSQL dual-write trigger of `table` serves.
 std::string TriggerRole(const std::string& name, const std::string& schema,
                         const std::string& table) {
-  return name == triggers::OriginTriggerName(schema, table)
+  return name == triggers::OriginTriggerName(schema, table) ||
+                 name == triggers::OriginInsertTriggerName(schema, table)
              ? "every ordinary session"
              : "replica-mode sessions: the backfill's, logical replication's apply workers";
 }
