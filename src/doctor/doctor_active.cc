@@ -52,7 +52,8 @@ Status LoadActions(ActiveMigration& active, const backend::Backend& backend) {
 // Which sessions' writes a PostgreSQL dual-write trigger of `table` serves.
 std::string TriggerRole(const std::string& name, const std::string& schema,
                         const std::string& table) {
-  return name == triggers::OriginTriggerName(schema, table)
+  return name == triggers::OriginTriggerName(schema, table) ||
+                 name == triggers::OriginInsertTriggerName(schema, table)
              ? "every ordinary session"
              : "replica-mode sessions: the backfill's, logical replication's apply workers";
 }
@@ -133,19 +134,25 @@ Status CheckActive(Context& ctx) {
     // twin, postgres_dual_write_origin.h): without either, the writes of the
     // sessions it serves are not dual-written. A zeroshift from before the
     // split installed the first alone, ENABLE ALWAYS: it serves every session.
-    bool any_trigger = false, always = false;
+    // A zeroshift from before the INSERT trigger was split off installed the
+    // ordinary sessions' trigger for INSERT OR UPDATE: no INSERT one is missing.
+    bool any_trigger = false, always = false, origin_inserts = false;
     for (const auto& name : dual_write.TriggerNames(ctx.schema, table)) {
       ZS_ASSIGN_OR_RETURN(
           pg::Rows found,
-          ctx.conn.ExecParams("SELECT t.tgenabled::text FROM pg_trigger t WHERE t.tgrelid "
-                              "= to_regclass($1) AND t.tgname = $2",
+          ctx.conn.ExecParams("SELECT t.tgenabled::text, (t.tgtype & 4) <> 0 FROM pg_trigger t "
+                              "WHERE t.tgrelid = to_regclass($1) AND t.tgname = $2",
                               {ctx.Table(table), name.substr(0, kMaxIdentifierBytes)}));
       if (!found.empty()) {
         any_trigger = true;
         always = always || found.Get(0, 0) == "A";
+        if (name == triggers::OriginTriggerName(ctx.schema, table)) {
+          origin_inserts = found.Get(0, 1) == "t";
+        }
         continue;
       }
       if (always) continue;
+      if (origin_inserts && name == triggers::OriginInsertTriggerName(ctx.schema, table)) continue;
       report(fmt::format("{} ON {}", pg::QuoteIdent(name), ctx.Table(table)),
              fmt::format("the dual-write trigger of active {} is missing, so the writes of the "
                          "sessions it serves ({}) from one version do not reach the other; {}",

@@ -12,12 +12,14 @@ TEST_F(DoctorTest, ActiveMigrationWithMissingObjectsIsReportedNotGuessed) {
   MustRun(*conn_,
           "DROP TRIGGER \"~zs_public_users_dual_write\" ON users;"
           "DROP TRIGGER \"~zs_public_users_dual_write_o\" ON users;"
+          "DROP TRIGGER \"~zs_public_users_dual_write_i\" ON users;"
           "DROP SCHEMA public_02_split_name CASCADE;");
   Report report = Diagnose();
   EXPECT_EQ(report.active_migration, "02_split_name");
   const Objects expected = {
       {kActiveMigration, "\"~zs_public_users_dual_write\" ON \"public\".\"users\""},
       {kActiveMigration, "\"~zs_public_users_dual_write_o\" ON \"public\".\"users\""},
+      {kActiveMigration, "\"~zs_public_users_dual_write_i\" ON \"public\".\"users\""},
       {kActiveMigration, "\"public_02_split_name\""},
       // The trigger's function is now called by nothing, but it is the active migration's.
       {kTriggerFunction, "\"zeroshift\".\"_zs_public_users_dual_write\"()"},
@@ -41,14 +43,15 @@ TEST_F(DoctorTest, ActiveMigrationWithMissingObjectsIsReportedNotGuessed) {
   EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
 }
 
-// Either of the table's two triggers missing is reported on its own: the
-// ordinary sessions' (no WHEN) and the replica-mode twin the backfill's
-// session fires (postgres_dual_write_origin.h). The other one still calls
-// the function, so it is not reported as called by nothing.
+// Any of the table's three triggers missing is reported on its own: the
+// ordinary sessions' UPDATE and INSERT triggers and the replica-mode twin
+// the backfill's session fires (postgres_dual_write_origin.h). The others
+// still call the function, so it is not reported as called by nothing.
 TEST_F(DoctorTest, ActiveMigrationMissingOneOfItsTwoTriggersIsReported) {
   Init();
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"~zs_public_users_dual_write_o", "every ordinary session"},
+      {"~zs_public_users_dual_write_i", "every ordinary session"},
       {"~zs_public_users_dual_write", "the backfill's"},
   };
   for (const auto& [trigger, serves] : cases) {
@@ -70,7 +73,18 @@ TEST_F(DoctorTest, ActiveMigrationMissingOneOfItsTwoTriggersIsReported) {
   Start("02_split_name", zs::testing::kSplitNameYaml);
   MustRun(*conn_,
           "DROP TRIGGER \"~zs_public_users_dual_write_o\" ON users;"
+          "DROP TRIGGER \"~zs_public_users_dual_write_i\" ON users;"
           "ALTER TABLE users ENABLE ALWAYS TRIGGER \"~zs_public_users_dual_write\"");
+  EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
+  Rollback();
+  // One from before the INSERT trigger was split off: the ordinary
+  // sessions' trigger fires for INSERT OR UPDATE, so no INSERT one is missing.
+  Start("02_split_name", zs::testing::kSplitNameYaml);
+  MustRun(*conn_,
+          "DROP TRIGGER \"~zs_public_users_dual_write_o\" ON users;"
+          "DROP TRIGGER \"~zs_public_users_dual_write_i\" ON users;"
+          "CREATE TRIGGER \"~zs_public_users_dual_write_o\" BEFORE INSERT OR UPDATE ON users FOR "
+          "EACH ROW EXECUTE FUNCTION zeroshift.\"_zs_public_users_dual_write\"()");
   EXPECT_TRUE(Diagnose().findings.empty()) << Diagnose().ToText();
 }
 

@@ -156,6 +156,7 @@ TEST_F(DoctorTest, StartedMigrationWhoseStateRowWasDeletedIsFoundAndRemoved) {
   const Objects expected = {
       {kTrigger, "\"~zs_public_scores_dual_write\" ON \"public\".\"scores\""},
       {kTrigger, "\"~zs_public_scores_dual_write_o\" ON \"public\".\"scores\""},
+      {kTrigger, "\"~zs_public_scores_dual_write_i\" ON \"public\".\"scores\""},
       {kTemporaryColumn, "\"public\".\"scores\".\"_zs_new_score\""},
       {kTemporaryColumn, "\"public\".\"scores\".\"_zs_synced\""},  // the backfill's marker
       {kConstraint, "\"_zs__zs_new_score_not_null\" ON \"public\".\"scores\""},
@@ -164,7 +165,7 @@ TEST_F(DoctorTest, StartedMigrationWhoseStateRowWasDeletedIsFoundAndRemoved) {
   Report report = Diagnose();
   EXPECT_TRUE(report.active_migration.empty());
   EXPECT_EQ(ObjectsOf(report.findings), expected) << report.ToText();
-  // The two triggers share one function: it is dropped once, after both.
+  // The three triggers share one function: it is dropped once, after all.
   for (const auto& f : report.findings) {
     if (f.kind != kTrigger) continue;
     bool twin = f.object.find("dual_write_o") != std::string::npos;

@@ -149,7 +149,7 @@ WHERE t.tgrelid IN (SELECT relid FROM pg_partition_tree(to_regclass($1))
                     UNION SELECT to_regclass($1))
   AND NOT t.tgisinternal AND t.tgenabled <> 'D'
   AND (t.tgtype & 3) = 3 AND (t.tgtype & 20) <> 0
-  AND t.tgname::text COLLATE "C" > $2 COLLATE "C" AND t.tgname <> $3
+  AND t.tgname::text COLLATE "C" > $2 COLLATE "C" AND t.tgname <> $3 AND t.tgname <> $4
 ORDER BY 1)sql";
   std::vector<std::string> problems;
   for (const auto& table : tables) {
@@ -157,7 +157,8 @@ ORDER BY 1)sql";
     ZS_ASSIGN_OR_RETURN(
         pg::Rows rows,
         conn.ExecParams(kLaterTriggers, {pg::QualifiedName(schema, table), ours,
-                                         triggers::OriginTriggerName(schema, table)}));
+                                         triggers::OriginTriggerName(schema, table),
+                                         triggers::OriginInsertTriggerName(schema, table)}));
     for (int r = 0; r < rows.size(); ++r) {
       problems.push_back(fmt::format(
           "trigger {} fires after zeroshift's {}, so `up` and `down` would not see what it "

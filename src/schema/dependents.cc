@@ -45,6 +45,13 @@ WHERE d.refclassid = 'pg_class'::regclass AND d.deptype IN ('n', 'a')
   -- trigger onto the temporary column and gives it its place at complete
   AND NOT (d.classid = 'pg_trigger'::regclass AND
            (SELECT tgqual IS NULL FROM pg_trigger WHERE oid = d.objid))
+  -- zeroshift's own dual-write trigger for UPDATE, whose WHEN names the
+  -- columns it dual-writes (triggers/postgres_dual_write_origin.h): complete
+  -- and rollback drop it before any column
+  AND NOT (d.classid = 'pg_trigger'::regclass AND
+           (SELECT t.tgname LIKE '~zs\_%' AND n.nspname = 'zeroshift'
+            FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid
+            JOIN pg_namespace n ON n.oid = p.pronamespace WHERE t.oid = d.objid))
 ORDER BY 1, 2)sql";
 
 }  // namespace

@@ -54,7 +54,8 @@ TEST(DualWriteSeamTest, PostgresBehindTheInterfaceIsTheFreeFunctions) {
             std::vector<std::string>{DropTableTriggerSql("public", "users")});
   EXPECT_EQ(pg.TriggerNames("public", "users"),
             (std::vector<std::string>{TableTriggerName("public", "users"),
-                                      OriginTriggerName("public", "users")}));
+                                      OriginTriggerName("public", "users"),
+                                      OriginInsertTriggerName("public", "users")}));
   EXPECT_EQ(pg.IsVersionCondition("public_v2"), IsVersionCondition("public_v2"));
   EXPECT_TRUE(pg.InstallActions({}, {}).empty());
 }

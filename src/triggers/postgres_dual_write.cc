@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <string_view>
 
 #include "ops/names.h"
 #include "pg/quote.h"
@@ -69,6 +71,10 @@ std::string TableTriggerName(const std::string& schema, const std::string& table
 
 std::string OriginTriggerName(const std::string& schema, const std::string& table) {
   return PerTableName(kTriggerPrefix, schema, table, "_o");
+}
+
+std::string OriginInsertTriggerName(const std::string& schema, const std::string& table) {
+  return PerTableName(kTriggerPrefix, schema, table, "_i");
 }
 
 std::string TableTriggerFunctionName(const std::string& schema, const std::string& table) {
@@ -238,6 +244,134 @@ std::string NewVersionBranch(const std::vector<TriggerSpec>& specs, const std::s
       kOldShapeVariable, DirectionBlocks(specs, Direction::kDown, table, "      "), marker);
 }
 
+// The names an expression may call for the UPDATE trigger's skip
+// (UpdateSkipCondition): PostgreSQL's own functions whose value depends on
+// their arguments alone (immutable; concat and concat_ws are stable only
+// through the output functions of their arguments' types), and the keywords
+// that take parentheses. Anything else (a user's function, now(), random(),
+// nextval(), pg_trigger_depth()) may give another value on the next call.
+// Type names with a modifier (varchar(20)) are there for casts.
+// Space-separated, with a space at each end.
+constexpr std::string_view kSkipPureNames =
+    " abs all and any array between btrim case cast ceil ceiling char char_length character "
+    "character_length coalesce concat concat_ws decimal distinct else floor from greatest "
+    "ilike in initcap is least left length like lower lpad ltrim md5 mod not nullif numeric "
+    "octet_length or overlay position power regexp_replace repeat replace reverse right "
+    "round row rpad rtrim sign some split_part sqrt string_to_array strpos substr substring "
+    "then translate trim trunc upper varchar varying when ";
+
+bool SkipPureName(const std::string& name) {
+  return !name.empty() && name.find(' ') == std::string::npos &&
+         kSkipPureNames.find(" " + name + " ") != std::string_view::npos;
+}
+
+// Whether `expression` (validated SQL) computes its value from its variables
+// alone, so that a row whose variables did not change would get the same
+// value again: it calls only kSkipPureNames (unqualified or in pg_catalog),
+// and has no sub-query, parameter, dollar quote, backslash escape or
+// comment. Conservative: a false "no" only costs the skip. Operators and
+// casts are taken for PostgreSQL's own.
+bool SkipReadsOnlyVariables(const std::string& expression) {
+  const std::string& e = expression;
+  auto ident_char = [](unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; };
+  std::string qualifier;  // the name before a '.', if the current name follows one
+  for (size_t i = 0; i < e.size();) {
+    unsigned char c = e[i];
+    if (c == '$' || c == '\\' || c == ';' || e.compare(i, 2, "--") == 0 ||
+        e.compare(i, 2, "/*") == 0) {
+      return false;
+    }
+    if (c == '\'') {  // a string literal ('' inside it is a quote)
+      for (++i; i < e.size(); ++i) {
+        if (e[i] != '\'') continue;
+        if (i + 1 < e.size() && e[i + 1] == '\'') {
+          ++i;
+          continue;
+        }
+        break;
+      }
+      ++i;
+      qualifier.clear();
+      continue;
+    }
+    std::string name;
+    bool quoted = false;
+    if (c == '"') {
+      quoted = true;
+      for (++i; i < e.size(); ++i) {
+        if (e[i] == '"' && i + 1 < e.size() && e[i + 1] == '"') {
+          name += '"';
+          ++i;
+        } else if (e[i] == '"') {
+          break;
+        } else {
+          name += e[i];
+        }
+      }
+      ++i;
+    } else if (std::isdigit(c)) {
+      while (i < e.size() && (ident_char(e[i]) || e[i] == '.')) ++i;
+      qualifier.clear();
+      continue;
+    } else if (ident_char(c)) {
+      for (; i < e.size() && ident_char(e[i]); ++i) {
+        name += static_cast<char>(std::tolower(static_cast<unsigned char>(e[i])));
+      }
+    } else {
+      ++i;
+      if (c != '.') qualifier.clear();
+      continue;
+    }
+    if (!quoted && name == "select") return false;
+    size_t next = e.find_first_not_of(" \t\r\n", i);
+    bool call = next != std::string::npos && e[next] == '(';
+    bool dotted = next != std::string::npos && e[next] == '.';
+    if (call && ((!qualifier.empty() && qualifier != "pg_catalog") || !SkipPureName(name))) {
+      return false;
+    }
+    qualifier = dotted ? name : "";
+    if (dotted) i = next + 1;
+  }
+  return true;
+}
+
+// The WHEN of the ordinary sessions' UPDATE trigger: true when the UPDATE
+// changed a column an expression reads or assigns, compared as binary images
+// (record_image_eq) after the user's BEFORE triggers ran (a WHEN sees
+// the row they leave). Equality would not do: a nondeterministic collation
+// takes 'ada' and 'Ada' for equal, and json has none. When none changed,
+// the function would compute what the row already holds from what it
+// already holds, so skipping it loses nothing: it keeps what the last write
+// through either version left (running `up` after a new version's write, or
+// `down` after an old one's, would overwrite it with a round trip through
+// both expressions, which need not be exact). A row not yet marked always
+// runs it: its new columns may still be empty, and a constraint the
+// migration put on them (NOT NULL as a NOT VALID check) would refuse the
+// client's write. The mark is compared too: clearing it makes the trigger
+// compute the row again (a no-op write like `SET name = name` does not: a
+// row written behind the triggers is repaired by a write that changes a
+// column they read or assign). Empty (the function for every UPDATE) when
+// an expression may read anything else than its variables
+// (SkipReadsOnlyVariables).
+std::string UpdateSkipCondition(const std::vector<TriggerSpec>& specs, const std::string& marker) {
+  std::vector<std::string> columns;
+  auto add = [&](const std::string& column) {
+    if (std::find(columns.begin(), columns.end(), column) == columns.end())
+      columns.push_back(column);
+  };
+  for (const auto& spec : specs) {
+    if (!SkipReadsOnlyVariables(spec.expression)) return "";
+    for (const auto& variable : spec.variables) add(variable.second);
+    add(spec.target_column);
+  }
+  add(MarkerColumnName());
+  // The function, not the operator (*=): between two ROW constructors
+  // PostgreSQL applies an operator column by column.
+  return fmt::format("OLD.{} IS NULL OR NOT pg_catalog.record_image_eq(ROW({}), ROW({}))", marker,
+                     JoinConditions(columns, "OLD.{0}", ", "),
+                     JoinConditions(columns, "NEW.{0}", ", "));
+}
+
 }  // namespace
 
 std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
@@ -271,26 +405,32 @@ std::string CreateTableTriggerSql(const std::vector<TriggerSpec>& specs) {
       DirectionBlocks(specs, Direction::kUp, table, "  "), marker);
   std::string tag = DollarTag(body);
   // The marker is added without a default: catalog only, NULL = not yet in step.
-  // Two triggers run the one function, each in its own replication roles, so
-  // exactly one fires for any write. The origin trigger (origin and local
-  // roles: every ordinary client) has no WHEN: a trigger's WHEN is parsed and
-  // compiled again by every statement (its stored node tree; 1.6 kB here),
-  // which measured 7 of the 12 us the trigger added to a single-row UPDATE
-  // (and 5 of 10 us to an INSERT) in backend CPU, with PL/pgSQL's own run at
-  // under 3 us; without it, 19 instead of 27 us per UPDATE (13 without any
-  // trigger), 10 instead of 16 us per INSERT (5). ENABLE REPLICA: the other
-  // fires in replica mode (the backfill's session uses it so that user
-  // triggers do not; logical replication's apply workers run in it); only
-  // its WHEN (FiresCondition) lets a batch skip it.
+  // Three triggers run the one function, each in its own replication roles
+  // and events, so exactly one fires for any write. The ordinary sessions'
+  // (origin and local roles: every client) INSERT trigger has no WHEN: a
+  // trigger's WHEN is parsed and compiled again by every statement (its
+  // stored node tree), which measured 7 of the 12 us the trigger added to a
+  // single-row UPDATE when it was the 1.6 kB step-aside condition. Their
+  // UPDATE trigger has the short UpdateSkipCondition, which an INSERT trigger
+  // cannot have (it reads OLD): an UPDATE that leaves the dual-written
+  // columns as they were (a bulk UPDATE of an unrelated column) pays the
+  // comparison instead of a PL/pgSQL call per row (bench/README.md section 4).
+  // ENABLE REPLICA: the third fires in replica mode (the backfill's session
+  // uses it so that user triggers do not; logical replication's apply workers
+  // run in it); only its WHEN (FiresCondition) lets a batch skip it.
+  std::string skip = UpdateSkipCondition(specs, marker);
   return fmt::format(
       "ALTER TABLE {4} ADD COLUMN {5} boolean;\n"
       "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS {1}{2}{1};\n"
       "CREATE TRIGGER {3} BEFORE INSERT OR UPDATE ON {4} FOR EACH ROW WHEN ({6}) EXECUTE "
       "FUNCTION {0}();\n"
       "ALTER TABLE {4} ENABLE REPLICA TRIGGER {3};\n"
-      "CREATE TRIGGER {7} BEFORE INSERT OR UPDATE ON {4} FOR EACH ROW EXECUTE FUNCTION {0}();",
+      "CREATE TRIGGER {8} BEFORE INSERT ON {4} FOR EACH ROW EXECUTE FUNCTION {0}();\n"
+      "CREATE TRIGGER {7} BEFORE UPDATE ON {4} FOR EACH ROW {9}EXECUTE FUNCTION {0}();",
       pg::QualifiedName(kStateSchema, function), tag, body, pg::QuoteIdent(name), table, marker,
-      FiresCondition(), pg::QuoteIdent(OriginTriggerName(first.schema, first.table)));
+      FiresCondition(), pg::QuoteIdent(OriginTriggerName(first.schema, first.table)),
+      pg::QuoteIdent(OriginInsertTriggerName(first.schema, first.table)),
+      skip.empty() ? "" : fmt::format("WHEN ({}) ", skip));
 }
 
 std::string DropTableTriggerSql(const std::string& schema, const std::string& table) {
@@ -298,10 +438,12 @@ std::string DropTableTriggerSql(const std::string& schema, const std::string& ta
   std::string qualified = pg::QualifiedName(schema, table);
   return fmt::format(
       "DROP TRIGGER IF EXISTS {} ON {};\nDROP TRIGGER IF EXISTS {} ON {};\n"
+      "DROP TRIGGER IF EXISTS {} ON {};\n"
       "DROP FUNCTION IF EXISTS {}();\nALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {};",
-      pg::QuoteIdent(OriginTriggerName(schema, table)), qualified, pg::QuoteIdent(name), qualified,
-      pg::QualifiedName(kStateSchema, TableTriggerFunctionName(schema, table)), qualified,
-      pg::QuoteIdent(MarkerColumnName()));
+      pg::QuoteIdent(OriginTriggerName(schema, table)), qualified,
+      pg::QuoteIdent(OriginInsertTriggerName(schema, table)), qualified, pg::QuoteIdent(name),
+      qualified, pg::QualifiedName(kStateSchema, TableTriggerFunctionName(schema, table)),
+      qualified, pg::QuoteIdent(MarkerColumnName()));
 }
 
 namespace {
@@ -313,7 +455,8 @@ class PostgresDualWriteSql final : public DualWriteSql {
  public:
   std::vector<std::string> TriggerNames(const std::string& schema,
                                         const std::string& table) const override {
-    return {TableTriggerName(schema, table), OriginTriggerName(schema, table)};
+    return {TableTriggerName(schema, table), OriginTriggerName(schema, table),
+            OriginInsertTriggerName(schema, table)};
   }
   std::vector<ops::Action> InstallActions(
       const std::vector<TriggerSpec>& specs,

@@ -28,8 +28,9 @@ namespace zs::triggers {
 // reads NEW as it stands then, so later expressions see what earlier ones
 // assigned (fewer blocks: PL/pgSQL prepares each expression per transaction).
 //
-// The trigger itself is "~zs_<schema>_<table>_dual_write" (with a twin for
-// the other replication roles, postgres_dual_write_origin.h): PostgreSQL fires
+// The trigger itself is "~zs_<schema>_<table>_dual_write" (with an INSERT
+// and an UPDATE trigger for the other replication roles,
+// postgres_dual_write_origin.h): PostgreSQL fires
 // the BEFORE triggers of one event in byte order of their names, and '~'
 // sorts after every ASCII letter, digit and '_', so the user's own BEFORE
 // triggers run first (a trigger that normalises `name` does so before `up`

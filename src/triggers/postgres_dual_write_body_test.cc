@@ -14,9 +14,11 @@
 #include <fmt/format.h>
 
 #include "pg/connection.h"
+#include "pg/quote.h"
 #include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 #include "triggers/postgres_dual_write.h"
+#include "triggers/postgres_dual_write_origin.h"
 #include "triggers/postgres_dual_write_step_aside.h"
 #include "triggers/trigger_spec.h"
 
@@ -70,6 +72,35 @@ TEST(DualWriteBody, ExpressionsOfOneDirectionShareABlockUnlessOneReadsAnAssigned
     EXPECT_EQ(Occurrences(sql, AssignmentStatement(spec)), 1u) << sql;
 }
 
+// The ordinary sessions' UPDATE trigger skips the function for a row whose
+// dual-written columns did not change, unless an expression may read more
+// than its variables (a volatile or unknown function, a sub-query): then it
+// runs for every UPDATE, as before.
+TEST(DualWriteBody, TheUpdateSkipNeedsExpressionsThatReadOnlyTheirVariables) {
+  std::string skip =
+      "WHEN (OLD.\"_zs_synced\" IS NULL OR NOT pg_catalog.record_image_eq(ROW(OLD.\"name\", "
+      "OLD.\"first_name\", OLD.\"last_name\", OLD.\"initials\", OLD.\"_zs_synced\"), "
+      "ROW(NEW.\"name\", NEW.\"first_name\", NEW.\"last_name\", NEW.\"initials\", "
+      "NEW.\"_zs_synced\")))";
+  EXPECT_EQ(Occurrences(CreateTableTriggerSql(Specs()), skip), 1u)
+      << CreateTableTriggerSql(Specs());
+  for (const std::string expression :
+       {"(split_part(name, ' ', 1) || now())", "(random()::text)", "(public.upper(name))",
+        "(pg_trigger_depth()::text)", "((SELECT max(name) FROM users))", "(upper(name) || $1)",
+        "(\"my_fn\"(name))", "('(' || upper(name) || nextval('s'))"}) {
+    std::vector<TriggerSpec> specs = Specs();
+    specs[1].expression = expression;
+    EXPECT_EQ(Occurrences(CreateTableTriggerSql(specs), "record_image_eq"), 0u) << expression;
+  }
+  for (const std::string expression :
+       {"(pg_catalog.split_part(zs_row.name, ' ', 2))", "(CAST(name AS varchar(20)))",
+        "(CASE WHEN name IS NULL THEN 'now()' ELSE upper (name) END)", "('it''s ' || name)"}) {
+    std::vector<TriggerSpec> specs = Specs();
+    specs[1].expression = expression;
+    EXPECT_EQ(Occurrences(CreateTableTriggerSql(specs), "record_image_eq"), 1u) << expression;
+  }
+}
+
 class DualWriteBodyTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -94,6 +125,21 @@ class DualWriteBodyTest : public ::testing::Test {
   }
 
   void AsNewVersion() { MustRun(*conn_, fmt::format("SET zeroshift.version = '{}'", kVersion)); }
+
+  // The dual-write function's calls made by `statement`, counted in its
+  // own transaction (pg_stat_get_xact_function_calls, track_functions).
+  long long CallsOf(const std::string& statement) {
+    MustRun(*conn_, "BEGIN; SET LOCAL track_functions = 'all'");
+    std::string calls = fmt::format(
+        "SELECT coalesce(pg_catalog.pg_stat_get_xact_function_calls('zeroshift.{}'::regproc), 0)",
+        pg::QuoteIdent(TableTriggerFunctionName("public", "users")));
+    Result<pg::Rows> before = conn_->Exec(calls);
+    MustRun(*conn_, statement);
+    Result<pg::Rows> after = conn_->Exec(calls);
+    MustRun(*conn_, "COMMIT");
+    EXPECT_TRUE(before.ok() && after.ok());
+    return before.ok() && after.ok() ? after->GetInt(0, 0) - before->GetInt(0, 0) : -1;
+  }
 
   std::string url_;
   std::optional<pg::Connection> conn_;
@@ -154,6 +200,72 @@ TEST_F(DualWriteBodyTest, AUserTriggerThatChangesASourceColumnIsDualWritten) {
           "public.rename_on_other()");
   MustRun(*conn_, "UPDATE users SET other = 7 WHERE id = 1");
   EXPECT_EQ(Row(1), "Lin Seven|Lin|Seven|L|t");
+}
+
+// An UPDATE that changes none of the columns the expressions read or assign
+// does not call the function; one that changes any of them does, and so
+// does every INSERT.
+TEST_F(DualWriteBodyTest, AnUpdateThatLeavesTheDualWrittenColumnsAloneSkipsTheFunction) {
+  EXPECT_EQ(CallsOf("INSERT INTO users (id, name) VALUES (1, 'Ada Lovelace')"), 1);
+  EXPECT_EQ(CallsOf("UPDATE users SET other = 1 WHERE id = 1"), 0);
+  EXPECT_EQ(CallsOf("UPDATE users SET name = name, first_name = first_name WHERE id = 1"), 0);
+  EXPECT_EQ(CallsOf("UPDATE users SET initials = 'X' WHERE id = 1"), 1);
+  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|t");
+  EXPECT_EQ(CallsOf("UPDATE users SET last_name = NULL WHERE id = 1"), 1);
+  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|t");
+}
+
+// A row no write through the triggers has marked yet (the backfill's to
+// fill) runs the function on any UPDATE: its new columns may still be
+// empty, and a constraint on them would refuse the client's write.
+TEST_F(DualWriteBodyTest, AnUnmarkedRowIsComputedByAnyUpdate) {
+  std::string insert_trigger = pg::QuoteIdent(OriginInsertTriggerName("public", "users"));
+  MustRun(*conn_, fmt::format("ALTER TABLE users DISABLE TRIGGER {0}; INSERT INTO users (id, "
+                              "name) VALUES (1, 'Ada Lovelace'); ALTER TABLE users ENABLE "
+                              "TRIGGER {0}",
+                              insert_trigger));
+  EXPECT_EQ(Row(1), "Ada Lovelace");
+  EXPECT_EQ(CallsOf("UPDATE users SET other = 1 WHERE id = 1"), 1);
+  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|t");
+  EXPECT_EQ(CallsOf("UPDATE users SET other = 2 WHERE id = 1"), 0);
+}
+
+// `down` then `up` need not give back what the new version wrote (a first
+// name with a space): an old version's UPDATE of an unrelated column keeps
+// the new version's write instead of rebuilding it from `name`, and the
+// other way round.
+TEST_F(DualWriteBodyTest, AnUnrelatedUpdateKeepsWhatTheOtherVersionWrote) {
+  MustRun(*conn_, "INSERT INTO users (id, name) VALUES (1, 'Ada Lovelace')");
+  AsNewVersion();
+  MustRun(*conn_, "UPDATE users SET first_name = 'Mary Ann', last_name = 'Evans' WHERE id = 1");
+  EXPECT_EQ(Row(1), "Mary Ann Evans|Mary Ann|Evans|A|f");
+  MustRun(*conn_, "RESET zeroshift.version");
+  MustRun(*conn_, "UPDATE users SET other = 1 WHERE id = 1");
+  EXPECT_EQ(Row(1), "Mary Ann Evans|Mary Ann|Evans|A|f");
+  MustRun(*conn_, "UPDATE users SET name = 'Ada King Lovelace' WHERE id = 1");
+  EXPECT_EQ(Row(1), "Ada King Lovelace|Ada|King|A|t");
+  AsNewVersion();
+  MustRun(*conn_, "UPDATE users SET other = 2 WHERE id = 1");
+  EXPECT_EQ(Row(1), "Ada King Lovelace|Ada|King|A|t");
+}
+
+// The skip compares binary images, not equality: under a case-insensitive
+// collation 'ada lovelace' = 'Ada Lovelace', yet the new shape must follow.
+// (split_part refuses a nondeterministic collation: `up` splits in "C".)
+TEST_F(DualWriteBodyTest, AChangeEqualUnderTheCollationIsStillDualWritten) {
+  MustRun(*conn_, DropTableTriggerSql("public", "users"));
+  MustRun(*conn_,
+          "CREATE COLLATION case_blind (provider = icu, locale = 'und-u-ks-level2', "
+          "deterministic = false); ALTER TABLE users ALTER COLUMN name TYPE text COLLATE "
+          "case_blind");
+  std::vector<TriggerSpec> specs = Specs();
+  specs[0].expression = "(split_part(name COLLATE \"C\", ' ', 1))";
+  specs[1].expression = "(split_part(name COLLATE \"C\", ' ', 2))";
+  MustRun(*conn_, CreateTableTriggerSql(specs));
+  MustRun(*conn_, "INSERT INTO users (id, name) VALUES (1, 'ada lovelace')");
+  EXPECT_EQ(Row(1), "ada lovelace|ada|lovelace|a|t");
+  MustRun(*conn_, "UPDATE users SET name = 'Ada Lovelace' WHERE id = 1");
+  EXPECT_EQ(Row(1), "Ada Lovelace|Ada|Lovelace|A|t");
 }
 
 }  // namespace
