@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "backend/mariadb_backend.h"
 #include "backfill/mariadb_probes.h"
@@ -315,12 +316,11 @@ Result<MariadbAssignments> MariadbUpAssignments(const std::string& table,
   }
   MariadbAssignments out;
   // The marker (triggers::MarkerColumnName), when the table has one: rows
-  // written through the trigger carry it and are skipped, as on PostgreSQL;
-  // the batch marks what it computed.
+  // written through the trigger carry it and are skipped, as on PostgreSQL.
+  // The batch leaves it NULL (see the header: NULL -> TRUE would make every
+  // row one byte longer, and a longer row is rewritten, not updated in place).
   if (has_marker) {
-    std::string marker = mysql::QuoteIdentifier(triggers::MarkerColumnName());
-    sets.push_back(marker + " = TRUE");
-    out.skip = fmt::format(" AND {} IS NULL", marker);
+    out.skip = fmt::format(" AND {} IS NULL", mysql::QuoteIdentifier(triggers::MarkerColumnName()));
   }
   out.set = MariadbWalkJoin(sets, ", ");
   return out;
@@ -335,6 +335,68 @@ Result<long long> EstimateMariadbRows(mysql::Connection& conn, const std::string
                             mysql::QuoteLiteral(schema), mysql::QuoteLiteral(table))));
   if (rows.empty() || rows.IsNull(0, 0)) return -1LL;
   return rows.GetInt(0, 0);
+}
+
+MariadbRebuildChoice ChooseMariadbRebuild(long long table_bytes, bool replicas,
+                                          const std::string& growing_column) {
+  if (!growing_column.empty()) {
+    return {.rebuild = false,
+            .reason = fmt::format("column {} grows each row when the backfill fills it, rebuilt "
+                                  "or not (nullable or of variable length)",
+                                  mysql::QuoteIdentifier(growing_column))};
+  }
+  long long limit = replicas ? kMariadbRebuildMaxBytesWithReplicas : kMariadbRebuildMaxBytes;
+  if (table_bytes < 0) return {.rebuild = false, .reason = "its size is unknown"};
+  if (table_bytes > limit) {
+    return {
+        .rebuild = false,
+        .reason = fmt::format(
+            "it holds {} MiB, more than the {} MiB rebuilt first{}", table_bytes >> 20, limit >> 20,
+            replicas ? " when replicas are named (each replays the rebuild in one piece)" : "")};
+  }
+  return {.rebuild = true, .reason = ""};
+}
+
+namespace {
+
+// Types InnoDB stores in a fixed number of bytes: a NOT NULL column of one
+// keeps the row's size when its value changes.
+bool MariadbFixedSizeType(const std::string& data_type) {
+  static const std::set<std::string> fixed = {
+      "tinyint", "smallint", "mediumint", "int",       "bigint", "decimal", "float",
+      "double",  "date",     "datetime",  "timestamp", "time",   "year",    "bit"};
+  return fixed.count(data_type) > 0;
+}
+
+}  // namespace
+
+Result<MariadbRebuildChoice> DecideMariadbRebuild(mysql::Connection& conn,
+                                                  const std::string& schema,
+                                                  const std::string& table,
+                                                  const std::vector<std::string>& filled,
+                                                  bool replicas) {
+  ZS_ASSIGN_OR_RETURN(
+      mysql::Rows size,
+      conn.Exec(fmt::format("SELECT DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES "
+                            "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {}",
+                            mysql::QuoteLiteral(schema), mysql::QuoteLiteral(table))));
+  std::string growing;
+  if (filled.empty()) growing = "(none recorded)";
+  for (const std::string& column : filled) {
+    ZS_ASSIGN_OR_RETURN(
+        mysql::Rows type,
+        conn.Exec(fmt::format("SELECT DATA_TYPE, IS_NULLABLE FROM information_schema.COLUMNS "
+                              "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = {} AND COLUMN_NAME = {}",
+                              mysql::QuoteLiteral(schema), mysql::QuoteLiteral(table),
+                              mysql::QuoteLiteral(column))));
+    if (type.empty()) continue;
+    if (type.Get(0, 1) == "YES" || !MariadbFixedSizeType(type.Get(0, 0))) {
+      growing = column;
+      break;
+    }
+  }
+  return ChooseMariadbRebuild(size.empty() || size.IsNull(0, 0) ? -1 : size.GetInt(0, 0), replicas,
+                              growing);
 }
 
 namespace {

@@ -13,6 +13,17 @@
 //      the same row: the statement is right either way.
 // The cursor is saved in the same transaction (InnoDB DML is transactional),
 // so after a kill -9 the batch and its cursor are both there or both gone.
+//
+// Rows that keep their size (bench/README.md §6): InnoDB updates a row in
+// place only when it does not grow; a longer row is deleted and inserted
+// again, splitting full pages. A column start added INSTANT is not in the
+// rows yet, so the first UPDATE of each row makes it longer (measured on 1 M
+// rows: 4.4-4.6 CPU s for one UPDATE, against 0.7-0.9 s once the rows hold
+// the column). So start rebuilds the table online first (`ALTER TABLE ...
+// FORCE, ALGORITHM=INPLACE, LOCK=NONE`, ChooseMariadbRebuild says when),
+// which writes every row with the new columns, and the batches leave the
+// marker NULL, "not written by a client since start" (the trigger sets it;
+// verify reads NULL as `up`).
 // READ COMMITTED: the range UPDATE takes no gap locks, so inserts at the end
 // of the table go on during the backfill.
 //
@@ -80,8 +91,9 @@ std::string MariadbLastKeySql(const MariadbWalk& walk, const std::vector<std::st
 std::string MariadbRangeCondition(const MariadbWalk& walk, const std::vector<std::string>& after,
                                   const std::vector<std::string>& upto);
 
-// One `column = (expression)` per up spec of the table, then the marker
-// column's when the table has one. kInvalidInput when there is no spec, or
+// One `column = (expression)` per up spec of the table; when the table has
+// the marker, rows whose marker is set are skipped (the batch leaves it
+// NULL: see above). kInvalidInput when there is no spec, or
 // when a spec binds a name to a column of another name (the UPDATE can use
 // an expression only over the physical columns).
 struct MariadbAssignments {
@@ -91,6 +103,37 @@ struct MariadbAssignments {
 Result<MariadbAssignments> MariadbUpAssignments(const std::string& table,
                                                 const std::vector<triggers::TriggerSpec>& up,
                                                 bool has_marker);
+
+// Whether start rebuilds a table before its backfill (the dual write's
+// `:rebuild` action, triggers/mariadb_dual_write.h), and why not. Only up
+// to a size: the rebuild needs the table's size again on disk and, in
+// innodb_online_alter_log_max_size, room for the clients' writes while it
+// runs (past either it fails, and the batches fill the table without it); a
+// replica replays it as one statement, behind which its replication waits
+// (measured: 0.4 CPU s and 1.3-4 s per 100 MB on the 2 shared cores here),
+// so with replicas named the bound is smaller, under the 10 s default of
+// --backfill-max-replay-lag.
+struct MariadbRebuildChoice {
+  bool rebuild = false;
+  std::string reason;  // why not; "" when it runs
+};
+inline constexpr long long kMariadbRebuildMaxBytes = 1LL << 30;
+inline constexpr long long kMariadbRebuildMaxBytesWithReplicas = 256LL << 20;
+// Only when the rebuild makes a difference: when every column the backfill
+// fills is NOT NULL and of a fixed-size type, so that a rebuilt row keeps its
+// size as it is filled (a NULL or variable-length column grows the row
+// anyway: measured on 1 M rows, the split's two VARCHAR NULL columns filled
+// in 8.4 CPU s rebuilt or not).
+// `table_bytes`: data and indexes (InnoDB's estimate), -1 when unknown;
+// `growing_column`: a filled column that grows the rows, "" when none does.
+MariadbRebuildChoice ChooseMariadbRebuild(long long table_bytes, bool replicas,
+                                          const std::string& growing_column = "");
+// The same from the catalog: the table's size, the `filled` columns' types.
+Result<MariadbRebuildChoice> DecideMariadbRebuild(mysql::Connection& conn,
+                                                  const std::string& schema,
+                                                  const std::string& table,
+                                                  const std::vector<std::string>& filled,
+                                                  bool replicas);
 
 // information_schema.TABLES.TABLE_ROWS (InnoDB's estimate); -1 when the
 // table does not exist.

@@ -346,5 +346,40 @@ TEST_F(MariadbBackfillTest, InsertsAtTheEndAreNotBlockedDuringABatch) {
   Run(repeatable, "ROLLBACK");
 }
 
+// With the dual-write marker: rows a client wrote since start (marker set)
+// are skipped, and the rows the batches fill keep a NULL marker, so that a
+// row start rebuilt with the new columns keeps its size and InnoDB updates it
+// in place (mariadb_batch.h).
+TEST_F(MariadbBackfillTest, SkipsMarkedRowsAndLeavesTheMarkerNull) {
+  CreateItems(1000);
+  Run(conn(), "ALTER TABLE items ADD COLUMN _zs_synced BOOLEAN NULL");
+  Run(conn(),
+      "UPDATE items SET first_name = 'Client', last_name = 'Wrote', _zs_synced = 0 WHERE id % "
+      "100 = 0");
+  ASSERT_TRUE(Backfill("items", Fixed(300)).ok());
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM items WHERE first_name = 'Client' AND _zs_synced = 0"), 10);
+  EXPECT_EQ(WrongRows("items"), 10);  // the clients' rows only
+  EXPECT_EQ(Int("SELECT COUNT(*) FROM items WHERE _zs_synced IS NULL"), 990);
+  EXPECT_EQ(cursors_->saved.back().rows_done, 990);
+}
+
+TEST(MariadbRebuildChoice, RebuildsUpToASizeThatIsSmallerWithReplicas) {
+  EXPECT_TRUE(ChooseMariadbRebuild(100LL << 20, false).rebuild);
+  EXPECT_TRUE(ChooseMariadbRebuild(kMariadbRebuildMaxBytes, false).rebuild);
+  MariadbRebuildChoice big = ChooseMariadbRebuild(kMariadbRebuildMaxBytes + 1, false);
+  EXPECT_FALSE(big.rebuild);
+  EXPECT_EQ(big.reason, "it holds 1024 MiB, more than the 1024 MiB rebuilt first");
+  EXPECT_TRUE(ChooseMariadbRebuild(kMariadbRebuildMaxBytesWithReplicas, true).rebuild);
+  MariadbRebuildChoice replicated = ChooseMariadbRebuild(300LL << 20, true);
+  EXPECT_FALSE(replicated.rebuild);
+  EXPECT_NE(replicated.reason.find("when replicas are named"), std::string::npos)
+      << replicated.reason;
+  EXPECT_FALSE(ChooseMariadbRebuild(-1, false).rebuild);
+  MariadbRebuildChoice growing = ChooseMariadbRebuild(100LL << 20, false, "first_name");
+  EXPECT_FALSE(growing.rebuild);
+  EXPECT_NE(growing.reason.find("`first_name` grows each row"), std::string::npos)
+      << growing.reason;
+}
+
 }  // namespace
 }  // namespace zs::backfill

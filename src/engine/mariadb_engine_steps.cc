@@ -1,7 +1,10 @@
 // The engine's steps on MariaDB (engine_steps.h): DDL commits by itself, so
 // each statement is followed by its record and is safe to repeat (IF EXISTS,
 // IF NOT EXISTS); contract runs a table's trigger and column drops as one
-// group under LOCK TABLES ... WRITE; nothing can be rehearsed.
+// group under LOCK TABLES ... WRITE; nothing can be rehearsed. Start's
+// online rebuild before a backfill (the dual write's `:rebuild` action) is
+// decided here when it runs, and skipped when it fails: it only makes the
+// backfill faster (backfill/mariadb_batch.h).
 #include <fmt/format.h>
 
 #include <optional>
@@ -70,6 +73,25 @@ MariadbRecordScope MariadbScope(const state::StateStore& store, const std::strin
   return {.state_database = mariadb == nullptr ? state::kMariadbStateDatabase : mariadb->database(),
           .schema = schema,
           .migration = name};
+}
+
+// The dual write's rebuild before the backfill (triggers/mariadb_dual_write.h).
+bool MariadbIsRebuildAction(const ops::Action& action) {
+  return action.id.starts_with("trigger:") && action.id.ends_with(":rebuild");
+}
+
+// State SQL making the records of the indexes start created on `table`
+// intents again while the rebuild gives them new InnoDB ids: a kill -9
+// before the record that follows it must not leave records that make
+// zeroshift's own indexes look replaced by someone else (rollback would then
+// leave them). The record after the rebuild sets their ids again.
+std::string MariadbRebuildIntentSql(const MariadbRecordScope& scope, const std::string& table) {
+  return fmt::format(
+      "UPDATE {}.created_objects SET object_oid = 0, attnum = -1 WHERE `schema` = {} AND "
+      "migration = {} AND object_schema = {} AND table_name = {} AND kind = {} AND attnum = 0;\n",
+      mysql::QuoteIdentifier(scope.state_database), mysql::QuoteLiteral(scope.schema),
+      mysql::QuoteLiteral(scope.migration), mysql::QuoteLiteral(scope.schema),
+      mysql::QuoteLiteral(table), mysql::QuoteLiteral(kObjIndex));
 }
 
 }  // namespace
@@ -183,14 +205,32 @@ class MariadbEngineSteps final : public EngineSteps {
     }
     std::string intent;
     for (const ObjectRef& ref : created) intent += MariadbIntentSql(*scope, ref);
+    // Start's rebuild before the backfill may be skipped (RebuildWanted), and
+    // only makes the backfill faster: when it fails, the backfill goes on.
+    const bool is_rebuild = MariadbIsRebuildAction(action);
+    bool skip = false;
+    if (is_rebuild) {
+      ZS_ASSIGN_OR_RETURN(bool wanted, RebuildWanted(engine, action));
+      skip = !wanted;
+      if (wanted && scope) intent += MariadbRebuildIntentSql(*scope, action.table);
+    }
     ZS_RETURN_IF_ERROR(RunStateSql(engine, intent).WithContext(action.id + " (its intent)"));
-    Status status = engine.runner_->Run(
-        action.sql,
-        {.concurrently = action.lock != ops::Lock::kAccessExclusive,
-         .before_retry_sql = action.before_retry_sql,
-         .locked = {.schema = action.table.empty() ? "" : schema, .name = action.table}});
-    if (status.ok()) FaultPoint(engine.command_);
-    ZS_RETURN_IF_ERROR(status.WithContext(action.id));
+    if (!skip) {
+      Status status = engine.runner_->Run(
+          action.sql,
+          {.concurrently = action.lock != ops::Lock::kAccessExclusive,
+           .before_retry_sql = action.before_retry_sql,
+           .locked = {.schema = action.table.empty() ? "" : schema, .name = action.table}});
+      if (status.ok()) FaultPoint(engine.command_);
+      if (!status.ok() && is_rebuild) {
+        engine.Log(
+            fmt::format("  warning: {} failed, so the backfill fills {} without it, "
+                        "slower: {}",
+                        action.id, action.table, status.message()));
+      } else {
+        ZS_RETURN_IF_ERROR(status.WithContext(action.id));
+      }
+    }
     std::string record;
     if (scope) {
       ZS_ASSIGN_OR_RETURN(record, RecordIdentitiesSql(engine, *scope));
@@ -264,6 +304,37 @@ class MariadbEngineSteps final : public EngineSteps {
   }
 
  private:
+  // Whether start's rebuild of action.table runs (backfill::ChooseMariadbRebuild);
+  // says why not when it does not.
+  static Result<bool> RebuildWanted(Engine& engine, const ops::Action& action) {
+    if (engine.command_ != "start") return false;
+    mysql::Connection& conn = backend::MariadbConnection(*engine.session_);
+    const std::string& schema = engine.options_.schema;
+    // The columns start added to the table (its records; the marker is the
+    // trigger's, left NULL by the backfill): what the backfill fills.
+    ZS_ASSIGN_OR_RETURN(auto active, engine.state_->ActiveRow(schema));
+    std::vector<std::string> filled;
+    if (active) {
+      ZS_ASSIGN_OR_RETURN(std::vector<MariadbRecord> records,
+                          MariadbRecords(conn, MariadbScope(*engine.state_, schema, active->name)));
+      for (const MariadbRecord& record : records) {
+        if (record.ref.kind == kObjColumn && record.ref.table == action.table &&
+            record.ref.name != triggers::MarkerColumnName()) {
+          filled.push_back(record.ref.name);
+        }
+      }
+    }
+    ZS_ASSIGN_OR_RETURN(
+        backfill::MariadbRebuildChoice choice,
+        backfill::DecideMariadbRebuild(conn, schema, action.table, filled,
+                                       !engine.options_.backfill.replica_urls.empty()));
+    if (!choice.rebuild) {
+      engine.Log(fmt::format("  {}: skipped, the backfill fills {} without it: {}", action.id,
+                             action.table, choice.reason));
+    }
+    return choice.rebuild;
+  }
+
   // State SQL giving every record of `scope` the identity its object has now:
   // the first time after the statement that created it, and again after each
   // later start statement, which may have rebuilt its table.

@@ -136,9 +136,10 @@ TEST_F(PlannerMariadb, SplitNameInstallsMariadbTriggersAndVersionViews) {
   std::vector<std::string> ids;
   for (const auto& action : plan.install) ids.push_back(action.id);
   std::vector<std::string> expected{
-      "trigger:" + insert + ":marker",       "trigger:" + insert + ":create",
-      "trigger:" + update + ":create",       "version:" + version_ + ":database",
-      "version:" + version_ + ":view:users", "version:" + version_ + ":grants:users"};
+      "trigger:" + insert + ":marker",        "trigger:" + insert + ":create",
+      "trigger:" + update + ":create",        "trigger:" + insert + ":rebuild",
+      "version:" + version_ + ":database",    "version:" + version_ + ":view:users",
+      "version:" + version_ + ":grants:users"};
   EXPECT_EQ(ids, expected);
   ASSERT_EQ(plan.install.size(), expected.size());
   EXPECT_NE(plan.install[1].sql.find("BEFORE INSERT"), std::string::npos) << plan.install[1].sql;

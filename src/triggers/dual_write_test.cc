@@ -65,13 +65,17 @@ TEST(DualWriteSeamTest, MariadbInstallsOneStatementPerActionUnderThePinnedSqlMod
   EXPECT_EQ(&maria, &MariadbDualWrite());
   std::vector<ops::Action> install =
       maria.InstallActions(SplitSpecs("app", "users"), {.before_update = {"a", "norm"}});
-  ASSERT_EQ(install.size(), 3u);
+  ASSERT_EQ(install.size(), 4u);
   EXPECT_EQ(install[0].sql,
             "ALTER TABLE `app`.`users` ADD COLUMN IF NOT EXISTS `_zs_synced` BOOLEAN NULL, "
             "ALGORITHM=INSTANT");
   EXPECT_EQ(install[1].id, "trigger:_zs_users_dual_write_insert:create");
   EXPECT_EQ(install[2].id, "trigger:_zs_users_dual_write_update:create");
-  for (size_t i = 1; i < install.size(); ++i) {
+  // A backfill follows (the split has `up`): the table is rebuilt first.
+  EXPECT_EQ(install[3].id, "trigger:_zs_users_dual_write_insert:rebuild");
+  EXPECT_EQ(install[3].sql, "ALTER TABLE `app`.`users` FORCE, ALGORITHM=INPLACE, LOCK=NONE");
+  EXPECT_NE(install[3].lock, ops::Lock::kAccessExclusive);  // only its lock waits are bounded
+  for (size_t i = 1; i < 3; ++i) {
     EXPECT_EQ(install[i].sql.rfind(
                   "SET STATEMENT sql_mode = "
                   "'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION' FOR "

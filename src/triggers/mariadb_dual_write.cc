@@ -248,6 +248,23 @@ class MariadbDualWriteSql final : public DualWriteSql {
            .lock = ops::Lock::kAccessExclusive,  // CREATE TRIGGER takes the table's MDL
            .table = first.table});
     }
+    // Before the backfill writes `up` into every row: the rows rewritten
+    // once, online, with the columns start added INSTANT, so that the
+    // batches update them in place (backfill/mariadb_batch.h). Only the
+    // metadata lock's waits are bounded (not kAccessExclusive); the engine
+    // decides at run time whether it runs (the table's size, replicas) and
+    // goes on without it when it fails (mariadb_engine_steps.cc).
+    if (!TargetColumns(specs, Direction::kUp).empty()) {
+      actions.push_back(
+          {.id = "trigger:" + MariadbTriggerName(first.table, MariadbEvent::kInsert) + ":rebuild",
+           .sql = fmt::format("ALTER TABLE {} FORCE, ALGORITHM=INPLACE, LOCK=NONE", table),
+           .lock = ops::Lock::kShareUpdateExclusive,
+           .table = first.table,
+           .transactional = false,
+           // ops::MariadbLockText(kOnline), which this layer cannot include.
+           .lock_text = "metadata lock (exclusive, brief, at start and end; writes go on "
+                        "meanwhile)"});
+    }
     return actions;
   }
 

@@ -65,6 +65,13 @@
 // (no `TYPE OF` locals: expressions read NEW through a one-row derived table,
 // mariadb_dual_write.cc).
 //
+// Rebuild first: when the table has `up` targets (a backfill follows), the
+// install's last action is `ALTER TABLE ... FORCE, ALGORITHM=INPLACE,
+// LOCK=NONE` (id "trigger:<insert trigger>:rebuild"): every row rewritten
+// once with the columns added INSTANT, so that the backfill's UPDATEs keep
+// each row's size (backfill/mariadb_batch.h). The engine may skip it
+// (engine/mariadb_engine_steps.cc).
+//
 // Triggers run with their DEFINER's privileges (the user that created them).
 #pragma once
 
