@@ -142,16 +142,22 @@ Status MariadbProbes::ProbeReplica(Replica& replica, PressureSample& sample) {
   if (seconds < 0) return Internal("SHOW ALL REPLICAS STATUS has no Seconds_Behind_Master");
   for (int i = 0; i < rows->size(); ++i) {
     ++sample.standbys;
+    // A multi-source replica has one row per connection: name it too.
+    std::string channel = connection < 0 ? "" : rows->Get(i, connection);
+    std::string name = channel.empty() ? replica.name
+                                       : fmt::format("{} (connection {})", replica.name,
+                                                     mysql::QuoteLiteral(channel));
     if (rows->IsNull(i, seconds)) {
-      std::string channel = connection < 0 ? "" : rows->Get(i, connection);
-      sample.stopped_replicas.push_back(
-          channel.empty()
-              ? replica.name
-              : fmt::format("{} (connection {})", replica.name, mysql::QuoteLiteral(channel)));
+      sample.stopped_replicas.push_back(std::move(name));
       continue;
     }
-    sample.max_replay_lag_ms =
-        std::max(sample.max_replay_lag_ms, static_cast<double>(rows->GetInt(i, seconds)) * 1000);
+    double lag_ms = static_cast<double>(rows->GetInt(i, seconds)) * 1000;
+    // The throttle's reason names the replica the largest lag was read on
+    // (no name yet: no lag read yet, the maximum is 0).
+    if (sample.replay_lag_standby.empty() || lag_ms > sample.max_replay_lag_ms) {
+      sample.max_replay_lag_ms = lag_ms;
+      sample.replay_lag_standby = std::move(name);
+    }
   }
   return Status::Ok();
 }

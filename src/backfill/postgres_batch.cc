@@ -6,6 +6,7 @@
 
 #include "backend/postgres_backend.h"
 #include "backfill/batch_query.h"
+#include "backfill/postgres_standby_names.h"
 #include "backfill/postgres_step_aside.h"
 #include "pg/quote.h"
 #include "triggers/dual_write.h"
@@ -213,6 +214,7 @@ Result<PressureSample> ReadPressure(pg::Connection& conn, const pg::Rows& rows,
   if (sample.long_transactions > 0) {
     ZS_ASSIGN_OR_RETURN(sample.oldest_transaction, OldestTransaction(conn, thresholds));
   }
+  ZS_RETURN_IF_ERROR(NamePostgresLaggingStandbys(conn, thresholds, sample));
   return sample;
 }
 

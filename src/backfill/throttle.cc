@@ -137,21 +137,24 @@ std::string PressureReason(const PressureSample& s, const PressureThresholds& t)
         "on it), or drop it from the replica URLs",
         names);
   }
-  // The sample says how far behind, not which one: where to look is named.
+  // Named when the probe said which one; else where to look.
   if (t.max_lag_bytes > 0 && s.max_lag_bytes > t.max_lag_bytes) {
     return fmt::format(
-        "standby replay lag {} kB > {} kB on the standby furthest behind (pg_stat_replication "
-        "names it): the backfill backs off until it catches up; raise --backfill-max-lag-mb "
-        "(0: ignore) if it may fall this far behind",
-        s.max_lag_bytes / 1024, t.max_lag_bytes / 1024);
+        "standby replay lag {} kB > {} kB on {}: the backfill backs off until it catches up; "
+        "raise --backfill-max-lag-mb (0: ignore) if it may fall this far behind",
+        s.max_lag_bytes / 1024, t.max_lag_bytes / 1024,
+        s.lag_bytes_standby.empty() ? "the standby furthest behind (pg_stat_replication names it)"
+                                    : s.lag_bytes_standby);
   }
   if (t.max_replay_lag.count() > 0 && s.max_replay_lag_ms > t.max_replay_lag.count()) {
     return fmt::format(
-        "standby replay lag {:.0f} ms > {} ms on the standby or replica furthest behind "
-        "(pg_stat_replication names it; on MariaDB, SHOW ALL REPLICAS STATUS on each "
-        "--replica-url): the backfill backs off until it catches up; raise "
-        "--backfill-max-replay-lag (0: ignore) if it may fall this far behind",
-        s.max_replay_lag_ms, t.max_replay_lag.count());
+        "standby replay lag {:.0f} ms > {} ms on {}: the backfill backs off until it catches "
+        "up; raise --backfill-max-replay-lag (0: ignore) if it may fall this far behind",
+        s.max_replay_lag_ms, t.max_replay_lag.count(),
+        s.replay_lag_standby.empty()
+            ? "the standby or replica furthest behind (pg_stat_replication names it; on "
+              "MariaDB, SHOW ALL REPLICAS STATUS on each --replica-url)"
+            : s.replay_lag_standby);
   }
   return "";
 }

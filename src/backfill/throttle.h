@@ -110,6 +110,13 @@ struct PressureSample {
   long long standbys = 0;           // rows of pg_stat_replication
   long long max_lag_bytes = 0;      // largest current WAL minus standby replay position
   double max_replay_lag_ms = 0;     // largest pg_stat_replication.replay_lag
+  // Which standby or replica each figure above was measured on, so the
+  // throttle's reason can name where to look: MariaDB, "replica host:port"
+  // (or "replica at socket PATH"), never the URL's password; PostgreSQL,
+  // `standby "<application_name>" (connected from host:port)`. "" when not
+  // known (no standby, or the probe names them only under pressure).
+  std::string lag_bytes_standby;   // the one max_lag_bytes is of
+  std::string replay_lag_standby;  // the one max_replay_lag_ms is of
   // Replicas whose replication is stopped, so their lag is unknown and grows
   // (MariaDB: Seconds_Behind_Master NULL), "host:port (connection name)" each.
   std::vector<std::string> stopped_replicas;

@@ -4,6 +4,7 @@
 // directory: its pending migrations (those `migrate` would apply), in order.
 #include <iostream>
 #include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -15,15 +16,16 @@ namespace zs::cli {
 
 namespace {
 
-// "2 x ACCESS EXCLUSIVE, 1 x SHARE UPDATE EXCLUSIVE" over `actions`.
+// "2 x ACCESS EXCLUSIVE, 1 x SHARE UPDATE EXCLUSIVE" over `actions`, strongest
+// first, in the database's own words (ops::LockText: MariaDB's metadata locks).
 std::string LockSummary(const std::vector<ops::Action>& actions) {
-  std::map<ops::Lock, int, std::greater<>> counts;
+  std::map<std::pair<ops::Lock, std::string>, int, std::greater<>> counts;
   for (const auto& action : actions) {
-    if (action.lock != ops::Lock::kNone) ++counts[action.lock];
+    if (action.lock != ops::Lock::kNone) ++counts[{action.lock, ops::LockText(action)}];
   }
   std::string out;
   for (const auto& [lock, count] : counts) {
-    out += fmt::format("{}{} x {}", out.empty() ? "" : ", ", count, ops::LockName(lock));
+    out += fmt::format("{}{} x {}", out.empty() ? "" : ", ", count, lock.second);
   }
   return out.empty() ? "no table locks" : out;
 }

@@ -12,7 +12,9 @@
 #include "doctor/doctor_mariadb_server.h"
 #include "engine/baseline_version.h"
 #include "engine/ownership_mariadb.h"
+#include "engine/ownership_mariadb_records.h"
 #include "mysql/connection.h"
+#include "state/mariadb_state_store.h"
 #include "state/state_store.h"
 #include "triggers/dual_write.h"
 #include "versions/mariadb_version_schema.h"
@@ -28,6 +30,7 @@ struct MariadbDoctorContext {
   backend::Session& session;
   mysql::Connection& conn;
   std::string schema;
+  std::string state_database;  // where created_objects is (state::MariadbStateStore)
   std::optional<detail::ActiveMigration> active;
   std::set<std::string> kept_versions;  // active, latest completed, baseline
   Report report;
@@ -232,12 +235,53 @@ Status MariadbCheckActive(MariadbDoctorContext& ctx) {
   return Status::Ok();
 }
 
+// `object` of `ref`, quoted as the other findings': `db`.`table`.`name`,
+// `db`.`table` for a table, `db`.`trigger`, `database`.
+std::string MariadbDoctorObject(const engine::ObjectRef& ref) {
+  if (ref.kind == engine::kObjSchema) return MariadbDoctorQ(ref.name);
+  if (ref.kind == engine::kObjTable || ref.kind == engine::kObjTrigger || ref.table.empty()) {
+    return MariadbDoctorQ(ref.schema) + "." + MariadbDoctorQ(ref.name);
+  }
+  return MariadbDoctorQ(ref.schema) + "." + MariadbDoctorQ(ref.table) + "." +
+         MariadbDoctorQ(ref.name);
+}
+
+// The active migration's records the catalog disagrees with: an object start
+// recorded creating that is missing or replaced. The same facts, in the same
+// words, as `status` (engine/ownership_mariadb_records.h), and only in the
+// steps where status checks them: part-way through complete or rollback, the
+// objects are meant to be going. Report only: what to do is a command.
+Status MariadbFindRecordDisagreements(MariadbDoctorContext& ctx) {
+  if (!ctx.active || !ctx.active->readable) return Status::Ok();
+  const state::MigrationRecord& record = ctx.active->record;
+  if (record.step != state::Step::kStarting && record.step != state::Step::kBackfilling &&
+      record.step != state::Step::kActive) {
+    return Status::Ok();
+  }
+  ZS_ASSIGN_OR_RETURN(
+      std::vector<engine::MariadbRecordDisagreement> disagreements,
+      engine::MariadbRecordDisagreements(
+          ctx.conn,
+          {.state_database = ctx.state_database, .schema = ctx.schema, .migration = record.name}));
+  for (const auto& d : disagreements) {
+    ctx.report.findings.push_back(
+        {.kind = kRecordedObject,
+         .object = MariadbDoctorObject(d.record.ref),
+         .reason = engine::MariadbDisagreementText(d, record.name, ctx.active->step),
+         .active_migration = record.name});
+  }
+  return Status::Ok();
+}
+
 Result<Report> MariadbDiagnoseLocked(backend::Session& session, const std::string& schema,
                                      const MariadbDoctorOptions& options) {
   MariadbDoctorContext ctx{
       .session = session, .conn = backend::MariadbConnection(session), .schema = schema};
   ctx.report.schema = schema;
   std::unique_ptr<state::StateStore> state = state::OpenStateStore(session);
+  const auto* mariadb_state = dynamic_cast<const state::MariadbStateStore*>(state.get());
+  ctx.state_database =
+      mariadb_state == nullptr ? state::kMariadbStateDatabase : mariadb_state->database();
   ZS_ASSIGN_OR_RETURN(bool initialized, state->IsInitialized());
   if (initialized) {
     ZS_ASSIGN_OR_RETURN(ctx.active, detail::LoadActive(*state, schema, session.backend()));
@@ -261,6 +305,7 @@ Result<Report> MariadbDiagnoseLocked(backend::Session& session, const std::strin
   // write fails once the column it reads is gone.
   ZS_RETURN_IF_ERROR(MariadbFindColumns(ctx));
   ZS_RETURN_IF_ERROR(MariadbCheckActive(ctx));
+  ZS_RETURN_IF_ERROR(MariadbFindRecordDisagreements(ctx));
   // What would stall or mislead the next zeroshift command
   // (doctor_mariadb_server.cc); report only.
   ZS_RETURN_IF_ERROR(detail::MariadbCheckServer(session, schema, options, ctx.report));

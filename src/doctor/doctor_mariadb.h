@@ -18,6 +18,11 @@
 //     triggers is missing;
 //   - kUnmarkedObject (report only): the active migration's version database
 //     or trigger exists under its name without zeroshift's marker;
+//   - kRecordedObject (report only): an object the active migration's start
+//     recorded creating (zeroshift.created_objects) that is missing, or is
+//     not the one it created (its InnoDB id changed): the facts `status`
+//     reports (engine/ownership_mariadb_records.h), in its words, with what to
+//     run (`zeroshift rollback`); never fixed by --fix, a person decides;
 //   - kMetadataLockQueue, kLongTransaction, kServerSetting (report only,
 //     doctor_mariadb_server.h): a statement waiting for a metadata lock on
 //     the database's tables and who holds it, transactions open longer than
@@ -36,6 +41,9 @@
 #include "doctor/doctor.h"
 
 namespace zs::doctor {
+
+// A finding kind of MariaDB's alone (doctor.h lists the others).
+inline constexpr const char* kRecordedObject = "recorded_object";
 
 struct MariadbDoctorOptions {
   // A transaction open at least this long is reported: the next DDL would

@@ -189,30 +189,47 @@ std::string MariadbReplacedReason(const MariadbRecord& record,
       *live, record.identity);
 }
 
-Result<std::vector<std::string>> MariadbRecordProblems(mysql::Connection& conn,
-                                                       const MariadbRecordScope& scope,
-                                                       const std::string& step) {
+Result<std::vector<MariadbRecordDisagreement>> MariadbRecordDisagreements(
+    mysql::Connection& conn, const MariadbRecordScope& scope) {
   ZS_ASSIGN_OR_RETURN(std::vector<MariadbRecord> records, MariadbRecords(conn, scope));
-  std::vector<std::string> out;
+  std::vector<MariadbRecordDisagreement> out;
   for (const MariadbRecord& record : records) {
     if (!record.done) continue;  // its statement may never have run
     ZS_ASSIGN_OR_RETURN(std::optional<uint64_t> live, MariadbLiveIdentity(conn, record.ref));
-    std::string what = MariadbDescribe(record.ref);
-    if (!live) {
-      out.push_back(fmt::format(
-          "the state and the catalog disagree: migration \"{}\" (step {}) recorded creating {}, "
-          "which is missing (dropped by hand, or the database was restored without it). Do not "
-          "complete: `zeroshift rollback` undoes the migration, then start it again",
-          scope.migration, step, what));
-      continue;
-    }
-    std::string reason = MariadbReplacedReason(record, live);
-    if (reason.empty()) continue;
-    out.push_back(fmt::format(
-        "{} is not the one migration \"{}\" (step {}) created: {}. `zeroshift rollback` and "
-        "`zeroshift complete` leave it alone and say so; if it was zeroshift's after all (rebuilt "
-        "by OPTIMIZE TABLE or an ALTER), drop it yourself once the migration is rolled back",
-        what, scope.migration, step, reason));
+    std::string reason = live ? MariadbReplacedReason(record, live) : "";
+    if (live && reason.empty()) continue;
+    out.push_back({.record = record,
+                   .object = MariadbDescribe(record.ref),
+                   .missing = !live,
+                   .reason = std::move(reason)});
+  }
+  return out;
+}
+
+std::string MariadbDisagreementText(const MariadbRecordDisagreement& d,
+                                    const std::string& migration, const std::string& step) {
+  if (d.missing) {
+    return fmt::format(
+        "the state and the catalog disagree: migration \"{}\" (step {}) recorded creating {}, "
+        "which is missing (dropped by hand, or the database was restored without it). Do not "
+        "complete: `zeroshift rollback` undoes the migration, then start it again",
+        migration, step, d.object);
+  }
+  return fmt::format(
+      "{} is not the one migration \"{}\" (step {}) created: {}. `zeroshift rollback` and "
+      "`zeroshift complete` leave it alone and say so; if it was zeroshift's after all (rebuilt "
+      "by OPTIMIZE TABLE or an ALTER), drop it yourself once the migration is rolled back",
+      d.object, migration, step, d.reason);
+}
+
+Result<std::vector<std::string>> MariadbRecordProblems(mysql::Connection& conn,
+                                                       const MariadbRecordScope& scope,
+                                                       const std::string& step) {
+  ZS_ASSIGN_OR_RETURN(std::vector<MariadbRecordDisagreement> disagreements,
+                      MariadbRecordDisagreements(conn, scope));
+  std::vector<std::string> out;
+  for (const MariadbRecordDisagreement& d : disagreements) {
+    out.push_back(MariadbDisagreementText(d, scope.migration, step));
   }
   return out;
 }

@@ -80,6 +80,25 @@ const MariadbRecord* FindMariadbRecord(const std::vector<MariadbRecord>& records
 // (or when it is gone: nothing to drop). `live` is MariadbLiveIdentity's.
 std::string MariadbReplacedReason(const MariadbRecord& record, const std::optional<uint64_t>& live);
 
+// A record whose object is missing or is not the one start created.
+struct MariadbRecordDisagreement {
+  MariadbRecord record;
+  std::string object;  // "index `i` of `db`.`t`", "table `db`.`t`": kind and quoted name
+  bool missing = false;
+  std::string reason;  // MariadbReplacedReason's, when not missing
+};
+
+// The records of `scope` (done ones only: an intent's statement may never
+// have run) that the catalog disagrees with, in record order: the facts
+// `status` (MariadbRecordProblems) and `doctor` report.
+Result<std::vector<MariadbRecordDisagreement>> MariadbRecordDisagreements(
+    mysql::Connection& conn, const MariadbRecordScope& scope);
+
+// What is wrong with `d`'s object and what to do, as `status` and `doctor`
+// say it; `migration` at `step` is the migration that recorded it.
+std::string MariadbDisagreementText(const MariadbRecordDisagreement& d,
+                                    const std::string& migration, const std::string& step);
+
 // `status`'s lines for the records whose object is missing or replaced, each
 // naming the object and what to do.
 Result<std::vector<std::string>> MariadbRecordProblems(mysql::Connection& conn,

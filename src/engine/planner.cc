@@ -112,7 +112,8 @@ std::vector<ops::Action> GroupByTable(const PlanInput& input, const std::string&
         grouped.push_back({.id = fmt::format("{}:{}:drop_dual_write:{}", id_prefix, table, i + 1),
                            .sql = drops[i],
                            .lock = ops::Lock::kAccessExclusive,  // DROP TRIGGER, DROP COLUMN
-                           .table = table});
+                           .table = table,
+                           .lock_text = dual_write.DropLockText()});
       }
       std::copy_if(finalize.begin(), finalize.end(), std::back_inserter(grouped),
                    [&](const ops::Action& a) { return a.table == table; });

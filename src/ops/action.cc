@@ -30,6 +30,40 @@ std::string_view LockName(Lock lock) {
   return "unknown";
 }
 
+std::string MariadbLockText(MariadbLock lock) {
+  switch (lock) {
+    case MariadbLock::kBrief:
+      return "metadata lock (exclusive, brief)";
+    case MariadbLock::kOnline:
+      return "metadata lock (exclusive, brief, at start and end; writes go on meanwhile)";
+    case MariadbLock::kReads:
+      return "metadata lock (shared; reads only)";
+    case MariadbLock::kUnknown:
+      return "metadata lock (whatever the statement takes; assume exclusive)";
+  }
+  return "unknown";
+}
+
+Action MariadbAction(std::string id, std::string sql, const std::string& table, MariadbLock lock,
+                     CompletePhase phase) {
+  // `lock` orders actions (the planner keeps the strongest of a group) and
+  // says whether there is one; `lock_text` is what is printed.
+  Lock level = Lock::kAccessExclusive;
+  if (lock == MariadbLock::kOnline) level = Lock::kShareUpdateExclusive;
+  if (lock == MariadbLock::kReads) level = Lock::kAccessShare;
+  return {.id = std::move(id),
+          .sql = std::move(sql),
+          .lock = level,
+          .table = table,
+          .transactional = false,
+          .phase = phase,
+          .lock_text = MariadbLockText(lock)};
+}
+
+std::string LockText(const Action& action) {
+  return action.lock_text.empty() ? std::string(LockName(action.lock)) : action.lock_text;
+}
+
 std::string ClipIdentifier(std::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   size_t end = max_bytes;
@@ -56,8 +90,7 @@ std::string FormatActions(const std::vector<Action>& actions) {
   for (const auto& action : actions) {
     out += "-- " + CommentText(action.id);
     if (action.lock != Lock::kNone) {
-      out += "  [" + (action.lock_text.empty() ? std::string(LockName(action.lock))
-                                               : CommentText(action.lock_text));
+      out += "  [" + CommentText(LockText(action));
       if (!action.table.empty()) out += " on " + CommentText(action.table);
       out += "]";
     }

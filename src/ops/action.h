@@ -60,6 +60,30 @@ struct Action {
   std::string lock_text;
 };
 
+// How a statement holds its table on MariaDB, which has metadata locks, not
+// PostgreSQL's lock modes: it decides the lock text `zeroshift plan` prints.
+// Here, not in ops/mariadb_sql.h, so that the dual write and the version's
+// views (layers below ops) say MariaDB's words too.
+enum class MariadbLock {
+  kBrief,    // ALGORITHM=INSTANT, a new or dropped table, a trigger: exclusive, briefly
+  kOnline,   // ALGORITHM=INPLACE, LOCK=NONE: brief exclusive metadata lock at both ends
+  kReads,    // a query, or a view over the table: shared metadata lock, reads rows only
+  kUnknown,  // user SQL
+};
+
+// "metadata lock (exclusive, brief)", ...: what `zeroshift plan` prints.
+std::string MariadbLockText(MariadbLock lock);
+
+// One MariaDB statement on `table` (its physical name; "" when none), with
+// MariaDB's words for its lock. DDL commits implicitly on MariaDB, so no
+// action is transactional.
+Action MariadbAction(std::string id, std::string sql, const std::string& table, MariadbLock lock,
+                     CompletePhase phase = CompletePhase::kFinalize);
+
+// What a plan says of `action`'s lock: its lock_text (the database's own
+// words) when set, else LockName(action.lock).
+std::string LockText(const Action& action);
+
 // Rows to touch after the triggers exist, so that `up` fills the new columns
 // of every row written before the migration started.
 struct BackfillTask {

@@ -10,34 +10,6 @@
 
 namespace zs::ops {
 
-std::string MariadbLockText(MariadbLock lock) {
-  switch (lock) {
-    case MariadbLock::kBrief:
-      return "metadata lock (exclusive, brief)";
-    case MariadbLock::kOnline:
-      return "metadata lock (exclusive, brief, at start and end; writes go on meanwhile)";
-    case MariadbLock::kReads:
-      return "metadata lock (shared; reads only)";
-    case MariadbLock::kUnknown:
-      return "metadata lock (whatever the statement takes; assume exclusive)";
-  }
-  return "unknown";
-}
-
-Action MariadbAction(std::string id, std::string sql, const std::string& table, MariadbLock lock,
-                     CompletePhase phase) {
-  Lock level = Lock::kAccessExclusive;
-  if (lock == MariadbLock::kOnline) level = Lock::kShareUpdateExclusive;
-  if (lock == MariadbLock::kReads) level = Lock::kAccessShare;
-  return {.id = std::move(id),
-          .sql = std::move(sql),
-          .lock = level,
-          .table = table,
-          .transactional = false,
-          .phase = phase,
-          .lock_text = MariadbLockText(lock)};
-}
-
 std::string MariadbNoNullsStatement(const OpContext& ctx, const std::string& table,
                                     const std::string& column, const std::string& message) {
   // Safe to repeat: once complete has renamed the column away, nothing is

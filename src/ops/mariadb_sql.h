@@ -14,21 +14,7 @@
 
 namespace zs::ops {
 
-// How an ALTER holds the table on MariaDB; it decides the Action's lock text.
-enum class MariadbLock {
-  kBrief,    // ALGORITHM=INSTANT (or a new/dropped table): exclusive metadata lock, briefly
-  kOnline,   // ALGORITHM=INPLACE, LOCK=NONE: brief exclusive metadata lock at both ends
-  kReads,    // a query: shared metadata lock, reads rows only
-  kUnknown,  // user SQL
-};
-
-// "metadata lock (exclusive, brief)", ...: what `zeroshift plan` prints.
-std::string MariadbLockText(MariadbLock lock);
-
-// One statement on `table` (its physical name; "" when none). DDL commits
-// implicitly on MariaDB, so no action is transactional.
-Action MariadbAction(std::string id, std::string sql, const std::string& table, MariadbLock lock,
-                     CompletePhase phase = CompletePhase::kFinalize);
+// MariadbLock, MariadbLockText and MariadbAction: ops/action.h.
 
 // A statement that fails (SQLSTATE 23000, `message`) when a row of `table`
 // holds NULL in `column`: complete runs it before anything is dropped, where

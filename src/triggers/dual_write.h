@@ -56,6 +56,9 @@ class DualWriteSql {
   // actions).
   virtual std::vector<std::string> DropSql(const std::string& schema,
                                            const std::string& table) const = 0;
+  // The database's own words for the lock DropSql's statements take
+  // (Action::lock_text); "" where ops::LockName says it (PostgreSQL).
+  virtual std::string DropLockText() const { return ""; }
 
   // The SQL boolean expression that is true when the current session writes
   // as `version_schema`'s client.

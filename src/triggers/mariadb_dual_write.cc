@@ -238,7 +238,8 @@ class MariadbDualWriteSql final : public DualWriteSql {
                             "ALGORITHM=INSTANT",
                             table, QuoteIdentifier(MarkerColumnName())),
          .lock = ops::Lock::kAccessExclusive,
-         .table = first.table}};
+         .table = first.table,
+         .lock_text = ops::MariadbLockText(ops::MariadbLock::kBrief)}};
     for (MariadbEvent event : {MariadbEvent::kInsert, MariadbEvent::kUpdate}) {
       const auto& user = event == MariadbEvent::kInsert ? user_triggers.before_insert
                                                         : user_triggers.before_update;
@@ -246,7 +247,8 @@ class MariadbDualWriteSql final : public DualWriteSql {
           {.id = "trigger:" + MariadbTriggerName(first.table, event) + ":create",
            .sql = MariadbCreateTriggerSql(specs, event, user.empty() ? "" : user.back()),
            .lock = ops::Lock::kAccessExclusive,  // CREATE TRIGGER takes the table's MDL
-           .table = first.table});
+           .table = first.table,
+           .lock_text = ops::MariadbLockText(ops::MariadbLock::kBrief)});
     }
     // Before the backfill writes `up` into every row: the rows rewritten
     // once, online, with the columns start added INSTANT, so that the
@@ -278,6 +280,11 @@ class MariadbDualWriteSql final : public DualWriteSql {
         fmt::format("ALTER TABLE IF EXISTS {} DROP COLUMN IF EXISTS {}, ALGORITHM=INSTANT",
                     MariadbTriggerQualified(database, table), QuoteIdentifier(MarkerColumnName())));
     return sql;
+  }
+
+  // DROP TRIGGER, and the marker column dropped INSTANT.
+  std::string DropLockText() const override {
+    return ops::MariadbLockText(ops::MariadbLock::kBrief);
   }
 
   // Compared as utf8mb4 bytes (database names are case-sensitive here), in

@@ -166,7 +166,8 @@ class MariadbVersionSql final : public VersionSql {
       actions.push_back({.id = "version:" + version + ":view:" + table.name,
                          .sql = MariadbViewSql(table, shape.name, version),
                          .lock = ops::Lock::kAccessShare,
-                         .table = table.physical_name});
+                         .table = table.physical_name,
+                         .lock_text = ops::MariadbLockText(ops::MariadbLock::kReads)});
     }
     for (const auto& table : shape.tables) {
       actions.push_back({.id = "version:" + version + ":grants:" + table.name,
@@ -222,7 +223,8 @@ class MariadbVersionSql final : public VersionSql {
       actions.push_back({.id = "version:" + version + ":rebind:" + table.name,
                          .sql = MariadbViewSql(table, shape.name, version),
                          .lock = ops::Lock::kAccessShare,
-                         .table = table.physical_name});
+                         .table = table.physical_name,
+                         .lock_text = ops::MariadbLockText(ops::MariadbLock::kReads)});
     }
     return actions;
   }
