@@ -120,7 +120,8 @@ TEST_F(Ownership, RollbackDropsOnlyRecordedObjects) {
                   "zeroshift.created_objects WHERE migration = 'nick'"),
             "column:_zs_synced,column:nickname,function:_zs_public_users_dual_write,"
             "schema:public_nick,"
-            "trigger:~zs_public_users_dual_write,trigger:~zs_public_users_dual_write_o");
+            "trigger:~zs_public_users_dual_write,trigger:~zs_public_users_dual_write_i,"
+            "trigger:~zs_public_users_dual_write_o");
   MustRun(*conn_, "DELETE FROM zeroshift.created_objects WHERE kind = 'column'");
   ASSERT_TRUE(engine.Rollback().ok());
   EXPECT_EQ(Value("SELECT count(*) FROM users WHERE nickname = upper(name)"), "20");
