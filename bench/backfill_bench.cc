@@ -1,4 +1,5 @@
 // Figures 1 (backfill speed) and 2 (scaling and peak memory).
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -30,6 +31,13 @@ Status RequireAllSplit(pg::Connection& conn, const std::string& what) {
       "{}: {} rows of users have first_name/last_name different from split_part(name) after the "
       "run, so its timing is not a backfill's; check the engine's backfill",
       what, wrong));
+}
+
+// Default options; ZS_BENCH_SPEED_FLAGS (backfill flags of `zeroshift start`)
+// only for A/B experiments, written into the results with the options.
+std::string SpeedFlagsForAB() {
+  const char* flags = std::getenv("ZS_BENCH_SPEED_FLAGS");
+  return flags != nullptr ? flags : "";
 }
 
 // `zeroshift start` (engine in-process) on a fresh `rows`-row table with the
@@ -105,7 +113,8 @@ Status MeasureBackfillSpeed(const Config& config, Databases& databases, FigureRe
   out.data["rows"] = rows;
   out.data["migration"] = SplitNamePath(config);
   ZS_ASSIGN_OR_RETURN(out.data["zeroshift"],
-                      MeasureStart(databases, "bench_speed_engine", rows, migration, ""));
+                      MeasureStart(databases, "bench_speed_engine", rows, migration,
+                                   SpeedFlagsForAB()));
   ZS_ASSIGN_OR_RETURN(out.data["naive_update"], MeasureNaive(databases, rows, kNaiveUpdate));
   ZS_ASSIGN_OR_RETURN(out.data["naive_update_same_up"],
                       MeasureNaive(databases, rows, kNaiveSameUp));

@@ -147,6 +147,13 @@ mysql::Connection& MariadbConnection(Session& session) {
 
 const Backend& MariadbSession::backend() const { return Mariadb(); }
 
+MariadbSession::~MariadbSession() {
+  if (!held_lock_.empty()) {
+    // All of them: GET_LOCK counts each acquisition by the same session.
+    (void)conn_.Run("DO RELEASE_ALL_LOCKS()");
+  }
+}
+
 Status MariadbSession::AcquireSchemaLock(const std::string& schema) {
   const std::string name = MariadbSchemaLockName(schema);
   // A zeroshift process that has just exited still holds the lock until the
@@ -157,7 +164,10 @@ Status MariadbSession::AcquireSchemaLock(const std::string& schema) {
     return Internal(
         fmt::format("GET_LOCK('{}') failed without an error; run the command again", name));
   }
-  if (rows.GetInt(0, 0) == 1) return Status::Ok();
+  if (rows.GetInt(0, 0) == 1) {
+    held_lock_ = name;
+    return Status::Ok();
+  }
   ZS_ASSIGN_OR_RETURN(std::optional<std::string> holder, SchemaLockHolder(schema));
   return Conflict(fmt::format(
       "another zeroshift process is working on database \"{}\": its connection, {}, holds "

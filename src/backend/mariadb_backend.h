@@ -47,11 +47,19 @@ std::string MariadbSchemaLockName(const std::string& schema);
 class MariadbSession final : public Session {
  public:
   explicit MariadbSession(mysql::Connection&& conn) : conn_(std::move(conn)) {}
+  // Releases the schema lock if this session holds it (see AcquireSchemaLock).
+  ~MariadbSession() override;
+  MariadbSession(const MariadbSession&) = delete;
+  MariadbSession& operator=(const MariadbSession&) = delete;
 
   mysql::Connection& connection() { return conn_; }
 
-  // GET_LOCK(MariadbSchemaLockName(schema)), held until this session
-  // disconnects (or RELEASE_LOCK). Server-wide, like the names of databases.
+  // GET_LOCK(MariadbSchemaLockName(schema)), held until this session ends:
+  // released by the destructor (RELEASE_ALL_LOCKS answers once it is free;
+  // the server ends a closed connection, and frees its locks, only some time
+  // after the process exits, and a command run right after this one found the
+  // lock still held), else by the disconnect. Server-wide, like the names of
+  // databases.
   const Backend& backend() const override;
   Status AcquireSchemaLock(const std::string& schema) override;
   Result<std::optional<std::string>> SchemaLockHolder(const std::string& schema) override;
@@ -73,6 +81,7 @@ class MariadbSession final : public Session {
   Result<bool> HasMetadataLockInfo();
 
   mysql::Connection conn_;
+  std::string held_lock_;  // the schema lock's name once acquired
 };
 
 // The Connector/C connection under `session`, which must be a MariaDB session

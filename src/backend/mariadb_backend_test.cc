@@ -212,7 +212,14 @@ TEST_F(MariadbBackendServerTest, TheSchemaLockExcludesASecondSessionUntilTheFirs
   // Another database's lock is independent.
   EXPECT_TRUE(second->AcquireSchemaLock(schema + "_other").ok());
 
-  first->reset();  // disconnects: the server releases GET_LOCK's lock
+  // Ending the session frees the lock before it returns: the server frees a
+  // closed connection's locks only some time later, and a command run right
+  // after another one exited found the lock still held.
+  first->reset();
+  Result<mysql::Rows> used = second->connection().Exec(
+      "SELECT IS_USED_LOCK(" + mysql::QuoteLiteral(MariadbSchemaLockName(schema)) + ") IS NULL");
+  ASSERT_TRUE(used.ok()) << used.status().ToString();
+  EXPECT_EQ(used->Get(0, 0), "1") << "the lock outlived its session";
   EXPECT_TRUE(second->AcquireSchemaLock(schema).ok());
   Result<std::optional<std::string>> after = second->SchemaLockHolder(schema);
   ASSERT_TRUE(after.ok());

@@ -82,7 +82,7 @@ struct Options {
   std::function<void(const Progress&)> on_progress;
 
   bool adaptive = false;
-  std::chrono::milliseconds target_batch{100};
+  std::chrono::milliseconds target_batch{30};  // the CLI's default (cli/app.h)
   long long min_batch_rows = 100;
   long long max_batch_rows = 100000;
   std::chrono::milliseconds initial_backoff{100};
