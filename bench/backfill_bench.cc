@@ -112,9 +112,8 @@ Status MeasureBackfillSpeed(const Config& config, Databases& databases, FigureRe
   ZS_ASSIGN_OR_RETURN(migration::Migration migration, LoadSplitName(config));
   out.data["rows"] = rows;
   out.data["migration"] = SplitNamePath(config);
-  ZS_ASSIGN_OR_RETURN(out.data["zeroshift"],
-                      MeasureStart(databases, "bench_speed_engine", rows, migration,
-                                   SpeedFlagsForAB()));
+  ZS_ASSIGN_OR_RETURN(out.data["zeroshift"], MeasureStart(databases, "bench_speed_engine", rows,
+                                                          migration, SpeedFlagsForAB()));
   ZS_ASSIGN_OR_RETURN(out.data["naive_update"], MeasureNaive(databases, rows, kNaiveUpdate));
   ZS_ASSIGN_OR_RETURN(out.data["naive_update_same_up"],
                       MeasureNaive(databases, rows, kNaiveSameUp));
