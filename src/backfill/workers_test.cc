@@ -496,8 +496,10 @@ TEST(BackfillWorkers, OldAndNewWritersLoseNoWriteDuringATwoWorkerBackfill) {
                        : conn.ExecParams(
                              "UPDATE public.users SET name = $1 WHERE id = $2 "
                              "RETURNING id",
-                             // odd ids: the new client below writes even ones
-                             {name, std::to_string(1 + 2 * ((k * 37 + t * 1000) % (rows / 2)))});
+                             // Odd ids (the new client below writes even ones), each
+                             // old client its own: two writers of one row return in
+                             // an order `expected` cannot tell from their commits'.
+                             {name, std::to_string(1 + 2 * t + 4 * ((k * 37) % (rows / 4)))});
         std::lock_guard lock(mu);
         if (!written.ok()) {
           errors.push_back(written.status().ToString());
@@ -534,7 +536,8 @@ TEST(BackfillWorkers, OldAndNewWritersLoseNoWriteDuringATwoWorkerBackfill) {
   for (int i = 0; i < stored->size(); ++i) actual[stored->GetInt(i, 0)] = stored->Get(i, 1);
   int lost = 0;
   for (const auto& [id, name] : expected) {
-    if (actual[id] != name && ++lost <= 10) ADD_FAILURE() << "row " << id << ": " << actual[id];
+    if (actual[id] != name && ++lost <= 10)
+      ADD_FAILURE() << "row " << id << ": " << actual[id] << " expected " << name;
   }
   EXPECT_EQ(lost, 0);
 }
