@@ -6,7 +6,8 @@
 #
 #   sudo bench/mariadb_fill_steps.sh [ROWS] [STEPS]   # default 1000000, all steps
 #
-# STEPS: a space-separated subset of the step names below (run in that order);
+# STEPS: a space-separated subset of the step names below (run in that order;
+# `rebuildN` and `rebuild_nolocalN`, N a digit, repeat a step for an interleaved A/B);
 # `cli*` runs `zeroshift init`, `zeroshift start examples/mariadb/04_widen_visits.yaml`
 # and `complete` with ZS_BIN (default build/zeroshift); `cli_a*` with ZS_BIN_A and
 # `cli_b*` with ZS_BIN_B instead, for an interleaved A/B of two builds
@@ -51,6 +52,21 @@ TRIGGER_NODECL="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW zs: BEGI
   IF NOT v THEN SET NEW.vn = (SELECT (visits) FROM (SELECT NEW.visits AS visits) AS zs_row); END IF;
   SET NEW.zs_m = NOT v; END; END"
 TRIGGER_EMPTY="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW BEGIN END"
+# No local variable anywhere in the body: the marker field of NEW holds what
+# the local held (NOT "is the new version"), so a firing allocates no
+# run-time variables (MariaDB builds them for the whole body, nested blocks
+# included, before the first statement).
+TRIGGER_NOLOCAL="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW zs: BEGIN
+  IF @zeroshift_backfill <=> 1 THEN LEAVE zs; END IF;
+  SET NEW.zs_m = NOT COALESCE(@zeroshift_version = 'x', FALSE);
+  IF NEW.zs_m THEN SET NEW.vn = (SELECT (visits) FROM (SELECT NEW.visits AS visits) AS zs_row); END IF;
+  END"
+# Only the step-aside test, nothing declared: the floor of a trigger that tests.
+TRIGGER_TESTONLY="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW zs: BEGIN
+  IF @zeroshift_backfill <=> 1 THEN LEAVE zs; END IF; END"
+# The same test without the labelled block: the body is one IF statement.
+TRIGGER_IFONLY="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW
+  IF NOT (@zeroshift_backfill <=> 1) THEN SET NEW.zs_m = TRUE; END IF"
 
 # The backfill's batch (src/backfill/mariadb_batch.cc): the upper bound, one
 # UPDATE of the key range skipping rows written through the trigger, a commit.
@@ -135,8 +151,11 @@ for s in $STEPS; do
     step "rebuild (FORCE, INPLACE, LOCK=NONE)" $s "$REBUILD"
     quiet $s -e "$(fill_procedure 'zs_m IS NULL' "$MARKED")"
     step "fill(2000)" $s "CALL fill(2000)"; end_side ;;
-  rebuild|rebuild_big|rebuild_notrig|rebuild_empty|rebuild_nodecl)
+  rebuild|rebuild_big|rebuild_notrig|rebuild_empty|rebuild_nodecl|rebuild_nolocal|rebuild_testonly|rebuild_ifonly|rebuild[0-9]*|rebuild_nolocal[0-9]*)
     n=2000; trig="$TRIGGER"
+    case $s in rebuild_nolocal*) trig="$TRIGGER_NOLOCAL" ;; esac
+    [ $s = rebuild_testonly ] && trig="$TRIGGER_TESTONLY"
+    [ $s = rebuild_ifonly ] && trig="$TRIGGER_IFONLY"
     [ $s = rebuild_big ] && n=20000
     [ $s = rebuild_empty ] && trig="$TRIGGER_EMPTY"
     [ $s = rebuild_nodecl ] && trig="$TRIGGER_NODECL"

@@ -26,7 +26,8 @@
 // so the writer says which version it is: a new-version client runs
 // `SET @zeroshift_version = '<version database>'`; old clients leave it unset
 // (or name another version). The variable is read once, before any user
-// expression runs, into a local. Old writes compute the new columns with
+// expression runs, into the row's marker field (no local: see
+// mariadb_dual_write.cc). Old writes compute the new columns with
 // `up` (marker 1), new writes compute the old columns with `down` (marker 0).
 // As on PostgreSQL, a write with the variable set is still taken for an old
 // one when it shows the old shape: an UPDATE that changed a column only the
@@ -62,8 +63,8 @@
 // it; it is a promise, not a privilege. MariaDB has no WHEN clause, so the
 // trigger still fires for every backfilled row: the test is its first
 // statement, and the body declares nothing whose set-up costs per firing
-// (no `TYPE OF` locals: expressions read NEW through a one-row derived table,
-// mariadb_dual_write.cc).
+// (no locals at all, no `TYPE OF`: expressions read NEW through a one-row
+// derived table, mariadb_dual_write.cc).
 //
 // Rebuild first: when the table has `up` targets (a backfill follows), the
 // install's last action is `ALTER TABLE ... FORCE, ALGORITHM=INPLACE,
