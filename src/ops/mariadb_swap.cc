@@ -289,11 +289,17 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
           id + ":check_not_null" + (layout.columns.size() == 1 ? "" : ":" + column.name),
           MariadbNoNullsStatement(ctx, table, column.temp, message), table, MariadbLock::kReads,
           CompletePhase::kPrepare));
+      // Right after the check, before the group (kPrepare): the MODIFY
+      // rebuilds the table, online here (LOCK=NONE: clients write through
+      // it), where under the group's LOCK TABLES every client would wait for
+      // the whole rebuild. The dual write keeps filling the column meanwhile
+      // (a NULL `up` now fails that write, as for a column start adds NOT
+      // NULL), and complete cannot be rolled back from here on.
       actions.push_back(MariadbAction(
           id + ":set_not_null" + (layout.columns.size() == 1 ? "" : ":" + column.name),
           fmt::format("ALTER TABLE {} MODIFY COLUMN IF EXISTS {}, ALGORITHM=INPLACE, LOCK=NONE;",
                       qualified, MariadbSwapColumnDefinition(ctx, column, /*not_null=*/true)),
-          table, MariadbLock::kOnline));
+          table, MariadbLock::kOnline, CompletePhase::kPrepare));
     }
     actions.push_back(Replace(ctx, op.spec(), layout));
     for (const auto& added : op.spec().added) {

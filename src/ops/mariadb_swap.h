@@ -21,9 +21,11 @@
 //   The backfill's UPDATEs fire both the trigger and InnoDB's foreign key
 //   check, so each existing row is checked as it is copied.
 // - complete: the rows are validated again in batches of the primary key
-//   (a violation fails complete before anything is dropped), the columns
-//   an added UNIQUE covers are made NOT NULL (INPLACE, LOCK=NONE: a table
-//   rebuild), then ONE ALTER (INSTANT, measured; NOCOPY when it drops an index) drops
+//   (a violation fails complete before anything is dropped), the NOT NULL
+//   columns start added nullable are checked for NULLs and made NOT NULL
+//   (INPLACE, LOCK=NONE: a table rebuild) while the dual write still runs,
+//   before the group's LOCK TABLES (under it, every client would wait for
+//   the rebuild), then ONE ALTER (INSTANT, measured; NOCOPY when it drops an index) drops
 //   the dropped constraint and the old columns and gives the temporary ones
 //   their names (run only while the first temporary column exists, so a
 //   repeat cannot drop the new columns), and the check triggers are
