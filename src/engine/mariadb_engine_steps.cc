@@ -310,6 +310,11 @@ class MariadbEngineSteps final : public EngineSteps {
   // says why not when it does not.
   static Result<bool> RebuildWanted(Engine& engine, const ops::Action& action) {
     if (engine.command_ != "start") return false;
+    if (!engine.options_.backfill.mariadb_rebuild) {
+      engine.Log(fmt::format("  {}: skipped (--no-rebuild), the backfill fills {} without it",
+                             action.id, action.table));
+      return false;
+    }
     mysql::Connection& conn = backend::MariadbConnection(*engine.session_);
     const std::string& schema = engine.options_.schema;
     // The columns start added to the table (its records; the marker is the
