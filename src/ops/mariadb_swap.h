@@ -32,9 +32,14 @@
 //   re-created over the final names.
 // - rollback: the added foreign keys, the check triggers and the temporary
 //   columns (with their indexes) are dropped.
+// A table this migration creates (no version reads it yet, no rows) has its
+// columns changed in place at start, one MODIFY, as on PostgreSQL: so a
+// directory's pending migrations plan together (04 of examples/mariadb
+// changes a column of the table 01 creates).
 // Refused before anything runs: a primary key, anything else hanging on the
-// columns (zeroshift would have to copy it onto the new columns), a table
-// created by this migration, DEFERRABLE or MATCH FULL foreign keys (MariaDB
+// columns (zeroshift would have to copy it onto the new columns), a
+// constraint added or dropped on a table created by this migration,
+// DEFERRABLE or MATCH FULL foreign keys (MariaDB
 // has neither), and a check or foreign key on a table without a
 // single-column primary key (the validation walks that key).
 #pragma once
