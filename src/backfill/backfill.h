@@ -107,6 +107,11 @@ struct Options {
   // mode yields to, as mariadb:// URLs; see ProbeTargets. PostgreSQL finds
   // its standbys itself.
   std::vector<std::string> replica_urls;
+  // MariaDB: whether start may rebuild the table online before the backfill
+  // (backfill::DecideMariadbRebuild decides when); false: never (--no-rebuild,
+  // for a big table or a replica that would replay the rebuild as one
+  // statement).
+  bool mariadb_rebuild = true;
 
   // Parallel backfill (workers.h, `--backfill-workers`): this many sessions
   // walk disjoint key ranges of a table, each in its own short transactions.

@@ -71,6 +71,8 @@ struct BackfillFlags {
   bool fire_user_triggers = false;  // --backfill-fires-user-triggers
   // --replica-url (MariaDB): the replicas whose lag the backfill yields to.
   std::vector<std::string> replica_urls;
+  // --no-rebuild (MariaDB): start skips its online rebuild before the backfill.
+  bool no_rebuild = false;
   // --backfill-workers: sessions walking disjoint key ranges (backfill/workers.h).
   // 1 by default: see bench/README.md §1 for what 2 and 4 gave.
   int workers = 1;

@@ -115,17 +115,24 @@ std::string CheckReplicaUrl(const std::string& url) {
   return "";
 }
 
-// PostgreSQL reads its standbys' lag from pg_stat_replication; a replica URL
-// would be silently unused there, so say so.
-void WarnReplicaUrlsOnPostgres(const BackfillFlags& f, const GlobalOptions& options) {
-  if (f.replica_urls.empty()) return;
+// PostgreSQL reads its standbys' lag from pg_stat_replication, and start
+// rebuilds no table there: a replica URL or --no-rebuild would be silently
+// unused, so say so.
+void WarnMariadbFlagsOnPostgres(const BackfillFlags& f, const GlobalOptions& options) {
+  if (f.replica_urls.empty() && !f.no_rebuild) return;
   Result<std::string> conninfo = ResolveConninfo(options);
   if (!conninfo.ok()) return;  // the command fails on it with its own message
   Result<const backend::Backend*> backend = backend::SelectBackend(*conninfo);
   if (!backend.ok() || (*backend)->kind() != backend::Kind::kPostgres) return;
-  std::cerr << "warning: --replica-url is ignored on PostgreSQL: the backfill finds its "
-               "standbys in pg_stat_replication itself (--backfill-max-lag-mb, "
-               "--backfill-max-replay-lag); drop --replica-url\n";
+  if (!f.replica_urls.empty()) {
+    std::cerr << "warning: --replica-url is ignored on PostgreSQL: the backfill finds its "
+                 "standbys in pg_stat_replication itself (--backfill-max-lag-mb, "
+                 "--backfill-max-replay-lag); drop --replica-url\n";
+  }
+  if (f.no_rebuild) {
+    std::cerr << "warning: --no-rebuild is ignored on PostgreSQL: start rebuilds no table "
+                 "there; drop --no-rebuild\n";
+  }
 }
 
 }  // namespace
@@ -188,6 +195,11 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
                  "finds its standbys itself")
       ->allow_extra_args(false)  // one URL each, so a positional argument may follow
       ->check(CLI::Validator(CheckReplicaUrl, "MARIADB-URL"));
+  cmd.add_flag("--no-rebuild", f.no_rebuild,
+               "MariaDB: start does not rebuild the table online before the backfill (the "
+               "rebuild makes the backfill faster, but rewrites the whole table in one "
+               "statement, which a replica replays as one; start skips it by itself above "
+               "1 GiB, or 256 MiB with --replica-url); the backfill fills the rows without it");
   cmd.add_option(
          "--backfill-workers", f.workers,
          "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
@@ -230,8 +242,9 @@ backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOption
   o.pressure.max_replay_lag = std::chrono::milliseconds(f.max_replay_lag_ms);
   o.pressure.max_xact_age = std::chrono::milliseconds(f.max_xact_age_ms);
   o.replica_urls = f.replica_urls;
+  o.mariadb_rebuild = !f.no_rebuild;
   o.workers = f.workers;
-  WarnReplicaUrlsOnPostgres(f, options);
+  WarnMariadbFlagsOnPostgres(f, options);
   // The flag's check admits only valid names.
   if (auto policy = backfill::ParseLongTransactionPolicy(f.long_xact); policy.ok()) {
     o.pressure.long_transactions = *policy;

@@ -42,8 +42,10 @@ bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
   if (action.table != first.table) return false;
   if (MariadbStartsGroup(action) || action.sql.starts_with("ALTER TABLE ")) return true;
   // Not the version's views made again after the renames (CREATE OR REPLACE
-  // VIEW, on a view LOCK TABLES does not hold), nor a validation (kPrepare:
-  // before the group, a long scan).
+  // VIEW, on a view LOCK TABLES does not hold), nor a validation or a MODIFY
+  // to NOT NULL (kPrepare: before the group, a long scan or an online
+  // rebuild that clients write through; they never follow a dual write's
+  // removal in the plan, so never join a group).
   if (action.phase != ops::CompletePhase::kFinalize) return false;
   for (const char* table_statement :
        {"BEGIN NOT ATOMIC ", "CREATE OR REPLACE TRIGGER ", "DROP TRIGGER "}) {
@@ -308,6 +310,11 @@ class MariadbEngineSteps final : public EngineSteps {
   // says why not when it does not.
   static Result<bool> RebuildWanted(Engine& engine, const ops::Action& action) {
     if (engine.command_ != "start") return false;
+    if (!engine.options_.backfill.mariadb_rebuild) {
+      engine.Log(fmt::format("  {}: skipped (--no-rebuild), the backfill fills {} without it",
+                             action.id, action.table));
+      return false;
+    }
     mysql::Connection& conn = backend::MariadbConnection(*engine.session_);
     const std::string& schema = engine.options_.schema;
     // The columns start added to the table (its records; the marker is the

@@ -184,9 +184,11 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
   Status Supports(const ColumnSwapOperation& op, const OpContext& ctx) const override {
     const SwapSpec& spec = op.spec();
     if (CreatedByThisMigration(ctx, spec.table)) {
+      // No client has the table yet: its columns change in place (start's
+      // MODIFY, below). Its constraints: in create_table.
+      if (spec.added.empty() && spec.dropped.empty()) return Status::Ok();
       return MariadbRefusal(ctx, fmt::format("table \"{}\" is created by this migration; give "
-                                             "its columns and constraints their final shape in "
-                                             "create_table",
+                                             "its constraints their final shape in create_table",
                                              spec.table));
     }
     // Checked on the catalog, not on the swap's layout: the layout carries
@@ -212,6 +214,7 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
 
   Result<std::vector<Action>> Start(const ColumnSwapOperation& op,
                                     const OpContext& ctx) const override {
+    if (CreatedByThisMigration(ctx, op.spec().table)) return InPlace(ctx, op.spec());
     ZS_ASSIGN_OR_RETURN(swap::Layout layout, swap::MakeLayout(ctx, op.spec(), false));
     const std::string& id = op.spec().id;
     const std::string& table = layout.table->physical_name;
@@ -255,6 +258,8 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
 
   Result<std::vector<Action>> Complete(const ColumnSwapOperation& op,
                                        const OpContext& ctx) const override {
+    // In place, start made the final shape: nothing is left to swap.
+    if (CreatedByThisMigration(ctx, op.spec().table)) return std::vector<Action>{};
     ZS_ASSIGN_OR_RETURN(swap::Layout layout, swap::MakeLayout(ctx, op.spec(), false));
     const std::string& id = op.spec().id;
     const std::string& table = layout.table->physical_name;
@@ -289,11 +294,17 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
           id + ":check_not_null" + (layout.columns.size() == 1 ? "" : ":" + column.name),
           MariadbNoNullsStatement(ctx, table, column.temp, message), table, MariadbLock::kReads,
           CompletePhase::kPrepare));
+      // Right after the check, before the group (kPrepare): the MODIFY
+      // rebuilds the table, online here (LOCK=NONE: clients write through
+      // it), where under the group's LOCK TABLES every client would wait for
+      // the whole rebuild. The dual write keeps filling the column meanwhile
+      // (a NULL `up` now fails that write, as for a column start adds NOT
+      // NULL), and complete cannot be rolled back from here on.
       actions.push_back(MariadbAction(
           id + ":set_not_null" + (layout.columns.size() == 1 ? "" : ":" + column.name),
           fmt::format("ALTER TABLE {} MODIFY COLUMN IF EXISTS {}, ALGORITHM=INPLACE, LOCK=NONE;",
                       qualified, MariadbSwapColumnDefinition(ctx, column, /*not_null=*/true)),
-          table, MariadbLock::kOnline));
+          table, MariadbLock::kOnline, CompletePhase::kPrepare));
     }
     actions.push_back(Replace(ctx, op.spec(), layout));
     for (const auto& added : op.spec().added) {
@@ -307,6 +318,8 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
 
   Result<std::vector<Action>> Rollback(const ColumnSwapOperation& op,
                                        const OpContext& ctx) const override {
+    // The table goes with the rollback of the create_table that made it.
+    if (CreatedByThisMigration(ctx, op.spec().table)) return std::vector<Action>{};
     ZS_ASSIGN_OR_RETURN(swap::Layout layout, swap::MakeLayout(ctx, op.spec(), false));
     const std::string& table = layout.table->physical_name;
     std::vector<Action> actions;
@@ -336,6 +349,24 @@ class MariadbSwap final : public OperationSql<ColumnSwapOperation> {
   }
 
  private:
+  // A table this migration creates (empty, no version reads it yet): ONE
+  // MODIFY of every changed column to its full new definition (safe to
+  // repeat), as PostgreSQL changes such a table in place. Copying an empty
+  // table is brief.
+  static Result<std::vector<Action>> InPlace(const OpContext& ctx, const SwapSpec& spec) {
+    ZS_ASSIGN_OR_RETURN(swap::Layout layout, swap::MakeLayout(ctx, spec, /*in_place=*/true));
+    const std::string& table = layout.table->physical_name;
+    std::string clauses;
+    for (const auto& column : layout.columns) {
+      clauses += (clauses.empty() ? "" : ", ") + std::string("MODIFY COLUMN ") +
+                 MariadbSwapColumnDefinition(ctx, column, !column.shape.nullable);
+    }
+    return std::vector<Action>{
+        MariadbAction(spec.id + ":in_place",
+                      fmt::format("ALTER TABLE {} {};", MariadbTableName(ctx, table), clauses),
+                      table, MariadbLock::kBrief)};
+  }
+
   static Action UniqueIndex(const OpContext& ctx, const std::string& id, const swap::Layout& layout,
                             const AddedConstraint& added) {
     const std::string& table = layout.table->physical_name;

@@ -21,18 +21,25 @@
 //   The backfill's UPDATEs fire both the trigger and InnoDB's foreign key
 //   check, so each existing row is checked as it is copied.
 // - complete: the rows are validated again in batches of the primary key
-//   (a violation fails complete before anything is dropped), the columns
-//   an added UNIQUE covers are made NOT NULL (INPLACE, LOCK=NONE: a table
-//   rebuild), then ONE ALTER (INSTANT, measured; NOCOPY when it drops an index) drops
+//   (a violation fails complete before anything is dropped), the NOT NULL
+//   columns start added nullable are checked for NULLs and made NOT NULL
+//   (INPLACE, LOCK=NONE: a table rebuild) while the dual write still runs,
+//   before the group's LOCK TABLES (under it, every client would wait for
+//   the rebuild), then ONE ALTER (INSTANT, measured; NOCOPY when it drops an index) drops
 //   the dropped constraint and the old columns and gives the temporary ones
 //   their names (run only while the first temporary column exists, so a
 //   repeat cannot drop the new columns), and the check triggers are
 //   re-created over the final names.
 // - rollback: the added foreign keys, the check triggers and the temporary
 //   columns (with their indexes) are dropped.
+// A table this migration creates (no version reads it yet, no rows) has its
+// columns changed in place at start, one MODIFY, as on PostgreSQL: so a
+// directory's pending migrations plan together (04 of examples/mariadb
+// changes a column of the table 01 creates).
 // Refused before anything runs: a primary key, anything else hanging on the
-// columns (zeroshift would have to copy it onto the new columns), a table
-// created by this migration, DEFERRABLE or MATCH FULL foreign keys (MariaDB
+// columns (zeroshift would have to copy it onto the new columns), a
+// constraint added or dropped on a table created by this migration,
+// DEFERRABLE or MATCH FULL foreign keys (MariaDB
 // has neither), and a check or foreign key on a table without a
 // single-column primary key (the validation walks that key).
 #pragma once

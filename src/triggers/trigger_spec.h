@@ -44,11 +44,11 @@ struct TriggerSpec {
 std::string TriggerName(const std::string& table, int op_index, const std::string& column,
                         Direction direction);
 
-// The boolean column every write through the table's trigger sets (added
-// with the trigger, dropped with it): rows that carry it are in step, so the
-// backfill skips them. true: `up` ran (an old-version write or the backfill);
-// false: `down` ran (a new-version write); NULL: not written since start.
-// Start refuses a table that already has it.
+// The boolean column every write through the table's trigger sets (added with it, dropped
+// with it): rows that carry it are in step, so the backfill skips them. true: `up` ran (an
+// old-version write; on PostgreSQL also the backfill's batch); false: `down` ran (a
+// new-version write); NULL: not written by a client since start (MariaDB's batches leave it
+// NULL: backfill/mariadb_batch.h). Start refuses a table that already has it.
 std::string MarkerColumnName();
 
 // Eight hex digits of a hash of `text`: what shortens a generated name that

@@ -208,12 +208,16 @@ class MariadbAddColumn final : public OperationSql<AddColumn> {
       actions.push_back(MariadbAction(MariadbAddColumnId(op, "check_not_null"),
                                       MariadbNullCheck(ctx, table, op.column.name), table,
                                       MariadbLock::kReads, CompletePhase::kPrepare));
-      // MODIFY restates the whole definition, so a repeat is a no-op.
+      // MODIFY restates the whole definition, so a repeat is a no-op. A
+      // table rebuild: online here, right after the check and while the dual
+      // write still fills the column (old clients' INSERTs leave it to the
+      // trigger); in the group, under LOCK TABLES, every client would wait
+      // for the whole rebuild.
       actions.push_back(MariadbAction(
           MariadbAddColumnId(op, "set_not_null"),
           fmt::format("ALTER TABLE {} MODIFY COLUMN {}, ALGORITHM=INPLACE, LOCK=NONE;", qualified,
                       MariadbColumnDefinition(ctx, op.column, /*not_null=*/true)),
-          table, MariadbLock::kOnline, CompletePhase::kFinalize));
+          table, MariadbLock::kOnline, CompletePhase::kPrepare));
     }
     return actions;
   }
