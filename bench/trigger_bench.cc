@@ -6,7 +6,20 @@
 // for it: postgres_dual_write.cc, UpdateSkipCondition), and `SET name =
 // reverse(name)`, which changes the source column of every row it touches,
 // so that the trigger computes both new columns: the dual write's own cost.
+//
+// The floor: the same single-row writes with an empty PL/pgSQL BEFORE ROW
+// trigger (`RETURN NEW`) instead, as tx/s on the table before `zeroshift
+// start` (beside "without"), and as backend CPU per statement on the table
+// after it, the three states (no trigger, the empty one, zeroshift's)
+// interleaved round by round: what any PL/pgSQL row trigger costs, and how
+// much of the gap is the dual write's own. CPU, not wall time: the client's
+// round trip and the machine's other load are not in it.
+#include <unistd.h>
+
 #include <algorithm>
+#include <map>
+#include <random>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,6 +27,8 @@
 #include "bench/engine_run.h"
 #include "bench/figures.h"
 #include "bench/oltp.h"
+#include "pg/quote.h"
+#include "triggers/postgres_dual_write_origin.h"
 
 namespace zs::bench {
 
@@ -77,9 +92,98 @@ constexpr const char* kBulkChangeSql = "UPDATE users SET name = reverse(name)";
 constexpr const char* kInsertSql =
     "INSERT INTO public.users (name) VALUES ('Ada Lovelace' || $1::text)";
 
-// One state of the table: single-row updates and inserts, then the bulk UPDATE.
-Result<nlohmann::json> MeasureState(const TriggerSetup& setup, pg::Connection& conn,
-                                    const std::string& label) {
+// The empty BEFORE ROW trigger (the floor of any PL/pgSQL row trigger).
+constexpr const char* kCreateEmptyTriggerSql =
+    "CREATE FUNCTION public.zs_bench_empty() RETURNS trigger LANGUAGE plpgsql AS "
+    "'BEGIN RETURN NEW; END';\n"
+    "CREATE TRIGGER zs_bench_empty BEFORE INSERT OR UPDATE ON public.users FOR EACH ROW "
+    "EXECUTE FUNCTION public.zs_bench_empty();";
+constexpr const char* kDropEmptyTriggerSql =
+    "DROP TRIGGER zs_bench_empty ON public.users; DROP FUNCTION public.zs_bench_empty();";
+
+// The current backend's CPU time (utime + stime of /proc/self/stat, read by
+// the backend itself: the bench's role is a superuser), in seconds.
+Result<double> TriggerBackendCpuSeconds(pg::Connection& conn) {
+  ZS_ASSIGN_OR_RETURN(pg::Rows rows,
+                      conn.Exec("SELECT pg_catalog.pg_read_file('/proc/self/stat')"));
+  std::string stat = rows.Get(0, 0);
+  size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return Internal("unreadable /proc/self/stat: " + stat);
+  std::istringstream fields(stat.substr(paren + 1));
+  std::vector<std::string> field;
+  for (std::string f; fields >> f;) field.push_back(f);
+  // Fields from the state (3rd): utime is the 14th, stime the 15th.
+  if (field.size() < 13) return Internal("short /proc/self/stat: " + stat);
+  double ticks = std::stod(field[11]) + std::stod(field[12]);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+struct TriggerCpuStatement {
+  const char* key;
+  const char* sql;
+};
+
+// Which triggers fire for an ordinary session's write: "none", "empty" (the
+// empty PL/pgSQL one) or "zeroshift" (the dual write's INSERT and UPDATE
+// triggers; the replica-mode one never fires for these sessions).
+Status TriggerCpuState(pg::Connection& conn, const std::string& state) {
+  std::string ours;
+  for (const std::string& name : {triggers::OriginTriggerName("public", "users"),
+                                  triggers::OriginInsertTriggerName("public", "users")}) {
+    ours += fmt::format("ALTER TABLE public.users {} TRIGGER {};\n",
+                        state == "zeroshift" ? "ENABLE" : "DISABLE", pg::QuoteIdent(name));
+  }
+  return conn.Run(ours + fmt::format("ALTER TABLE public.users {} TRIGGER zs_bench_empty;",
+                                     state == "empty" ? "ENABLE" : "DISABLE"));
+}
+
+// Backend CPU us per single-row statement, sent one by one from one
+// connection (as the clients send them), for each state and statement,
+// states interleaved in every round; median and range over the rounds.
+Result<nlohmann::json> BackendCpuPerStatement(const TriggerSetup& setup, pg::Connection& conn,
+                                              int rounds, int statements) {
+  const std::vector<TriggerCpuStatement> kinds = {{"single_row_update", kUpdateSql},
+                                                  {"single_row_change", kChangeSql},
+                                                  {"single_row_insert", kInsertSql}};
+  const std::vector<std::string> states = {"none", "empty", "zeroshift"};
+  std::mt19937_64 random(0x7c05);
+  std::uniform_int_distribution<long long> id(1, setup.rows);
+  ZS_RETURN_IF_ERROR(conn.Run(kCreateEmptyTriggerSql));
+  std::map<std::string, std::map<std::string, std::vector<double>>> us;
+  for (int r = 0; r < rounds; ++r) {
+    for (const std::string& state : states) {
+      ZS_RETURN_IF_ERROR(TriggerCpuState(conn, state));
+      for (const auto& kind : kinds) {
+        for (int i = 0; i < 200; ++i) {  // warm the backend's caches for this state
+          ZS_RETURN_IF_ERROR(conn.RunParams(kind.sql, {std::to_string(id(random))}));
+        }
+        ZS_ASSIGN_OR_RETURN(double before, TriggerBackendCpuSeconds(conn));
+        for (int i = 0; i < statements; ++i) {
+          ZS_RETURN_IF_ERROR(conn.RunParams(kind.sql, {std::to_string(id(random))}));
+        }
+        ZS_ASSIGN_OR_RETURN(double after, TriggerBackendCpuSeconds(conn));
+        us[state][kind.key].push_back((after - before) * 1e6 / statements);
+      }
+    }
+  }
+  ZS_RETURN_IF_ERROR(TriggerCpuState(conn, "zeroshift"));
+  ZS_RETURN_IF_ERROR(conn.Run(kDropEmptyTriggerSql));
+  nlohmann::json out;
+  for (auto& [state, by_kind] : us) {
+    for (auto& [kind, values] : by_kind) {
+      std::vector<double> sorted = values;
+      std::sort(sorted.begin(), sorted.end());
+      out[state][kind] = {{"rounds_us", values},
+                          {"median_us", sorted[sorted.size() / 2]},
+                          {"min_us", sorted.front()},
+                          {"max_us", sorted.back()}};
+    }
+  }
+  return out;
+}
+
+// The single-row updates and inserts of one state of the table.
+Result<nlohmann::json> MeasureSingleRow(const TriggerSetup& setup, const std::string& label) {
   nlohmann::json out;
   Say(fmt::format("4. single-row UPDATE tx/s, {}", label));
   ZS_ASSIGN_OR_RETURN(out["single_row_update"], SingleRowRate(setup, kUpdateSql));
@@ -87,6 +191,13 @@ Result<nlohmann::json> MeasureState(const TriggerSetup& setup, pg::Connection& c
   ZS_ASSIGN_OR_RETURN(out["single_row_change"], SingleRowRate(setup, kChangeSql));
   Say(fmt::format("4. single-row INSERT tx/s, {}", label));
   ZS_ASSIGN_OR_RETURN(out["single_row_insert"], SingleRowRate(setup, kInsertSql));
+  return out;
+}
+
+// One state of the table: single-row updates and inserts, then the bulk UPDATE.
+Result<nlohmann::json> MeasureState(const TriggerSetup& setup, pg::Connection& conn,
+                                    const std::string& label) {
+  ZS_ASSIGN_OR_RETURN(nlohmann::json out, MeasureSingleRow(setup, label));
   ZS_RETURN_IF_ERROR(Reset(conn, setup.rows));
   Say(fmt::format("4. bulk UPDATE of every row, {}", label));
   ZS_ASSIGN_OR_RETURN(double bulk, BulkUpdateSeconds(conn, kBulkSql));
@@ -124,6 +235,11 @@ Status MeasureTriggerCost(const Config& config, Databases& databases, FigureResu
 
   ZS_ASSIGN_OR_RETURN(out.data["without_triggers"], MeasureState(setup, conn, "no triggers"));
   ZS_RETURN_IF_ERROR(Reset(conn, setup.rows));
+  ZS_RETURN_IF_ERROR(conn.Run(kCreateEmptyTriggerSql));
+  ZS_ASSIGN_OR_RETURN(out.data["empty_trigger"],
+                      MeasureSingleRow(setup, "an empty PL/pgSQL trigger (RETURN NEW)"));
+  ZS_RETURN_IF_ERROR(conn.Run(kDropEmptyTriggerSql));
+  ZS_RETURN_IF_ERROR(Reset(conn, setup.rows));
   Say("4. zeroshift start (installs the dual-write triggers, backfills)");
   ZS_ASSIGN_OR_RETURN(backfill::Options defaults, CliBackfillOptions(""));
   ZS_ASSIGN_OR_RETURN(auto engine, TimedEngine::Connect(setup.url, std::move(defaults)));
@@ -143,6 +259,21 @@ Status MeasureTriggerCost(const Config& config, Databases& databases, FigureResu
         "UPDATE with triggers, so the triggers did not run as measured",
         wrong));
   }
+  // After the check: with the dual write disabled, these writes leave rows unsplit.
+  const int cpu_rounds = config.quick ? 3 : 5;
+  const int cpu_statements = config.quick ? 3'000 : 20'000;
+  Say("4. backend CPU per single-row statement: no trigger, empty trigger, zeroshift's, "
+      "interleaved");
+  ZS_ASSIGN_OR_RETURN(out.data["backend_cpu_per_statement"],
+                      BackendCpuPerStatement(setup, conn, cpu_rounds, cpu_statements));
+  out.data["backend_cpu_method"] = fmt::format(
+      "on the table after `zeroshift start`: {} rounds, each of the states no trigger (the dual "
+      "write's INSERT and UPDATE triggers disabled), an empty PL/pgSQL BEFORE INSERT OR UPDATE "
+      "trigger (`RETURN NEW`) alone, and zeroshift's triggers alone, in turn; per state and "
+      "statement {} statements (after 200 unmeasured) sent one by one on one connection, "
+      "backend CPU = utime + stime of the backend's /proc/self/stat (resolution 1/{} s); "
+      "median and range over the rounds",
+      cpu_rounds, cpu_statements, sysconf(_SC_CLK_TCK));
 
   const nlohmann::json& without = out.data["without_triggers"];
   const nlohmann::json& with = out.data["with_triggers"];
@@ -177,6 +308,39 @@ Status MeasureTriggerCost(const Config& config, Databases& databases, FigureResu
                    insert_ratio),
        ">= 0.9 (all three; issue 16)",
        Verdict(update_ratio >= 0.9 && change_ratio >= 0.9 && insert_ratio >= 0.9)});
+  const nlohmann::json& empty = out.data["empty_trigger"];
+  auto empty_ratio = [&](const char* key) {
+    return empty[key]["median_tps"].get<double>() / without[key]["median_tps"].get<double>();
+  };
+  out.data["empty_trigger_update_ratio"] = empty_ratio("single_row_update");
+  out.data["empty_trigger_change_ratio"] = empty_ratio("single_row_change");
+  out.data["empty_trigger_insert_ratio"] = empty_ratio("single_row_insert");
+  out.rows.push_back(
+      {"4. the floor: single-row tx/s with an empty PL/pgSQL trigger / without",
+       "the same table before `zeroshift start`, one BEFORE INSERT OR UPDATE trigger whose "
+       "body is `RETURN NEW`, measured as above right after `without`",
+       fmt::format("UPDATE SET name = name {:.2f}; changing the name {:.2f}; INSERT {:.2f}",
+                   empty_ratio("single_row_update"), empty_ratio("single_row_change"),
+                   empty_ratio("single_row_insert")),
+       "- (what any PL/pgSQL row trigger costs)", "-"});
+  const nlohmann::json& cpu = out.data["backend_cpu_per_statement"];
+  auto cpu_cell = [&](const char* key) {
+    auto one = [&](const char* state) {
+      const nlohmann::json& m = cpu[state][key];
+      return fmt::format("{:.1f} ({:.1f}-{:.1f})", m["median_us"].get<double>(),
+                         m["min_us"].get<double>(), m["max_us"].get<double>());
+    };
+    return fmt::format("{} / {} / {}", one("none"), one("empty"), one("zeroshift"));
+  };
+  out.rows.push_back(
+      {"4. backend CPU us per single-row statement: no trigger / empty trigger / zeroshift's",
+       fmt::format("after `zeroshift start`, states interleaved, {} rounds of {} statements, "
+                   "median (range)",
+                   cpu_rounds, cpu_statements),
+       fmt::format("UPDATE SET name = name {}; changing the name {}; INSERT {}",
+                   cpu_cell("single_row_update"), cpu_cell("single_row_change"),
+                   cpu_cell("single_row_insert")),
+       "- (where the gap is)", "-"});
   out.rows.push_back(
       {"4. bulk UPDATE of every row, time with / without",
        fmt::format("`{}` (no value changes; the trigger skips the function) and `{}` (every "

@@ -116,10 +116,10 @@ class DualWriteBodyTest : public ::testing::Test {
 
   // id's row as "name|first_name|last_name|initials|mark" (mark t or f).
   std::string Row(int id) {
-    Result<pg::Rows> rows = conn_->Exec(fmt::format(
-        "SELECT concat_ws('|', name, first_name, last_name, initials, _zs_synced) FROM users "
-        "WHERE id = {}",
-        id));
+    Result<pg::Rows> rows = conn_->Exec(
+        fmt::format("SELECT concat_ws('|', name, first_name, last_name, initials, _zs_synced) FROM "
+                    "public.users WHERE id = {}",
+                    id));
     EXPECT_TRUE(rows.ok()) << rows.status().ToString();
     return rows.ok() && !rows->empty() ? rows->Get(0, 0) : "";
   }
@@ -173,6 +173,43 @@ TEST_F(DualWriteBodyTest, NewVersionWritesRunDownAndLeaveTheNewShapeAsWritten) {
           "INSERT INTO users (id, name, first_name, last_name) VALUES (2, 'ignored', "
           "'Emmy', 'Noether')");
   EXPECT_EQ(Row(2), "Emmy Noether|Emmy|Noether|f");
+}
+
+// A search_path that names the version schema in another spelling (unquoted
+// in upper case, which PostgreSQL folds, or quoted) selects it: the version
+// test reads current_schemas(), not the setting's text. Pinned for any
+// cheaper pre-test on the text: it would have to fold ASCII case and know
+// "$user" (next test).
+TEST_F(DualWriteBodyTest, EverySpellingOfTheVersionInTheSearchPathSelectsIt) {
+  MustRun(*conn_, "INSERT INTO users (id, name) VALUES (1, 'Ada Lovelace')");
+  int n = 0;
+  for (const std::string path : {"PUBLIC_BODY, public", "public, \"public_body\"", "Public_Body"}) {
+    // set_config keeps the spelling (SET would fold an unquoted name itself).
+    MustRun(*conn_, fmt::format("SELECT pg_catalog.set_config('search_path', {}, false)",
+                                pg::QuoteLiteral(path)));
+    ++n;
+    MustRun(*conn_, fmt::format("UPDATE public.users SET first_name = 'Alan{}', last_name = "
+                                "'Turing' WHERE id = 1",
+                                n));
+    EXPECT_EQ(Row(1), fmt::format("Alan{0} Turing|Alan{0}|Turing|A|f", n)) << path;
+  }
+}
+
+// ... and so does "$user" when the role's name is the version schema's
+// (the name is then nowhere in the setting's text).
+TEST_F(DualWriteBodyTest, TheVersionThroughUserInTheSearchPathSelectsIt) {
+  Result<pg::Rows> user = conn_->Exec("SELECT CURRENT_USER::text");
+  ASSERT_TRUE(user.ok()) << user.status().ToString();
+  std::string role = user->Get(0, 0);
+  MustRun(*conn_, DropTableTriggerSql("public", "users"));
+  MustRun(*conn_, "CREATE SCHEMA IF NOT EXISTS " + pg::QuoteIdent(role));
+  std::vector<TriggerSpec> specs = Specs();
+  for (auto& spec : specs) spec.version_schema = role;
+  MustRun(*conn_, CreateTableTriggerSql(specs));
+  MustRun(*conn_, "INSERT INTO users (id, name) VALUES (1, 'Ada Lovelace')");
+  MustRun(*conn_, "SET search_path = \"$user\"");
+  MustRun(*conn_, "UPDATE public.users SET first_name = 'Alan', last_name = 'Turing' WHERE id = 1");
+  EXPECT_EQ(Row(1), "Alan Turing|Alan|Turing|A|f") << role;
 }
 
 // A session with the new version's setting that writes the raw table in the
