@@ -17,33 +17,12 @@
 set -euo pipefail
 ROWS=${1:-1000000}
 STEPS=${2:-"instant rebuild_marked rebuild rebuild_big rebuild_limit rebuild_notrig rebuild_empty rebuild_nodecl split_instant split_rebuild"}
-DIR=$(mktemp -d /tmp/zs-fill-steps.XXXXXX)
-mkdir -p "$DIR/tmp"
-chown -R mysql:mysql "$DIR"
-ARGS=(--innodb-buffer-pool-size=1G --innodb-log-file-size=1G --innodb-flush-log-at-trx-commit=1
-      --server-id=1 "--log-bin=$DIR/data/zs-bin" --innodb-doublewrite=0
-      --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci)
-mariadb-install-db --no-defaults --skip-test-db --auth-root-authentication-method=normal \
-  --datadir="$DIR/data" --user=mysql >/dev/null 2>&1
-mariadbd --no-defaults --user=mysql --datadir="$DIR/data" --socket="$DIR/sock" --skip-networking \
-  --pid-file="$DIR/pid" --log-error="$DIR/err.log" --tmpdir="$DIR/tmp" "${ARGS[@]}" &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DIR"' EXIT
-for _ in $(seq 120); do mariadb -S "$DIR/sock" -uroot -e 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.5; done
-M=(mariadb -S "$DIR/sock" -uroot)
-PID=$(cat "$DIR/pid")
-TICK=$(getconf CLK_TCK)
-cpu() { awk -v tick="$TICK" '{ sub(/.*\) /, ""); print ($12 + $13) / tick }' "/proc/$PID/stat"; }
+# shellcheck source=bench/lib/mariadb_fill.sh
+source "$(dirname "$0")/lib/mariadb_fill.sh"
+mariadb_start fill-steps
 binlog() { "${M[@]}" -N -e "SHOW BINARY LOGS" | awk '{ s += $2 } END { print s }'; }
 
-# The dual-write trigger of src/triggers/mariadb_dual_write.cc (the backfill's
-# session leaves at the first test), and two cheaper candidates.
-TRIGGER="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW zs: BEGIN
-  DECLARE v BOOLEAN DEFAULT FALSE;
-  IF @zeroshift_backfill <=> 1 THEN LEAVE zs; END IF;
-  SET v = COALESCE(@zeroshift_version = 'x', FALSE);
-  IF NOT v THEN SET NEW.vn = (SELECT (visits) FROM (SELECT NEW.visits AS visits) AS zs_row); END IF;
-  SET NEW.zs_m = NOT v; END"
+# Two cheaper candidates for the dual-write trigger ($TRIGGER, bench/lib).
 TRIGGER_NODECL="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW zs: BEGIN
   IF @zeroshift_backfill <=> 1 THEN LEAVE zs; END IF;
   inner_block: BEGIN
@@ -68,27 +47,6 @@ TRIGGER_TESTONLY="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW zs: BE
 TRIGGER_IFONLY="CREATE TRIGGER zs_u BEFORE UPDATE ON users FOR EACH ROW
   IF NOT (@zeroshift_backfill <=> 1) THEN SET NEW.zs_m = TRUE; END IF"
 
-# The backfill's batch (src/backfill/mariadb_batch.cc): the upper bound, one
-# UPDATE of the key range skipping rows written through the trigger, a commit.
-# $1: the skip test, $2: the SET list.
-fill_procedure() {
-  echo "CREATE PROCEDURE fill(n INT) BEGIN
-  DECLARE c BIGINT DEFAULT 0; DECLARE u BIGINT; DECLARE top BIGINT;
-  SELECT MAX(id) INTO top FROM users;
-  SET @zeroshift_backfill = 1;
-  SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
-  l: LOOP
-    SET u = NULL;
-    SELECT id INTO u FROM users WHERE id > c ORDER BY id LIMIT 1 OFFSET n;
-    IF u IS NULL THEN SET u = top; END IF;
-    START TRANSACTION;
-    UPDATE users SET $2 WHERE id > c AND id <= u AND $1;
-    COMMIT;
-    IF u >= top THEN LEAVE l; END IF;
-    SET c = u;
-  END LOOP;
-  SET @zeroshift_backfill = NULL; END"
-}
 # One statement per batch: UPDATE ... ORDER BY key LIMIT n, the last key read
 # back from a user variable the SET list assigns.
 fill_limit_procedure() {
@@ -106,15 +64,6 @@ fill_limit_procedure() {
   END LOOP;
   SET @zeroshift_backfill = NULL; END"
 }
-NAMES="CONCAT(ELT(1 + seq % 16, 'Alice','Bob','Carol','Dave','Erin','Frank','Grace','Heidi','Ivan',
-  'Judy','Mallory','Niaj','Olivia','Peggy','Rupert','Sybil'), ' ', ELT(1 + (seq DIV 16) % 16,
-  'Smith','Jones','Brown','Lee','Garcia','Miller','Davis','Wilson','Moore','Taylor','Thomas',
-  'Martin','Clark','Lewis','Walker','Young'))"
-load() {
-  "${M[@]}" -e "CREATE DATABASE $1; USE $1; CREATE TABLE users (id BIGINT NOT NULL AUTO_INCREMENT
-    PRIMARY KEY, name VARCHAR(200) NOT NULL, visits INT NOT NULL DEFAULT 0) ENGINE=InnoDB;
-    INSERT INTO users (id, name, visits) SELECT seq, $NAMES, seq % 1000 FROM seq_1_to_$ROWS"
-}
 TOTAL_CPU=0
 step() {  # label database sql
   local began cpu0 log0 spent
@@ -128,7 +77,20 @@ step() {  # label database sql
     "$(echo "$(date +%s.%N) - $began" | bc)" "$spent" "$((($(binlog) - log0) / 1024))" \
     "$(cut -d' ' -f1 /proc/loadavg)"
 }
-quiet() { "${M[@]}" --delimiter='//' "$@" >/dev/null; }
+# timed LABEL LOG COMMAND...: COMMAND with its output in LOG (shown, and the
+# script ends, if it fails); its wall time and mariadbd's CPU, which counts
+# into the side's total.
+timed() {
+  local label=$1 log=$2 began cpu0 spent
+  shift 2
+  began=$(date +%s.%N)
+  cpu0=$(cpu)
+  "$@" >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+  spent=$(echo "$(cpu) - $cpu0" | bc)
+  TOTAL_CPU=$(echo "$TOTAL_CPU + $spent" | bc)
+  printf '  %-66s wall %6.1f s  CPU %5.2f s  load %s\n' "$label" \
+    "$(echo "$(date +%s.%N) - $began" | bc)" "$spent" "$(cut -d' ' -f1 /proc/loadavg)"
+}
 begin_side() { TOTAL_CPU=0; echo "$1"; load "$2"; }
 end_side() { printf '  %-66s CPU %5.2f s\n' "total" "$TOTAL_CPU"; }
 
@@ -193,28 +155,15 @@ for s in $STEPS; do
     begin_side "$s: zeroshift start of 04_widen_visits.yaml ($bin), then complete" $s
     url="mariadb://root@localhost/$s?socket=$DIR/sock"
     "$bin" --url "$url" --quiet init --no-baseline-version >/dev/null
-    began=$(date +%s.%N); cpu0=$(cpu)
-    "$bin" --url "$url" start examples/mariadb/04_widen_visits.yaml >"$DIR/$s.log" 2>&1 ||
-      { cat "$DIR/$s.log" >&2; exit 1; }
-    spent=$(echo "$(cpu) - $cpu0" | bc); TOTAL_CPU=$(echo "$TOTAL_CPU + $spent" | bc)
-    printf '  %-66s wall %6.1f s  CPU %5.2f s  load %s\n' "zeroshift start" \
-      "$(echo "$(date +%s.%N) - $began" | bc)" "$spent" "$(cut -d' ' -f1 /proc/loadavg)"
+    timed "zeroshift start" "$DIR/$s.log" "$bin" --url "$url" start examples/mariadb/04_widen_visits.yaml
     grep -E "rebuild|warning|rows/s" "$DIR/$s.log" | sed 's/^/    | /' | tail -4 || true
-    began=$(date +%s.%N); cpu0=$(cpu)
-    "$bin" --url "$url" --quiet complete >/dev/null
-    spent=$(echo "$(cpu) - $cpu0" | bc); TOTAL_CPU=$(echo "$TOTAL_CPU + $spent" | bc)
-    printf '  %-66s wall %6.1f s  CPU %5.2f s\n' "zeroshift complete" \
-      "$(echo "$(date +%s.%N) - $began" | bc)" "$spent"
+    timed "zeroshift complete" "$DIR/$s.complete.log" "$bin" --url "$url" --quiet complete
     end_side ;;
   ptosc*)  # the peer, the same command as figure 6's (bench/README.md §6), on this server
     begin_side "$s: pt-online-schema-change widening visits to BIGINT" $s
-    began=$(date +%s.%N); cpu0=$(cpu)
-    pt-online-schema-change --alter "MODIFY COLUMN visits BIGINT NOT NULL DEFAULT 0" --execute \
-      --recursion-method=none --chunk-time=0.5 "D=$s,t=users,u=root,S=$DIR/sock" >"$DIR/$s.log" 2>&1 ||
-      { cat "$DIR/$s.log" >&2; exit 1; }
-    spent=$(echo "$(cpu) - $cpu0" | bc); TOTAL_CPU=$(echo "$TOTAL_CPU + $spent" | bc)
-    printf '  %-66s wall %6.1f s  CPU %5.2f s  load %s\n' "pt-online-schema-change" \
-      "$(echo "$(date +%s.%N) - $began" | bc)" "$spent" "$(cut -d' ' -f1 /proc/loadavg)"
+    timed "pt-online-schema-change" "$DIR/$s.log" \
+      pt-online-schema-change --alter "MODIFY COLUMN visits BIGINT NOT NULL DEFAULT 0" --execute \
+      --recursion-method=none --chunk-time=0.5 "D=$s,t=users,u=root,S=$DIR/sock"
     end_side ;;
   *) echo "unknown step $s" >&2; exit 2 ;;
   esac

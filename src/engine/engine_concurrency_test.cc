@@ -48,36 +48,8 @@ std::pair<std::string, std::string> Split(const std::string& name) {
 // ---------------------------------------------------------------------------
 // 1. The acceptance test of the core.
 
-struct Expected {
-  std::string first;
-  std::string last;
-  std::string writer;  // for messages
-};
-
-class Recorder {
- public:
-  void Set(long long id, Expected expected) {
-    std::lock_guard<std::mutex> lock(mu_);
-    rows_[id] = std::move(expected);
-  }
-  void Error(const std::string& message) {
-    std::lock_guard<std::mutex> lock(mu_);
-    errors_.push_back(message);
-  }
-  std::map<long long, Expected> rows() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return rows_;
-  }
-  std::vector<std::string> errors() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return errors_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<long long, Expected> rows_;
-  std::vector<std::string> errors_;
-};
+using Expected = test_util::WrittenRow;
+using Recorder = test_util::WriteLog;
 
 constexpr int kInitialRows = 100000;
 constexpr int kShards = 4;  // thread t updates original ids with id % 4 == t

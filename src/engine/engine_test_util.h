@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -62,5 +65,39 @@ inline void CreateUsers(pg::Connection& conn, int rows) {
                             "generate_series(1, {}) AS i",
                             rows));
 }
+
+// A row as the last client that wrote it left it (the split's two columns).
+struct WrittenRow {
+  std::string first;
+  std::string last;
+  std::string writer;  // for messages
+};
+
+// What concurrent clients wrote, by row id, and the errors they met; every
+// client thread records into one.
+class WriteLog {
+ public:
+  void Set(long long id, WrittenRow row) {
+    std::lock_guard<std::mutex> lock(mu_);
+    rows_[id] = std::move(row);
+  }
+  void Error(const std::string& message) {
+    std::lock_guard<std::mutex> lock(mu_);
+    errors_.push_back(message);
+  }
+  std::map<long long, WrittenRow> rows() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return rows_;
+  }
+  std::vector<std::string> errors() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return errors_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<long long, WrittenRow> rows_;
+  std::vector<std::string> errors_;
+};
 
 }  // namespace zs::engine::test_util

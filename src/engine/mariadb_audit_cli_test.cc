@@ -23,6 +23,14 @@ using zs::testing::ProcessRun;
 
 using Rows = std::vector<std::string>;
 
+// A column on the guests table each refusal test makes.
+constexpr char kCliGuestFirstYaml[] = R"yaml(operations:
+  - add_column:
+      table: guests
+      up: SUBSTRING_INDEX(name, ' ', 1)
+      column: {name: first_name, type: varchar(100), nullable: true}
+)yaml";
+
 // `mysql://` picks MariaDB as `mariadb://` does, and `?socket=PATH` reaches
 // the server over its Unix socket: init and status through the binary.
 TEST(MariadbAuditCli, MysqlSchemeOverTheSocketReachesTheServer) {
@@ -109,12 +117,7 @@ TEST(MariadbAuditCli, StartOnATableWithoutAKeyIsRefusedBeforeAnythingRuns) {
   db.Run("INSERT INTO guests VALUES ('Ada Lovelace'), ('Alan Turing')");
   std::string before = db.Query("SHOW CREATE TABLE guests").front();
   ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
-  std::string file = db.WriteFile("02_guest_first.yaml", R"yaml(operations:
-  - add_column:
-      table: guests
-      up: SUBSTRING_INDEX(name, ' ', 1)
-      column: {name: first_name, type: varchar(100), nullable: true}
-)yaml");
+  std::string file = db.WriteFile("02_guest_first.yaml", kCliGuestFirstYaml);
   ProcessRun start = db.Zeroshift({"start", file});
   EXPECT_EQ(start.exit_code, 1) << start.err;
   EXPECT_NE(start.err.find("table `" + db.database() +
@@ -140,12 +143,7 @@ TEST(MariadbAuditCli, ParallelBackfillWorkersAreRefusedBeforeAnythingRuns) {
   db.Run("INSERT INTO guests VALUES (1, 'Ada Lovelace'), (2, 'Alan Turing')");
   std::string before = db.Query("SHOW CREATE TABLE guests").front();
   ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
-  std::string file = db.WriteFile("02_guest_first.yaml", R"yaml(operations:
-  - add_column:
-      table: guests
-      up: SUBSTRING_INDEX(name, ' ', 1)
-      column: {name: first_name, type: varchar(100), nullable: true}
-)yaml");
+  std::string file = db.WriteFile("02_guest_first.yaml", kCliGuestFirstYaml);
   ProcessRun start = db.Zeroshift({"start", "--backfill-workers", "2", file});
   EXPECT_EQ(start.exit_code, 1) << start.err;
   EXPECT_NE(start.err.find("--backfill-workers 2"), std::string::npos) << start.err;

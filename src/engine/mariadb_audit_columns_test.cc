@@ -17,6 +17,7 @@ namespace {
 using mariadb_audit::AsNewClient;
 using mariadb_audit::AsOldClient;
 using mariadb_audit::ColumnsOf;
+using mariadb_audit::InitAndStartMigration;
 using mariadb_audit::Phases;
 using mariadb_audit::RunLifecycle;
 using mariadb_test::MariadbSplit;
@@ -24,17 +25,40 @@ using zs::testing::ProcessRun;
 
 using Rows = std::vector<std::string>;
 
+// Between start and complete: an old client inserts row 5 (Grace Hopper)
+// leaving the new column out, a new client `new_insert` (row 6); both must
+// succeed.
+void ColumnsOldAndNewInsert(MariadbSplit& db, const std::string& v, const std::string& new_insert) {
+  Status old_row = AsOldClient(db, "INSERT INTO users (id, name) VALUES (5, 'Grace Hopper')");
+  ASSERT_TRUE(old_row.ok()) << old_row.ToString();
+  Status new_row = AsNewClient(db, v, new_insert);
+  ASSERT_TRUE(new_row.ok()) << new_row.ToString();
+}
+
+// users.name_length, NOT NULL without a default, filled by `up`.
+constexpr char kColumnsNameLengthYaml[] = R"yaml(operations:
+  - add_column:
+      table: users
+      up: CHAR_LENGTH(name)
+      column: {name: name_length, type: int, nullable: false}
+)yaml";
+
+// users.nick (varchar(20) NULL) made NOT NULL, its NULLs read as 'none'.
+constexpr char kColumnsNickNotNullYaml[] = R"yaml(operations:
+  - alter_column:
+      table: users
+      column: nick
+      nullable: false
+      up: COALESCE(nick, 'none')
+      down: nick
+)yaml";
+
 // NOT NULL without a default: added nullable at start (an old client's
 // INSERT leaves it out), filled by `up`, made NOT NULL at complete.
 TEST(MariadbAuditColumns, AddColumnNotNullIsFilledByUpAndNotNullAfterComplete) {
   MariadbSplit db;
   RunLifecycle(
-      db, "02_name_length", R"yaml(operations:
-  - add_column:
-      table: users
-      up: CHAR_LENGTH(name)
-      column: {name: name_length, type: int, nullable: false}
-)yaml",
+      db, "02_name_length", kColumnsNameLengthYaml,
       Phases{
           .after_start =
               [](MariadbSplit& db, const std::string& v) {
@@ -46,14 +70,9 @@ TEST(MariadbAuditColumns, AddColumnNotNullIsFilledByUpAndNotNullAfterComplete) {
               },
           .clients =
               [](MariadbSplit& db, const std::string& v) {
-                Status old_insert =
-                    AsOldClient(db, "INSERT INTO users (id, name) VALUES (5, 'Grace Hopper')");
-                ASSERT_TRUE(old_insert.ok()) << old_insert.ToString();
-                Status new_insert =
-                    AsNewClient(db, v,
-                                "INSERT INTO users (id, name, name_length) VALUES (6, 'Alan "
-                                "Turing', 99)");
-                ASSERT_TRUE(new_insert.ok()) << new_insert.ToString();
+                ColumnsOldAndNewInsert(db, v,
+                                       "INSERT INTO users (id, name, name_length) VALUES (6, "
+                                       "'Alan Turing', 99)");
               },
           .after_complete =
               [](MariadbSplit& db, const std::string&) {
@@ -72,16 +91,8 @@ TEST(MariadbAuditColumns, AddColumnNotNullIsFilledByUpAndNotNullAfterComplete) {
 // the row has a value.
 TEST(MariadbAuditColumns, AddColumnNotNullStopsCompleteOnANullBeforeDroppingAnything) {
   MariadbSplit db;
-  ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
-  std::string file = db.WriteFile("02_name_length.yaml", R"yaml(operations:
-  - add_column:
-      table: users
-      up: CHAR_LENGTH(name)
-      column: {name: name_length, type: int, nullable: false}
-)yaml");
-  ProcessRun start = db.Zeroshift({"start", file});
-  ASSERT_EQ(start.exit_code, 0) << start.err;
-  std::string v = versions::MariadbVersionDatabaseName(db.database(), "02_name_length", "");
+  std::string v;
+  ASSERT_NO_FATAL_FAILURE(InitAndStartMigration(db, "02_name_length", kColumnsNameLengthYaml, &v));
   Status null_insert = AsNewClient(
       db, v, "INSERT INTO users (id, name, name_length) VALUES (5, 'Alan Turing', NULL)");
   ASSERT_TRUE(null_insert.ok()) << null_insert.ToString();
@@ -155,14 +166,7 @@ TEST(MariadbAuditColumns, AlterColumnTypeWidensThroughTheSwap) {
   db.Run("ALTER TABLE users ADD visits int NOT NULL DEFAULT 0");
   db.Run("UPDATE users SET visits = IF(id = 4, 2147483647, id * 10)");
   RunLifecycle(
-      db, "02_widen_visits", R"yaml(operations:
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml",
+      db, mariadb_audit::WidenVisits().name, mariadb_audit::WidenVisits().yaml,
       Phases{
           .after_start =
               [](MariadbSplit& db, const std::string& v) {
@@ -205,18 +209,9 @@ TEST(MariadbAuditColumns, AlterColumnTypeWidensThroughTheSwap) {
 TEST(MariadbAuditColumns, AlterColumnSetNotNullStopsCompleteOnANullBeforeDroppingAnything) {
   MariadbSplit db;
   db.Run("ALTER TABLE users ADD nick varchar(20) NULL");
-  ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
-  std::string file = db.WriteFile("02_nick_not_null.yaml", R"yaml(operations:
-  - alter_column:
-      table: users
-      column: nick
-      nullable: false
-      up: COALESCE(nick, 'none')
-      down: nick
-)yaml");
-  ProcessRun start = db.Zeroshift({"start", file});
-  ASSERT_EQ(start.exit_code, 0) << start.err;
-  std::string v = versions::MariadbVersionDatabaseName(db.database(), "02_nick_not_null", "");
+  std::string v;
+  ASSERT_NO_FATAL_FAILURE(
+      InitAndStartMigration(db, "02_nick_not_null", kColumnsNickNotNullYaml, &v));
   Status null_update = AsNewClient(db, v, "UPDATE users SET nick = NULL WHERE id = 2");
   ASSERT_TRUE(null_update.ok()) << null_update.ToString();
   std::vector<std::string> triggers = db.Triggers();
@@ -245,14 +240,7 @@ TEST(MariadbAuditColumns, AlterColumnSetNotNullFillsTheNullsWithUp) {
   db.Run("ALTER TABLE users ADD nick varchar(20) NULL");
   db.Run("UPDATE users SET nick = 'ada' WHERE id = 1");
   RunLifecycle(
-      db, "02_nick_not_null", R"yaml(operations:
-  - alter_column:
-      table: users
-      column: nick
-      nullable: false
-      up: COALESCE(nick, 'none')
-      down: nick
-)yaml",
+      db, "02_nick_not_null", kColumnsNickNotNullYaml,
       Phases{
           .after_start =
               [](MariadbSplit& db, const std::string& v) {
@@ -264,14 +252,8 @@ TEST(MariadbAuditColumns, AlterColumnSetNotNullFillsTheNullsWithUp) {
               },
           .clients =
               [](MariadbSplit& db, const std::string& v) {
-                Status old_insert =
-                    AsOldClient(db, "INSERT INTO users (id, name) VALUES (5, 'Grace Hopper')");
-                ASSERT_TRUE(old_insert.ok()) << old_insert.ToString();
-                Status new_insert =
-                    AsNewClient(db, v,
-                                "INSERT INTO users (id, name, nick) VALUES (6, 'Alan Turing', "
-                                "'alan')");
-                ASSERT_TRUE(new_insert.ok()) << new_insert.ToString();
+                ColumnsOldAndNewInsert(
+                    db, v, "INSERT INTO users (id, name, nick) VALUES (6, 'Alan Turing', 'alan')");
               },
           .after_complete =
               [](MariadbSplit& db, const std::string&) {

@@ -8,6 +8,7 @@
 // anything runs, naming the operation.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,26 +18,22 @@
 namespace zs::engine {
 namespace {
 
+using mariadb_audit::AddTeams;
 using mariadb_audit::AsNewClient;
 using mariadb_audit::AsOldClient;
 using mariadb_audit::ColumnsOf;
 using mariadb_audit::IndexesOf;
+using mariadb_audit::InitAndStartMigration;
+using mariadb_audit::kTeamForeignKeyName;
 using mariadb_audit::Phases;
 using mariadb_audit::RunLifecycle;
 using mariadb_audit::Snapshot;
 using mariadb_audit::StatusJson;
+using mariadb_audit::TeamForeignKeyYaml;
 using mariadb_test::MariadbSplit;
 using zs::testing::ProcessRun;
 
 using Rows = std::vector<std::string>;
-
-// teams(1, 2) and users.team: 2, 1, 2 and a dangling 9 on row 4.
-void ConstraintsTeams(MariadbSplit& db) {
-  db.Run("CREATE TABLE teams (id bigint PRIMARY KEY)");
-  db.Run("INSERT INTO teams VALUES (1), (2)");
-  db.Run("ALTER TABLE users ADD team bigint NULL");
-  db.Run("UPDATE users SET team = IF(id = 4, 9, id % 2 + 1)");
-}
 
 // The foreign keys of users: "name column -> table.column".
 Rows ConstraintsForeignKeys(MariadbSplit& db) {
@@ -76,39 +73,39 @@ void ConstraintsTeamsComplete(MariadbSplit& db, const std::string& fk) {
   EXPECT_EQ(mysql::ErrorNumber(dangling), 1452) << dangling.ToString();
 }
 
+// The lifecycle of a foreign key `fk` on users.team (AddTeams) through the
+// swap with `up` NULLIF(team, 9): after start (and `first`'s checks) the new
+// version reads `up` and the key is on the temporary column; both versions'
+// clients are held to it; after complete it is on team.
+Phases ConstraintsTeamPhases(
+    const std::string& fk,
+    const std::function<void(MariadbSplit&, const std::string&)>& first = nullptr) {
+  return Phases{
+      .after_start =
+          [fk, first](MariadbSplit& db, const std::string& v) {
+            if (first) first(db, v);
+            EXPECT_EQ(db.Query("SELECT id, team FROM `" + v + "`.users ORDER BY id"),
+                      (Rows{"1|2", "2|1", "3|2", "4|NULL"}));
+            EXPECT_EQ(ConstraintsForeignKeys(db), (Rows{fk + " _zs_new_team -> teams.id"}));
+          },
+      .clients = ConstraintsTeamClients,
+      .after_complete = [fk](MariadbSplit& db,
+                             const std::string&) { ConstraintsTeamsComplete(db, fk); },
+  };
+}
+
 TEST(MariadbAuditConstraints, CreateForeignKeyHoldsForBothVersionsFromStart) {
   MariadbSplit db;
-  ConstraintsTeams(db);
-  RunLifecycle(db, "02_users_team_fk", R"yaml(operations:
-  - create_constraint:
-      table: users
-      name: users_team_fk
-      type: foreign_key
-      columns: [team]
-      references: {table: teams, columns: [id]}
-      up: {team: "NULLIF(team, 9)"}
-      down: {team: team}
-)yaml",
-               Phases{
-                   .after_start =
-                       [](MariadbSplit& db, const std::string& v) {
-                         EXPECT_EQ(ColumnsOf(db, v, "users"),
-                                   (Rows{"id bigint(20) NOT NULL", "name text NOT NULL",
-                                         "team bigint(20)"}));
-                         // The old version keeps its dangling row; the new one reads `up`.
-                         EXPECT_EQ(db.Query("SELECT id, team FROM users ORDER BY id"),
-                                   (Rows{"1|2", "2|1", "3|2", "4|9"}));
-                         EXPECT_EQ(db.Query("SELECT id, team FROM `" + v + "`.users ORDER BY id"),
-                                   (Rows{"1|2", "2|1", "3|2", "4|NULL"}));
-                         EXPECT_EQ(ConstraintsForeignKeys(db),
-                                   (Rows{"users_team_fk _zs_new_team -> teams.id"}));
-                       },
-                   .clients = ConstraintsTeamClients,
-                   .after_complete =
-                       [](MariadbSplit& db, const std::string&) {
-                         ConstraintsTeamsComplete(db, "users_team_fk");
-                       },
-               });
+  AddTeams(db);
+  RunLifecycle(db, kTeamForeignKeyName, TeamForeignKeyYaml(),
+               ConstraintsTeamPhases("users_team_fk", [](MariadbSplit& db, const std::string& v) {
+                 EXPECT_EQ(
+                     ColumnsOf(db, v, "users"),
+                     (Rows{"id bigint(20) NOT NULL", "name text NOT NULL", "team bigint(20)"}));
+                 // The old version keeps its dangling row; the new one reads `up`.
+                 EXPECT_EQ(db.Query("SELECT id, team FROM users ORDER BY id"),
+                           (Rows{"1|2", "2|1", "3|2", "4|9"}));
+               }));
 }
 
 // An existing row whose `up` breaks the foreign key: the backfill's UPDATE
@@ -116,18 +113,10 @@ TEST(MariadbAuditConstraints, CreateForeignKeyHoldsForBothVersionsFromStart) {
 // and once the row is fixed the same start finishes the backfill.
 TEST(MariadbAuditConstraints, CreateForeignKeyStopsStartOnAnExistingRowThatBreaksIt) {
   MariadbSplit db;
-  ConstraintsTeams(db);
+  AddTeams(db);
   ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
-  std::string file = db.WriteFile("02_users_team_fk.yaml", R"yaml(operations:
-  - create_constraint:
-      table: users
-      name: users_team_fk
-      type: foreign_key
-      columns: [team]
-      references: {table: teams, columns: [id]}
-      up: {team: team}
-      down: {team: team}
-)yaml");
+  std::string file =
+      db.WriteFile(std::string(kTeamForeignKeyName) + ".yaml", TeamForeignKeyYaml("team"));
   ProcessRun start = db.Zeroshift({"start", file});
   EXPECT_NE(start.exit_code, 0) << start.err;
   EXPECT_NE(start.err.find("users_team_fk"), std::string::npos) << start.err;
@@ -151,21 +140,9 @@ TEST(MariadbAuditConstraints, CreateForeignKeyStopsStartOnAnExistingRowThatBreak
 // is fixed complete finishes.
 TEST(MariadbAuditConstraints, CreateForeignKeyCompleteValidatesEveryRow) {
   MariadbSplit db;
-  ConstraintsTeams(db);
-  ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
-  std::string file = db.WriteFile("02_users_team_fk.yaml", R"yaml(operations:
-  - create_constraint:
-      table: users
-      name: users_team_fk
-      type: foreign_key
-      columns: [team]
-      references: {table: teams, columns: [id]}
-      up: {team: "NULLIF(team, 9)"}
-      down: {team: team}
-)yaml");
-  ProcessRun start = db.Zeroshift({"start", file});
-  ASSERT_EQ(start.exit_code, 0) << start.err;
-  std::string v = versions::MariadbVersionDatabaseName(db.database(), "02_users_team_fk", "");
+  AddTeams(db);
+  std::string v;
+  ASSERT_NO_FATAL_FAILURE(InitAndStartMigration(db, kTeamForeignKeyName, TeamForeignKeyYaml(), &v));
   {
     mysql::Connection conn = db.Connect();
     ASSERT_TRUE(conn.Run("USE `" + v + "`").ok());
@@ -193,7 +170,7 @@ TEST(MariadbAuditConstraints, CreateForeignKeyCompleteValidatesEveryRow) {
 
 TEST(MariadbAuditConstraints, AlterColumnReferencesHoldsForBothVersionsFromStart) {
   MariadbSplit db;
-  ConstraintsTeams(db);
+  AddTeams(db);
   RunLifecycle(db, "02_team_references", R"yaml(operations:
   - alter_column:
       table: users
@@ -202,20 +179,7 @@ TEST(MariadbAuditConstraints, AlterColumnReferencesHoldsForBothVersionsFromStart
       up: NULLIF(team, 9)
       down: team
 )yaml",
-               Phases{
-                   .after_start =
-                       [](MariadbSplit& db, const std::string& v) {
-                         EXPECT_EQ(db.Query("SELECT id, team FROM `" + v + "`.users ORDER BY id"),
-                                   (Rows{"1|2", "2|1", "3|2", "4|NULL"}));
-                         EXPECT_EQ(ConstraintsForeignKeys(db),
-                                   (Rows{"users_team_ref _zs_new_team -> teams.id"}));
-                       },
-                   .clients = ConstraintsTeamClients,
-                   .after_complete =
-                       [](MariadbSplit& db, const std::string&) {
-                         ConstraintsTeamsComplete(db, "users_team_ref");
-                       },
-               });
+               ConstraintsTeamPhases("users_team_ref"));
 }
 
 // The unique index is on the new column from start, so an old client's
@@ -336,7 +300,7 @@ TEST(MariadbAuditConstraints, AlterColumnDefaultAndCommentAreTheNewVersionsFromS
 // state and the version databases are as before.
 TEST(MariadbAuditConstraints, WhatMariadbCannotDoOnlineIsRefusedBeforeAnythingRuns) {
   MariadbSplit db;
-  ConstraintsTeams(db);
+  AddTeams(db);
   ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
   std::vector<std::string> before = Snapshot(db);
   struct Refused {

@@ -19,10 +19,9 @@ namespace zs::engine {
 namespace {
 
 using mariadb_audit::ColumnsOf;
-using mariadb_audit::ExpectAsBeforeStart;
-using mariadb_audit::ExpectCompleted;
-using mariadb_audit::KillAfterEachStep;
 using mariadb_audit::KilledMigration;
+using mariadb_audit::KillsFinishedByComplete;
+using mariadb_audit::KillsUndoneByRollback;
 using mariadb_audit::TablesOf;
 using mariadb_test::MariadbSplit;
 
@@ -32,19 +31,9 @@ using Rows = std::vector<std::string>;
 // the new version writes short names from start, the old one reads `down`.
 const KilledMigration& Fault2DropCheck() {
   static const KilledMigration m{
-      .name = "02_drop_name_long",
-      .yaml = R"yaml(operations:
-  - drop_constraint:
-      table: users
-      name: users_name_long
-      up: name
-      down: "IF(CHAR_LENGTH(name) > 3, name, RPAD(name, 4, '_'))"
-)yaml",
-      .setup =
-          [](MariadbSplit& db) {
-            db.Run(
-                "ALTER TABLE users ADD CONSTRAINT users_name_long CHECK (CHAR_LENGTH(name) > 3)");
-          },
+      .name = mariadb_audit::kDropNameLongName,
+      .yaml = mariadb_audit::kDropNameLongYaml,
+      .setup = mariadb_audit::AddNameLongCheck,
       .expect_complete =
           [](MariadbSplit& db) {
             EXPECT_EQ(ColumnsOf(db, db.database(), "users"),
@@ -65,24 +54,9 @@ const KilledMigration& Fault2DropCheck() {
 // A foreign key through the swap; `up` clears the one dangling reference.
 const KilledMigration& Fault2ForeignKey() {
   static const KilledMigration m{
-      .name = "02_users_team_fk",
-      .yaml = R"yaml(operations:
-  - create_constraint:
-      table: users
-      name: users_team_fk
-      type: foreign_key
-      columns: [team]
-      references: {table: teams, columns: [id]}
-      up: {team: "NULLIF(team, 9)"}
-      down: {team: team}
-)yaml",
-      .setup =
-          [](MariadbSplit& db) {
-            db.Run("CREATE TABLE teams (id bigint PRIMARY KEY)");
-            db.Run("INSERT INTO teams VALUES (1), (2)");
-            db.Run("ALTER TABLE users ADD team bigint NULL");
-            db.Run("UPDATE users SET team = IF(id = 4, 9, id % 2 + 1)");
-          },
+      .name = mariadb_audit::kTeamForeignKeyName,
+      .yaml = mariadb_audit::TeamForeignKeyYaml(),
+      .setup = mariadb_audit::AddTeams,
       .expect_complete =
           [](MariadbSplit& db) {
             EXPECT_EQ(ColumnsOf(db, db.database(), "users"),
@@ -143,106 +117,49 @@ const KilledMigration& Fault2SqlOnComplete() {
   return m;
 }
 
-// The column swap of alter_column's type change.
-const KilledMigration& Fault2Swap() {
-  static const KilledMigration m{
-      .name = "02_widen_visits",
-      .yaml = R"yaml(operations:
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml",
-      .setup =
-          [](MariadbSplit& db) {
-            db.Run("ALTER TABLE users ADD visits int NOT NULL DEFAULT 0");
-            db.Run("UPDATE users SET visits = id * 10");
-          },
-      .expect_complete = [](MariadbSplit&) {},  // rolled back only
-  };
-  return m;
-}
-
-void Fault2AsBefore(const KilledMigration& m, MariadbSplit& db, const std::string& fault) {
-  ExpectAsBeforeStart(db, m, fault);
-}
-
 TEST(MariadbAuditFault2, DropConstraintStartKilledAfterEveryStepIsUndoneByRollback) {
-  const KilledMigration& m = Fault2DropCheck();
-  int kills = KillAfterEachStep(m, "start", "rollback", [&m](MariadbSplit& db, const auto& fault) {
-    Fault2AsBefore(m, db, fault);
-  });
   // The temporary column, its marker, two triggers, the version's database,
   // view and grants, one backfill batch at least.
-  EXPECT_GE(kills, 8);
+  EXPECT_GE(KillsUndoneByRollback(Fault2DropCheck(), "start"), 8);
 }
 
 TEST(MariadbAuditFault2, DropConstraintCompleteKilledAfterEveryStepFinishesWhenRunAgain) {
-  const KilledMigration& m = Fault2DropCheck();
-  int kills = KillAfterEachStep(
-      m, "complete", "complete",
-      [&m](MariadbSplit& db, const auto& fault) { ExpectCompleted(db, m, fault); });
-  EXPECT_GE(kills, 2);  // the triggers under the lock, the one ALTER, the rest
+  // The triggers under the lock, the one ALTER, the rest.
+  EXPECT_GE(KillsFinishedByComplete(Fault2DropCheck()), 2);
 }
 
 TEST(MariadbAuditFault2, DropConstraintRollbackKilledAfterEveryStepFinishesWhenRunAgain) {
-  const KilledMigration& m = Fault2DropCheck();
-  int kills = KillAfterEachStep(
-      m, "rollback", "rollback",
-      [&m](MariadbSplit& db, const auto& fault) { Fault2AsBefore(m, db, fault); });
-  EXPECT_GE(kills, 2);  // the triggers and temporary column, the version's database
+  // The triggers and temporary column, the version's database.
+  EXPECT_GE(KillsUndoneByRollback(Fault2DropCheck(), "rollback"), 2);
 }
 
 TEST(MariadbAuditFault2, ForeignKeyStartKilledAfterEveryStepIsUndoneByRollback) {
-  const KilledMigration& m = Fault2ForeignKey();
-  int kills = KillAfterEachStep(m, "start", "rollback", [&m](MariadbSplit& db, const auto& fault) {
-    Fault2AsBefore(m, db, fault);
-  });
-  EXPECT_GE(kills, 9);  // the swap's steps and the foreign key
+  // The swap's steps and the foreign key.
+  EXPECT_GE(KillsUndoneByRollback(Fault2ForeignKey(), "start"), 9);
 }
 
 // The validation of every row runs first in complete: a kill after it runs
 // it again.
 TEST(MariadbAuditFault2, ForeignKeyCompleteKilledAfterEveryStepFinishesWhenRunAgain) {
-  const KilledMigration& m = Fault2ForeignKey();
-  int kills = KillAfterEachStep(
-      m, "complete", "complete",
-      [&m](MariadbSplit& db, const auto& fault) { ExpectCompleted(db, m, fault); });
-  EXPECT_GE(kills, 3);  // the validation, the triggers under the lock, the swap
+  // The validation, the triggers under the lock, the swap.
+  EXPECT_GE(KillsFinishedByComplete(Fault2ForeignKey()), 3);
 }
 
 TEST(MariadbAuditFault2, SqlStartKilledAfterEveryStepIsUndoneByRollback) {
-  const KilledMigration& m = Fault2Sql();
-  int kills = KillAfterEachStep(m, "start", "rollback", [&m](MariadbSplit& db, const auto& fault) {
-    Fault2AsBefore(m, db, fault);
-  });
-  EXPECT_GE(kills, 3);  // each statement of `up`
+  EXPECT_GE(KillsUndoneByRollback(Fault2Sql(), "start"), 3);  // each statement of `up`
 }
 
 TEST(MariadbAuditFault2, SqlRollbackKilledAfterEveryStepFinishesWhenRunAgain) {
-  const KilledMigration& m = Fault2Sql();
-  int kills = KillAfterEachStep(
-      m, "rollback", "rollback",
-      [&m](MariadbSplit& db, const auto& fault) { Fault2AsBefore(m, db, fault); });
-  EXPECT_GE(kills, 2);  // each statement of `down`
+  EXPECT_GE(KillsUndoneByRollback(Fault2Sql(), "rollback"), 2);  // each statement of `down`
 }
 
 TEST(MariadbAuditFault2, SqlOnCompleteKilledAfterEveryStepFinishesWhenRunAgain) {
-  const KilledMigration& m = Fault2SqlOnComplete();
-  int kills = KillAfterEachStep(
-      m, "complete", "complete",
-      [&m](MariadbSplit& db, const auto& fault) { ExpectCompleted(db, m, fault); });
-  EXPECT_GE(kills, 3);  // each statement of `up`
+  EXPECT_GE(KillsFinishedByComplete(Fault2SqlOnComplete()), 3);  // each statement of `up`
 }
 
 TEST(MariadbAuditFault2, SwapRollbackKilledAfterEveryStepFinishesWhenRunAgain) {
-  const KilledMigration& m = Fault2Swap();
-  int kills = KillAfterEachStep(
-      m, "rollback", "rollback",
-      [&m](MariadbSplit& db, const auto& fault) { Fault2AsBefore(m, db, fault); });
-  EXPECT_GE(kills, 2);  // the triggers and the temporary column, the version's database
+  // The triggers and the temporary column, the version's database.
+  EXPECT_GE(KillsUndoneByRollback(mariadb_audit::WidenVisits(), "rollback"), 2);
 }
 
 }  // namespace

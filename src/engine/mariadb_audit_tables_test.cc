@@ -207,16 +207,7 @@ TEST(MariadbAuditTables, CreateUniqueConstraintHoldsForBothVersionsFromStart) {
 TEST(MariadbAuditTables, CreateCheckConstraintIsEnforcedByItsTriggers) {
   MariadbSplit db;
   RunLifecycle(
-      db, "02_name_long", R"yaml(operations:
-  - create_constraint:
-      table: users
-      name: users_name_long
-      type: check
-      columns: [name]
-      check: CHAR_LENGTH(name) > 3
-      up: {name: "IF(CHAR_LENGTH(name) > 3, name, RPAD(name, 4, '_'))"}
-      down: {name: name}
-)yaml",
+      db, mariadb_audit::kNameLongName, mariadb_audit::kNameLongYaml,
       Phases{
           .clients =
               [](MariadbSplit& db, const std::string& v) {
@@ -242,14 +233,8 @@ TEST(MariadbAuditTables, CreateCheckConstraintIsEnforcedByItsTriggers) {
 // through `down` until complete drops it.
 TEST(MariadbAuditTables, DropCheckConstraintFreesTheNewVersionFirst) {
   MariadbSplit db;
-  db.Run("ALTER TABLE users ADD CONSTRAINT users_name_long CHECK (CHAR_LENGTH(name) > 3)");
-  RunLifecycle(db, "02_drop_name_long", R"yaml(operations:
-  - drop_constraint:
-      table: users
-      name: users_name_long
-      up: name
-      down: "IF(CHAR_LENGTH(name) > 3, name, RPAD(name, 4, '_'))"
-)yaml",
+  mariadb_audit::AddNameLongCheck(db);
+  RunLifecycle(db, mariadb_audit::kDropNameLongName, mariadb_audit::kDropNameLongYaml,
                Phases{
                    .clients =
                        [](MariadbSplit& db, const std::string& v) {

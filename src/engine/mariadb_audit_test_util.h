@@ -89,6 +89,17 @@ inline nlohmann::json StatusJson(MariadbSplit& db) {
   return nlohmann::json::parse(status.out, nullptr, false);
 }
 
+// init (no baseline version), then `zeroshift start` of the migration `name`
+// (`yaml`), which must succeed; `*version` is the version database start
+// made. Call it in ASSERT_NO_FATAL_FAILURE.
+inline void InitAndStartMigration(MariadbSplit& db, const std::string& name,
+                                  const std::string& yaml, std::string* version) {
+  ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
+  ProcessRun start = db.Zeroshift({"start", db.WriteFile(name + ".yaml", yaml)});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  *version = versions::MariadbVersionDatabaseName(db.database(), name, "");
+}
+
 // What to read or do after each command; any may be empty.
 struct Phases {
   // After the first start: the shape of both versions and the backfilled rows.
@@ -219,14 +230,12 @@ inline void ExpectCompleted(MariadbSplit& db, const KilledMigration& m, const st
 }
 
 // Kills `command` (start, complete or rollback; the two last after a start)
-// after its k-th step for k = 1, 2, ... until it finishes unkilled. After
-// each kill status must name `recover`, and `zeroshift recover` (then
-// `finish`, when given) must succeed and `expect` hold. Returns the number of
-// kills.
-inline int KillAfterEachStep(const KilledMigration& m, const std::string& command,
-                             const std::string& recover,
-                             const std::function<void(MariadbSplit&, const std::string&)>& expect,
-                             const std::string& finish = "") {
+// after its k-th step for k = 1, 2, ... until it finishes unkilled, each time
+// on a fresh fixture with the setup; after each kill `after_kill(db, file,
+// fault)` checks the state and recovers. Returns the number of kills.
+inline int KillAfterEachStepThen(const KilledMigration& m, const std::string& command,
+                                 const std::function<void(MariadbSplit&, const std::string& file,
+                                                          const std::string& fault)>& after_kill) {
   constexpr int kMaxSteps = 40;  // past the last step the command ends; a guard against a loop
   for (int k = 1; k <= kMaxSteps; ++k) {
     MariadbSplit db;
@@ -246,15 +255,129 @@ inline int KillAfterEachStep(const KilledMigration& m, const std::string& comman
     if (run.exit_code == 0) return k - 1;
     EXPECT_EQ(run.exit_code, -1) << fault << ": " << run.err;  // killed, not failed
     if (run.exit_code != -1) return k;
-    ExpectStatusNames(db, m, recover, fault);
-    std::vector<std::string> again{recover};
-    if (recover == "start") again.push_back(file);
-    ExpectRuns(db, again, fault);
-    if (!finish.empty()) ExpectRuns(db, {finish}, fault);
-    expect(db, fault);
+    after_kill(db, file, fault);
   }
   ADD_FAILURE() << command << " was still being killed after " << kMaxSteps << " steps";
   return kMaxSteps;
+}
+
+// KillAfterEachStepThen where after each kill status must name `recover`,
+// and `zeroshift recover` (then `finish`, when given) must succeed and
+// `expect` hold.
+inline int KillAfterEachStep(const KilledMigration& m, const std::string& command,
+                             const std::string& recover,
+                             const std::function<void(MariadbSplit&, const std::string&)>& expect,
+                             const std::string& finish = "") {
+  return KillAfterEachStepThen(
+      m, command, [&](MariadbSplit& db, const std::string& file, const std::string& fault) {
+        ExpectStatusNames(db, m, recover, fault);
+        std::vector<std::string> again{recover};
+        if (recover == "start") again.push_back(file);
+        ExpectRuns(db, again, fault);
+        if (!finish.empty()) ExpectRuns(db, {finish}, fault);
+        expect(db, fault);
+      });
+}
+
+// Kills `command` after each step; status must name `zeroshift rollback`,
+// and rollback must leave the database as before start.
+inline int KillsUndoneByRollback(const KilledMigration& m, const std::string& command) {
+  return KillAfterEachStep(
+      m, command, "rollback",
+      [&m](MariadbSplit& db, const std::string& fault) { ExpectAsBeforeStart(db, m, fault); });
+}
+
+// Kills complete after each step; status must name `zeroshift complete`, and
+// complete run again must finish the migration (ExpectCompleted).
+inline int KillsFinishedByComplete(const KilledMigration& m) {
+  return KillAfterEachStep(
+      m, "complete", "complete",
+      [&m](MariadbSplit& db, const std::string& fault) { ExpectCompleted(db, m, fault); });
+}
+
+// ---- Migrations more than one suite runs
+
+// teams(1, 2) and users.team: 2, 1, 2 and a dangling 9 on row 4.
+inline void AddTeams(MariadbSplit& db) {
+  db.Run("CREATE TABLE teams (id bigint PRIMARY KEY)");
+  db.Run("INSERT INTO teams VALUES (1), (2)");
+  db.Run("ALTER TABLE users ADD team bigint NULL");
+  db.Run("UPDATE users SET team = IF(id = 4, 9, id % 2 + 1)");
+}
+
+// A foreign key on users.team (AddTeams) through the swap; `up` (YAML) by
+// default clears the one dangling reference.
+inline constexpr char kTeamForeignKeyName[] = "02_users_team_fk";
+inline std::string TeamForeignKeyYaml(const std::string& up = "\"NULLIF(team, 9)\"") {
+  return R"yaml(operations:
+  - create_constraint:
+      table: users
+      name: users_team_fk
+      type: foreign_key
+      columns: [team]
+      references: {table: teams, columns: [id]}
+      up: {team: )yaml" +
+         up + R"yaml(}
+      down: {team: team}
+)yaml";
+}
+
+// A CHECK on users.name (a pair of triggers on MariaDB); `up` pads a short
+// name.
+inline constexpr char kNameLongName[] = "02_name_long";
+inline constexpr char kNameLongYaml[] = R"yaml(operations:
+  - create_constraint:
+      table: users
+      name: users_name_long
+      type: check
+      columns: [name]
+      check: CHAR_LENGTH(name) > 3
+      up: {name: "IF(CHAR_LENGTH(name) > 3, name, RPAD(name, 4, '_'))"}
+      down: {name: name}
+)yaml";
+
+// The user's CHECK on users.name (in the catalog: AddNameLongCheck) dropped;
+// the old version reads `down`, which pads a short name.
+inline void AddNameLongCheck(MariadbSplit& db) {
+  db.Run("ALTER TABLE users ADD CONSTRAINT users_name_long CHECK (CHAR_LENGTH(name) > 3)");
+}
+inline constexpr char kDropNameLongName[] = "02_drop_name_long";
+inline constexpr char kDropNameLongYaml[] = R"yaml(operations:
+  - drop_constraint:
+      table: users
+      name: users_name_long
+      up: name
+      down: "IF(CHAR_LENGTH(name) > 3, name, RPAD(name, 4, '_'))"
+)yaml";
+
+// alter_column's type change through the column swap: users.visits, INT
+// NOT NULL (id * 10), widened to BIGINT.
+inline const KilledMigration& WidenVisits() {
+  static const KilledMigration m{
+      .name = "02_widen_visits",
+      .yaml = R"yaml(operations:
+  - alter_column:
+      table: users
+      column: visits
+      type: bigint
+      up: visits
+      down: LEAST(visits, 2147483647)
+)yaml",
+      .setup =
+          [](MariadbSplit& db) {
+            db.Run("ALTER TABLE users ADD visits int NOT NULL DEFAULT 0");
+            db.Run("UPDATE users SET visits = id * 10");
+          },
+      .expect_complete =
+          [](MariadbSplit& db) {
+            EXPECT_EQ(ColumnsOf(db, db.database(), "users"),
+                      (std::vector<std::string>{"id bigint(20) NOT NULL", "name text NOT NULL",
+                                                "visits bigint(20) NOT NULL"}));
+            EXPECT_EQ(db.Query("SELECT id, visits FROM users ORDER BY id"),
+                      (std::vector<std::string>{"1|10", "2|20", "3|30", "4|40"}));
+          },
+  };
+  return m;
 }
 
 }  // namespace zs::engine::mariadb_audit

@@ -176,20 +176,10 @@ TEST(MariadbContractLock, SplitWritesWaitOutTheDropOfTriggersAndOldColumn) {
 // column and be dropped with it.
 TEST(MariadbContractLock, SwapWritesWaitOutTheDropOfTriggersAndOldColumn) {
   MariadbSplit db;
-  db.Run("ALTER TABLE users ADD visits int NOT NULL DEFAULT 0");
-  db.Run("UPDATE users SET visits = id * 10");
-  ASSERT_EQ(db.Zeroshift({"init", "--no-baseline-version"}).exit_code, 0);
-  std::string file = db.WriteFile("02_widen_visits.yaml", R"yaml(operations:
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml");
-  ProcessRun start = db.Zeroshift({"start", file});
-  ASSERT_EQ(start.exit_code, 0) << start.err;
-  std::string v = versions::MariadbVersionDatabaseName(db.database(), "02_widen_visits", "");
+  const mariadb_audit::KilledMigration& widen = mariadb_audit::WidenVisits();
+  widen.setup(db);
+  std::string v;
+  ASSERT_NO_FATAL_FAILURE(mariadb_audit::InitAndStartMigration(db, widen.name, widen.yaml, &v));
 
   Status wide =
       mariadb_audit::AsNewClient(db, v, "UPDATE users SET visits = 2147483648 WHERE id = 4");

@@ -25,6 +25,7 @@
 #include "pg/connection.h"
 #include "pg/pooler.h"
 #include "servers/pgbouncer.h"
+#include "servers/pgbouncer_test_util.h"
 #include "testing/shared_cluster.h"
 #include "testing/test_support.h"
 
@@ -33,23 +34,11 @@ namespace {
 
 using namespace zs::engine::test_util;  // NOLINT: Connect, CreateUsers, SplitName, kSplitName
 using servers::PgBouncer;
+using servers::test_util::MustStartPgBouncer;
 using zs::testing::Open;
 using zs::testing::ProcessRun;
 using zs::testing::RunBinary;
 namespace fs = std::filesystem;
-
-std::unique_ptr<PgBouncer> StartPooler(const std::string& pool_mode,
-                                       std::vector<std::string> database_lines = {},
-                                       std::vector<std::string> config_lines = {}) {
-  Result<std::unique_ptr<PgBouncer>> bouncer =
-      PgBouncer::Start({.server_port = zs::testing::SharedCluster().port(),
-                        .pool_mode = pool_mode,
-                        .database_lines = std::move(database_lines),
-                        .config_lines = std::move(config_lines)});
-  EXPECT_TRUE(bouncer.ok()) << bouncer.status().ToString();
-  if (!bouncer.ok()) std::abort();
-  return std::move(bouncer).value();
-}
 
 std::string DatabaseOf(const std::string& url) { return url.substr(url.rfind('/') + 1); }
 
@@ -82,7 +71,7 @@ TEST(PoolerLifecycleTest, TransactionPoolerIsRefusedAndTheDatabaseIsUntouched) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);
   CreateUsers(admin, 100);
-  std::unique_ptr<PgBouncer> bouncer = StartPooler("transaction");
+  std::unique_ptr<PgBouncer> bouncer = MustStartPgBouncer("transaction");
   std::string pooled = bouncer->Url(DatabaseOf(url));
   fs::path file = WriteSplitName("refused");
 
@@ -122,7 +111,7 @@ TEST(PoolerLifecycleTest, SessionPoolerRunsTheLifecycleEndToEnd) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);
   CreateUsers(admin, 1000);
-  std::unique_ptr<PgBouncer> bouncer = StartPooler("session");
+  std::unique_ptr<PgBouncer> bouncer = MustStartPgBouncer("session");
   std::string pooled = bouncer->Url(DatabaseOf(url));
   fs::path file = WriteSplitName("session");
 
@@ -159,34 +148,8 @@ TEST(PoolerLifecycleTest, SessionPoolerRunsTheLifecycleEndToEnd) {
 // ---------------------------------------------------------------------------
 // Applications through a transaction pooler, one pool per version.
 
-struct Written {
-  std::string first, last, writer;
-};
-
-class Writes {
- public:
-  void Set(long long id, Written written) {
-    std::lock_guard<std::mutex> lock(mu_);
-    rows_[id] = std::move(written);
-  }
-  void Error(const std::string& message) {
-    std::lock_guard<std::mutex> lock(mu_);
-    errors_.push_back(message);
-  }
-  std::map<long long, Written> rows() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return rows_;
-  }
-  std::vector<std::string> errors() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return errors_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<long long, Written> rows_;
-  std::vector<std::string> errors_;
-};
+using Written = test_util::WrittenRow;
+using Writes = test_util::WriteLog;
 
 constexpr int kPooledRows = 2000;
 constexpr int kPooledClients = 3;  // per version, over a pool of 2 server connections
@@ -307,10 +270,10 @@ TEST(PoolerLifecycleTest, OldAndNewClientsThroughATransactionPoolerLoseNoWriteAn
   // The pools exactly as `start` prints them (from zeroshift's own, direct,
   // connection), two server connections each for three clients each.
   std::unique_ptr<PgBouncer> bouncer =
-      StartPooler("transaction",
-                  {pg::PgBouncerVersionPool(engine.connection(), old_version, "public"),
-                   pg::PgBouncerVersionPool(engine.connection(), kVersionSchema, "public")},
-                  {"default_pool_size = 2"});
+      MustStartPgBouncer("transaction",
+                         {pg::PgBouncerVersionPool(engine.connection(), old_version, "public"),
+                          pg::PgBouncerVersionPool(engine.connection(), kVersionSchema, "public")},
+                         {"default_pool_size = 2"});
   std::string database = DatabaseOf(url);
   std::string old_url = bouncer->Url(pg::VersionPoolName(database, old_version));
   std::string new_url = bouncer->Url(pg::VersionPoolName(database, kVersionSchema));

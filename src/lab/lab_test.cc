@@ -11,6 +11,7 @@
 #include "lab/chart.h"
 #include "lab/scenario.h"
 #include "lab/session.h"
+#include "lab/session_test_util.h"
 #include "pg/connection.h"
 #include "testing/shared_cluster.h"
 
@@ -97,28 +98,9 @@ TEST(LabComparison, NaiveFailsAndStallsWhileExpandContractStaysUp) {
   EXPECT_NE(svg.find("expand-contract"), std::string::npos);
 }
 
-// Polls `session` until `done` holds for its snapshot; the last snapshot.
-json WaitFor(const Session& session, const std::function<bool(const json&)>& done,
-             double seconds = 30) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  json snapshot = session.Snapshot();
-  while (!done(snapshot) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    snapshot = session.Snapshot();
-  }
-  EXPECT_TRUE(done(snapshot)) << snapshot.dump(1);
-  return snapshot;
-}
-
-std::set<std::string> Columns(const json& snapshot) {
-  std::set<std::string> out;
-  for (const auto& c : snapshot["columns"]) out.insert(c.get<std::string>());
-  return out;
-}
-
-std::function<bool(const json&)> IdleAt(const std::string& step) {
-  return [step](const json& s) { return !s["busy"].get<bool>() && s["step"] == step; };
-}
+using test_util::Columns;
+using test_util::IdleAt;
+using test_util::WaitFor;
 
 std::unique_ptr<Session> MakeSession() {
   auto session = Session::Create({.postgres_url = testing::SharedCluster().Url(),

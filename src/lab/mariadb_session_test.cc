@@ -11,33 +11,19 @@
 #include <thread>
 
 #include "lab/session.h"
+#include "lab/session_test_util.h"
 
 namespace zs::lab {
 namespace {
 
 using nlohmann::json;
 
-// Polls `session` until `done` holds for its snapshot; the last snapshot.
-json MariadbWaitFor(const Session& session, const std::function<bool(const json&)>& done,
-                    double seconds = 60) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  json snapshot = session.Snapshot();
-  while (!done(snapshot) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    snapshot = session.Snapshot();
-  }
-  EXPECT_TRUE(done(snapshot)) << snapshot.dump(1);
-  return snapshot;
-}
+using test_util::Columns;
+using test_util::IdleAt;
 
-std::set<std::string> MariadbColumns(const json& snapshot) {
-  std::set<std::string> out;
-  for (const auto& c : snapshot["columns"]) out.insert(c.get<std::string>());
-  return out;
-}
-
-std::function<bool(const json&)> MariadbIdleAt(const std::string& step) {
-  return [step](const json& s) { return !s["busy"].get<bool>() && s["step"] == step; };
+// test_util::WaitFor with the minute this suite has always given MariaDB.
+json MariadbWaitFor(const Session& session, const std::function<bool(const json&)>& done) {
+  return test_util::WaitFor(session, done, 60);
 }
 
 TEST(MariadbLabSession, StepsThroughFiveStepsThenTheNaiveScriptBreaksV1) {
@@ -55,25 +41,24 @@ TEST(MariadbLabSession, StepsThroughFiveStepsThenTheNaiveScriptBreaksV1) {
   EXPECT_EQ(s["database"], "MariaDB");
   EXPECT_EQ(s["locks_source"], "PROCESSLIST and INNODB_TRX");
   EXPECT_EQ(s["step"], "v1");
-  EXPECT_EQ(MariadbColumns(s), (std::set<std::string>{"id", "name", "visits"}));
+  EXPECT_EQ(Columns(s), (std::set<std::string>{"id", "name", "visits"}));
   EXPECT_NE(s["steps"][3]["explain"].get<std::string>().find("@zeroshift_version"),
             std::string::npos);
 
   for (const char* step : {"expand", "dual_write", "backfill"}) {
     ASSERT_TRUE(session->Next().ok()) << step;
-    s = MariadbWaitFor(*session, MariadbIdleAt(step));
+    s = MariadbWaitFor(*session, IdleAt(step));
     EXPECT_TRUE(s["error"].is_null()) << step << ": " << s["error"];
   }
   s = MariadbWaitFor(*session, [](const json& s) {
-    return MariadbColumns(s).count("first_name") == 1 && !s["rows"].empty() &&
+    return Columns(s).count("first_name") == 1 && !s["rows"].empty() &&
            s["rows"][0].back().is_string();
   });
-  EXPECT_EQ(MariadbColumns(s),
-            (std::set<std::string>{"id", "name", "visits", "first_name", "last_name"}));
+  EXPECT_EQ(Columns(s), (std::set<std::string>{"id", "name", "visits", "first_name", "last_name"}));
   EXPECT_EQ(s["version_schema"], "zeroshift_lab_02_split_name");
 
   ASSERT_TRUE(session->Next().ok());
-  s = MariadbWaitFor(*session, MariadbIdleAt("shift_reads"));
+  s = MariadbWaitFor(*session, IdleAt("shift_reads"));
   s = MariadbWaitFor(*session, [](const json& s) { return s["stats"]["client_version"] == "v2"; });
   // v2 clients write through the version database: their requests succeed.
   long long requests_at_shift = s["stats"]["requests"].get<long long>();
@@ -82,9 +67,9 @@ TEST(MariadbLabSession, StepsThroughFiveStepsThenTheNaiveScriptBreaksV1) {
   });
 
   ASSERT_TRUE(session->Next().ok());
-  s = MariadbWaitFor(*session, MariadbIdleAt("contract"));
-  s = MariadbWaitFor(*session, [](const json& s) { return MariadbColumns(s).count("name") == 0; });
-  EXPECT_EQ(MariadbColumns(s), (std::set<std::string>{"id", "visits", "first_name", "last_name"}));
+  s = MariadbWaitFor(*session, IdleAt("contract"));
+  s = MariadbWaitFor(*session, [](const json& s) { return Columns(s).count("name") == 0; });
+  EXPECT_EQ(Columns(s), (std::set<std::string>{"id", "visits", "first_name", "last_name"}));
   for (const json& step : s["steps"]) EXPECT_EQ(step["state"], "done") << step.dump();
   EXPECT_TRUE(s["error"].is_null()) << s["error"];
   s = session->Snapshot();
@@ -108,7 +93,7 @@ TEST(MariadbLabSession, StepsThroughFiveStepsThenTheNaiveScriptBreaksV1) {
   ASSERT_TRUE(session->Reset().ok());
   s = MariadbWaitFor(*session, [](const json& s) {
     return !s["busy"].get<bool>() && s["mode"] == "expand_contract" &&
-           MariadbColumns(s).count("name") == 1 && MariadbColumns(s).count("first_name") == 0 &&
+           Columns(s).count("name") == 1 && Columns(s).count("first_name") == 0 &&
            s["stats"]["errors"] == 0;
   });
 }

@@ -10,25 +10,14 @@
 #include <fmt/format.h>
 
 #include "servers/pgbouncer.h"
+#include "servers/pgbouncer_test_util.h"
 #include "testing/shared_cluster.h"
 
 namespace zs::pg {
 namespace {
 
 using servers::PgBouncer;
-
-std::unique_ptr<PgBouncer> StartBouncer(const std::string& pool_mode,
-                                        std::vector<std::string> database_lines = {},
-                                        std::vector<std::string> config_lines = {}) {
-  Result<std::unique_ptr<PgBouncer>> bouncer =
-      PgBouncer::Start({.server_port = zs::testing::SharedCluster().port(),
-                        .pool_mode = pool_mode,
-                        .database_lines = std::move(database_lines),
-                        .config_lines = std::move(config_lines)});
-  EXPECT_TRUE(bouncer.ok()) << bouncer.status().ToString();
-  if (!bouncer.ok()) std::abort();
-  return std::move(bouncer).value();
-}
+using servers::test_util::MustStartPgBouncer;
 
 std::string DatabaseOf(const std::string& url) { return url.substr(url.rfind('/') + 1); }
 
@@ -62,14 +51,14 @@ TEST(PoolerTest, ADirectConnectionIsNotPooled) {
 
 TEST(PoolerTest, ASessionPoolerKeepsTheSession) {
   std::string url = zs::testing::FreshDatabaseUrl();
-  std::unique_ptr<PgBouncer> bouncer = StartBouncer("session");
+  std::unique_ptr<PgBouncer> bouncer = MustStartPgBouncer("session");
   EXPECT_EQ(Detect(bouncer->Url(DatabaseOf(url))), Pooling::kSession);
   EXPECT_TRUE(RequireOwnSession(bouncer->Url(DatabaseOf(url))).ok());
 }
 
 TEST(PoolerTest, ATransactionPoolerIsDetectedAndRefusedWithAnErrorThatSaysUseADirectUrl) {
   std::string url = zs::testing::FreshDatabaseUrl();
-  std::unique_ptr<PgBouncer> bouncer = StartBouncer("transaction");
+  std::unique_ptr<PgBouncer> bouncer = MustStartPgBouncer("transaction");
   std::string pooled = bouncer->Url(DatabaseOf(url));
   EXPECT_EQ(Detect(pooled), Pooling::kTransaction);
   Status refused = RequireOwnSession(pooled);
@@ -84,14 +73,14 @@ TEST(PoolerTest, ATransactionPoolerIsDetectedAndRefusedWithAnErrorThatSaysUseADi
 
 TEST(PoolerTest, AStatementPoolerIsRefusedToo) {
   std::string url = zs::testing::FreshDatabaseUrl();
-  std::unique_ptr<PgBouncer> bouncer = StartBouncer("statement");
+  std::unique_ptr<PgBouncer> bouncer = MustStartPgBouncer("statement");
   EXPECT_EQ(Detect(bouncer->Url(DatabaseOf(url))), Pooling::kTransaction);
 }
 
 TEST(PoolerTest, SessionSettingsLeakBetweenClientsOfATransactionPool) {
   // Why zeroshift refuses, and why clients cannot SET their version there.
   std::string url = zs::testing::FreshDatabaseUrl();
-  std::unique_ptr<PgBouncer> bouncer = StartBouncer("transaction");
+  std::unique_ptr<PgBouncer> bouncer = MustStartPgBouncer("transaction");
   Connection first = OpenOrDie(bouncer->Url(DatabaseOf(url)));
   ASSERT_TRUE(first.Run("SET search_path TO pg_catalog, leaked_here").ok());
   Connection second = OpenOrDie(bouncer->Url(DatabaseOf(url)));
@@ -113,7 +102,7 @@ TEST(PoolerTest, TheVersionPoolLineNamesTheServerAndSetsSearchPathOnConnect) {
   // (more clients than server connections) sees the version, in every
   // transaction, and the database's own pool does not.
   std::unique_ptr<PgBouncer> bouncer =
-      StartBouncer("transaction", {line}, {"default_pool_size = 1"});
+      MustStartPgBouncer("transaction", {line}, {"default_pool_size = 1"});
   std::vector<Connection> clients;
   for (int i = 0; i < 3; ++i) {
     clients.push_back(OpenOrDie(bouncer->Url(VersionPoolName(database, "public_02_split_name"))));
