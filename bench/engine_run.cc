@@ -27,7 +27,9 @@ nlohmann::json ToJson(const backfill::Options& o) {
           {"target_batch_ms", o.target_batch.count()},
           {"min_batch_rows", o.min_batch_rows},
           {"max_batch_rows", o.max_batch_rows},
-          {"workers", o.workers}};
+          {"workers", o.workers},
+          {"auto_workers", o.auto_workers},
+          {"nice_ratio", o.nice_ratio}};
 }
 
 Result<std::unique_ptr<TimedEngine>> TimedEngine::Connect(

@@ -77,6 +77,8 @@ std::string_view EventName(EventKind kind) {
       return "interrupt";
     case EventKind::kNote:
       return "note";
+    case EventKind::kYield:
+      return "yield";
   }
   return "progress";
 }
@@ -100,6 +102,8 @@ struct Backfiller::RunState {
   std::chrono::duration<double> last_batch{0};  // the previous batch's duration
   bool new_run = true;                          // the first save of this run resets run_started_at
   bool visibility_noted = false;                // VisibilityNote emitted once per run
+  bool yielding = false;                        // clients work: batches are paced (UpdateYield)
+  std::string yield_reason;                     // why, when yielding began
 };
 
 Backfiller::Backfiller(pg::Connection& conn, state::StateStore& state, std::string schema,
@@ -154,7 +158,10 @@ void Backfiller::Emit(EventKind kind, RunState& run) const {
              .throttled_batches = run.cursor.throttled_batches,
              .paused = run.paused,
              .throttle_reason = run.cursor.throttle_reason,
-             .interrupted_by = run.cursor.interrupted_by};
+             .interrupted_by = run.cursor.interrupted_by,
+             .nice_ratio = options_.nice_ratio,
+             .yielding = run.yielding,
+             .yield_reason = run.yield_reason};
   if (run.cursor.range_end_json || run.cursor.range_start_json) {
     p.range = run.cursor.table.substr(run.cursor.table.rfind(' ') + 1);
   }
@@ -228,6 +235,28 @@ Status Backfiller::ApplyControl(RunState& run) {
   }
 }
 
+void Backfiller::Sleep(std::chrono::milliseconds duration) const {
+  if (options_.sleep) {
+    options_.sleep(duration);
+  } else {
+    SleepFor(duration);
+  }
+}
+
+void Backfiller::UpdateYield(const PressureSample& sample, bool pressured, RunState& run) {
+  bool working = ShouldYield(sample, options_.nice_ratio);
+  if (working != run.yielding) {
+    run.yielding = working;
+    run.yield_reason =
+        working ? YieldReason(sample, options_.nice_ratio, options_.nice_walkers) : std::string();
+    // Kept with the cursor (saved with the next batch): `status` shows why
+    // the backfill goes slower.
+    if (working) run.cursor.throttle_reason = run.yield_reason;
+    Emit(EventKind::kYield, run);
+  }
+  if (working && !pressured) ++run.cursor.throttled_batches;  // a pressured one is counted
+}
+
 Status Backfiller::Throttle(RunState& run) {
   for (;;) {  // more than once only while waiting for a long transaction to end
     ZS_ASSIGN_OR_RETURN(
@@ -240,6 +269,7 @@ Status Backfiller::Throttle(RunState& run) {
     }
     ThrottleStep step = DecideThrottle(sample, options_.pressure, run.last_batch, run.controller,
                                        options_.pause_poll);
+    UpdateYield(sample, !step.reason.empty(), run);
     if (step.reason.empty()) {
       if (run.under_pressure) run.controller.OnCalm();
       run.under_pressure = false;
@@ -265,11 +295,7 @@ Status Backfiller::Throttle(RunState& run) {
     // One (smaller) batch still follows each sleep: a transaction that stays
     // open for hours slows the backfill down but cannot stall it forever
     // (unless the user chose to wait for it).
-    if (options_.sleep) {
-      options_.sleep(step.sleep);
-    } else {
-      SleepFor(step.sleep);
-    }
+    Sleep(step.sleep);
     if (step.action != ThrottleStep::Action::kWaitAndProbe || InterruptSignal() != 0) {
       return Status::Ok();
     }
@@ -294,8 +320,12 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
     ranged = ranged || state::IsRangeOf(saved, cursor.table);
   }
   if (cursor.finished) return Status::Ok();
+  // The CLI's default parallelism: PostgreSQL's adaptive walks only.
+  bool by_default = options_.workers <= 1 && options_.auto_workers > 1 && options_.adaptive &&
+                    conn_ != nullptr && static_cast<bool>(options_.open_session);
+  int workers = by_default ? options_.auto_workers : options_.workers;
   // Saved ranges win over the command line's count (workers.h).
-  if (ranged || options_.workers > 1) return RunParallel(table, task, up, cursors);
+  if (ranged || workers > 1) return RunParallel(table, task, up, cursors, workers, by_default);
   return Walk(table, task, up, std::move(cursor));
 }
 
@@ -351,13 +381,24 @@ Status Backfiller::Walk(const schema::Table& table, const ops::BackfillTask& tas
     if (int signal = InterruptSignal(); signal != 0) return StopInterrupted(run, signal);
     if (options_.stop_requested && options_.stop_requested()) continue;  // stops at the top
     long long rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows;
+    // Yielding to clients (--backfill-nice-ratio): the batch and its pause
+    // hold the workers' shared turn, so that N workers yield as one session
+    // (never two batches at once while clients work).
+    bool yielding = run.adaptive && run.yielding;
+    std::unique_lock<std::mutex> turn;
+    if (yielding && options_.yield_turn) turn = options_.yield_turn();
     Clock::time_point batch_start = Clock::now();
     ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(*batches, rows, run));
-    run.last_batch = Clock::now() - batch_start;
+    run.last_batch = options_.batch_duration
+                         ? options_.batch_duration()
+                         : std::chrono::duration<double>(Clock::now() - batch_start);
     if (run.adaptive) run.controller.Observe(touched, run.last_batch);
     ++run.batches;
     Emit(EventKind::kProgress, run);
-    if (touched > 0 && !run.cursor.finished) SleepFor(run.delay);
+    if (touched > 0 && !run.cursor.finished) {
+      if (yielding) Sleep(NiceDelay(options_.nice_ratio, run.last_batch));
+      SleepFor(run.delay);
+    }
   }
   Emit(EventKind::kDone, run);
   return Status::Ok();

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@
 // until it reaches the backfill through the seam.
 #include "backfill/postgres_batch.h"
 #include "backfill/throttle.h"
+#include "backfill/workers.h"
 #include "core/status.h"
 #include "ops/action.h"
 #include "pg/connection.h"
@@ -52,6 +54,12 @@ struct Progress {
   // ("2/4"); "" for the whole table (every event the caller sees).
   std::string range;
   int workers = 1;  // sessions walking the table now
+  // --backfill-nice-ratio (0: never yields); yielding: clients are working,
+  // so each batch is followed by a sleep (kYield says when it starts, with
+  // `yield_reason`, and when it stops).
+  double nice_ratio = 0;
+  bool yielding = false;
+  std::string yield_reason;
 
   // Rows per second of this run; 0 before the first batch.
   double RowsPerSecond() const;
@@ -62,7 +70,19 @@ struct Progress {
 // What the loop reports. kProgress comes after every batch; renderers decide
 // how often to print. kInterrupt: a signal stopped the run (backfill/interrupt.h).
 // kNote: something the user should know once (what the throttle cannot see).
-enum class EventKind { kStart, kProgress, kThrottle, kPause, kResume, kDone, kInterrupt, kNote };
+// kYield: clients started working (progress.yielding, with yield_reason) or
+// stopped (!yielding): once each, not per batch.
+enum class EventKind {
+  kStart,
+  kProgress,
+  kThrottle,
+  kPause,
+  kResume,
+  kDone,
+  kInterrupt,
+  kNote,
+  kYield
+};
 std::string_view EventName(EventKind kind);
 
 struct Event {
@@ -88,6 +108,14 @@ struct Options {
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{5000};
   PressureThresholds pressure;
+  // Adaptive mode: while client sessions work in the database
+  // (PressureSample::clients_working, hidden sessions included; the probe
+  // before each batch says), the batch is followed by a sleep of nice_ratio
+  // x its duration (NiceDelay): 1.0 leaves the clients about half of the
+  // backfill's time; 0 never yields. The fixed schedule never yields (it is
+  // exact). The CLI's default is 1.0 (bench/README.md §3); the library's is
+  // 0, so that tests of other behaviour are not paced by their own sessions.
+  double nice_ratio = 0;
   // How often a paused backfill re-reads the control row.
   std::chrono::milliseconds pause_poll{250};
   std::function<void(const Event&)> on_event;
@@ -95,6 +123,9 @@ struct Options {
   // throttle's sleep, so that no test depends on timing.
   std::function<Result<PressureSample>()> probe;
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Tests: the duration each batch is taken to have had (the pacing and the
+  // sizing use it), instead of the clock's.
+  std::function<std::chrono::duration<double>()> batch_duration;
 
   // The table's own triggers never fire for the backfill's batches: each batch
   // runs with session_replication_role = replica (zeroshift's trigger is
@@ -117,6 +148,18 @@ struct Options {
   // walk disjoint key ranges of a table, each in its own short transactions.
   // PostgreSQL keyset walks only, adaptive mode only; 1 is the single walk.
   int workers = 1;
+  // The CLI's default when --backfill-workers is not given (`workers` is 1
+  // then): PostgreSQL adaptive backfills use this many sessions where the
+  // table can be split, and one session, without a note, elsewhere (MariaDB,
+  // ctid walks, small tables). 0 or 1: no default parallelism.
+  int auto_workers = 0;
+  // ... for tables with at least this many rows left (tests lower it).
+  long long auto_workers_min_rows = kAutoWorkersMinRows;
+  // Set by workers.cc on each range's walk: the sessions walking the table
+  // (for the yield's reason), and the turn they share while yielding: each
+  // batch and its pause hold it, so that N workers yield as one session.
+  int nice_walkers = 1;
+  std::function<std::unique_lock<std::mutex>()> yield_turn;
   // Opens one more session the way the backfill's own was opened (pinned
   // search_path, pooler refused); the engine sets it. Needed when workers > 1
   // or when a table has saved ranges.
@@ -172,7 +215,12 @@ class Backfiller {
   // walks them on worker sessions, one thread each.
   Status RunParallel(const schema::Table& table, const ops::BackfillTask& task,
                      const std::vector<triggers::TriggerSpec>& up,
-                     const std::vector<state::BackfillCursor>& saved);
+                     const std::vector<state::BackfillCursor>& saved, int workers, bool by_default);
+  // Whether the next batch yields to clients (ShouldYield on `sample`); says
+  // once when yielding starts and when it stops.
+  void UpdateYield(const PressureSample& sample, bool pressured, RunState& run);
+  // options_.sleep (tests) or an interruptible sleep.
+  void Sleep(std::chrono::milliseconds duration) const;
 
   backend::Session* session_ = nullptr;  // the Session constructor's
   pg::Connection* conn_ = nullptr;       // PostgreSQL only

@@ -307,6 +307,89 @@ TEST(BackfillTest, ALongTransactionCanStopTheBackfillOrBeIgnored) {
   EXPECT_EQ(WrongRows(admin), 0);
 }
 
+// --backfill-nice-ratio: the probe before each of the first three batches
+// says clients work, then none. Each of those batches is followed by ratio x
+// its (injected) duration; none once they stop; the event log says once that
+// yielding starts and once that it stops, and status keeps why.
+TEST(BackfillTest, YieldsToWorkingClientsByTheRatioOfEachBatch) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  CreateUsers(admin, 500);
+  Events events;
+  std::vector<milliseconds> sleeps;
+  int probes = 0;
+  auto probe = [&probes]() -> Result<PressureSample> {
+    ++probes;
+    return probes <= 3 ? PressureSample{.clients_working = 2} : PressureSample{};
+  };
+  Options options = InjectedPressure(LongTransactionPolicy::kThrottle, probe, &sleeps, events);
+  options.nice_ratio = 1.5;
+  options.batch_duration = [] { return std::chrono::duration<double>(0.04); };
+  engine::Engine engine = Connect(url, options);
+  Status status = engine.Start(SplitName());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  // Probes 1-3 (before batches 1-3) see clients: 1.5 x 40 ms after each of
+  // those batches; probes 4-6 see none.
+  EXPECT_EQ(sleeps, std::vector<milliseconds>(3, milliseconds(60)));
+  std::vector<Event> yields;
+  for (const Event& e : events.All()) {
+    if (e.kind == EventKind::kYield) yields.push_back(e);
+  }
+  ASSERT_EQ(yields.size(), 2u) << "once when yielding starts, once when it stops";
+  EXPECT_TRUE(yields[0].progress.yielding);
+  EXPECT_NE(yields[0].progress.yield_reason.find("2 client session(s) working"), std::string::npos)
+      << yields[0].progress.yield_reason;
+  EXPECT_NE(yields[0].progress.yield_reason.find("--backfill-nice-ratio 1.5"), std::string::npos)
+      << yields[0].progress.yield_reason;
+  EXPECT_FALSE(yields[1].progress.yielding);
+  EXPECT_EQ(yields[1].progress.rows_done, 300) << "stopped after the third batch";
+  EXPECT_EQ(events.Count(EventKind::kThrottle), 0) << "yielding is not pressure";
+  EXPECT_EQ(events.Last().rows_done, 500);
+  EXPECT_EQ(WrongRows(admin), 0);
+  Result<nlohmann::json> json = cli::StatusJson(engine);
+  ASSERT_TRUE(json.ok()) << json.status().ToString();
+  EXPECT_NE(json->dump().find("--backfill-nice-ratio 1.5"), std::string::npos) << json->dump(2);
+}
+
+// No client working: full speed. Ratio 0: never yields, clients or not. A
+// session whose state is hidden counts as working.
+TEST(BackfillTest, NoClientOrRatioZeroMeansNoSleepAndAHiddenSessionWorks) {
+  struct Case {
+    const char* name;
+    PressureSample sample;
+    double ratio;
+    bool yields;
+  };
+  for (const Case& c : {Case{"no client", PressureSample{}, 1.0, false},
+                        Case{"ratio 0", PressureSample{.clients_working = 4}, 0.0, false},
+                        Case{"hidden session", PressureSample{.hidden_sessions = 1}, 1.0, true}}) {
+    SCOPED_TRACE(c.name);
+    std::string url = zs::testing::FreshDatabaseUrl();
+    pg::Connection admin = Open(url);
+    CreateUsers(admin, 300);
+    Events events;
+    std::vector<milliseconds> sleeps;
+    PressureSample sample = c.sample;
+    Options options = InjectedPressure(
+        LongTransactionPolicy::kThrottle, [sample] { return sample; }, &sleeps, events);
+    options.nice_ratio = c.ratio;
+    options.batch_duration = [] { return std::chrono::duration<double>(0.04); };
+    engine::Engine engine = Connect(url, options);
+    Status status = engine.Start(SplitName());
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    if (c.yields) {
+      // Four batches: a sleep after each of the first three (the fourth ends it).
+      EXPECT_EQ(sleeps, std::vector<milliseconds>(3, milliseconds(40)));
+      EXPECT_EQ(events.Count(EventKind::kYield), 1);
+    } else {
+      EXPECT_TRUE(sleeps.empty()) << sleeps.size() << " sleeps";
+      EXPECT_EQ(events.Count(EventKind::kYield), 0);
+    }
+    EXPECT_EQ(events.Last().rows_done, 300);
+    EXPECT_EQ(WrongRows(admin), 0);
+  }
+}
+
 TEST(BackfillTest, PauseAndResumeFromAnotherConnection) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection admin = Open(url);

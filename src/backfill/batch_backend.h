@@ -116,6 +116,11 @@ class BatchBackend {
   // to. Runs between batches (no transaction open).
   virtual Result<PressureSample> ProbePressure(const std::string& schema, const std::string& table,
                                                const PressureThresholds& thresholds) = 0;
+
+  // The backfill's other sessions (the parallel workers', by server pid),
+  // which the probe must not count as clients working. Backends that do not
+  // count clients ignore it.
+  virtual void ExcludeSessions(const std::vector<long long>& /*pids*/) {}
 };
 
 // Where the pressure probes look besides the session's own server.

@@ -193,12 +193,29 @@ constexpr char kProbeSql[] =
     "   AND usesysid IS NOT NULL AND state IS NULL "
     "   AND query = '<insufficient privilege>'), "
     "(SELECT count(*) FROM pg_stat_replication WHERE state IS NULL), "
-    "quote_ident(current_user)";
+    "quote_ident(current_user), "
+    // Clients working now or within the last second (--backfill-nice-ratio):
+    // an OLTP session between two transactions is idle most of the time.
+    // Not ours: $3, the worker sessions; and the engine's expression resolver
+    // (engine/resolve.cc), idle since the plan, which ran just before the
+    // backfill. Hidden ones are counted above.
+    "(SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+    "   AND pid <> ALL($3::int[]) AND datname = current_database() "
+    "   AND backend_type = 'client backend' "
+    "   AND application_name IS DISTINCT FROM 'zeroshift-resolve' "
+    "   AND (state = 'active' OR state_change > now() - interval '1 second'))";
+
+// The backfill's own sessions as the probe's third parameter: "{4242,4243}".
+std::string ProbePidArray(const std::vector<long long>& pids) {
+  std::string out;
+  for (long long pid : pids) out += (out.empty() ? "" : ",") + std::to_string(pid);
+  return "{" + out + "}";
+}
 
 // The session-level name of kProbeSql once prepared; versioned, so that a
 // session prepared by another zeroshift (a pooled server connection) is never
 // handed a different statement under this name.
-constexpr char kProbeStatement[] = "zs_backfill_probe_v1";
+constexpr char kProbeStatement[] = "zs_backfill_probe_v2";
 
 Result<PressureSample> ReadPressure(pg::Connection& conn, const pg::Rows& rows,
                                     const PressureThresholds& thresholds) {
@@ -209,6 +226,7 @@ Result<PressureSample> ReadPressure(pg::Connection& conn, const pg::Rows& rows,
                         .max_replay_lag_ms = std::stod(rows.Get(0, 4)),
                         .hidden_sessions = rows.GetInt(0, 5),
                         .hidden_standbys = rows.GetInt(0, 6),
+                        .clients_working = rows.GetInt(0, 8),
                         .role = rows.Get(0, 7)};
   // A second round trip only under pressure: the user needs to know whom to end.
   if (sample.long_transactions > 0) {
@@ -222,11 +240,12 @@ Result<PressureSample> ReadPressure(pg::Connection& conn, const pg::Rows& rows,
 class PreparedProbe {
  public:
   Result<PressureSample> Probe(pg::Connection& conn, const std::string& qualified_table,
-                               const PressureThresholds& thresholds) {
+                               const PressureThresholds& thresholds,
+                               const std::vector<long long>& own_pids) {
     if (!prepared_) ZS_RETURN_IF_ERROR(Prepare(conn));
     std::string execute =
-        fmt::format("EXECUTE {}({}, {})", kProbeStatement, pg::QuoteLiteral(qualified_table),
-                    thresholds.max_xact_age.count());
+        fmt::format("EXECUTE {}({}, {}, {})", kProbeStatement, pg::QuoteLiteral(qualified_table),
+                    thresholds.max_xact_age.count(), pg::QuoteLiteral(ProbePidArray(own_pids)));
     Result<pg::Rows> rows = conn.Exec(execute);
     // 26000: gone since (DEALLOCATE ALL, DISCARD ALL): prepared again, once.
     if (!rows.ok() && rows.status().sqlstate() == "26000") {
@@ -244,8 +263,8 @@ class PreparedProbe {
         pg::Rows existing,
         conn.ExecParams("SELECT 1 FROM pg_prepared_statements WHERE name = $1", {kProbeStatement}));
     if (existing.empty()) {
-      ZS_RETURN_IF_ERROR(
-          conn.Run(fmt::format("PREPARE {}(text, bigint) AS {}", kProbeStatement, kProbeSql)));
+      ZS_RETURN_IF_ERROR(conn.Run(
+          fmt::format("PREPARE {}(text, bigint, int[]) AS {}", kProbeStatement, kProbeSql)));
     }
     prepared_ = true;
     return Status::Ok();
@@ -257,10 +276,12 @@ class PreparedProbe {
 }  // namespace
 
 Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qualified_table,
-                                     const PressureThresholds& thresholds) {
+                                     const PressureThresholds& thresholds,
+                                     const std::vector<long long>& own_pids) {
   ZS_ASSIGN_OR_RETURN(
-      pg::Rows rows, conn.ExecParams(kProbeSql, {qualified_table,
-                                                 std::to_string(thresholds.max_xact_age.count())}));
+      pg::Rows rows,
+      conn.ExecParams(kProbeSql, {qualified_table, std::to_string(thresholds.max_xact_age.count()),
+                                  ProbePidArray(own_pids)}));
   return ReadPressure(conn, rows, thresholds);
 }
 
@@ -384,12 +405,15 @@ class PostgresBatchBackend final : public BatchBackend {
 
   Result<PressureSample> ProbePressure(const std::string& schema, const std::string& table,
                                        const PressureThresholds& thresholds) override {
-    return probe_.Probe(conn_, pg::QualifiedName(schema, table), thresholds);
+    return probe_.Probe(conn_, pg::QualifiedName(schema, table), thresholds, own_pids_);
   }
+
+  void ExcludeSessions(const std::vector<long long>& pids) override { own_pids_ = pids; }
 
  private:
   pg::Connection& conn_;
   PreparedProbe probe_;
+  std::vector<long long> own_pids_;  // the worker sessions (workers.cc)
 };
 
 }  // namespace

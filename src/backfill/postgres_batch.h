@@ -23,6 +23,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "backfill/batch_backend.h"
 #include "backfill/throttle.h"
@@ -52,8 +53,11 @@ Result<long long> EstimateTableRows(pg::Connection& conn, const std::string& rel
 
 // One round trip: the pressure the backfill of `qualified_table` should
 // yield to. Must run outside the batch transaction (between batches).
+// `own_pids`: the backfill's other sessions (parallel workers), which are not
+// clients (PressureSample::clients_working); this session never is.
 Result<PressureSample> ProbePressure(pg::Connection& conn, const std::string& qualified_table,
-                                     const PressureThresholds& thresholds);
+                                     const PressureThresholds& thresholds,
+                                     const std::vector<long long>& own_pids = {});
 
 // The implementation over `conn`, which must outlive it.
 std::unique_ptr<BatchBackend> MakePostgresBatchBackend(pg::Connection& conn);

@@ -2,14 +2,18 @@
 // (postgres_batch.cc, PreparedProbe): parsing and planning its catalog views
 // cost ~5x running it, once per batch. It must see what the plain probe
 // sees, be prepared once per session, survive DEALLOCATE ALL, and share the
-// session with another backfill's probe.
+// session with another backfill's probe; and it counts the clients working
+// (--backfill-nice-ratio), none of the backfill's own sessions among them.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "backfill/batch_backend.h"
 #include "backfill/postgres_batch.h"
+#include "backfill/throttle.h"
 #include "pg/connection.h"
 #include "testing/shared_cluster.h"
 #include "testing/test_support.h"
@@ -84,6 +88,67 @@ TEST(BackfillPreparedProbe, SurvivesDeallocateAndASecondBackfillOnTheSession) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->lock_waiters, 0);
   EXPECT_EQ(PreparedProbes(conn), 1);
+}
+
+long long ProbeInt(pg::Connection& conn, const std::string& sql) {
+  Result<pg::Rows> rows = conn.Exec(sql);
+  EXPECT_TRUE(rows.ok()) << sql << ": " << rows.status().ToString();
+  return rows.ok() && !rows->empty() ? rows->GetInt(0, 0) : -1;
+}
+
+// --backfill-nice-ratio's probe: a client running a statement in a
+// transaction is working; the same session is not once it is one of the
+// backfill's own (a worker's pid), nor once it has been idle for more than
+// the probe's second. Event-ordered: each step waits for the server's state.
+TEST(BackfillPreparedProbe, CountsAWorkingClientButNotOurSessionsNorAnIdleOne) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection conn = Open(url);
+  pg::Connection client = Open(url);
+  ASSERT_TRUE(conn.Run("CREATE TABLE t (id int PRIMARY KEY)").ok());
+  std::unique_ptr<BatchBackend> backend = MakePostgresBatchBackend(conn);
+  PressureThresholds t{.max_xact_age = milliseconds(0)};
+  long long pid = ProbeInt(client, "SELECT pg_backend_pid()");
+  std::string client_state = fmt::format(
+      "SELECT count(*) FROM pg_stat_activity WHERE pid = {} AND state = 'active' AND query LIKE "
+      "'%pg_sleep%'",
+      pid);
+  std::thread busy([&client] { (void)client.Run("BEGIN; SELECT pg_sleep(60)"); });
+  ASSERT_TRUE(zs::testing::WaitUntil([&] { return ProbeInt(conn, client_state) == 1; },
+                                     std::chrono::seconds(30)));
+
+  Result<PressureSample> working = backend->ProbePressure("public", "t", t);
+  ASSERT_TRUE(working.ok()) << working.status().ToString();
+  EXPECT_EQ(working->clients_working, 1) << "the client in its statement";
+  EXPECT_EQ(WorkingClients(*working), 1);
+  EXPECT_TRUE(ShouldYield(*working, 1.0));
+
+  // The same session as one of the backfill's workers: not a client.
+  backend->ExcludeSessions({pid});
+  Result<PressureSample> ours = backend->ProbePressure("public", "t", t);
+  ASSERT_TRUE(ours.ok()) << ours.status().ToString();
+  EXPECT_EQ(ours->clients_working, 0) << "a worker session counted as a client";
+  backend->ExcludeSessions({});
+
+  ASSERT_EQ(ProbeInt(conn, fmt::format("SELECT pg_cancel_backend({})::int", pid)), 1);
+  busy.join();
+  ASSERT_TRUE(client.Run("ROLLBACK").ok());
+  // Idle for more than the probe's second: no longer working.
+  ASSERT_TRUE(zs::testing::WaitUntil(
+      [&] {
+        return ProbeInt(conn, fmt::format("SELECT count(*) FROM pg_stat_activity WHERE pid = {} "
+                                          "AND state = 'idle' AND state_change < now() - "
+                                          "interval '1.2 seconds'",
+                                          pid)) == 1;
+      },
+      std::chrono::seconds(30)));
+  Result<PressureSample> idle = backend->ProbePressure("public", "t", t);
+  ASSERT_TRUE(idle.ok()) << idle.status().ToString();
+  EXPECT_EQ(idle->clients_working, 0) << "an idle session is not working";
+  EXPECT_FALSE(ShouldYield(*idle, 1.0));
+  // The plain probe (tests, tools) agrees.
+  Result<PressureSample> plain = ProbePressure(conn, "public.t", t);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(plain->clients_working, 0);
 }
 
 }  // namespace

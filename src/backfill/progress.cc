@@ -43,6 +43,7 @@ std::string ProgressBar(const Progress& p, int width) {
   out += fmt::format("  {:.0f} rows/s", p.RowsPerSecond());
   if (double eta = p.EtaSeconds(); eta >= 0 && !p.finished) out += "  ETA " + ClockText(eta);
   if (p.paused) out += "  PAUSED";
+  if (p.yielding && !p.finished) out += "  YIELDING";
   if (!p.finished) out += fmt::format("  batch {}", p.batch_rows);
   return out;
 }
@@ -57,15 +58,24 @@ std::string ProgressLine(const Progress& p) {
     out += fmt::format(", ETA {:.0f} s", eta);
   }
   if (!p.finished) out += fmt::format(", batch {}", p.batch_rows);
+  if (p.yielding && !p.finished) out += ", yielding to clients";
   return out;
 }
 
 std::string EventMessage(const Event& e) {
   const Progress& p = e.progress;
   switch (e.kind) {
-    case EventKind::kStart:
-      return p.rows_done > 0 ? fmt::format("{}: resuming after {} rows", p.table, p.rows_done)
-                             : fmt::format("{}: starting (~{} rows)", p.table, p.rows_estimate);
+    case EventKind::kStart: {
+      std::string out = p.rows_done > 0
+                            ? fmt::format("{}: resuming after {} rows", p.table, p.rows_done)
+                            : fmt::format("{}: starting (~{} rows)", p.table, p.rows_estimate);
+      if (p.workers > 1) out += fmt::format(", {} sessions", p.workers);
+      if (p.nice_ratio > 0) {
+        out +=
+            fmt::format("; yields to working clients (--backfill-nice-ratio {:g})", p.nice_ratio);
+      }
+      return out;
+    }
     case EventKind::kThrottle:
       return fmt::format("{}: backing off: {}", p.table, p.throttle_reason);
     case EventKind::kPause:
@@ -82,6 +92,9 @@ std::string EventMessage(const Event& e) {
                          p.interrupted_by, p.rows_done);
     case EventKind::kNote:
       return fmt::format("{}: note: {}", p.table, p.note);
+    case EventKind::kYield:
+      return p.yielding ? fmt::format("{}: yielding to clients: {}", p.table, p.yield_reason)
+                        : fmt::format("{}: no client working any more: full speed again", p.table);
     case EventKind::kProgress:
       break;
   }
@@ -108,6 +121,9 @@ nlohmann::json EventJson(const Event& e) {
   if (e.kind == EventKind::kThrottle) out["reason"] = p.throttle_reason;
   if (e.kind == EventKind::kInterrupt) out["signal"] = p.interrupted_by;
   if (e.kind == EventKind::kNote) out["note"] = p.note;
+  out["nice_ratio"] = p.nice_ratio;
+  out["yielding"] = p.yielding;
+  if (e.kind == EventKind::kYield && p.yielding) out["reason"] = p.yield_reason;
   return out;
 }
 

@@ -165,7 +165,8 @@ std::string VisibilityNote(const PressureSample& s) {
   if (s.hidden_sessions > 0) {
     unseen.push_back(fmt::format(
         "{} session(s) of other roles in this database (their long transactions do not slow "
-        "the backfill down)",
+        "the backfill down; they count as clients working, so the backfill yields to them "
+        "(--backfill-nice-ratio) as long as they are connected, even idle)",
         s.hidden_sessions));
   }
   if (s.hidden_standbys > 0) {
@@ -179,6 +180,33 @@ std::string VisibilityNote(const PressureSample& s) {
       "role {} may not read other roles' activity, so the backfill's throttle cannot see {}; "
       "run GRANT pg_read_all_stats TO {} (or pg_monitor) to throttle on them",
       role, unseen.size() == 1 ? unseen[0] : unseen[0] + " nor " + unseen[1], role);
+}
+
+long long WorkingClients(const PressureSample& s) { return s.clients_working + s.hidden_sessions; }
+
+bool ShouldYield(const PressureSample& s, double ratio) {
+  return ratio > 0 && WorkingClients(s) > 0;
+}
+
+std::chrono::milliseconds NiceDelay(double ratio, std::chrono::duration<double> last_batch) {
+  double ms = std::max(last_batch.count(), 0.0) * 1000 * std::max(ratio, 0.0);
+  return std::chrono::milliseconds(std::llround(ms));
+}
+
+std::string YieldReason(const PressureSample& s, double ratio, int walkers) {
+  std::string who =
+      s.hidden_sessions > 0
+          ? fmt::format(
+                "{} client session(s) working in this database, {} of them of other "
+                "roles whose state this role may not read",
+                WorkingClients(s), s.hidden_sessions)
+          : fmt::format("{} client session(s) working in this database", WorkingClients(s));
+  std::string turns =
+      walkers > 1 ? fmt::format(", its {} sessions taking turns", walkers) : std::string();
+  return fmt::format(
+      "{}: after each batch the backfill sleeps {:.1f} x the batch's time{} "
+      "(--backfill-nice-ratio {:g}; 0: full speed)",
+      who, ratio, turns, ratio);
 }
 
 std::chrono::milliseconds LongTransactionDelay(std::chrono::duration<double> last_batch,

@@ -127,8 +127,35 @@ struct PressureSample {
   // standbys whose positions read as NULL. Both count as calm.
   long long hidden_sessions = 0;
   long long hidden_standbys = 0;
+  // Client sessions of this database working now or within the last second
+  // (state 'active', or its state changed less than 1 s ago), none of them the
+  // backfill's own (the prober and every worker session); walsenders,
+  // autovacuum and parallel workers are not clients. Hidden sessions are not
+  // in it: WorkingClients() adds them. MariaDB: 0 (not probed yet).
+  long long clients_working = 0;
   std::string role;  // the role the probes ran as ("" when the probe does not say)
 };
+
+// The client sessions the backfill yields to (--backfill-nice-ratio): the
+// working ones, and every hidden one, whose state the probe cannot read (the
+// safe side: an application's sessions under another role are not ignored).
+long long WorkingClients(const PressureSample& sample);
+
+// Whether the batches yield to clients (gh-ost's nice-ratio): some work, and
+// the ratio is not 0 (disabled).
+bool ShouldYield(const PressureSample& sample, double ratio);
+
+// The pause after a batch that took `last_batch` while yielding: ratio x
+// its duration (ratio 1: the clients get about half of the backfill's time).
+// With N workers, the batch and its pause hold a turn the workers share
+// (Options::yield_turn), so that together they yield as one session does.
+std::chrono::milliseconds NiceDelay(double ratio, std::chrono::duration<double> last_batch);
+
+// Why the backfill yields, for the event that says it starts: "3 client
+// session(s) working in this database: after each batch the backfill sleeps
+// 1.0 x the batch's time (--backfill-nice-ratio 1; 0: full speed)";
+// `walkers` > 1: "..., its 2 sessions taking turns".
+std::string YieldReason(const PressureSample& sample, double ratio, int walkers);
 
 // The note, printed once per backfill, when the probes could not see other
 // roles' activity: what is not throttled because of it and the grant that

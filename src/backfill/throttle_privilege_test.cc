@@ -99,6 +99,11 @@ TEST(LeastPrivilegeThrottleTest, TheProbeCountsWhatItCannotSeeAndTheNoteNamesThe
       << note;
   EXPECT_NE(note.find("long transactions do not slow the backfill down"), std::string::npos)
       << note;
+  // Its state hidden, the session counts as working (--backfill-nice-ratio),
+  // and the note says so.
+  EXPECT_GE(WorkingClients(*unseen), 1);
+  EXPECT_TRUE(ShouldYield(*unseen, 1.0));
+  EXPECT_NE(note.find("count as clients working"), std::string::npos) << note;
 
   // With pg_read_all_stats: the transaction is seen, nothing is hidden.
   pg::Connection stats = zs::testing::Open(ThrottleUrlAs(url, kStatsRole));

@@ -240,6 +240,37 @@ TEST(DecideThrottleTest, TheUserChoosesToWaitProceedOrStop) {
   EXPECT_FALSE(ParseLongTransactionPolicy("ignore").ok());
 }
 
+// --backfill-nice-ratio: the batches yield while clients work (a hidden
+// session counts as working) and the ratio is not 0; each pause is ratio x
+// the batch's time.
+TEST(NiceDelayTest, YieldsWhileClientsWorkByTheRatioOfTheBatch) {
+  PressureSample working{.clients_working = 3};
+  EXPECT_TRUE(ShouldYield(working, 1.0));
+  EXPECT_FALSE(ShouldYield(working, 0)) << "0 disables";
+  EXPECT_FALSE(ShouldYield(PressureSample{}, 1.0)) << "no client works: full speed";
+  PressureSample hidden{.hidden_sessions = 1};
+  EXPECT_EQ(WorkingClients(hidden), 1);
+  EXPECT_TRUE(ShouldYield(hidden, 1.0)) << "a session whose state is hidden counts as working";
+  EXPECT_EQ(NiceDelay(1.0, milliseconds(40)), milliseconds(40));
+  EXPECT_EQ(NiceDelay(0.5, milliseconds(40)), milliseconds(20));
+  EXPECT_EQ(NiceDelay(2.5, milliseconds(40)), milliseconds(100));
+  EXPECT_EQ(NiceDelay(0, milliseconds(40)), milliseconds(0));
+}
+
+TEST(NiceDelayTest, TheReasonNamesTheClientsTheRatioAndTheFlag) {
+  PressureSample s{.hidden_sessions = 1, .clients_working = 2};
+  std::string one = YieldReason(s, 1.0, 1);
+  EXPECT_NE(one.find("3 client session(s) working"), std::string::npos) << one;
+  EXPECT_NE(one.find("1 of them of other roles"), std::string::npos) << one;
+  EXPECT_NE(one.find("the backfill sleeps 1.0 x the batch's time"), std::string::npos) << one;
+  EXPECT_NE(one.find("--backfill-nice-ratio 1; 0: full speed"), std::string::npos) << one;
+  std::string two = YieldReason(PressureSample{.clients_working = 1}, 1.0, 2);
+  EXPECT_NE(two.find("its 2 sessions taking turns"), std::string::npos) << two;
+  // The visibility note says hidden sessions hold the backfill back.
+  std::string note = VisibilityNote(s);
+  EXPECT_NE(note.find("count as clients working"), std::string::npos) << note;
+}
+
 TEST(ProbePressureTest, SeesALongTransactionButNotAnIdleSession) {
   std::string url = zs::testing::FreshDatabaseUrl();
   pg::Connection probe = Open(url);

@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "backend/postgres_backend.h"
 #include "backfill/backfill.h"
 #include "backfill/interrupt.h"
 #include "pg/quote.h"
@@ -244,6 +245,9 @@ class WorkerPool {
     return sample;
   }
 
+  // While clients work, one batch and its pause at a time (Options::yield_turn).
+  std::unique_lock<std::mutex> YieldTurn() { return std::unique_lock(turn_mutex_); }
+
   void OnEvent(const Event& event) {
     std::lock_guard lock(mutex_);
     std::string range = RangeKey(event.progress.range);
@@ -275,6 +279,23 @@ class WorkerPool {
       case EventKind::kNote:
         if (notes_.insert(event.progress.note).second) Forward(EventKind::kNote, event.progress);
         return;
+      // Yielding starts with the first worker that sees clients working and
+      // stops when the last yielding one sees none.
+      case EventKind::kYield:
+        if (event.progress.yielding) {
+          yielding_.insert(range);
+          if (!yield_reported_) {
+            yield_reported_ = true;
+            Forward(EventKind::kYield, event.progress);
+          }
+        } else if (yielding_.erase(range) > 0 && yielding_.empty() && yield_reported_) {
+          yield_reported_ = false;
+          Forward(EventKind::kYield, event.progress);
+        }
+        return;
+      case EventKind::kDone:  // a finished range yields no more; the table's end says the rest
+        yielding_.erase(range);
+        return;
       default:  // start, done, interrupt: the pool reports them once, for the table
         return;
     }
@@ -286,6 +307,7 @@ class WorkerPool {
     p.table = table_name_;
     p.range.clear();
     p.workers = workers_;
+    p.nice_ratio = options_.nice_ratio;
     p.rows_estimate = estimate_;
     p.rows_done = 0;
     p.throttled_batches = 0;
@@ -357,6 +379,8 @@ class WorkerPool {
   std::map<std::string, long long> done_;
   std::map<std::string, long long> throttled_;
   std::set<std::string> notes_;
+  std::set<std::string> yielding_;  // ranges whose worker yields to clients now
+  bool yield_reported_ = false;     // a kYield start forwarded, its stop not yet
   long long start_rows_ = 0;
   long long batches_ = 0;
   int paused_workers_ = 0;
@@ -366,6 +390,7 @@ class WorkerPool {
   WorkerClock::time_point paused_at_{};
   WorkerClock::duration paused_total_{};
   std::mutex probe_mutex_;
+  std::mutex turn_mutex_;  // YieldTurn
   std::optional<PressureSample> last_sample_;
   WorkerClock::time_point sampled_at_{};
 };
@@ -382,7 +407,8 @@ std::string DescribeRange(const state::BackfillCursor& range, const std::string&
 
 Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTask& task,
                                const std::vector<triggers::TriggerSpec>& up,
-                               const std::vector<state::BackfillCursor>& saved) {
+                               const std::vector<state::BackfillCursor>& saved, int workers,
+                               bool by_default) {
   const backend::Backend& db = batches_->backend();
   std::string qualified =
       db.QuoteIdentifier(schema_) + "." + db.QuoteIdentifier(table.physical_name);
@@ -390,9 +416,9 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
     return InvalidInput(
         fmt::format("--backfill-workers {}: the backfill of {} on {} runs in one session; pass "
                     "--backfill-workers 1",
-                    options_.workers, qualified, db.Name()));
+                    workers, qualified, db.Name()));
   }
-  ZS_RETURN_IF_ERROR(ValidateWorkers(options_.workers, !options_.adaptive));
+  ZS_RETURN_IF_ERROR(ValidateWorkers(workers, !options_.adaptive));
   state::BackfillCursor base;
   base.table = task.table + "." + task.touch_column;
   std::vector<state::BackfillCursor> ranges;
@@ -403,12 +429,18 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
   if (ranges.empty()) {
     ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(*conn_, schema_, table.physical_name));
     ZS_ASSIGN_OR_RETURN(base.rows_estimate, batches_->EstimateRows(schema_, table.physical_name));
+    // The default parallelism only where it pays: one session walks a
+    // small table in well under a second, and opens no connection more.
+    if (by_default &&
+        (!walk.keyset() || base.rows_estimate - base.rows_done < options_.auto_workers_min_rows)) {
+      return Walk(table, task, up, base);
+    }
     ZS_ASSIGN_OR_RETURN(
         std::vector<BatchCursor> splits,
         SplitKeys(*conn_, walk, schema_, table.physical_name, ParseCursor(base.last_key_json),
-                  options_.workers, base.rows_estimate - base.rows_done));
+                  workers, base.rows_estimate - base.rows_done));
     if (splits.empty()) {
-      if (options_.on_event) {
+      if (options_.on_event && !by_default) {
         Event note{.kind = EventKind::kNote};
         note.progress.table = table.name;
         note.progress.note = fmt::format(
@@ -438,7 +470,7 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
   }
   long long unfinished = std::count_if(ranges.begin(), ranges.end(),
                                        [](const auto& range) { return !range.finished; });
-  int count = static_cast<int>(std::min<long long>(std::max(1, options_.workers), unfinished));
+  int count = static_cast<int>(std::min<long long>(std::max(1, workers), unfinished));
   if (!options_.open_session) {
     return Internal("the parallel backfill of " + qualified + " has no way to open sessions");
   }
@@ -455,6 +487,14 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
     }
     sessions.push_back(std::move(*session));
   }
+  // The workers are not clients the probe's pacing yields to.
+  std::vector<long long> pids;
+  for (auto& session : sessions) {
+    ZS_ASSIGN_OR_RETURN(pg::Rows pid,
+                        backend::PostgresConnection(*session).Exec("SELECT pg_backend_pid()"));
+    pids.push_back(pid.GetInt(0, 0));
+  }
+  batches_->ExcludeSessions(pids);
   WorkerPool pool(options_, ranges, table.name, base.rows_estimate, count);
   pool.Report(EventKind::kStart);
   auto real_probe = [this, &table]() {
@@ -468,6 +508,9 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
         StateCursorStore cursors(*store);
         Options options = options_;
         options.workers = 1;
+        options.auto_workers = 0;
+        options.nice_walkers = count;
+        options.yield_turn = [&pool]() { return pool.YieldTurn(); };
         options.on_progress = nullptr;
         options.on_event = [&pool](const Event& event) { pool.OnEvent(event); };
         options.stop_requested = [&pool]() { return pool.stopped(); };
@@ -485,6 +528,7 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
       });
     }
   }
+  batches_->ExcludeSessions({});
   if (int signal = InterruptSignal(); signal != 0) {
     pool.Report(EventKind::kInterrupt, false, SignalName(signal));
     return Conflict(fmt::format(

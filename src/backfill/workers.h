@@ -43,6 +43,16 @@ namespace zs::backfill {
 // bench/README.md §1), and each worker holds a connection.
 inline constexpr int kMaxWorkers = 16;
 
+// The CLI's --backfill-workers when not given (Options::auto_workers): two
+// sessions reach 0.82 of the naive UPDATE on 2 cores where one reaches
+// 0.40-0.49 (bench/README.md §1), and while clients work the pacing
+// (--backfill-nice-ratio) makes them take turns, yielding as one session.
+inline constexpr int kDefaultWorkers = 2;
+// Tables with fewer rows left are walked by one session under that default
+// (Options::auto_workers_min_rows): one session does 500 000 rows in a few
+// seconds, and a kill or resume of such a backfill keeps one cursor.
+inline constexpr long long kAutoWorkersMinRows = 500000;
+
 // Fails, naming the option and the range, unless 1 <= workers <= kMaxWorkers;
 // and with workers > 1, when the fixed schedule (`fixed`: --backfill-batch-size
 // or --backfill-batch-delay) was asked for: it is one session's exact pace.

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -540,6 +541,162 @@ TEST(BackfillWorkers, OldAndNewWritersLoseNoWriteDuringATwoWorkerBackfill) {
       ADD_FAILURE() << "row " << id << ": " << actual[id] << " expected " << name;
   }
   EXPECT_EQ(lost, 0);
+}
+
+// --backfill-nice-ratio with N workers: while clients work, each batch and
+// its pause (ratio x the batch's injected time) hold a turn the workers
+// share, so they yield as one session; the event log says once, for the
+// table, that the backfill yields, though every worker does. No batch of the
+// other worker may end during the first pause.
+TEST(BackfillWorkers, WorkersYieldAsOneSessionTakingTurns) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  engine::test_util::CreateUsers(admin, 2000);
+  Events events;
+  Options options = CalmOptions(2, events);
+  std::atomic<int> probes{0};
+  options.probe = [&probes] {
+    ++probes;
+    return Result<PressureSample>(PressureSample{.clients_working = 3});
+  };
+  options.nice_ratio = 1.0;
+  options.batch_duration = [] { return std::chrono::duration<double>(0.04); };
+  std::mutex mu;
+  std::vector<milliseconds> sleeps;
+  long long batches_during_first_pause = -1;
+  options.sleep = [&](milliseconds ms) {
+    bool first = false;
+    {
+      std::lock_guard lock(mu);
+      sleeps.push_back(ms);
+      first = sleeps.size() == 1;
+    }
+    if (!first) return;
+    // Once both workers have probed before their first batch, the other
+    // one needs only the turn for its batch: none may end while this pause
+    // holds it. (Passing never depends on time; without the turn, the other
+    // batch ends well within the bound and the test fails.)
+    long long before = events.Count(EventKind::kProgress);
+    (void)WaitFor([&] { return probes.load() >= 2; });
+    (void)zs::testing::WaitUntil([&] { return events.Count(EventKind::kProgress) > before; },
+                                 milliseconds(2000), milliseconds(10));
+    batches_during_first_pause = events.Count(EventKind::kProgress) - before;
+  };
+  engine::Engine engine = Connect(url, options);
+  Status status = engine.Start(SplitName());
+  ASSERT_TRUE(status.ok()) << status.ToString();
+  EXPECT_EQ(Ranges(admin).size(), 2u);
+  EXPECT_EQ(batches_during_first_pause, 0) << "a worker's batch ran during another's pause";
+  std::lock_guard lock(mu);
+  ASSERT_FALSE(sleeps.empty());
+  for (milliseconds ms : sleeps) EXPECT_EQ(ms, milliseconds(40)) << "1.0 x 40 ms";
+  EXPECT_EQ(events.Count(EventKind::kYield), 1) << "said once for the table";
+  std::string reason;
+  for (const Event& e : events.All()) {
+    if (e.kind == EventKind::kYield) reason = e.progress.yield_reason;
+  }
+  EXPECT_NE(reason.find("its 2 sessions taking turns"), std::string::npos) << reason;
+  EXPECT_EQ(WrongRows(admin), 0);
+}
+
+// The real probe, from the table's own session, while two workers write:
+// their sessions (active all the time) are the backfill's, not clients, so
+// nothing yields. Then a client runs a statement through a whole backfill:
+// the workers yield to it. The test watches the database from another one,
+// so that its own sessions never count as clients.
+TEST(BackfillWorkers, TheProbeYieldsToClientsButNotToTheWorkers) {
+  pg::Connection watch = Open(zs::testing::FreshDatabaseUrl());
+  for (bool client_working : {false, true}) {
+    SCOPED_TRACE(client_working ? "a client working" : "no client");
+    std::string url = zs::testing::FreshDatabaseUrl();
+    std::string database = pg::QuoteLiteral(url.substr(url.rfind('/') + 1));
+    {
+      pg::Connection admin = Open(url);
+      engine::test_util::CreateUsers(admin, 2000);
+    }
+    std::optional<pg::Connection> client;
+    long long pid = 0;
+    std::thread busy;
+    if (client_working) {
+      client.emplace(Open(url));
+      pid = Int(*client, "SELECT pg_backend_pid()");
+      busy = std::thread([&client] { (void)client->Run("SELECT pg_sleep(600)"); });
+    }
+    // Event-ordered: until the probe's view of the database is what this
+    // case wants (the loading session gone or idle past the probe's second).
+    bool ready = WaitFor([&] {
+      return Int(watch, fmt::format("SELECT count(*) FROM pg_stat_activity WHERE datname = {} AND "
+                                    "backend_type = 'client backend' AND (state = 'active' OR "
+                                    "state_change > now() - interval '1.2 seconds')",
+                                    database)) == (client_working ? 1 : 0);
+    });
+    if (!ready && client_working) {
+      MustRun(watch, fmt::format("SELECT pg_cancel_backend({})", pid));
+      busy.join();
+    }
+    ASSERT_TRUE(ready);
+    Events events;
+    Options options = CalmOptions(2, events);
+    options.probe = nullptr;  // the real one
+    options.nice_ratio = 1.0;
+    std::atomic<int> sleeps{0};
+    options.sleep = [&sleeps](milliseconds) { ++sleeps; };
+    std::string seen;
+    options.on_event = [&, sink = events.Sink()](const Event& e) {
+      sink(e);
+      if (e.kind == EventKind::kYield && seen.empty()) {
+        Result<pg::Rows> rows = watch.Exec(
+            fmt::format("SELECT pid, state, backend_type, application_name, now() - state_change, "
+                        "left(query, 60) FROM pg_stat_activity WHERE datname = {}",
+                        database));
+        for (int i = 0; rows.ok() && i < rows->size(); ++i) {
+          for (int c = 0; c < 6; ++c) seen += rows->Get(i, c) + " | ";
+          seen += "\n";
+        }
+      }
+    };
+    engine::Engine engine = Connect(url, options);
+    Status status = engine.Start(SplitName());
+    if (client_working) {
+      MustRun(watch, fmt::format("SELECT pg_cancel_backend({})", pid));
+      busy.join();
+    }
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    pg::Connection admin = Open(url);
+    EXPECT_EQ(Ranges(admin).size(), 2u);
+    EXPECT_EQ(WrongRows(admin), 0);
+    if (client_working) {
+      EXPECT_GT(sleeps.load(), 0);
+      EXPECT_EQ(events.Count(EventKind::kYield), 1);
+    } else {
+      EXPECT_EQ(sleeps.load(), 0) << "yielded to its own workers: " << seen;
+      EXPECT_EQ(events.Count(EventKind::kYield), 0);
+    }
+  }
+}
+
+// The CLI's default parallelism (auto_workers) walks a small table in one
+// session and says nothing about it; a table of auto_workers_min_rows rows
+// or more in kDefaultWorkers ranges.
+TEST(BackfillWorkers, TheDefaultSplitsOnlyATableWorthIt) {
+  EXPECT_EQ(Options{}.auto_workers_min_rows, kAutoWorkersMinRows);
+  for (long long rows : {2000LL, 12000LL}) {
+    SCOPED_TRACE(fmt::format("{} rows", rows));
+    std::string url = zs::testing::FreshDatabaseUrl();
+    pg::Connection admin = Open(url);
+    engine::test_util::CreateUsers(admin, static_cast<int>(rows));
+    MustRun(admin, "ANALYZE users");
+    Events events;
+    Options options = CalmOptions(1, events);
+    options.auto_workers = kDefaultWorkers;
+    options.auto_workers_min_rows = 10000;  // kAutoWorkersMinRows, scaled down
+    engine::Engine engine = Connect(url, options);
+    Status status = engine.Start(SplitName());
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    EXPECT_EQ(Ranges(admin).size(), rows < 10000 ? 0u : 2u);
+    EXPECT_EQ(events.Notes(), "") << "the default says nothing when it does not split";
+    EXPECT_EQ(WrongRows(admin), 0);
+  }
 }
 
 TEST(BackfillWorkersSplit, RangesAreContiguousAndTheTotalIsTheirSum) {

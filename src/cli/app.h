@@ -74,8 +74,13 @@ struct BackfillFlags {
   // --no-rebuild (MariaDB): start skips its online rebuild before the backfill.
   bool no_rebuild = false;
   // --backfill-workers: sessions walking disjoint key ranges (backfill/workers.h).
-  // 1 by default: see bench/README.md §1 for what 2 and 4 gave.
+  // Not given: backfill::kDefaultWorkers where the table can be split
+  // (backfill::Options::auto_workers), else 1.
   int workers = 1;
+  // --backfill-nice-ratio: while clients work, sleep this times each batch's
+  // duration after it (0: never). 1.0: bench/README.md §3.
+  double nice_ratio = 1.0;
+  CLI::Option* workers_option = nullptr;
   // Set when --backfill-batch-size or --backfill-batch-delay is given: fixed mode.
   CLI::Option* batch_size_option = nullptr;
   CLI::Option* batch_delay_option = nullptr;

@@ -200,24 +200,34 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
                "rebuild makes the backfill faster, but rewrites the whole table in one "
                "statement, which a replica replays as one; start skips it by itself above "
                "1 GiB, or 256 MiB with --replica-url); the backfill fills the rows without it");
-  cmd.add_option(
-         "--backfill-workers", f.workers,
-         "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
-         "parallel, each in its own short transactions and resumable per range (1..16; "
-         "tables without a key walk in one; MariaDB and the fixed schedule refuse more than 1)")
+  cmd.add_option("--backfill-nice-ratio", f.nice_ratio,
+                 "adaptive mode: while client sessions work in the database (active, or "
+                 "active in the last second; other roles' sessions this role may not see count "
+                 "as working), sleep this times each batch's duration after it (1: the clients get "
+                 "about half of the backfill's time; N workers take turns, yielding as one "
+                 "session); full speed when none works. 0: never yield")
       ->capture_default_str()
-      ->check(CLI::Validator(
-          [](std::string& value) {
-            int workers = 0;
-            try {
-              workers = std::stoi(value);
-            } catch (...) {
-              return value + " is not a number; pass a count of sessions from 1 to 16";
-            }
-            Status status = backfill::ValidateWorkers(workers, false);
-            return status.ok() ? std::string() : status.message();
-          },
-          "1..16"));
+      ->check(CLI::Range(0.0, 100.0));
+  f.workers_option =
+      cmd.add_option(
+             "--backfill-workers", f.workers,
+             "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
+             "parallel, each in its own short transactions and resumable per range (1..16; "
+             "tables without a key walk in one; MariaDB and the fixed schedule refuse more than "
+             "1). Not given: 2 on PostgreSQL's adaptive backfill of a table of 500 000 rows or "
+             "more with a key, else 1")
+          ->check(CLI::Validator(
+              [](std::string& value) {
+                int workers = 0;
+                try {
+                  workers = std::stoi(value);
+                } catch (...) {
+                  return value + " is not a number; pass a count of sessions from 1 to 16";
+                }
+                Status status = backfill::ValidateWorkers(workers, false);
+                return status.ok() ? std::string() : status.message();
+              },
+              "1..16"));
   // The fixed schedule is one session's exact pace (backfill/workers.h).
   cmd.parse_complete_callback([&f] {
     bool fixed = f.batch_size_option->count() > 0 || f.batch_delay_option->count() > 0;
@@ -244,6 +254,11 @@ backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOption
   o.replica_urls = f.replica_urls;
   o.mariadb_rebuild = !f.no_rebuild;
   o.workers = f.workers;
+  // Not given: the default parallelism where it applies (backfill/workers.h);
+  // the fixed schedule stays one session's exact pace.
+  bool workers_given = f.workers_option != nullptr && f.workers_option->count() > 0;
+  o.auto_workers = workers_given || fixed ? 0 : backfill::kDefaultWorkers;
+  o.nice_ratio = f.nice_ratio;
   WarnMariadbFlagsOnPostgres(f, options);
   // The flag's check admits only valid names.
   if (auto policy = backfill::ParseLongTransactionPolicy(f.long_xact); policy.ok()) {

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "backfill/workers.h"
 #include "cli/app.h"
 #include "cli/engine_options.h"
 #include "testing/test_support.h"
@@ -60,6 +61,7 @@ backfill::Options SomeBackfill() {
   b.pressure.long_transactions = backfill::LongTransactionPolicy::kStop;
   b.fire_user_triggers = true;
   b.workers = 3;
+  b.nice_ratio = 2.5;
   return b;
 }
 
@@ -86,6 +88,7 @@ void ExpectEveryOption(const engine::Options& e, const std::string& label) {
   EXPECT_EQ(e.backfill.pressure.long_transactions, backfill::LongTransactionPolicy::kStop) << label;
   EXPECT_TRUE(e.backfill.fire_user_triggers) << label;
   EXPECT_EQ(e.backfill.workers, 3) << label;
+  EXPECT_EQ(e.backfill.nice_ratio, 2.5) << label;
   EXPECT_EQ(e.backfill.lock_timeout, milliseconds(123)) << label;
   EXPECT_EQ(e.backfill.max_attempts, 7) << label;
   // --quiet: nothing printed.
@@ -166,6 +169,38 @@ TEST(CliEngineOptions, BackfillWorkersFlag) {
     error.clear();
     EXPECT_EQ(ParseBackfillFlags({"--backfill-workers", "1", fixed, "500"}, error).workers, 1);
     EXPECT_EQ(error, "");
+  }
+}
+
+// Not given: two sessions where the table can be split (auto_workers), the
+// fixed schedule excepted; given (even 1): exactly that.
+TEST(CliEngineOptions, BackfillWorkersDefault) {
+  std::string error;
+  backfill::Options defaults = ParseBackfillFlags({}, error);
+  EXPECT_EQ(defaults.workers, 1);
+  EXPECT_EQ(defaults.auto_workers, backfill::kDefaultWorkers);
+  EXPECT_EQ(backfill::kDefaultWorkers, 2);
+  EXPECT_EQ(ParseBackfillFlags({"--backfill-workers", "1"}, error).auto_workers, 0);
+  EXPECT_EQ(ParseBackfillFlags({"--backfill-workers", "3"}, error).auto_workers, 0);
+  EXPECT_EQ(ParseBackfillFlags({"--backfill-batch-size", "500"}, error).auto_workers, 0);
+  EXPECT_EQ(ParseBackfillFlags({"--backfill-batch-delay", "100"}, error).auto_workers, 0);
+  EXPECT_EQ(error, "");
+}
+
+// --backfill-nice-ratio: 1 by default, any ratio from 0 (never yield) up.
+TEST(CliEngineOptions, BackfillNiceRatioFlag) {
+  std::string error;
+  EXPECT_EQ(ParseBackfillFlags({}, error).nice_ratio, 1.0);
+  EXPECT_EQ(ParseBackfillFlags({"--backfill-nice-ratio", "0"}, error).nice_ratio, 0.0);
+  EXPECT_EQ(ParseBackfillFlags({"--backfill-nice-ratio", "2.5"}, error).nice_ratio, 2.5);
+  EXPECT_EQ(error, "");
+  // The fixed schedule keeps its exact pace: the ratio is adaptive mode's.
+  backfill::Options fixed = ParseBackfillFlags({"--backfill-batch-size", "500"}, error);
+  EXPECT_FALSE(fixed.adaptive);
+  for (const char* bad : {"101", "x"}) {
+    error.clear();
+    ParseBackfillFlags({"--backfill-nice-ratio", bad}, error);
+    EXPECT_NE(error.find("--backfill-nice-ratio"), std::string::npos) << bad << ": " << error;
   }
 }
 
