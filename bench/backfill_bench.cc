@@ -156,8 +156,8 @@ Status MeasureBackfillSpeed(const Config& config, Databases& databases, FigureRe
        ">= 0.8 (issue 16)", Verdict(ratio >= 0.8)});
 
   // --backfill-workers N on the same table shape, in the same run. The
-  // default row above is 2 sessions on this table (backfill::kDefaultWorkers)
-  // unless ZS_BENCH_SPEED_FLAGS says otherwise; N = 1 is measured here.
+  // default row above is backfill::kDefaultWorkers sessions on this table
+  // unless ZS_BENCH_SPEED_FLAGS says otherwise; N = 1 is measured here too.
   std::string workers_rates;
   out.data["workers"] = nlohmann::json::object();
   for (int workers : {1, 2, 4}) {

@@ -43,11 +43,14 @@ namespace zs::backfill {
 // bench/README.md §1), and each worker holds a connection.
 inline constexpr int kMaxWorkers = 16;
 
-// The CLI's --backfill-workers when not given (Options::auto_workers): two
-// sessions reach 0.82 of the naive UPDATE on 2 cores where one reaches
-// 0.40-0.49 (bench/README.md §1), and while clients work the pacing
-// (--backfill-nice-ratio) makes them take turns, yielding as one session.
-inline constexpr int kDefaultWorkers = 2;
+// The CLI's --backfill-workers when not given (Options::auto_workers). One:
+// without clients two sessions reach 0.81-0.82 of the naive UPDATE on 2 cores
+// where one reaches 0.40-0.49 (bench/README.md §1), but with clients working,
+// two sessions taking turns left their p99 at 2.15-2.71 ms where one paced
+// session left it at 0.88-0.99 ms (figure 3, quiet machine, 2026-12-07
+// 21:44-21:48 UTC; docs/backfill.md "Pacing, measured"). Tables under
+// traffic are the case that matters.
+inline constexpr int kDefaultWorkers = 1;
 // Tables with fewer rows left are walked by one session under that default
 // (Options::auto_workers_min_rows): one session does 500 000 rows in a few
 // seconds, and a kill or resume of such a backfill keeps one cursor.

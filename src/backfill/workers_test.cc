@@ -675,9 +675,10 @@ TEST(BackfillWorkers, TheProbeYieldsToClientsButNotToTheWorkers) {
   }
 }
 
-// The CLI's default parallelism (auto_workers) walks a small table in one
-// session and says nothing about it; a table of auto_workers_min_rows rows
-// or more in kDefaultWorkers ranges.
+// Parallelism when --backfill-workers is not given (auto_workers, here 2:
+// kDefaultWorkers is 1 today) walks a small table in one session and says
+// nothing about it; a table of auto_workers_min_rows rows or more in
+// auto_workers ranges.
 TEST(BackfillWorkers, TheDefaultSplitsOnlyATableWorthIt) {
   EXPECT_EQ(Options{}.auto_workers_min_rows, kAutoWorkersMinRows);
   for (long long rows : {2000LL, 12000LL}) {
@@ -688,7 +689,7 @@ TEST(BackfillWorkers, TheDefaultSplitsOnlyATableWorthIt) {
     MustRun(admin, "ANALYZE users");
     Events events;
     Options options = CalmOptions(1, events);
-    options.auto_workers = kDefaultWorkers;
+    options.auto_workers = 2;
     options.auto_workers_min_rows = 10000;  // kAutoWorkersMinRows, scaled down
     engine::Engine engine = Connect(url, options);
     Status status = engine.Start(SplitName());

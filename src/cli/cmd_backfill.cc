@@ -214,8 +214,8 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
              "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
              "parallel, each in its own short transactions and resumable per range (1..16; "
              "tables without a key walk in one; MariaDB and the fixed schedule refuse more than "
-             "1). Not given: 2 on PostgreSQL's adaptive backfill of a table of 500 000 rows or "
-             "more with a key, else 1")
+             "1). Default 1: under client traffic one paced session leaves the clients a "
+             "lower p99 than several")
           ->check(CLI::Validator(
               [](std::string& value) {
                 int workers = 0;

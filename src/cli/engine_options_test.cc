@@ -172,14 +172,14 @@ TEST(CliEngineOptions, BackfillWorkersFlag) {
   }
 }
 
-// Not given: two sessions where the table can be split (auto_workers), the
-// fixed schedule excepted; given (even 1): exactly that.
+// Not given: kDefaultWorkers sessions where the table can be split
+// (auto_workers), the fixed schedule excepted; given (even 1): exactly that.
 TEST(CliEngineOptions, BackfillWorkersDefault) {
   std::string error;
   backfill::Options defaults = ParseBackfillFlags({}, error);
   EXPECT_EQ(defaults.workers, 1);
   EXPECT_EQ(defaults.auto_workers, backfill::kDefaultWorkers);
-  EXPECT_EQ(backfill::kDefaultWorkers, 2);
+  EXPECT_EQ(backfill::kDefaultWorkers, 1);
   EXPECT_EQ(ParseBackfillFlags({"--backfill-workers", "1"}, error).auto_workers, 0);
   EXPECT_EQ(ParseBackfillFlags({"--backfill-workers", "3"}, error).auto_workers, 0);
   EXPECT_EQ(ParseBackfillFlags({"--backfill-batch-size", "500"}, error).auto_workers, 0);

@@ -33,7 +33,8 @@ Result<std::vector<std::string>> PrivilegeNotes(Connection& conn) {
         "this role sees no query, state or transaction of other roles' sessions: a lock "
         "holder's query is not named, an autovacuum worker in the way is not recognised, and "
         "the backfill is not throttled by other roles' long transactions nor by the standbys' "
-        "replication lag; grant it pg_read_all_stats (or pg_monitor) to see them: GRANT "
+        "replication lag, and it yields to other roles' sessions as if they always worked; grant "
+        "it pg_read_all_stats (or pg_monitor) to see them: GRANT "
         "pg_read_all_stats TO {}",
         role));
   }
