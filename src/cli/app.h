@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "backfill/defaults.h"
 #include "core/status.h"
 #include "engine/engine.h"
 
@@ -50,23 +51,20 @@ Result<engine::Engine> ConnectEngine(const GlobalOptions& options,
                                      const backfill::Options& backfill = {});
 
 // The backfill's flags, shared by `start` and `backfill run` (cmd_backfill.cc).
+// Each flag's default is backfill::DefaultBackfillOptions()'s (backfill/defaults.h,
+// also what the lab runs): the constructor reads them.
 struct BackfillFlags {
-  int batch_size = 1000;  // fixed mode; adaptive mode's first batch
+  BackfillFlags();
+  int batch_size = 0;  // fixed mode; adaptive mode's first batch
   int batch_delay_ms = 0;
-  // A client's write to a row the batch has updated waits until the batch
-  // commits: the batch's duration is the longest such wait. 30 ms rather
-  // than 100 (bench/README.md §3, 2026-12-07, quiet, 1 M rows, 4 clients):
-  // foreground p99 during the backfill 2.8x idle instead of 19-37x, and
-  // without clients (figure 1, 2 M rows) 0.49/0.41 of the naive UPDATE
-  // against 0.49/0.47 at 100 ms, within the noise.
-  int target_ms = 30;
-  int min_rows = 100;
-  int max_rows = 100000;
-  int max_backoff_ms = 5000;
-  int max_lag_mb = 64;
-  int max_replay_lag_ms = 10000;
-  int max_xact_age_ms = 60000;
-  std::string long_xact = "throttle";  // backfill::LongTransactionPolicy by name
+  int target_ms = 0;
+  int min_rows = 0;
+  int max_rows = 0;
+  int max_backoff_ms = 0;
+  int max_lag_mb = 0;
+  int max_replay_lag_ms = 0;
+  int max_xact_age_ms = 0;
+  std::string long_xact;  // backfill::LongTransactionPolicy by name
   bool json = false;
   bool fire_user_triggers = false;  // --backfill-fires-user-triggers
   // --replica-url (MariaDB): the replicas whose lag the backfill yields to.
@@ -78,8 +76,8 @@ struct BackfillFlags {
   // (backfill::Options::auto_workers), else 1.
   int workers = 1;
   // --backfill-nice-ratio: while clients work, sleep this times each batch's
-  // duration after it (0: never). 1.0: bench/README.md §3.
-  double nice_ratio = 1.0;
+  // duration after it (0: never).
+  double nice_ratio = 0;
   CLI::Option* workers_option = nullptr;
   // Set when --backfill-batch-size or --backfill-batch-delay is given: fixed mode.
   CLI::Option* batch_size_option = nullptr;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "backend/backend.h"
+#include "backfill/defaults.h"
 #include "backfill/interrupt.h"
 #include "backfill/progress.h"
 #include "backfill/workers.h"
@@ -137,6 +138,24 @@ void WarnMariadbFlagsOnPostgres(const BackfillFlags& f, const GlobalOptions& opt
 
 }  // namespace
 
+BackfillFlags::BackfillFlags() {
+  const backfill::Options d = backfill::DefaultBackfillOptions();
+  batch_size = d.batch_size;
+  batch_delay_ms = static_cast<int>(d.batch_delay.count());
+  target_ms = static_cast<int>(d.target_batch.count());
+  min_rows = static_cast<int>(d.min_batch_rows);
+  max_rows = static_cast<int>(d.max_batch_rows);
+  max_backoff_ms = static_cast<int>(d.max_backoff.count());
+  max_lag_mb = static_cast<int>(d.pressure.max_lag_bytes >> 20);
+  max_replay_lag_ms = static_cast<int>(d.pressure.max_replay_lag.count());
+  max_xact_age_ms = static_cast<int>(d.pressure.max_xact_age.count());
+  long_xact = std::string(backfill::PolicyName(d.pressure.long_transactions));
+  fire_user_triggers = d.fire_user_triggers;
+  no_rebuild = !d.mariadb_rebuild;
+  workers = d.workers;
+  nice_ratio = d.nice_ratio;
+}
+
 void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
   f.batch_size_option =
       cmd.add_option("--backfill-batch-size", f.batch_size,
@@ -240,8 +259,10 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
 backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOptions& options) {
   // Either fixed-mode flag asks for the seed's schedule: no adaptation.
   bool fixed = f.batch_size_option->count() > 0 || f.batch_delay_option->count() > 0;
-  backfill::Options o{.batch_size = f.batch_size,
-                      .batch_delay = std::chrono::milliseconds(f.batch_delay_ms)};
+  // The flags start at DefaultBackfillOptions()'s values; options no flag sets keep them.
+  backfill::Options o = backfill::DefaultBackfillOptions();
+  o.batch_size = f.batch_size;
+  o.batch_delay = std::chrono::milliseconds(f.batch_delay_ms);
   o.adaptive = !fixed;
   o.fire_user_triggers = f.fire_user_triggers;
   o.target_batch = std::chrono::milliseconds(f.target_ms);
@@ -257,7 +278,7 @@ backfill::Options MakeBackfillOptions(const BackfillFlags& f, const GlobalOption
   // Not given: the default parallelism where it applies (backfill/workers.h);
   // the fixed schedule stays one session's exact pace.
   bool workers_given = f.workers_option != nullptr && f.workers_option->count() > 0;
-  o.auto_workers = workers_given || fixed ? 0 : backfill::kDefaultWorkers;
+  if (workers_given || fixed) o.auto_workers = 0;
   o.nice_ratio = f.nice_ratio;
   WarnMariadbFlagsOnPostgres(f, options);
   // The flag's check admits only valid names.

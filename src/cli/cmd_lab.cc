@@ -26,7 +26,7 @@ struct LabFlags {
   int clients = 4;
   int rate = 200;
   int client_timeout_ms = 2000;
-  int backfill_batch_size = 500;
+  int backfill_batch_size = 0;  // 0: zeroshift start's default backfill
   bool headless = false;
   std::string report;
   bool serve = false;
@@ -192,8 +192,10 @@ void RegisterLab(CLI::App& app, GlobalOptions& options, Runner& run) {
                   "statement_timeout of each client request, in ms; slower is an error")
       ->capture_default_str()
       ->check(CLI::Range(10, 600000));
-  cmd->add_option("--backfill-batch-size", flags->backfill_batch_size, "rows per backfill batch")
-      ->capture_default_str()
+  cmd->add_option("--backfill-batch-size", flags->backfill_batch_size,
+                  "run the fixed backfill schedule with this many rows per batch (as `zeroshift "
+                  "start --backfill-batch-size`); not given: the backfill `zeroshift start` runs "
+                  "by default (adaptive, paced while clients work)")
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--db", flags->db,
                   "the database to run the lab on: postgres (the --url server or an embedded "

@@ -41,7 +41,9 @@ struct MariadbScenarioOptions {
   double after_s = 4;   // workload after the change
   // expand-contract: the seed's split in MariaDB's SQL.
   std::string migration_file = "examples/mariadb/02_split_name.yaml";
-  int backfill_batch_size = 500;
+  // > 0: the fixed schedule of this many rows; 0: the user's default backfill
+  // (LabBackfillOptions, scenario_frame.h).
+  int backfill_batch_size = 0;
   std::function<void(const std::string&)> progress;  // one line per stage, for the terminal
   // Sees each step of the script begin (finished = false, just before its
   // statement is sent) and end, on the script's thread.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "lab/lock_sampler.h"
+#include "lab/postgres_probe.h"
 #include "lab/scenario_frame.h"
 #include "lab/users_table.h"
 #include "lab/workload.h"
@@ -22,24 +23,8 @@ namespace {
 const char* kLockWaitMethod =
     "pg_stat_activity sampled every 20 ms: workload connections with wait_event_type = 'Lock' "
     "(lock_wait_ms = client time waiting summed over clients; waits shorter than a sample can "
-    "be missed)";
-
-// How many workload connections wait for a lock now (pg_stat_activity's
-// wait_event_type 'Lock'), on the sampler's own connection.
-std::function<Result<LockProbe>()> PostgresLockProbe(pg::Connection conn) {
-  auto shared = std::make_shared<pg::Connection>(std::move(conn));
-  return [shared]() -> Result<LockProbe> {
-    ZS_ASSIGN_OR_RETURN(
-        pg::Rows rows,
-        shared->ExecParams(
-            "SELECT count(*), coalesce(max(extract(epoch FROM clock_timestamp() - query_start)) * "
-            "1000, 0) FROM pg_stat_activity WHERE application_name = $1 "
-            "AND wait_event_type = 'Lock'",
-            {kClientApplicationName}));
-    return LockProbe{.waiting = static_cast<int>(rows.GetInt(0, 0)),
-                     .longest_ms = std::stod(rows.Get(0, 1))};
-  };
-}
+    "be missed); the same query records every non-idle session's wait event, vacuums in "
+    "progress and a running checkpoint, which explain each step's slowest request";
 
 // Drops the scenario's database however the scenario ends.
 class DatabaseGuard {
@@ -86,8 +71,7 @@ Result<ScenarioResult> RunScenario(
         return LoadUsers(conn, options.rows);
       },
       .open_lock_probe = [&](const Workload&) -> Result<std::function<Result<LockProbe>()>> {
-        ZS_ASSIGN_OR_RETURN(pg::Connection sampler_conn, pg::Connection::Open(url));
-        return PostgresLockProbe(std::move(sampler_conn));
+        return OpenPostgresServerProbe(url);
       }};
   return RunScenarioFrame(frame, [&](Workload& workload, std::vector<StepResult>& steps) {
     Run run{.url = url, .workload = &workload};
@@ -98,6 +82,39 @@ Result<ScenarioResult> RunScenario(
 double Rounded(double value, int decimals = 2) {
   double scale = std::pow(10.0, decimals);
   return std::round(value * scale) / scale;
+}
+
+nlohmann::json SlowestRequestJson(const SlowestRequest& slowest) {
+  nlohmann::json seen = nlohmann::json::array();
+  for (const auto& [line, count] : slowest.seen) {
+    seen.push_back({{"what", line}, {"samples", count}});
+  }
+  return {{"start_s", Rounded(slowest.start_s, 3)},
+          {"ms", Rounded(slowest.ms)},
+          {"kind", slowest.kind},
+          {"ok", slowest.ok},
+          {"samples", slowest.samples},
+          {"seen", std::move(seen)},
+          {"explanation", slowest.explanation}};
+}
+
+// "adaptive, first batch 1000 rows, ~30 ms per batch, nice ratio 1, ...": the
+// setup's backfill in one line for the terminal.
+std::string BackfillLine(const nlohmann::json& backfill) {
+  if (!backfill.is_object()) return "";
+  std::string how =
+      backfill.value("mode", "") == "adaptive"
+          ? fmt::format(
+                "adaptive, first batch {} rows, about {} ms per batch ({}..{} rows), "
+                "nice ratio {}, {} session(s), long transactions: {}",
+                backfill.value("batch_size", 0), backfill.value("target_batch_ms", 0),
+                backfill.value("min_batch_rows", 0), backfill.value("max_batch_rows", 0),
+                backfill.value("nice_ratio", 0.0),
+                std::max(backfill.value("workers", 1), backfill.value("auto_workers", 0)),
+                backfill.value("long_xact", ""))
+          : fmt::format("fixed, {} rows per batch, {} ms between batches",
+                        backfill.value("batch_size", 0), backfill.value("batch_delay_ms", 0));
+  return fmt::format("Backfill: {} ({}).\n", how, backfill.value("source", ""));
 }
 
 }  // namespace
@@ -224,6 +241,7 @@ nlohmann::json ReportJson(const Comparison& comparison) {
                           {"max_lock_wait_ms", Rounded(step.max_lock_wait_ms)},
                           {"max_request_ms", Rounded(step.max_request_ms)}};
       if (!step.sql.empty()) j["sql"] = step.sql;
+      if (step.slowest.found) j["slowest_request"] = SlowestRequestJson(step.slowest);
       steps.push_back(std::move(j));
     }
     nlohmann::json series = nlohmann::json::array();
@@ -290,7 +308,16 @@ std::string ReportTable(const Comparison& comparison) {
     for (const auto& [message, count] : r.errors_by_message) {
       out += fmt::format("  {:>6} x {}\n", count, message);
     }
+    out += fmt::format("{} slowest requests, explained by the server's samples:\n", r.name);
+    for (const auto& step : r.steps) {
+      if (!step.slowest.found) continue;
+      out += fmt::format("  {}: {:.1f} ms {} from {:.3f} s{}: {}\n", step.name, step.slowest.ms,
+                         step.slowest.kind, step.slowest.start_s,
+                         step.slowest.ok ? "" : " (failed)", step.slowest.explanation);
+    }
   }
+  if (comparison.setup.contains("backfill"))
+    out += "\n" + BackfillLine(comparison.setup["backfill"]);
   return out;
 }
 

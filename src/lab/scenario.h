@@ -37,8 +37,25 @@ struct ScenarioOptions {
   double settle_s = 3;  // expand-contract: v2 clients running before contract
   double after_s = 4;   // workload after the change
   std::string migration_file = "examples/02_split_name.yaml";
-  int backfill_batch_size = 500;
+  // > 0: the fixed schedule of this many rows; 0: the user's default backfill
+  // (LabBackfillOptions, scenario_frame.h).
+  int backfill_batch_size = 0;
   std::function<void(const std::string&)> progress;  // one line per stage, for the terminal
+};
+
+// The slowest request of a step and what the server was doing while it ran,
+// from the samples taken during it (lock_sampler.h's MeasureSteps).
+struct SlowestRequest {
+  bool found = false;  // false: no request overlapped the step
+  double start_s = 0;  // when it began, on the workload's clock
+  double ms = 0;
+  std::string kind;  // "read", "update", "insert"
+  bool ok = true;
+  int samples = 0;  // samples taken while it ran
+  // What those samples saw, each line with the number of samples that saw it,
+  // most often seen first ("2 clients waiting on Lock:transactionid", 3).
+  std::vector<std::pair<std::string, int>> seen;
+  std::string explanation;  // one sentence for the report and the terminal
 };
 
 struct StepResult {
@@ -51,6 +68,7 @@ struct StepResult {
   double max_request_ms = 0;    // the slowest request in flight during the step
   double max_read_ms = 0;       // the slowest read by id in flight during the step
   double max_write_ms = 0;      // the slowest update or insert in flight during the step
+  SlowestRequest slowest;       // the request behind max_request_ms, explained
 };
 
 struct ScenarioResult {

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "backfill/defaults.h"
 #include "engine/engine.h"
 #include "lab/metrics.h"
 
@@ -21,6 +22,29 @@ void FrameSleepSeconds(double seconds) {
 
 }  // namespace
 
+backfill::Options LabBackfillOptions(int batch_size_override) {
+  backfill::Options options = backfill::DefaultBackfillOptions();
+  if (batch_size_override > 0) {
+    options.batch_size = batch_size_override;
+    options.adaptive = false;
+    options.auto_workers = 0;
+  }
+  return options;
+}
+
+nlohmann::json LabBackfillSetup(int batch_size_override) {
+  nlohmann::json setup = backfill::BackfillOptionsJson(LabBackfillOptions(batch_size_override));
+  setup["source"] = batch_size_override > 0
+                        ? fmt::format(
+                              "--backfill-batch-size {}: the fixed schedule (zeroshift start "
+                              "--backfill-batch-size {}), not the default backfill",
+                              batch_size_override, batch_size_override)
+                        : std::string(
+                              "zeroshift start's defaults (no backfill flag): "
+                              "backfill::DefaultBackfillOptions");
+  return setup;
+}
+
 nlohmann::json ComparisonSetup(const ScenarioShape& shape, const std::string& lock_wait_method) {
   return {
       {"rows", shape.rows},
@@ -31,7 +55,7 @@ nlohmann::json ComparisonSetup(const ScenarioShape& shape, const std::string& lo
       {"mix", "80% reads by id, 15% updates of one row, 5% inserts"},
       {"client_timeout_ms", shape.client_timeout.count()},
       {"machine_cores", std::thread::hardware_concurrency()},
-      {"backfill_batch_size", shape.backfill_batch_size},
+      {"backfill", LabBackfillSetup(shape.backfill_batch_size)},
       {"before_s", shape.before_s},
       {"settle_s", shape.settle_s},
       {"after_s", shape.after_s},
@@ -93,7 +117,7 @@ Status RunExpandContractSteps(const ExpandContractSteps& run, Workload& workload
   };
   PhaseClock phases(workload);
   engine::Options engine_options;
-  engine_options.backfill.batch_size = run.backfill_batch_size;
+  engine_options.backfill = LabBackfillOptions(run.backfill_batch_size);
   engine_options.on_phase = [&phases](std::string_view phase) { phases.Enter(phase); };
   ZS_ASSIGN_OR_RETURN(engine::Engine engine,
                       engine::Engine::Connect(run.url, std::move(engine_options)));

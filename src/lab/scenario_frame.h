@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backfill/backfill.h"
 #include "core/status.h"
 #include "lab/lock_sampler.h"
 #include "lab/scenario.h"
@@ -29,8 +30,18 @@ struct ScenarioShape {
   double before_s = 0;
   double settle_s = 0;
   double after_s = 0;
-  int backfill_batch_size = 0;
+  int backfill_batch_size = 0;  // the lab's --backfill-batch-size; 0: not given
 };
+
+// The backfill the lab's zeroshift side runs: the one a user gets from
+// `zeroshift start` without backfill flags (backfill::DefaultBackfillOptions,
+// the CLI's flag defaults). `batch_size_override` > 0 (the lab's
+// --backfill-batch-size) asks, as the CLI's --backfill-batch-size does, for
+// the fixed schedule of that many rows per batch: no adaptation, no pacing,
+// one session.
+backfill::Options LabBackfillOptions(int batch_size_override);
+// The report's setup.backfill: which options ran and where they came from.
+nlohmann::json LabBackfillSetup(int batch_size_override);
 
 // ScenarioOptions or MariadbScenarioOptions: their shared fields.
 template <class Options>
@@ -79,7 +90,7 @@ struct ExpandContractSteps {
   std::string url;
   std::string label;  // how progress lines name the scenario
   const migration::Migration* migration = nullptr;
-  int backfill_batch_size = 0;
+  int backfill_batch_size = 0;  // > 0: LabBackfillOptions' override
   double settle_s = 0;
   std::function<void(const std::string&)> progress;  // may be empty
   // How the clients reach `version` schema, for the progress line: "(<version>)".

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "lab/scenario_frame.h"
 #include "lab/session_internal.h"
 #include "migration/parser.h"
 
@@ -58,6 +59,8 @@ Status LabSession::LoadFresh() {
   engine_.reset();
   ZS_RETURN_IF_ERROR(database_->Reload(options_.rows));
   engine::Options engine_options;
+  // The backfill a user gets from `zeroshift start` (scenario_frame.h).
+  engine_options.backfill = LabBackfillOptions(0);
   engine_options.on_phase = [this](std::string_view phase) { OnPhase(phase); };
   // The engine's own lines (its steps, lock retries, the DDL runner's notices
   // such as a cancelled autovacuum) go to the event log beside the requests.
