@@ -1,5 +1,7 @@
 #include "bench/mariadb_zeroshift.h"
 
+#include <cstdlib>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -209,7 +211,10 @@ MariadbChange ZeroshiftChange(std::string migration_file, bool complete, bool sh
       [migration_file, complete, shift](const std::string& url, MariadbChangeRun& run) -> Status {
         ZS_ASSIGN_OR_RETURN(migration::Migration migration,
                             migration::LoadMigrationFile(migration_file));
-        ZS_ASSIGN_OR_RETURN(backfill::Options options, CliBackfillOptions(""));
+        // ZS_BENCH_PEER_FLAGS: backfill flags of `zeroshift start` for
+        // figure 6's zeroshift sides ("--backfill-workers 2"); unset: the defaults.
+        const char* flags = std::getenv("ZS_BENCH_PEER_FLAGS");
+        ZS_ASSIGN_OR_RETURN(backfill::Options options, CliBackfillOptions(flags ? flags : ""));
         ZS_ASSIGN_OR_RETURN(std::unique_ptr<TimedEngine> engine,
                             TimedEngine::Connect(url, std::move(options)));
         ZS_RETURN_IF_ERROR(engine->Init());

@@ -17,6 +17,8 @@
 // than pt-osc's, a shorter total than pt-osc's.
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "bench/figures.h"
 #include "bench/mariadb_zeroshift.h"
 #include "lab/mariadb_peer.h"
@@ -174,6 +176,18 @@ Status MeasureAll(const Config& config, FigureResult& out) {
       MeasureChange(setup, "zeroshift_type_change",
                     ZeroshiftChange(examples + "04_widen_visits.yaml", /*complete=*/true),
                     type_check, out));
+  const char* flags = std::getenv("ZS_BENCH_PEER_FLAGS");
+  out.data["zeroshift_flags"] = flags ? flags : "";
+  // ZS_BENCH_PEER_TYPE_ONLY=1: pt-osc and the type change only, for
+  // interleaved A/B runs of ZS_BENCH_PEER_FLAGS (minutes less per pair).
+  if (const char* only = std::getenv("ZS_BENCH_PEER_TYPE_ONLY"); only && *only == '1') {
+    out.rows.push_back(
+        GoalRow("6. zeroshift alter_column visits -> BIGINT, start + complete", type_change,
+                MariadbChangeRun{}, peer,
+                fmt::format("{} rows, 4 lab clients at 200 req/s; flags \"{}\"",
+                            Thousands(static_cast<double>(setup.rows)), flags ? flags : "")));
+    return Status::Ok();
+  }
   ZS_ASSIGN_OR_RETURN(
       MariadbChangeRun naive_type,
       MeasureChange(

@@ -146,7 +146,8 @@ struct Options {
 
   // Parallel backfill (workers.h, `--backfill-workers`): this many sessions
   // walk disjoint key ranges of a table, each in its own short transactions.
-  // PostgreSQL keyset walks only, adaptive mode only; 1 is the single walk.
+  // Keyset walks only (PostgreSQL and MariaDB), adaptive mode only; 1 is the
+  // single walk.
   int workers = 1;
   // The CLI's default when --backfill-workers is not given (`workers` is 1
   // then): PostgreSQL adaptive backfills use this many sessions where the

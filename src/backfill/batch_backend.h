@@ -57,7 +57,7 @@ struct TableRequest {
   // (postgres_step_aside.h), else its trigger computes them.
   std::vector<triggers::TriggerSpec> up;
   // The last key of the range these batches walk (inclusive), for one range
-  // of a parallel backfill (workers.h; PostgreSQL keyset walks only); empty:
+  // of a parallel backfill (workers.h; keyset walks only); empty:
   // to the end of the table, rows inserted meanwhile included.
   BatchCursor range_end;
 };
@@ -96,6 +96,16 @@ class TableBatches {
   virtual void Rollback() = 0;
 };
 
+// A table's keys cut for a parallel backfill (workers.h).
+struct KeySplits {
+  // Strictly increasing, each after the cursor they were read after; fewer
+  // than asked (or none) when the table has too few rows.
+  std::vector<BatchCursor> keys;
+  // Why the table's walk cannot be split at all ("a ctid walk ... is not
+  // split"); "" when it can.
+  std::string unsplittable;
+};
+
 class BatchBackend {
  public:
   virtual ~BatchBackend() = default;
@@ -121,6 +131,20 @@ class BatchBackend {
   // which the probe must not count as clients working. Backends that do not
   // count clients ignore it.
   virtual void ExcludeSessions(const std::vector<long long>& /*pids*/) {}
+
+  // Parallel backfill (workers.h), what differs by database:
+  // Up to `ranges` - 1 split keys of schema.table's walk after `after`
+  // (empty: from the table's first key), read from the key's index, never by
+  // a full scan; `rows_estimate` is the rows left after `after`.
+  virtual Result<KeySplits> SplitKeys(const std::string& schema, const std::string& table,
+                                      const BatchCursor& after, int ranges,
+                                      long long rows_estimate) = 0;
+  // The server's id of a worker's `session` (of this backend), as
+  // ExcludeSessions takes it.
+  virtual Result<long long> SessionId(backend::Session& session) = 0;
+  // One statement on the backfill's own session, outside any batch: the
+  // transaction (BEGIN, COMMIT, ROLLBACK) that saves a table's ranges at once.
+  virtual Status Run(const std::string& statement) = 0;
 };
 
 // Where the pressure probes look besides the session's own server.

@@ -268,17 +268,45 @@ std::string MariadbKeySelectList(const MariadbWalk& walk) {
   return MariadbWalkJoin(parts, ", ");
 }
 
-std::string MariadbUpperBoundSql(const MariadbWalk& walk, const std::vector<std::string>& after,
-                                 long long rows) {
-  return fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1 OFFSET {}",
-                     MariadbKeySelectList(walk), walk.relation, MariadbAfterCondition(walk, after),
-                     MariadbKeyOrder(walk, ""), std::max(1LL, rows) - 1);
+namespace {
+
+// ` AND key <= end` (a range of a parallel backfill), or "".
+std::string MariadbUpToEnd(const MariadbWalk& walk, const std::vector<std::string>& end) {
+  return end.empty() ? "" : " AND " + MariadbRowComparison(walk, end, "<", "<=");
 }
 
-std::string MariadbLastKeySql(const MariadbWalk& walk, const std::vector<std::string>& after) {
-  return fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT 1", MariadbKeySelectList(walk),
-                     walk.relation, MariadbAfterCondition(walk, after),
+}  // namespace
+
+std::string MariadbUpperBoundSql(const MariadbWalk& walk, const std::vector<std::string>& after,
+                                 long long rows, const std::vector<std::string>& end) {
+  return fmt::format("SELECT {} FROM {} WHERE {}{} ORDER BY {} LIMIT 1 OFFSET {}",
+                     MariadbKeySelectList(walk), walk.relation, MariadbAfterCondition(walk, after),
+                     MariadbUpToEnd(walk, end), MariadbKeyOrder(walk, ""), std::max(1LL, rows) - 1);
+}
+
+std::string MariadbLastKeySql(const MariadbWalk& walk, const std::vector<std::string>& after,
+                              const std::vector<std::string>& end) {
+  return fmt::format("SELECT {} FROM {} WHERE {}{} ORDER BY {} LIMIT 1", MariadbKeySelectList(walk),
+                     walk.relation, MariadbAfterCondition(walk, after), MariadbUpToEnd(walk, end),
                      MariadbKeyOrder(walk, " DESC"));
+}
+
+Result<std::vector<BatchCursor>> MariadbSplitKeys(mysql::Connection& conn, const MariadbWalk& walk,
+                                                  const BatchCursor& after, int ranges,
+                                                  long long remaining) {
+  std::vector<BatchCursor> out;
+  ranges = static_cast<int>(std::min<long long>(ranges, remaining / kMariadbMinRangeRows));
+  if (ranges < 2) return out;
+  ZS_ASSIGN_OR_RETURN(std::vector<std::string> from, MariadbKeyLiterals(walk, after));
+  for (int i = 1; i < ranges; ++i) {
+    long long offset = remaining * i / ranges;
+    ZS_ASSIGN_OR_RETURN(mysql::Rows rows, conn.Exec(MariadbUpperBoundSql(walk, from, offset)));
+    if (rows.empty()) break;
+    BatchCursor key;
+    for (int c = 0; c < rows.columns(); ++c) key.push_back(rows.GetOptional(0, c));
+    if (out.empty() || out.back() != key) out.push_back(std::move(key));
+  }
+  return out;
 }
 
 std::string MariadbRangeCondition(const MariadbWalk& walk, const std::vector<std::string>& after,
@@ -416,11 +444,12 @@ std::string MariadbBatchBounded(const BatchBounds& bounds) {
 class MariadbTableBatches final : public TableBatches {
  public:
   MariadbTableBatches(mysql::Connection& conn, MariadbWalk walk, MariadbAssignments assignments,
-                      BatchBounds bounds)
+                      BatchBounds bounds, std::vector<std::string> end)
       : conn_(conn),
         walk_(std::move(walk)),
         assignments_(std::move(assignments)),
-        bounds_(bounds) {}
+        bounds_(bounds),
+        end_(std::move(end)) {}
 
   std::string Describe() const override { return walk_.Describe(); }
 
@@ -468,11 +497,11 @@ class MariadbTableBatches final : public TableBatches {
     BatchOutcome outcome;
     std::string bounded = MariadbBatchBounded(bounds_);
     ZS_ASSIGN_OR_RETURN(mysql::Rows bound,
-                        conn_.Exec(bounded + MariadbUpperBoundSql(walk_, after, rows)));
+                        conn_.Exec(bounded + MariadbUpperBoundSql(walk_, after, rows, end_)));
     if (bound.empty()) {
       // Fewer than `rows` keys remain: this batch takes them all.
       outcome.done = true;
-      ZS_ASSIGN_OR_RETURN(bound, conn_.Exec(bounded + MariadbLastKeySql(walk_, after)));
+      ZS_ASSIGN_OR_RETURN(bound, conn_.Exec(bounded + MariadbLastKeySql(walk_, after, end_)));
       if (bound.empty()) return outcome;  // nothing after the cursor
     }
     BatchCursor upper;
@@ -502,6 +531,9 @@ class MariadbTableBatches final : public TableBatches {
   MariadbWalk walk_;
   MariadbAssignments assignments_;
   BatchBounds bounds_;
+  // The last key of this range of a parallel backfill, as literals (empty:
+  // to the end of the table, rows inserted meanwhile included).
+  std::vector<std::string> end_;
 };
 
 class MariadbBatchBackend final : public BatchBackend {
@@ -522,8 +554,12 @@ class MariadbBatchBackend final : public BatchBackend {
                             mysql::QuoteLiteral(triggers::MarkerColumnName()))));
     ZS_ASSIGN_OR_RETURN(MariadbAssignments assignments,
                         MariadbUpAssignments(request.table, request.up, !marker.empty()));
+    std::vector<std::string> end;
+    if (!request.range_end.empty()) {
+      ZS_ASSIGN_OR_RETURN(end, MariadbKeyLiterals(walk, request.range_end));
+    }
     return std::unique_ptr<TableBatches>(std::make_unique<MariadbTableBatches>(
-        conn_, std::move(walk), std::move(assignments), bounds));
+        conn_, std::move(walk), std::move(assignments), bounds, std::move(end)));
   }
 
   Result<long long> EstimateRows(const std::string& schema, const std::string& table) override {
@@ -534,6 +570,21 @@ class MariadbBatchBackend final : public BatchBackend {
                                        const PressureThresholds& thresholds) override {
     return probes_.Probe(conn_, schema, table, thresholds);
   }
+
+  Result<KeySplits> SplitKeys(const std::string& schema, const std::string& table,
+                              const BatchCursor& after, int ranges,
+                              long long rows_estimate) override {
+    ZS_ASSIGN_OR_RETURN(MariadbWalk walk, PlanMariadbWalk(conn_, schema, table));
+    ZS_ASSIGN_OR_RETURN(std::vector<BatchCursor> keys,
+                        MariadbSplitKeys(conn_, walk, after, ranges, rows_estimate));
+    return KeySplits{.keys = std::move(keys)};
+  }
+
+  Result<long long> SessionId(backend::Session& session) override {
+    return static_cast<long long>(backend::MariadbConnection(session).ConnectionId());
+  }
+
+  Status Run(const std::string& statement) override { return conn_.Run(statement); }
 
  private:
   mysql::Connection& conn_;

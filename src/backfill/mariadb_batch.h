@@ -82,11 +82,13 @@ Result<std::vector<std::string>> MariadbKeyLiterals(const MariadbWalk& walk,
 // The statements of one batch (pure; `after` is empty for the first batch).
 // The key's columns as the cursor reads them (HEX() for binary ones).
 std::string MariadbKeySelectList(const MariadbWalk& walk);
-// The `rows`-th key after `after`: the batch's upper bound.
+// The `rows`-th key after `after`: the batch's upper bound. `end` (one range
+// of a parallel backfill, workers.h): no key past it; empty: no such bound.
 std::string MariadbUpperBoundSql(const MariadbWalk& walk, const std::vector<std::string>& after,
-                                 long long rows);
-// The last key after `after` (fewer than a batch remain).
-std::string MariadbLastKeySql(const MariadbWalk& walk, const std::vector<std::string>& after);
+                                 long long rows, const std::vector<std::string>& end = {});
+// The last key after `after` (fewer than a batch remain), up to `end`.
+std::string MariadbLastKeySql(const MariadbWalk& walk, const std::vector<std::string>& after,
+                              const std::vector<std::string>& end = {});
 // `key > after AND key <= upto` as a condition a range scan serves.
 std::string MariadbRangeCondition(const MariadbWalk& walk, const std::vector<std::string>& after,
                                   const std::vector<std::string>& upto);
@@ -134,6 +136,21 @@ Result<MariadbRebuildChoice> DecideMariadbRebuild(mysql::Connection& conn,
                                                   const std::string& table,
                                                   const std::vector<std::string>& filled,
                                                   bool replicas);
+
+// Parallel backfill (workers.h): fewer rows per range than this and the
+// table is walked by one session (one session fills 1 000 rows in one or
+// two batches, under 10 ms; a second session would cost more than it saves).
+inline constexpr long long kMariadbMinRangeRows = 1000;
+// The key at each of `ranges` - 1 evenly
+// spaced offsets of the `remaining` rows after `after`, each read in key
+// order on the walked index (`ORDER BY key LIMIT 1 OFFSET k`: the index's
+// first k entries after the cursor, never a full table scan; MariaDB keeps
+// no histogram unless ANALYZE ... PERSISTENT was run). Strictly increasing;
+// fewer when the table has fewer rows than estimated; as many ranges as
+// hold kMariadbMinRangeRows each.
+Result<std::vector<BatchCursor>> MariadbSplitKeys(mysql::Connection& conn, const MariadbWalk& walk,
+                                                  const BatchCursor& after, int ranges,
+                                                  long long remaining);
 
 // information_schema.TABLES.TABLE_ROWS (InnoDB's estimate); -1 when the
 // table does not exist.

@@ -8,6 +8,7 @@
 #include "backfill/batch_query.h"
 #include "backfill/postgres_standby_names.h"
 #include "backfill/postgres_step_aside.h"
+#include "backfill/workers.h"
 #include "pg/quote.h"
 #include "triggers/dual_write.h"
 #include "triggers/postgres_dual_write_origin.h"
@@ -409,6 +410,30 @@ class PostgresBatchBackend final : public BatchBackend {
   }
 
   void ExcludeSessions(const std::vector<long long>& pids) override { own_pids_ = pids; }
+
+  // Parallel backfill: keyset walks only (workers.h's SplitKeys reads the
+  // planner's histogram of the key, else ordered offsets on its index).
+  Result<KeySplits> SplitKeys(const std::string& schema, const std::string& table,
+                              const BatchCursor& after, int ranges,
+                              long long rows_estimate) override {
+    ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(conn_, schema, table));
+    if (!walk.keyset()) {
+      return KeySplits{.unsplittable =
+                           "a ctid walk (no primary key or unique NOT NULL index) is not split"};
+    }
+    ZS_ASSIGN_OR_RETURN(
+        std::vector<BatchCursor> keys,
+        backfill::SplitKeys(conn_, walk, schema, table, after, ranges, rows_estimate));
+    return KeySplits{.keys = std::move(keys)};
+  }
+
+  Result<long long> SessionId(backend::Session& session) override {
+    ZS_ASSIGN_OR_RETURN(pg::Rows pid,
+                        backend::PostgresConnection(session).Exec("SELECT pg_backend_pid()"));
+    return pid.GetInt(0, 0);
+  }
+
+  Status Run(const std::string& statement) override { return conn_.Run(statement); }
 
  private:
   pg::Connection& conn_;

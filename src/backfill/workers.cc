@@ -10,7 +10,6 @@
 #include <set>
 #include <thread>
 
-#include "backend/postgres_backend.h"
 #include "backfill/backfill.h"
 #include "backfill/interrupt.h"
 #include "pg/quote.h"
@@ -20,6 +19,11 @@ namespace zs::backfill {
 namespace {
 
 using WorkerClock = std::chrono::steady_clock;
+
+// PostgreSQL's split keys (PostgresBatchBackend::SplitKeys calls SplitKeys
+// below; MariaDB's are MariadbSplitKeys, mariadb_batch.h). Everything after
+// them is the same for every database: it reaches the server only through
+// BatchBackend (batch_backend.h) and the worker sessions' state stores.
 
 std::string JoinWith(const std::vector<std::string>& parts, const std::string& separator) {
   std::string out;
@@ -412,12 +416,6 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
   const backend::Backend& db = batches_->backend();
   std::string qualified =
       db.QuoteIdentifier(schema_) + "." + db.QuoteIdentifier(table.physical_name);
-  if (db.kind() != backend::Kind::kPostgres || conn_ == nullptr) {
-    return InvalidInput(
-        fmt::format("--backfill-workers {}: the backfill of {} on {} runs in one session; pass "
-                    "--backfill-workers 1",
-                    workers, qualified, db.Name()));
-  }
   ZS_RETURN_IF_ERROR(ValidateWorkers(workers, !options_.adaptive));
   state::BackfillCursor base;
   base.table = task.table + "." + task.touch_column;
@@ -427,44 +425,42 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
     if (state::IsRangeOf(cursor, base.table)) ranges.push_back(cursor);
   }
   if (ranges.empty()) {
-    ZS_ASSIGN_OR_RETURN(TableWalk walk, PlanTableWalk(*conn_, schema_, table.physical_name));
     ZS_ASSIGN_OR_RETURN(base.rows_estimate, batches_->EstimateRows(schema_, table.physical_name));
     // The default parallelism only where it pays: one session walks a
     // small table in well under a second, and opens no connection more.
-    if (by_default &&
-        (!walk.keyset() || base.rows_estimate - base.rows_done < options_.auto_workers_min_rows)) {
+    if (by_default && base.rows_estimate - base.rows_done < options_.auto_workers_min_rows) {
       return Walk(table, task, up, base);
     }
     ZS_ASSIGN_OR_RETURN(
-        std::vector<BatchCursor> splits,
-        SplitKeys(*conn_, walk, schema_, table.physical_name, ParseCursor(base.last_key_json),
-                  workers, base.rows_estimate - base.rows_done));
-    if (splits.empty()) {
+        KeySplits splits,
+        batches_->SplitKeys(schema_, table.physical_name, ParseCursor(base.last_key_json), workers,
+                            base.rows_estimate - base.rows_done));
+    if (splits.keys.empty()) {
       if (options_.on_event && !by_default) {
         Event note{.kind = EventKind::kNote};
         note.progress.table = table.name;
-        note.progress.note = fmt::format(
-            "{} is walked by one session: {}", qualified,
-            walk.keyset() ? "too few rows to split into key ranges"
-                          : "a ctid walk (no primary key or unique NOT NULL index) is not split");
+        note.progress.note =
+            fmt::format("{} is walked by one session: {}", qualified,
+                        splits.unsplittable.empty() ? "too few rows to split into key ranges"
+                                                    : splits.unsplittable);
         options_.on_event(note);
       }
       return Walk(table, task, up, base);
     }
-    ranges = MakeRanges(base, splits);
+    ranges = MakeRanges(base, splits.keys);
     // The header and every range in one transaction: a crash leaves either
     // the whole-table cursor as it was or all the ranges.
     state::BackfillCursor header = base;
     header.last_key_json.reset();
     header.rows_done = header.run_rows_start = 0;
-    ZS_RETURN_IF_ERROR(conn_->Run("BEGIN"));
+    ZS_RETURN_IF_ERROR(batches_->Run("BEGIN"));
     Status saved_all = cursors_.SaveCursor(schema_, migration_, header, true);
     for (const auto& range : ranges) {
       if (saved_all.ok()) saved_all = cursors_.SaveCursor(schema_, migration_, range, true);
     }
-    if (saved_all.ok()) saved_all = conn_->Run("COMMIT");
+    if (saved_all.ok()) saved_all = batches_->Run("COMMIT");
     if (!saved_all.ok()) {
-      (void)conn_->Run("ROLLBACK");
+      (void)batches_->Run("ROLLBACK");
       return saved_all.WithContext("saving the key ranges of " + qualified);
     }
   }
@@ -490,9 +486,8 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
   // The workers are not clients the probe's pacing yields to.
   std::vector<long long> pids;
   for (auto& session : sessions) {
-    ZS_ASSIGN_OR_RETURN(pg::Rows pid,
-                        backend::PostgresConnection(*session).Exec("SELECT pg_backend_pid()"));
-    pids.push_back(pid.GetInt(0, 0));
+    ZS_ASSIGN_OR_RETURN(long long pid, batches_->SessionId(*session));
+    pids.push_back(pid);
   }
   batches_->ExcludeSessions(pids);
   WorkerPool pool(options_, ranges, table.name, base.rows_estimate, count);

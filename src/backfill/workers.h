@@ -1,4 +1,5 @@
-// Parallel backfill (`--backfill-workers N`, PostgreSQL keyset walks): the
+// Parallel backfill (`--backfill-workers N`, keyset walks on PostgreSQL and
+// MariaDB): the
 // table's key range is cut into N disjoint contiguous ranges, each walked by
 // its own session on its own thread, in its own short transactions, with the
 // batch loop of backfill.cc (adaptive sizing, throttling, pause/resume/tune,
@@ -9,10 +10,13 @@
 // range is open-ended, like the single walk, so rows inserted during the
 // backfill past the last split are walked too (the dual-write trigger has
 // already set them; the batch skips them by the marker). The split keys are
-// read from the key's index, never by a full scan: the planner's histogram
-// of the key's first column (pg_stats, after ANALYZE), each bound resolved
-// to the first full key at or after it by one index probe; without a
-// histogram, ordered offsets over the index (OFFSET rows*i/N on the key).
+// read from the key's index, never by a full scan (BatchBackend::SplitKeys).
+// PostgreSQL: the planner's histogram of the key's first column (pg_stats,
+// after ANALYZE), each bound resolved to the first full key at or after it
+// by one index probe; without a histogram, ordered offsets over the index
+// (OFFSET rows*i/N on the key). MariaDB: ordered offsets on the walked
+// index (MariadbSplitKeys; composite keys compared expanded, as
+// mariadb_batch.h explains), each range's walk bounded by its end key.
 //
 // State: one cursor per range ("users.first_name range 2/4", with its bounds
 // in range_start/range_end), saved with each of its batches; the table's own
@@ -24,7 +28,8 @@
 //
 // Not split (one session, with a note): ctid walks (no key: page ranges of a
 // heap would need one cursor per heap, not done), tables too small to split.
-// MariaDB refuses N > 1 (its backfill is single-session).
+// MariaDB's default stays one session (no auto_workers there; see
+// docs/mariadb.md, "Parallel backfill").
 #pragma once
 
 #include <string>
@@ -61,8 +66,9 @@ inline constexpr long long kAutoWorkersMinRows = 500000;
 // or --backfill-batch-delay) was asked for: it is one session's exact pace.
 Status ValidateWorkers(int workers, bool fixed);
 
-// Up to `ranges` - 1 split keys (strictly increasing, each after `after`),
-// read from the key's index. Fewer when the table has fewer distinct keys.
+// PostgreSQL: up to `ranges` - 1 split keys (strictly increasing, each after
+// `after`), read from the key's index. Fewer when the table has fewer
+// distinct keys.
 Result<std::vector<BatchCursor>> SplitKeys(pg::Connection& conn, const TableWalk& walk,
                                            const std::string& schema, const std::string& table,
                                            const BatchCursor& after, int ranges,

@@ -230,11 +230,11 @@ void AddBackfillFlags(CLI::App& cmd, BackfillFlags& f) {
   f.workers_option =
       cmd.add_option(
              "--backfill-workers", f.workers,
-             "PostgreSQL: sessions that backfill disjoint key ranges of each table in "
-             "parallel, each in its own short transactions and resumable per range (1..16; "
-             "tables without a key walk in one; MariaDB and the fixed schedule refuse more than "
-             "1). Default 1: under client traffic one paced session leaves the clients a "
-             "lower p99 than several")
+             "Sessions that backfill disjoint key ranges of each table in parallel, each in "
+             "its own short transactions and resumable per range (1..16; PostgreSQL and "
+             "MariaDB; tables without a key or too small to split walk in one; the fixed "
+             "schedule refuses more than 1). Default 1: under client traffic one paced session "
+             "leaves the clients a lower p99 than several")
           ->check(CLI::Validator(
               [](std::string& value) {
                 int workers = 0;

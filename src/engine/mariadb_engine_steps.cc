@@ -156,12 +156,6 @@ class MariadbEngineSteps final : public EngineSteps {
     // (backfill::TableBatches::CheckUserTriggers). What only the backfill
     // would find out, after start's DDL, is refused here, before it runs.
     if (dry.backfill.empty()) return Status::Ok();
-    if (engine.options_.backfill.workers > 1) {
-      return InvalidInput(fmt::format(
-          "--backfill-workers {}: a parallel backfill runs on PostgreSQL only; on MariaDB "
-          "run with --backfill-workers 1 (the default)",
-          engine.options_.backfill.workers));
-    }
     mysql::Connection& conn = backend::MariadbConnection(*engine.session_);
     for (const ops::BackfillTask& task : dry.backfill) {
       // A table this migration creates is empty: nothing to walk.

@@ -75,6 +75,8 @@ constexpr const char* kMariadbStateSchemaSql[] = {
   throttle_reason TEXT NOT NULL DEFAULT '',
   run_seconds DOUBLE,
   interrupted_by VARCHAR(32) NOT NULL DEFAULT '',
+  range_start LONGTEXT CHECK (JSON_VALID(range_start)),
+  range_end LONGTEXT CHECK (JSON_VALID(range_end)),
   PRIMARY KEY (`schema`, migration, table_name),
   FOREIGN KEY (`schema`, migration) REFERENCES {db}.migrations (`schema`, name)
     ON DELETE CASCADE
@@ -214,11 +216,23 @@ Status MariadbStateStore::RequireInitialized() {
 }
 
 Status MariadbStateStore::Upgrade() {
-  // Nothing to upgrade: this layout is the first on MariaDB, so no older one
-  // exists. A later change to these tables adds its step here, as
-  // PostgresStateStore::Upgrade does (ADD COLUMN IF NOT EXISTS is idempotent
-  // on MariaDB too).
-  return Status::Ok();
+  // The cursors' range_start/range_end (parallel backfill, backfill/workers.h)
+  // are the newest: a state created before them gets them, once (the check
+  // keeps every later command off the table's metadata lock).
+  ZS_ASSIGN_OR_RETURN(
+      mysql::Rows rows,
+      conn_.Exec(fmt::format("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
+                             "TABLE_SCHEMA = {} AND TABLE_NAME = 'backfill_cursors' AND "
+                             "COLUMN_NAME = 'range_end'",
+                             mysql::QuoteLiteral(database_))));
+  if (rows.GetInt(0, 0) > 0) return Status::Ok();
+  return conn_
+      .Run(fmt::format(
+          "ALTER TABLE {}.backfill_cursors ADD COLUMN IF NOT EXISTS range_start LONGTEXT CHECK "
+          "(JSON_VALID(range_start)), ADD COLUMN IF NOT EXISTS range_end LONGTEXT CHECK "
+          "(JSON_VALID(range_end))",
+          db_))
+      .WithContext(fmt::format("upgrading the zeroshift state (database {})", db_));
 }
 
 Status MariadbStateStore::AcquireSchemaLock(const std::string& schema) {
@@ -351,14 +365,18 @@ Result<std::vector<BackfillCursor>> MariadbStateStore::Cursors(const std::string
           "SELECT table_name, last_key, rows_done, finished, rows_estimate, batch_rows, "
           "run_rows_start, throttled_batches, throttle_reason, {}, {}, {}, "
           "COALESCE(run_seconds, TIMESTAMPDIFF(MICROSECOND, run_started_at, updated_at) / 1e6), "
-          "interrupted_by FROM {}.backfill_cursors WHERE {} ORDER BY table_name",
+          "interrupted_by, range_start, range_end FROM {}.backfill_cursors WHERE {} "
+          "ORDER BY table_name",
           MariadbStateTimestamp("started_at"), MariadbStateTimestamp("run_started_at"),
           MariadbStateTimestamp("updated_at"), db_,
           MariadbStateWhereMigration(schema, "migration", name))));
   std::vector<BackfillCursor> out;
   for (int i = 0; i < rows.size(); ++i) {
     out.push_back(BackfillCursorAt(rows, i, MariadbStateGetBool));
+    out.back().range_start_json = rows.GetOptional(i, 14);
+    out.back().range_end_json = rows.GetOptional(i, 15);
   }
+  AggregateRanges(out);
   return out;
 }
 
@@ -373,18 +391,21 @@ Status MariadbStateStore::SaveCursor(const std::string& schema, const std::strin
   return conn_.Run(fmt::format(
       "INSERT INTO {}.backfill_cursors (`schema`, migration, table_name, last_key, rows_done, "
       "finished, rows_estimate, batch_rows, run_rows_start, throttled_batches, throttle_reason, "
-      "run_seconds, interrupted_by) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+      "run_seconds, interrupted_by, range_start, range_end) "
+      "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
       "ON DUPLICATE KEY UPDATE last_key = VALUES(last_key), rows_done = VALUES(rows_done), "
       "finished = VALUES(finished), rows_estimate = VALUES(rows_estimate), "
       "batch_rows = VALUES(batch_rows), run_rows_start = VALUES(run_rows_start), "
       "throttled_batches = VALUES(throttled_batches), "
       "throttle_reason = VALUES(throttle_reason), run_seconds = VALUES(run_seconds), "
-      "interrupted_by = VALUES(interrupted_by), updated_at = UTC_TIMESTAMP(6), "
+      "interrupted_by = VALUES(interrupted_by), range_start = VALUES(range_start), "
+      "range_end = VALUES(range_end), updated_at = UTC_TIMESTAMP(6), "
       "run_started_at = IF({}, UTC_TIMESTAMP(6), run_started_at)",
       db_, mysql::QuoteLiteral(schema), mysql::QuoteLiteral(name), mysql::QuoteLiteral(c.table),
       MariadbStateLiteralOrNull(c.last_key_json), c.rows_done, MariadbStateBool(c.finished),
       c.rows_estimate, c.batch_rows, c.run_rows_start, c.throttled_batches,
       mysql::QuoteLiteral(c.throttle_reason), run_seconds, mysql::QuoteLiteral(c.interrupted_by),
+      MariadbStateLiteralOrNull(c.range_start_json), MariadbStateLiteralOrNull(c.range_end_json),
       MariadbStateBool(new_run)));
 }
 
