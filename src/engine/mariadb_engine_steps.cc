@@ -42,7 +42,8 @@ bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
   if (action.table != first.table) return false;
   if (MariadbStartsGroup(action) || action.sql.starts_with("ALTER TABLE ")) return true;
   // Not the version's views made again after the renames (CREATE OR REPLACE
-  // VIEW, on a view LOCK TABLES does not hold), nor a validation or a MODIFY
+  // VIEW is refused under LOCK TABLES, 1192: RunGroup's handover makes them
+  // from a second session across UNLOCK TABLES), nor a validation or a MODIFY
   // to NOT NULL (kPrepare: before the group, a long scan or an online
   // rebuild that clients write through; they never follow a dual write's
   // removal in the plan, so never join a group).
