@@ -190,37 +190,79 @@ class MariadbHandover {
 
 Status MariadbRunner::RunGroup(const std::vector<TableRef>& tables,
                                const std::vector<std::string>& statements) {
-  return RunLockedGroup(tables, statements, nullptr);
+  return RunLockedGroup(tables, statements, nullptr, {});
 }
 
 Status MariadbRunner::RunGroupWithHandover(const std::vector<TableRef>& tables,
                                            const std::vector<std::string>& statements,
                                            mysql::Connection& second,
                                            const std::vector<std::string>& handover,
+                                           const std::vector<TableRef>& views,
                                            Status* handover_failure) {
   MariadbHandover hand(conn_, second, handover);
   std::function<void()> before_unlock;
   if (!handover.empty()) before_unlock = [&] { hand.StartAndWaitUntilItWaits(policy_); };
-  Status status = RunLockedGroup(tables, statements, before_unlock);
+  Status status = RunLockedGroup(tables, statements, before_unlock, views);
   Status handed = hand.Finish();
   if (handover_failure != nullptr) *handover_failure = handed;
   return status;
 }
 
+std::string MariadbRunner::LockTablesSql(const std::vector<TableRef>& locked) {
+  std::string lock_sql = "LOCK TABLES ";
+  for (size_t i = 0; i < locked.size(); ++i) {
+    lock_sql += (i == 0 ? "" : ", ") + MariadbTableName(locked[i]) + " WRITE";
+  }
+  return lock_sql;
+}
+
+Result<std::string> MariadbRunner::LockThroughViews(const std::vector<TableRef>& tables,
+                                                    const std::vector<TableRef>& views) {
+  const std::string lock_sql = LockTablesSql(views);
+  Status locked = Retry([&] { return conn_.Run(MariadbBoundedStatement(policy_, lock_sql)); },
+                        tables, &attempts_);
+  if (!locked.ok()) return locked;
+  // Each table must be locked through a view (one the group already made
+  // over other names reads another): else the statements would fail (1100).
+  for (const TableRef& table : tables) {
+    Status reachable = conn_.Run("SELECT 1 FROM " + MariadbTableName(table) + " LIMIT 0");
+    if (!reachable.ok()) {
+      (void)conn_.Run("UNLOCK TABLES");
+      return reachable;
+    }
+  }
+  return lock_sql;
+}
+
 Status MariadbRunner::RunLockedGroup(const std::vector<TableRef>& tables,
                                      const std::vector<std::string>& statements,
-                                     const std::function<void()>& before_unlock) {
+                                     const std::function<void()>& before_unlock,
+                                     const std::vector<TableRef>& views) {
   attempts_ = 0;
   if (tables.empty()) {
     return InvalidInput(
         "a group of statements runs under LOCK TABLES: name the tables its statements use");
   }
-  std::string lock_sql = "LOCK TABLES ";
-  for (size_t i = 0; i < tables.size(); ++i) {
-    lock_sql += (i == 0 ? "" : ", ") + MariadbTableName(tables[i]) + " WRITE";
+  // The views first, when given: LOCK TABLES of a view alone takes the view's
+  // metadata lock before its table's (naming both, MDL would sort the table
+  // first), so a client coming through the view waits at the view, before
+  // it reads the view's definition, and reads the one the handover makes;
+  // one that found the table locked had read the old one, and failed (1356)
+  // once the group renamed what it names.
+  std::string lock_sql;
+  if (!views.empty()) {
+    Result<std::string> through = LockThroughViews(tables, views);
+    if (through.ok()) lock_sql = *through;
+    // A lock wait that gave up fails the group as the table's would; a view
+    // that cannot be locked (invalid after a killed group, no privilege, not
+    // over the table) leaves the table's own lock to do.
+    if (!through.ok() && MariadbIsLockFailure(through.status())) return through.status();
   }
-  ZS_RETURN_IF_ERROR(Retry([&] { return conn_.Run(MariadbBoundedStatement(policy_, lock_sql)); },
-                           tables, &attempts_));
+  if (lock_sql.empty()) {
+    lock_sql = LockTablesSql(tables);
+    ZS_RETURN_IF_ERROR(Retry([&] { return conn_.Run(MariadbBoundedStatement(policy_, lock_sql)); },
+                             tables, &attempts_));
+  }
   MariadbTableLock lock(conn_);
   for (size_t i = 0; i < statements.size(); ++i) {
     Status status = conn_.Run(MariadbWaitBoundedStatement(policy_, statements[i]));

@@ -42,7 +42,8 @@ bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
   if (action.table != first.table) return false;
   if (MariadbStartsGroup(action) || action.sql.starts_with("ALTER TABLE ")) return true;
   // Not the version's views made again after the renames (CREATE OR REPLACE
-  // VIEW, on a view LOCK TABLES does not hold), nor a validation or a MODIFY
+  // VIEW is refused under LOCK TABLES, 1192: RunGroup's handover makes them
+  // from a second session across UNLOCK TABLES), nor a validation or a MODIFY
   // to NOT NULL (kPrepare: before the group, a long scan or an online
   // rebuild that clients write through; they never follow a dual write's
   // removal in the plan, so never join a group).
@@ -55,17 +56,56 @@ bool MariadbJoinsGroup(const ops::Action& first, const ops::Action& action) {
 }
 
 // The version's views over `table` made again later in `actions` (from
-// `from` on): RunGroup hands them over across its UNLOCK TABLES.
-std::vector<std::string> MariadbLaterViewsOf(const std::vector<ops::Action>& actions, size_t from,
-                                             const std::string& table) {
-  std::vector<std::string> views;
+// `from` on): RunGroup locks them (views) and hands their statements (sql)
+// over across its UNLOCK TABLES.
+struct MariadbLaterViews {
+  std::vector<std::string> sql;
+  std::vector<ddl::TableRef> views;
+};
+
+MariadbLaterViews MariadbLaterViewsOf(const std::vector<ops::Action>& actions, size_t from,
+                                      const std::string& table) {
+  constexpr std::string_view kPrefix = "version:";
+  constexpr std::string_view kRebind = ":rebind:";
+  MariadbLaterViews later;
   for (size_t k = from; k < actions.size(); ++k) {
-    if (actions[k].table == table && actions[k].id.starts_with("version:") &&
-        actions[k].id.find(":rebind:") != std::string::npos) {
-      views.push_back(actions[k].sql);
+    const std::string& id = actions[k].id;  // version:<database>:rebind:<view>
+    const size_t rebind = id.rfind(kRebind);
+    if (actions[k].table != table || !id.starts_with(kPrefix) || rebind == std::string::npos) {
+      continue;
     }
+    later.sql.push_back(actions[k].sql);
+    later.views.push_back({.schema = id.substr(kPrefix.size(), rebind - kPrefix.size()),
+                           .name = id.substr(rebind + kRebind.size())});
   }
-  return views;
+  return later;
+}
+
+// A complete action renaming in place (rename_column's RENAME COLUMN): the
+// version's view over its table names the new name only from its rebind, a
+// few statements later, so the renames of a table run as a group too, which
+// locks the view and hands it over (RunGroup): a new-version client in
+// between read the old definition and failed (1356).
+bool MariadbIsRenameAlter(const ops::Action& action) {
+  return action.phase == ops::CompletePhase::kRename && !action.table.empty() &&
+         action.sql.starts_with("ALTER TABLE ");
+}
+
+// The end of the group actions[i] starts: a table's dual-write removal and
+// finalize actions, or the renames of a table whose view is made again later
+// (no view: each rename alone); i + 1 for any other action.
+size_t MariadbGroupEnd(const std::vector<ops::Action>& actions, size_t i) {
+  size_t end = i + 1;
+  if (MariadbStartsGroup(actions[i])) {
+    while (end < actions.size() && MariadbJoinsGroup(actions[i], actions[end])) ++end;
+  } else if (MariadbIsRenameAlter(actions[i])) {
+    while (end < actions.size() && MariadbIsRenameAlter(actions[end]) &&
+           actions[end].table == actions[i].table) {
+      ++end;
+    }
+    if (MariadbLaterViewsOf(actions, end, actions[i].table).sql.empty()) end = i + 1;
+  }
+  return end;
 }
 
 // Where the records of migration `name` live (engine/ownership_mariadb_records.h).
@@ -82,19 +122,26 @@ bool MariadbIsRebuildAction(const ops::Action& action) {
   return action.id.starts_with("trigger:") && action.id.ends_with(":rebuild");
 }
 
-// State SQL making the records of the indexes start created on `table`
-// intents again while the rebuild gives them new InnoDB ids: a kill -9
-// before the record that follows it must not leave records that make
-// zeroshift's own indexes look replaced by someone else (rollback would then
-// leave them). The record after the rebuild sets their ids again.
+// State SQL making the records of the table and indexes start created on
+// `table` intents again while a rebuild gives them new InnoDB ids (start's
+// rebuild before the backfill; the in-place MODIFY, a COPY ALTER, of a table
+// the migration creates): a kill -9 before the record that follows it must
+// not leave records that make zeroshift's own table or indexes look replaced
+// by someone else (rollback would then leave them). The record after the
+// statement sets their ids again.
 std::string MariadbRebuildIntentSql(const MariadbRecordScope& scope, const std::string& table) {
   return fmt::format(
-      "UPDATE {}.created_objects SET object_oid = 0, attnum = -1 WHERE `schema` = {} AND "
-      "migration = {} AND object_schema = {} AND table_name = {} AND kind = {} AND attnum = 0;\n",
+      "UPDATE {0}.created_objects SET object_oid = 0, attnum = -1 WHERE `schema` = {1} AND "
+      "migration = {2} AND object_schema = {1} AND ((kind = {4} AND table_name = {3}) OR (kind = "
+      "{5} AND name = {3})) AND attnum = 0;\n",
       mysql::QuoteIdentifier(scope.state_database), mysql::QuoteLiteral(scope.schema),
-      mysql::QuoteLiteral(scope.migration), mysql::QuoteLiteral(scope.schema),
-      mysql::QuoteLiteral(table), mysql::QuoteLiteral(kObjIndex));
+      mysql::QuoteLiteral(scope.migration), mysql::QuoteLiteral(table),
+      mysql::QuoteLiteral(kObjIndex), mysql::QuoteLiteral(kObjTable));
 }
+
+// The column change made in place on a table the same migration creates
+// (ops/mariadb_swap.cc, InPlace): a MODIFY that may copy the table.
+bool MariadbIsInPlaceAction(const ops::Action& action) { return action.id.ends_with(":in_place"); }
 
 }  // namespace
 
@@ -209,6 +256,9 @@ class MariadbEngineSteps final : public EngineSteps {
       ZS_ASSIGN_OR_RETURN(bool wanted, RebuildWanted(engine, action));
       skip = !wanted;
       if (wanted && scope) intent += MariadbRebuildIntentSql(*scope, action.table);
+    }
+    if (scope && MariadbIsInPlaceAction(action)) {
+      intent += MariadbRebuildIntentSql(*scope, action.table);
     }
     ZS_RETURN_IF_ERROR(RunStateSql(engine, intent).WithContext(action.id + " (its intent)"));
     if (!skip) {
@@ -364,14 +414,14 @@ class MariadbEngineSteps final : public EngineSteps {
                         const std::string& last_extra_sql) const {
     size_t i = static_cast<size_t>(record.actions_done);
     while (i < actions.size()) {
-      size_t end = i + 1;
-      if (MariadbStartsGroup(actions[i])) {
-        while (end < actions.size() && MariadbJoinsGroup(actions[i], actions[end])) ++end;
-      }
+      const size_t end = MariadbGroupEnd(actions, i);
       std::string bookkeeping =
           engine.state_->ActionsDoneSql(record.schema, record.name, static_cast<int>(end));
       if (end == actions.size()) bookkeeping += "\n" + last_extra_sql;
-      if (end == i + 1) {
+      const bool one_rename_with_views =
+          MariadbIsRenameAlter(actions[i]) &&
+          !MariadbLaterViewsOf(actions, end, actions[i].table).sql.empty();
+      if (end == i + 1 && !one_rename_with_views) {
         ZS_RETURN_IF_ERROR(engine.RunAction(actions[i], bookkeeping));
       } else {
         ZS_RETURN_IF_ERROR(RunGroup(engine, actions, i, end, bookkeeping));
@@ -395,10 +445,10 @@ class MariadbEngineSteps final : public EngineSteps {
     }
     const std::vector<ddl::TableRef> tables = {
         {.schema = engine.options_.schema, .name = actions[begin].table}};
-    std::vector<std::string> views = MariadbLaterViewsOf(actions, end, actions[begin].table);
+    MariadbLaterViews views = MariadbLaterViewsOf(actions, end, actions[begin].table);
     auto* runner = dynamic_cast<ddl::MariadbRunner*>(engine.runner_.get());
     std::unique_ptr<backend::Session> second;
-    if (!views.empty() && runner != nullptr && engine.options_.backfill.open_session) {
+    if (!views.sql.empty() && runner != nullptr && engine.options_.backfill.open_session) {
       Result<std::unique_ptr<backend::Session>> opened = engine.options_.backfill.open_session();
       if (opened.ok()) second = std::move(*opened);
       if (!opened.ok()) {
@@ -409,7 +459,7 @@ class MariadbEngineSteps final : public EngineSteps {
     if (second != nullptr) {
       Status handover = Status::Ok();
       status = runner->RunGroupWithHandover(tables, statements, backend::MariadbConnection(*second),
-                                            views, &handover);
+                                            views.sql, views.views, &handover);
       // The views are made again in their turn anyway (safe to repeat): a
       // failed handover only leaves the gap it was there to close.
       if (!handover.ok())
