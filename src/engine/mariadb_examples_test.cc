@@ -20,6 +20,7 @@
 #include "mysql/connection.h"
 #include "schema/schema.h"
 #include "testing/shared_mariadb.h"
+#include "testing/test_paths.h"
 #include "triggers/mariadb_dual_write.h"
 #include "versions/mariadb_version_schema.h"
 
@@ -71,7 +72,7 @@ class MariadbExamples : public ::testing::Test {
   // Parses, validates and plans examples/mariadb/<file> against the catalog,
   // then runs start, the backfill's work and complete.
   void Migrate(const std::string& file) {
-    std::ifstream in(std::string(ZS_SOURCE_DIR) + "/examples/mariadb/" + file);
+    std::ifstream in(std::string(zs::testing::SourceDir()) + "/examples/mariadb/" + file);
     ASSERT_TRUE(in) << file;
     std::stringstream text;
     text << in.rdbuf();
