@@ -20,11 +20,8 @@
 
 #include <fmt/format.h>
 
+#include "bench/bench_paths.h"
 #include "bench/figures.h"
-
-#ifndef ZS_SOURCE_DIR
-#error "ZS_SOURCE_DIR must name the repository (set by CMakeLists.txt)"
-#endif
 
 namespace zs::bench {
 namespace {
@@ -206,7 +203,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
   Config config{.quick = args->quick,
-                .source_dir = ZS_SOURCE_DIR,
+                .source_dir = SourceDir(),
                 .self_binary = fs::read_symlink("/proc/self/exe").string()};
   for (int i = 0; i < argc; ++i) config.command += (i ? " " : "") + std::string(argv[i]);
   if (config.quick && argv[1] == nullptr) config.command += "  (BENCH_QUICK=1)";

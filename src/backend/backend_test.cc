@@ -78,7 +78,6 @@ TEST(BackendSelectTest, NeitherUrlNorKeyValueIsRefusedWithoutEchoingIt) {
   }
 }
 
-#ifdef ZS_BINARY
 // Commands that connect through the engine. Nothing listens on port 1, so
 // the MariaDB backend's connection fails, and its message must not carry the
 // password.
@@ -93,7 +92,6 @@ TEST(BackendSelectTest, TheCliConnectsToAMariadbUrlWithMariadbWithoutPrintingThe
     EXPECT_EQ(run.out.find(kSecret), std::string::npos) << run.out;
   }
 }
-#endif
 
 // ---- Error classes: PostgreSQL's mapping -------------------------------------
 

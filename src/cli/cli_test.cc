@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli/version.h"
+#include "testing/test_paths.h"
 #include "testing/test_support.h"
 
 namespace zs::cli {
@@ -136,8 +137,8 @@ TEST_F(CliTest, DemoChecksItsInputBeforeStartingAServer) {
 
 // The demo's migration is built in: it runs from a directory with no examples/.
 TEST_F(CliTest, DemoRunsFromAnyDirectory) {
-  ProcessRun run = Shell(
-      fmt::format("cd {} && {} demo --rows 100", ShellQuote(dir_.string()), ShellQuote(ZS_BINARY)));
+  ProcessRun run = Shell(fmt::format("cd {} && {} demo --rows 100", ShellQuote(dir_.string()),
+                                     ShellQuote(zs::testing::ZeroshiftBinary())));
   EXPECT_EQ(run.exit_code, 0) << run.out;
   EXPECT_NE(run.out.find("02_split_name.yaml (built in)"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("users now has columns"), std::string::npos) << run.out;
@@ -181,7 +182,7 @@ TEST_F(CliTest, BashCompletionCompletesCommandsAndFlags) {
 
 // make install: cmake --install into a scratch DESTDIR, with a PREFIX.
 TEST_F(CliTest, InstallPutsTheBinaryManPageAndCompletionUnderPrefix) {
-  fs::path build = fs::path(ZS_BINARY).parent_path();
+  fs::path build = fs::path(zs::testing::ZeroshiftBinary()).parent_path();
   fs::path root = dir_ / "root";
   ProcessRun run = Shell(fmt::format("DESTDIR={} cmake --install {} --prefix /opt/zs --strip",
                                      ShellQuote(root.string()), ShellQuote(build.string())));

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "testing/shared_cluster.h"
+#include "testing/test_paths.h"
 #include "testing/test_support.h"
 
 namespace zs::cli {
@@ -26,7 +27,7 @@ using zs::testing::ProcessRun;
 using zs::testing::RunBinary;
 
 constexpr int kRows = 2000;
-const std::string kExample = std::string(ZS_SOURCE_DIR) + "/examples/02_split_name.yaml";
+const std::string kExample = std::string(zs::testing::SourceDir()) + "/examples/02_split_name.yaml";
 
 class InterruptCli : public ::testing::Test {
  protected:

@@ -11,6 +11,7 @@
 
 #include "cli/workflow_test_util.h"
 #include "migration/parser.h"
+#include "testing/test_paths.h"
 #include "testing/test_support.h"
 
 namespace zs::cli {
@@ -204,9 +205,9 @@ TEST_F(WorkflowCli, BackfillControlSpeaksToATerminalAndJsonToScripts) {
     GTEST_SKIP() << "script (util-linux) is not installed: no terminal to test with";
   }
   fs::path out = root_ / "terminal.out";
-  std::string command =
-      fmt::format("{} backfill tune --delay 100 --postgres-url {}",
-                  zs::testing::ShellQuote(ZS_BINARY), zs::testing::ShellQuote(url_));
+  std::string command = fmt::format("{} backfill tune --delay 100 --postgres-url {}",
+                                    zs::testing::ShellQuote(zs::testing::ZeroshiftBinary()),
+                                    zs::testing::ShellQuote(url_));
   int status = std::system(fmt::format("script -qec {} /dev/null </dev/null >{} 2>&1",
                                        zs::testing::ShellQuote(command),
                                        zs::testing::ShellQuote(out.string()))

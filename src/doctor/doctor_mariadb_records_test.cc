@@ -27,18 +27,7 @@ using engine::mariadb_test::MariadbSplit;
 using zs::testing::ProcessRun;
 
 // An index on an existing table and a new table, both created by start.
-constexpr const char* kDoctorRecordsYaml = R"yaml(name: 03_records
-operations:
-  - create_index:
-      name: items_label_idx
-      table: items
-      columns: [label]
-  - create_table:
-      name: orders
-      columns:
-        - {name: id, type: bigint, pk: true}
-        - {name: item, type: bigint}
-)yaml";
+constexpr const char* kDoctorRecordsYaml = engine::mariadb_test::kRecordsYaml;
 
 class DoctorMariadbRecords : public ::testing::Test {
  protected:

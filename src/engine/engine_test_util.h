@@ -6,8 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,6 +16,7 @@
 #include "pg/connection.h"
 #include "testing/seed_migration.h"
 #include "testing/test_support.h"
+#include "testing/write_log.h"
 
 namespace zs::engine::test_util {
 
@@ -75,29 +74,6 @@ struct WrittenRow {
 
 // What concurrent clients wrote, by row id, and the errors they met; every
 // client thread records into one.
-class WriteLog {
- public:
-  void Set(long long id, WrittenRow row) {
-    std::lock_guard<std::mutex> lock(mu_);
-    rows_[id] = std::move(row);
-  }
-  void Error(const std::string& message) {
-    std::lock_guard<std::mutex> lock(mu_);
-    errors_.push_back(message);
-  }
-  std::map<long long, WrittenRow> rows() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return rows_;
-  }
-  std::vector<std::string> errors() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return errors_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<long long, WrittenRow> rows_;
-  std::vector<std::string> errors_;
-};
+using WriteLog = zs::testing::WriteLog<WrittenRow>;
 
 }  // namespace zs::engine::test_util

@@ -11,6 +11,7 @@
 
 #include "engine/mariadb_audit_test_util.h"
 #include "testing/shared_mariadb.h"
+#include "testing/test_paths.h"
 
 namespace zs::engine {
 namespace {
@@ -57,7 +58,7 @@ TEST(MariadbAuditCli, TheReadmeWalkThroughOnTheExamples) {
   MariadbSplit db;
   db.Run("DROP TABLE users");  // 01_create_users.yaml creates it
   auto example = [](const std::string& name) {
-    return std::string(ZS_SOURCE_DIR) + "/examples/mariadb/" + name + ".yaml";
+    return std::string(zs::testing::SourceDir()) + "/examples/mariadb/" + name + ".yaml";
   };
   auto run = [&db](std::vector<std::string> args) {
     ProcessRun run = db.Zeroshift(args);

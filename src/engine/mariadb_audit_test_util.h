@@ -355,14 +355,7 @@ inline constexpr char kDropNameLongYaml[] = R"yaml(operations:
 inline const KilledMigration& WidenVisits() {
   static const KilledMigration m{
       .name = "02_widen_visits",
-      .yaml = R"yaml(operations:
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml",
+      .yaml = mariadb_test::kWidenVisitsYaml,
       .setup =
           [](MariadbSplit& db) {
             db.Run("ALTER TABLE users ADD visits int NOT NULL DEFAULT 0");

@@ -21,6 +21,7 @@
 
 #include "engine/mariadb_engine_test_util.h"
 #include "mysql/connection.h"
+#include "testing/test_paths.h"
 #include "versions/mariadb_version_schema.h"
 
 namespace zs::engine {
@@ -344,9 +345,9 @@ TEST(MariadbCliCommands, BackfillControlNamesTheUrlsDatabase) {
     GTEST_SKIP() << "script (util-linux) is not installed: no terminal to test with";
   }
   std::string out = split.WriteFile("terminal.out", "");
-  std::string command =
-      fmt::format("{} backfill tune --delay 100 --url {}", zs::testing::ShellQuote(ZS_BINARY),
-                  zs::testing::ShellQuote(split.url()));
+  std::string command = fmt::format("{} backfill tune --delay 100 --url {}",
+                                    zs::testing::ShellQuote(zs::testing::ZeroshiftBinary()),
+                                    zs::testing::ShellQuote(split.url()));
   int status =
       std::system(fmt::format("script -qec {} /dev/null </dev/null >{} 2>&1",
                               zs::testing::ShellQuote(command), zs::testing::ShellQuote(out))

@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
@@ -31,6 +30,7 @@
 
 #include "engine/mariadb_engine_test_util.h"
 #include "mysql/connection.h"
+#include "testing/write_log.h"
 
 namespace zs::engine {
 namespace {
@@ -53,30 +53,7 @@ struct Written {
   bool deleted = false;
 };
 
-class WriteLog {
- public:
-  void Set(long long id, Written written) {
-    std::lock_guard lock(mu_);
-    rows_[id] = std::move(written);
-  }
-  void Error(const std::string& message) {
-    std::lock_guard lock(mu_);
-    errors_.push_back(message);
-  }
-  std::map<long long, Written> rows() {
-    std::lock_guard lock(mu_);
-    return rows_;
-  }
-  std::vector<std::string> errors() {
-    std::lock_guard lock(mu_);
-    return errors_;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<long long, Written> rows_;
-  std::vector<std::string> errors_;
-};
+using WriteLog = zs::testing::WriteLog<Written>;
 
 // Client `slot` (0-7: old clients 0-3, new ones 4-7) owns the original rows
 // with id % 8 == slot, so no two clients race on one row, and inserts ids

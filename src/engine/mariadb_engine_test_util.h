@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mysql/connection.h"
+#include "testing/mariadb_sql.h"
 #include "testing/shared_mariadb.h"
 #include "testing/test_support.h"
 #include "versions/mariadb_version_schema.h"
@@ -34,6 +35,34 @@ inline constexpr const char* kMariadbSplitYaml = R"yaml(operations:
       table: users
       column: name
       down: CONCAT_WS(' ', first_name, last_name)
+)yaml";
+
+// alter_column's type change through the column swap: users.visits, INT NOT NULL,
+// widened to BIGINT (the table gets visits first). kWidenVisitsOperation is the
+// operation alone, to list with others; kWidenVisitsYaml the whole migration.
+inline constexpr char kWidenVisitsOperation[] = R"yaml(
+  - alter_column:
+      table: users
+      column: visits
+      type: bigint
+      up: visits
+      down: LEAST(visits, 2147483647)
+)yaml";
+inline const std::string kWidenVisitsYaml = std::string("operations:") + kWidenVisitsOperation;
+
+// An index on items(id bigint PRIMARY KEY, label varchar(40)) and a new table,
+// both created by start: what the records tests look up.
+inline constexpr char kRecordsYaml[] = R"yaml(name: 03_records
+operations:
+  - create_index:
+      name: items_label_idx
+      table: items
+      columns: [label]
+  - create_table:
+      name: orders
+      columns:
+        - {name: id, type: bigint, pk: true}
+        - {name: item, type: bigint}
 )yaml";
 
 class MariadbSplit {
@@ -89,17 +118,7 @@ class MariadbSplit {
 
   // The rows of `sql`, a row's values joined with "|" ("NULL" for NULL).
   std::vector<std::string> Query(const std::string& sql) {
-    auto rows = conn_.Exec(sql);
-    if (!rows.ok()) throw std::runtime_error(sql + ": " + rows.status().ToString());
-    std::vector<std::string> out;
-    for (int r = 0; r < rows->size(); ++r) {
-      std::string row;
-      for (int c = 0; c < rows->columns(); ++c) {
-        row += (c == 0 ? "" : "|") + (rows->IsNull(r, c) ? std::string("NULL") : rows->Get(r, c));
-      }
-      out.push_back(row);
-    }
-    return out;
+    return zs::testing::mariadb_sql::Rows(conn_, sql);
   }
 
   std::vector<std::string> Columns() {

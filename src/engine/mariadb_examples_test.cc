@@ -19,7 +19,9 @@
 #include "migration/parser.h"
 #include "mysql/connection.h"
 #include "schema/schema.h"
+#include "testing/mariadb_sql.h"
 #include "testing/shared_mariadb.h"
+#include "testing/test_paths.h"
 #include "triggers/mariadb_dual_write.h"
 #include "versions/mariadb_version_schema.h"
 
@@ -30,14 +32,8 @@ class MariadbExamples : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string url = zs::testing::FreshMariadbDatabaseUrl();
-    auto conn = mysql::Connection::Open(url);
-    if (!conn.ok()) throw std::runtime_error("connect: " + conn.status().ToString());
-    conn_ = std::make_unique<mysql::Connection>(std::move(conn).value());
-    auto backend = backend::MariadbBackendForUrl(url);
-    if (!backend.ok()) throw std::runtime_error("backend: " + backend.status().ToString());
-    auto session = (*backend)->Connect(url);
-    if (!session.ok()) throw std::runtime_error("session: " + session.status().ToString());
-    session_ = std::move(session).value();
+    conn_ = zs::testing::mariadb_sql::ConnectOrThrow(url);
+    session_ = zs::testing::mariadb_sql::SessionOrThrow(url);
     database_ = Query("SELECT DATABASE()").front();
   }
 
@@ -47,17 +43,7 @@ class MariadbExamples : public ::testing::Test {
   }
 
   std::vector<std::string> Query(const std::string& sql) {
-    auto rows = conn_->Exec(sql);
-    if (!rows.ok()) throw std::runtime_error(sql + ": " + rows.status().ToString());
-    std::vector<std::string> out;
-    for (int r = 0; r < rows->size(); ++r) {
-      std::string row;
-      for (int c = 0; c < rows->columns(); ++c) {
-        row += (c == 0 ? "" : "|") + (rows->IsNull(r, c) ? std::string("NULL") : rows->Get(r, c));
-      }
-      out.push_back(row);
-    }
-    return out;
+    return zs::testing::mariadb_sql::Rows(*conn_, sql);
   }
 
   void RunAll(const std::string& file, const std::vector<ops::Action>& actions) {
@@ -71,7 +57,7 @@ class MariadbExamples : public ::testing::Test {
   // Parses, validates and plans examples/mariadb/<file> against the catalog,
   // then runs start, the backfill's work and complete.
   void Migrate(const std::string& file) {
-    std::ifstream in(std::string(ZS_SOURCE_DIR) + "/examples/mariadb/" + file);
+    std::ifstream in(std::string(zs::testing::SourceDir()) + "/examples/mariadb/" + file);
     ASSERT_TRUE(in) << file;
     std::stringstream text;
     text << in.rdbuf();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/mariadb_engine_test_util.h"
+#include "testing/test_paths.h"
 
 namespace zs::engine {
 namespace {
@@ -28,7 +29,8 @@ struct HostileCase {
 };
 
 std::vector<HostileCase> ReadCases() {
-  std::ifstream in(std::string(ZS_SOURCE_DIR) + "/src/engine/testdata/mariadb_hostile.txt");
+  std::ifstream in(std::string(zs::testing::SourceDir()) +
+                   "/src/engine/testdata/mariadb_hostile.txt");
   std::vector<HostileCase> cases;
   HostileCase current;
   bool in_yaml = false;

@@ -21,14 +21,7 @@ using Rows = std::vector<std::string>;
 
 // A type change whose temporary column is BIGINT NOT NULL: start rebuilds
 // the table for it unless told not to (MariadbRebuild.*).
-constexpr char kNoRebuildYaml[] = R"yaml(operations:
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml";
+const std::string& kNoRebuildYaml = mariadb_test::kWidenVisitsYaml;
 
 std::string NoRebuildTableId(MariadbSplit& db) {
   return db

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/mariadb_audit_test_util.h"
+#include "testing/test_paths.h"
 
 namespace zs::engine {
 namespace {
@@ -20,7 +21,9 @@ using zs::testing::ProcessRun;
 
 using Rows = std::vector<std::string>;
 
-std::string PlanDirectoryExamples() { return std::string(ZS_SOURCE_DIR) + "/examples/mariadb"; }
+std::string PlanDirectoryExamples() {
+  return std::string(zs::testing::SourceDir()) + "/examples/mariadb";
+}
 
 TEST(MariadbPlanDirectory, TheExamplesArePlannedTogetherOnAFreshDatabase) {
   MariadbSplit db;

@@ -20,6 +20,7 @@
 
 #include "engine/mariadb_engine_test_util.h"
 #include "ops/action.h"
+#include "testing/test_paths.h"
 
 namespace zs::engine {
 namespace {
@@ -110,7 +111,7 @@ TEST(MariadbPlanLockText, EveryExampleOfExamplesMariadb) {
   MariadbSplit db;
   db.Run("DROP TABLE users");  // 01_create_users.yaml creates it
   ASSERT_EQ(db.Zeroshift({"init"}).exit_code, 0);
-  const std::string dir = std::string(ZS_SOURCE_DIR) + "/examples/mariadb";
+  const std::string dir = std::string(zs::testing::SourceDir()) + "/examples/mariadb";
   std::vector<std::string> files;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
@@ -183,14 +184,7 @@ TEST(MariadbPlanLockText, OneMigrationPerOperation) {
       down: "NULL"
 )yaml"},
       {"rename_column", "\n  - rename_column: {table: users, from: name, to: full_name}\n"},
-      {"alter_column_type", R"yaml(
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml"},
+      {"alter_column_type", mariadb_test::kWidenVisitsOperation},
       {"alter_column_nullable", R"yaml(
   - alter_column:
       table: users

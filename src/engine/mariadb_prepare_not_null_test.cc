@@ -46,14 +46,7 @@ constexpr char kPrepareNotNullMdlWait[] = "Waiting for table metadata lock";
 // visits INT NOT NULL without a default: its BIGINT copy has no default
 // MariaDB adds instantly, so start adds it nullable and complete makes it
 // NOT NULL.
-constexpr char kPrepareNotNullWidenYaml[] = R"yaml(operations:
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml";
+const std::string& kPrepareNotNullWidenYaml = mariadb_test::kWidenVisitsYaml;
 
 // add_column NOT NULL without a default: added nullable, filled by `up`.
 constexpr char kPrepareNotNullAddYaml[] = R"yaml(operations:

@@ -28,15 +28,11 @@ using Rows = std::vector<std::string>;
 
 // An index start creates on the table it then backfills, and a type change
 // whose temporary column is BIGINT NOT NULL (a filled row keeps its size).
-constexpr char kRebuildYaml[] = R"yaml(operations:
-  - create_index: {name: users_nick, table: users, columns: [{column: nick}]}
-  - alter_column:
-      table: users
-      column: visits
-      type: bigint
-      up: visits
-      down: LEAST(visits, 2147483647)
-)yaml";
+const std::string kRebuildYaml =
+    std::string(
+        "operations:\n  - create_index: {name: users_nick, table: users, columns: "
+        "[{column: nick}]}") +
+    mariadb_test::kWidenVisitsOperation;
 
 void RebuildSetup(MariadbSplit& db) {
   db.Run("ALTER TABLE users ADD visits int NOT NULL DEFAULT 0, ADD nick varchar(20) NULL");

@@ -29,18 +29,7 @@ using mariadb_test::MariadbSplit;
 using zs::testing::ProcessRun;
 
 // An index on items and a new table, both created by start.
-constexpr const char* kMariadbRecordsYaml = R"yaml(name: 03_records
-operations:
-  - create_index:
-      name: items_label_idx
-      table: items
-      columns: [label]
-  - create_table:
-      name: orders
-      columns:
-        - {name: id, type: bigint, pk: true}
-        - {name: item, type: bigint}
-)yaml";
+constexpr const char* kMariadbRecordsYaml = mariadb_test::kRecordsYaml;
 
 class MariadbRecords : public ::testing::Test {
  protected:

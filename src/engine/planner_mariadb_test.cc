@@ -12,10 +12,12 @@
 #include <vector>
 
 #include "backend/mariadb_backend.h"
+#include "engine/mariadb_engine_test_util.h"
 #include "engine/planner.h"
 #include "migration/parser.h"
 #include "mysql/connection.h"
 #include "schema/schema.h"
+#include "testing/mariadb_sql.h"
 #include "testing/shared_mariadb.h"
 #include "triggers/mariadb_dual_write.h"
 #include "versions/mariadb_version_schema.h"
@@ -24,33 +26,14 @@ namespace zs::engine {
 namespace {
 
 // testing::kSplitNameYaml in MariaDB's SQL.
-constexpr const char* kMariadbSplitNameYaml = R"yaml(operations:
-  - add_column:
-      table: users
-      up: SUBSTRING_INDEX(name, ' ', 1)
-      column: {name: first_name, type: text, nullable: true}
-  - add_column:
-      table: users
-      up: SUBSTRING_INDEX(name, ' ', -1)
-      column: {name: last_name, type: text, nullable: true}
-  - drop_column:
-      table: users
-      column: name
-      down: CONCAT_WS(' ', first_name, last_name)
-)yaml";
+constexpr const char* kMariadbSplitNameYaml = mariadb_test::kMariadbSplitYaml;
 
 class PlannerMariadb : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string url = zs::testing::FreshMariadbDatabaseUrl();
-    auto conn = mysql::Connection::Open(url);
-    if (!conn.ok()) throw std::runtime_error("connect: " + conn.status().ToString());
-    conn_ = std::make_unique<mysql::Connection>(std::move(conn).value());
-    auto backend = backend::MariadbBackendForUrl(url);
-    if (!backend.ok()) throw std::runtime_error("backend: " + backend.status().ToString());
-    auto session = (*backend)->Connect(url);
-    if (!session.ok()) throw std::runtime_error("session: " + session.status().ToString());
-    session_ = std::move(session).value();
+    conn_ = zs::testing::mariadb_sql::ConnectOrThrow(url);
+    session_ = zs::testing::mariadb_sql::SessionOrThrow(url);
     database_ = Query("SELECT DATABASE()").front();
     Run("CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL)");
   }
@@ -70,17 +53,7 @@ class PlannerMariadb : public ::testing::Test {
 
   // The rows of `sql`, a row's values joined with "|" ("NULL" for NULL).
   std::vector<std::string> Query(const std::string& sql) {
-    auto rows = conn_->Exec(sql);
-    if (!rows.ok()) throw std::runtime_error(sql + ": " + rows.status().ToString());
-    std::vector<std::string> out;
-    for (int r = 0; r < rows->size(); ++r) {
-      std::string row;
-      for (int c = 0; c < rows->columns(); ++c) {
-        row += (c == 0 ? "" : "|") + (rows->IsNull(r, c) ? std::string("NULL") : rows->Get(r, c));
-      }
-      out.push_back(row);
-    }
-    return out;
+    return zs::testing::mariadb_sql::Rows(*conn_, sql);
   }
 
   std::vector<std::string> Triggers() {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "migration/parser.h"
+#include "testing/test_paths.h"
 
 namespace zs::engine {
 namespace {
@@ -38,7 +39,7 @@ schema::Schema UsersSchema() {
 }
 
 std::string GoldenPath(const std::string& name) {
-  return std::string(ZS_SOURCE_DIR) + "/src/engine/testdata/" + name;
+  return std::string(zs::testing::SourceDir()) + "/src/engine/testdata/" + name;
 }
 
 void ExpectGolden(const std::string& name, const std::string& actual) {

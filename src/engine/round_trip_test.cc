@@ -14,6 +14,7 @@
 #include "migration/parser.h"
 #include "testing/seed_migration.h"
 #include "testing/shared_cluster.h"
+#include "testing/test_paths.h"
 #include "testing/test_support.h"
 
 namespace zs::engine {
@@ -39,7 +40,7 @@ class RoundTripTest : public ::testing::Test {
   }
 
   static std::string Example() {
-    std::ifstream in(std::string(ZS_SOURCE_DIR) + "/examples/02_split_name.yaml");
+    std::ifstream in(std::string(zs::testing::SourceDir()) + "/examples/02_split_name.yaml");
     std::stringstream text;
     text << in.rdbuf();
     return text.str();

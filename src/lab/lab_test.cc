@@ -14,13 +14,15 @@
 #include "lab/session_test_util.h"
 #include "pg/connection.h"
 #include "testing/shared_cluster.h"
+#include "testing/test_paths.h"
 
 namespace zs::lab {
 namespace {
 
 using nlohmann::json;
 
-const std::string kMigrationFile = std::string(ZS_SOURCE_DIR) + "/examples/02_split_name.yaml";
+const std::string kMigrationFile =
+    std::string(zs::testing::SourceDir()) + "/examples/02_split_name.yaml";
 
 TEST(LabComparison, NaiveFailsAndStallsWhileExpandContractStaysUp) {
   ScenarioOptions options{.admin_conninfo = testing::SharedCluster().Url(),

@@ -15,6 +15,7 @@
 #include "lab/mariadb_comparison.h"
 #include "lab/mariadb_lab_test_util.h"
 #include "testing/shared_mariadb.h"
+#include "testing/test_paths.h"
 
 namespace zs::lab {
 namespace {
@@ -45,7 +46,8 @@ TEST(MariadbLabComparison, FiveStepsWithoutErrorsAgainstTheNaiveScriptsStall) {
                    .before_s = 0.5,
                    .settle_s = 0.5,
                    .after_s = 0.5,
-                   .migration_file = ZS_SOURCE_DIR "/examples/mariadb/02_split_name.yaml",
+                   .migration_file = std::string(zs::testing::SourceDir()) +
+                                     "/examples/mariadb/02_split_name.yaml",
                    .on_step = [&](const StepResult& step,
                                   bool finished) { hold.OnStep(step, finished); }},
       .fresh_database = [&](const std::string& scenario) -> Result<std::string> {

@@ -12,6 +12,7 @@
 
 #include "lab/session.h"
 #include "lab/session_test_util.h"
+#include "testing/test_paths.h"
 
 namespace zs::lab {
 namespace {
@@ -27,12 +28,12 @@ json MariadbWaitFor(const Session& session, const std::function<bool(const json&
 }
 
 TEST(MariadbLabSession, StepsThroughFiveStepsThenTheNaiveScriptBreaksV1) {
-  auto created = Session::Create(
-      {.database = backend::Kind::kMariadb,
-       .rows = 2000,
-       .clients = 2,
-       .rate = 100,
-       .migration_file = std::string(ZS_SOURCE_DIR) + "/examples/mariadb/02_split_name.yaml"});
+  auto created = Session::Create({.database = backend::Kind::kMariadb,
+                                  .rows = 2000,
+                                  .clients = 2,
+                                  .rate = 100,
+                                  .migration_file = std::string(zs::testing::SourceDir()) +
+                                                    "/examples/mariadb/02_split_name.yaml"});
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   std::unique_ptr<Session> session = std::move(created).value();
   json s = MariadbWaitFor(*session, [](const json& s) {

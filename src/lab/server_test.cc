@@ -23,6 +23,7 @@
 
 #include "lab/assets.h"
 #include "testing/shared_cluster.h"
+#include "testing/test_paths.h"
 
 namespace zs::lab {
 namespace {
@@ -341,12 +342,12 @@ TEST_F(ServerTest, SigtermMakesServeReturnOk) {
 
 // The real lab behind the server: the page's JSON and one step taken over HTTP.
 TEST(ServerLabTest, ServesARealSessionAndTakesAStepOnPost) {
-  Result<std::unique_ptr<Session>> session =
-      Session::Create({.postgres_url = testing::SharedCluster().Url(),
-                       .rows = 1000,
-                       .clients = 1,
-                       .rate = 50,
-                       .migration_file = ZS_SOURCE_DIR "/examples/02_split_name.yaml"});
+  Result<std::unique_ptr<Session>> session = Session::Create(
+      {.postgres_url = testing::SharedCluster().Url(),
+       .rows = 1000,
+       .clients = 1,
+       .rate = 50,
+       .migration_file = std::string(zs::testing::SourceDir()) + "/examples/02_split_name.yaml"});
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   RunningServer server(**session);
   ASSERT_GT(server.port(), 0);

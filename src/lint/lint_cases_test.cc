@@ -16,13 +16,14 @@
 
 #include "lint/linter.h"
 #include "lint/rules.h"
+#include "testing/test_paths.h"
 
 namespace zs::lint {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kCasesDir = fs::path(ZS_SOURCE_DIR) / "tests" / "lint" / "cases";
+const fs::path kCasesDir = fs::path(zs::testing::SourceDir()) / "tests" / "lint" / "cases";
 constexpr std::string_view kOptionsPrefix = "-- lint-options:";
 constexpr std::string_view kNextFile = "-- zs-case: next-file";
 

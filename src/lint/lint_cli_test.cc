@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/test_paths.h"
 #include "testing/test_support.h"
 
 namespace zs::lint {
@@ -125,7 +126,7 @@ TEST_F(LintCli, JsonFromStandardInput) {
   Write("seed.sql",
         "ALTER TABLE users ADD COLUMN first_name VARCHAR(100);\n"
         "UPDATE users SET first_name = split_part(name, ' ', 1);\n");
-  std::string command = zs::testing::ShellQuote(ZS_BINARY) +
+  std::string command = zs::testing::ShellQuote(zs::testing::ZeroshiftBinary()) +
                         " lint --no-config --format json --assume-in-transaction "
                         "--stdin-filename seed.sql - < " +
                         zs::testing::ShellQuote((dir_ / "seed.sql").string()) + " > " +

@@ -17,13 +17,14 @@
 #include <vector>
 
 #include "migration/parser.h"
+#include "testing/test_paths.h"
 
 namespace zs::migration {
 namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kCasesDir = fs::path(ZS_SOURCE_DIR) / "tests" / "migration" / "cases";
+const fs::path kCasesDir = fs::path(zs::testing::SourceDir()) / "tests" / "migration" / "cases";
 
 std::string Read(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

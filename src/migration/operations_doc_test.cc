@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "migration/parser.h"
+#include "testing/test_paths.h"
 #include "testing/test_support.h"
 
 namespace zs::migration {
@@ -27,7 +28,8 @@ std::vector<std::string> YamlBlocks(const std::string& markdown) {
 }
 
 TEST(OperationsDoc, EveryExampleParses) {
-  std::string page = zs::testing::ReadFile(std::string(ZS_SOURCE_DIR) + "/docs/operations.md");
+  std::string page =
+      zs::testing::ReadFile(std::string(zs::testing::SourceDir()) + "/docs/operations.md");
   std::vector<std::string> blocks = YamlBlocks(page);
   ASSERT_FALSE(blocks.empty());
   std::set<std::string> shown;

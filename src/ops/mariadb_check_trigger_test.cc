@@ -11,14 +11,7 @@
 namespace zs::ops {
 namespace {
 
-constexpr const char* kMariadbInstallAgeCheck = R"yaml(operations:
-  - alter_column:
-      table: users
-      column: age
-      check: {name: age_positive, constraint: age > 0}
-      up: "CASE WHEN age <= 0 THEN 1 ELSE age END"
-      down: age
-)yaml";
+constexpr const char* kMariadbInstallAgeCheck = kMariadbAgeCheckYaml;
 
 class MariadbCheckTrigger : public MariadbOps {
  protected:

@@ -20,23 +20,28 @@
 #include "ops/operation.h"
 #include "ops/registry.h"
 #include "schema/schema.h"
+#include "testing/mariadb_sql.h"
 #include "testing/shared_mariadb.h"
 
 namespace zs::ops {
+
+// alter_column adding a CHECK (age > 0) to users.age, a non-positive age made 1.
+inline constexpr char kMariadbAgeCheckYaml[] = R"yaml(operations:
+  - alter_column:
+      table: users
+      column: age
+      check: {name: age_positive, constraint: age > 0}
+      up: "CASE WHEN age <= 0 THEN 1 ELSE age END"
+      down: age
+)yaml";
 
 class MariadbOps : public ::testing::Test {
  protected:
   void SetUp() override {
     auto url = zs::testing::FreshMariadbDatabaseUrl();
-    auto conn = mysql::Connection::Open(url);
-    if (!conn.ok()) throw std::runtime_error("connect: " + conn.status().ToString());
-    conn_ = std::make_unique<mysql::Connection>(std::move(conn).value());
+    conn_ = zs::testing::mariadb_sql::ConnectOrThrow(url);
     database_ = Value("SELECT DATABASE()");
-    auto backend = backend::MariadbBackendForUrl(url);
-    if (!backend.ok()) throw std::runtime_error("backend: " + backend.status().ToString());
-    auto session = (*backend)->Connect(url);
-    if (!session.ok()) throw std::runtime_error("session: " + session.status().ToString());
-    session_ = std::move(session).value();
+    session_ = zs::testing::mariadb_sql::SessionOrThrow(url);
   }
 
   void Exec(const std::string& sql) {
@@ -46,17 +51,7 @@ class MariadbOps : public ::testing::Test {
 
   // The rows of `sql`, a row's values joined with "|" ("NULL" for NULL).
   std::vector<std::string> Query(const std::string& sql) {
-    auto rows = conn_->Exec(sql);
-    if (!rows.ok()) throw std::runtime_error(sql + ": " + rows.status().ToString());
-    std::vector<std::string> out;
-    for (int r = 0; r < rows->size(); ++r) {
-      std::string row;
-      for (int c = 0; c < rows->columns(); ++c) {
-        row += (c == 0 ? "" : "|") + (rows->IsNull(r, c) ? std::string("NULL") : rows->Get(r, c));
-      }
-      out.push_back(row);
-    }
-    return out;
+    return zs::testing::mariadb_sql::Rows(*conn_, sql);
   }
 
   std::string Value(const std::string& sql) {

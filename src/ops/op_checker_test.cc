@@ -22,6 +22,7 @@
 #include "schema/schema.h"
 #include "sqlcheck/checker.h"
 #include "sqlcheck/postgres_check.h"
+#include "testing/mariadb_sql.h"
 #include "testing/shared_mariadb.h"
 #include "versions/mariadb_version_schema.h"
 
@@ -256,14 +257,8 @@ class OpCheckerMariadb : public ::testing::Test {
  protected:
   void SetUp() override {
     std::string url = zs::testing::FreshMariadbDatabaseUrl();
-    auto conn = mysql::Connection::Open(url);
-    if (!conn.ok()) throw std::runtime_error("connect: " + conn.status().ToString());
-    conn_ = std::make_unique<mysql::Connection>(std::move(conn).value());
-    auto backend = backend::MariadbBackendForUrl(url);
-    if (!backend.ok()) throw std::runtime_error("backend: " + backend.status().ToString());
-    auto session = (*backend)->Connect(url);
-    if (!session.ok()) throw std::runtime_error("session: " + session.status().ToString());
-    session_ = std::move(session).value();
+    conn_ = zs::testing::mariadb_sql::ConnectOrThrow(url);
+    session_ = zs::testing::mariadb_sql::SessionOrThrow(url);
     checker_ = sqlcheck::ExpressionCheckerFor(*session_);
     auto database = conn_->Exec("SELECT DATABASE()");
     if (!database.ok()) throw std::runtime_error(database.status().ToString());

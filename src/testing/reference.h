@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "testing/test_paths.h"
+
 namespace zs::testing {
 
 // The directories searched for "pgroll-examples", in order: $ZS_REFERENCE_DIR,
@@ -22,7 +24,7 @@ inline std::vector<std::filesystem::path> ReferenceDirCandidates() {
   if (const char* dir = std::getenv("ZS_REFERENCE_DIR"); dir != nullptr && *dir != '\0') {
     dirs.emplace_back(dir);
   }
-  std::filesystem::path source(ZS_SOURCE_DIR);
+  std::filesystem::path source(SourceDir());
   dirs.push_back(source.parent_path() / "shared" / "reference");
   dirs.push_back(source.parent_path().parent_path() / "shared" / "reference");
   return dirs;

@@ -1,5 +1,5 @@
 // Helpers for GoogleTest tests only (header-only: it uses gtest macros and the
-// test target's ZS_BINARY, so the core library never includes it).
+// test target's zeroshift binary, so the core library never includes it).
 #pragma once
 
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 
 #include "migration/parser.h"
 #include "pg/connection.h"
+#include "testing/test_paths.h"
 
 extern char** environ;
 
@@ -125,11 +126,10 @@ inline Spawned Spawn(const std::string& program, const std::vector<std::string>&
   return spawned;
 }
 
-#ifdef ZS_BINARY
 // The zeroshift binary with `args`, in the background (see Spawn).
 inline Spawned SpawnBinary(const std::vector<std::string>& args, const std::string& out,
                            const std::string& err) {
-  return Spawn(ZS_BINARY, args, out, err);
+  return Spawn(ZeroshiftBinary(), args, out, err);
 }
 
 // Runs the zeroshift binary with `args` and captures its exit code (-1 when a
@@ -142,7 +142,7 @@ inline ProcessRun RunBinary(const std::vector<std::string>& args) {
   fs::create_directories(dir);
   // exec: the shell becomes the binary, so a signal that kills it shows as
   // such (exit_code -1) instead of the shell's exit status 128 + signal.
-  std::string command = "exec " + ShellQuote(ZS_BINARY);
+  std::string command = "exec " + ShellQuote(ZeroshiftBinary());
   for (const auto& arg : args) command += " " + ShellQuote(arg);
   command += " >" + ShellQuote((dir / "out").string()) + " 2>" + ShellQuote((dir / "err").string());
   ProcessRun run;
@@ -152,6 +152,5 @@ inline ProcessRun RunBinary(const std::vector<std::string>& args) {
   fs::remove_all(dir);
   return run;
 }
-#endif
 
 }  // namespace zs::testing

@@ -13,6 +13,7 @@
 #include "migration/parser.h"
 #include "pg/connection.h"
 #include "testing/shared_cluster.h"
+#include "testing/test_paths.h"
 #include "testing/test_support.h"
 
 namespace zs::versions {
@@ -32,7 +33,7 @@ std::string One(pg::Connection& conn, const std::string& sql) {
 
 // The text between backquotes in the README's recipe row for `client`.
 std::string Recipe(const std::string& client) {
-  std::string readme = ReadFile(std::string(ZS_SOURCE_DIR) + "/README.md");
+  std::string readme = ReadFile(std::string(zs::testing::SourceDir()) + "/README.md");
   std::smatch match;
   std::regex row("\\n\\| " + client + "[^|]*\\| `([^`]+)`");
   if (!std::regex_search(readme, match, row)) return "";
@@ -50,7 +51,7 @@ class ConnectRecipes : public ::testing::Test {
     Result<engine::Engine> engine = engine::Engine::Connect(url_, engine::Options{});
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     ASSERT_TRUE(engine->Init().ok());
-    std::string path = std::string(ZS_SOURCE_DIR) + "/examples/02_split_name.yaml";
+    std::string path = std::string(zs::testing::SourceDir()) + "/examples/02_split_name.yaml";
     Result<migration::Migration> split = migration::ParseMigration(ReadFile(path), path);
     ASSERT_TRUE(split.ok()) << split.status().ToString();
     Status started = engine->Start(*split);

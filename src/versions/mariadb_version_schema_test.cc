@@ -11,6 +11,7 @@
 #include "backend/mariadb_backend.h"
 #include "backend/postgres_backend.h"
 #include "mysql/connection.h"
+#include "testing/mariadb_sql.h"
 #include "testing/shared_mariadb.h"
 
 namespace zs::versions {
@@ -18,27 +19,10 @@ namespace {
 
 using mysql::QuoteIdentifier;
 using mysql::QuoteLiteral;
-
-mysql::Connection OpenOrDie(const std::string& url) {
-  Result<mysql::Connection> conn = mysql::Connection::Open(url);
-  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
-  if (!conn.ok()) std::abort();
-  return std::move(conn).value();
-}
-
-void RunOk(mysql::Connection& conn, const std::string& sql) {
-  Status status = conn.Run(sql);
-  ASSERT_TRUE(status.ok()) << status.ToString() << "\n" << sql;
-}
-
-std::string One(mysql::Connection& conn, const std::string& sql) {
-  Result<mysql::Rows> rows = conn.Exec(sql);
-  EXPECT_TRUE(rows.ok()) << rows.status().ToString() << "\n" << sql;
-  if (!rows.ok() || rows->empty()) return "<none>";
-  return rows->IsNull(0, 0) ? "NULL" : rows->Get(0, 0);
-}
-
-std::string DatabaseOf(const std::string& url) { return url.substr(url.rfind('/') + 1); }
+using zs::testing::mariadb_sql::DatabaseOf;
+using zs::testing::mariadb_sql::One;
+using zs::testing::mariadb_sql::OpenOrDie;
+using zs::testing::mariadb_sql::RunOk;
 
 // users(id, full_name, email) in the version, over users(id, name, email).
 schema::Schema Shape(const std::string& database) {

@@ -94,14 +94,7 @@ TEST_F(MariadbOps, AlterColumnDefaultAndCommentOnly) {
                                       "name varchar(20) NULL default 'anon' comment who"}));
 }
 
-constexpr const char* kMariadbAgeCheck = R"yaml(operations:
-  - alter_column:
-      table: users
-      column: age
-      check: {name: age_positive, constraint: age > 0}
-      up: "CASE WHEN age <= 0 THEN 1 ELSE age END"
-      down: age
-)yaml";
+constexpr const char* kMariadbAgeCheck = kMariadbAgeCheckYaml;
 
 // MariaDB has no online CHECK: a trigger refuses the row, with the error a
 // CHECK raises (4025), on the new column during the migration and on the
