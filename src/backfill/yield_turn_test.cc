@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -202,6 +203,51 @@ TEST(YieldTurn, WhenClientsStopTheParkedWorkersRunAgain) {
   std::lock_guard lock(mu);
   EXPECT_TRUE(other_ran) << "the parked walker did not run when the clients stopped";
   EXPECT_EQ(others_while_clients, 0) << "while clients worked, only the turn's holder ran";
+}
+
+// Pause while one worker parks: the parked one still reads its control row,
+// so the backfill counts as paused (the pause event, said once every worker
+// has paused) and resumes. Ordered by events: the pause is set from the
+// holder's second batch, the test waits for the pause event, then resumes.
+TEST(YieldTurn, PauseAndResumeReachTheParkedWorker) {
+  std::string url = zs::testing::FreshDatabaseUrl();
+  pg::Connection admin = Open(url);
+  engine::test_util::CreateUsers(admin, 2000);
+  TurnLog log;
+  std::mutex mu;
+  std::vector<EventKind> kinds;
+  Options options = TurnOptions(log, [] { return true; });
+  options.on_event = [&](const Event& e) {
+    std::lock_guard lock(mu);
+    kinds.push_back(e.kind);
+  };
+  auto count = [&](EventKind kind) {
+    std::lock_guard lock(mu);
+    return std::count(kinds.begin(), kinds.end(), kind);
+  };
+  engine::Engine other = engine::test_util::MustConnectAndInit(url, engine::Options{});
+  std::atomic<bool> pause_set{false};
+  std::atomic<bool> pause_failed{false};
+  options.batch_duration = [&] {
+    log.Add("end");
+    if (log.BatchesOf(std::this_thread::get_id()) == 2 && !pause_set.exchange(true)) {
+      auto paused = other.ControlBackfill([](state::BackfillControl& c) { c.paused = true; });
+      if (!paused.ok()) pause_failed = true;
+    }
+    return std::chrono::duration<double>(0.04);
+  };
+  Status result;
+  std::thread runner([&] { result = TurnStart(url, std::move(options)); });
+  bool paused = zs::testing::WaitUntil([&] { return count(EventKind::kPause) == 1; },
+                                       milliseconds(30000), milliseconds(10));
+  EXPECT_FALSE(pause_failed.load());
+  EXPECT_TRUE(paused) << "the parked worker never paused: the pause event waits for every worker";
+  auto resumed = other.ControlBackfill([](state::BackfillControl& c) { c.paused = false; });
+  EXPECT_TRUE(resumed.ok()) << resumed.status().ToString();
+  runner.join();
+  ASSERT_TRUE(result.ok()) << result.ToString();
+  EXPECT_EQ(count(EventKind::kResume), 1);
+  EXPECT_EQ(TurnWrongRows(admin), 0);
 }
 
 }  // namespace
