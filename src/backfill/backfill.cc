@@ -8,6 +8,7 @@
 
 #include "backend/postgres_backend.h"
 #include "backfill/interrupt.h"
+#include "backfill/yield_turn.h"
 #include "pg/ddl_runner.h"
 
 namespace zs::backfill {
@@ -25,6 +26,22 @@ bool IsRetryable(const backend::Backend& backend, const Status& status) {
 using Clock = std::chrono::steady_clock;
 
 void SleepFor(std::chrono::milliseconds total) { InterruptibleSleep(total); }
+
+// A walk's share of the workers' turn (yield_turn.h), passed on however the
+// walk ends.
+class BackfillTurnLeave {
+ public:
+  BackfillTurnLeave(YieldTurn* turn, const void* walker) : turn_(turn), walker_(walker) {}
+  ~BackfillTurnLeave() {
+    if (turn_ != nullptr) turn_->Leave(walker_);
+  }
+  BackfillTurnLeave(const BackfillTurnLeave&) = delete;
+  BackfillTurnLeave& operator=(const BackfillTurnLeave&) = delete;
+
+ private:
+  YieldTurn* turn_;
+  const void* walker_;
+};
 
 }  // namespace
 
@@ -369,6 +386,9 @@ Status Backfiller::Walk(const schema::Table& table, const ops::BackfillTask& tas
   run.cursor.run_seconds = 0;
   run.cursor.interrupted_by.clear();
   Emit(EventKind::kStart, run);
+  // A parallel backfill's workers share a turn (yield_turn.h); a single walk has none.
+  YieldTurn* turn = CurrentYieldTurn();
+  BackfillTurnLeave leave(turn, &run);
   while (!run.cursor.finished) {
     if (int signal = InterruptSignal(); signal != 0) return StopInterrupted(run, signal);
     // Another range failed (workers.cc): its error is the one reported.
@@ -377,16 +397,20 @@ Status Backfiller::Walk(const schema::Table& table, const ops::BackfillTask& tas
                                   run.cursor.table, run.cursor.rows_done));
     }
     ZS_RETURN_IF_ERROR(ApplyControl(run));
+    // Another walker holds the turn while clients work: parked, no probe and
+    // no transaction, until it may run or it is time to read control again.
+    if (turn != nullptr && !turn->MayRun(&run)) {
+      turn->Park(&run, options_.pause_poll);
+      continue;
+    }
     if (run.adaptive) ZS_RETURN_IF_ERROR(Throttle(run));
     if (int signal = InterruptSignal(); signal != 0) return StopInterrupted(run, signal);
     if (options_.stop_requested && options_.stop_requested()) continue;  // stops at the top
     long long rows = run.adaptive ? run.controller.batch_rows() : run.fixed_rows;
-    // Yielding to clients (--backfill-nice-ratio): the batch and its pause
-    // hold the workers' shared turn, so that N workers yield as one session
-    // (never two batches at once while clients work).
+    // Yielding to clients (--backfill-nice-ratio): N workers yield as one
+    // session; the one holding the turn runs, the others park (above).
     bool yielding = run.adaptive && run.yielding;
-    std::unique_lock<std::mutex> turn;
-    if (yielding && options_.yield_turn) turn = options_.yield_turn();
+    if (turn != nullptr && !turn->Report(&run, yielding)) continue;
     Clock::time_point batch_start = Clock::now();
     ZS_ASSIGN_OR_RETURN(long long touched, RunBatch(*batches, rows, run));
     run.last_batch = options_.batch_duration

@@ -157,8 +157,10 @@ struct Options {
   // ... for tables with at least this many rows left (tests lower it).
   long long auto_workers_min_rows = kAutoWorkersMinRows;
   // Set by workers.cc on each range's walk: the sessions walking the table
-  // (for the yield's reason), and the turn they share while yielding: each
-  // batch and its pause hold it, so that N workers yield as one session.
+  // (for the yield's reason). yield_turn is no longer set or read: the
+  // workers' turn is yield_turn.h's (one worker runs while clients work, the
+  // others park), reached through CurrentYieldTurn(); it moves here at the
+  // next change of this header.
   int nice_walkers = 1;
   std::function<std::unique_lock<std::mutex>()> yield_turn;
   // Opens one more session the way the backfill's own was opened (pinned

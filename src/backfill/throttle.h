@@ -147,8 +147,8 @@ bool ShouldYield(const PressureSample& sample, double ratio);
 
 // The pause after a batch that took `last_batch` while yielding: ratio x
 // its duration (ratio 1: the clients get about half of the backfill's time).
-// With N workers, the batch and its pause hold a turn the workers share
-// (Options::yield_turn), so that together they yield as one session does.
+// With N workers, one of them runs (batch and pause) while the others park
+// (yield_turn.h), so that together they yield as one session does.
 std::chrono::milliseconds NiceDelay(double ratio, std::chrono::duration<double> last_batch);
 
 // Why the backfill yields, for the event that says it starts: "3 client

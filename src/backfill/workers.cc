@@ -12,6 +12,7 @@
 
 #include "backfill/backfill.h"
 #include "backfill/interrupt.h"
+#include "backfill/yield_turn.h"
 #include "pg/quote.h"
 
 namespace zs::backfill {
@@ -249,8 +250,8 @@ class WorkerPool {
     return sample;
   }
 
-  // While clients work, one batch and its pause at a time (Options::yield_turn).
-  std::unique_lock<std::mutex> YieldTurn() { return std::unique_lock(turn_mutex_); }
+  // While clients work, one walker runs and the others park (yield_turn.h).
+  YieldTurn& turn() { return turn_; }
 
   void OnEvent(const Event& event) {
     std::lock_guard lock(mutex_);
@@ -394,7 +395,7 @@ class WorkerPool {
   WorkerClock::time_point paused_at_{};
   WorkerClock::duration paused_total_{};
   std::mutex probe_mutex_;
-  std::mutex turn_mutex_;  // YieldTurn
+  YieldTurn turn_;
   std::optional<PressureSample> last_sample_;
   WorkerClock::time_point sampled_at_{};
 };
@@ -505,7 +506,9 @@ Status Backfiller::RunParallel(const schema::Table& table, const ops::BackfillTa
         options.workers = 1;
         options.auto_workers = 0;
         options.nice_walkers = count;
-        options.yield_turn = [&pool]() { return pool.YieldTurn(); };
+        // While clients work, one walker runs and the others park
+        // (yield_turn.h); yield_turn, the per-batch mutex, is not used.
+        WithYieldTurn turn(&pool.turn());
         options.on_progress = nullptr;
         options.on_event = [&pool](const Event& event) { pool.OnEvent(event); };
         options.stop_requested = [&pool]() { return pool.stopped(); };
