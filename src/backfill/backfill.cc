@@ -15,6 +15,18 @@ namespace zs::backfill {
 
 namespace {
 
+// MariaDB's backfill does not pace for clients (its probe counts none), so
+// its default is the faster one: two sessions finished figure 6's type change
+// in 2.63 and 3.55 s where one took 3.94 and 5.68 s (quiet machine,
+// 2026-12-08, bench/README.md §6), the clients' longest request 10-12 ms
+// either way. PostgreSQL keeps Options::auto_workers (one paced session).
+constexpr int kBackfillMariadbDefaultWorkers = 2;
+
+int BackfillDefaultWorkersFor(int auto_workers, bool mariadb) {
+  if (auto_workers <= 0 || !mariadb) return auto_workers;  // 0: --backfill-workers was given
+  return std::max(auto_workers, kBackfillMariadbDefaultWorkers);
+}
+
 // A lock wait given up or broken, or a serialization failure: the batch can
 // run again as it was.
 bool IsRetryable(const backend::Backend& backend, const Status& status) {
@@ -337,10 +349,12 @@ Status Backfiller::Run(const schema::Table& table, const ops::BackfillTask& task
     ranged = ranged || state::IsRangeOf(saved, cursor.table);
   }
   if (cursor.finished) return Status::Ok();
-  // The CLI's default parallelism: PostgreSQL's adaptive walks only.
-  bool by_default = options_.workers <= 1 && options_.auto_workers > 1 && options_.adaptive &&
-                    conn_ != nullptr && static_cast<bool>(options_.open_session);
-  int workers = by_default ? options_.auto_workers : options_.workers;
+  // The CLI's default parallelism (adaptive walks only).
+  bool mariadb = batches_->backend().kind() == backend::Kind::kMariadb;
+  int auto_workers = BackfillDefaultWorkersFor(options_.auto_workers, mariadb);
+  bool by_default = options_.workers <= 1 && auto_workers > 1 && options_.adaptive &&
+                    (conn_ != nullptr || mariadb) && static_cast<bool>(options_.open_session);
+  int workers = by_default ? auto_workers : options_.workers;
   // Saved ranges win over the command line's count (workers.h).
   if (ranged || workers > 1) return RunParallel(table, task, up, cursors, workers, by_default);
   return Walk(table, task, up, std::move(cursor));

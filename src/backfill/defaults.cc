@@ -25,8 +25,11 @@ Options DefaultBackfillOptions() {
   o.mariadb_rebuild = true;
   o.workers = 1;
   o.auto_workers = kDefaultWorkers;
-  // While clients work, sleep as long as each batch took: 1.0, bench/README.md §3.
-  o.nice_ratio = 1.0;
+  // While clients work, sleep twice as long as each batch took: on the quiet
+  // machine (figure 3, 2026-12-07/08) ratio 2 left the clients' p99 at
+  // 1.27-1.44x idle in 4 of 4 runs, ratio 1 at 1.42-3.31x in 5 runs
+  // (bench/README.md §3, docs/backfill.md "Pacing, measured").
+  o.nice_ratio = 2.0;
   return o;
 }
 

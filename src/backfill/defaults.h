@@ -13,7 +13,7 @@
 namespace zs::backfill {
 
 // Adaptive batches (the first of 1000 rows, each sized to take about 30 ms),
-// paced while clients work (nice ratio 1), throttled on lock waiters, long
+// paced while clients work (nice ratio 2), throttled on lock waiters, long
 // transactions and standby lag, one session (workers.h's default where the
 // table can be split). No progress callbacks: the caller adds its own.
 Options DefaultBackfillOptions();

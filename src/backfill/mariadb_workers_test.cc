@@ -124,6 +124,29 @@ TEST(MariadbBackfillWorkers, TwoWorkersFillEveryRowOnce) {
   EXPECT_EQ(total.front(), fmt::format("{}|1", rows));
 }
 
+// Without --backfill-workers, MariaDB walks a table of 500 000 rows or more
+// (workers.h kAutoWorkersMinRows) in two sessions (backfill.cc,
+// kBackfillMariadbDefaultWorkers); an explicit 1 keeps one.
+TEST(MariadbBackfillWorkers, TwoSessionsByDefaultOnALargeTableOneWhenAsked) {
+  MariadbSplit db;
+  const int rows = 600000;  // InnoDB's estimate is approximate: a margin above 500 000
+  FillUsers(db, rows);
+  ASSERT_EQ(db.Zeroshift({"init"}).exit_code, 0);
+  ProcessRun start = db.Zeroshift({"start", db.file()});
+  ASSERT_EQ(start.exit_code, 0) << start.err;
+  EXPECT_EQ(WrongSplitRows(db), 0);
+  std::vector<MariadbRangeRow> ranges = MariadbRanges(db);
+  ASSERT_EQ(ranges.size(), 2u) << start.err;
+  ExpectContiguous(ranges);
+  EXPECT_EQ(RangeRowsDone(ranges), rows);
+
+  ASSERT_EQ(db.Zeroshift({"rollback"}).exit_code, 0);
+  ProcessRun one = db.Zeroshift({"start", db.file(), "--backfill-workers", "1"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_EQ(WrongSplitRows(db), 0);
+  EXPECT_TRUE(MariadbRanges(db).empty());
+}
+
 class MariadbBackfillWorkersResume : public ::testing::TestWithParam<int> {};
 
 TEST_P(MariadbBackfillWorkersResume, EveryRangeResumesWhereItStoppedAfterKill9) {

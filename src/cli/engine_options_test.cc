@@ -187,10 +187,11 @@ TEST(CliEngineOptions, BackfillWorkersDefault) {
   EXPECT_EQ(error, "");
 }
 
-// --backfill-nice-ratio: 1 by default, any ratio from 0 (never yield) up.
+// --backfill-nice-ratio: 2 by default (figure 3, bench/README.md §3), any ratio
+// from 0 (never yield) up.
 TEST(CliEngineOptions, BackfillNiceRatioFlag) {
   std::string error;
-  EXPECT_EQ(ParseBackfillFlags({}, error).nice_ratio, 1.0);
+  EXPECT_EQ(ParseBackfillFlags({}, error).nice_ratio, 2.0);
   EXPECT_EQ(ParseBackfillFlags({"--backfill-nice-ratio", "0"}, error).nice_ratio, 0.0);
   EXPECT_EQ(ParseBackfillFlags({"--backfill-nice-ratio", "2.5"}, error).nice_ratio, 2.5);
   EXPECT_EQ(error, "");

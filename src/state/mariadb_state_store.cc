@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "backend/mariadb_backend.h"
 #include "state/stored_row.h"
@@ -61,7 +62,7 @@ constexpr const char* kMariadbStateSchemaSql[] = {
     R"sql(CREATE TABLE IF NOT EXISTS {db}.backfill_cursors (
   `schema` VARCHAR(64) NOT NULL,
   migration VARCHAR(255) NOT NULL,
-  table_name VARCHAR(64) NOT NULL,
+  table_name VARCHAR(255) NOT NULL,
   last_key LONGTEXT CHECK (JSON_VALID(last_key)),
   rows_done BIGINT NOT NULL DEFAULT 0,
   finished BOOLEAN NOT NULL DEFAULT FALSE,
@@ -216,22 +217,34 @@ Status MariadbStateStore::RequireInitialized() {
 }
 
 Status MariadbStateStore::Upgrade() {
-  // The cursors' range_start/range_end (parallel backfill, backfill/workers.h)
-  // are the newest: a state created before them gets them, once (the check
-  // keeps every later command off the table's metadata lock).
+  // What a state created by an older zeroshift lacks, newest first: the
+  // cursors' range_start/range_end (parallel backfill, backfill/workers.h),
+  // and a cursor name longer than a table name (`<table>.<touch column>`,
+  // plus ` range i/N` for a range: up to 64 + 1 + 64 + 12 characters; it was
+  // VARCHAR(64), and a strict session refuses the longer name, error 1406).
+  // The check keeps every later command off the table's metadata lock.
   ZS_ASSIGN_OR_RETURN(
       mysql::Rows rows,
-      conn_.Exec(fmt::format("SELECT COUNT(*) FROM information_schema.COLUMNS WHERE "
-                             "TABLE_SCHEMA = {} AND TABLE_NAME = 'backfill_cursors' AND "
-                             "COLUMN_NAME = 'range_end'",
-                             mysql::QuoteLiteral(database_))));
-  if (rows.GetInt(0, 0) > 0) return Status::Ok();
-  return conn_
-      .Run(fmt::format(
-          "ALTER TABLE {}.backfill_cursors ADD COLUMN IF NOT EXISTS range_start LONGTEXT CHECK "
-          "(JSON_VALID(range_start)), ADD COLUMN IF NOT EXISTS range_end LONGTEXT CHECK "
-          "(JSON_VALID(range_end))",
-          db_))
+      conn_.Exec(fmt::format(
+          "SELECT COALESCE(SUM(COLUMN_NAME = 'range_end'), 0), "
+          "COALESCE(MAX(IF(COLUMN_NAME = 'table_name', CHARACTER_MAXIMUM_LENGTH, NULL)), 0) "
+          "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = {} AND "
+          "TABLE_NAME = 'backfill_cursors'",
+          mysql::QuoteLiteral(database_))));
+  bool has_ranges = rows.GetInt(0, 0) > 0;
+  bool long_names = rows.GetInt(0, 1) >= kMariadbCursorNameLength;
+  if (has_ranges && long_names) return Status::Ok();
+  std::vector<std::string> changes;
+  if (!has_ranges) {
+    changes.push_back(
+        "ADD COLUMN IF NOT EXISTS range_start LONGTEXT CHECK (JSON_VALID(range_start)), "
+        "ADD COLUMN IF NOT EXISTS range_end LONGTEXT CHECK (JSON_VALID(range_end))");
+  }
+  if (!long_names) {
+    changes.push_back(
+        fmt::format("MODIFY COLUMN table_name VARCHAR({}) NOT NULL", kMariadbCursorNameLength));
+  }
+  return conn_.Run(fmt::format("ALTER TABLE {}.backfill_cursors {}", db_, fmt::join(changes, ", ")))
       .WithContext(fmt::format("upgrading the zeroshift state (database {})", db_));
 }
 

@@ -25,6 +25,9 @@ namespace zs::state {
 
 // The name of the state database.
 inline constexpr const char* kMariadbStateDatabase = "zeroshift";
+// The length of a backfill cursor's name (backfill_cursors.table_name):
+// `<table>.<touch column>` and a range's ` range i/N` (state_store.h) fit.
+inline constexpr int kMariadbCursorNameLength = 255;
 
 // The statements of a text from a *Sql method, without their ';', in order.
 // Splitting at ";\n" is sound because mysql::QuoteLiteral escapes every

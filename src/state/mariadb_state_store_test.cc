@@ -169,5 +169,53 @@ TEST_F(MariadbStateStoreTest, UpgradeIsANoOpAndInitKeepsTheRows) {
   EXPECT_EQ(history->size(), 1u);
 }
 
+// A cursor's name is `<table>.<touch column>`, and a range's adds ` range
+// i/N`: with names of MariaDB's longest (64) it is 141 characters, more than
+// a table name's 64 (a strict session refused it, error 1406).
+std::string LongestCursorName() {
+  return std::string(64, 't') + "." + std::string(64, 'c') + " range 16/16";
+}
+
+TEST_F(MariadbStateStoreTest, TheLongestCursorNameRoundTrips) {
+  ASSERT_TRUE(store_->Insert(Active("app", "01_x")).ok());
+  Status saved = store_->SaveCursor("app", "01_x", {.table = LongestCursorName()}, true);
+  ASSERT_TRUE(saved.ok()) << saved.ToString();
+  auto cursors = store_->Cursors("app", "01_x");
+  ASSERT_TRUE(cursors.ok()) << cursors.status().ToString();
+  ASSERT_EQ(cursors->size(), 1u);
+  EXPECT_EQ((*cursors)[0].table, LongestCursorName());
+}
+
+TEST_F(MariadbStateStoreTest, UpgradeWidensTheCursorNameOfAnOlderState) {
+  // The state as zeroshift created it before: a cursor name of 64.
+  ASSERT_TRUE(conn()
+                  .Run(fmt::format("ALTER TABLE {}.backfill_cursors MODIFY COLUMN table_name "
+                                   "VARCHAR(64) NOT NULL",
+                                   mysql::QuoteIdentifier(database_)))
+                  .ok());
+  ASSERT_TRUE(store_->Insert(Active("app", "01_x")).ok());
+  ASSERT_TRUE(store_->SaveCursor("app", "01_x", {.table = "users.first_name"}, true).ok());
+  Status upgraded = store_->Upgrade();
+  ASSERT_TRUE(upgraded.ok()) << upgraded.ToString();
+  EXPECT_EQ(Value(fmt::format("SELECT CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS "
+                              "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = 'backfill_cursors' AND "
+                              "COLUMN_NAME = 'table_name'",
+                              mysql::QuoteLiteral(database_))),
+            std::to_string(kMariadbCursorNameLength));
+  Status saved = store_->SaveCursor("app", "01_x", {.table = LongestCursorName()}, true);
+  ASSERT_TRUE(saved.ok()) << saved.ToString();
+  auto cursors = store_->Cursors("app", "01_x");
+  ASSERT_TRUE(cursors.ok());
+  EXPECT_EQ(cursors->size(), 2u);  // the older cursor kept
+}
+
+TEST_F(MariadbStateStoreTest, AFreshStateHasTheCursorNameLength) {
+  EXPECT_EQ(Value(fmt::format("SELECT CHARACTER_MAXIMUM_LENGTH FROM information_schema.COLUMNS "
+                              "WHERE TABLE_SCHEMA = {} AND TABLE_NAME = 'backfill_cursors' AND "
+                              "COLUMN_NAME = 'table_name'",
+                              mysql::QuoteLiteral(database_))),
+            std::to_string(kMariadbCursorNameLength));
+}
+
 }  // namespace
 }  // namespace zs::state
